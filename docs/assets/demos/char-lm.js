@@ -1,0 +1,174 @@
+// Character-language-model pieces shared by the text-generation page and its worker:
+// the vocabulary, a seeded random number generator, sampling, and text features for finding
+// units that "track something". Pure functions, no DOM, no onnxruntime.
+
+import { DemoError } from "./runtime.js";
+
+/** Show a character so that whitespace and control characters are visible in messages and charts. */
+export function visibleChar(ch) {
+  if (ch === "\n") return "↵";
+  if (ch === " ") return "␣";
+  if (ch === "\t") return "⇥";
+  const code = ch.codePointAt(0);
+  if (code < 0x20 || code === 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return ch;
+}
+
+/** Characters ↔ ids, in the card's order (id = index in `card.vocab`). */
+export class Vocab {
+  constructor(chars) {
+    this.chars = Array.from(chars);
+    this.ids = new Map(this.chars.map((ch, i) => [ch, i]));
+  }
+
+  get size() {
+    return this.chars.length;
+  }
+
+  /** ids of `text`; a character the model never saw is an error naming it and where it is. */
+  encode(text) {
+    const ids = [];
+    let position = 0;
+    for (const ch of text) {
+      const id = this.ids.get(ch);
+      if (id === undefined) {
+        throw new DemoError(
+          `Unknown character '${visibleChar(ch)}' at position ${position + 1}; the model knows ` +
+            `${this.size} characters: ${this.chars.map(visibleChar).join(" ")}`,
+        );
+      }
+      ids.push(id);
+      position += 1;
+    }
+    return ids;
+  }
+
+  decode(ids) {
+    return Array.from(ids, (id) => this.chars[id]).join("");
+  }
+}
+
+/**
+ * mulberry32: a tiny seeded PRNG returning floats in [0, 1). Math.random cannot be seeded, and
+ * "same seed, same text" is what lets a reader compare temperatures on equal terms.
+ */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Index of the largest value; ties go to the lowest index (the Python runtime's rule too). */
+export function argmax(values) {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** softmax(logits / temperature) as a new Float64Array, computed stably (max subtracted). */
+export function softmax(logits, temperature = 1) {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    out[i] = Math.exp((logits[i] - max) / temperature);
+    sum += out[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= sum;
+  return out;
+}
+
+/** The `k` most likely ids with their probabilities, most likely first: [[id, p], ...]. */
+export function topK(probs, k) {
+  const ids = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a] || a - b);
+  return ids.slice(0, k).map((id) => [id, probs[id]]);
+}
+
+/**
+ * Pick the next id from `logits`.
+ * temperature 0 → greedy (argmax); otherwise sample from softmax(logits / T) restricted to the
+ * `topK` most likely ids (0 = all), using `random()` so a seed reproduces the text.
+ */
+export function sampleNext(logits, { temperature, topK: k }, random) {
+  if (temperature === 0) return argmax(logits);
+  let candidates = Array.from(logits.keys());
+  if (k > 0 && k < logits.length) {
+    candidates.sort((a, b) => logits[b] - logits[a] || a - b);
+    candidates = candidates.slice(0, k);
+  }
+  const probs = softmax(candidates.map((id) => logits[id]), temperature);
+  let r = random();
+  for (let i = 0; i < probs.length; i++) {
+    r -= probs[i];
+    if (r < 0) return candidates[i];
+  }
+  return candidates[candidates.length - 1]; // rounding left r ≥ 0 by a hair
+}
+
+/**
+ * Per-character features of a text, to rank hidden units by how well they follow each one
+ * (in the spirit of Karpathy's "visualizing and understanding RNNs" and LSTMVis).
+ * Each value describes the text up to and including that character, which is what the state
+ * after reading it can know.
+ */
+export function textFeatures(text) {
+  const chars = Array.from(text);
+  const n = chars.length;
+  const make = () => new Float32Array(n);
+  const inQuotes = make();
+  const linePosition = make();
+  const speakerName = make();
+  const insideWord = make();
+  const upperCase = make();
+  const sentenceEnd = make();
+
+  let quoted = false;
+  let column = 0;
+  // Line starts of play-script speaker lines like "ROMEO:" (capitals, spaces, a colon at the end).
+  const lineIsSpeaker = new Set();
+  let start = 0;
+  for (const line of text.split("\n")) {
+    if (/^[A-Z][A-Z ]*:\s*$/.test(line) || /^[A-Z][A-Za-z ]*:$/.test(line)) lineIsSpeaker.add(start);
+    start += Array.from(line).length + 1;
+  }
+  let lineStart = 0;
+  let speaker = false;
+  let seenColon = false;
+  let sentenceDone = false;
+  for (let i = 0; i < n; i++) {
+    const ch = chars[i];
+    if (i === lineStart) {
+      speaker = lineIsSpeaker.has(i);
+      seenColon = false;
+    }
+    if (ch === '"') quoted = !quoted;
+    inQuotes[i] = quoted || ch === '"' ? 1 : 0;
+    linePosition[i] = column;
+    speakerName[i] = speaker && !seenColon ? 1 : 0;
+    if (ch === ":") seenColon = true;
+    insideWord[i] = /[\p{L}'-]/u.test(ch) ? 1 : 0;
+    upperCase[i] = ch !== ch.toLowerCase() ? 1 : 0;
+    if (/[.!?]/.test(ch)) sentenceDone = true;
+    else if (/\p{L}/u.test(ch)) sentenceDone = false;
+    sentenceEnd[i] = sentenceDone ? 1 : 0;
+    column += 1;
+    if (ch === "\n") {
+      column = 0;
+      lineStart = i + 1;
+    }
+  }
+  return [
+    { name: "line-position", label: "Position in the line", values: linePosition },
+    { name: "speaker-name", label: "Inside a speaker name (ROMEO:)", values: speakerName },
+    { name: "in-quotes", label: "Inside quotes", values: inQuotes },
+    { name: "inside-word", label: "Inside a word", values: insideWord },
+    { name: "upper-case", label: "Capital letter", values: upperCase },
+    { name: "sentence-end", label: "After the end of a sentence", values: sentenceEnd },
+  ];
+}

@@ -1,0 +1,1 @@
+"""Non-neural baselines that every neural model is compared against."""

@@ -1,0 +1,1 @@
+"""Datasets as plain Python objects: text, splits and vocabularies (no torch here)."""

@@ -1,0 +1,1 @@
+"""PyTorch models; each application has one small module here."""

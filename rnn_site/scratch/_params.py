@@ -1,0 +1,76 @@
+"""Behaviour shared by the parameter dataclasses: a cell's parameters are named arrays.
+
+Generic code (gradient clipping, truncated BPTT, gradient checks, an SGD step) walks any cell's
+parameters by name through this base class without knowing which cell it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields, replace
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from rnn_site.scratch._checks import check_params
+
+
+class Params:
+    """Base for `RNNParams`, `LSTMParams`, `GRUParams`: dataclasses whose fields are arrays.
+
+    Subclasses set `GATES` (gate blocks stacked in W_x's columns) and `BIAS_GATES` (each bias
+    field and how many hidden-sized blocks it holds); `__post_init__` then validates shapes.
+
+    See the page: architecture.md#parameters
+    """
+
+    GATES: ClassVar[int]
+    BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]]
+
+    def __post_init__(self) -> None:
+        for name, value in self.arrays().items():
+            setattr(self, name, np.asarray(value))
+        check_params(self.arrays(), self.GATES, dict(self.BIAS_GATES))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The parameter arrays by field name, in declaration order (not copies)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Self:
+        """A new instance with `fn` applied to every array."""
+        new: Any = replace(self, **{n: fn(a) for n, a in self.arrays().items()})  # type: ignore[type-var]
+        return new
+
+    def zeros_like(self) -> Self:
+        """Zeros of the same shapes and dtype: the start of a gradient accumulator."""
+        return self.map(np.zeros_like)
+
+    def copy(self) -> Self:
+        """A deep copy, so in-place updates do not touch the original."""
+        return self.map(np.copy)
+
+    def astype(self, dtype: DTypeLike) -> Self:
+        """A copy in another dtype (float32 or float64)."""
+        return self.map(lambda a: a.astype(dtype))
+
+    def add_(self, other: Params, scale: float = 1.0) -> Self:
+        """In place `self += scale * other`: gradient accumulation or an SGD step (scale=-lr)."""
+        for name, a in self.arrays().items():
+            a += scale * getattr(other, name)
+        return self
+
+    @property
+    def input_size(self) -> int:
+        """Features per time step, I in W_x: (I, gates*H)."""
+        return int(self.W_x.shape[0])  # type: ignore[attr-defined]
+
+    @property
+    def hidden_size(self) -> int:
+        """Hidden units, H in W_h: (H, gates*H)."""
+        return int(self.W_h.shape[0])  # type: ignore[attr-defined]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype every computation with these parameters runs in."""
+        return self.W_x.dtype  # type: ignore[attr-defined]

@@ -1,0 +1,98 @@
+"""MkDocs hooks: everything the site needs beyond Markdown, done at build time.
+
+- the Models page is generated from ``models/manifest.json`` and the model cards;
+- ``models/`` is copied into the site so demos and readers download the same verified files;
+- KaTeX and onnxruntime-web are copied from ``node_modules`` (no page requests another host);
+- each executed notebook also gets a downloadable ``.ipynb`` next to its page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from rnn_site.sitebuild.vendor import copy_vendor
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS_DIR = ROOT / "models"
+NOTEBOOK_GLOB = "notebooks/*.py"
+MODELS_PLACEHOLDER = "<!-- models:list -->"
+
+log = logging.getLogger("mkdocs.hooks.rnn_site")
+
+# mkdocs-jupyter's template loads MathJax from a CDN; our pages render math with the
+# self-hosted KaTeX instead, so that tag is removed from every notebook page.
+_CDN_MATHJAX = re.compile(r'<script[^>]+src="https?://[^"]*mathjax[^"]*"[^>]*>\s*</script>', re.I)
+
+
+_ARTICLE_OPEN = '<article class="md-content__inner md-typeset">'
+
+
+def _is_notebook(page: Any) -> bool:
+    return Path(page.file.src_uri).match(NOTEBOOK_GLOB)
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Rebuild when a model or the package changes, not only when a page does."""
+    server.watch(str(MODELS_DIR))
+    server.watch(str(ROOT / "rnn_site"))
+    return server
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    if MODELS_PLACEHOLDER in markdown:
+        from rnn_site.sitebuild.models_page import render_models_page
+
+        markdown = markdown.replace(MODELS_PLACEHOLDER, render_models_page(MODELS_DIR))
+    return markdown
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    if _is_notebook(page):
+        output = _CDN_MATHJAX.sub("", output)
+        name = Path(page.file.src_uri).stem
+        # mkdocs-jupyter renders notebooks without Markdown, so the download note goes into HTML.
+        banner = (
+            '<div class="admonition tip notebook-download"><p class="admonition-title">'
+            f'Run it yourself</p><p>Download <a href="{name}.ipynb" download>{name}.ipynb</a> '
+            "and run it with the <code>rnn_site</code> package installed. This page was executed "
+            "on the latest build of the site.</p></div>"
+        )
+        output = output.replace(_ARTICLE_OPEN, _ARTICLE_OPEN + banner, 1)
+    return output
+
+
+def on_post_build(config: Any) -> None:
+    site_dir = Path(config["site_dir"])
+    docs_dir = Path(config["docs_dir"])
+    copy_vendor(site_dir)
+    _copy_models(site_dir / "models")
+    _write_notebooks(docs_dir, site_dir)
+
+
+def _copy_models(dest: Path) -> None:
+    """Serve models/ from the site, without caches or editor leftovers."""
+    if not MODELS_DIR.is_dir():
+        return
+    shutil.copytree(
+        MODELS_DIR, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.tmp", ".*")
+    )
+
+
+def _write_notebooks(docs_dir: Path, site_dir: Path) -> None:
+    """Turn each jupytext ``.py`` notebook into the ``.ipynb`` its page links to."""
+    import jupytext
+
+    for source in sorted(docs_dir.glob(NOTEBOOK_GLOB)):
+        notebook = jupytext.read(source)
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        target = site_dir / "notebooks" / source.stem / f"{source.stem}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        jupytext.write(notebook, target, fmt="ipynb")

@@ -1,0 +1,319 @@
+"""The one training loop every model of the site uses.
+
+A model slice brings four things: the model, a function that yields training batches for an
+epoch, a loss function and an evaluation function. The loop brings the rest, identically for
+every model: seeding, Adam, gradient clipping by global norm, a warmup + decay learning-rate
+schedule, a progress bar, periodic validation with early stopping that keeps the best
+weights, a time budget, and a JSON log written atomically after every evaluation, so an
+interrupted run (Ctrl-C) still leaves a valid log and the best weights so far.
+
+Recurrent language models trained with *truncated backpropagation through time* need the
+state at the end of one window to start the next. :class:`CarriedState` wraps such a loss and
+carries the (detached) state between calls; the loop resets it at each epoch start. Models
+without state simply pass a plain ``loss_fn(model, batch) -> loss``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import platform
+import random
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from rnn_site.train.artifacts import write_json
+
+Batch = TypeVar("Batch")
+State = TypeVar("State")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides how training runs; logged verbatim to the metrics JSON.
+
+    ``epochs`` and ``max_steps`` both bound the run (whichever comes first; ``max_steps=None``
+    means only epochs). ``eval_every`` is in optimiser steps; ``None`` evaluates at the end of
+    each epoch. ``patience`` counts evaluations without improvement of ``metric`` before
+    stopping (``None``: never stop early). The schedule warms up linearly for
+    ``warmup_steps`` then decays to ``lr * min_lr_ratio`` (cosine) or multiplies by
+    ``step_gamma`` every ``step_every`` steps (step). With a ``time_budget_s`` the schedule
+    follows whichever of steps or time is further along, so the learning rate reaches its
+    floor when the budget ends.
+    """
+
+    seed: int = 0
+    epochs: int = 1
+    max_steps: int | None = None
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    schedule: Literal["constant", "cosine", "step"] = "cosine"
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.05
+    step_every: int = 1000
+    step_gamma: float = 0.5
+    grad_clip: float | None = 1.0
+    eval_every: int | None = None
+    patience: int | None = None
+    metric: str = "val_loss"
+    mode: Literal["min", "max"] = "min"
+    time_budget_s: float | None = None
+    threads: int | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")
+        if self.schedule not in ("constant", "cosine", "step"):
+            raise ValueError(f"schedule must be 'constant', 'cosine' or 'step', got {self.schedule!r}")
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
+
+
+@dataclass
+class TrainResult:
+    """What happened: the evaluation history, the best evaluation and why training stopped.
+
+    ``stopped`` is one of ``"finished"`` (epochs or max_steps done), ``"early_stopping"``,
+    ``"time_budget"`` or ``"interrupted"`` (Ctrl-C). The model holds the best weights.
+    """
+
+    history: list[dict[str, float]]
+    best: dict[str, float]
+    steps: int
+    epochs_completed: int
+    wall_time_s: float
+    stopped: str
+    log: dict[str, Any] = field(repr=False)
+
+
+class CarriedState(Generic[Batch, State]):
+    """Turn a stateful loss into a plain one by carrying the state from call to call.
+
+    ``step(model, batch, state) -> (loss, new_state)`` receives ``None`` at the start of
+    each epoch. The returned state is detached before the next call, so gradients flow
+    through one window only (truncated BPTT) while the values still carry the context.
+    """
+
+    def __init__(self, step: Callable[[nn.Module, Batch, State | None], tuple[torch.Tensor, State]]) -> None:
+        self.step = step
+        self.state: State | None = None
+
+    def reset(self) -> None:
+        self.state = None
+
+    def __call__(self, model: nn.Module, batch: Batch) -> torch.Tensor:
+        loss, state = self.step(model, batch, self.state)
+        self.state = detach(state)
+        return loss
+
+
+def detach(state: Any) -> Any:
+    """Detach every tensor in a (nested tuple/list of) state."""
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    if isinstance(state, tuple | list):
+        return type(state)(detach(s) for s in state)
+    return state
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch so a rerun with the same seed repeats the same numbers."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def versions() -> dict[str, str]:
+    """Library versions and git commit, logged so a result can be traced to its code."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "git_commit": commit,
+    }
+
+
+def lr_factor(config: TrainConfig, progress: float, step: int) -> float:
+    """Multiplier of ``config.lr`` at ``step``; ``progress`` in [0, 1] is how far training is."""
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if config.schedule == "constant":
+        return 1.0
+    if config.schedule == "step":
+        return config.step_gamma ** ((step - config.warmup_steps) // config.step_every)
+    floor = config.min_lr_ratio
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+def train(
+    model: nn.Module,
+    batches: Callable[[int], Iterable[Batch]],
+    loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
+    evaluate: Callable[[nn.Module], dict[str, float]],
+    config: TrainConfig,
+    out_dir: str | Path | None = None,
+    *,
+    info: dict[str, Any] | None = None,
+    log_name: str = "metrics.json",
+) -> TrainResult:
+    """Train ``model`` in place and leave it holding the best weights seen by ``evaluate``.
+
+    ``batches(epoch)`` returns the batches of one epoch (a fresh iterable each time; it
+    may reshuffle using ``config.seed + epoch``; if it has ``len`` the progress bar and the
+    cosine schedule use it). ``loss_fn(model, batch)`` returns a scalar loss to minimise;
+    if it has a ``reset()`` method (like :class:`CarriedState`) the loop calls it at each
+    epoch start. ``evaluate(model)`` runs under ``torch.no_grad()`` in eval mode and returns
+    a dict that contains ``config.metric``. ``info`` (model config, data description...) is
+    copied into the log, which goes to ``out_dir / log_name`` after every evaluation.
+    """
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
+    start = time.perf_counter()
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sign = 1.0 if config.mode == "min" else -1.0
+    log: dict[str, Any] = {
+        "status": "running",
+        "train_config": asdict(config),
+        **(info or {}),
+        "history": [],
+        "versions": versions(),
+    }
+    log_path = Path(out_dir) / log_name if out_dir is not None else None
+    best: dict[str, float] = {}
+    best_state: dict[str, torch.Tensor] | None = None
+    evals_without_improvement = 0
+    step = 0
+    epoch = 0
+    epochs_completed = 0
+    total_steps = config.max_steps
+    stopped = "finished"
+    running_loss, running_count = 0.0, 0
+
+    def elapsed() -> float:
+        return time.perf_counter() - start
+
+    def run_evaluation() -> bool:
+        """Evaluate, log, keep the best weights; returns True if training should stop."""
+        nonlocal best, best_state, evals_without_improvement, running_loss, running_count
+        model.eval()
+        with torch.no_grad():
+            metrics = {k: float(v) for k, v in evaluate(model).items()}
+        model.train()
+        if config.metric not in metrics:
+            raise KeyError(f"evaluate() returned {sorted(metrics)} but config.metric is {config.metric!r}")
+        entry = {
+            "step": step,
+            "epoch": epoch,
+            "elapsed_s": round(elapsed(), 3),
+            "lr": optimiser.param_groups[0]["lr"],
+            "train_loss": running_loss / max(running_count, 1),
+            **metrics,
+        }
+        running_loss, running_count = 0.0, 0
+        log["history"].append(entry)
+        if not best or sign * metrics[config.metric] < sign * best[config.metric]:
+            best = dict(entry)
+            best_state = copy.deepcopy(model.state_dict())
+            evals_without_improvement = 0
+        else:
+            evals_without_improvement += 1
+        write_log("running")
+        return config.patience is not None and evals_without_improvement > config.patience
+
+    def write_log(status: str) -> None:
+        log.update(
+            status=status,
+            best=best,
+            steps=step,
+            epochs_completed=epochs_completed,
+            wall_time_s=round(elapsed(), 3),
+        )
+        if log_path is not None:
+            write_json(log_path, log)
+
+    model.train()
+    bar = tqdm(total=total_steps, disable=not config.progress, dynamic_ncols=True, leave=False)
+    try:
+        for epoch in range(config.epochs):
+            reset = getattr(loss_fn, "reset", None)
+            if callable(reset):
+                reset()
+            epoch_batches = batches(epoch)
+            if total_steps is None and hasattr(epoch_batches, "__len__"):
+                total_steps = config.epochs * len(epoch_batches)  # type: ignore[arg-type]
+                bar.reset(total=total_steps)
+            stop = False
+            for batch in epoch_batches:
+                progress = step / total_steps if total_steps else 0.0
+                if config.time_budget_s:
+                    progress = max(progress, elapsed() / config.time_budget_s)
+                for group in optimiser.param_groups:
+                    group["lr"] = config.lr * lr_factor(config, progress, step)
+                loss = loss_fn(model, batch)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"loss became {loss.item()} at step {step}; try a lower lr")
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimiser.step()
+                step += 1
+                running_loss += loss.item()
+                running_count += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimiser.param_groups[0]['lr']:.2e}")
+                if config.eval_every and step % config.eval_every == 0:
+                    stop = run_evaluation()
+                    if stop:
+                        stopped = "early_stopping"
+                if config.max_steps is not None and step >= config.max_steps:
+                    stop = True
+                if config.time_budget_s is not None and elapsed() >= config.time_budget_s:
+                    stopped, stop = "time_budget", True
+                if stop:
+                    break
+            else:
+                epochs_completed = epoch + 1
+                if not config.eval_every:
+                    if run_evaluation():
+                        stopped = "early_stopping"
+                        break
+                continue
+            break
+        if not log["history"] or log["history"][-1]["step"] != step:
+            run_evaluation()
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    finally:
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    write_log(stopped)
+    return TrainResult(
+        history=log["history"],
+        best=best,
+        steps=step,
+        epochs_completed=epochs_completed,
+        wall_time_s=log["wall_time_s"],
+        stopped=stopped,
+        log=log,
+    )

@@ -1,0 +1,34 @@
+"""Fixtures shared across the suite: the built site is built once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the real strict build once and return the site directory.
+
+    Set ``RNN_SITE_BUILT`` to an existing build to skip rebuilding while iterating locally.
+    """
+    prebuilt = os.environ.get("RNN_SITE_BUILT")
+    if prebuilt:
+        return Path(prebuilt)
+    site = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
+    return site
