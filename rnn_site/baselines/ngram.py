@@ -49,7 +49,9 @@ class _Counts:
     @classmethod
     def from_counts(cls, ids: np.ndarray, counts: np.ndarray, vocab_size: int) -> _Counts:
         ctx = ids // vocab_size  # sorted because ids are
-        starts = np.flatnonzero(np.r_[True, ctx[1:] != ctx[:-1]]) if len(ctx) else np.zeros(0, np.int64)
+        starts = (
+            np.flatnonzero(np.r_[True, ctx[1:] != ctx[:-1]]) if len(ctx) else np.zeros(0, np.int64)
+        )
         n1 = int(np.sum(counts == 1))
         n2 = int(np.sum(counts == 2))
         discount = n1 / (n1 + 2 * n2) if n1 > 0 and n2 > 0 else _FALLBACK_DISCOUNT
@@ -57,17 +59,23 @@ class _Counts:
             ids=ids,
             counts=counts.astype(np.float64),
             ctx_ids=ctx[starts],
-            ctx_total=np.add.reduceat(counts, starts).astype(np.float64) if len(ctx) else np.zeros(0),
+            ctx_total=np.add.reduceat(counts, starts).astype(np.float64)
+            if len(ctx)
+            else np.zeros(0),
             ctx_types=np.diff(np.r_[starts, len(ctx)]).astype(np.float64),
             discount=discount,
             vocab_size=vocab_size,
         )
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each k-gram id: (its count, its context's total, its context's types); 0 if unseen."""
+        """Per k-gram id: (its count, its context's total, its context's types); 0 if unseen."""
         count = _gather(self.ids, self.counts, keys)
         ctx = keys // self.vocab_size
-        return count, _gather(self.ctx_ids, self.ctx_total, ctx), _gather(self.ctx_ids, self.ctx_types, ctx)
+        return (
+            count,
+            _gather(self.ctx_ids, self.ctx_total, ctx),
+            _gather(self.ctx_ids, self.ctx_types, ctx),
+        )
 
 
 def _gather(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -101,7 +109,7 @@ class CharNGram:
     cont: list[_Counts] = field(repr=False)
 
     def encode(self, text: str) -> np.ndarray:
-        """Characters → int64 ids (positions in ``vocab``); raises ``ValueError`` on unknown ones."""
+        """Characters → int64 ids (positions in ``vocab``); ``ValueError`` on unknown ones."""
         index = {ch: i for i, ch in enumerate(self.vocab)}
         unknown = set(text) - index.keys()
         if unknown:
@@ -114,7 +122,9 @@ class CharNGram:
     def _check_order(self, order: int | None) -> int:
         order = self.order if order is None else order
         if not 1 <= order <= self.order:
-            raise ValueError(f"order must be between 1 and {self.order} (fitted order), got {order}")
+            raise ValueError(
+                f"order must be between 1 and {self.order} (fitted order), got {order}"
+            )
         return order
 
     def position_probs(self, x: np.ndarray, order: int | None = None) -> np.ndarray:
@@ -131,7 +141,9 @@ class CharNGram:
             lower = probs[k - 1 :]
             seen = total > 0
             safe_total = np.where(seen, total, 1.0)
-            mixed = (np.maximum(count - level.discount, 0.0) + level.discount * types * lower) / safe_total
+            mixed = (
+                np.maximum(count - level.discount, 0.0) + level.discount * types * lower
+            ) / safe_total
             probs[k - 1 :] = np.where(seen, mixed, lower)
         return probs
 
@@ -167,12 +179,14 @@ def fit(text: str, order: int, vocab: str | None = None) -> CharNGram:
     model = CharNGram(vocab=vocab, order=order, raw=[], cont=[])
     x = model.encode(text)
     vocab_size = len(vocab)
-    unique = [np.unique(_ngram_ids(x, k, vocab_size), return_counts=True) for k in range(1, order + 2)]
+    unique = [
+        np.unique(_ngram_ids(x, k, vocab_size), return_counts=True) for k in range(1, order + 2)
+    ]
     for k in range(1, order + 1):
         ids, counts = unique[k - 1]
         model.raw.append(_Counts.from_counts(ids, counts, vocab_size))
         if k + 1 <= len(x):
-            # In how many different left contexts each k-gram appears = (k+1)-gram types ending in it.
+            # In how many different left contexts a k-gram appears = (k+1)-gram types ending in it.
             longer_ids = unique[k][0]
             cont_ids, cont_counts = np.unique(longer_ids % vocab_size**k, return_counts=True)
         else:

@@ -218,7 +218,9 @@ def load_shakespeare(
         if name not in slugs:
             raise ValueError(f"unknown play {name!r}; the corpus has: {', '.join(sorted(slugs))}")
     if set(val_plays) & set(test_plays):
-        raise ValueError(f"a play cannot be in both val and test: {set(val_plays) & set(test_plays)}")
+        raise ValueError(
+            f"a play cannot be in both val and test: {set(val_plays) & set(test_plays)}"
+        )
     held_out = set(val_plays) | set(test_plays)
     by_slug = {p.slug: p for p in plays}
     train_plays = tuple(p.slug for p in plays if p.slug not in held_out)

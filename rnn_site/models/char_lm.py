@@ -52,7 +52,9 @@ class CharLSTM(nn.Module):
         shape = (self.config.num_layers, batch, self.config.hidden_size)
         return torch.zeros(shape), torch.zeros(shape)
 
-    def forward(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def forward(
+        self, tokens: torch.Tensor, state: State | None = None
+    ) -> tuple[torch.Tensor, State]:
         if state is None:
             state = self.initial_state(tokens.shape[0])
         out, (h, c) = self.lstm(self.embed(tokens), state)

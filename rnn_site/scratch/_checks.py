@@ -19,6 +19,12 @@ def check_finite(a: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains NaN or inf at index {index}")
 
 
+def check_finite_params(arrays: dict[str, np.ndarray]) -> None:
+    """Raise if any parameter holds NaN or inf (e.g. after a diverged update)."""
+    for name, a in arrays.items():
+        check_finite(a, name)
+
+
 def _check_real(a: np.ndarray, name: str) -> None:
     if a.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold real numbers, got dtype {a.dtype}")

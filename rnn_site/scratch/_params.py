@@ -34,43 +34,70 @@ class Params:
         check_params(self.arrays(), self.GATES, dict(self.BIAS_GATES))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The parameter arrays by field name, in declaration order (not copies)."""
+        """The parameter arrays by field name, in declaration order (not copies).
+
+        See the page: architecture.md#parameters
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Self:
-        """A new instance with `fn` applied to every array."""
+        """A new instance with `fn` applied to every array.
+
+        See the page: architecture.md#parameters
+        """
         new: Any = replace(self, **{n: fn(a) for n, a in self.arrays().items()})  # type: ignore[type-var]
         return new
 
     def zeros_like(self) -> Self:
-        """Zeros of the same shapes and dtype: the start of a gradient accumulator."""
+        """Zeros of the same shapes and dtype: the start of a gradient accumulator.
+
+        See the page: architecture.md#parameters
+        """
         return self.map(np.zeros_like)
 
     def copy(self) -> Self:
-        """A deep copy, so in-place updates do not touch the original."""
+        """A deep copy, so in-place updates do not touch the original.
+
+        See the page: architecture.md#parameters
+        """
         return self.map(np.copy)
 
     def astype(self, dtype: DTypeLike) -> Self:
-        """A copy in another dtype (float32 or float64)."""
+        """A copy in another dtype (float32 or float64).
+
+        See the page: architecture.md#parameters
+        """
         return self.map(lambda a: a.astype(dtype))
 
     def add_(self, other: Params, scale: float = 1.0) -> Self:
-        """In place `self += scale * other`: gradient accumulation or an SGD step (scale=-lr)."""
+        """In place `self += scale * other`: gradient accumulation or an SGD step (scale=-lr).
+
+        See the page: architecture.md#parameters
+        """
         for name, a in self.arrays().items():
             a += scale * getattr(other, name)
         return self
 
     @property
     def input_size(self) -> int:
-        """Features per time step, I in W_x: (I, gates*H)."""
+        """Features per time step, I in W_x: (I, gates*H).
+
+        See the page: architecture.md#parameters
+        """
         return int(self.W_x.shape[0])  # type: ignore[attr-defined]
 
     @property
     def hidden_size(self) -> int:
-        """Hidden units, H in W_h: (H, gates*H)."""
+        """Hidden units, H in W_h: (H, gates*H).
+
+        See the page: architecture.md#parameters
+        """
         return int(self.W_h.shape[0])  # type: ignore[attr-defined]
 
     @property
     def dtype(self) -> np.dtype:
-        """The dtype every computation with these parameters runs in."""
+        """The dtype every computation with these parameters runs in.
+
+        See the page: architecture.md#parameters
+        """
         return self.W_x.dtype  # type: ignore[attr-defined]

@@ -17,7 +17,12 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._checks import check_array, check_cache, check_sequence
+from rnn_site.scratch._checks import (
+    check_array,
+    check_cache,
+    check_finite_params,
+    check_sequence,
+)
 from rnn_site.scratch._params import Params
 from rnn_site.scratch.activations import sigmoid
 from rnn_site.scratch.init import Seed, forget_gate_bias, glorot_uniform, recurrent_orthogonal
@@ -227,6 +232,7 @@ def lstm_forward(
 
     See the page: architecture.md#lstm
     """
+    check_finite_params(params.arrays())
     x = check_sequence(x, params.input_size, params.dtype)
     batch, time, _ = x.shape
     hidden = params.hidden_size

@@ -14,7 +14,12 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._checks import check_array, check_cache, check_sequence
+from rnn_site.scratch._checks import (
+    check_array,
+    check_cache,
+    check_finite_params,
+    check_sequence,
+)
 from rnn_site.scratch._params import Params
 from rnn_site.scratch.init import Seed, glorot_uniform, identity, orthogonal
 
@@ -182,6 +187,7 @@ def rnn_forward(params: RNNParams, x: np.ndarray, h0: np.ndarray | None = None) 
 
     See the page: architecture.md#rnn
     """
+    check_finite_params(params.arrays())
     x = check_sequence(x, params.input_size, params.dtype)
     batch, time, _ = x.shape
     hidden = params.hidden_size

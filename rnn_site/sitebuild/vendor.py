@@ -40,6 +40,19 @@ VENDOR_FILES: tuple[VendorFile, ...] = (
     VendorFile(
         "katex", "dist/contrib/auto-render.min.js", "assets/vendor/katex/contrib/auto-render.min.js"
     ),
+    # onnxruntime-web, WASM backend only: the ES-module API plus the single-file SIMD build it
+    # loads. The demos set `ort.env.wasm.wasmPaths` to this folder, whose name must match
+    # ORT_VERSION in docs/assets/demos/runtime.js (a test checks both against package.json).
+    *(
+        VendorFile(
+            "onnxruntime-web", f"dist/{name}", f"assets/vendor/onnxruntime-web-{{version}}/{name}"
+        )
+        for name in (
+            "ort.wasm.min.mjs",
+            "ort-wasm-simd-threaded.mjs",
+            "ort-wasm-simd-threaded.wasm",
+        )
+    ),
 )
 
 

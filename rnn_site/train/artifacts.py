@@ -21,12 +21,15 @@ import torch
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is deleted."""
+    """Yield a temporary file next to ``path``: replaces ``path`` on success, vanishes on error."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the target the usual permissions
     try:
         yield tmp
         with open(tmp, "rb") as fh:

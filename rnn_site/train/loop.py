@@ -76,7 +76,9 @@ class TrainConfig:
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")
         if self.schedule not in ("constant", "cosine", "step"):
-            raise ValueError(f"schedule must be 'constant', 'cosine' or 'step', got {self.schedule!r}")
+            raise ValueError(
+                f"schedule must be 'constant', 'cosine' or 'step', got {self.schedule!r}"
+            )
         if self.mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
 
@@ -106,7 +108,9 @@ class CarriedState(Generic[Batch, State]):
     through one window only (truncated BPTT) while the values still carry the context.
     """
 
-    def __init__(self, step: Callable[[nn.Module, Batch, State | None], tuple[torch.Tensor, State]]) -> None:
+    def __init__(
+        self, step: Callable[[nn.Module, Batch, State | None], tuple[torch.Tensor, State]]
+    ) -> None:
         self.step = step
         self.state: State | None = None
 
@@ -219,7 +223,9 @@ def train(
             metrics = {k: float(v) for k, v in evaluate(model).items()}
         model.train()
         if config.metric not in metrics:
-            raise KeyError(f"evaluate() returned {sorted(metrics)} but config.metric is {config.metric!r}")
+            raise KeyError(
+                f"evaluate() returned {sorted(metrics)} but config.metric is {config.metric!r}"
+            )
         entry = {
             "step": step,
             "epoch": epoch,
@@ -270,7 +276,9 @@ def train(
                     group["lr"] = config.lr * lr_factor(config, progress, step)
                 loss = loss_fn(model, batch)
                 if not torch.isfinite(loss):
-                    raise FloatingPointError(f"loss became {loss.item()} at step {step}; try a lower lr")
+                    raise FloatingPointError(
+                        f"loss became {loss.item()} at step {step}; try a lower lr"
+                    )
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip is not None:
@@ -280,7 +288,9 @@ def train(
                 running_loss += loss.item()
                 running_count += 1
                 bar.update(1)
-                bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimiser.param_groups[0]['lr']:.2e}")
+                bar.set_postfix(
+                    loss=f"{loss.item():.4f}", lr=f"{optimiser.param_groups[0]['lr']:.2e}"
+                )
                 if config.eval_every and step % config.eval_every == 0:
                     stop = run_evaluation()
                     if stop:
@@ -293,10 +303,9 @@ def train(
                     break
             else:
                 epochs_completed = epoch + 1
-                if not config.eval_every:
-                    if run_evaluation():
-                        stopped = "early_stopping"
-                        break
+                if not config.eval_every and run_evaluation():
+                    stopped = "early_stopping"
+                    break
                 continue
             break
         if not log["history"] or log["history"][-1]["step"] != step:

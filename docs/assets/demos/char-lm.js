@@ -3,16 +3,7 @@
 // units that "track something". Pure functions, no DOM, no onnxruntime.
 
 import { DemoError } from "./runtime.js";
-
-/** Show a character so that whitespace and control characters are visible in messages and charts. */
-export function visibleChar(ch) {
-  if (ch === "\n") return "↵";
-  if (ch === " ") return "␣";
-  if (ch === "\t") return "⇥";
-  const code = ch.codePointAt(0);
-  if (code < 0x20 || code === 0x7f) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  return ch;
-}
+import { visibleChar } from "./ui.js";
 
 /** Characters ↔ ids, in the card's order (id = index in `card.vocab`). */
 export class Vocab {
@@ -134,7 +125,7 @@ export function textFeatures(text) {
   const lineIsSpeaker = new Set();
   let start = 0;
   for (const line of text.split("\n")) {
-    if (/^[A-Z][A-Z ]*:\s*$/.test(line) || /^[A-Z][A-Za-z ]*:$/.test(line)) lineIsSpeaker.add(start);
+    if (/^[A-Z][A-Za-z' ]{0,30}:$/.test(line)) lineIsSpeaker.add(start);
     start += Array.from(line).length + 1;
   }
   let lineStart = 0;
@@ -171,4 +162,40 @@ export function textFeatures(text) {
     { name: "upper-case", label: "Capital letter", values: upperCase },
     { name: "sentence-end", label: "After the end of a sentence", values: sentenceEnd },
   ];
+}
+
+/** Bounds on what a reader may ask for; beyond them the page says so instead of freezing a phone. */
+export const LIMITS = { promptChars: 2000, length: 5000, temperature: 5, seed: 2 ** 32 - 1 };
+
+/**
+ * Check generation settings from the form (numbers may arrive as strings or NaN) and return them
+ * cleaned; anything out of range is a DemoError saying what is accepted. `vocabSize` may be null
+ * before the model card is known (top-k is then only checked to be ≥ 0).
+ */
+export function checkSettings({ prompt, length, temperature, topK: k, seed }, vocabSize = null) {
+  const whole = (value, name, min, max) => {
+    const n = Number(value);
+    if (value === "" || !Number.isInteger(n) || n < min || n > max) {
+      throw new DemoError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+    }
+    return n;
+  };
+  if (typeof prompt !== "string" || prompt.length === 0) {
+    throw new DemoError("The prompt is empty: type at least one character for the model to continue.");
+  }
+  const promptChars = Array.from(prompt).length;
+  if (promptChars > LIMITS.promptChars) {
+    throw new DemoError(`The prompt has ${promptChars} characters; the demo accepts up to ${LIMITS.promptChars}.`);
+  }
+  const t = Number(temperature);
+  if (temperature === "" || !Number.isFinite(t) || t < 0 || t > LIMITS.temperature) {
+    throw new DemoError(`Temperature must be a number from 0 to ${LIMITS.temperature} (got "${temperature}").`);
+  }
+  return {
+    prompt,
+    length: whole(length, "Length", 1, LIMITS.length),
+    temperature: t,
+    topK: whole(k, "Top-k", 0, vocabSize ?? Number.MAX_SAFE_INTEGER),
+    seed: whole(seed, "Seed", 0, LIMITS.seed),
+  };
 }

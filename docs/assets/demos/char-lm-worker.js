@@ -1,0 +1,133 @@
+// Module worker for the character language model: loads the model, streams generated text one
+// character at a time through the step graph, and computes per-character hidden states through
+// the sequence graph. Running here keeps the page responsive while onnxruntime works.
+
+import { checkSettings, mulberry32, sampleNext, softmax, topK, Vocab } from "./char-lm.js";
+import { serve, transferable, yieldToEventLoop } from "./rpc.js";
+import { DemoError, loadOrt, Model } from "./runtime.js";
+
+const FLUSH_MS = 30; // send text to the page ~30 times a second: smooth, and cheap for the page
+
+let model = null;
+let vocab = null;
+let card = null;
+let emitProgress = () => {}; // progress goes to whichever call is loading right now
+let stopRequested = false;
+
+async function open(name) {
+  if (!model || model.name !== name) {
+    model = new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) });
+    card = null;
+  }
+  card ??= await model.card();
+  vocab = new Vocab(card.vocab);
+  return card;
+}
+
+function zeros(ort) {
+  const { num_layers: layers, hidden_size: hidden } = card.config;
+  return new ort.Tensor("float32", new Float32Array(layers * hidden), [layers, 1, hidden]);
+}
+
+serve({
+  /** Load the card (vocabulary, sizes); graphs load lazily on first use. */
+  async load({ model: name }) {
+    const { vocab: chars, config, version, title } = await open(name);
+    return { vocab: chars, config, version, title };
+  },
+
+  /** Load the runtime and the step graph ahead of the first Generate (the slow part: WASM start-up). */
+  async prepare({ model: name }, emit) {
+    emitProgress = emit;
+    await open(name);
+    await Promise.all([loadOrt(), model.session("step")]);
+    return { vocab: card.vocab };
+  },
+
+  /**
+   * Generate `length` characters after `prompt`, emitting {type: "text", text, top} as it goes.
+   * The prompt primes the state through the same step graph, so greedy output matches the
+   * Python runtime character for character.
+   */
+  async generate(request, emit) {
+    const called = performance.now();
+    stopRequested = false;
+    emitProgress = emit;
+    await open(request.model);
+    const settings = checkSettings(request, vocab.size);
+    const promptIds = vocab.encode(settings.prompt); // unknown characters fail before any download
+    const [ort, session] = await Promise.all([loadOrt(), model.session("step")]);
+    emit({ type: "ready" });
+
+    const started = performance.now();
+    const readyMs = started - called;
+    let h = zeros(ort);
+    let c = zeros(ort);
+    let logits = null;
+    const step = async (id) => {
+      const token = new ort.Tensor("int64", BigInt64Array.of(BigInt(id)), [1]);
+      const out = await session.run({ token, h, c });
+      h = out.h_out;
+      c = out.c_out;
+      logits = out.logits.data;
+    };
+    for (const id of promptIds) await step(id);
+
+    const random = mulberry32(settings.seed);
+    const ids = [];
+    let pending = "";
+    let lastFlush = performance.now();
+    let firstCharMs = null;
+    const generationStart = performance.now();
+    const flush = () => {
+      const top = topK(softmax(logits), 5).map(([id, p]) => [vocab.chars[id], p]);
+      emit({ type: "text", text: pending, top });
+      pending = "";
+      lastFlush = performance.now();
+    };
+    for (let i = 0; i < settings.length && !stopRequested; i++) {
+      const id = sampleNext(logits, settings, random);
+      ids.push(id);
+      pending += vocab.chars[id];
+      if (firstCharMs === null) {
+        firstCharMs = performance.now() - called;
+        flush(); // the first character shows at once, not after the first batch
+      } else if (performance.now() - lastFlush >= FLUSH_MS) {
+        flush();
+        await yieldToEventLoop(); // lets a "stop" message in
+      }
+      if (i + 1 < settings.length) await step(id);
+    }
+    if (pending) flush();
+    const seconds = (performance.now() - generationStart) / 1000;
+    return {
+      text: vocab.decode(ids),
+      stopped: stopRequested,
+      charsPerSecond: ids.length / Math.max(seconds, 1e-6),
+      // Where the wait before the first character went (ms since this call): loading and
+      // opening the model, then reading the prompt. The benchmark prints them.
+      readyMs,
+      firstCharMs,
+    };
+  },
+
+  /** Per-character h and c of every layer for `text`, from one run of the sequence graph. */
+  async states({ model: name, text }, emit) {
+    emitProgress = emit;
+    await open(name);
+    if (!text) throw new DemoError("There is no text to analyse yet.");
+    const ids = vocab.encode(text);
+    const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
+    const tokens = new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]);
+    const out = await session.run({ tokens, h0: zeros(ort), c0: zeros(ort) }, ["h_seq", "c_seq"]);
+    const own = (data) => (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice());
+    const h = own(out.h_seq.data);
+    const c = own(out.c_seq.data);
+    const [, steps, layers, units] = out.h_seq.dims;
+    return transferable({ steps, layers, units, h, c }, [h.buffer, c.buffer]);
+  },
+
+  stop() {
+    stopRequested = true;
+  },
+});

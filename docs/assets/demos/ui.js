@@ -1,0 +1,72 @@
+// Small DOM helpers shared by every demo page: element building, load progress and errors shown
+// on the page (role=status / role=alert), and number formatting. Nothing model-specific.
+// Safe to import from a worker: nothing here touches the DOM until called.
+
+/** el("button", {type: "button", class: "x"}, ["Go"]) — attributes as strings, children as nodes or text. */
+export function el(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    node.setAttribute(name, value === true ? "" : String(value));
+  }
+  node.append(...[children].flat());
+  return node;
+}
+
+/** Show a character so that whitespace and control characters are visible. */
+export function visibleChar(ch) {
+  if (ch === "\n") return "↵";
+  if (ch === " ") return "␣";
+  if (ch === "\t") return "⇥";
+  const code = ch.codePointAt(0);
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return ch;
+}
+
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * A demo's status line, download progress bar and error box.
+ * The status is a polite live region (screen readers hear progress without being interrupted);
+ * the error box is role=alert and stays empty, hence silent, until something goes wrong.
+ */
+export class StatusArea {
+  constructor(container) {
+    this.message = el("p", { role: "status", class: "rnn-status", "data-role": "status" });
+    this.bar = el("progress", { class: "rnn-progress", max: "1", value: "0", hidden: true, "aria-hidden": "true" });
+    this.alert = el("div", { role: "alert", class: "rnn-alert", "data-role": "alert" });
+    container.append(this.message, this.bar, this.alert);
+  }
+
+  info(text) {
+    this.message.textContent = text;
+  }
+
+  /** Download progress of one file; `total` may be unknown (0). */
+  progress({ file, loaded, total, cached }) {
+    const name = file.split("/").pop();
+    if (cached) {
+      this.info(`Loaded ${name} from the browser cache.`);
+      this.bar.hidden = true;
+      return;
+    }
+    this.bar.hidden = loaded >= total && total > 0;
+    if (total > 0) this.bar.value = loaded / total;
+    else this.bar.removeAttribute("value"); // indeterminate
+    this.info(`Downloading ${name}: ${formatBytes(loaded)}${total ? ` of ${formatBytes(total)}` : ""}`);
+  }
+
+  /** Show an error for the reader; `err.message` is written for them (see DemoError). */
+  error(err) {
+    this.bar.hidden = true;
+    this.alert.textContent = err?.message ?? String(err);
+  }
+
+  clearError() {
+    this.alert.textContent = "";
+  }
+}

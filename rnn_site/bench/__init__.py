@@ -1,0 +1,1 @@
+"""Benchmarks: printed figures, never assertions (timings do not belong in tests)."""

@@ -1,0 +1,240 @@
+"""The ``rnn-site`` command: train, export, generate, list and benchmark the site's models.
+
+    rnn-site train char-lm            # about 10 minutes on 2 cores; writes models/char-lm/
+    rnn-site export char-lm           # step.onnx, sequence.onnx, card.json, README.md, manifest
+    rnn-site generate char-lm --prompt "ROMEO:" --n 200 --temperature 0.8 --seed 0
+    rnn-site models list
+    rnn-site bench char-lm
+
+Each subcommand imports what it needs when it runs, so ``generate`` and ``models list`` work
+with numpy and onnxruntime alone; ``train``, ``export`` and ``bench`` need torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Where each step of one model's life is implemented, as "module:function" strings.
+
+    train: a `main(argv) -> int` taking the extra command-line arguments; export: a function
+    (checkpoint, out_dir) -> paths; bench: a function (model_dir, tokens=..., repeats=...) ->
+    figures. Strings, not imports, so the CLI starts without torch.
+    """
+
+    train: str
+    export: str
+    bench: str
+    checkpoint: str
+
+
+RECIPES = {
+    "char-lm": Recipe(
+        train="rnn_site.train.char_lm:main",
+        export="rnn_site.export.char_lm:export_char_lm",
+        bench="rnn_site.bench.char_lm:run_benchmark",
+        checkpoint="char-lm.pt",
+    ),
+}
+
+
+def _resolve(target: str) -> Callable[..., object]:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _recipe(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise SystemExit(f"error: unknown model {name!r}; known: {', '.join(sorted(RECIPES))}")
+    return RECIPES[name]
+
+
+def _default_models_dir() -> Path:
+    from rnn_site.runtime.registry import models_dirs
+
+    found = models_dirs()
+    return found[0] if found else Path("models")
+
+
+# ------------------------------------------------------------------ subcommands
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Run the model's training entry point with the remaining arguments."""
+    train_main = _resolve(_recipe(args.name).train)
+    out_dir = Path(args.models_dir or _default_models_dir()) / args.name
+    return int(train_main(["--out-dir", str(out_dir), *args.train_args]) or 0)  # type: ignore[call-overload]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the trained checkpoint to ONNX, card, README and manifest."""
+    recipe = _recipe(args.name)
+    out_dir = Path(args.models_dir or _default_models_dir()) / args.name
+    checkpoint = Path(args.checkpoint) if args.checkpoint else out_dir / recipe.checkpoint
+    if not checkpoint.is_file():
+        print(f"error: no checkpoint at {checkpoint}; run `rnn-site train {args.name}`", file=sys.stderr)
+        return 2
+    paths = _resolve(recipe.export)(checkpoint, out_dir)
+    for kind, path in paths.items():  # type: ignore[attr-defined]
+        print(f"{kind:>9}: {path}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Stream generated characters to stdout as they come."""
+    from rnn_site.runtime import CharLanguageModel
+
+    target = Path(args.models_dir) / args.name if args.models_dir else args.name
+    model = CharLanguageModel.load(target)
+    prompt = args.prompt if args.prompt is not None else model.card["example_greedy"]["prompt"]
+    chars = model.stream(
+        prompt,
+        args.n,
+        args.temperature,
+        args.top_k,
+        args.seed,
+        greedy=args.greedy,
+        on_unknown=args.on_unknown,
+    )
+    sys.stdout.write(prompt)
+    for ch in chars:
+        sys.stdout.write(ch)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
+
+
+def _headline(card: dict) -> str:
+    """'val_bpc 1.62 vs 2.11 (char-7gram)': the first metric against the best baseline."""
+    metrics = next(iter(card.get("metrics", {}).values()), {})
+    if not metrics:
+        return "no metrics"
+    key = next(iter(sorted(metrics)))
+    lower = card.get("better", {}).get(key, "lower") == "lower"
+    baselines = [(v[key], n) for n, v in card.get("baselines", {}).items() if key in v]
+    text = f"{key} {metrics[key]:.3f}"
+    if baselines:
+        value, name = min(baselines) if lower else max(baselines)
+        text += f" vs {value:.3f} ({name})"
+    return text
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    """One line per model: name, task, files, headline metric against the best baseline."""
+    from rnn_site.runtime.registry import list_models
+
+    models_dir = Path(args.models_dir) if args.models_dir else _default_models_dir()
+    found = list_models(models_dir)
+    if not found:
+        print(f"no models in {models_dir}")
+        return 0
+    rows = [
+        (m.name, m.card.get("task", "?"), ", ".join(m.card.get("files", {}).values()), _headline(m.card))
+        for m in found
+    ]
+    header = ("name", "task", "files", "metric vs baseline")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)), row[3])
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the model's benchmark, print the table and store the figures in its card."""
+    recipe = _recipe(args.name)
+    model_dir = Path(args.models_dir or _default_models_dir()) / args.name
+    _resolve(recipe.bench)(model_dir, tokens=args.tokens, repeats=args.repeats, write=not args.no_write)
+    return 0
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (separate from `main` so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="rnn-site", description="Train, export, run and benchmark the site's RNN models."
+    )
+    parser.add_argument(
+        "--models-dir", help="folder holding the models (default: the repository's models/)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser(
+        "train", help="train a model (needs torch)", description=cmd_train.__doc__
+    )
+    train.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    train.add_argument(
+        "train_args", nargs=argparse.REMAINDER, help="passed on to the trainer (e.g. --seed 1)"
+    )
+    train.set_defaults(func=cmd_train)
+
+    export = sub.add_parser(
+        "export", help="export a trained model to ONNX (needs torch)", description=cmd_export.__doc__
+    )
+    export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
+    export.set_defaults(func=cmd_export)
+
+    gen = sub.add_parser(
+        "generate", help="generate text (numpy + onnxruntime only)", description=cmd_generate.__doc__
+    )
+    gen.add_argument("name", help="model name or directory, e.g. char-lm")
+    gen.add_argument("--prompt", help="text to continue (default: the card's example prompt)")
+    gen.add_argument("--n", type=int, default=200, help="characters to generate (default 200)")
+    gen.add_argument(
+        "--temperature", type=float, default=1.0, help="≥ 0; 0 is greedy (default 1.0)"
+    )
+    gen.add_argument("--top-k", type=int, default=None, help="sample only from the k likeliest")
+    gen.add_argument("--seed", type=int, default=None, help="random seed for reproducible text")
+    gen.add_argument("--greedy", action="store_true", help="always take the likeliest character")
+    gen.add_argument(
+        "--on-unknown",
+        choices=("error", "skip", "replace"),
+        default="error",
+        help="what to do with prompt characters the model does not know",
+    )
+    gen.set_defaults(func=cmd_generate)
+
+    models = sub.add_parser("models", help="inspect the published models", description="Inspect the published models.")
+    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    listing = models_sub.add_parser(
+        "list", help="list models with their key metric", description=cmd_models_list.__doc__
+    )
+    listing.set_defaults(func=cmd_models_list)
+
+    bench = sub.add_parser(
+        "bench", help="benchmark per-token latency (needs torch)", description=cmd_bench.__doc__
+    )
+    bench.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    bench.add_argument("--tokens", type=int, default=500, help="tokens per timed run (default 500)")
+    bench.add_argument("--repeats", type=int, default=7, help="interleaved rounds (default 7)")
+    bench.add_argument("--no-write", action="store_true", help="print only; leave the card alone")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rnn-site``; returns the exit status (2 for a usage or model error)."""
+    args = build_parser().parse_args(argv)
+    from rnn_site.runtime.errors import RnnSiteError
+
+    try:
+        return int(args.func(args))
+    except RnnSiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

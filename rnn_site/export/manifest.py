@@ -1,0 +1,108 @@
+"""models/manifest.json: every published file with its size and sha256, so readers can trust it.
+
+The runtime (Python) and the browser check the hashes before using a model, so a truncated
+download or a stale cache fails loudly instead of producing strange text. Schema 1:
+
+    {"schema": 1, "models": [{"name": "char-lm", "task": "text-generation",
+      "card": "char-lm/card.json",
+      "files": [{"path": "char-lm/step.onnx", "sha256": "…", "bytes": 123}, …]}]}
+
+Paths are relative to `models/` with forward slashes (they double as URLs on the site).
+A model is any folder of `models/` holding a card.json; all its visible files are listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from rnn_site.train.artifacts import atomic_path
+
+SCHEMA = 1
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_entry(models_dir: Path, model_dir: Path) -> dict[str, Any]:
+    """The manifest entry of one model folder (files sorted by path; hidden files skipped)."""
+    card = json.loads((model_dir / "card.json").read_text("utf-8"))
+    files = [
+        {
+            "path": path.relative_to(models_dir).as_posix(),
+            "sha256": sha256_file(path),
+            "bytes": path.stat().st_size,
+        }
+        for path in sorted(model_dir.iterdir())
+        if path.is_file() and not path.name.startswith(".")
+    ]
+    return {
+        "name": card["name"],
+        "task": card["task"],
+        "card": (model_dir / "card.json").relative_to(models_dir).as_posix(),
+        "files": files,
+    }
+
+
+def build_manifest(models_dir: str | Path) -> dict[str, Any]:
+    """The manifest of every model folder under `models_dir`, sorted by name."""
+    models_dir = Path(models_dir)
+    folders = sorted(p.parent for p in models_dir.glob("*/card.json"))
+    return {"schema": SCHEMA, "models": [model_entry(models_dir, d) for d in folders]}
+
+
+def write_manifest(models_dir: str | Path) -> Path:
+    """Rebuild `models_dir`/manifest.json from the files on disk, atomically; return its path."""
+    path = Path(models_dir) / MANIFEST
+    text = json.dumps(build_manifest(models_dir), indent=2) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def verify(models_dir: str | Path) -> list[str]:
+    """Check every listed file against its size and hash; return the problems (empty = fine).
+
+    Also reports model files on disk that the manifest does not list, so a forgotten
+    `write_manifest` after an export is caught by the tests rather than by a reader.
+    """
+    models_dir = Path(models_dir)
+    path = models_dir / MANIFEST
+    if not path.exists():
+        return [f"{path} is missing"]
+    manifest = json.loads(path.read_text("utf-8"))
+    problems = []
+    if manifest.get("schema") != SCHEMA:
+        problems.append(f"schema is {manifest.get('schema')!r}, expected {SCHEMA}")
+    listed = set()
+    for model in manifest.get("models", []):
+        for entry in model["files"]:
+            listed.add(entry["path"])
+            file = models_dir / entry["path"]
+            if not file.is_file():
+                problems.append(f"{entry['path']}: listed but missing")
+                continue
+            size, digest = file.stat().st_size, sha256_file(file)
+            if size != entry["bytes"]:
+                problems.append(f"{entry['path']}: {size} bytes, manifest says {entry['bytes']}")
+            if digest != entry["sha256"]:
+                problems.append(
+                    f"{entry['path']}: sha256 {digest}, manifest says {entry['sha256']}"
+                )
+    on_disk = {
+        file.relative_to(models_dir).as_posix()
+        for card in models_dir.glob("*/card.json")
+        for file in card.parent.iterdir()
+        if file.is_file() and not file.name.startswith(".")
+    }
+    problems += [f"{p}: on disk but not in the manifest" for p in sorted(on_disk - listed)]
+    return problems

@@ -1,0 +1,319 @@
+"""Use the exported character language model with numpy and onnxruntime only.
+
+    from rnn_site.runtime import CharLanguageModel
+    model = CharLanguageModel.load("char-lm")
+    print(model.generate("ROMEO:", n=200, temperature=0.8, seed=0))
+
+Generation runs the step graph: one character in, logits for the next one out, the state carried
+from call to call, so each new character costs the same whatever the length of the text.
+
+Decoding rules (the browser demo follows the same ones, so greedy output matches exactly):
+
+- the prompt is fed one character at a time through the step graph from zero state;
+- greedy (``temperature=0`` or ``greedy=True``): the next id is the argmax of the logits,
+  ties going to the lowest id;
+- sampling: logits / temperature, optionally only the `top_k` largest kept (ties → lower ids),
+  softmax in float64, then the first id whose cumulative probability exceeds u ~ U[0, 1) drawn
+  from ``numpy.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import numpy as np
+import onnxruntime as ort
+
+from rnn_site.runtime.errors import (
+    EmptyPromptError,
+    InvalidArgumentError,
+    InvalidLengthError,
+    InvalidTemperatureError,
+    ModelMismatchError,
+    UnknownCharacterError,
+)
+from rnn_site.runtime.registry import ModelLocation, locate
+from rnn_site.runtime.session import check_io, create_session
+
+OnUnknown = Literal["error", "skip", "replace"]
+
+#: Most characters `generate` writes in one call, and most a text to `hidden_states` may have
+#: (its per-step arrays take 6 x layers x hidden x 4 bytes per character).
+MAX_GENERATE = 100_000
+MAX_HIDDEN_TEXT = 20_000
+#: Most characters `score` reads in one call (it streams, so this guards time, not memory).
+MAX_SCORE_TEXT = 2_000_000
+#: Characters the sequence graph reads per call when scoring or collecting states.
+CHUNK = 1024
+
+
+def _check_length(value: Any, name: str, limit: int, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InvalidLengthError(f"{name} must be an integer, got {value!r}")
+    if not minimum <= value <= limit:
+        raise InvalidLengthError(f"{name} must be between {minimum} and {limit:,}, got {value}")
+    return int(value)
+
+
+def _check_temperature(temperature: Any) -> float:
+    try:
+        value = float(temperature)
+    except (TypeError, ValueError):
+        raise InvalidTemperatureError(
+            f"temperature must be a number ≥ 0, got {temperature!r}"
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise InvalidTemperatureError(
+            f"temperature must be a finite number ≥ 0 (0 = greedy), got {temperature!r}"
+        )
+    return value
+
+
+def choose_next(
+    logits: np.ndarray,
+    temperature: float,
+    top_k: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> int:
+    """Pick the next token id from logits (vocab,) by the module's decoding rules.
+
+    temperature 0 is greedy (argmax, ties → lowest id; `np.argmax` returns the first maximum).
+    """
+    if temperature == 0:
+        return int(np.argmax(logits))
+    if rng is None:
+        rng = np.random.default_rng()
+    z = logits.astype(np.float64) / temperature
+    if top_k is not None and top_k < z.size:
+        # A stable sort of -z keeps lower ids first among equal logits.
+        dropped = np.argsort(-z, kind="stable")[top_k:]
+        z[dropped] = -np.inf
+    p = np.exp(z - z.max())
+    cumulative = np.cumsum(p / p.sum())
+    return int(min(np.searchsorted(cumulative, rng.random(), side="right"), z.size - 1))
+
+
+class CharLanguageModel:
+    """The character LSTM behind a small, checked API: generate, score, look inside.
+
+    Build it with `load`. `vocab` is the characters in id order; `config` the model's sizes.
+    """
+
+    def __init__(
+        self, location: ModelLocation, step: ort.InferenceSession, intra_op_threads: int = 1
+    ) -> None:
+        self.location = location
+        self.card = location.card
+        self.vocab: str = self.card["vocab"]
+        self.config: dict[str, Any] = self.card["config"]
+        self._index = {ch: i for i, ch in enumerate(self.vocab)}
+        self._step = step
+        self._sequence: ort.InferenceSession | None = None
+        self._threads = intra_op_threads
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str | os.PathLike[str] = "char-lm",
+        *,
+        verify: bool = True,
+        intra_op_threads: int = 1,
+    ) -> CharLanguageModel:
+        """Load a model by name ("char-lm" → models/char-lm) or from a directory.
+
+        With `verify` (the default) the sha256 of card.json, step.onnx and sequence.onnx must
+        match models/manifest.json (ModelIntegrityError otherwise), and the graphs' inputs and
+        outputs must match the card (ModelMismatchError otherwise).
+        """
+        location = locate(name_or_path)
+        files = location.card["files"]
+        if verify:
+            location.verify(["card.json", files["step"], files["sequence"]])
+        vocab, config = location.card["vocab"], location.card["config"]
+        if len(vocab) != config["vocab_size"] or len(set(vocab)) != len(vocab):
+            raise ModelMismatchError(
+                f"card.json: vocab has {len(vocab)} characters ({len(set(vocab))} distinct) "
+                f"but vocab_size is {config['vocab_size']}",
+                file="card.json",
+            )
+        step = create_session(location.path(files["step"]), intra_op_threads=intra_op_threads)
+        check_io(step, location.card["io"]["step"], files["step"])
+        return cls(location, step, intra_op_threads)
+
+    @property
+    def sequence_session(self) -> ort.InferenceSession:
+        """The sequence graph's session, created (and checked) on first use."""
+        if self._sequence is None:
+            file = self.card["files"]["sequence"]
+            session = create_session(self.location.path(file), intra_op_threads=self._threads)
+            check_io(session, self.card["io"]["sequence"], file)
+            self._sequence = session
+        return self._sequence
+
+    # ------------------------------------------------------------------ text ↔ ids
+
+    def encode(
+        self, text: str, *, on_unknown: OnUnknown = "error", replacement: str = " "
+    ) -> np.ndarray:
+        """Text → int64 token ids (len,). A character's id is its index in `vocab`.
+
+        on_unknown: "error" raises UnknownCharacterError, "skip" drops the character,
+        "replace" uses `replacement` (which must be in the vocabulary) instead.
+        """
+        if on_unknown not in ("error", "skip", "replace"):
+            raise InvalidArgumentError(
+                f"on_unknown must be 'error', 'skip' or 'replace', got {on_unknown!r}"
+            )
+        if on_unknown == "replace" and replacement not in self._index:
+            raise InvalidArgumentError(f"replacement {replacement!r} is not in the vocabulary")
+        ids = []
+        for position, ch in enumerate(text):
+            token = self._index.get(ch)
+            if token is None:
+                if on_unknown == "error":
+                    raise UnknownCharacterError(ch, position, len(self.vocab))
+                if on_unknown == "skip":
+                    continue
+                token = self._index[replacement]
+            ids.append(token)
+        return np.array(ids, dtype=np.int64)
+
+    def decode(self, ids: Any) -> str:
+        """Token ids → text."""
+        return "".join(self.vocab[int(i)] for i in np.asarray(ids).reshape(-1))
+
+    # ------------------------------------------------------------------ generation
+
+    def initial_state(self, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Zero states h, c: (layers, batch, hidden) float32 — the start of a text."""
+        shape = (self.config["num_layers"], batch, self.config["hidden_size"])
+        return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+
+    def step(
+        self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One step of the step graph: tokens (batch,) int64, h, c (layers, batch, hidden)
+        → logits (batch, vocab), h_out, c_out."""
+        logits, h, c = self._step.run(None, {"token": tokens, "h": h, "c": c})
+        return logits, h, c
+
+    def stream(
+        self,
+        prompt: str,
+        n: int = 200,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed: int | None = None,
+        *,
+        greedy: bool = False,
+        on_unknown: OnUnknown = "error",
+    ) -> Iterator[str]:
+        """Yield `n` generated characters one by one (the prompt itself is not yielded).
+
+        Arguments are checked now, before the first character, so mistakes raise at the call.
+        """
+        n = _check_length(n, "n", MAX_GENERATE)
+        temperature = 0.0 if greedy else _check_temperature(temperature)
+        if top_k is not None:
+            top_k = _check_length(top_k, "top_k", 1 << 31, minimum=1)
+        if not prompt:
+            raise EmptyPromptError("prompt is empty; give at least one character to start from")
+        ids = self.encode(prompt, on_unknown=on_unknown)
+        if ids.size == 0:
+            raise EmptyPromptError(f"no character of the prompt {prompt!r} is in the vocabulary")
+        return self._stream(ids, n, temperature, top_k, np.random.default_rng(seed))
+
+    def _stream(
+        self,
+        ids: np.ndarray,
+        n: int,
+        temperature: float,
+        top_k: int | None,
+        rng: np.random.Generator,
+    ) -> Iterator[str]:
+        h, c = self.initial_state()
+        logits = np.empty(0)
+        for token in ids:
+            logits, h, c = self.step(token.reshape(1), h, c)
+        for produced in range(n):
+            token = choose_next(logits[0], temperature, top_k, rng)
+            yield self.vocab[token]
+            if produced + 1 < n:  # the last character needs no logits after it
+                logits, h, c = self.step(np.array([token], np.int64), h, c)
+
+    def generate(
+        self,
+        prompt: str,
+        n: int = 200,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed: int | None = None,
+        *,
+        greedy: bool = False,
+        on_unknown: OnUnknown = "error",
+    ) -> str:
+        """Continue `prompt` with `n` characters and return them (without the prompt).
+
+        temperature 0 or greedy=True: deterministic greedy decoding. Otherwise sampling, made
+        reproducible by `seed`. See the module docstring for the exact rules.
+        """
+        return "".join(
+            self.stream(
+                prompt, n, temperature, top_k, seed, greedy=greedy, on_unknown=on_unknown
+            )
+        )
+
+    # ------------------------------------------------------------------ whole sequences
+
+    def _run_sequence(self, ids: np.ndarray) -> Iterator[dict[str, np.ndarray]]:
+        """Run the sequence graph over ids (time,) in chunks, carrying the state across them."""
+        h, c = self.initial_state()
+        names = [o.name for o in self.sequence_session.get_outputs()]
+        for start in range(0, ids.size, CHUNK):
+            chunk = ids[start : start + CHUNK].reshape(1, -1)
+            outputs = self.sequence_session.run(None, {"tokens": chunk, "h0": h, "c0": c})
+            result = dict(zip(names, outputs, strict=True))
+            h, c = result["h_out"], result["c_out"]
+            yield result
+
+    def score(self, text: str, *, on_unknown: OnUnknown = "error") -> float:
+        """Bits per character of `text` under the model (lower is better).
+
+        The mean of -log2 p(char_{t+1} | chars ≤ t) over the len(text) - 1 predictions,
+        starting from zero state, as training measured validation and test sets.
+        """
+        ids = self.encode(text, on_unknown=on_unknown)
+        _check_length(ids.size, "the text's length in known characters", MAX_SCORE_TEXT, 2)
+        inputs, targets = ids[:-1], ids[1:]
+        total, offset = 0.0, 0
+        for result in self._run_sequence(inputs):
+            logits = result["logits"][0].astype(np.float64)  # (time, vocab)
+            top = logits.max(axis=1, keepdims=True)
+            log_norm = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
+            target = targets[offset : offset + len(logits)]
+            total += float((log_norm - logits[np.arange(len(logits)), target]).sum())
+            offset += len(logits)
+        return total / targets.size / math.log(2)
+
+    def hidden_states(self, text: str, *, on_unknown: OnUnknown = "error") -> dict[str, Any]:
+        """Everything the sequence graph computes for `text`, for plots.
+
+        Returns "text" (the encoded characters), "tokens" (time,), "logits" (time, vocab),
+        "h_seq", "c_seq", "i_gate", "f_gate", "g_gate", "o_gate" (time, layers, hidden), and
+        the final "h_out", "c_out" (layers, hidden). Entry t is after reading character t.
+        """
+        ids = self.encode(text, on_unknown=on_unknown)
+        _check_length(ids.size, "the text's length in known characters", MAX_HIDDEN_TEXT, 1)
+        parts = list(self._run_sequence(ids))
+        states: dict[str, Any] = {"text": self.decode(ids), "tokens": ids}
+        for name in parts[0]:
+            if name in ("h_out", "c_out"):
+                states[name] = parts[-1][name][:, 0]
+            else:
+                states[name] = np.concatenate([p[name][0] for p in parts], axis=0)
+        return states

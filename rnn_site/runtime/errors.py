@@ -1,0 +1,71 @@
+"""Errors the runtime raises: each says what was wrong and what is accepted.
+
+Argument errors subclass `ValueError` (so ordinary ``except ValueError`` code keeps working);
+all of them subclass `RnnSiteError`, which the CLI turns into a one-line message.
+"""
+
+from __future__ import annotations
+
+
+class RnnSiteError(Exception):
+    """Base class of every error the runtime raises on purpose."""
+
+
+class InvalidArgumentError(RnnSiteError, ValueError):
+    """An argument is outside what the model accepts (the message says what is accepted)."""
+
+
+class EmptyPromptError(InvalidArgumentError):
+    """Generation needs at least one character to start from."""
+
+
+class InvalidTemperatureError(InvalidArgumentError):
+    """Temperature must be a finite number ≥ 0 (0 means greedy)."""
+
+
+class InvalidLengthError(InvalidArgumentError):
+    """A length (characters to generate, text to read) is negative, not an integer, or absurd."""
+
+
+class UnknownCharacterError(InvalidArgumentError):
+    """The text holds a character the model has no token for."""
+
+    def __init__(self, char: str, position: int, vocab_size: int) -> None:
+        self.char = char
+        self.position = position
+        self.vocab_size = vocab_size
+        super().__init__(
+            f"unknown character {char!r} at position {position}; the model knows "
+            f"{vocab_size} characters (use on_unknown='skip' or 'replace' to get past it)"
+        )
+
+
+class ModelNotFoundError(RnnSiteError, FileNotFoundError):
+    """No model of that name or at that path."""
+
+
+class ModelIntegrityError(RnnSiteError):
+    """A model file is missing, corrupted or not the one the manifest describes."""
+
+    def __init__(
+        self, message: str, *, file: str = "", expected: str = "", actual: str = ""
+    ) -> None:
+        self.file = file
+        self.expected = expected
+        self.actual = actual
+        super().__init__(message)
+
+    @classmethod
+    def hash_mismatch(cls, file: str, expected: str, actual: str) -> ModelIntegrityError:
+        """The file's sha256 differs from the manifest's."""
+        return cls(
+            f"{file}: sha256 is {actual} but the manifest expects {expected}; the file is "
+            "corrupted or was changed after export (re-download or re-export it)",
+            file=file,
+            expected=expected,
+            actual=actual,
+        )
+
+
+class ModelMismatchError(ModelIntegrityError):
+    """A file loads, but its inputs/outputs do not match the model card's contract."""
