@@ -1,1 +1,1 @@
-"""Benchmarks: printed figures, never assertions (timings do not belong in tests)."""
+"""Benchmarks that print ratios: timings live here, never in tests."""

@@ -19,7 +19,6 @@ import pytest
 from rnn_site.bench.browser import CHROMIUM_ARGS, SiteServer, chromium_path
 
 
-
 def _require_chromium() -> str:
     path = chromium_path()
     if path and (Path(path).is_file() or shutil.which(path)):
@@ -59,6 +58,7 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -75,6 +75,11 @@ def page(browser: Any, page_log: PageLog) -> Iterator[Any]:
     page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
     page.on("pageerror", lambda e: page_log.page_errors.append(str(e)))
     page.on("requestfailed", lambda r: page_log.failed.append(f"{r.url}: {r.failure}"))
+    # Console errors for HTTP failures do not name the URL; this does.
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and page_log.bad_responses.append(f"{r.status} {r.url}"),
+    )
     # Workers' requests and errors matter too: the demo fetches models from its worker.
     page.on(
         "worker",

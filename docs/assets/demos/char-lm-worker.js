@@ -120,7 +120,8 @@ serve({
     const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
     const tokens = new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const out = await session.run({ tokens, h0: zeros(ort), c0: zeros(ort) }, ["h_seq", "c_seq"]);
-    const own = (data) => (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice());
+    const own = (data) =>
+      data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     const h = own(out.h_seq.data);
     const c = own(out.c_seq.data);
     const [, steps, layers, units] = out.h_seq.dims;

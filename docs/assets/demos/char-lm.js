@@ -93,7 +93,10 @@ export function sampleNext(logits, { temperature, topK: k }, random) {
     candidates.sort((a, b) => logits[b] - logits[a] || a - b);
     candidates = candidates.slice(0, k);
   }
-  const probs = softmax(candidates.map((id) => logits[id]), temperature);
+  const probs = softmax(
+    candidates.map((id) => logits[id]),
+    temperature,
+  );
   let r = random();
   for (let i = 0; i < probs.length; i++) {
     r -= probs[i];
@@ -185,11 +188,15 @@ export function checkSettings({ prompt, length, temperature, topK: k, seed }, vo
   }
   const promptChars = Array.from(prompt).length;
   if (promptChars > LIMITS.promptChars) {
-    throw new DemoError(`The prompt has ${promptChars} characters; the demo accepts up to ${LIMITS.promptChars}.`);
+    throw new DemoError(
+      `The prompt has ${promptChars} characters; the demo accepts up to ${LIMITS.promptChars}.`,
+    );
   }
   const t = Number(temperature);
   if (temperature === "" || !Number.isFinite(t) || t < 0 || t > LIMITS.temperature) {
-    throw new DemoError(`Temperature must be a number from 0 to ${LIMITS.temperature} (got "${temperature}").`);
+    throw new DemoError(
+      `Temperature must be a number from 0 to ${LIMITS.temperature} (got "${temperature}").`,
+    );
   }
   return {
     prompt,

@@ -175,7 +175,9 @@ export function loadOrt() {
     },
     (err) => {
       ortPromise = null;
-      throw new DemoError(`Could not load onnxruntime-web from ${ORT_DIR.pathname}: ${err.message}`, { cause: err });
+      throw new DemoError(`Could not load onnxruntime-web from ${ORT_DIR.pathname}: ${err.message}`, {
+        cause: err,
+      });
     },
   );
   return ortPromise;
@@ -233,7 +235,8 @@ export class Model {
         if (!name) throw new DemoError(`Model "${this.name}" has no "${role}" graph.`);
         const path = `${entry.card.split("/").slice(0, -1).join("/")}/${name}`.replace(/^\//, "");
         const bytes = await fetchModelFile(this.file(entry, path), {
-          onProgress: (loaded, total, cached = false) => this.onProgress?.({ file: path, loaded, total, cached }),
+          onProgress: (loaded, total, cached = false) =>
+            this.onProgress?.({ file: path, loaded, total, cached }),
         });
         try {
           return await ort.InferenceSession.create(bytes, {

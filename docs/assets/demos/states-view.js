@@ -71,7 +71,14 @@ export class StatesView {
       el("option", { value: "c" }, "cell state c"),
     ]);
     this.layer = el("select", { id: id("layer") });
-    this.unit = el("input", { id: id("unit"), type: "number", min: "0", value: "0", step: "1", inputmode: "numeric" });
+    this.unit = el("input", {
+      id: id("unit"),
+      type: "number",
+      min: "0",
+      value: "0",
+      step: "1",
+      inputmode: "numeric",
+    });
     this.unitSlider = el("input", { id: id("unit-slider"), type: "range", min: "0", value: "0", step: "1" });
     this.feature = el("select", { id: id("feature") });
     this.scale = el("span", { class: "rnn-legend-scale" });

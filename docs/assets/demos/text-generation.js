@@ -16,19 +16,52 @@ const DEFAULT_PROMPT = "ROMEO:\n";
 
 export function mount(root) {
   const model = root.dataset.model ?? "char-lm";
-  const prefix = root.id || "text-generation";
+  const prefix = root.id || root.dataset.demo; // ids for labels; the page may use root.id elsewhere
   const id = (name) => `${prefix}-${name}`;
   root.replaceChildren();
   root.classList.add("rnn-demo");
 
   // --- controls -------------------------------------------------------------------------------
-  const prompt = el("textarea", { id: id("prompt"), rows: "3", spellcheck: "false", "aria-describedby": id("prompt-hint") });
+  const prompt = el("textarea", {
+    id: id("prompt"),
+    rows: "3",
+    spellcheck: "false",
+    "aria-describedby": id("prompt-hint"),
+  });
   prompt.value = DEFAULT_PROMPT;
-  const temperature = el("input", { id: id("temperature"), type: "range", min: "0", max: "2", step: "0.05", value: "0.8" });
+  const temperature = el("input", {
+    id: id("temperature"),
+    type: "range",
+    min: "0",
+    max: "2",
+    step: "0.05",
+    value: "0.8",
+  });
   const temperatureOut = el("output", { for: id("temperature"), "aria-hidden": "true" }, "0.80");
-  const length = el("input", { id: id("length"), type: "number", min: "1", max: String(LIMITS.length), value: "300", inputmode: "numeric" });
-  const topK = el("input", { id: id("top-k"), type: "number", min: "0", value: "0", inputmode: "numeric", "aria-describedby": id("top-k-hint") });
-  const seed = el("input", { id: id("seed"), type: "number", min: "0", max: String(LIMITS.seed), value: "42", inputmode: "numeric" });
+  const length = el("input", {
+    id: id("length"),
+    type: "number",
+    min: "1",
+    max: String(LIMITS.length),
+    value: "300",
+    inputmode: "numeric",
+  });
+  const topK = el("input", {
+    id: id("top-k"),
+    type: "number",
+    min: "0",
+    value: "0",
+    inputmode: "numeric",
+    "aria-describedby": id("top-k-hint"),
+  });
+  const seed = el("input", {
+    id: id("seed"),
+    type: "number",
+    min: "0",
+    max: String(LIMITS.seed),
+    value: "42",
+    inputmode: "numeric",
+  });
   const generateButton = el("button", { type: "submit", class: "md-button md-button--primary" }, "Generate");
   const stopButton = el("button", { type: "button", class: "md-button", disabled: true }, "Stop");
   const field = (label, control, extra = []) =>
@@ -53,10 +86,14 @@ export function mount(root) {
   const status = new StatusArea(statusBox);
   const promptText = document.createTextNode("");
   const generatedText = document.createTextNode("");
-  const output = el("pre", { class: "rnn-output", tabindex: "0", "aria-label": "Generated text", "data-role": "output" }, [
-    el("span", { class: "rnn-prompt", "data-role": "prompt" }, promptText),
-    el("span", { "data-role": "generated" }, generatedText),
-  ]);
+  const output = el(
+    "pre",
+    { class: "rnn-output", tabindex: "0", "aria-label": "Generated text", "data-role": "output" },
+    [
+      el("span", { class: "rnn-prompt", "data-role": "prompt" }, promptText),
+      el("span", { "data-role": "generated" }, generatedText),
+    ],
+  );
   const source = el("p", { class: "rnn-caption", "data-role": "source" });
   const top = el("ol", { class: "rnn-top", "data-role": "top" });
   const statesSection = el("section", { class: "rnn-states", "aria-labelledby": id("states-title") }, [
@@ -89,8 +126,7 @@ export function mount(root) {
     promptText.data = promptValue;
     generatedText.data = generated;
   };
-  const analyse = (text, statesData) =>
-    states.show(Array.from(text), statesData, textFeatures(text));
+  const analyse = (text, statesData) => states.show(Array.from(text), statesData, textFeatures(text));
 
   // --- the precomputed example: shown at once, and still there if the model cannot load ---------
   setState("example");
@@ -207,7 +243,11 @@ export function mount(root) {
           `(${Math.round(result.charsPerSecond).toLocaleString("en")} characters a second). Computing hidden states…`,
       );
       setState("analysing");
-      const statesData = await worker.call("states", { model, text: settings.prompt + result.text }, onLoadEvent);
+      const statesData = await worker.call(
+        "states",
+        { model, text: settings.prompt + result.text },
+        onLoadEvent,
+      );
       analyse(settings.prompt + result.text, statesData);
       status.info(
         `${result.stopped ? "Stopped after" : "Generated"} ${count} characters ` +

@@ -19,7 +19,8 @@ export function visibleChar(ch) {
   if (ch === " ") return "␣";
   if (ch === "\t") return "⇥";
   const code = ch.codePointAt(0);
-  if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0))
+    return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   return ch;
 }
 
@@ -37,7 +38,13 @@ export function formatBytes(n) {
 export class StatusArea {
   constructor(container) {
     this.message = el("p", { role: "status", class: "rnn-status", "data-role": "status" });
-    this.bar = el("progress", { class: "rnn-progress", max: "1", value: "0", hidden: true, "aria-hidden": "true" });
+    this.bar = el("progress", {
+      class: "rnn-progress",
+      max: "1",
+      value: "0",
+      hidden: true,
+      "aria-hidden": "true",
+    });
     this.alert = el("div", { role: "alert", class: "rnn-alert", "data-role": "alert" });
     container.append(this.message, this.bar, this.alert);
   }

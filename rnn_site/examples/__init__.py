@@ -1,0 +1,1 @@
+"""Runnable examples that the documentation includes verbatim (and the tests execute)."""

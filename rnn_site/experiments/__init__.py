@@ -1,0 +1,10 @@
+"""Experiments behind chapters 1 and 3: small, seeded, and each one idea per module.
+
+- `unrolling`: a tiny RNN run one step at a time with every number kept (chapter 1).
+- `gradient_flow`: ‖∂L/∂h_t‖ against distance in time for tanh RNN, LSTM and GRU (chapter 3).
+- `long_range`: the adding problem, trained with torch; `python -m rnn_site.experiments.long_range`
+  reruns it and caches the results the training page shows (chapter 3).
+
+`unrolling` and `gradient_flow` need only NumPy and `rnn_site.scratch`; `long_range` imports torch
+inside its training functions only, so reading its cached results does not need torch.
+"""

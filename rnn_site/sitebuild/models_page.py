@@ -1,0 +1,92 @@
+"""Generate the Models page from models/manifest.json and the model cards.
+
+The page is data-driven so it cannot drift from what is published: every model in the manifest
+gets its summary, its metrics against the baselines, its files (size, short sha256, download
+link) and a Python example. The hook in `rnn_site.sitebuild.hooks` replaces the page's
+``<!-- models:list -->`` placeholder with `render_models_page`'s Markdown.
+
+Download links are relative (``../models/<path>``): the site serves ``models/`` at
+``<site>/models/`` and the page itself sits one folder deep.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1000 or unit == "MB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+def _metrics_table(card: dict[str, Any]) -> str:
+    rows = {**card.get("metrics", {}), **card.get("baselines", {})}
+    if not rows:
+        return "_No metrics recorded._"
+    better = card.get("better", {})
+    keys = sorted({k for figures in rows.values() for k in figures})
+    header = [f"{k} ({better[k]} is better)" if k in better else k for k in keys]
+    lines = ["| model | " + " | ".join(header) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, figures in rows.items():
+        cells = [f"{figures[k]:.3f}" if k in figures else "–" for k in keys]
+        label = f"**{name}**" if name in card.get("metrics", {}) else f"{name} (baseline)"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _python_example(card: dict[str, Any]) -> str:
+    """A snippet include of rnn_site/examples/use_<name>.py if it exists (a test runs it)."""
+    module = f"use_{card['name'].replace('-', '_')}.py"
+    if (EXAMPLES_DIR / module).is_file():
+        return f'```python\n--8<-- "rnn_site/examples/{module}:use"\n```'
+    usage = card.get("usage", {}).get("python")
+    return f"```python\n{usage}\n```" if usage else "_No Python example yet._"
+
+
+def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) -> str:
+    """The Markdown section of one model."""
+    files = [
+        "| file | size | sha256 | |",
+        "|---|---|---|---|",
+        *(
+            f"| `{Path(f['path']).name}` | {_size(f['bytes'])} | `{f['sha256'][:12]}…` "
+            f"| [download]({link_prefix}{f['path']}) |"
+            for f in entry["files"]
+        ),
+    ]
+    return "\n\n".join(
+        [
+            f"## {card.get('title', entry['name'])} {{#{entry['name']}}}",
+            f"`{entry['name']}` v{card.get('version', '?')} · task: {entry['task']} · "
+            f"licence: {card.get('licence', '?')} · "
+            f"[model card]({link_prefix}{Path(entry['card']).parent.as_posix()}/README.md)",
+            card.get("summary", ""),
+            "### Metrics\n\n" + _metrics_table(card),
+            "### Files\n\n" + "\n".join(files),
+            "### Use it from Python\n\nNeeds only `numpy` and `onnxruntime`; the files' hashes "
+            "are checked against the manifest when the model loads.\n\n" + _python_example(card),
+        ]
+    )
+
+
+def render_models_page(models_dir: str | Path, link_prefix: str = "../models/") -> str:
+    """Markdown for every model in `models_dir`/manifest.json, in manifest order."""
+    models_dir = Path(models_dir)
+    manifest_path = models_dir / "manifest.json"
+    if not manifest_path.is_file():
+        return "_No models have been exported yet (`rnn-site export char-lm`)._\n"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    sections = [
+        f"All files are listed with their sha256 in [manifest.json]({link_prefix}manifest.json)."
+    ]
+    for entry in manifest["models"]:
+        card = json.loads((models_dir / entry["card"]).read_text("utf-8"))
+        sections.append(render_model(entry, card, link_prefix))
+    return "\n\n".join(sections) + "\n"

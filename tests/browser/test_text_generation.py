@@ -1,0 +1,272 @@
+"""The text-generation demo in real headless Chromium, on the real built site.
+
+Each test uses a fresh browser context (own Cache API), and fails if the page throws an
+uncaught exception: bad input must become a message on the page, never a crash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rnn_site.bench.browser import DEMO_PAGE, fill_demo, wait_finished
+from rnn_site.runtime.char_lm import CharLanguageModel
+
+pytestmark = pytest.mark.browser
+
+DEMO = "[data-demo=text-generation]"
+
+
+def open_demo(page: Any, site_url: str) -> None:
+    page.goto(site_url + DEMO_PAGE)
+    page.wait_for_selector("#text-generation-prompt")
+
+
+def generate(page: Any, **settings: Any) -> str:
+    """Fill the form, press Generate, wait; returns the final state."""
+    fill_demo(page, **settings)
+    page.click(f"{DEMO} button[type=submit]")
+    return wait_finished(page)
+
+
+def generated(page: Any) -> str:
+    return str(page.text_content("[data-role=generated]"))
+
+
+def alert(page: Any) -> str:
+    return str(page.text_content("[data-role=alert]")).strip()
+
+
+@pytest.fixture
+def char_lm(built_site: Path) -> CharLanguageModel:
+    """The Python runtime on the very files the site serves."""
+    return CharLanguageModel.load(built_site / "models" / "char-lm")
+
+
+def test_demo_loads_and_streams_at_least_200_characters(page, site_url, page_log):
+    open_demo(page, site_url)
+    state = generate(page, prompt="ROMEO:\n", length=250, temperature=0.8, seed=7)
+    assert state == "done", alert(page)
+    assert len(generated(page)) == 250
+    # The top next-character list was filled while streaming, with percentages.
+    assert page.locator("[data-role=top] li").count() == 5
+    assert "%" in page.text_content("[data-role=top]")
+    assert int(page.get_attribute(DEMO, "data-chars-per-second")) > 0
+    assert page_log.page_errors == []
+
+
+def test_greedy_output_matches_the_python_runtime(page, site_url, page_log, char_lm):
+    prompt = "ROMEO:\n"
+    expected = char_lm.generate(prompt, 300, temperature=0)
+    open_demo(page, site_url)
+    assert generate(page, prompt=prompt, length=300, temperature=0) == "done", alert(page)
+    assert generated(page) == expected
+    assert page_log.page_errors == []
+
+
+def test_same_seed_gives_same_text_and_another_seed_does_not(page, site_url):
+    open_demo(page, site_url)
+    texts = []
+    for seed in (3, 3, 4):
+        assert generate(page, prompt="JULIET:\n", length=120, temperature=1.0, seed=seed) == "done"
+        texts.append(generated(page))
+    assert texts[0] == texts[1]
+    assert texts[0] != texts[2]
+
+
+def test_top_k_one_is_greedy(page, site_url):
+    open_demo(page, site_url)
+    assert generate(page, prompt="KING:\n", length=80, temperature=1.5, top_k=1) == "done"
+    sampled = generated(page)
+    assert generate(page, prompt="KING:\n", length=80, temperature=0) == "done"
+    assert sampled == generated(page)
+
+
+def test_precomputed_example_shows_at_once_and_survives_a_failed_model_load(
+    page, site_url, page_log, char_lm
+):
+    # No model can load: every models/ request fails, as on a broken or offline host.
+    page.route("**/models/**", lambda route: route.abort())
+    open_demo(page, site_url)
+    page.wait_for_function("document.querySelector('[data-role=generated]').textContent.length > 0")
+    prompt = page.text_content("[data-role=prompt]")
+    assert generated(page) == char_lm.generate(prompt, len(generated(page)), temperature=0)
+    # The hidden-state view works on the example without the model.
+    assert page.locator("[data-role=states-text] span").count() == len(prompt + generated(page))
+    assert page.locator("[data-role=ranking] button").count() == 8
+
+    assert generate(page, prompt="ROMEO:\n", length=50, temperature=0) == "error"
+    assert "manifest.json" in alert(page)
+    assert page_log.page_errors == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"prompt": ""}, "prompt is empty"),
+        ({"prompt": "ROMEO € says"}, "Unknown character '€' at position 7"),
+        ({"prompt": "ROMEO:\x00"}, "Unknown character 'U+0000'"),
+        ({"length": 10**9}, "Length must be a whole number from 1 to 5000"),
+        ({"length": -5}, "Length must be a whole number"),
+        ({"length": "1e3x"}, "Length must be a whole number"),
+        ({"top_k": 10**6}, "Top-k must be a whole number"),
+        ({"seed": -1}, "Seed must be a whole number"),
+        ({"prompt": "x" * 2001}, "accepts up to 2000"),
+    ],
+    ids=[
+        "empty",
+        "unknown-char",
+        "control-char",
+        "huge-length",
+        "negative-length",
+        "not-a-number",
+        "huge-top-k",
+        "negative-seed",
+        "long-prompt",
+    ],
+)
+def test_bad_input_gives_a_message_not_an_exception(page, site_url, page_log, settings, message):
+    open_demo(page, site_url)
+    form = {"prompt": "ROMEO:\n", "length": 20, "temperature": 0.8, "top_k": 0, "seed": 1}
+    form.update(settings)
+    if isinstance(form["length"], str):  # a number input accepts no letters from typing
+        page.eval_on_selector("#text-generation-length", "(el) => el.type = 'text'")
+    assert generate(page, **form) == "error"
+    assert message in alert(page)
+    assert page_log.page_errors == []
+    # The demo recovers: good input afterwards works and clears the message.
+    assert generate(page, prompt="ROMEO:\n", length=20, temperature=0.8) == "done"
+    assert alert(page) == ""
+
+
+def test_stop_ends_generation_early(page, site_url, page_log):
+    open_demo(page, site_url)
+    fill_demo(page, prompt="ROMEO:\n", length=5000, temperature=0.8)
+    page.click(f"{DEMO} button[type=submit]")
+    page.wait_for_function("document.querySelector('[data-role=generated]').textContent.length > 0")
+    page.click(f"{DEMO} button:has-text('Stop')")
+    assert wait_finished(page) == "stopped"
+    assert 0 < len(generated(page)) < 5000
+    assert "Stopped after" in page.text_content("[data-role=status]")
+    assert page_log.page_errors == []
+
+
+def test_hidden_state_view_colours_text_and_ranks_units(page, site_url):
+    open_demo(page, site_url)
+    assert generate(page, prompt="ROMEO:\nWhat?\n\nJULIET:\n", length=150, temperature=0) == "done"
+    text = page.text_content("[data-role=prompt]") + generated(page)
+    spans = page.locator("[data-role=states-text] span")
+    assert spans.count() == len(text)
+    page.select_option("#text-generation-states-feature", "line-position")
+    first = page.locator("[data-role=ranking] button").first
+    unit = first.text_content().split("unit ")[1].split(":")[0].split(" ")[0]
+    first.click()
+    assert page.input_value("#text-generation-states-unit") == unit
+    # Colours follow the chosen unit: some characters get a visible background.
+    backgrounds = spans.evaluate_all("els => els.map(e => e.style.backgroundColor)")
+    assert len(set(backgrounds)) > 1
+    page.select_option("#text-generation-states-kind", "c")
+    assert "c unit" in page.text_content("[data-role=ranking]")
+
+
+def test_every_control_is_labelled_and_reachable_by_keyboard(page, site_url):
+    open_demo(page, site_url)
+    unlabelled = page.eval_on_selector_all(
+        f"{DEMO} :is(input, select, textarea, button)",
+        """els => els.filter(e => e.tagName === 'BUTTON'
+                 ? !e.textContent.trim() : !(e.labels && e.labels.length
+                   && e.labels[0].textContent.trim())).map(e => e.outerHTML)""",
+    )
+    assert unlabelled == []
+    # Tab from the prompt reaches every form control in order, and Ctrl+Enter generates.
+    page.focus("#text-generation-prompt")
+    seen = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+    for control in (
+        "text-generation-temperature",
+        "text-generation-length",
+        "text-generation-top-k",
+        "text-generation-seed",
+        "Generate",
+    ):
+        assert control in seen
+    page.focus("#text-generation-prompt")
+    page.fill("#text-generation-prompt", "ROMEO:\n")
+    page.keyboard.press("Control+Enter")
+    assert wait_finished(page) == "done"
+
+
+def test_no_horizontal_scroll_on_a_375px_phone(browser, site_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_demo(page, site_url)
+        assert generate(page, prompt="ROMEO:\n", length=300, temperature=0.8) == "done"
+        width = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[0] <= width[1], f"page is {width[0]}px wide in a {width[1]}px viewport"
+    finally:
+        context.close()
+
+
+def test_a_damaged_model_file_is_refused_with_a_message(page, site_url, page_log):
+    # Serve step.onnx with one byte flipped: the sha256 check must catch it before ORT sees it.
+    def corrupt(route):
+        response = route.fetch()
+        body = bytearray(response.body())
+        body[len(body) // 2] ^= 0xFF
+        route.fulfill(response=response, body=bytes(body))
+
+    page.route("**/models/char-lm/step.onnx", corrupt)
+    open_demo(page, site_url)
+    assert generate(page, prompt="ROMEO:\n", length=20, temperature=0) == "error"
+    assert "step.onnx is damaged or out of date" in alert(page)
+    assert page_log.page_errors == []
+
+
+def test_second_visit_loads_the_model_from_the_cache(browser, site_url):
+    context = browser.new_context()
+    try:
+        for visit in range(2):
+            page = context.new_page()
+            models = []
+            page.on(
+                "request",
+                lambda r, models=models: "/models/char-lm/" in r.url and models.append(r.url),
+            )
+            open_demo(page, site_url)
+            page.wait_for_function(
+                "document.querySelector('[data-role=status]').textContent.includes('ready')"
+            )
+            assert generate(page, prompt="ROMEO:\n", length=20, temperature=0) == "done"
+            page.close()
+            if visit == 0:
+                assert any(u.endswith("step.onnx") for u in models)
+            else:  # only card.json and the manifest are revalidated; the graphs come from cache
+                assert not any(u.endswith(".onnx") for u in models), models
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["", "applications/", "applications/text-generation/", "api/scratch/"]
+)
+def test_demo_scripts_find_the_site_root_from_any_page_depth(page, site_url, path):
+    page.goto(site_url + path)
+    root = page.evaluate(
+        """async () => {
+            const loader = document.querySelector('script[src*="assets/demos/loader.js"]');
+            const runtime = await import(new URL('runtime.js', loader.src).href);
+            const manifest = await runtime.loadManifest();
+            return [runtime.SITE_ROOT.href, manifest.models.map(m => m.name)];
+        }"""
+    )
+    assert root[0] == site_url
+    assert "char-lm" in root[1]

@@ -1,0 +1,402 @@
+"""The exported char-LM graphs: contract shapes, parity with PyTorch, NumPy and onnxruntime-web."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+from char_lm_helpers import VOCAB, export_random
+from onnx import numpy_helper
+
+from rnn_site.export.char_lm import load_checkpoint, sequence_io, step_io
+from rnn_site.export.onnx_lstm import declared_io, model_text_without_weights
+from rnn_site.models.char_lm import CharLMConfig, CharLSTM
+from rnn_site.scratch.lstm import LSTMParams, lstm_forward
+
+ROOT = Path(__file__).resolve().parents[1]
+TOL = 1e-4
+GATES = ("i_gate", "f_gate", "g_gate", "o_gate")
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-layer", "2-layer"])
+def exported(request, tmp_path_factory):
+    """(model, model_dir): one layer as trained, and two layers (hidden 64) for the stacking."""
+    layers = request.param
+    config = {"num_layers": layers} if layers == 1 else {"num_layers": 2, "hidden_size": 64}
+    return export_random(tmp_path_factory.mktemp(f"models{layers}"), seed=layers, **config)
+
+
+def session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def random_inputs(model: CharLSTM, batch: int, time: int, seed: int = 0):
+    """Tokens (batch, time) and non-zero initial states, so the state inputs are exercised."""
+    gen = torch.Generator().manual_seed(seed)
+    shape = (model.config.num_layers, batch, model.config.hidden_size)
+    tokens = torch.randint(0, len(VOCAB), (batch, time), generator=gen)
+    return tokens, 0.5 * torch.randn(shape, generator=gen), 0.5 * torch.randn(shape, generator=gen)
+
+
+def torch_reference(model: CharLSTM, tokens, h0, c0) -> dict[str, np.ndarray]:
+    """Per-step states and gates by hand from nn.LSTM's weights (gate order i, f, g, o)."""
+    x = model.embed(tokens)
+    per_layer: dict[str, list] = {k: [] for k in ("h_seq", "c_seq", *GATES)}
+    for k in range(model.config.num_layers):
+        w_ih, w_hh = getattr(model.lstm, f"weight_ih_l{k}"), getattr(model.lstm, f"weight_hh_l{k}")
+        b = getattr(model.lstm, f"bias_ih_l{k}") + getattr(model.lstm, f"bias_hh_l{k}")
+        h, c = h0[k], c0[k]
+        steps: dict[str, list] = {key: [] for key in per_layer}
+        for t in range(tokens.shape[1]):
+            a_i, a_f, a_g, a_o = (x[:, t] @ w_ih.T + h @ w_hh.T + b).chunk(4, dim=-1)
+            i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
+            c = f * c + i * g
+            h = o * c.tanh()
+            for key, value in zip(steps, (h, c, i, f, g, o), strict=True):
+                steps[key].append(value)
+        for key in per_layer:
+            per_layer[key].append(torch.stack(steps[key], dim=1))  # (batch, time, H)
+        x = per_layer["h_seq"][-1]
+    return {k: torch.stack(v, dim=2).numpy() for k, v in per_layer.items()}
+
+
+def max_diff(a, b) -> float:
+    return float(np.abs(np.asarray(a) - np.asarray(b)).max())
+
+
+# ------------------------------------------------------------------ contract
+
+
+def test_declared_shapes_follow_the_contract(exported):
+    model, model_dir = exported
+    layers, hidden = model.config.num_layers, model.config.hidden_size
+    for file, io in (
+        ("step.onnx", step_io(model.config)),
+        ("sequence.onnx", sequence_io(model.config)),
+    ):
+        declared = declared_io(onnx.load(model_dir / file))
+        assert declared == {**io.inputs, **io.outputs}
+    step = declared_io(onnx.load(model_dir / "step.onnx"))
+    assert step["token"].dims == ("batch",) and step["token"].dtype == "int64"
+    assert step["logits"].dims == ("batch", len(VOCAB))
+    assert step["h_out"].dims == (layers, "batch", hidden)
+    seq = declared_io(onnx.load(model_dir / "sequence.onnx"))
+    assert seq["tokens"].dims == ("batch", "time")
+    assert seq["logits"].dims == ("batch", "time", len(VOCAB))
+    for name in ("h_seq", "c_seq", *GATES):
+        assert seq[name].dims == ("batch", "time", layers, hidden)
+    # onnxruntime reads the same declarations.
+    ort_inputs = {i.name: i.shape for i in session(model_dir / "sequence.onnx").get_inputs()}
+    assert ort_inputs == {
+        "tokens": ["batch", "time"],
+        "h0": [layers, "batch", hidden],
+        "c0": [layers, "batch", hidden],
+    }
+
+
+def test_graphs_use_native_lstm_layout_0_and_standard_ops_only(exported):
+    model, model_dir = exported
+    for file in ("step.onnx", "sequence.onnx"):
+        proto = onnx.load(model_dir / file)
+        assert [(o.domain, o.version) for o in proto.opset_import] == [("", 17)]
+        lstms = [n for n in proto.graph.node if n.op_type == "LSTM"]
+        assert len(lstms) == model.config.num_layers
+        for node in lstms:
+            layout = {a.name: a.i for a in node.attribute}.get("layout", 0)
+            assert layout == 0
+        assert all(n.domain == "" for n in proto.graph.node)
+    scans = [n for n in onnx.load(model_dir / "sequence.onnx").graph.node if n.op_type == "Scan"]
+    assert len(scans) == 1  # one cell-state Scan shared by all layers
+
+
+def test_files_are_small_stripped_and_carry_metadata(exported):
+    _, model_dir = exported
+    for file in ("step.onnx", "sequence.onnx"):
+        path = model_dir / file
+        assert path.stat().st_size < 2_000_000
+        proto = onnx.load(path)
+        text = model_text_without_weights(proto)
+        assert b"/work/" not in text and b".py" not in text and b"site-packages" not in text
+        assert all(not n.doc_string and not n.metadata_props for n in proto.graph.node)
+        meta = {p.key: p.value for p in proto.metadata_props}
+        assert meta["vocab"] == VOCAB and json.loads(meta["vocab_json"]) == VOCAB
+        assert meta["version"] == "1.0.0" and meta["licence"] == "MIT"
+        assert meta["source_commit"]
+        assert json.loads(meta["metrics"])["baselines"]["char-7gram"]["val_bpc"] == 2.4
+        assert json.loads(meta["data"])["name"] == "shakespeare-plays"
+
+
+def test_sequence_graph_stores_each_weight_once(exported):
+    model, model_dir = exported
+    proto = onnx.load(model_dir / "sequence.onnx")
+    stored = sum(numpy_helper.to_array(t).size for t in proto.graph.initializer)
+    parameters = sum(p.numel() for p in model.parameters())
+    assert stored < parameters * 1.01  # a second copy of the LSTM weights would double it
+
+
+# ------------------------------------------------------------------ parity with PyTorch
+
+
+@pytest.mark.parametrize(("batch", "time"), [(1, 1), (1, 200), (8, 1), (8, 200)])
+def test_step_graph_matches_torch(exported, batch, time):
+    model, model_dir = exported
+    tokens, h0, c0 = random_inputs(model, batch, time)
+    with torch.no_grad():
+        logits, (h_ref, c_ref) = model(tokens, (h0, c0))
+    step = session(model_dir / "step.onnx")
+    h, c = h0.numpy(), c0.numpy()
+    worst = 0.0
+    for t in range(time):
+        out, h, c = step.run(None, {"token": tokens[:, t].numpy(), "h": h, "c": c})
+        worst = max(worst, max_diff(out, logits[:, t]))
+    assert worst <= TOL
+    assert max_diff(h, h_ref) <= TOL and max_diff(c, c_ref) <= TOL
+
+
+@pytest.mark.parametrize(("batch", "time"), [(1, 1), (1, 200), (8, 1), (8, 200)])
+def test_sequence_graph_matches_torch(exported, batch, time):
+    model, model_dir = exported
+    tokens, h0, c0 = random_inputs(model, batch, time, seed=1)
+    with torch.no_grad():
+        logits, (h_ref, c_ref) = model(tokens, (h0, c0))
+        reference = torch_reference(model, tokens, h0, c0)
+    seq = session(model_dir / "sequence.onnx")
+    names = [o.name for o in seq.get_outputs()]
+    out = dict(
+        zip(
+            names,
+            seq.run(None, {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}),
+            strict=True,
+        )
+    )
+    assert max_diff(out["logits"], logits) <= TOL
+    assert max_diff(out["h_out"], h_ref) <= TOL and max_diff(out["c_out"], c_ref) <= TOL
+    for name, expected in reference.items():
+        assert out[name].shape == expected.shape
+        assert max_diff(out[name], expected) <= TOL, name
+    # The hand reference agrees with nn.LSTM too (so it is a fair judge).
+    assert (
+        max_diff(
+            reference["h_seq"][:, :, -1], model.lstm(model.embed(tokens), (h0, c0))[0].detach()
+        )
+        <= 1e-5
+    )
+    # Internal consistency: h_t = o_t * tanh(c_t) with the reported gates and cells.
+    assert max_diff(out["o_gate"] * np.tanh(out["c_seq"]), out["h_seq"]) <= TOL
+    # Gates are in range (sigmoid gates in (0, 1), candidate in (-1, 1)).
+    assert (
+        out["f_gate"].min() >= 0 and out["f_gate"].max() <= 1 and np.abs(out["g_gate"]).max() <= 1
+    )
+
+
+def test_step_and_sequence_graphs_agree(exported):
+    model, model_dir = exported
+    tokens, h0, c0 = random_inputs(model, 2, 30, seed=2)
+    seq = session(model_dir / "sequence.onnx").run(
+        ["logits"], {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
+    )[0]
+    step = session(model_dir / "step.onnx")
+    h, c = h0.numpy(), c0.numpy()
+    for t in range(30):
+        out, h, c = step.run(None, {"token": tokens[:, t].numpy(), "h": h, "c": c})
+        assert max_diff(out, seq[:, t]) <= TOL
+
+
+# ------------------------------------------------------------------ parity with NumPy scratch
+
+
+def onnx_layer_to_scratch(proto: onnx.ModelProto, layer: int) -> LSTMParams:
+    """Read the LSTM node's W, R, B initializers (ONNX order i, o, f, c) into scratch params."""
+    init = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    node = [n for n in proto.graph.node if n.op_type == "LSTM"][layer]
+    w, r, b = (init[name][0] for name in node.input[1:4])
+    hidden = r.shape[-1]
+
+    def to_torch_order(stacked: np.ndarray) -> np.ndarray:
+        i, o, f, c = np.split(stacked, 4, axis=0)
+        return np.concatenate([i, f, c, o], axis=0)
+
+    return LSTMParams.from_torch(
+        to_torch_order(w),
+        to_torch_order(r),
+        to_torch_order(b[: 4 * hidden]),
+        to_torch_order(b[4 * hidden :]),
+    )
+
+
+def test_onnx_weights_in_numpy_scratch_lstm_give_the_same_states(exported):
+    model, model_dir = exported
+    proto = onnx.load(model_dir / "sequence.onnx")
+    tokens, h0, c0 = random_inputs(model, 3, 50, seed=3)
+    out = session(model_dir / "sequence.onnx").run(
+        ["h_seq", "c_seq"], {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
+    )
+    embed = next(
+        numpy_helper.to_array(t) for t in proto.graph.initializer if t.name == "embed.weight"
+    )
+    x = embed[tokens.numpy()]
+    for k in range(model.config.num_layers):
+        scratch = lstm_forward(onnx_layer_to_scratch(proto, k), x, h0[k].numpy(), c0[k].numpy())
+        assert max_diff(scratch.h, out[0][:, :, k]) <= TOL
+        assert max_diff(scratch.c, out[1][:, :, k]) <= TOL
+        x = scratch.h
+
+
+# ------------------------------------------------------------------ onnxruntime-web
+
+
+WEB_SCRIPT = """
+import * as ort from '{ort}';
+import fs from 'fs';
+ort.env.wasm.numThreads = 1;
+const input = JSON.parse(fs.readFileSync('{input}', 'utf8'));
+const session = await ort.InferenceSession.create(fs.readFileSync('{model}'));
+const [layers, batch, hidden] = input.shape;
+const state = new ort.Tensor('float32', Float32Array.from(input.h0), input.shape);
+const cell = new ort.Tensor('float32', Float32Array.from(input.c0), input.shape);
+const ids = BigInt64Array.from(input.tokens.map(BigInt));
+const tokens = new ort.Tensor('int64', ids, [batch, input.time]);
+const out = await session.run({{tokens, h0: state, c0: cell}});
+const result = {{}};
+for (const [name, t] of Object.entries(out)) {{
+  result[name] = {{dims: t.dims, data: Array.from(t.data)}};
+}}
+console.log(JSON.stringify(result));
+"""
+
+
+def test_sequence_graph_runs_in_onnxruntime_web(exported, tmp_path):
+    """The browser's runtime (onnxruntime-web's WASM backend, in Node) gives the same outputs."""
+    ort_web = ROOT / "node_modules" / "onnxruntime-web" / "dist" / "ort.min.mjs"
+    if shutil.which("node") is None or not ort_web.exists():
+        pytest.skip("needs node and `npm ci` (onnxruntime-web in node_modules)")
+    model, model_dir = exported
+    tokens, h0, c0 = random_inputs(model, 2, 7, seed=4)
+    (tmp_path / "input.json").write_text(
+        json.dumps(
+            {
+                "shape": list(h0.shape),
+                "time": 7,
+                "tokens": tokens.flatten().tolist(),
+                "h0": h0.flatten().tolist(),
+                "c0": c0.flatten().tolist(),
+            }
+        )
+    )
+    script = tmp_path / "run.mjs"
+    script.write_text(
+        WEB_SCRIPT.format(
+            ort=ort_web.as_posix(),
+            input=(tmp_path / "input.json").as_posix(),
+            model=(model_dir / "sequence.onnx").as_posix(),
+        )
+    )
+    # --liftoff-only: V8's optimising tier spends ~90 s compiling the 14 MB WASM; the
+    # baseline compiler takes about a second and runs this small graph just as well.
+    result = subprocess.run(
+        ["node", "--liftoff-only", str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    web = json.loads(result.stdout)
+    seq = session(model_dir / "sequence.onnx")
+    names = [o.name for o in seq.get_outputs()]
+    python = dict(
+        zip(
+            names,
+            seq.run(None, {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}),
+            strict=True,
+        )
+    )
+    assert list(web) == names
+    for name, expected in python.items():
+        assert web[name]["dims"] == list(expected.shape)
+        assert max_diff(np.array(web[name]["data"]).reshape(expected.shape), expected) <= TOL
+
+
+# ------------------------------------------------------------------ card and the committed model
+
+
+def test_card_and_readme_describe_the_export(exported):
+    model, model_dir = exported
+    card = json.loads((model_dir / "card.json").read_text())
+    assert card["name"] == "char-lm" and card["task"] == "text-generation"
+    assert card["vocab"] == VOCAB and card["config"] == model.config.to_dict()
+    assert card["files"] == {
+        "step": "step.onnx",
+        "sequence": "sequence.onnx",
+        "torch": "char-lm.pt",
+    }
+    assert card["io"]["step"] == step_io(model.config).to_json()
+    assert card["metrics"] == {"char-lm": {"val_bpc": 2.0, "test_bpc": 2.1}}
+    assert card["baselines"] == {"char-7gram": {"val_bpc": 2.4, "test_bpc": 2.5}}
+    assert (
+        card["example_greedy"]["prompt"] == "ROMEO:"
+        and len(card["example_greedy"]["output"]) == 200
+    )
+    readme = (model_dir / "README.md").read_text()
+    for heading in (
+        "## Intended use",
+        "## Preprocessing",
+        "## Input / output contract",
+        "## Training data",
+        "## Metrics",
+        "## Performance",
+        "## Limits",
+        "## Licence",
+        "## Use it",
+    ):
+        assert heading in readme
+    assert "| **char-lm** | 2.100 | 2.000 |" in readme
+    assert 'CharLanguageModel.load("char-lm")' in readme
+
+
+def test_checkpoint_loader_rejects_a_vocab_that_does_not_fit(tmp_path):
+    model = CharLSTM(CharLMConfig(vocab_size=5))
+    torch.save(
+        {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": "abcdd"},
+        tmp_path / "m.pt",
+    )
+    with pytest.raises(ValueError, match="distinct"):
+        load_checkpoint(tmp_path / "m.pt")
+
+
+COMMITTED = ROOT / "models" / "char-lm"
+
+
+@pytest.mark.skipif(
+    not (COMMITTED / "step.onnx").exists(), reason="the trained model is not exported yet"
+)
+def test_committed_model_matches_its_checkpoint():
+    model, vocab = load_checkpoint(COMMITTED / "char-lm.pt")
+    card = json.loads((COMMITTED / "card.json").read_text())
+    assert card["vocab"] == vocab
+    tokens, h0, c0 = random_inputs(model, 1, 200, seed=5)
+    tokens = tokens % len(vocab)
+    with torch.no_grad():
+        logits, (h_ref, c_ref) = model(tokens, (h0, c0))
+    out = session(COMMITTED / "sequence.onnx").run(
+        None, {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
+    )
+    assert (
+        max_diff(out[0], logits) <= TOL
+        and max_diff(out[1], h_ref) <= TOL
+        and max_diff(out[2], c_ref) <= TOL
+    )
+    step = session(COMMITTED / "step.onnx")
+    h, c = h0.numpy(), c0.numpy()
+    for t in range(200):
+        step_logits, h, c = step.run(None, {"token": tokens[:, t].numpy(), "h": h, "c": c})
+        assert max_diff(step_logits, logits[:, t]) <= TOL
+    for file in ("step.onnx", "sequence.onnx"):
+        assert (COMMITTED / file).stat().st_size < 2_000_000
