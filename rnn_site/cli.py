@@ -79,7 +79,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     out_dir = Path(args.models_dir or _default_models_dir()) / args.name
     checkpoint = Path(args.checkpoint) if args.checkpoint else out_dir / recipe.checkpoint
     if not checkpoint.is_file():
-        print(f"error: no checkpoint at {checkpoint}; run `rnn-site train {args.name}`", file=sys.stderr)
+        print(
+            f"error: no checkpoint at {checkpoint}; run `rnn-site train {args.name}`",
+            file=sys.stderr,
+        )
         return 2
     paths = _resolve(recipe.export)(checkpoint, out_dir)
     for kind, path in paths.items():  # type: ignore[attr-defined]
@@ -91,8 +94,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Stream generated characters to stdout as they come."""
     from rnn_site.runtime import CharLanguageModel
 
-    target = Path(args.models_dir) / args.name if args.models_dir else args.name
-    model = CharLanguageModel.load(target)
+    model = CharLanguageModel.load(args.name, models_dir=args.models_dir)
     prompt = args.prompt if args.prompt is not None else model.card["example_greedy"]["prompt"]
     chars = model.stream(
         prompt,
@@ -113,7 +115,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _headline(card: dict) -> str:
     """'val_bpc 1.62 vs 2.11 (char-7gram)': the first metric against the best baseline."""
-    metrics = next(iter(card.get("metrics", {}).values()), {})
+    metrics: dict[str, float] = next(iter(card.get("metrics", {}).values()), {})
     if not metrics:
         return "no metrics"
     key = next(iter(sorted(metrics)))
@@ -136,7 +138,12 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         print(f"no models in {models_dir}")
         return 0
     rows = [
-        (m.name, m.card.get("task", "?"), ", ".join(m.card.get("files", {}).values()), _headline(m.card))
+        (
+            m.name,
+            m.card.get("task", "?"),
+            ", ".join(m.card.get("files", {}).values()),
+            _headline(m.card),
+        )
         for m in found
     ]
     header = ("name", "task", "files", "metric vs baseline")
@@ -150,7 +157,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Run the model's benchmark, print the table and store the figures in its card."""
     recipe = _recipe(args.name)
     model_dir = Path(args.models_dir or _default_models_dir()) / args.name
-    _resolve(recipe.bench)(model_dir, tokens=args.tokens, repeats=args.repeats, write=not args.no_write)
+    _resolve(recipe.bench)(
+        model_dir, tokens=args.tokens, repeats=args.repeats, write=not args.no_write
+    )
     return 0
 
 
@@ -177,14 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     export = sub.add_parser(
-        "export", help="export a trained model to ONNX (needs torch)", description=cmd_export.__doc__
+        "export",
+        help="export a trained model to ONNX (needs torch)",
+        description=cmd_export.__doc__,
     )
     export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
     export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
     export.set_defaults(func=cmd_export)
 
     gen = sub.add_parser(
-        "generate", help="generate text (numpy + onnxruntime only)", description=cmd_generate.__doc__
+        "generate",
+        help="generate text (numpy + onnxruntime only)",
+        description=cmd_generate.__doc__,
     )
     gen.add_argument("name", help="model name or directory, e.g. char-lm")
     gen.add_argument("--prompt", help="text to continue (default: the card's example prompt)")
@@ -203,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(func=cmd_generate)
 
-    models = sub.add_parser("models", help="inspect the published models", description="Inspect the published models.")
+    models = sub.add_parser(
+        "models", help="inspect the published models", description="Inspect the published models."
+    )
     models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     listing = models_sub.add_parser(
         "list", help="list models with their key metric", description=cmd_models_list.__doc__

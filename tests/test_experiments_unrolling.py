@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_each_step_is_the_sum_then_tanh() -> None:
         assert np.allclose(s.h, np.tanh(s.pre))
         assert np.allclose(s.h_part, np.asarray(s.h_prev) @ params.W_h)
     assert np.allclose(steps[0].h_prev, 0.0)
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in itertools.pairwise(steps):
         assert after.h_prev == before.h
 
 
@@ -66,7 +67,6 @@ def test_repeated_input_settles_to_a_fixed_point() -> None:
     moves = np.abs(np.diff(h, axis=0)).max(axis=1)
     assert moves[0] > 0.5 and moves[-1] < 1e-3
     assert moves[:6].min() > 0.1, "still clearly moving within the page's seven steps"
-
 
 
 def test_unknown_characters_are_named() -> None:

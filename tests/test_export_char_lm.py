@@ -305,7 +305,11 @@ def test_sequence_graph_runs_in_onnxruntime_web(exported, tmp_path):
     # --liftoff-only: V8's optimising tier spends ~90 s compiling the 14 MB WASM; the
     # baseline compiler takes about a second and runs this small graph just as well.
     result = subprocess.run(
-        ["node", "--liftoff-only", str(script)], capture_output=True, text=True, timeout=120, check=False
+        ["node", "--liftoff-only", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     web = json.loads(result.stdout)

@@ -77,7 +77,9 @@ for cell in CELL_KINDS:
 rnn_small = flows["rnn", 0.5].decay_per_step()
 lstm_fb = flows["lstm-fb1", 1.0].decay_per_step()
 print(f"\ntanh RNN at ρ = 0.5 keeps {rnn_small:.2f} per step: after 20 steps, {rnn_small**20:.1e}.")
-print(f"LSTM with forget bias 1 at ρ = 1 keeps {lstm_fb:.2f} per step: after 20 steps, {lstm_fb**20:.2f}.")
+print(
+    f"LSTM with forget bias 1 at ρ = 1 keeps {lstm_fb:.2f} per step: after 20 steps, {lstm_fb**20:.2f}."
+)
 
 # %% [markdown]
 # What the numbers say:

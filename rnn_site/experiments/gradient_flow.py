@@ -168,17 +168,17 @@ def measure_gradient_flow(
         for t in reversed(range(time)):
             norms[time - 1 - t] = np.linalg.norm(dh)
             h_prev, c_prev = (out.h[:, t - 1], out.c[:, t - 1]) if t > 0 else (zeros, zeros)
-            _, dh, dc, step = lstm_backward_step(
+            _, dh, dc, lstm_grads = lstm_backward_step(
                 params, x[:, t], h_prev, c_prev, out.c[:, t], out.gates[:, t], dh, dc
             )
-            grads.add_(step)
+            grads.add_(lstm_grads)
     else:
         out_g = gru_forward(params, x)
         for t in reversed(range(time)):
             norms[time - 1 - t] = np.linalg.norm(dh)
             h_prev = out_g.h[:, t - 1] if t > 0 else np.zeros_like(dh)
-            _, dh, step = gru_backward_step(params, x[:, t], h_prev, out_g.gates[:, t], dh)
-            grads.add_(step)
+            _, dh, gru_grads = gru_backward_step(params, x[:, t], h_prev, out_g.gates[:, t], dh)
+            grads.add_(gru_grads)
     # Clipping looks at the parameter gradients. It rescales them all by one factor, and since
     # backprop is linear in ∂L/∂h_T, that is the same as scaling every ∂L/∂h_t by that factor:
     # the *shape* of the curve, which steps the gradient comes from, does not change.

@@ -108,14 +108,15 @@ TABLE_CONFIGS: tuple[RunConfig, ...] = (
         "LSTM, orthogonal + forget bias 1, clipping", "lstm", "orthogonal+forget-bias-1", 1.0
     ),
 )
+_SWEEP_MODELS: tuple[tuple[str, Cell, Init], ...] = (
+    ("tanh RNN, orthogonal init", "rnn", "orthogonal"),
+    ("LSTM, orthogonal + forget bias 1", "lstm", "orthogonal+forget-bias-1"),
+)
 #: The length sweep: the same two models on longer and longer sequences.
 LENGTH_CONFIGS: tuple[RunConfig, ...] = tuple(
     RunConfig(f"{label}, T={t}", cell, init, 1.0, time=t)
     for t in (10, 25, 100)
-    for label, cell, init in (
-        ("tanh RNN, orthogonal init", "rnn", "orthogonal"),
-        ("LSTM, orthogonal + forget bias 1", "lstm", "orthogonal+forget-bias-1"),
-    )
+    for label, cell, init in _SWEEP_MODELS
 )
 
 
@@ -394,6 +395,7 @@ def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
     os.replace(tmp, path)
 
 

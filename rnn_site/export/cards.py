@@ -45,6 +45,21 @@ def scores_table(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def baseline_warning(card: dict[str, Any]) -> str:
+    """A Limits bullet for each metric where a baseline beats the model (else "")."""
+    lines = []
+    for figures in card.get("metrics", {}).values():
+        for key, value in figures.items():
+            lower = card.get("better", {}).get(key, "lower") == "lower"
+            for name, base in card.get("baselines", {}).items():
+                if key in base and (base[key] < value if lower else base[key] > value):
+                    lines.append(
+                        f"- **This export does not beat the {name} baseline on {key}** "
+                        f"({value:.3f} vs {base[key]:.3f}).\n"
+                    )
+    return "".join(lines)
+
+
 def performance_table(card: dict[str, Any]) -> str:
     """Markdown table of the benchmark figures, or a note that the benchmark has not run."""
     perf = card.get("performance") or {}
@@ -143,7 +158,8 @@ def render_readme(card: dict[str, Any]) -> str:
         "\n\nJavaScript: the site's demos load these files with onnxruntime-web; see "
         "`docs/assets/demos/` and the shared loader there.",
         "## Limits",
-        "- Unknown characters (anything outside the vocabulary) cannot be encoded.\n"
+        baseline_warning(card)
+        + "- Unknown characters (anything outside the vocabulary) cannot be encoded.\n"
         "- It imitates spelling and layout, not meaning: the text is locally plausible and "
         "globally nonsense.\n"
         "- Trained on early modern English plays only; it reflects their language and views.\n"

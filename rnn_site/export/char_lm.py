@@ -78,7 +78,10 @@ def sequence_io(config: CharLMConfig) -> GraphIO:
 
 
 class CharLMStepGraph(nn.Module):
-    """What step.onnx computes: token (batch,), h, c (layers, batch, H) → logits (batch, V), h, c."""
+    """What step.onnx computes: token (batch,), h, c (layers, batch, H) → logits (batch, V), h, c.
+
+    Each LSTM layer is one native ONNX LSTM node over a time axis of length 1.
+    """
 
     def __init__(self, model: CharLSTM) -> None:
         super().__init__()
@@ -119,7 +122,8 @@ class CharLMSequenceGraph(nn.Module):
         x = self.embed(tokens.transpose(0, 1))  # (time, batch, embed)
         h_out, c_out, h_seq = [], [], []
         gates: list[list[torch.Tensor]] = [[], [], [], []]
-        for k, layer in enumerate(self.layers):
+        layers: list[OnnxLSTMLayer] = list(self.layers)  # type: ignore[arg-type]
+        for k, layer in enumerate(layers):
             h0_k = h0[k : k + 1]
             y, h_k, c_k = layer(x, h0_k, c0[k : k + 1])
             # h_{t-1} for every t: the initial state, then all outputs but the last.
@@ -168,9 +172,7 @@ def export_step(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> 
     )
 
 
-def export_sequence(
-    model: CharLSTM, path: str | Path, metadata: dict[str, str]
-) -> onnx.ModelProto:
+def export_sequence(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> onnx.ModelProto:
     """Write sequence.onnx for `model` and return it (weights stored once: no constant folding)."""
     return _export_graph(
         CharLMSequenceGraph(model),
@@ -289,15 +291,12 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
-    session = ort.InferenceSession(
-        str(step_path), options, providers=["CPUExecutionProvider"]
-    )
+    session = ort.InferenceSession(str(step_path), options, providers=["CPUExecutionProvider"])
     shape = next(i for i in session.get_inputs() if i.name == "h").shape
     h = np.zeros((shape[0], 1, shape[2]), dtype=np.float32)
     c = np.zeros_like(h)
     ids = [vocab.index(ch) for ch in prompt]
-    out = []
-    logits = None
+    out: list[int] = []
     for t in range(len(ids) + n - 1):
         token = ids[t] if t < len(ids) else out[-1]
         logits, h, c = session.run(None, {"token": np.array([token]), "h": h, "c": c})

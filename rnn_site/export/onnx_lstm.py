@@ -104,7 +104,7 @@ class _NativeLSTM(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         x: torch.Tensor,
         w: torch.Tensor,
@@ -151,9 +151,7 @@ class _CellStateScan(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(  # type: ignore[override]
-        ctx: Any, f: torch.Tensor, ig: torch.Tensor, c0: torch.Tensor
-    ) -> torch.Tensor:
+    def forward(ctx: Any, f: torch.Tensor, ig: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
         c, cells = c0, []
         for f_t, ig_t in zip(f, ig, strict=True):
             c = f_t * c + ig_t
@@ -388,7 +386,7 @@ def export_graph(
         torch.onnx.export(
             module,
             tuple(example_inputs),
-            buffer,
+            buffer,  # type: ignore[arg-type]  # a file object works; the stub says path
             dynamo=False,
             opset_version=OPSET,
             input_names=list(contract.inputs),

@@ -1,8 +1,8 @@
 """Run exported models with numpy and onnxruntime only (no torch).
 
-    from rnn_site.runtime import CharLanguageModel
-    model = CharLanguageModel.load("char-lm")
-    print(model.generate("ROMEO:", n=200, temperature=0.8, seed=0))
+from rnn_site.runtime import CharLanguageModel
+model = CharLanguageModel.load("char-lm")
+print(model.generate("ROMEO:", n=200, temperature=0.8, seed=0))
 """
 
 from rnn_site.runtime.char_lm import CharLanguageModel

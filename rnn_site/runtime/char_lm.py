@@ -93,7 +93,8 @@ def choose_next(
         z[dropped] = -np.inf
     p = np.exp(z - z.max())
     cumulative = np.cumsum(p / p.sum())
-    return int(min(np.searchsorted(cumulative, rng.random(), side="right"), z.size - 1))
+    # Clamp: rounding can leave the last cumulative value a hair below u.
+    return min(int(np.searchsorted(cumulative, rng.random(), side="right")), z.size - 1)
 
 
 class CharLanguageModel:
@@ -121,16 +122,20 @@ class CharLanguageModel:
         cls,
         name_or_path: str | os.PathLike[str] = "char-lm",
         *,
+        models_dir: str | os.PathLike[str] | None = None,
         verify: bool = True,
         intra_op_threads: int = 1,
     ) -> CharLanguageModel:
         """Load a model by name ("char-lm" → models/char-lm) or from a directory.
 
+        Names are looked up in `models_dir` if given, else as `rnn_site.runtime.registry`
+        describes (``RNN_SITE_MODELS``, the repository's models/, ./models).
+
         With `verify` (the default) the sha256 of card.json, step.onnx and sequence.onnx must
         match models/manifest.json (ModelIntegrityError otherwise), and the graphs' inputs and
         outputs must match the card (ModelMismatchError otherwise).
         """
-        location = locate(name_or_path)
+        location = locate(name_or_path, models_dir)
         files = location.card["files"]
         if verify:
             location.verify(["card.json", files["step"], files["sequence"]])
@@ -263,9 +268,7 @@ class CharLanguageModel:
         reproducible by `seed`. See the module docstring for the exact rules.
         """
         return "".join(
-            self.stream(
-                prompt, n, temperature, top_k, seed, greedy=greedy, on_unknown=on_unknown
-            )
+            self.stream(prompt, n, temperature, top_k, seed, greedy=greedy, on_unknown=on_unknown)
         )
 
     # ------------------------------------------------------------------ whole sequences

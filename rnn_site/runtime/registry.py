@@ -118,10 +118,13 @@ def _load_card(model_dir: Path) -> dict[str, Any]:
         ) from exc
 
 
-def locate(name_or_path: str | os.PathLike[str]) -> ModelLocation:
+def locate(
+    name_or_path: str | os.PathLike[str], models_dir: str | os.PathLike[str] | None = None
+) -> ModelLocation:
     """Find a model by name ("char-lm") or by directory; read its card.
 
-    Raises ModelNotFoundError listing what exists when nothing matches.
+    `models_dir`, if given, is the only folder names are looked up in. Raises
+    ModelNotFoundError listing what exists when nothing matches.
     """
     candidate = Path(name_or_path)
     if (candidate / "card.json").is_file():
@@ -129,11 +132,11 @@ def locate(name_or_path: str | os.PathLike[str]) -> ModelLocation:
         card = _load_card(model_dir)
         return ModelLocation(card["name"], model_dir, model_dir.parent, card)
     name = str(name_or_path)
-    searched = models_dirs()
-    for models_dir in searched:
-        model_dir = models_dir / name
+    searched = [Path(models_dir).resolve()] if models_dir is not None else models_dirs()
+    for folder in searched:
+        model_dir = folder / name
         if (model_dir / "card.json").is_file():
-            return ModelLocation(name, model_dir, models_dir, _load_card(model_dir))
+            return ModelLocation(name, model_dir, folder, _load_card(model_dir))
     known = sorted({m.name for d in searched for m in list_models(d)})
     raise ModelNotFoundError(
         f"no model named {name!r} (and no directory with a card.json at that path); "

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.vendor import copy_vendor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,7 @@ def on_post_build(config: Any) -> None:
     site_dir = Path(config["site_dir"])
     docs_dir = Path(config["docs_dir"])
     copy_vendor(site_dir)
+    write_chapter_data(site_dir)
     _copy_models(site_dir / "models")
     _write_notebooks(docs_dir, site_dir)
 

@@ -5,8 +5,9 @@ gets its summary, its metrics against the baselines, its files (size, short sha2
 link) and a Python example. The hook in `rnn_site.sitebuild.hooks` replaces the page's
 ``<!-- models:list -->`` placeholder with `render_models_page`'s Markdown.
 
-Download links are relative (``../models/<path>``): the site serves ``models/`` at
-``<site>/models/`` and the page itself sits one folder deep.
+Download links are relative (``../models/<path>``) and written as raw HTML, because MkDocs
+only validates links to its own pages. The site serves ``models/`` at ``<site>/models/`` and
+the page itself sits one folder deep.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) 
         "|---|---|---|---|",
         *(
             f"| `{Path(f['path']).name}` | {_size(f['bytes'])} | `{f['sha256'][:12]}…` "
-            f"| [download]({link_prefix}{f['path']}) |"
+            f'| <a href="{link_prefix}{f["path"]}" download>download</a> |'
             for f in entry["files"]
         ),
     ]
@@ -66,7 +67,8 @@ def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) 
             f"## {card.get('title', entry['name'])} {{#{entry['name']}}}",
             f"`{entry['name']}` v{card.get('version', '?')} · task: {entry['task']} · "
             f"licence: {card.get('licence', '?')} · "
-            f"[model card]({link_prefix}{Path(entry['card']).parent.as_posix()}/README.md)",
+            f'<a href="{link_prefix}{Path(entry["card"]).parent.as_posix()}/README.md">'
+            "model card</a>",
             card.get("summary", ""),
             "### Metrics\n\n" + _metrics_table(card),
             "### Files\n\n" + "\n".join(files),
@@ -83,9 +85,7 @@ def render_models_page(models_dir: str | Path, link_prefix: str = "../models/") 
     if not manifest_path.is_file():
         return "_No models have been exported yet (`rnn-site export char-lm`)._\n"
     manifest = json.loads(manifest_path.read_text("utf-8"))
-    sections = [
-        f"All files are listed with their sha256 in [manifest.json]({link_prefix}manifest.json)."
-    ]
+    sections = []
     for entry in manifest["models"]:
         card = json.loads((models_dir / entry["card"]).read_text("utf-8"))
         sections.append(render_model(entry, card, link_prefix))

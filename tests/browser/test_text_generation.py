@@ -249,7 +249,7 @@ def test_second_visit_loads_the_model_from_the_cache(browser, site_url):
             page.close()
             if visit == 0:
                 assert any(u.endswith("step.onnx") for u in models)
-            else:  # only card.json and the manifest are revalidated; the graphs come from cache
+            else:  # the graphs now come from the Cache API, checked against the manifest
                 assert not any(u.endswith(".onnx") for u in models), models
     finally:
         context.close()

@@ -144,18 +144,21 @@ export async function fetchModelFile(entry, { onProgress } = {}) {
         `${entry.sha256.slice(0, 12)}…). Reload the page; if it persists, the site was published incompletely.`,
     );
   }
-  if (cache) {
-    try {
-      await cache.put(key, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
-      for (const request of await cache.keys()) {
-        const old = new URL(request.url);
-        if (old.pathname === url.pathname && old.href !== key.href) await cache.delete(request);
-      }
-    } catch {
-      // Quota exceeded or similar: the model still works, it just is not kept for next time.
-    }
-  }
+  // Stored in the background: the demo need not wait for the disk to use the bytes.
+  if (cache) storeInCache(cache, key, url, bytes);
   return bytes;
+}
+
+async function storeInCache(cache, key, url, bytes) {
+  try {
+    await cache.put(key, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+    for (const request of await cache.keys()) {
+      const old = new URL(request.url);
+      if (old.pathname === url.pathname && old.href !== key.href) await cache.delete(request);
+    }
+  } catch {
+    // Quota exceeded or similar: the model still works, it just is not kept for next time.
+  }
 }
 
 let ortPromise = null;

@@ -58,7 +58,10 @@ export function mountAll(name, init) {
 export function fmt(x, digits = 3) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
   const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return x.toExponential(1).replace("e", "×10^");
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) {
+    const [mantissa, exponent] = x.toExponential(1).split("e");
+    return `${mantissa} × 10${superscript(Number(exponent))}`;
+  }
   return x.toFixed(digits).replace(/^-0\.0+$/, "0.000");
 }
 
@@ -75,4 +78,10 @@ let counter = 0;
 export function uid(prefix) {
   counter += 1;
   return `${prefix}-${counter}`;
+}
+
+const SUPERSCRIPTS = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+/** 12 -> "¹²", -6 -> "⁻⁶": exponents that read as exponents without HTML markup. */
+export function superscript(n) {
+  return String(n).replace(/[-\d]/g, (c) => SUPERSCRIPTS[c]);
 }

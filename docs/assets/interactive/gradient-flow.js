@@ -2,9 +2,12 @@
 // earlier step, ‖∂L/∂h_t‖ against the distance T − t, for a tanh RNN, LSTM and GRU.
 // Curves come from rnn_site.experiments.gradient_flow at build time (data/gradient-flow.json).
 
-import { el, fmt, loadData, mountAll, svg, uid } from "./common.js";
+import { el, fmt, loadData, mountAll, superscript, svg, uid } from "./common.js";
 
-const W = 640;
+// The plot is drawn in CSS pixels at its current width (300 to 640), so text stays readable on
+// a phone instead of being scaled down with the whole figure.
+const MAX_W = 640;
+const MIN_W = 300;
 const H = 300;
 const PAD = { left: 58, right: 12, top: 12, bottom: 40 };
 const COLOURS = { rnn: "#d62728", lstm: "#9467bd", "lstm-fb1": "#1f77b4", gru: "#2ca02c" };
@@ -36,9 +39,9 @@ function build(root, data) {
       el("span", {}, [clip, el("label", { for: ids.clip }, [` Clip gradients (global norm ≤ ${data.max_norm})`])]),
     ]),
   );
-  const plot = svg("svg", { class: "ri-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "data-role": "plot" });
-  const legend = el("ul", { class: "ri-legend" }, data.cells.map((c) =>
-    el("li", {}, [el("span", { class: "ri-swatch", style: `background:${COLOURS[c.id]}` }), c.label])));
+  const plot = svg("svg", { class: "ri-plot", role: "img", "data-role": "plot" });
+  const legend = el("div", { class: "ri-legend" }, data.cells.map((c) =>
+    el("span", {}, [el("span", { class: "ri-swatch", style: `background:${COLOURS[c.id]}` }), c.label])));
   const readout = el("p", { class: "ri-readout", "aria-live": "polite", "data-role": "readout" });
   root.append(plot, legend, readout);
 
@@ -53,7 +56,8 @@ function build(root, data) {
     if (curves.some((c) => !c)) throw new Error(`no data for T=${T}, scale=${s}`);
     const factor = (c) => (clip.checked ? c.clip_factor : 1);
     const series = curves.map((c) => ({ id: c.cell, values: c.dh_norm.map((v) => v * factor(c)) }));
-    drawPlot(plot, series, cell(), T);
+    const width = Math.round(Math.max(MIN_W, Math.min(MAX_W, root.clientWidth - 24)));
+    drawPlot(plot, series, cell(), T, width);
     const chosen = curves.find((c) => c.cell === cell());
     const label = data.cells.find((c) => c.id === chosen.cell).label;
     const rate = decayPerStep(chosen.dh_norm);
@@ -81,6 +85,14 @@ function build(root, data) {
     });
   }
   draw();
+  // Redraw at the new width when the page reflows (phone rotated, window resized).
+  let lastWidth = root.clientWidth;
+  new ResizeObserver(() => {
+    if (Math.abs(root.clientWidth - lastWidth) > 8) {
+      lastWidth = root.clientWidth;
+      draw();
+    }
+  }).observe(root);
 }
 
 /** Geometric-mean ratio of successive norms, skipping distance 0 (same as GradientFlow.decay_per_step). */
@@ -90,8 +102,9 @@ function decayPerStep(norms) {
   return Math.exp((logs[logs.length - 1] - logs[0]) / (logs.length - 1));
 }
 
-function drawPlot(plot, series, chosen, T) {
+function drawPlot(plot, series, chosen, T, W) {
   plot.replaceChildren();
+  plot.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const all = series.flatMap((s) => s.values).filter((v) => v > 0);
   let lo = Math.floor(Math.log10(Math.min(...all)));
   let hi = Math.ceil(Math.log10(Math.max(...all)));
@@ -102,13 +115,13 @@ function drawPlot(plot, series, chosen, T) {
   const every = Math.ceil((hi - lo) / 8);
   for (let d = lo; d <= hi; d += every) {
     axes.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(10 ** d), y2: y(10 ** d), class: "ri-grid" }));
-    axes.append(svg("text", { x: PAD.left - 6, y: y(10 ** d) + 4, class: "ri-tick ri-tick-y" }, [`1e${d}`]));
+    axes.append(svg("text", { x: PAD.left - 6, y: y(10 ** d) + 4, class: "ri-tick ri-tick-y" }, [`10${superscript(d)}`]));
   }
-  const step = T <= 10 ? 1 : T <= 25 ? 5 : T <= 50 ? 10 : 20;
+  const step = (T <= 10 ? 1 : T <= 25 ? 5 : T <= 50 ? 10 : 20) * (W < 420 && T > 10 ? 2 : 1);
   for (let k = 0; k < T; k += step) {
     axes.append(svg("text", { x: x(k), y: H - PAD.bottom + 16, class: "ri-tick" }, [String(k)]));
   }
-  axes.append(svg("text", { x: (PAD.left + W - PAD.right) / 2, y: H - 6, class: "ri-axis-label" }, ["distance from the loss, T − t (steps back in time)"]));
+  axes.append(svg("text", { x: (PAD.left + W - PAD.right) / 2, y: H - 6, class: "ri-axis-label" }, [W < 420 ? "steps back from the loss, T − t" : "distance from the loss, T − t (steps back in time)"]));
   axes.append(svg("text", { x: 12, y: (H - PAD.bottom) / 2, class: "ri-axis-label", transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})` }, ["‖∂L/∂hₜ‖"]));
   plot.append(axes);
   // The chosen cell last, so it is drawn on top of the others.

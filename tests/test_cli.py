@@ -1,0 +1,128 @@
+"""The rnn-site command: help texts, export, generate, models list, bench, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from char_lm_helpers import VOCAB, export_random, random_model
+
+from rnn_site.cli import main
+from rnn_site.runtime import CharLanguageModel
+from rnn_site.sitebuild.models_page import render_models_page
+
+ROOT = Path(__file__).resolve().parents[1]
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    models_dir = tmp_path_factory.mktemp("models")
+    export_random(models_dir, seed=5, hidden_size=64)
+    return models_dir
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["train"], ["export"], ["generate"], ["models"], ["models", "list"], ["bench"]],
+    ids=lambda argv: " ".join(argv) or "main",
+)
+def test_help_for_every_command(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: rnn-site") and len(out.splitlines()) > 3
+
+
+def test_generate_streams_prompt_and_continuation(models, capsys):
+    argv = ["--models-dir", str(models), "generate", "char-lm", "--prompt", "ROMEO:"]
+    assert main([*argv, "--n", "30", "--temperature", "0"]) == 0
+    out = capsys.readouterr().out
+    lm = CharLanguageModel.load(models / "char-lm")
+    assert out == "ROMEO:" + lm.generate("ROMEO:", 30, temperature=0) + "\n"
+    assert main([*argv, "--n", "30", "--seed", "4", "--top-k", "5"]) == 0
+    assert capsys.readouterr().out == "ROMEO:" + lm.generate("ROMEO:", 30, top_k=5, seed=4) + "\n"
+
+
+def test_generate_reports_bad_input_as_one_line(models, capsys):
+    argv = ["--models-dir", str(models), "generate", "char-lm", "--prompt", "ROMEO:"]
+    assert main([*argv, "--temperature", "-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: temperature must be a finite number")
+    assert main(["--models-dir", str(models), "generate", "nope"]) == 2
+    assert "no model named 'nope'" in capsys.readouterr().err
+
+
+def test_models_list_shows_metric_against_baseline(models, capsys):
+    assert main(["--models-dir", str(models), "models", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["name", "task", "files"]
+    assert out[1].startswith("char-lm") and "text-generation" in out[1]
+    assert "test_bpc 2.100 vs 2.500 (char-7gram)" in out[1]
+
+
+def test_export_from_a_checkpoint(tmp_path, capsys):
+    model = random_model(seed=9, hidden_size=32)
+    (tmp_path / "char-lm").mkdir()
+    torch.save(
+        {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": VOCAB},
+        tmp_path / "char-lm" / "char-lm.pt",
+    )
+    assert main(["--models-dir", str(tmp_path), "export", "char-lm"]) == 0
+    assert "sequence.onnx" in capsys.readouterr().out
+    assert CharLanguageModel.load(tmp_path / "char-lm").vocab == VOCAB
+    assert main(["--models-dir", str(tmp_path / "empty"), "export", "char-lm"]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_unknown_model_for_export_is_refused():
+    with pytest.raises(SystemExit, match="unknown model 'gpt'"):
+        main(["export", "gpt"])
+
+
+def test_bench_writes_performance_into_the_card(models, capsys):
+    argv = ["--models-dir", str(models), "bench", "char-lm", "--tokens", "5", "--repeats", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for name in ("torch", "torch-no-mkldnn", "onnxruntime", "numpy-scratch", "batch 32"):
+        assert name in out
+    perf = json.loads((models / "char-lm" / "card.json").read_text())["performance"]
+    assert set(perf["latency"]) == {"torch", "torch-no-mkldnn", "onnxruntime", "numpy-scratch"}
+    assert all(row["median_us"] > 0 for row in perf["latency"].values())
+    assert set(perf["onnxruntime_speedup"]) == {"torch", "torch-no-mkldnn", "numpy-scratch"}
+    assert perf["throughput"]["batch"] == 32 and perf["throughput"]["tokens_per_s"] > 0
+    assert "median µs / token" in (models / "char-lm" / "README.md").read_text()
+    from rnn_site.export.manifest import verify
+
+    assert verify(models) == []  # the card changed, the manifest followed
+
+
+def test_generate_needs_no_torch(models):
+    code = (
+        "import sys; sys.modules['torch'] = None; from rnn_site.cli import main; "
+        f"raise SystemExit(main(['--models-dir', {str(models)!r}, 'generate', 'char-lm', "
+        "'--n', '10', '--seed', '0']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ROMEO:") and len(result.stdout) == len("ROMEO:") + 11
+
+
+def test_models_page_lists_files_metrics_and_example(models):
+    page = render_models_page(models)
+    manifest = json.loads((models / "manifest.json").read_text())
+    assert "## Character-level LSTM language model (Shakespeare) {#char-lm}" in page
+    for entry in manifest["models"][0]["files"]:
+        assert f"[download](../models/{entry['path']})" in page
+        assert f"`{entry['sha256'][:12]}…`" in page
+    assert "| **char-lm** | 2.100 | 2.000 |" in page
+    assert "| char-7gram (baseline) | 2.500 | 2.400 |" in page
+    assert '--8<-- "rnn_site/examples/use_char_lm.py:use"' in page
+    assert (ROOT / "rnn_site" / "examples" / "use_char_lm.py").is_file()
+    assert "No models" in render_models_page(models / "nothing-here")
