@@ -119,7 +119,7 @@ def test_models_page_lists_files_metrics_and_example(models):
     manifest = json.loads((models / "manifest.json").read_text())
     assert "## Character-level LSTM language model (Shakespeare) {#char-lm}" in page
     for entry in manifest["models"][0]["files"]:
-        assert f"[download](../models/{entry['path']})" in page
+        assert f'<a href="../models/{entry["path"]}" download>download</a>' in page
         assert f"`{entry['sha256'][:12]}…`" in page
     assert "| **char-lm** | 2.100 | 2.000 |" in page
     assert "| char-7gram (baseline) | 2.500 | 2.400 |" in page

@@ -76,6 +76,7 @@ def truncated_bptt(
     grads = params.zeros_like()
     dx = np.empty_like(x)
     hs, total, state, dstate0 = [], 0.0, state0, state0
+    # --8<-- [start:tbptt_loop]
     for start in range(0, time, k):
         h_chunk, next_state, cache = cell.forward(params, x[:, start : start + k], state)
         loss, dh_chunk = loss_grad(h_chunk, start)
@@ -91,6 +92,7 @@ def truncated_bptt(
         hs.append(h_chunk)
         total += float(loss)
         state = next_state
+    # --8<-- [end:tbptt_loop]
     return TBPTTResult(
         loss=total, grads=grads, dx=dx, dstate0=dstate0, h=np.concatenate(hs, axis=1), state=state
     )
