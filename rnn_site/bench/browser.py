@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PAGE = "applications/text-generation/"
@@ -46,18 +46,21 @@ def chromium_path() -> str:
     return os.environ.get("RNN_SITE_CHROMIUM", "/usr/bin/chromium")
 
 
+# Browsers refuse module scripts and streaming WASM compilation with the wrong types, and
+# Python's mimetypes table does not know .mjs everywhere.
+_TYPES = {
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".onnx": "application/octet-stream",
+    ".svg": "image/svg+xml",
+}
+
+
 class _SiteHandler(SimpleHTTPRequestHandler):
-    # Browsers refuse module scripts and streaming WASM compilation with the wrong types, and
-    # Python's mimetypes table does not know .mjs everywhere.
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-        ".json": "application/json",
-        ".onnx": "application/octet-stream",
-        ".svg": "image/svg+xml",
-    }
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return _TYPES.get(Path(path).suffix.lower()) or super().guess_type(path)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test and benchmark output readable
@@ -74,8 +77,7 @@ class SiteServer:
 
     def __enter__(self) -> str:
         self.thread.start()
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
 
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
@@ -145,7 +147,8 @@ def measure_once(browser: Any, url: str, chars: int) -> dict[str, float]:
         return {
             "first_char_after_load_ms": first_cold,
             "first_char_warm_ms": first_warm,
-            "chars_per_second": max(cps_cold, cps_warm),
+            "chars_per_second_first_run": cps_cold,
+            "chars_per_second": cps_warm,
         }
     finally:
         context.close()
@@ -204,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"  characters per second:             {result['chars_per_second']:8.0f}"
-            "   (goal ≥ 2000)"
+            f"   (goal ≥ 2000; the first run after load: "
+            f"{result['chars_per_second_first_run']:.0f}, while WASM code warms up)"
         )
         print(
             f"  page load → first character, cold: {result['first_char_after_load_ms']:8.0f} ms"

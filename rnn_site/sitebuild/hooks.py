@@ -3,6 +3,8 @@
 - the Models page is generated from ``models/manifest.json`` and the model cards;
 - ``models/`` is copied into the site so demos and readers download the same verified files;
 - KaTeX and onnxruntime-web are copied from ``node_modules`` (no page requests another host);
+- the data behind the interactive figures and the demos' precomputed examples is computed by the
+  package (numpy + onnxruntime, never torch);
 - each executed notebook also gets a downloadable ``.ipynb`` next to its page.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.sitebuild.chapter_data import write_chapter_data
+from rnn_site.sitebuild.demo_data import write_demo_data
 from rnn_site.sitebuild.vendor import copy_vendor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +75,7 @@ def on_post_build(config: Any) -> None:
     copy_vendor(site_dir)
     write_chapter_data(site_dir)
     _copy_models(site_dir / "models")
+    write_demo_data(site_dir, MODELS_DIR)
     _write_notebooks(docs_dir, site_dir)
 
 

@@ -80,7 +80,7 @@ def page(browser: Any, page_log: PageLog) -> Iterator[Any]:
         "response",
         lambda r: r.status >= 400 and page_log.bad_responses.append(f"{r.status} {r.url}"),
     )
-    # Workers' requests and errors matter too: the demo fetches models from its worker.
+    # Worker requests already reach page.on("request"); worker console errors need this.
     page.on(
         "worker",
         lambda w: w.on(

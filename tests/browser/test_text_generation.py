@@ -106,7 +106,7 @@ def test_precomputed_example_shows_at_once_and_survives_a_failed_model_load(
     ("settings", "message"),
     [
         ({"prompt": ""}, "prompt is empty"),
-        ({"prompt": "ROMEO € says"}, "Unknown character '€' at position 7"),
+        ({"prompt": "ROMEO € says"}, "Unknown character '€' (character 7 of the text)"),
         ({"prompt": "ROMEO:\x00"}, "Unknown character 'U+0000'"),
         ({"length": 10**9}, "Length must be a whole number from 1 to 5000"),
         ({"length": -5}, "Length must be a whole number"),

@@ -24,7 +24,7 @@ export class Vocab {
       const id = this.ids.get(ch);
       if (id === undefined) {
         throw new DemoError(
-          `Unknown character '${visibleChar(ch)}' at position ${position + 1}; the model knows ` +
+          `Unknown character '${visibleChar(ch)}' (character ${position + 1} of the text); the model knows ` +
             `${this.size} characters: ${this.chars.map(visibleChar).join(" ")}`,
         );
       }
