@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rnn_site.train.artifacts import atomic_path
+from rnn_site.files import atomic_path
 
 USAGE_TEMPLATE = """\
 from rnn_site.runtime import CharLanguageModel

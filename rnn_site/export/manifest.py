@@ -13,24 +13,14 @@ A model is any folder of `models/` holding a card.json; all its visible files ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from rnn_site.train.artifacts import atomic_path
+from rnn_site.files import atomic_path, sha256_file
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def model_entry(models_dir: Path, model_dir: Path) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import torch
 from onnx import TensorProto, helper
 from torch import nn
 
-from rnn_site.train.artifacts import atomic_path
+from rnn_site.files import atomic_path
 
 OPSET = 17
 #: Custom domain of the placeholder nodes; none survives `lower_placeholders`.

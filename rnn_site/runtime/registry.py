@@ -10,13 +10,13 @@ Only the standard library here: the runtime must work with numpy and onnxruntime
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rnn_site.files import sha256_file
 from rnn_site.runtime.errors import ModelIntegrityError, ModelNotFoundError
 
 MODELS_ENV = "RNN_SITE_MODELS"
@@ -37,15 +37,6 @@ def models_dirs() -> list[Path]:
             seen.add(resolved)
             found.append(resolved)
     return found
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_manifest(models_dir: str | Path) -> dict[str, Any]:

@@ -1,55 +1,20 @@
-"""Atomic writes for training outputs: a reader (or a crash) never sees half a file.
-
-Each writer fills a temporary file in the destination folder, flushes it to disk, then
-``os.replace``-s it over the target. ``os.replace`` is atomic on one filesystem, which is why
-the temporary file lives in the same folder rather than in ``/tmp``. If anything fails or the
-user presses Ctrl-C, the temporary file is removed and the old target stays untouched.
-"""
+"""Atomic writes for training outputs; the helpers live in `rnn_site.files`, torch saving here."""
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import torch
+from rnn_site.files import atomic_path, write_json
 
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary file next to ``path``: replaces ``path`` on success, vanishes on error."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the target the usual permissions
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted JSON (stable diffs); NaN/inf are rejected."""
-    text = json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+__all__ = ["atomic_path", "save_torch", "write_json"]
 
 
 def save_torch(path: str | os.PathLike[str], obj: Any) -> Path:
     """``torch.save`` ``obj`` atomically."""
+    import torch
+
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
     return Path(path)
