@@ -40,8 +40,8 @@ def scores_table(card: dict[str, Any]) -> str:
     lines = ["| model | " + " | ".join(header) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, figures in rows.items():
         cells = [_fmt(figures[k]) if k in figures else "–" for k in keys]
-        bold = name in card.get("metrics", {})
-        lines.append(f"| {'**' + name + '**' if bold else name} | " + " | ".join(cells) + " |")
+        label = f"**{name}**" if name in card.get("metrics", {}) else f"{name} (baseline)"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -65,7 +65,7 @@ def performance_table(card: dict[str, Any]) -> str:
     perf = card.get("performance") or {}
     rows = perf.get("latency") or {}
     if not rows:
-        return "_Not measured yet: run `rnn-site bench char-lm`._"
+        return f"_Not measured yet: run `rnn-site bench {card['name']}`._"
     lines = [
         "| runtime (batch 1) | median µs / token | onnxruntime is … × faster |",
         "|---|---|---|",
@@ -99,13 +99,28 @@ def io_table(io: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
 def render_readme(card: dict[str, Any]) -> str:
-    """The human model card (Markdown) for a text-generation card such as char-lm's."""
-    config = card["config"]
+    """The human model card (Markdown), rendered from any model's card.json.
+
+    Model-specific prose lives in the card as data (``intended_use``, ``file_notes``,
+    ``preprocessing``, ``io_notes``, ``data`` with ``split_note``, ``metrics_note``, ``example``,
+    ``limits``), so every model gets the same sections in the same order, as on a model hub.
+    """
     data = card.get("data", {})
-    split = data.get("split", {})
-    example = card.get("example_greedy", {})
-    vocab_shown = json.dumps(card["vocab"])
+    example = card.get("example")
+    notes = card.get("file_notes", {})
+    files = [f"- `{name}`: {notes.get(role, role)}" for role, name in card["files"].items()]
+    files.append("- `metrics.json`: the training log. `card.json`: this card as data.")
+    graphs = [
+        f"### {card['files'].get(role, role)}\n\n{io_table(io)}"
+        for role, io in card["io"].items()
+        if isinstance(io, dict) and "inputs" in io
+    ]
+    python = card.get("usage", {}).get("python") or usage_example(card)
     sections = [
         f"# {card['title']}",
         f"`{card['name']}` v{card['version']} · task: {card['task']} · licence: {card['licence']}",
@@ -113,59 +128,37 @@ def render_readme(card: dict[str, Any]) -> str:
         "not this file._",
         card["summary"],
         "## Intended use",
-        "Teaching and play: watch an LSTM write pseudo-Shakespeare one character at a time, and "
-        "look inside it (hidden states, cell states, gates). It is not a general language model: "
-        "it knows only the characters of its vocabulary and the style of its training text.",
+        card.get("intended_use", "Teaching: see the chapter of the site that uses this model."),
         "## Files",
-        f"- `{card['files']['step']}`: one step, for generation (constant cost per character).\n"
-        f"- `{card['files']['sequence']}`: a whole sequence with per-step states and gates, "
-        "for visualisation and scoring.\n"
-        f"- `{card['files']['torch']}`: the PyTorch checkpoint the graphs were exported from.\n"
-        "- `metrics.json`: the training log. `card.json`: this card as data.",
-        "## Preprocessing: text to token ids",
-        f"The vocabulary has {len(card['vocab'])} characters; a character's token id is its "
-        "position in the vocabulary string (in `card.json` under `vocab`, and in each ONNX "
-        "file's metadata). Any other character must be dropped or replaced before encoding. "
-        f"The vocabulary, in id order, as a JSON string:\n\n```\n{vocab_shown}\n```",
+        "\n".join(files),
+        "## Preprocessing",
+        card.get("preprocessing", "_Not documented._"),
         "## Input / output contract",
-        f"ONNX opset {card['io'].get('opset', 17)}, float32, native `LSTM` node. `batch` and "
-        f"`time` are dynamic; layers = {config['num_layers']}, hidden = "
-        f"{config['hidden_size']}, vocab = {config['vocab_size']}. "
-        "Start a text with zero states; pass `h_out`/`c_out` back in to continue it.",
-        "### step.onnx",
-        io_table(card["io"]["step"]),
-        "### sequence.onnx",
-        io_table(card["io"]["sequence"])
-        + "\n\nPer-step outputs are [batch, time, layers, hidden]: `h_seq[:, t]` is the hidden "
-        "state after reading character t; the gates are after their activations "
-        "(sigmoid for i, f, o; tanh for the candidate g).",
+        f"ONNX opset {card['io'].get('opset', 17)}, float32, native `LSTM` node; `batch` and "
+        "`time` are dynamic axes. " + card.get("io_notes", ""),
+        *graphs,
         "## Training data",
         f"{data.get('name', 'unknown')}. Source: {data.get('source_package', 'unknown')}. "
-        f"Licence: {data.get('licence', 'unknown')}.\n\n"
-        f"Split by {split.get('by', '?')}: validation = {', '.join(split.get('val', []))}; "
-        f"test = {', '.join(split.get('test', []))}; training = {split.get('train', '?')}.",
+        f"Licence: {data.get('licence', 'unknown')}.\n\n{data.get('split_note', '')}",
         "## Metrics",
-        "Bits per character on held-out plays (lower is better), against n-gram baselines:\n\n"
+        card.get("metrics_note", "On held-out data, against simple baselines:")
+        + "\n\n"
         + scores_table(card),
         "## Performance",
         performance_table(card),
-        "## Example",
-        "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
-        f"{json.dumps(example.get('prompt', ''))} through the step graph from zero state, "
-        f"{example.get('n', 0)} characters:\n\n```text\n{example.get('output', '')}\n```",
+        *(
+            ["## Example", f"{example['title']}\n\n```text\n{example['text']}\n```"]
+            if example
+            else []
+        ),
         "## Use it",
-        f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{usage_example(card)}\n```"
-        "\n\nJavaScript: the site's demos load these files with onnxruntime-web; see "
-        "`docs/assets/demos/` and the shared loader there.",
+        f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{python}\n```"
+        "\n\nJavaScript: the site's demos load these files with onnxruntime-web through the "
+        "shared loader `docs/assets/demos/runtime.js`.",
         "## Limits",
-        baseline_warning(card)
-        + "- Unknown characters (anything outside the vocabulary) cannot be encoded.\n"
-        "- It imitates spelling and layout, not meaning: the text is locally plausible and "
-        "globally nonsense.\n"
-        "- Trained on early modern English plays only; it reflects their language and views.\n"
-        "- Sampling with temperature > 1 quickly degrades into noise.",
+        baseline_warning(card) + _bullets(card.get("limits", [])),
         "## Licence",
-        f"Model weights and code: {card['licence']}. Training text: {data.get('licence', '?')}.",
+        f"Model weights and code: {card['licence']}. Training data: {data.get('licence', '?')}.",
         f"Source commit: `{card.get('source_commit', 'unknown')}`.",
     ]
     return "\n\n".join(sections) + "\n"

@@ -212,6 +212,9 @@ def data_info(log: dict[str, Any]) -> dict[str, Any]:
 
     data = log.get("data") or {}
     train_plays = data.get("train_plays")
+    val = list(data.get("val_plays", shakespeare.VAL_PLAYS))
+    test = list(data.get("test_plays", shakespeare.TEST_PLAYS))
+    train = f"the other {len(train_plays)} plays" if train_plays else "the other plays"
     return {
         "name": data.get("name", "shakespeare-plays"),
         "description": "Shakespeare's plays as plain text in the tiny-shakespeare layout",
@@ -222,12 +225,9 @@ def data_info(log: dict[str, Any]) -> dict[str, Any]:
             "in the public domain"
         ),
         "characters": data.get("characters", {}),
-        "split": {
-            "by": "play",
-            "val": list(data.get("val_plays", shakespeare.VAL_PLAYS)),
-            "test": list(data.get("test_plays", shakespeare.TEST_PLAYS)),
-            "train": f"the other {len(train_plays)} plays" if train_plays else "the other plays",
-        },
+        "split": {"by": "play", "val": val, "test": test, "train": train},
+        "split_note": f"Split by play: validation = {', '.join(val)}; test = {', '.join(test)}; "
+        f"training = {train}.",
     }
 
 
@@ -383,6 +383,45 @@ def export_char_lm_model(
             "n": example_n,
             "output": greedy_example(paths["step"], vocab, prompt, example_n),
         },
+        "intended_use": (
+            "Teaching and play: watch an LSTM write pseudo-Shakespeare one character at a time, "
+            "and look inside it (hidden states, cell states, gates). It is not a general language "
+            "model: it knows only the characters of its vocabulary and the style of its training "
+            "text."
+        ),
+        "file_notes": {
+            "step": "one step, for generation (constant cost per character).",
+            "sequence": "a whole sequence with per-step states and gates, for visualisation "
+            "and scoring.",
+            "torch": "the PyTorch checkpoint the graphs were exported from.",
+        },
+        "preprocessing": (
+            f"The vocabulary has {len(vocab)} characters; a character's token id is its position "
+            "in the vocabulary string (in `card.json` under `vocab`, and in each ONNX file's "
+            "metadata). Any other character must be dropped or replaced before encoding. The "
+            f"vocabulary, in id order, as a JSON string:\n\n```\n{json.dumps(vocab)}\n```"
+        ),
+        "io_notes": (
+            f"layers = {model.config.num_layers}, hidden = {model.config.hidden_size}, vocab = "
+            f"{model.config.vocab_size}. Start a text with zero states; pass `h_out`/`c_out` back "
+            "in to continue it. Per-step outputs of sequence.onnx are [batch, time, layers, "
+            "hidden]: `h_seq[:, t]` is the hidden state after reading character t; the gates are "
+            "after their activations (sigmoid for i, f, o; tanh for the candidate g)."
+        ),
+        "metrics_note": "Bits per character on held-out plays (lower is better), against "
+        "n-gram baselines:",
+        "limits": [
+            "Unknown characters (anything outside the vocabulary) cannot be encoded.",
+            "It imitates spelling and layout, not meaning: the text is locally plausible and "
+            "globally nonsense.",
+            "Trained on early modern English plays only; it reflects their language and views.",
+            "Sampling with temperature > 1 quickly degrades into noise.",
+        ],
+    }
+    card["example"] = {
+        "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
+        f"{json.dumps(prompt)} through the step graph from zero state, {example_n} characters:",
+        "text": card["example_greedy"]["output"],
     }
     existing = out_dir / "card.json"
     if existing.exists():

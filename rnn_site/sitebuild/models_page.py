@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rnn_site.export.cards import scores_table
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
 
@@ -25,21 +27,6 @@ def _size(n: int) -> str:
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1000  # type: ignore[assignment]
     raise AssertionError("unreachable")
-
-
-def _metrics_table(card: dict[str, Any]) -> str:
-    rows = {**card.get("metrics", {}), **card.get("baselines", {})}
-    if not rows:
-        return "_No metrics recorded._"
-    better = card.get("better", {})
-    keys = sorted({k for figures in rows.values() for k in figures})
-    header = [f"{k} ({better[k]} is better)" if k in better else k for k in keys]
-    lines = ["| model | " + " | ".join(header) + " |", "|---" * (len(keys) + 1) + "|"]
-    for name, figures in rows.items():
-        cells = [f"{figures[k]:.3f}" if k in figures else "–" for k in keys]
-        label = f"**{name}**" if name in card.get("metrics", {}) else f"{name} (baseline)"
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _python_example(card: dict[str, Any]) -> str:
@@ -70,7 +57,7 @@ def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) 
             f'<a href="{link_prefix}{Path(entry["card"]).parent.as_posix()}/README.md">'
             "model card</a>",
             card.get("summary", ""),
-            "### Metrics\n\n" + _metrics_table(card),
+            "### Metrics\n\n" + scores_table(card),
             "### Files\n\n" + "\n".join(files),
             "### Use it from Python\n\nNeeds only `numpy` and `onnxruntime`; the files' hashes "
             "are checked against the manifest when the model loads.\n\n" + _python_example(card),
