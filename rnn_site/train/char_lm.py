@@ -209,8 +209,8 @@ def train_char_lm(
         grad_clip=hp.grad_clip,
         eval_every=hp.eval_every,
         metric="val_bpc",
-        time_budget_s=max(
-            1.0, time_budget_s - (time.perf_counter() - start) - final_eval_reserve_s
+        time_budget_s=round(
+            max(1.0, time_budget_s - (time.perf_counter() - start) - final_eval_reserve_s), 1
         ),
         threads=threads,
         progress=progress,
