@@ -352,6 +352,7 @@ def export_char_lm_model(
     export_sequence(model, paths["sequence"], metadata)
 
     prompt = "".join(ch for ch in example_prompt if ch in vocab) or vocab[0]
+    greedy = greedy_example(paths["step"], vocab, prompt, example_n)
     card = {
         "name": NAME,
         "version": VERSION,
@@ -381,7 +382,7 @@ def export_char_lm_model(
         "example_greedy": {
             "prompt": prompt,
             "n": example_n,
-            "output": greedy_example(paths["step"], vocab, prompt, example_n),
+            "output": greedy,
         },
         "intended_use": (
             "Teaching and play: watch an LSTM write pseudo-Shakespeare one character at a time, "
@@ -421,7 +422,7 @@ def export_char_lm_model(
     card["example"] = {
         "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
         f"{json.dumps(prompt)} through the step graph from zero state, {example_n} characters:",
-        "text": card["example_greedy"]["output"],
+        "text": greedy,
     }
     existing = out_dir / "card.json"
     if existing.exists():
