@@ -11,6 +11,7 @@ from rnn_site.scratch._params import Params
 from rnn_site.scratch.bptt import TBPTTResult, truncated_bptt
 from rnn_site.scratch.cells import CELLS, Cell, get_cell
 from rnn_site.scratch.clipping import clip_by_global_norm, global_norm
+from rnn_site.scratch.counts import parameter_count
 from rnn_site.scratch.gradcheck import check_cell_gradients, numerical_gradient, relative_error
 from rnn_site.scratch.gru import (
     GRUCache,
@@ -84,6 +85,7 @@ __all__ = [
     "lstm_step",
     "numerical_gradient",
     "orthogonal",
+    "parameter_count",
     "recurrent_orthogonal",
     "relative_error",
     "rnn_backward",

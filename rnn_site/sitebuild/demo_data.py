@@ -5,6 +5,9 @@ loaded, and even if they never do — and the hidden-state view works on it stra
 It is computed with `rnn_site.runtime` (numpy + onnxruntime), so it is also a promise the
 browser keeps: greedy decoding in the page gives the same text (a browser test checks).
 
+The LSTM cell explorer of chapter 2 gets its example here too (`lstm_explorer_example`): the
+gates and states of a short text, drawn before the model has loaded.
+
 The lead's MkDocs hook calls `write_demo_data(site_dir, models_dir)` after the build.
 """
 
@@ -41,6 +44,20 @@ def quantise(values: np.ndarray) -> tuple[str, float]:
     scale = float(np.abs(values).max()) or 1.0
     q = np.clip(np.round(values / scale * 127), -127, 127).astype(np.int8)
     return base64.b64encode(q.tobytes()).decode("ascii"), scale
+
+
+def quantise_per_unit(values: np.ndarray) -> tuple[str, list[float]]:
+    """Like `quantise`, with one scale per unit (the last axis): q = round(v / scale[u] * 127).
+
+    Cell states differ by orders of magnitude between units; one shared scale would round the
+    quiet units to zero. Scales are stored to 6 significant digits (≈ float32's precision).
+    """
+    flat = values.reshape(-1, values.shape[-1])
+    scale = np.abs(flat).max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float64)
+    scale = np.array([float(f"{v:.6g}") for v in scale])
+    q = np.clip(np.round(values / scale * 127), -127, 127).astype(np.int8)
+    return base64.b64encode(q.tobytes()).decode("ascii"), scale.tolist()
 
 
 def top_probabilities(logits: np.ndarray, vocab: str, k: int = TOP) -> list[list[Any]]:
@@ -91,6 +108,65 @@ def char_lm_example(
     }
 
 
+#: Where the LSTM cell explorer (docs/assets/demos/lstm-explorer.js) looks for its example.
+EXPLORER_PATH = Path("assets/demos/data/char-lm-lstm-explorer.json")
+EXPLORER_TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
+EXPLORER_UNITS = 4
+#: The sequence graph's per-step outputs the explorer draws, by the short names the page uses.
+EXPLORER_SERIES = {
+    "i": "i_gate",
+    "f": "f_gate",
+    "g": "g_gate",
+    "o": "o_gate",
+    "c": "c_seq",
+    "h": "h_seq",
+}
+
+
+def lstm_explorer_example(model_dir: Path, text: str = EXPLORER_TEXT) -> dict[str, Any]:
+    """Gates i, f, g, o and states c, h of every unit after each character of `text`.
+
+    The suggested units are the ones whose cell state moves most over the text (largest
+    standard deviation of c), so the first thing the reader sees is something happening.
+    Values are int8 like the text-generation example, with one scale per unit and series
+    (`quantise_per_unit`): ~1% of each unit's range, plenty for bars and curves.
+
+    See the page: architecture.md#lstm-explorer
+    """
+    model = CharLanguageModel.load(model_dir)
+    states = model.hidden_states(text)
+    steps, layers, units = states["h_seq"].shape
+    series = {}
+    scale = {}
+    for short, name in EXPLORER_SERIES.items():
+        series[short], scale[short] = quantise_per_unit(states[name])
+    movement = states["c_seq"][:, 0].std(axis=0)  # first layer: (units,)
+    suggested = sorted(int(u) for u in np.argsort(-movement, kind="stable")[:EXPLORER_UNITS])
+    return {
+        "schema": SCHEMA,
+        "model": model.card["name"],
+        "model_version": model.card["version"],
+        "vocab": model.vocab,
+        "text": states["text"],
+        "suggested_units": suggested,
+        "states": {
+            "steps": int(steps),
+            "layers": int(layers),
+            "units": int(units),
+            "scale": scale,
+            **series,
+        },
+    }
+
+
+def _write_json(site_dir: Path, path: Path, data: dict[str, Any]) -> None:
+    target = Path(site_dir) / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    os.replace(tmp, target)
+
+
 def write_demo_data(site_dir: Path, models_dir: Path) -> None:
     """Write every demo's precomputed example into the built site.
 
@@ -103,9 +179,5 @@ def write_demo_data(site_dir: Path, models_dir: Path) -> None:
             f"{model_dir / 'card.json'} is missing, so the text-generation demo has no model; "
             "train and export it first (`nox -s train -- char-lm`, see README.md)."
         )
-    example = char_lm_example(model_dir)
-    target = Path(site_dir) / EXAMPLE_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(example, ensure_ascii=False, separators=(",", ":")), "utf-8")
-    os.replace(tmp, target)
+    _write_json(site_dir, EXAMPLE_PATH, char_lm_example(model_dir))
+    _write_json(site_dir, EXPLORER_PATH, lstm_explorer_example(model_dir))

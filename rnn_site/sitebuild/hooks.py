@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from rnn_site.sitebuild.architecture_data import render_architecture
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
 from rnn_site.sitebuild.vendor import copy_vendor
@@ -47,6 +48,7 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    markdown = render_architecture(markdown)
     if MODELS_PLACEHOLDER in markdown:
         from rnn_site.sitebuild.models_page import render_models_page
 

@@ -111,21 +111,34 @@ serve({
     };
   },
 
-  /** Per-character h and c of every layer for `text`, from one run of the sequence graph. */
-  async states({ model: name, text }, emit) {
+  /**
+   * Per-character h and c of every layer for `text`, from one run of the sequence graph.
+   * With `gates: true` also the gates i, f, g, o (same layout), for the LSTM cell explorer.
+   */
+  async states({ model: name, text, gates = false }, emit) {
     emitProgress = emit;
     await open(name);
     if (!text) throw new DemoError("There is no text to analyse yet.");
     const ids = vocab.encode(text);
     const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
     const tokens = new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]);
-    const out = await session.run({ tokens, h0: zeros(ort), c0: zeros(ort) }, ["h_seq", "c_seq"]);
+    const gateNames = gates ? ["i", "f", "g", "o"] : [];
+    const out = await session.run({ tokens, h0: zeros(ort), c0: zeros(ort) }, [
+      "h_seq",
+      "c_seq",
+      ...gateNames.map((g) => `${g}_gate`),
+    ]);
     const own = (data) =>
       data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     const h = own(out.h_seq.data);
     const c = own(out.c_seq.data);
     const [, steps, layers, units] = out.h_seq.dims;
-    return transferable({ steps, layers, units, h, c }, [h.buffer, c.buffer]);
+    const result = { steps, layers, units, h, c };
+    for (const g of gateNames) result[g] = own(out[`${g}_gate`].data);
+    return transferable(
+      result,
+      [h, c, ...gateNames.map((g) => result[g])].map((a) => a.buffer),
+    );
   },
 
   stop() {

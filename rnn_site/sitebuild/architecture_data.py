@@ -1,0 +1,53 @@
+"""Build-time content of chapter 2 (`architecture.md`), computed by the package.
+
+The parameter-count table is written by `rnn_site.scratch.parameter_count`, so the page cannot
+drift from the code: the page holds a placeholder, and the lead's MkDocs hook calls
+`render_architecture(markdown)` in `on_page_markdown` to replace it.
+
+See the page: architecture.md#parameters
+"""
+
+from __future__ import annotations
+
+from rnn_site.scratch.counts import GATES, parameter_count
+
+#: Where the table goes in docs/architecture.md.
+PARAMETERS_PLACEHOLDER = "<!-- architecture:parameter-counts -->"
+#: The Shakespeare model's sizes (embedding 64 → LSTM 256), so the numbers are ones the reader
+#: meets in the demo below the table; a test checks them against models/char-lm/card.json.
+INPUT_SIZE, HIDDEN_SIZE = 64, 256
+
+_LABELS = {"rnn": "Vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def parameter_table(input_size: int = INPUT_SIZE, hidden_size: int = HIDDEN_SIZE) -> str:
+    """A Markdown table: per cell, its affine maps, the formula and both counts.
+
+    See the page: architecture.md#parameters
+    """
+    i, h = input_size, hidden_size
+    rnn = parameter_count("rnn", i, h)
+    rows = [
+        "| Cell | Affine maps $k$ | PyTorch: $k\\,H(I + H + 2)$ | `rnn_site.scratch` "
+        "(merged biases) | × vanilla RNN |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for cell in ("rnn", "gru", "lstm"):
+        torch_count = parameter_count(cell, i, h)
+        merged = parameter_count(cell, i, h, biases="merged")
+        rows.append(
+            f"| {_LABELS[cell]} | {GATES[cell]} | {torch_count:,} | {merged:,} "
+            f"| {torch_count / rnn:.1f} |"
+        )
+    return (
+        "\n".join(rows)
+        + f"\n\nOne layer with input size $I = {i}$ and hidden size $H = {h}$, counted by "
+        "`rnn_site.scratch.parameter_count` when this site was built.\n"
+    )
+
+
+def render_architecture(markdown: str) -> str:
+    """Replace chapter 2's placeholders with generated Markdown; other pages pass unchanged."""
+    if PARAMETERS_PLACEHOLDER in markdown:
+        markdown = markdown.replace(PARAMETERS_PLACEHOLDER, parameter_table())
+    return markdown
