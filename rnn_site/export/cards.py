@@ -186,3 +186,25 @@ def update_card(model_dir: str | Path, **changes: Any) -> dict[str, Path]:
     card = read_card(model_dir)
     card.update(changes)
     return write_card_and_readme(model_dir, card)
+
+
+def publish_card(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]:
+    """Write a freshly exported model's card and README, then refresh models/manifest.json.
+
+    The benchmark owns the card's "performance": figures already in an existing card are kept,
+    so re-exporting does not erase them. Returns {"card", "readme", "manifest"} → paths.
+    """
+    from rnn_site.export.manifest import write_manifest
+
+    model_dir = Path(model_dir)
+    if (model_dir / "card.json").exists():
+        card = {**card, "performance": read_card(model_dir).get("performance", {})}
+    paths = write_card_and_readme(model_dir, card)
+    paths["manifest"] = write_manifest(model_dir.parent)
+    return paths
+
+
+def read_training_log(checkpoint: str | Path) -> dict[str, Any] | None:
+    """The metrics.json that training wrote next to `checkpoint`, or None without one."""
+    path = Path(checkpoint).with_name("metrics.json")
+    return json.loads(path.read_text("utf-8")) if path.exists() else None

@@ -30,8 +30,7 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
-from rnn_site.export.cards import write_card_and_readme
-from rnn_site.export.manifest import write_manifest
+from rnn_site.export.cards import publish_card, read_training_log
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
@@ -424,11 +423,7 @@ def export_char_lm_model(
         f"{json.dumps(prompt)} through the step graph from zero state, {example_n} characters:",
         "text": greedy,
     }
-    existing = out_dir / "card.json"
-    if existing.exists():
-        card["performance"] = json.loads(existing.read_text("utf-8")).get("performance", {})
-    paths.update(write_card_and_readme(out_dir, card))
-    paths["manifest"] = write_manifest(out_dir.parent)
+    paths.update(publish_card(out_dir, card))
     return paths
 
 
@@ -437,6 +432,4 @@ def export_char_lm(
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
     model, vocab = load_checkpoint(checkpoint)
-    metrics_path = Path(checkpoint).with_name("metrics.json")
-    log = json.loads(metrics_path.read_text("utf-8")) if metrics_path.exists() else None
-    return export_char_lm_model(model, vocab, out_dir, log=log)
+    return export_char_lm_model(model, vocab, out_dir, log=read_training_log(checkpoint))
