@@ -42,6 +42,18 @@ RECIPES = {
         bench="rnn_site.bench.char_lm:run_benchmark",
         checkpoint="char-lm.pt",
     ),
+    "melody": Recipe(
+        train="rnn_site.train.melody:main",
+        export="rnn_site.export.melody:export_melody",
+        bench="",  # no benchmark yet
+        checkpoint="melody.pt",
+    ),
+    "ts-forecaster": Recipe(
+        train="rnn_site.train.forecaster:main",
+        export="rnn_site.export.forecaster:export_forecaster",
+        bench="",  # no benchmark yet
+        checkpoint="ts-forecaster.pt",
+    ),
 }
 
 
@@ -156,6 +168,8 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the model's benchmark, print the table and store the figures in its card."""
     recipe = _recipe(args.name)
+    if not recipe.bench:
+        raise SystemExit(f"error: model {args.name!r} has no benchmark yet")
     model_dir = Path(args.models_dir or _default_models_dir()) / args.name
     _resolve(recipe.bench)(
         model_dir, tokens=args.tokens, repeats=args.repeats, write=not args.no_write

@@ -69,3 +69,31 @@ class ModelIntegrityError(RnnSiteError):
 
 class ModelMismatchError(ModelIntegrityError):
     """A file loads, but its inputs/outputs do not match the model card's contract."""
+
+
+class InvalidNoteError(InvalidArgumentError):
+    """A note's pitch is not a MIDI number the model knows (its range is in the message)."""
+
+
+class InvalidDurationError(InvalidArgumentError):
+    """A note's duration is not one of the durations the model knows."""
+
+
+class InvalidSeriesError(InvalidArgumentError):
+    """A time series is not a one-dimensional sequence of finite numbers of a usable length."""
+
+
+class NonFiniteValueError(InvalidSeriesError):
+    """A time series holds NaN or ±inf (fill or drop gaps before forecasting)."""
+
+
+class HistoryTooShortError(InvalidSeriesError):
+    """A forecast needs at least the model's minimum number of past values."""
+
+
+class UnknownSeriesError(InvalidArgumentError):
+    """The forecaster knows a fixed set of series (its card lists them)."""
+
+
+class InvalidHorizonError(InvalidLengthError):
+    """A forecast horizon must be an integer between 1 and the model's maximum."""

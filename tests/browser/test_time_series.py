@@ -1,0 +1,131 @@
+"""The time-series demo in real headless Chromium, on the real built site.
+
+The browser's forecasts must equal the Python runtime's on the very files the site serves, for
+the controls a reader uses (series, origin by keyboard, horizon), and bad input must become a
+message on the page, never an uncaught exception.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnn_site.runtime.forecaster import Forecaster
+
+pytestmark = pytest.mark.browser
+
+PAGE = "applications/time-series/"
+DEMO = "[data-demo=time-series]"
+
+
+@pytest.fixture(scope="module")
+def forecaster(built_site: Path) -> Forecaster:
+    return Forecaster.load(built_site / "models" / "ts-forecaster")
+
+
+def updates(page: Any) -> int:
+    return int(page.get_attribute(DEMO, "data-updates") or 0)
+
+
+def after(page: Any, action: Any, attribute: str = "data-updates") -> None:
+    """Run ``action`` and wait until the demo has finished one more forecast (or error)."""
+    before = int(page.get_attribute(DEMO, attribute) or 0)
+    action()
+    page.wait_for_function(
+        f"document.querySelector('{DEMO}').getAttribute('{attribute}') > {before}",
+        timeout=30_000,
+    )
+
+
+def shown(page: Any) -> dict[str, list[float]]:
+    return json.loads(page.get_attribute(DEMO, "data-forecast"))
+
+
+def set_range(page: Any, selector: str, value: int) -> None:
+    page.eval_on_selector(
+        selector,
+        "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input')); }",
+        value,
+    )
+
+
+def alert(page: Any) -> str:
+    return str(page.text_content(f"{DEMO} [data-role=alert]")).strip()
+
+
+def open_demo(page: Any, site_url: str) -> None:
+    page.goto(site_url + PAGE)
+    page.wait_for_selector(f"{DEMO}[data-state=ready]", timeout=60_000)
+
+
+def assert_matches(page: Any, expected: Any) -> None:
+    got = shown(page)
+    for key in ("median", "lower", "upper"):
+        np.testing.assert_allclose(got[key], getattr(expected, key), rtol=1e-5, atol=1e-4)
+
+
+def test_first_forecast_and_keyboard_origin_match_the_python_runtime(
+    page, site_url, page_log, forecaster
+):
+    open_demo(page, site_url)
+    co2 = forecaster.load_series("co2")
+    origin = co2["val_end"]
+    assert_matches(page, forecaster.forecast(co2["values"][:origin], 12, "co2"))
+    assert page.text_content(f"{DEMO} [data-role=origin-label]") == "1995-01"
+    # Keyboard: one step right moves the origin one month.
+    page.focus("#time-series-origin")
+    after(page, lambda: page.keyboard.press("ArrowRight"))
+    assert_matches(page, forecaster.forecast(co2["values"][: origin + 1], 12, "co2"))
+    after(page, lambda: set_range(page, "#time-series-horizon", 5))
+    assert len(shown(page)["median"]) == 5
+    assert page.locator(f"{DEMO} [data-role=interval]").count() == 1
+    assert "inside the interval" in page.text_content(f"{DEMO} [data-role=summary]")
+    assert page_log.page_errors == [] and page_log.console_errors == []
+
+
+def test_other_series_and_anomaly_flags(page, site_url, page_log, forecaster):
+    open_demo(page, site_url)
+    after(page, lambda: page.select_option("#time-series-series", "sunspots"))
+    spots = forecaster.load_series("sunspots")
+    assert_matches(page, forecaster.forecast(spots["values"][: spots["val_end"]], 11, "sunspots"))
+    after(page, lambda: page.select_option("#time-series-series", "seattle"))
+    after(page, lambda: page.check("#time-series-anomalies"))
+    assert int(page.get_attribute(DEMO, "data-anomalies")) >= 1
+    assert page.locator(f"{DEMO} [data-role=anomaly]").count() >= 1
+    assert page_log.page_errors == []
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("1, 2, three, 4", "not a number"),
+        ("1 2 3", "Too short: 3 values"),
+        ("1, 2, NaN, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13", "NaN"),
+        ("   ", "Type or paste"),
+    ],
+)
+def test_invalid_own_series_gets_a_message(page, site_url, page_log, text, message):
+    open_demo(page, site_url)
+    page.select_option("#time-series-series", "own")
+    page.fill("#time-series-own", text)
+    after(page, lambda: page.click(f"{DEMO} [data-role=own-form] button"), "data-errors")
+    assert message in alert(page)
+    assert page.get_attribute(DEMO, "data-state") == "error"
+    assert page_log.page_errors == []
+
+
+def test_own_series_is_forecast_in_its_own_unit(page, site_url, page_log, forecaster):
+    open_demo(page, site_url)
+    page.select_option("#time-series-series", "own")
+    values = [3, 5, 9, 4, 2, 6, 10, 5, 3, 7, 11, 6, 4, 8, 12, 7, 5.5]
+    page.fill("#time-series-own", ", ".join(map(str, values)))
+    page.select_option("#time-series-own-style", "sunspots")
+    after(page, lambda: page.click(f"{DEMO} [data-role=own-form] button"))
+    assert alert(page) == ""
+    h = int(page.input_value("#time-series-horizon"))
+    assert_matches(page, forecaster.forecast(values, h, "sunspots", scale="history"))
+    assert page_log.page_errors == []

@@ -1,0 +1,241 @@
+"""Forecaster export and runtime: torch ↔ onnxruntime parity, the card, typed errors, no torch.
+
+A random-weight model is exported with synthetic series, so these tests need neither the
+trained model nor statsmodels.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from rnn_site.export.forecaster import export_forecaster_model, forecaster_io
+from rnn_site.export.manifest import verify
+from rnn_site.export.onnx_lstm import declared_io
+from rnn_site.models.forecaster import ForecasterConfig, LSTMForecaster
+from rnn_site.runtime import (
+    Forecaster,
+    HistoryTooShortError,
+    InvalidArgumentError,
+    InvalidHorizonError,
+    InvalidSeriesError,
+    ModelIntegrityError,
+    NonFiniteValueError,
+    UnknownSeriesError,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+torch.set_num_threads(1)
+
+SETTINGS = {
+    "co2": {"id": 0, "period": 12, "lookback": 48, "horizon": 12, "scale": 1.2, "norm_scale": 10.0},
+    "sunspots": {"id": 1, "period": 11, "lookback": 40, "horizon": 11, "scale": 20.0,
+                 "norm_scale": 35.0},
+    "seattle": {"id": 2, "period": 24, "lookback": 96, "horizon": 24, "scale": 0.2,
+                "norm_scale": 8.0},
+}  # fmt: skip
+
+
+def synthetic_series() -> dict[str, Any]:
+    """A series.json payload with seasonal synthetic data in place of the real series."""
+    series = {}
+    for name, s in SETTINGS.items():
+        n = 200 if name != "seattle" else 400
+        t = np.arange(n)
+        values = 300 + 0.1 * t + 3 * np.sin(2 * np.pi * t / s["period"])
+        series[name] = {
+            "name": name, "title": name, "unit": "u", "freq": "month", "start": "1958-03",
+            "period": s["period"], "lookback": s["lookback"], "horizon": s["horizon"],
+            "train_end": n - 80, "val_end": n - 40, "scale": s["scale"],
+            "norm_scale": s["norm_scale"], "values": [round(float(v), 4) for v in values],
+        }  # fmt: skip
+    return {"schema": 1, "series": series}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[LSTMForecaster, Path]:
+    models_dir = tmp_path_factory.mktemp("models")
+    torch.manual_seed(3)
+    model = LSTMForecaster(ForecasterConfig()).eval()
+    # The head starts at zero (= seasonal naive); random values make every input matter.
+    torch.nn.init.normal_(model.head.weight, std=0.3)
+    torch.nn.init.normal_(model.head.bias, std=0.3)
+    checkpoint = {
+        "min_history": 12,
+        "series": {name: {**s, "anomaly_threshold": 2.0} for name, s in SETTINGS.items()},
+    }
+    export_forecaster_model(
+        model, checkpoint, models_dir / "ts-forecaster", series_json=synthetic_series()
+    )
+    return model, models_dir
+
+
+@pytest.fixture(scope="module")
+def forecaster(exported) -> Forecaster:
+    return Forecaster.load(exported[1] / "ts-forecaster")
+
+
+def torch_quantiles(model: LSTMForecaster, history: np.ndarray, name: str) -> np.ndarray:
+    s = SETTINGS[name]
+    with torch.no_grad():
+        q = model(
+            torch.tensor(history[None], dtype=torch.float32),
+            torch.tensor([s["norm_scale"]]),
+            torch.tensor([s["id"]]),
+        )
+    return q[0].numpy()
+
+
+# ------------------------------------------------------------------ export and parity
+
+
+def test_graph_declares_the_contract_and_stays_small(exported):
+    path = exported[1] / "ts-forecaster" / "forecaster.onnx"
+    model = onnx.load(str(path))
+    contract = forecaster_io(ForecasterConfig())
+    assert declared_io(model) == {**contract.inputs, **contract.outputs}
+    assert [n.op_type for n in model.graph.node].count("LSTM") == 1
+    assert path.stat().st_size < 2_000_000
+    assert verify(exported[1]) == []
+
+
+@pytest.mark.parametrize("batch,time", [(1, 12), (3, 48), (2, 96)])
+def test_onnxruntime_matches_torch_for_any_batch_and_length(exported, forecaster, batch, time):
+    model = exported[0]
+    rng = np.random.default_rng(batch * 100 + time)
+    values = (300 + rng.normal(0, 5, (batch, time))).astype(np.float32)
+    scale = rng.uniform(1, 20, batch).astype(np.float32)
+    ids = rng.integers(0, 3, batch)
+    q_onnx = forecaster.run(values, scale, ids)
+    with torch.no_grad():
+        q_torch = model(torch.from_numpy(values), torch.from_numpy(scale), torch.from_numpy(ids))
+    assert q_onnx.shape == (batch, 24, 3)
+    np.testing.assert_allclose(q_onnx, q_torch.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_forecast_reads_the_last_lookback_values_and_orders_its_quantiles(exported, forecaster):
+    history = 300 + np.sin(np.arange(100) / 2.0)
+    result = forecaster.forecast(history, horizon=12, series="co2")
+    expected = torch_quantiles(exported[0], history[-48:], "co2")[:12]
+    np.testing.assert_allclose(result.median, expected[:, 1], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(result.lower, expected[:, 0], rtol=1e-5, atol=1e-4)
+    assert result.median.shape == (12,)
+    assert np.all(result.lower <= result.median) and np.all(result.median <= result.upper)
+    # Values older than the lookback do not matter.
+    changed = history.copy()
+    changed[:52] += 50
+    np.testing.assert_array_equal(forecaster.forecast(changed, 12, "co2").median, result.median)
+
+
+def test_history_scale_uses_the_histories_own_unit(forecaster):
+    history = np.arange(30, dtype=float)
+    own = forecaster.forecast(history, 5, "sunspots", scale="history")
+    fixed = forecaster.forecast(history, 5, "sunspots", scale=float(np.std(history)))
+    np.testing.assert_allclose(own.median, fixed.median, rtol=1e-6)
+    assert not np.allclose(own.median, forecaster.forecast(history, 5, "sunspots").median)
+
+
+def test_anomaly_scores_flag_a_large_spike(forecaster):
+    values = 300 + 3 * np.sin(2 * np.pi * np.arange(120) / 12)
+    scores = forecaster.anomaly_scores(values, "co2")
+    spiked = values.copy()
+    spiked[100] += 1000
+    flags = forecaster.detect_anomalies(spiked, "co2")
+    assert scores.shape == (72,)
+    assert flags[100 - 48]
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    "history,error,message",
+    [
+        ([1.0] * 20 + [float("nan")], NonFiniteValueError, "position 20"),
+        ([1.0] * 20 + [float("inf")], NonFiniteValueError, "non-finite"),
+        ([1.0] * 11, HistoryTooShortError, "at least 12"),
+        (np.ones((2, 30)), InvalidSeriesError, "one-dimensional"),
+        (["1", "two"] * 10, InvalidSeriesError, "numbers"),
+        ("1, 2, 3", InvalidSeriesError, "string"),
+    ],
+)
+def test_bad_histories_raise_typed_errors_that_say_what_is_accepted(
+    forecaster, history, error, message
+):
+    with pytest.raises(error, match=message):
+        forecaster.forecast(history, 5, "co2")
+
+
+@pytest.mark.parametrize("horizon", [0, 25, 2.5, True, "3"])
+def test_bad_horizons_are_rejected(forecaster, horizon):
+    with pytest.raises(InvalidHorizonError, match="horizon"):
+        forecaster.forecast(np.ones(20), horizon, "co2")
+
+
+def test_unknown_series_and_bad_scale_are_rejected(forecaster):
+    with pytest.raises(UnknownSeriesError, match="co2, sunspots, seattle"):
+        forecaster.forecast(np.ones(20), 5, "temperature")
+    with pytest.raises(InvalidArgumentError, match="scale"):
+        forecaster.forecast(np.ones(20), 5, "co2", scale=-1)
+    assert issubclass(NonFiniteValueError, ValueError)
+
+
+def test_a_corrupted_graph_fails_the_hash_check(exported, tmp_path):
+    target = tmp_path / "models"
+    shutil.copytree(exported[1], target)
+    graph = target / "ts-forecaster" / "forecaster.onnx"
+    data = bytearray(graph.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    graph.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        Forecaster.load(target / "ts-forecaster")
+
+
+# ------------------------------------------------------------------ card, example, no torch
+
+
+def test_card_and_readme_describe_the_files_and_the_example_runs(exported, monkeypatch, capsys):
+    model_dir = exported[1] / "ts-forecaster"
+    card = json.loads((model_dir / "card.json").read_text())
+    assert card["files"]["forecaster"] == "forecaster.onnx"
+    assert set(card["series"]) == {"co2", "sunspots", "seattle"}
+    readme = (model_dir / "README.md").read_text()
+    snippet = card["usage"]["python"]
+    assert snippet in readme and len(snippet.splitlines()) == 3
+    monkeypatch.setenv("RNN_SITE_MODELS", str(exported[1]))
+    runpy.run_path(str(ROOT / "rnn_site/examples/use_ts_forecaster.py"), run_name="__main__")
+    assert capsys.readouterr().out.startswith("[")
+
+
+NO_TORCH = """
+import sys
+sys.modules["torch"] = None
+sys.modules["onnx"] = None
+sys.modules["statsmodels"] = None
+from rnn_site.runtime import Forecaster
+model = Forecaster.load(sys.argv[1])
+print(model.forecast(list(range(30)), 6, "sunspots").median.tolist())
+"""
+
+
+def test_runtime_works_without_torch(exported):
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TORCH, str(exported[1] / "ts-forecaster")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 6
