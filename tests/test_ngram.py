@@ -68,3 +68,12 @@ def test_higher_orders_beat_the_unigram_on_held_out_shakespeare() -> None:
     assert scores[4] < scores[2] - 0.8
     assert choice.order == min(scores, key=scores.__getitem__)
     assert choice.best_val_bpc < 2.75
+
+
+def test_order_guard_counts_the_longest_ngram() -> None:
+    """fit counts (order + 1)-grams, so V ** (order + 1) must fit an int64 id."""
+    from rnn_site.baselines import ngram
+
+    ngram.fit("ab" * 50, 61, vocab="ab")  # 2 ** 62 ids: fits
+    with pytest.raises(ValueError, match="does not fit an int64"):
+        ngram.fit("ab" * 50, 62, vocab="ab")  # 2 ** 63 ids: would overflow

@@ -296,3 +296,14 @@ def test_committed_model_loads_verifies_and_reproduces_its_greedy_example():
     lm = CharLanguageModel.load("char-lm")
     example = lm.card["example_greedy"]
     assert lm.generate(example["prompt"], example["n"], temperature=0) == example["output"]
+
+
+def test_tiny_temperature_is_argmax_not_nan() -> None:
+    """Dividing unshifted logits by 1e-310 overflows to inf - inf = NaN; the shift prevents it."""
+    import numpy as np
+
+    from rnn_site.runtime.char_lm import choose_next
+
+    rng = np.random.default_rng(0)
+    picks = {choose_next(np.array([0.0, 1.0, 0.5]), 1e-310, None, rng) for _ in range(20)}
+    assert picks == {1}

@@ -172,8 +172,11 @@ def fit(text: str, order: int, vocab: str | None = None) -> CharNGram:
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     vocab = vocab if vocab is not None else "".join(sorted(set(text)))
-    if len(vocab) ** order >= 2**62:
-        raise ValueError(f"{len(vocab)} characters ** order {order} does not fit an int64 id")
+    # fit counts (order + 1)-grams (the context plus the next character), so that is what must fit.
+    if len(vocab) ** (order + 1) >= 2**63:
+        raise ValueError(
+            f"{len(vocab)} characters ** (order {order} + 1) does not fit an int64 n-gram id"
+        )
     if len(text) < order:
         raise ValueError(f"text of {len(text)} characters is shorter than order {order}")
     model = CharNGram(vocab=vocab, order=order, raw=[], cont=[])

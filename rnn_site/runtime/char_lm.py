@@ -86,7 +86,10 @@ def choose_next(
         return int(np.argmax(logits))
     if rng is None:
         rng = np.random.default_rng()
-    z = logits.astype(np.float64) / temperature
+    # Shift before dividing: a tiny temperature would otherwise overflow to inf - inf = NaN.
+    z = logits.astype(np.float64)
+    with np.errstate(over="ignore"):  # far-below-max logits become -inf: probability 0
+        z = (z - z.max()) / temperature
     if top_k is not None and top_k < z.size:
         # A stable sort of -z keeps lower ids first among equal logits.
         dropped = np.argsort(-z, kind="stable")[top_k:]

@@ -35,7 +35,8 @@ def test_every_page_stays_local_and_logs_no_error(built_site, site_url, page, pa
         if path == "applications/text-generation/":
             # The demo preloads its model in a worker; wait until that settles too.
             page.wait_for_function(
-                "document.querySelector('[data-role=status]').textContent.includes('ready')"
+                "document.querySelector('[data-role=status]').textContent.includes('ready')",
+                timeout=120_000,
             )
         foreign = [
             u
