@@ -79,9 +79,17 @@ def test_export_from_a_checkpoint(tmp_path, capsys):
     assert "no checkpoint" in capsys.readouterr().err
 
 
-def test_unknown_model_for_export_is_refused():
-    with pytest.raises(SystemExit, match="unknown model 'gpt'"):
-        main(["export", "gpt"])
+@pytest.mark.parametrize("command", ["train", "export", "bench"])
+def test_an_unknown_model_is_a_usage_error(command, capsys):
+    assert main([command, "gpt"]) == 2
+    assert capsys.readouterr().err == (
+        "error: unknown model 'gpt'; known: char-lm, melody, ts-forecaster\n"
+    )
+
+
+def test_a_model_without_a_benchmark_is_a_usage_error(capsys):
+    assert main(["bench", "melody"]) == 2
+    assert capsys.readouterr().err == "error: model 'melody' has no benchmark yet\n"
 
 
 def test_bench_writes_performance_into_the_card(models, capsys):

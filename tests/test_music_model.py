@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import runpy
 import subprocess
 import sys
@@ -231,7 +230,7 @@ def test_committed_model_is_small_and_beats_its_baseline():
 
 @needs_committed
 def test_committed_model_reproduces_its_example_and_the_usage_file_runs(tmp_path, monkeypatch):
-    os.environ.pop("RNN_SITE_MODELS", None)
+    monkeypatch.delenv("RNN_SITE_MODELS", raising=False)
     model = MelodyModel.load("melody")
     example = model.card["example_greedy"]
     events = model.generate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import runpy
 import shutil
 import subprocess
@@ -291,8 +290,8 @@ def test_usage_example_file_runs_and_matches_the_card(exported, monkeypatch, cap
     not (ROOT / "models" / "char-lm" / "step.onnx").exists(),
     reason="the trained model is not exported yet",
 )
-def test_committed_model_loads_verifies_and_reproduces_its_greedy_example():
-    os.environ.pop("RNN_SITE_MODELS", None)
+def test_committed_model_loads_verifies_and_reproduces_its_greedy_example(monkeypatch):
+    monkeypatch.delenv("RNN_SITE_MODELS", raising=False)
     lm = CharLanguageModel.load("char-lm")
     example = lm.card["example_greedy"]
     assert lm.generate(example["prompt"], example["n"], temperature=0) == example["output"]

@@ -5,12 +5,18 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+# A tag that makes the browser fetch a resource by itself, with an absolute http(s) URL.
+EXTERNAL_LOAD = re.compile(
+    r'<(script|link|img|iframe|source|video|audio)\b[^>]*?\b(?:src|href)="(https?://[^"]+)"', re.I
+)
+EMPTY_SRC_SCRIPT = re.compile(r'<script\b[^>]*\bsrc=""', re.I)
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+):(?P<section>[\w-]+)"$', re.M)
 
 
@@ -99,9 +105,21 @@ def test_math_and_vendor_assets_are_self_hosted(built_site: Path) -> None:
     assert list((built_site / "assets/vendor/katex/fonts").glob("*.woff2"))
     for page in built_site.rglob("*.html"):
         body = page.read_text(encoding="utf-8")
-        for src in re.findall(r'(?:src|href)="(https?://[^"]+)"', body):
-            # Links readers may follow are fine; resources a page loads by itself are not.
-            tag = body[: body.index(src)].rsplit("<", 1)[-1]
-            assert not tag.startswith(("script", "link", "img", "iframe")), (
-                f"{page.relative_to(built_site)} loads {src} from another host"
-            )
+        # Links readers may follow (<a href>) are fine; resources a page loads by itself are not.
+        external = EXTERNAL_LOAD.findall(body)
+        assert not external, f"{page.relative_to(built_site)} loads {external} from another host"
+        assert not EMPTY_SRC_SCRIPT.search(body), f"{page.relative_to(built_site)}: empty <script>"
+
+
+def test_the_external_load_scan_sees_every_tag_not_only_the_first_mention() -> None:
+    url = "https://cdn.example.org/x.js"
+    body = f'<a href="{url}">x</a><script src="{url}"></script><link rel="icon" href="{url}">'
+    assert EXTERNAL_LOAD.findall(body) == [("script", url), ("link", url)]
+
+
+def test_notebook_pages_lose_the_empty_mathjax_script() -> None:
+    from rnn_site.sitebuild.hooks import on_post_page
+
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/demo.py"))
+    body = '<head><script src=""> </script><script src="/x.js"></script></head>'
+    assert on_post_page(body, page, {}) == '<head><script src="/x.js"></script></head>'

@@ -122,24 +122,39 @@ def test_interrupted_run_keeps_the_best_and_leaves_valid_json(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary files left
 
 
-def test_an_error_inside_training_propagates_and_keeps_the_last_log(tmp_path: Path) -> None:
-    def fails_at_step_7(model: nn.Module, batch: Batch, calls: list[int] = []) -> torch.Tensor:  # noqa: B006
+@pytest.mark.parametrize(
+    ("failure", "error", "message"),
+    [
+        (RuntimeError("boom"), RuntimeError, "RuntimeError: boom"),
+        (None, FloatingPointError, "FloatingPointError: loss became nan at step 6"),
+    ],
+)
+def test_an_error_inside_training_propagates_and_logs_status_error(
+    tmp_path: Path, failure: Exception | None, error: type[Exception], message: str
+) -> None:
+    calls: list[int] = []
+
+    def fails_at_call_7(model: nn.Module, batch: Batch) -> torch.Tensor:
         calls.append(1)
         if len(calls) == 7:
-            raise RuntimeError("boom")
+            if failure is not None:
+                raise failure
+            return torch.tensor(math.nan)  # the loop's own check raises FloatingPointError
         return mse(model, batch)
 
-    with pytest.raises(RuntimeError, match="boom"):
+    with pytest.raises(error):
         train(
             nn.Linear(2, 1),
             regression_batches,
-            fails_at_step_7,
+            fails_at_call_7,
             val_loss,
             quiet(eval_every=5),
             tmp_path,
         )
     log = json.loads((tmp_path / "metrics.json").read_text())
-    assert log["status"] == "running" and log["steps"] == 5
+    assert log["status"] == "error" and log["error"].startswith(message)
+    assert log["steps"] == 6 and [h["step"] for h in log["history"]] == [5]
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # written atomically
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:

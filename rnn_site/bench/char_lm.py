@@ -29,11 +29,11 @@ import onnxruntime as ort
 import torch
 
 from rnn_site.export.cards import update_card
-from rnn_site.export.char_lm import load_checkpoint
 from rnn_site.export.manifest import write_manifest
 from rnn_site.models.char_lm import CharLSTM
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.scratch.lstm import LSTMParams, lstm_step
+from rnn_site.train.char_lm import load_char_lm
 
 #: A stepper feeds one token id and returns nothing; it keeps its own state between calls.
 Stepper = Callable[[int], None]
@@ -227,7 +227,7 @@ def run_benchmark(
     """
     model_dir = Path(model_dir)
     card = json.loads((model_dir / "card.json").read_text("utf-8"))
-    model, _ = load_checkpoint(model_dir / card["files"]["torch"])
+    model, _ = load_char_lm(model_dir / card["files"]["torch"])
     runtime = CharLanguageModel.load(model_dir)
     figures = measure(model, runtime, tokens=tokens, repeats=repeats)
     print(format_table(figures))

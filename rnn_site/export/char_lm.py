@@ -19,7 +19,6 @@ Both graphs store each weight once. See `rnn_site.export.onnx_lstm` for the shar
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ from rnn_site.export.cards import publish_card, read_training_log
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
+from rnn_site.provenance import git_commit
+from rnn_site.train.char_lm import load_char_lm
 
 NAME = "char-lm"
 VERSION = "1.0.0"
@@ -188,23 +189,6 @@ def export_sequence(model: CharLSTM, path: str | Path, metadata: dict[str, str])
 # --------------------------------------------------------------------------- provenance
 
 
-def git_commit() -> str:
-    """`git rev-parse HEAD` of the repository this package lives in, or "unknown"."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    commit = result.stdout.strip()
-    return commit if result.returncode == 0 and commit else "unknown"
-
-
 def data_info(log: dict[str, Any]) -> dict[str, Any]:
     """What the model was trained on, for the card: from the training log's "data" if present."""
     from rnn_site.data import shakespeare
@@ -286,11 +270,9 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
     graph, then repeatedly take the argmax of the logits (ties → lowest id) and feed it back.
     Returns only the n generated characters.
     """
-    import onnxruntime as ort
+    from rnn_site.onnx_session import create_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(step_path), options, providers=["CPUExecutionProvider"])
+    session = create_session(step_path)
     shape = next(i for i in session.get_inputs() if i.name == "h").shape
     h = np.zeros((shape[0], 1, shape[2]), dtype=np.float32)
     c = np.zeros_like(h)
@@ -305,20 +287,6 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
 
 
 # --------------------------------------------------------------------------- entry points
-
-
-def load_checkpoint(path: str | Path) -> tuple[CharLSTM, str]:
-    """Read a training checkpoint → (model in eval mode, vocab string in id order)."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    model = CharLSTM(CharLMConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
-    vocab = checkpoint["vocab"]
-    if len(vocab) != model.config.vocab_size or len(set(vocab)) != len(vocab):
-        raise ValueError(
-            f"checkpoint vocab has {len(vocab)} characters ({len(set(vocab))} distinct), "
-            f"the model expects {model.config.vocab_size} distinct characters"
-        )
-    return model.eval(), vocab
 
 
 def export_char_lm_model(
@@ -431,5 +399,5 @@ def export_char_lm(
     checkpoint: str | Path = "models/char-lm/char-lm.pt", out_dir: str | Path = "models/char-lm"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    model, vocab = load_checkpoint(checkpoint)
+    model, vocab = load_char_lm(checkpoint)
     return export_char_lm_model(model, vocab, out_dir, log=read_training_log(checkpoint))

@@ -25,10 +25,10 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.export.cards import publish_card, read_training_log
-from rnn_site.export.char_lm import git_commit
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.files import write_json
 from rnn_site.models.forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
+from rnn_site.provenance import git_commit
 
 NAME = "ts-forecaster"
 VERSION = "1.0.0"
@@ -171,13 +171,13 @@ def data_info(series: dict[str, Any]) -> dict[str, Any]:
 
 def example_text(session_path: Path, series_json: dict[str, Any], card_series: dict) -> str:
     """A 12-month CO₂ forecast from January 1995 (the first test month), next to the truth."""
-    import onnxruntime as ort
+    from rnn_site.onnx_session import create_session
 
     co2 = series_json["series"]["co2"]
     settings = card_series["co2"]
     values = np.array(co2["values"], dtype=np.float32)
     origin, lookback = co2["val_end"], settings["lookback"]
-    session = ort.InferenceSession(str(session_path), providers=["CPUExecutionProvider"])
+    session = create_session(session_path)
     (q,) = session.run(
         None,
         {

@@ -21,9 +21,10 @@ import torch
 from rnn_site import __version__
 from rnn_site.data.chorales import Event, MelodyVocab, load_chorales, mark_bars, split_by_tune
 from rnn_site.export.cards import publish_card, read_training_log
-from rnn_site.export.char_lm import export_step, git_commit, step_io
+from rnn_site.export.char_lm import export_step, step_io
 from rnn_site.files import write_json
 from rnn_site.models.melody import MelodyLSTM
+from rnn_site.provenance import git_commit
 from rnn_site.train.melody import load_melody
 
 NAME = "melody"

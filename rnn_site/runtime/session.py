@@ -1,9 +1,8 @@
-"""Create onnxruntime sessions the same way everywhere: CPU, few threads, errors we can read.
+"""Open model files for the runtime: the shared session setup, with errors we can read.
 
-Why one thread by default: the graphs here are small (a 256-unit LSTM step is ~0.3 MFLOP), so
-a thread pool costs more in wake-ups than it saves, and sessions that share a machine with
-other work (tests, a web server) should not grab every core. Raise `intra_op_threads` for
-large batches of the sequence graph.
+The session options live in `rnn_site.onnx_session` (export uses them too); this module adds
+what a model user needs: a ModelIntegrityError naming the file, and a check of the graph's
+inputs and outputs against its model card.
 """
 
 from __future__ import annotations
@@ -13,22 +12,16 @@ from typing import Any
 
 import onnxruntime as ort
 
+from rnn_site import onnx_session
 from rnn_site.runtime.errors import ModelIntegrityError, ModelMismatchError
 
 
 def create_session(path: str | Path, *, intra_op_threads: int = 1) -> ort.InferenceSession:
-    """An onnxruntime session on the CPU execution provider with all graph optimisations.
-
-    Raises ModelIntegrityError (naming the file) if onnxruntime cannot load the file.
+    """`rnn_site.onnx_session.create_session`, raising ModelIntegrityError (naming the file)
+    if onnxruntime cannot load the file.
     """
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = intra_op_threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only: warnings about unused initializers are noise
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return onnx_session.create_session(path, intra_op_threads=intra_op_threads)
     except Exception as exc:  # onnxruntime raises several private exception types
         raise ModelIntegrityError(
             f"onnxruntime cannot load {path}: {exc}", file=Path(path).name

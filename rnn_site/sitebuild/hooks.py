@@ -28,9 +28,10 @@ MODELS_PLACEHOLDER = "<!-- models:list -->"
 
 log = logging.getLogger("mkdocs.hooks.rnn_site")
 
-# mkdocs-jupyter's template loads MathJax from a CDN; our pages render math with the
-# self-hosted KaTeX instead, so that tag is removed from every notebook page.
-_CDN_MATHJAX = re.compile(r'<script[^>]+src="https?://[^"]*mathjax[^"]*"[^>]*>\s*</script>', re.I)
+# mkdocs-jupyter's template always emits a MathJax loader; with no `custom_mathjax_url` set
+# (mkdocs-jupyter 0.26) it is an empty `<script src=""> </script>`. Our pages render math with the
+# self-hosted KaTeX, so the useless tag is removed from every notebook page.
+_EMPTY_SRC_SCRIPT = re.compile(r'<script\b[^>]*\bsrc=""[^>]*>\s*</script>', re.I)
 
 
 _ARTICLE_OPEN = '<article class="md-content__inner md-typeset">'
@@ -58,7 +59,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
     if _is_notebook(page):
-        output = _CDN_MATHJAX.sub("", output)
+        output = _EMPTY_SRC_SCRIPT.sub("", output)
         name = Path(page.file.src_uri).stem
         # mkdocs-jupyter renders notebooks without Markdown, so the download note goes into HTML.
         banner = (

@@ -142,11 +142,21 @@ def save_char_lm(path: str | Path, model: CharLSTM, vocab: str) -> Path:
 
 
 def load_char_lm(path: str | Path) -> tuple[CharLSTM, str]:
-    """Read a checkpoint written by :func:`save_char_lm`; returns ``(model (eval mode), vocab)``."""
+    """Read a checkpoint written by :func:`save_char_lm`; returns ``(model (eval mode), vocab)``.
+
+    The vocab string is token ids in order, so it must hold exactly ``vocab_size`` distinct
+    characters; anything else would silently shift every character.
+    """
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = CharLSTM(CharLMConfig(**checkpoint["config"]))
     model.load_state_dict(checkpoint["state_dict"])
-    return model.eval(), checkpoint["vocab"]
+    vocab = checkpoint["vocab"]
+    if len(vocab) != model.config.vocab_size or len(set(vocab)) != len(vocab):
+        raise ValueError(
+            f"checkpoint vocab has {len(vocab)} characters ({len(set(vocab))} distinct), "
+            f"the model expects {model.config.vocab_size} distinct characters"
+        )
+    return model.eval(), vocab
 
 
 def train_char_lm(

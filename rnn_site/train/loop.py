@@ -19,7 +19,6 @@ import copy
 import math
 import platform
 import random
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from rnn_site.provenance import git_commit
 from rnn_site.train.artifacts import write_json
 
 Batch = TypeVar("Batch")
@@ -141,17 +141,11 @@ def seed_everything(seed: int) -> None:
 
 def versions() -> dict[str, str]:
     """Library versions and git commit, logged so a result can be traced to its code."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
-        "git_commit": commit,
+        "git_commit": git_commit(),
     }
 
 
@@ -312,6 +306,12 @@ def train(
             run_evaluation()
     except KeyboardInterrupt:
         stopped = "interrupted"
+    except Exception as exc:
+        # The log must not claim "running" for a run that is over; the best weights so far are
+        # not restored, since the caller gets the exception rather than a result.
+        log["error"] = f"{type(exc).__name__}: {exc}"
+        write_log("error")
+        raise
     finally:
         bar.close()
     if best_state is not None:
