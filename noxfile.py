@@ -3,7 +3,7 @@
 nox -s serve     build what the site needs, then serve it on http://127.0.0.1:8000
 nox -s tests     the whole test suite (unit, parity, site build, real-browser tests)
 nox -s docs      strict build of the site into site/
-nox -s lint      ruff + mypy
+nox -s lint      prettier + ruff + mypy
 nox -s train -- char-lm     retrain a model (then export it)
 nox -s bench     the benchmarks (Python runtimes side by side, then the browser)
 """
@@ -66,8 +66,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff on everything, mypy on the package."""
+    """prettier on the demos' JS/CSS, ruff on everything, mypy on the package."""
     _install(session, "lint")
+    _npm_ci(session)
+    session.run("npm", "run", "--silent", "check-format", external=True)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "rnn_site")

@@ -35,22 +35,14 @@ STATES_BUDGET = 256 * 1024
 TOP = 5
 
 
-def quantise(values: np.ndarray) -> tuple[str, float]:
-    """float32 array → (base64 of int8 values, scale) with q = round(v / scale * 127).
-
-    One scale per array (its largest |value|): ~1% precision, ample for colours and
-    correlations, at an eighth of the size of float32 in JSON.
-    """
-    scale = float(np.abs(values).max()) or 1.0
-    q = np.clip(np.round(values / scale * 127), -127, 127).astype(np.int8)
-    return base64.b64encode(q.tobytes()).decode("ascii"), scale
-
-
 def quantise_per_unit(values: np.ndarray) -> tuple[str, list[float]]:
-    """Like `quantise`, with one scale per unit (the last axis): q = round(v / scale[u] * 127).
+    """float32 array → (base64 of int8 values, one scale per unit), q = round(v / scale[u] * 127).
 
-    Cell states differ by orders of magnitude between units; one shared scale would round the
-    quiet units to zero. Scales are stored to 6 significant digits (≈ float32's precision).
+    The unit is the last axis; its scale is its largest |value|. ~1% of each unit's range is
+    ample for colours, bars and correlations, at an eighth of the size of float32 in JSON.
+    Cell states differ by orders of magnitude between units, so one scale for the whole array
+    would round the quiet units to zero. Scales are stored to 6 significant digits (≈ float32).
+    The pages decode it with `dequantise` in docs/assets/demos/quantised.js.
     """
     flat = values.reshape(-1, values.shape[-1])
     scale = np.abs(flat).max(axis=0)
@@ -85,8 +77,8 @@ def char_lm_example(
     length = max(1, min(length, fits))
     text = model.generate(prompt, length, temperature=0)
     states = model.hidden_states(prompt + text)
-    h, h_scale = quantise(states["h_seq"])
-    c, c_scale = quantise(states["c_seq"])
+    h, h_scale = quantise_per_unit(states["h_seq"])
+    c, c_scale = quantise_per_unit(states["c_seq"])
     steps = int(states["h_seq"].shape[0])
     return {
         "schema": SCHEMA,
@@ -128,7 +120,7 @@ def lstm_explorer_example(model_dir: Path, text: str = EXPLORER_TEXT) -> dict[st
 
     The suggested units are the ones whose cell state moves most over the text (largest
     standard deviation of c), so the first thing the reader sees is something happening.
-    Values are int8 like the text-generation example, with one scale per unit and series
+    Values are int8 like the text-generation example, one scale per unit and series
     (`quantise_per_unit`): ~1% of each unit's range, plenty for bars and curves.
 
     See the page: architecture.md#lstm-explorer

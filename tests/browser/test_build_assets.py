@@ -14,7 +14,7 @@ import pytest
 
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.sitebuild import vendor
-from rnn_site.sitebuild.demo_data import EXAMPLE_PATH, quantise
+from rnn_site.sitebuild.demo_data import EXAMPLE_PATH, quantise_per_unit
 
 ROOT = Path(__file__).resolve().parents[2]
 ORT_FILES = {"ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"}
@@ -53,11 +53,18 @@ def test_missing_node_modules_stops_the_build_saying_to_run_npm_ci(tmp_path: Pat
         vendor.copy_vendor(tmp_path / "site", node_modules=tmp_path / "node_modules")
 
 
-def test_quantised_states_round_trip_within_one_percent():
-    values = np.random.default_rng(0).normal(size=(30, 2, 16)).astype(np.float32)
-    encoded, scale = quantise(values)
+def test_quantised_states_round_trip_within_one_percent_of_each_unit():
+    # Units of very different size: one shared scale would round the quiet ones to zero.
+    rng = np.random.default_rng(0)
+    sizes = np.logspace(-4, 1, 16)
+    values = (rng.normal(size=(30, 2, 16)) * sizes).astype(np.float32)
+    encoded, scales = quantise_per_unit(values)
+    scale = np.array(scales)
+    assert scale.shape == (16,)
     q = np.frombuffer(base64.b64decode(encoded), dtype=np.int8).reshape(values.shape)
-    assert np.abs(q * scale / 127 - values).max() <= scale / 127 / 2 + 1e-6
+    error = np.abs(q * scale / 127 - values).max(axis=(0, 1))
+    assert (error <= scale / 127 / 2 * (1 + 1e-5) + 1e-9).all()
+    assert (np.abs(q).reshape(-1, 16).max(axis=0) == 127).all()  # every unit uses its full range
 
 
 def test_precomputed_example_is_the_python_runtimes_greedy_text(built_site: Path):
@@ -73,3 +80,16 @@ def test_precomputed_example_is_the_python_runtimes_greedy_text(built_site: Path
     probabilities = [p for _, p in example["top"]]
     assert probabilities == sorted(probabilities, reverse=True)
     assert 0 < sum(probabilities) <= 1.0 + 1e-6
+
+
+def test_precomputed_states_keep_every_unit_within_one_percent_of_its_range(built_site: Path):
+    example = json.loads((built_site / EXAMPLE_PATH).read_text("utf-8"))
+    model = CharLanguageModel.load(built_site / "models" / "char-lm")
+    states = example["states"]
+    exact = model.hidden_states(example["prompt"] + example["text"])
+    for key, name in (("h", "h_seq"), ("c", "c_seq")):
+        scale = np.array(states["scale"][key])
+        assert scale.shape == (states["units"],)  # one scale per unit, as in the LSTM explorer
+        q = np.frombuffer(base64.b64decode(states[key]), dtype=np.int8)
+        decoded = q.reshape(exact[name].shape) * scale / 127
+        assert (np.abs(decoded - exact[name]).max(axis=(0, 1)) <= scale / 127 * 0.5 + 1e-5).all()

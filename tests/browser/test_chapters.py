@@ -3,11 +3,16 @@ what is drawn. Keyboard and a 375 px screen are how some readers will use them."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
+
+#: A page's own <script src> for a figure or demo module: only the shared loader may load them.
+OWN_SCRIPT = re.compile(r'<script[^>]+src="[^"]*assets/(interactive|demos)/(?!loader\.js)')
+ROOT_TAG = re.compile(r"<[a-z]+[^>]*\bdata-(?:demo|interactive)=[^>]*>")
 
 
 def _open(page: Any, site_url: str, path: str, name: str) -> Any:
@@ -117,3 +122,26 @@ def test_missing_data_is_reported_on_the_page(site_url, page) -> None:
     alert = page.locator('[data-interactive="gradient-flow"] [data-role=alert]')
     alert.wait_for(state="visible")
     assert "could not start" in alert.inner_text() and "HTTP 404" in alert.inner_text()
+
+
+def test_a_figure_whose_module_fails_to_load_says_so(site_url, page) -> None:
+    # The shared loader mounts figures as well as demos; a failed import must not leave a blank.
+    page.route("**/assets/interactive/unrolling.js", lambda route: route.fulfill(status=404))
+    page.goto(site_url + "rnn/", wait_until="networkidle")
+    alert = page.locator('[data-interactive="unrolling"] [role=alert]')
+    alert.wait_for(state="visible")
+    assert "This figure could not start" in alert.inner_text()
+    assert page.get_attribute('[data-interactive="unrolling"]', "data-ready") is None
+
+
+def test_figures_and_demos_are_mounted_by_the_shared_loader_only(built_site) -> None:
+    # One mount mechanism: no page loads a figure or demo script itself, and every figure and
+    # demo root carries .rnn-demo, which math.js keeps KaTeX out of.
+    roots = 0
+    for html in built_site.rglob("*.html"):
+        text = html.read_text("utf-8")
+        assert not OWN_SCRIPT.search(text), html
+        for tag in ROOT_TAG.findall(text):
+            roots += 1
+            assert re.search(r'class="[^"]*\brnn-demo\b', tag), f"{html}: {tag}"
+    assert roots >= 6

@@ -9,10 +9,11 @@
 // root.lstmExplorer holds {text, states, source} for parity checks.
 
 import { Vocab } from "./char-lm.js";
+import { decodeStates } from "./quantised.js";
 import { WorkerClient } from "./rpc.js";
 import { DemoError, fetchJson, SITE_ROOT } from "./runtime.js";
 import { unitSeries } from "./states-view.js";
-import { el, StatusArea, visibleChar } from "./ui.js";
+import { el, StatusArea, svg, visibleChar } from "./ui.js";
 
 const EXAMPLE_URL = (model) => new URL(`assets/demos/data/${model}-lstm-explorer.json`, SITE_ROOT);
 const MAX_CHARS = 1000; // each step is a column of bars; beyond this they are thinner than a pixel
@@ -28,28 +29,9 @@ const SERIES = [
   { key: "h", name: "h", label: "hidden state", range: [-1, 1] },
 ];
 
-const SVG = "http://www.w3.org/2000/svg";
-const svg = (tag, attributes = {}) => {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-  return node;
-};
+const SERIES_KEYS = SERIES.map((s) => s.key);
 const WIDTH = 100; // viewBox units; the SVG stretches to the panel's width
 const HEIGHT = 24;
-
-/** The example's int8 series: q = round(v / scale[unit] * 127), one scale per unit. */
-export function dequantise(b64, scales) {
-  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-  const q = new Int8Array(bytes.buffer);
-  const units = scales.length;
-  return Float32Array.from(q, (v, k) => (v * scales[k % units]) / 127);
-}
-
-function decodeExample(states) {
-  const out = { steps: states.steps, layers: states.layers, units: states.units };
-  for (const { key } of SERIES) out[key] = dequantise(states[key], states.scale[key]);
-  return out;
-}
 
 /** Check the text before anything downloads; `vocab` (a Vocab) may be null before the example loads. */
 export function checkText(text, vocab) {
@@ -376,7 +358,7 @@ export function mount(root) {
       if (root.dataset.state !== "example") return; // the reader already ran their own text
       if (!textInput.value) textInput.value = example.text;
       example.suggested_units.slice(0, SLOTS).forEach((u, k) => (unitInputs[k].value = String(u)));
-      show(example.text, decodeExample(example.states), "example");
+      show(example.text, decodeStates(example.states, SERIES_KEYS), "example");
       source.textContent =
         "Example computed when the site was built, by the Python runtime (values rounded to about 1% " +
         "of each unit's range). The units shown are the ones whose cell state moves most. " +

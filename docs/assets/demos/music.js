@@ -12,7 +12,7 @@
 
 import { sampleNext, mulberry32 } from "./char-lm.js";
 import { DemoError, Model, fetchModelFile } from "./runtime.js";
-import { el, StatusArea } from "./ui.js";
+import { el, StatusArea, svg } from "./ui.js";
 
 const NOTE_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"];
 const LIMITS = { length: 256, temperature: 3, seed: 2 ** 32 - 1, seedNotes: 32 };
@@ -160,7 +160,6 @@ async function generateMelody(
 
 /** Piano roll as SVG: time → x, pitch → y; seed notes grey, generated notes coloured. */
 function pianoRoll(seedEvents, generated) {
-  const ns = "http://www.w3.org/2000/svg";
   // [pitch, duration, fermata, bar, isSeed]
   const all = [
     ...seedEvents.map(([p, d, f]) => [p, d, f, 0, true]),
@@ -172,32 +171,34 @@ function pianoRoll(seedEvents, generated) {
   const total = all.reduce((t, e) => t + e[1], 0) || 1;
   const unit = 16; // per quarter note
   const row = 10; // per semitone
-  const svg = document.createElementNS(ns, "svg");
   const width = Math.max(total * unit, 200);
-  svg.setAttribute("viewBox", `0 0 ${width} ${(high - low + 1) * row}`);
-  svg.setAttribute("class", "rnn-roll");
-  svg.setAttribute("role", "img");
-  svg.setAttribute(
-    "aria-label",
-    `Piano roll: ${seedEvents.length} seed notes, then ${generated.length} generated`,
-  );
+  const roll = svg("svg", {
+    viewBox: `0 0 ${width} ${(high - low + 1) * row}`,
+    class: "rnn-roll",
+    role: "img",
+    "aria-label": `Piano roll: ${seedEvents.length} seed notes, then ${generated.length} generated`,
+  });
   let t = 0;
   for (const [pitch, duration, fermata, , isSeed] of all) {
     if (pitch !== null) {
-      const rect = document.createElementNS(ns, "rect");
-      rect.setAttribute("x", (t * unit).toFixed(1));
-      rect.setAttribute("y", ((high - pitch) * row).toFixed(1));
-      rect.setAttribute("width", Math.max(duration * unit - 1, 1).toFixed(1));
-      rect.setAttribute("height", String(row - 1));
-      rect.setAttribute("class", isSeed ? "rnn-roll-seed" : fermata ? "rnn-roll-fermata" : "rnn-roll-note");
-      const title = document.createElementNS(ns, "title");
-      title.textContent = `${noteName(pitch)}, ${duration} beat${duration === 1 ? "" : "s"}${fermata ? ", fermata" : ""}`;
-      rect.append(title);
-      svg.append(rect);
+      const title = `${noteName(pitch)}, ${duration} beat${duration === 1 ? "" : "s"}${fermata ? ", fermata" : ""}`;
+      roll.append(
+        svg(
+          "rect",
+          {
+            x: (t * unit).toFixed(1),
+            y: ((high - pitch) * row).toFixed(1),
+            width: Math.max(duration * unit - 1, 1).toFixed(1),
+            height: String(row - 1),
+            class: isSeed ? "rnn-roll-seed" : fermata ? "rnn-roll-fermata" : "rnn-roll-note",
+          },
+          [svg("title", {}, [title])],
+        ),
+      );
     }
     t += duration;
   }
-  return svg;
+  return roll;
 }
 
 /** Schedules the melody on a fresh AudioContext (triangle waves with a short envelope). */

@@ -6,6 +6,7 @@
 // "example" → "loading" → "generating" → "analysing" → "done" | "stopped" | "error".
 
 import { checkSettings, LIMITS, textFeatures } from "./char-lm.js";
+import { decodeStates } from "./quantised.js";
 import { WorkerClient } from "./rpc.js";
 import { fetchJson, SITE_ROOT } from "./runtime.js";
 import { StatesView } from "./states-view.js";
@@ -136,7 +137,7 @@ export function mount(root) {
       if (prompt.value === DEFAULT_PROMPT) prompt.value = example.prompt; // unless the reader typed
       showText(example.prompt, example.text);
       showTop(example.top ?? []);
-      analyse(example.prompt + example.text, decodeStates(example.states));
+      analyse(example.prompt + example.text, decodeStates(example.states, ["h", "c"]));
       source.textContent =
         `Example computed when the site was built, by the Python runtime (greedy, ` +
         `${Array.from(example.text).length} characters). Temperature 0 in your browser gives the same text.`;
@@ -265,17 +266,4 @@ export function mount(root) {
       stopButton.disabled = true;
     }
   }
-}
-
-/**
- * The example's states are int8 (base64), one scale per kind: q = round(v / scale * 127).
- * 1% precision is plenty for colours and correlations, at an eighth of the JSON size of floats.
- */
-export function decodeStates({ steps, layers, units, scale, h, c }) {
-  const decode = (b64, s) => {
-    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-    const q = new Int8Array(bytes.buffer);
-    return Float32Array.from(q, (v) => (v * s) / 127);
-  };
-  return { steps, layers, units, h: decode(h, scale.h), c: c ? decode(c, scale.c) : null };
 }

@@ -9,9 +9,8 @@
 // counts drawn forecasts and dataset.errors rejected inputs, so a test can wait for the next one.
 
 import { DemoError, fetchModelFile, loadOrt, Model } from "./runtime.js";
-import { el, StatusArea } from "./ui.js";
+import { el, StatusArea, svg } from "./ui.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const OWN = "own";
 export const MAX_OWN_VALUES = 2000;
 
@@ -144,14 +143,11 @@ export function mount(root) {
   ]);
   const statusBox = el("div", { class: "rnn-status-box" });
   const status = new StatusArea(statusBox);
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", "0 0 640 300");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("data-role", "chart");
-  svg.style.width = "100%";
-  svg.style.touchAction = "none";
+  const chart = svg("svg", { viewBox: "0 0 640 300", role: "img", "data-role": "chart" });
+  chart.style.width = "100%";
+  chart.style.touchAction = "none";
   const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
-  root.append(controls, ownForm, statusBox, el("figure", {}, [svg, el("figcaption", {}, caption)]));
+  root.append(controls, ownForm, statusBox, el("figure", {}, [chart, el("figcaption", {}, caption)]));
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
   let card = null;
@@ -246,24 +242,16 @@ export function mount(root) {
     const Y = (v) => 10 + ((hi - v) / (hi - lo)) * 260;
     const path = (points) =>
       points.map(([t, v], i) => `${i ? "L" : "M"}${X(t).toFixed(1)},${Y(v).toFixed(1)}`).join("");
-    const node = (tag, attrs) => {
-      const e = document.createElementNS(SVG, tag);
-      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-      return e;
-    };
     const band = [
       ...forecast.upper.map((v, k) => [t0 + k, v]),
       ...forecast.lower.map((v, k) => [t0 + k, v]).reverse(),
     ];
     const label = (t) => (result.series ? timeLabel(result.series, t) : `t = ${t}`);
-    const text = (x, y, s, anchor = "start") => {
-      const e = node("text", { x, y, "font-size": "11", fill: "currentColor", "text-anchor": anchor });
-      e.textContent = s;
-      return e;
-    };
+    const text = (x, y, s, anchor = "start") =>
+      svg("text", { x, y, "font-size": "11", fill: "currentColor", "text-anchor": anchor }, [s]);
     const last = [t0 - 1, values[t0 - 1]];
-    svg.replaceChildren(
-      node("rect", {
+    chart.replaceChildren(
+      svg("rect", {
         x: 40,
         y: 10,
         width: 590,
@@ -272,33 +260,33 @@ export function mount(root) {
         stroke: "currentColor",
         "stroke-opacity": "0.2",
       }),
-      node("path", {
+      svg("path", {
         d: `${path(band)}Z`,
         fill: "var(--md-accent-fg-color, #f50)",
         "fill-opacity": "0.2",
         "data-role": "interval",
       }),
-      node("path", {
+      svg("path", {
         d: path(history.map((v, i) => [from + i, v])),
         fill: "none",
         stroke: "currentColor",
         "stroke-width": "1.5",
       }),
-      node("path", {
+      svg("path", {
         d: path([last, ...actual.map((v, k) => [t0 + k, v])]),
         fill: "none",
         stroke: "currentColor",
         "stroke-dasharray": "4 3",
         "stroke-opacity": "0.6",
       }),
-      node("path", {
+      svg("path", {
         d: path([last, ...forecast.median.map((v, k) => [t0 + k, v])]),
         fill: "none",
         stroke: "var(--md-accent-fg-color, #f50)",
         "stroke-width": "2",
         "data-role": "median",
       }),
-      node("line", {
+      svg("line", {
         x1: X(t0 - 0.5),
         x2: X(t0 - 0.5),
         y1: 10,
@@ -307,7 +295,7 @@ export function mount(root) {
         "stroke-opacity": "0.4",
       }),
       ...flags.map((t) =>
-        node("circle", {
+        svg("circle", {
           cx: X(t),
           cy: Y(values[t]),
           r: 4,
@@ -324,7 +312,7 @@ export function mount(root) {
       text(630, 290, label(t0 + h - 1), "end"),
     );
     const unit = result.series ? ` ${result.series.unit}` : "";
-    svg.setAttribute(
+    chart.setAttribute(
       "aria-label",
       `Forecast of ${h} steps from ${label(t0)}: median from ${forecast.median[0].toPrecision(4)} to ${forecast.median[h - 1].toPrecision(4)}${unit}.`,
     );
@@ -357,7 +345,7 @@ export function mount(root) {
           horizonOut.textContent = horizon.value;
         }
         if (!series && !own) {
-          svg.replaceChildren();
+          chart.replaceChildren();
           caption.textContent = "Type, paste or draw a series, then press Forecast my series.";
           root.dataset.state = "waiting";
           break;
@@ -399,7 +387,7 @@ export function mount(root) {
       update();
     } catch (err) {
       own = null;
-      svg.replaceChildren();
+      chart.replaceChildren();
       caption.textContent = "";
       status.error(err);
       root.dataset.state = "error";
@@ -411,26 +399,26 @@ export function mount(root) {
   // horizontal pixel bucket (60 buckets); the numbers land in the text box, ready to forecast.
   let drawing = null;
   const pointerValue = (event) => {
-    const box = svg.getBoundingClientRect();
+    const box = chart.getBoundingClientRect();
     const x = Math.min(59, Math.max(0, Math.floor(((event.clientX - box.left) / box.width) * 60)));
     const y = 1 - (event.clientY - box.top) / box.height;
     return [x, Math.round(y * 1000) / 10];
   };
-  svg.addEventListener("pointerdown", (event) => {
+  chart.addEventListener("pointerdown", (event) => {
     if (current() !== null) return;
     drawing = new Array(60).fill(null);
-    svg.setPointerCapture(event.pointerId);
+    chart.setPointerCapture(event.pointerId);
     const [x, v] = pointerValue(event);
     drawing[x] = v;
   });
-  svg.addEventListener("pointermove", (event) => {
+  chart.addEventListener("pointermove", (event) => {
     if (!drawing) return;
     const [x, v] = pointerValue(event);
     drawing[x] = v;
     const drawn = drawing.filter((d) => d !== null);
     ownText.value = drawn.join(", ");
   });
-  svg.addEventListener("pointerup", () => {
+  chart.addEventListener("pointerup", () => {
     if (!drawing) return;
     drawing = null;
     ownForm.requestSubmit();

@@ -1,16 +1,43 @@
-// Small DOM helpers shared by every demo page: element building, load progress and errors shown
-// on the page (role=status / role=alert), and number formatting. Nothing model-specific.
-// Safe to import from a worker: nothing here touches the DOM until called.
+// Small DOM helpers shared by every demo and chapter figure: HTML and SVG element building, load
+// progress and errors shown on the page (role=status / role=alert), and number formatting.
+// Nothing model-specific. Safe to import from a worker: nothing here touches the DOM until called.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** el("button", {type: "button", class: "x"}, ["Go"]) — attributes as strings, children as nodes or text. */
 export function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
+  return build(document.createElement(tag), attributes, children);
+}
+
+/** Same as el() for SVG elements: svg("rect", {x: 0, width: 10}, [svg("title", {}, ["a bar"])]). */
+export function svg(tag, attributes = {}, children = []) {
+  return build(document.createElementNS(SVG_NS, tag), attributes, children);
+}
+
+/** false, null and undefined leave an attribute out; true sets it empty (boolean attributes). */
+function build(node, attributes, children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
     node.setAttribute(name, value === true ? "" : String(value));
   }
   node.append(...[children].flat());
   return node;
+}
+
+/**
+ * The error box of a demo or figure: role=alert, empty (hence hidden and silent) until something
+ * goes wrong. Every demo and figure shows its errors in one of these, so they look alike.
+ */
+export function alertBox(container) {
+  const box = el("div", { role: "alert", class: "rnn-alert", "data-role": "alert" });
+  container.append(box);
+  return box;
+}
+
+/** Show `message` in `root`'s error box, adding one if it has none yet (e.g. its module failed to load). */
+export function showError(root, message) {
+  const box = root.querySelector("[data-role=alert]") ?? alertBox(root);
+  box.textContent = message;
 }
 
 /** Show a character so that whitespace and control characters are visible. */
@@ -45,8 +72,8 @@ export class StatusArea {
       hidden: true,
       "aria-hidden": "true",
     });
-    this.alert = el("div", { role: "alert", class: "rnn-alert", "data-role": "alert" });
-    container.append(this.message, this.bar, this.alert);
+    container.append(this.message, this.bar);
+    this.alert = alertBox(container);
   }
 
   info(text) {

@@ -1,57 +1,29 @@
-// Shared helpers for the chapter figures (unrolling view, gradient-flow explorer): building
-// DOM and SVG nodes, loading the JSON the site build wrote, and showing errors on the page.
+// Helpers for the chapter figures (unrolling view, gradient-flow explorer): mounting one on its
+// build-time data, number formatting and colours. DOM building, fetching and error boxes are the
+// demos' own (../demos/ui.js, ../demos/runtime.js), so figures and demos behave alike.
 // The numbers are never computed here: rnn_site computes them at build time (chapter_data.py).
 
-const SVG_NS = "http://www.w3.org/2000/svg";
+import { alertBox } from "../demos/ui.js";
+import { DemoError, fetchJson } from "../demos/runtime.js";
 
-/** el("button", {type: "button"}, ["Next"]) — attributes as strings, children as nodes or text. */
-export function el(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  setAttributes(node, attributes);
-  node.append(...[children].flat());
-  return node;
-}
-
-/** Same as el() for SVG elements. */
-export function svg(tag, attributes = {}, children = []) {
-  const node = document.createElementNS(SVG_NS, tag);
-  setAttributes(node, attributes);
-  node.append(...[children].flat());
-  return node;
-}
-
-function setAttributes(node, attributes) {
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    node.setAttribute(name, value === true ? "" : String(value));
-  }
+/**
+ * Mount a figure (docs/assets/demos/loader.js calls each figure module's `mount`): an empty error
+ * box first, then `build(root, data)` with the build's data file; `data-ready` marks it drawn.
+ * A failure rejects, and the loader shows it in the error box.
+ */
+export async function mountFigure(root, file, build) {
+  alertBox(root);
+  build(root, await loadData(file));
+  root.setAttribute("data-ready", "");
 }
 
 /** Fetch one of the build's data files (assets/interactive/data/NAME), checking its schema. */
-export async function loadData(name) {
-  const url = new URL(`./data/${name}`, import.meta.url);
-  const response = await fetch(url);
-  if (!response.ok) {
-    throw new Error(`could not load ${url.pathname} (HTTP ${response.status}); the site build writes it`);
+async function loadData(name) {
+  const data = await fetchJson(new URL(`./data/${name}`, import.meta.url));
+  if (data.schema !== 1) {
+    throw new DemoError(`${name} has schema ${data.schema}, this page reads schema 1; rebuild the site`);
   }
-  const data = await response.json();
-  if (data.schema !== 1) throw new Error(`${name} has schema ${data.schema}, this page reads schema 1`);
   return data;
-}
-
-/** Mount `init(root)` on every element with data-interactive=NAME; show failures in the element. */
-export function mountAll(name, init) {
-  for (const root of document.querySelectorAll(`[data-interactive="${name}"]`)) {
-    const alert = el("div", { role: "alert", class: "ri-alert", "data-role": "alert" });
-    root.append(alert);
-    Promise.resolve()
-      .then(() => init(root))
-      .then(() => root.setAttribute("data-ready", ""))
-      .catch((error) => {
-        console.error(error);
-        alert.textContent = `This figure could not start: ${error.message}`;
-      });
-  }
 }
 
 /** A number in a fixed width for tables: 0.462, -0.848; tiny and huge ones in scientific form. */
@@ -80,7 +52,19 @@ export function uid(prefix) {
   return `${prefix}-${counter}`;
 }
 
-const SUPERSCRIPTS = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const SUPERSCRIPTS = {
+  "-": "⁻",
+  0: "⁰",
+  1: "¹",
+  2: "²",
+  3: "³",
+  4: "⁴",
+  5: "⁵",
+  6: "⁶",
+  7: "⁷",
+  8: "⁸",
+  9: "⁹",
+};
 /** 12 -> "¹²", -6 -> "⁻⁶": exponents that read as exponents without HTML markup. */
 export function superscript(n) {
   return String(n).replace(/[-\d]/g, (c) => SUPERSCRIPTS[c]);

@@ -2,7 +2,8 @@
 // earlier step, ‖∂L/∂h_t‖ against the distance T − t, for a tanh RNN, LSTM and GRU.
 // Curves come from rnn_site.experiments.gradient_flow at build time (data/gradient-flow.json).
 
-import { el, fmt, loadData, mountAll, superscript, svg, uid } from "./common.js";
+import { el, showError, svg } from "../demos/ui.js";
+import { fmt, mountFigure, superscript, uid } from "./common.js";
 
 // The plot is drawn in CSS pixels at its current width (300 to 640), so text stays readable on
 // a phone instead of being scaled down with the whole figure.
@@ -12,8 +13,9 @@ const H = 300;
 const PAD = { left: 58, right: 12, top: 12, bottom: 40 };
 const COLOURS = { rnn: "#d62728", lstm: "#9467bd", "lstm-fb1": "#1f77b4", gru: "#2ca02c" };
 
-function init(root) {
-  return loadData("gradient-flow.json").then((data) => build(root, data));
+/** Called by docs/assets/demos/loader.js for `<div data-interactive="gradient-flow">`. */
+export function mount(root) {
+  return mountFigure(root, "gradient-flow.json", build);
 }
 
 function build(root, data) {
@@ -24,24 +26,47 @@ function build(root, data) {
     el("label", { class: "ri-radio" }, [
       el("input", { type: "radio", name: group, value: c.id, checked: i === 0, "data-role": `cell-${c.id}` }),
       ` ${c.label}`,
-    ]));
+    ]),
+  );
   const scaleIndex = Math.max(0, data.scales.indexOf(1.0));
-  const scale = el("input", { id: ids.scale, type: "range", min: "0", max: String(data.scales.length - 1), step: "1", value: String(scaleIndex), "data-role": "scale" });
+  const scale = el("input", {
+    id: ids.scale,
+    type: "range",
+    min: "0",
+    max: String(data.scales.length - 1),
+    step: "1",
+    value: String(scaleIndex),
+    "data-role": "scale",
+  });
   const scaleOut = el("output", { for: ids.scale });
-  const time = el("select", { id: ids.time, "data-role": "time" },
-    data.times.map((t) => el("option", { value: String(t), selected: t === 50 }, [String(t)])));
+  const time = el(
+    "select",
+    { id: ids.time, "data-role": "time" },
+    data.times.map((t) => el("option", { value: String(t), selected: t === 50 }, [String(t)])),
+  );
   const clip = el("input", { id: ids.clip, type: "checkbox", "data-role": "clip" });
   root.append(
     el("fieldset", { class: "ri-controls" }, [el("legend", {}, ["Cell"]), ...cellInputs]),
     el("div", { class: "ri-controls" }, [
-      el("label", { for: ids.scale }, ["Recurrent weight scale ρ(W_h) "]), scale, scaleOut,
-      el("label", { for: ids.time }, ["Sequence length T "]), time,
-      el("span", {}, [clip, el("label", { for: ids.clip }, [` Clip gradients (global norm ≤ ${data.max_norm})`])]),
+      el("label", { for: ids.scale }, ["Recurrent weight scale ρ(W_h) "]),
+      scale,
+      scaleOut,
+      el("label", { for: ids.time }, ["Sequence length T "]),
+      time,
+      el("span", {}, [
+        clip,
+        el("label", { for: ids.clip }, [` Clip gradients (global norm ≤ ${data.max_norm})`]),
+      ]),
     ]),
   );
   const plot = svg("svg", { class: "ri-plot", role: "img", "data-role": "plot" });
-  const legend = el("div", { class: "ri-legend" }, data.cells.map((c) =>
-    el("span", {}, [el("span", { class: "ri-swatch", style: `background:${COLOURS[c.id]}` }), c.label])));
+  const legend = el(
+    "div",
+    { class: "ri-legend" },
+    data.cells.map((c) =>
+      el("span", {}, [el("span", { class: "ri-swatch", style: `background:${COLOURS[c.id]}` }), c.label]),
+    ),
+  );
   const readout = el("p", { class: "ri-readout", "aria-live": "polite", "data-role": "readout" });
   root.append(plot, legend, readout);
 
@@ -63,13 +88,15 @@ function build(root, data) {
     const rate = decayPerStep(chosen.dh_norm);
     const far = chosen.dh_norm[T - 1] / chosen.dh_norm[0];
     const verdict = rate < 0.97 ? "vanishes" : rate > 1.03 ? "explodes" : "roughly keeps its size";
-    let text = `${label}, ρ = ${s}, T = ${T}: each step back multiplies the gradient by about ${rate.toFixed(3)}, ` +
+    let text =
+      `${label}, ρ = ${s}, T = ${T}: each step back multiplies the gradient by about ${rate.toFixed(3)}, ` +
       `so it ${verdict}: ${T - 1} steps from the loss it is ${fmt(far, 2)} times its size at the loss. ` +
       `Global norm of the parameter gradients: ${fmt(chosen.param_grad_norm, 2)}.`;
     if (clip.checked) {
-      text += chosen.clip_factor < 1
-        ? ` Clipping scales every gradient by ${fmt(chosen.clip_factor, 3)}: the update is smaller, but the curve's shape (which steps the gradient comes from) is unchanged.`
-        : " Clipping changes nothing here: the norm is already below the bound.";
+      text +=
+        chosen.clip_factor < 1
+          ? ` Clipping scales every gradient by ${fmt(chosen.clip_factor, 3)}: the update is smaller, but the curve's shape (which steps the gradient comes from) is unchanged.`
+          : " Clipping changes nothing here: the norm is already below the bound.";
     }
     readout.textContent = text;
     plot.setAttribute("aria-label", `Gradient norm against distance in time, ${label} highlighted`);
@@ -80,7 +107,7 @@ function build(root, data) {
       try {
         draw();
       } catch (error) {
-        root.querySelector("[data-role=alert]").textContent = `Could not draw: ${error.message}`;
+        showError(root, `Could not draw: ${error.message}`);
       }
     });
   }
@@ -97,7 +124,10 @@ function build(root, data) {
 
 /** Geometric-mean ratio of successive norms, skipping distance 0 (same as GradientFlow.decay_per_step). */
 function decayPerStep(norms) {
-  const logs = norms.slice(1).filter((v) => v > 0).map(Math.log);
+  const logs = norms
+    .slice(1)
+    .filter((v) => v > 0)
+    .map(Math.log);
   if (logs.length < 2) return NaN;
   return Math.exp((logs[logs.length - 1] - logs[0]) / (logs.length - 1));
 }
@@ -108,30 +138,59 @@ function drawPlot(plot, series, chosen, T, W) {
   const all = series.flatMap((s) => s.values).filter((v) => v > 0);
   let lo = Math.floor(Math.log10(Math.min(...all)));
   let hi = Math.ceil(Math.log10(Math.max(...all)));
-  if (hi - lo < 2) { lo -= 1; hi += 1; }
+  if (hi - lo < 2) {
+    lo -= 1;
+    hi += 1;
+  }
   const x = (k) => PAD.left + (k / Math.max(1, T - 1)) * (W - PAD.left - PAD.right);
   const y = (v) => PAD.top + ((hi - Math.log10(v)) / (hi - lo)) * (H - PAD.top - PAD.bottom);
   const axes = svg("g", { class: "ri-axes" });
   const every = Math.ceil((hi - lo) / 8);
   for (let d = lo; d <= hi; d += every) {
-    axes.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(10 ** d), y2: y(10 ** d), class: "ri-grid" }));
-    axes.append(svg("text", { x: PAD.left - 6, y: y(10 ** d) + 4, class: "ri-tick ri-tick-y" }, [`10${superscript(d)}`]));
+    axes.append(
+      svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(10 ** d), y2: y(10 ** d), class: "ri-grid" }),
+    );
+    axes.append(
+      svg("text", { x: PAD.left - 6, y: y(10 ** d) + 4, class: "ri-tick ri-tick-y" }, [
+        `10${superscript(d)}`,
+      ]),
+    );
   }
   const step = (T <= 10 ? 1 : T <= 25 ? 5 : T <= 50 ? 10 : 20) * (W < 420 && T > 10 ? 2 : 1);
   for (let k = 0; k < T; k += step) {
     axes.append(svg("text", { x: x(k), y: H - PAD.bottom + 16, class: "ri-tick" }, [String(k)]));
   }
-  axes.append(svg("text", { x: (PAD.left + W - PAD.right) / 2, y: H - 6, class: "ri-axis-label" }, [W < 420 ? "steps back from the loss, T − t" : "distance from the loss, T − t (steps back in time)"]));
-  axes.append(svg("text", { x: 12, y: (H - PAD.bottom) / 2, class: "ri-axis-label", transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})` }, ["‖∂L/∂hₜ‖"]));
+  axes.append(
+    svg("text", { x: (PAD.left + W - PAD.right) / 2, y: H - 6, class: "ri-axis-label" }, [
+      W < 420 ? "steps back from the loss, T − t" : "distance from the loss, T − t (steps back in time)",
+    ]),
+  );
+  axes.append(
+    svg(
+      "text",
+      {
+        x: 12,
+        y: (H - PAD.bottom) / 2,
+        class: "ri-axis-label",
+        transform: `rotate(-90 12 ${(H - PAD.bottom) / 2})`,
+      },
+      ["‖∂L/∂hₜ‖"],
+    ),
+  );
   plot.append(axes);
   // The chosen cell last, so it is drawn on top of the others.
   for (const s of [...series].sort((a, b) => (a.id === chosen) - (b.id === chosen))) {
-    const d = s.values.map((v, k) => `${k ? "L" : "M"} ${x(k).toFixed(1)} ${y(Math.max(v, 10 ** lo)).toFixed(1)}`).join(" ");
-    plot.append(svg("path", {
-      d, fill: "none", stroke: COLOURS[s.id], class: s.id === chosen ? "ri-line ri-chosen" : "ri-line",
-      "data-cell": s.id,
-    }));
+    const d = s.values
+      .map((v, k) => `${k ? "L" : "M"} ${x(k).toFixed(1)} ${y(Math.max(v, 10 ** lo)).toFixed(1)}`)
+      .join(" ");
+    plot.append(
+      svg("path", {
+        d,
+        fill: "none",
+        stroke: COLOURS[s.id],
+        class: s.id === chosen ? "ri-line ri-chosen" : "ri-line",
+        "data-cell": s.id,
+      }),
+    );
   }
 }
-
-mountAll("gradient-flow", init);

@@ -17,7 +17,7 @@ function renderMath() {
 }
 
 if (typeof document$ !== "undefined") {
-  document$.subscribe(renderMath);  // Material's page-ready stream
+  document$.subscribe(renderMath); // Material's page-ready stream
 } else {
   document.addEventListener("DOMContentLoaded", renderMath);
 }
