@@ -14,7 +14,6 @@ Gradients stop at window boundaries; the context does not.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -31,6 +30,7 @@ from rnn_site.baselines.ngram import choose_order
 from rnn_site.data.shakespeare import INSTALL_HINT, load_shakespeare
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM, State
 from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import CarriedState, TrainConfig, train
 
 Window = tuple[torch.Tensor, torch.Tensor]
@@ -286,24 +286,10 @@ def train_char_lm(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``python -m rnn_site.train.char_lm [--seed N] ...``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default="models/char-lm")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--time-budget", type=float, default=570.0, help="seconds for the whole job"
-    )
+    parser = training_parser((__doc__ or "").splitlines()[0], "models/char-lm", time_budget_s=570.0)
     parser.add_argument("--max-steps", type=int, default=CharLMTrainConfig.max_steps)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    train_char_lm(
-        out_dir=args.out_dir,
-        seed=args.seed,
-        time_budget_s=args.time_budget,
-        hparams=CharLMTrainConfig(max_steps=args.max_steps),
-        threads=args.threads,
-        progress=not args.no_progress,
-    )
+    train_char_lm(**run_options(args), hparams=CharLMTrainConfig(max_steps=args.max_steps))
     return 0
 
 

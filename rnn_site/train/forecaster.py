@@ -14,7 +14,6 @@ history so the model also copes with a reader's short series.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +39,7 @@ from rnn_site.baselines.forecast import (
 from rnn_site.data.timeseries import INSTALL_HINT, NAMES, Series, load_all
 from rnn_site.models.forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
 from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, train
 
 NAME = "ts-forecaster"
@@ -377,22 +377,10 @@ def train_forecaster(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``python -m rnn_site.train.forecaster [--seed N] ...``."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--out-dir", default=f"models/{NAME}")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-budget", type=float, default=560.0, help="seconds for the job")
+    parser = training_parser((__doc__ or "").splitlines()[0], f"models/{NAME}", 560.0)
     parser.add_argument("--max-steps", type=int, default=ForecasterTrainConfig.max_steps)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    train_forecaster(
-        out_dir=args.out_dir,
-        seed=args.seed,
-        time_budget_s=args.time_budget,
-        hparams=ForecasterTrainConfig(max_steps=args.max_steps),
-        threads=args.threads,
-        progress=not args.no_progress,
-    )
+    train_forecaster(**run_options(args), hparams=ForecasterTrainConfig(max_steps=args.max_steps))
     return 0
 
 

@@ -17,7 +17,6 @@ rests. Both models see the same tokens, so the numbers compare directly.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -41,6 +40,7 @@ from rnn_site.data.chorales import (
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
 from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -364,27 +364,18 @@ def train_melody(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m rnn_site.train.melody [--seed N] [--time-budget S] ...``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default="models/melody")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--time-budget", type=float, default=540.0, help="seconds for the job")
-    parser.add_argument("--threads", type=int, default=2)
+    parser = training_parser((__doc__ or "").splitlines()[0], "models/melody", 540.0)
     parser.add_argument("--max-epochs", type=int, default=MelodyTrainConfig.max_epochs)
     parser.add_argument("--hidden", type=int, default=MelodyTrainConfig.hidden_size)
     parser.add_argument("--ngram-max-order", type=int, default=max(MelodyTrainConfig.ngram_orders))
-    parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     train_melody(
-        out_dir=args.out_dir,
-        seed=args.seed,
-        time_budget_s=args.time_budget,
+        **run_options(args),
         hparams=MelodyTrainConfig(
             hidden_size=args.hidden,
             max_epochs=args.max_epochs,
             ngram_orders=tuple(range(1, args.ngram_max_order + 1)),
         ),
-        threads=args.threads,
-        progress=not args.no_progress,
     )
     return 0
 
