@@ -120,6 +120,15 @@ def test_the_external_load_scan_sees_every_tag_not_only_the_first_mention() -> N
 def test_notebook_pages_lose_the_empty_mathjax_script() -> None:
     from rnn_site.sitebuild.hooks import on_post_page
 
-    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/demo.py"))
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/demo.py"), url="notebooks/demo/")
     body = '<head><script src=""> </script><script src="/x.js"></script></head>'
     assert on_post_page(body, page, {}) == '<head><script src="/x.js"></script></head>'
+
+
+def test_docstring_page_references_link_to_the_chapter(built_site: Path) -> None:
+    """API pages turn "See the page: architecture.md#lstm" into a working link."""
+    body = (built_site / "api" / "scratch" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../../architecture/#lstm">architecture.md#lstm</a>' in body
+    assert (
+        (built_site / "architecture" / "index.html").read_text(encoding="utf-8").count('id="lstm"')
+    )

@@ -58,6 +58,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
+    output = link_page_references(output, page.url)
     if _is_notebook(page):
         output = _EMPTY_SRC_SCRIPT.sub("", output)
         name = Path(page.file.src_uri).stem
@@ -70,6 +71,24 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
         )
         output = output.replace(_ARTICLE_OPEN, _ARTICLE_OPEN + banner, 1)
     return output
+
+
+# Docstrings end with "See the page: training.md#initialisation" (plain text, so they read well
+# in a terminal too); in the API reference that paragraph becomes a link to the chapter.
+_PAGE_REFERENCE = re.compile(r"<p>See the page: ([\w/-]+)\.md(#[\w-]+)?</p>")
+
+
+def link_page_references(html: str, page_url: str) -> str:
+    """Turn docstrings' "See the page: x.md#anchor" paragraphs into links relative to the page."""
+    up = "../" * page_url.count("/")
+
+    def link(match: re.Match[str]) -> str:
+        target = match[1]
+        url = target[: -len("index")] if target.endswith("index") else f"{target}/"
+        label = f"{target}.md{match[2] or ''}"
+        return f'<p>See the page: <a href="{up}{url}{match[2] or ""}">{label}</a></p>'
+
+    return _PAGE_REFERENCE.sub(link, html)
 
 
 def on_post_build(config: Any) -> None:
