@@ -52,6 +52,12 @@ RECIPES = {
         bench="",  # no benchmark yet
         checkpoint="melody.pt",
     ),
+    "sentiment": Recipe(
+        train="rnn_site.train.sentiment:main",
+        export="rnn_site.export.sentiment:export_sentiment",
+        bench="",  # no benchmark yet
+        checkpoint="sentiment.pt",
+    ),
     "ts-forecaster": Recipe(
         train="rnn_site.train.forecaster:main",
         export="rnn_site.export.forecaster:export_forecaster",

@@ -83,7 +83,7 @@ def test_export_from_a_checkpoint(tmp_path, capsys):
 def test_an_unknown_model_is_a_usage_error(command, capsys):
     assert main([command, "gpt"]) == 2
     assert capsys.readouterr().err == (
-        "error: unknown model 'gpt'; known: char-lm, melody, ts-forecaster\n"
+        "error: unknown model 'gpt'; known: char-lm, melody, sentiment, ts-forecaster\n"
     )
 
 

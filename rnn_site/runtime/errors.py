@@ -97,3 +97,15 @@ class UnknownSeriesError(InvalidArgumentError):
 
 class InvalidHorizonError(InvalidLengthError):
     """A forecast horizon must be an integer between 1 and the model's maximum."""
+
+
+class InvalidTextError(InvalidArgumentError):
+    """Text to classify must be a `str` (not bytes, None or a list of words)."""
+
+
+class EmptyTextError(InvalidTextError):
+    """Text to classify must contain at least one word (letters or digits)."""
+
+
+class TextTooLongError(InvalidTextError, InvalidLengthError):
+    """Text to classify is longer than the model accepts (the limit is in the message)."""

@@ -1,0 +1,144 @@
+"""Classify sentiment with the exported sentiment LSTM (numpy + onnxruntime only).
+
+    from rnn_site.runtime import SentimentModel
+    model = SentimentModel.load("sentiment")
+    result = model.predict("not bad at all, but too long")
+    result.probability, result.rating, result.trajectory, result.unknown
+
+The text is tokenized exactly as in training and in the browser
+(`rnn_site.data.vader.tokenize`); the sequence graph returns the logit after every word, so the
+trajectory (P(positive) after word 1, 2, ...) costs nothing extra.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from rnn_site.data.vader import UNK, tokenize
+from rnn_site.runtime.errors import (
+    EmptyTextError,
+    InvalidTextError,
+    ModelMismatchError,
+    TextTooLongError,
+)
+from rnn_site.runtime.registry import ModelLocation, locate
+from rnn_site.runtime.session import check_io, create_session
+
+#: Longest text accepted, in characters and in tokens (a paragraph, not a book).
+MAX_CHARS = 5000
+MAX_TOKENS = 1000
+
+
+@dataclass(frozen=True)
+class SentimentPrediction:
+    """What the model says about one text.
+
+    probability: P(positive) after the last word; rating: predicted mean human rating (-4..4);
+    tokens: the words as read; unknown: for each token, True if the model does not know it;
+    trajectory: P(positive) after each token (the last equals ``probability``).
+    """
+
+    text: str
+    tokens: list[str]
+    unknown: list[bool]
+    trajectory: list[float]
+    ratings: list[float]
+
+    @property
+    def probability(self) -> float:
+        return self.trajectory[-1]
+
+    @property
+    def rating(self) -> float:
+        return self.ratings[-1]
+
+    @property
+    def label(self) -> str:
+        return "positive" if self.probability > 0.5 else "negative"
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same as 1 / (1 + e^-x), without overflow
+
+
+class SentimentModel:
+    """The sentiment LSTM behind a checked API: `predict(text)`."""
+
+    def __init__(self, location: ModelLocation, sequence: ort.InferenceSession) -> None:
+        self.location = location
+        self.card: dict[str, Any] = location.card
+        self.vocab: list[str] = self.card["vocab"]
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self._sequence = sequence
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str | os.PathLike[str] = "sentiment",
+        *,
+        models_dir: str | os.PathLike[str] | None = None,
+        verify: bool = True,
+        intra_op_threads: int = 1,
+    ) -> SentimentModel:
+        """Load by name ("sentiment" → models/sentiment) or directory; verify hashes and I/O."""
+        location = locate(name_or_path, models_dir)
+        files = location.card["files"]
+        if verify:
+            location.verify(["card.json", files["sequence"]])
+        if len(location.card["vocab"]) != location.card["config"]["vocab_size"]:
+            raise ModelMismatchError(
+                "card.json: the vocabulary's length differs from vocab_size", file="card.json"
+            )
+        session = create_session(
+            location.path(files["sequence"]), intra_op_threads=intra_op_threads
+        )
+        check_io(session, location.card["io"]["sequence"], files["sequence"])
+        return cls(location, session)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The words the model reads; typed errors for non-text, empty or absurdly long input."""
+        if not isinstance(text, str):
+            raise InvalidTextError(
+                f"text must be a str, got {type(text).__name__}; decode bytes first"
+            )
+        if len(text) > MAX_CHARS:
+            raise TextTooLongError(
+                f"text has {len(text):,} characters; at most {MAX_CHARS:,} are accepted "
+                "(split long documents into sentences)"
+            )
+        tokens = tokenize(text)
+        if not tokens:
+            raise EmptyTextError(
+                "text has no words: give at least one word of letters or digits "
+                f"(got {text[:40]!r})"
+            )
+        if len(tokens) > MAX_TOKENS:
+            raise TextTooLongError(f"text has {len(tokens)} words; at most {MAX_TOKENS} accepted")
+        return tokens
+
+    def encode(self, tokens: list[str]) -> np.ndarray:
+        """Token ids (int64); unknown words → the id of ``<unk>``."""
+        unk = self.index[UNK]
+        return np.array([self.index.get(t, unk) for t in tokens], dtype=np.int64)
+
+    def predict(self, text: str) -> SentimentPrediction:
+        """P(positive) and predicted rating after every word of `text`."""
+        tokens = self.tokenize(text)
+        ids = self.encode(tokens)
+        logits, rating = self._sequence.run(None, {"tokens": ids[None, :]})
+        return SentimentPrediction(
+            text=text,
+            tokens=tokens,
+            unknown=[t not in self.index for t in tokens],
+            trajectory=[float(p) for p in sigmoid(logits[0].astype(np.float64))],
+            ratings=[float(r) for r in rating[0]],
+        )
+
+    def probability(self, text: str) -> float:
+        """P(positive) of the whole text."""
+        return self.predict(text).probability

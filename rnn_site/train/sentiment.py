@@ -1,0 +1,320 @@
+"""Train the sentiment LSTM on VADER's rated sentences; score it against BoW and VADER's rules.
+
+``python -m rnn_site.train.sentiment`` (or ``rnn-site train sentiment``) reads the cached
+ratings (no download), fits the bag-of-words logistic regression (L2 chosen on validation),
+scores VADER's rules, trains the LSTM with the shared loop (early stopping on validation
+macro-F1), and reports accuracy and macro-F1 on the test set, overall and per domain. About
+three minutes on 2 cores; writes ``models/sentiment/sentiment.pt`` and ``metrics.json``.
+
+Loss: binary cross-entropy on the last word's logit plus ``rating_weight`` × squared error of the
+predicted rating (in units of 4 rating points): the ratings say *how* positive a sentence is,
+which the binary label throws away.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnn_site.baselines.bow import choose_l2, classification_scores
+from rnn_site.baselines.vader_rules import vader_predict
+from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokenize
+from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
+from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.command import run_options, training_parser
+from rnn_site.train.loop import TrainConfig, train
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+MAX_TOKENS = 100  # training sentences are cut here (99% are under 45 words)
+
+
+@dataclass(frozen=True)
+class SentimentTrainConfig:
+    """Hyperparameters (chosen on validation macro-F1; see the model card)."""
+
+    embed_dim: int = 64
+    hidden_size: int = 128
+    dropout: float = 0.4
+    min_count: int = 2
+    max_vocab: int = 8000
+    batch: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 0.0
+    rating_weight: float = 0.5
+    max_epochs: int = 12
+    patience: int = 3
+
+
+def encode(vocab: Vocab, sentences: Sequence[Sentence]) -> list[np.ndarray]:
+    """Token ids per sentence (at least one id: an empty sentence reads as one unknown word)."""
+    out = []
+    for s in sentences:
+        ids = vocab.encode(tokenize(s.text)[:MAX_TOKENS])
+        out.append(ids if len(ids) else np.array([1], dtype=np.int64))
+    return out
+
+
+def pad_batch(ids: Sequence[np.ndarray], labels: Sequence[int], ratings: Sequence[float]) -> Batch:
+    """tokens (batch, time) right-padded with 0, lengths, labels (float), ratings."""
+    lengths = torch.tensor([len(s) for s in ids])
+    x = torch.zeros((len(ids), int(lengths.max())), dtype=torch.long)
+    for row, s in enumerate(ids):
+        x[row, : len(s)] = torch.from_numpy(s)
+    return x, lengths, torch.tensor(labels, dtype=torch.float32), torch.tensor(ratings)
+
+
+class EpochBatches:
+    """Training sentences shuffled (seeded per epoch) into padded batches; has ``len``."""
+
+    def __init__(self, ids: list[np.ndarray], sentences: Sequence[Sentence], batch: int, seed: int):
+        self.ids, self.sentences, self.batch, self.seed = ids, sentences, batch, seed
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.ids) / self.batch)
+
+    def __iter__(self) -> Iterator[Batch]:
+        order = np.random.default_rng(self.seed).permutation(len(self.ids))
+        for start in range(0, len(order), self.batch):
+            chosen = order[start : start + self.batch]
+            yield pad_batch(
+                [self.ids[i] for i in chosen],
+                [self.sentences[i].label for i in chosen],
+                [self.sentences[i].rating for i in chosen],
+            )
+
+
+def last_step(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """values (batch, time) → the value at each sentence's last real word (batch,)."""
+    return values.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
+
+
+def make_loss(rating_weight: float) -> Callable[[SentimentLSTM, Batch], torch.Tensor]:
+    """BCE on the last word's logit + ``rating_weight`` × MSE of the scaled rating."""
+
+    def batch_loss(model: SentimentLSTM, batch: Batch) -> torch.Tensor:
+        x, lengths, labels, ratings = batch
+        logits, rating = model(x)
+        bce = F.binary_cross_entropy_with_logits(last_step(logits, lengths), labels)
+        mse = F.mse_loss(last_step(rating, lengths) / RATING_SCALE, ratings / RATING_SCALE)
+        return bce + rating_weight * mse
+
+    return batch_loss
+
+
+def lstm_probabilities(model: SentimentLSTM, ids: Sequence[np.ndarray]) -> np.ndarray:
+    """P(positive) after each sentence's last word."""
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(ids), 256):
+            chunk = ids[start : start + 256]
+            x, lengths, _, _ = pad_batch(chunk, [0] * len(chunk), [0.0] * len(chunk))
+            logits, _ = model(x)
+            out.append(torch.sigmoid(last_step(logits, lengths)).numpy())
+    model.train(was_training)
+    return np.concatenate(out)
+
+
+def report(sentences: Sequence[Sentence], predicted: np.ndarray) -> dict[str, dict[str, float]]:
+    """Accuracy and macro-F1 overall ("all") and per domain."""
+    labels = np.array([s.label for s in sentences])
+    domains = np.array([s.domain for s in sentences])
+    out = {"all": classification_scores(labels, predicted)}
+    for d in DOMAINS:
+        mask = domains == d
+        out[d] = {**classification_scores(labels[mask], predicted[mask]), "n": int(mask.sum())}
+    return out
+
+
+ORDER_WORDS = frozenset({"not", "no", "never", "but", "although", "though", "yet"})
+
+
+def pick_examples(
+    sentences: Sequence[Sentence], lstm: np.ndarray, bow: np.ndarray, n: int = 6
+) -> dict[str, list[dict[str, Any]]]:
+    """Test sentences for the page: where word order matters (a negation or contrast word, the
+    LSTM right and bag-of-words wrong) and where the LSTM is confidently wrong."""
+
+    def row(i: int) -> dict[str, Any]:
+        s = sentences[i]
+        return {"text": s.text, "domain": s.domain, "rating": s.rating, "label": s.label,
+                "lstm": round(float(lstm[i]), 4), "bow": round(float(bow[i]), 4),
+                "vader": s.vader}  # fmt: skip
+
+    labels = np.array([s.label for s in sentences])
+    short = np.array([len(tokenize(s.text)) <= 25 for s in sentences])
+    order = np.array(
+        [bool(ORDER_WORDS & set(tokenize(s.text))) or "n't" in s.text for s in sentences]
+    )
+    lstm_right = (lstm > 0.5) == labels
+    bow_right = (bow > 0.5) == labels
+    margin = np.abs(lstm - bow)
+    wins = np.flatnonzero(order & short & lstm_right & ~bow_right)
+    wins = wins[np.argsort(-margin[wins], kind="stable")][:n]
+    confidence = np.abs(lstm - 0.5)
+    fails = np.flatnonzero(short & ~lstm_right)
+    fails = fails[np.argsort(-confidence[fails], kind="stable")][:n]
+    return {
+        "word_order": [row(int(i)) for i in wins],
+        "lstm_fails": [row(int(i)) for i in fails],
+    }
+
+
+def save_sentiment(path: str | Path, model: SentimentLSTM, vocab: Vocab) -> Path:
+    """Checkpoint: config, weights and the vocabulary in id order."""
+    return save_torch(
+        path,
+        {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": vocab.words},
+    )
+
+
+def load_sentiment(path: str | Path) -> tuple[SentimentLSTM, Vocab]:
+    """The model (eval mode) and vocabulary saved by :func:`save_sentiment`."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    model = SentimentLSTM(SentimentConfig(**payload["config"]))
+    model.load_state_dict(payload["state_dict"])
+    return model.eval(), Vocab(payload["vocab"])
+
+
+def train_sentiment(
+    out_dir: str | Path = "models/sentiment",
+    *,
+    seed: int = 0,
+    time_budget_s: float = 540.0,
+    threads: int | None = 2,
+    progress: bool = True,
+    hparams: SentimentTrainConfig | None = None,
+) -> dict[str, Any]:
+    """Fit the baselines and the LSTM; write the checkpoint and metrics.json; return metrics."""
+    start = time.perf_counter()
+    hp = hparams or SentimentTrainConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    splits = binary_splits()
+    parts = {"train": splits.train, "val": splits.val, "test": splits.test}
+    vocab = Vocab.build((s.text for s in splits.train), hp.min_count, hp.max_vocab)
+    ids = {name: encode(vocab, part) for name, part in parts.items()}
+    labels = {name: [s.label for s in part] for name, part in parts.items()}
+
+    bow, l2, bow_val = choose_l2(
+        ids["train"], labels["train"], ids["val"], labels["val"], len(vocab)
+    )
+    majority = int(np.mean(labels["train"]) >= 0.5)
+    results: dict[str, Any] = {
+        "bag-of-words": {
+            name: report(parts[name], bow.predict(ids[name])) for name in ("val", "test")
+        },
+        "vader": {
+            name: report(parts[name], vader_predict([s.vader for s in parts[name]], majority))
+            for name in ("val", "test")
+        },
+    }
+    print(f"bag-of-words (l2={l2:g}): test {results['bag-of-words']['test']['all']}")
+    print(f"VADER rules: test {results['vader']['test']['all']}")
+
+    model_config = SentimentConfig(len(vocab), hp.embed_dim, hp.hidden_size, hp.dropout)
+    torch.manual_seed(seed)
+    model = SentimentLSTM(model_config)
+    config = TrainConfig(
+        seed=seed,
+        epochs=hp.max_epochs,
+        lr=hp.lr,
+        weight_decay=hp.weight_decay,
+        schedule="cosine",
+        warmup_steps=50,
+        grad_clip=1.0,
+        patience=hp.patience,
+        metric="val_macro_f1",
+        mode="max",
+        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - 30.0),
+        threads=threads,
+        progress=progress,
+    )
+
+    def evaluate(m: SentimentLSTM) -> dict[str, float]:
+        predicted = (lstm_probabilities(m, ids["val"]) > 0.5).astype(np.int64)
+        scores = classification_scores(labels["val"], predicted)
+        return {"val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
+
+    info = {
+        "name": "sentiment",
+        "seed": seed,
+        "model_config": model_config.to_dict(),
+        "hparams": asdict(hp),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "data": {
+            "name": "VADER human-rated sentences (Hutto & Gilbert, ICWSM 2014)",
+            "source": "vaderSentiment==3.3.2 sdist, cached in "
+            "rnn_site/data/vader-ratings-v1.json.gz",
+            "licence": "MIT",
+            "sentences": {
+                name: {d: sum(s.domain == d for s in part) for d in DOMAINS}
+                for name, part in parts.items()
+            },
+        },
+        "bow": {"l2": l2, "val_macro_f1_by_l2": bow_val},
+        "vader_neutral_label": majority,
+    }
+    result = train(
+        model,
+        batches=lambda epoch: EpochBatches(
+            ids["train"], splits.train, hp.batch, seed * 1000 + epoch
+        ),
+        loss_fn=make_loss(hp.rating_weight),  # type: ignore[arg-type]
+        evaluate=evaluate,  # type: ignore[arg-type]
+        config=config,
+        out_dir=out,
+        info=info,
+    )
+    model.eval()
+    results["lstm"] = {
+        name: report(parts[name], (lstm_probabilities(model, ids[name]) > 0.5).astype(np.int64))
+        for name in ("val", "test")
+    }
+    print(f"LSTM: test {results['lstm']['test']['all']} ({result.stopped})")
+    examples = pick_examples(
+        splits.test, lstm_probabilities(model, ids["test"]), bow.probability(ids["test"])
+    )
+    metrics = dict(result.log)
+    metrics.update(
+        results=results,
+        examples=examples,
+        stopped=result.stopped,
+        epochs=result.epochs_completed,
+        best_epoch=result.best.get("epoch"),
+        train_wall_time_s=result.wall_time_s,
+        wall_time_s=round(time.perf_counter() - start, 3),
+        torch_version=torch.__version__,
+    )
+    save_sentiment(out / "sentiment.pt", model, vocab)
+    write_json(out / "metrics.json", metrics)
+    print(f"total {metrics['wall_time_s']:.0f} s")
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rnn_site.train.sentiment [--seed N] [--time-budget S] ...``."""
+    parser = training_parser((__doc__ or "").splitlines()[0], "models/sentiment", 540.0)
+    parser.add_argument("--max-epochs", type=int, default=SentimentTrainConfig.max_epochs)
+    parser.add_argument("--hidden", type=int, default=SentimentTrainConfig.hidden_size)
+    args = parser.parse_args(argv)
+    train_sentiment(
+        **run_options(args),
+        hparams=SentimentTrainConfig(hidden_size=args.hidden, max_epochs=args.max_epochs),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The sentiment demo in real headless Chromium on the built site: parity with Python,
+unknown words marked, bad input shown as errors, and the tokenizer identical to Python's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnn_site.data.vader import tokenize
+from rnn_site.runtime.sentiment import SentimentModel
+
+pytestmark = pytest.mark.browser
+
+PAGE = "applications/sentiment/"
+DEMO = "[data-demo=sentiment]"
+TRICKY = [
+    "I don't like it.",
+    "It wasn’t BAD!!!",
+    "''The Rock'' is destined to be the 21st Century's new ''Conan''",
+    "rock-solid, 10/10 :) #win @you",
+    "naïve café über Straße",
+    "can't-won't  'quoted' o'neil's",
+    "İstanbul KELVIN \u212a ſ",
+    "emoji 😀 tab\tnew\nline",
+    "???!!! ... --",
+    "",
+]
+
+
+@pytest.fixture
+def sentiment(built_site: Path) -> SentimentModel:
+    return SentimentModel.load(built_site / "models" / "sentiment")
+
+
+def wait_state(page: Any, states: tuple[str, ...]) -> str:
+    page.wait_for_function(
+        f"{list(states)!r}.includes(document.querySelector('{DEMO}').dataset.state)",
+        timeout=60_000,
+    )
+    return str(page.get_attribute(DEMO, "data-state"))
+
+
+def read(page: Any, text: str) -> str:
+    before = page.get_attribute(DEMO, "data-updates") or "0"
+    errors = page.get_attribute(DEMO, "data-errors") or "0"
+    page.fill("#sentiment-text", text)
+    page.press("#sentiment-text", "Tab")
+    page.keyboard.press("Enter")  # the focused submit button, from the keyboard
+    page.wait_for_function(
+        f"(d => d.dataset.updates !== '{before}' || (d.dataset.errors ?? '0') !== '{errors}')"
+        f"(document.querySelector('{DEMO}'))",
+        timeout=30_000,
+    )
+    return str(page.get_attribute(DEMO, "data-state"))
+
+
+def test_demo_matches_python_and_marks_unknown_words(page, site_url, page_log, sentiment):
+    page.goto(site_url + PAGE)
+    assert wait_state(page, ("done", "error")) == "done", page.text_content("[role=alert]")
+    text = "The plot is not bad at all, but zzqxv acting is painfully dull!"
+    assert read(page, text) == "done"
+    shown = json.loads(page.get_attribute(DEMO, "data-result"))
+    expected = sentiment.predict(text)
+    assert shown["tokens"] == expected.tokens
+    assert shown["unknown"] == expected.unknown
+    np.testing.assert_allclose(shown["trajectory"], expected.trajectory, atol=1e-4)
+    assert shown["rating"] == pytest.approx(expected.rating, abs=1e-3)
+    unknown = page.locator(f"{DEMO} .rnn-sent-word[data-unknown=true]")
+    assert unknown.count() == 1 and unknown.inner_text() == "zzqxv"
+    assert page.locator(f"{DEMO} .rnn-sent-word").count() == len(expected.tokens)
+    assert page.locator(f"{DEMO} svg.rnn-sent-chart circle").count() == len(expected.tokens)
+    verdict = page.inner_text(f"{DEMO} [data-role=verdict]")
+    assert f"P(positive) = {expected.probability:.3f}" in verdict
+    assert not page_log.page_errors and not page_log.console_errors and not page_log.bad_responses
+    assert all(u.startswith(site_url) for u in page_log.requests), page_log.requests
+
+
+def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):
+    page.goto(site_url + PAGE)
+    assert wait_state(page, ("done", "error")) == "done"
+    assert read(page, "   ... -- ") == "error"
+    assert "Type a sentence first" in page.inner_text(f"{DEMO} [role=alert]")
+    assert read(page, "a " * 2600) == "error"
+    assert "Too long" in page.inner_text(f"{DEMO} [role=alert]")
+    assert read(page, "a lovely film") == "done"
+    assert page.inner_text(f"{DEMO} [role=alert]").strip() == ""
+    assert not page_log.page_errors
+
+
+def test_tokenizer_is_identical_in_the_browser(page, site_url):
+    page.goto(site_url + PAGE)
+    wait_state(page, ("done", "error"))
+    got = page.evaluate(
+        "async (cases) => { const m = await import(new URL('assets/demos/sentiment.js', "
+        f"'{site_url}').href); return cases.map(m.tokenize); }}",
+        TRICKY,
+    )
+    assert got == [tokenize(t) for t in TRICKY]
