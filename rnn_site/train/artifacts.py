@@ -18,3 +18,26 @@ def save_torch(path: str | os.PathLike[str], obj: Any) -> Path:
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
     return Path(path)
+
+
+def save_checkpoint(path: str | os.PathLike[str], model: Any, vocab: Any) -> Path:
+    """The checkpoint format every model shares: its config, its weights and its vocabulary.
+
+    ``model.config`` must have ``to_dict()`` (the models' config dataclasses do); ``vocab`` is
+    plain data in id order (a string of characters, or a list of token names or words).
+    """
+    payload = {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": vocab}
+    return save_torch(path, payload)
+
+
+def load_checkpoint(path: str | os.PathLike[str], build: Any) -> tuple[Any, Any]:
+    """Read a :func:`save_checkpoint` file → ``(model with its weights, in eval mode, vocab)``.
+
+    ``build`` turns the config dict back into a model: ``lambda c: CharLSTM(CharLMConfig(**c))``.
+    """
+    import torch
+
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    model = build(payload["config"])
+    model.load_state_dict(payload["state_dict"])
+    return model.eval(), payload["vocab"]

@@ -29,7 +29,7 @@ from torch import nn
 from rnn_site.baselines.ngram import choose_order
 from rnn_site.data.shakespeare import INSTALL_HINT, load_shakespeare
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM, State
-from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
 from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import CarriedState, TrainConfig, train
 
@@ -136,9 +136,7 @@ def bits_per_char(
 
 def save_char_lm(path: str | Path, model: CharLSTM, vocab: str) -> Path:
     """Write the checkpoint format of the contract: config, state_dict, vocab."""
-    return save_torch(
-        path, {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": vocab}
-    )
+    return save_checkpoint(path, model, vocab)
 
 
 def load_char_lm(path: str | Path) -> tuple[CharLSTM, str]:
@@ -147,10 +145,7 @@ def load_char_lm(path: str | Path) -> tuple[CharLSTM, str]:
     The vocab string is token ids in order, so it must hold exactly ``vocab_size`` distinct
     characters; anything else would silently shift every character.
     """
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    model = CharLSTM(CharLMConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
-    vocab = checkpoint["vocab"]
+    model, vocab = load_checkpoint(path, lambda config: CharLSTM(CharLMConfig(**config)))
     if len(vocab) != model.config.vocab_size or len(set(vocab)) != len(vocab):
         raise ValueError(
             f"checkpoint vocab has {len(vocab)} characters ({len(set(vocab))} distinct), "

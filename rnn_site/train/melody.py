@@ -39,7 +39,7 @@ from rnn_site.data.chorales import (
     split_by_tune,
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
-from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
 from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, train
 
@@ -206,18 +206,13 @@ def compare(real: dict[str, Any], generated: dict[str, Any]) -> dict[str, Any]:
 
 def save_melody(path: str | Path, model: MelodyLSTM, vocab: MelodyVocab) -> Path:
     """Checkpoint: config, state_dict and the token names in id order."""
-    return save_torch(
-        path,
-        {"config": model.config.to_dict(), "state_dict": model.state_dict(), "tokens": vocab.names},
-    )
+    return save_checkpoint(path, model, vocab.names)
 
 
 def load_melody(path: str | Path) -> tuple[MelodyLSTM, MelodyVocab]:
     """Read a checkpoint written by :func:`save_melody` → (model in eval mode, vocab)."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    model = MelodyLSTM(MelodyConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.eval(), MelodyVocab(checkpoint["tokens"])
+    model, names = load_checkpoint(path, lambda config: MelodyLSTM(MelodyConfig(**config)))
+    return model, MelodyVocab(names)
 
 
 # --------------------------------------------------------------------------- the job

@@ -28,7 +28,7 @@ from rnn_site.baselines.bow import choose_l2, classification_scores
 from rnn_site.baselines.vader_rules import vader_predict
 from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokenize
 from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
-from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
 from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, train
 
@@ -171,18 +171,13 @@ def pick_examples(
 
 def save_sentiment(path: str | Path, model: SentimentLSTM, vocab: Vocab) -> Path:
     """Checkpoint: config, weights and the vocabulary in id order."""
-    return save_torch(
-        path,
-        {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": vocab.words},
-    )
+    return save_checkpoint(path, model, vocab.words)
 
 
 def load_sentiment(path: str | Path) -> tuple[SentimentLSTM, Vocab]:
     """The model (eval mode) and vocabulary saved by :func:`save_sentiment`."""
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    model = SentimentLSTM(SentimentConfig(**payload["config"]))
-    model.load_state_dict(payload["state_dict"])
-    return model.eval(), Vocab(payload["vocab"])
+    model, words = load_checkpoint(path, lambda config: SentimentLSTM(SentimentConfig(**config)))
+    return model, Vocab(words)
 
 
 def train_sentiment(
