@@ -95,4 +95,6 @@ def bench(session: nox.Session) -> None:
     session.install(*CORPUS)
     _npm_ci(session)
     session.run("rnn-site", "bench", "char-lm")
+    # Chapter 5: training step time against sequence length (LSTM vs minGRU's parallel scan).
+    session.run("python", "-m", "rnn_site.bench.scan")
     session.run("python", "-m", "rnn_site.bench.browser")

@@ -46,6 +46,12 @@ RECIPES = {
         bench="rnn_site.bench.char_lm:run_benchmark",
         checkpoint="char-lm.pt",
     ),
+    "char-mingru": Recipe(
+        train="rnn_site.train.char_mingru:main",
+        export="rnn_site.export.char_mingru:export_char_mingru",
+        bench="",  # chapter 5's benchmark is rnn_site.bench.scan
+        checkpoint="char-mingru.pt",
+    ),
     "melody": Recipe(
         train="rnn_site.train.melody:main",
         export="rnn_site.export.melody:export_melody",
@@ -58,11 +64,23 @@ RECIPES = {
         bench="",  # no benchmark yet
         checkpoint="sentiment.pt",
     ),
+    "translator": Recipe(
+        train="rnn_site.train.translator:main",
+        export="rnn_site.export.translator:export_translator",
+        bench="",  # no benchmark yet
+        checkpoint="translator.pt",
+    ),
     "ts-forecaster": Recipe(
         train="rnn_site.train.forecaster:main",
         export="rnn_site.export.forecaster:export_forecaster",
         bench="",  # no benchmark yet
         checkpoint="ts-forecaster.pt",
+    ),
+    "speech": Recipe(
+        train="rnn_site.train.speech:main",
+        export="rnn_site.export.speech:export_speech",
+        bench="",  # no benchmark yet
+        checkpoint="speech.pt",
     ),
 }
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from char_lm_helpers import VOCAB, export_random, random_model
 
-from rnn_site.cli import main
+from rnn_site.cli import RECIPES, main
 from rnn_site.runtime import CharLanguageModel
 from rnn_site.sitebuild.models_page import render_models_page
 
@@ -83,7 +83,7 @@ def test_export_from_a_checkpoint(tmp_path, capsys):
 def test_an_unknown_model_is_a_usage_error(command, capsys):
     assert main([command, "gpt"]) == 2
     assert capsys.readouterr().err == (
-        "error: unknown model 'gpt'; known: char-lm, melody, sentiment, ts-forecaster\n"
+        f"error: unknown model 'gpt'; known: {', '.join(sorted(RECIPES))}\n"
     )
 
 

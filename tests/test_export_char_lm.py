@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import torch
 from char_lm_helpers import VOCAB, export_random
 from onnx import numpy_helper
+from skips import skip_locally_fail_in_ci
 
 from rnn_site.export.char_lm import sequence_io, step_io
 from rnn_site.export.onnx_lstm import declared_io, model_text_without_weights
@@ -277,13 +277,6 @@ for (const [name, t] of Object.entries(out)) {{
 }}
 console.log(JSON.stringify(result));
 """
-
-
-def skip_locally_fail_in_ci(message: str) -> None:
-    """A missing tool skips the test on a laptop but fails it under CI (`CI=true`)."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def test_sequence_graph_runs_in_onnxruntime_web(exported, tmp_path):

@@ -90,3 +90,25 @@ def test_page_table_matches_the_model_card():
     card = json.loads((root / "models/sentiment/card.json").read_text("utf-8"))
     page = (root / "docs/applications/sentiment.md").read_text("utf-8")
     assert _domain_table(card["results"]) in page
+
+
+def test_page_examples_and_sizes_match_the_model_card():
+    """The example rows, the vocabulary size and the download size the page types are the card's."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    card = json.loads((root / "models/sentiment/card.json").read_text("utf-8"))
+    page = (root / "docs/applications/sentiment.md").read_text("utf-8")
+    examples = {r["text"]: r for rows in card["examples"].values() for r in rows}
+    rows = re.findall(r"^\| (.+?) \| [+−][\d.]+ \| ([\d.]+) \| ([\d.]+) \|$", page, re.M)
+    assert len(rows) >= 6
+    for text, lstm, bow in rows:
+        assert text in examples, f"not among the card's examples: {text}"
+        assert (lstm, bow) == (f"{examples[text]['lstm']:.2f}", f"{examples[text]['bow']:.2f}")
+    vocab = card["config"]["vocab_size"]
+    assert f"{vocab:,} known words" in page and f"{vocab:,} most frequent" in page
+    size = (root / "models/sentiment/sequence.onnx").stat().st_size
+    assert size < 2_000_000, f"sequence.onnx is {size:,} bytes; keep it under 2 MB"
+    assert f"about {size / 1e6:.1f} MB" in page

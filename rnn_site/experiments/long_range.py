@@ -43,7 +43,7 @@ BASELINE_MSE = 1.0 / 6.0
 SOLVED_MSE = BASELINE_MSE / 10
 SCHEMA = 1
 
-Cell = Literal["rnn", "rnn-relu", "lstm", "gru"]
+Cell = Literal["rnn", "rnn-relu", "lstm", "gru", "mingru", "minlstm"]
 Init = Literal["default", "orthogonal", "identity", "orthogonal+forget-bias-1"]
 
 
@@ -89,6 +89,8 @@ class RunConfig:
     batch: int = 64
     lr: float = 1e-2
     seed: int = 0
+    #: Stacked layers; chapter 5's minGRU/minLSTM use residual stacks (the runs above use 1).
+    layers: int = 1
 
 
 #: Seeds for the comparison table: one lucky or unlucky start should not decide a row.
@@ -156,11 +158,21 @@ def build_model(config: RunConfig) -> tuple[torch.nn.Module, torch.nn.Linear]:
 
     torch.manual_seed(config.seed)
     H = config.hidden
+    if config.cell in ("mingru", "minlstm"):
+        # Chapter 5's parallel-trainable cells: default init only, a residual stack.
+        from rnn_site.models.min_rnn import MinRNNStack
+
+        if config.init != "default":
+            raise ValueError(f"{config.cell} supports only init 'default', got {config.init!r}")
+        stack = MinRNNStack(config.cell, H, config.layers, input_size=2)
+        return stack.float(), torch.nn.Linear(H, 1)
     kinds: dict[str, Any] = {
-        "rnn": lambda: torch.nn.RNN(2, H, batch_first=True, nonlinearity="tanh"),
-        "rnn-relu": lambda: torch.nn.RNN(2, H, batch_first=True, nonlinearity="relu"),
-        "lstm": lambda: torch.nn.LSTM(2, H, batch_first=True),
-        "gru": lambda: torch.nn.GRU(2, H, batch_first=True),
+        "rnn": lambda: torch.nn.RNN(2, H, config.layers, batch_first=True, nonlinearity="tanh"),
+        "rnn-relu": lambda: torch.nn.RNN(
+            2, H, config.layers, batch_first=True, nonlinearity="relu"
+        ),
+        "lstm": lambda: torch.nn.LSTM(2, H, config.layers, batch_first=True),
+        "gru": lambda: torch.nn.GRU(2, H, config.layers, batch_first=True),
     }
     if config.cell not in kinds:
         raise ValueError(f"unknown cell {config.cell!r}; choose one of {', '.join(kinds)}")

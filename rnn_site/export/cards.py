@@ -134,7 +134,8 @@ def render_readme(card: dict[str, Any]) -> str:
         "## Preprocessing",
         card.get("preprocessing", "_Not documented._"),
         "## Input / output contract",
-        f"ONNX opset {card['io'].get('opset', 17)}, float32, native `LSTM` node; `batch` and "
+        f"ONNX opset {card['io'].get('opset', 17)}, float32, "
+        f"{card['io'].get('nodes', 'native `LSTM` node')}; `batch` and "
         "`time` are dynamic axes. " + card.get("io_notes", ""),
         *graphs,
         "## Training data",

@@ -225,30 +225,37 @@ class Scores:
 _BPC_KEYS = ("val_bpc", "test_bpc")
 
 
-def scores_from_log(log: dict[str, Any]) -> Scores:
+def scores_from_log(log: dict[str, Any], name: str = NAME) -> Scores:
     """Pull the model's and the baseline's bits per character out of metrics.json.
 
     `rnn_site.train.char_lm` writes {"char_lm": {"val_bpc", "test_bpc"}, "baseline": {"name":
-    "char-7gram", "val_bpc", "test_bpc", ...}}; missing figures are simply left out.
+    "char-7gram", "val_bpc", "test_bpc", ...}}; missing figures are simply left out. `name`
+    labels the model's row (every character model trained by `train_char_lm` writes these keys).
     """
     final = log.get("char_lm") or {}
-    metrics = {NAME: {k: float(final[k]) for k in _BPC_KEYS if final.get(k) is not None}}
+    metrics = {name: {k: float(final[k]) for k in _BPC_KEYS if final.get(k) is not None}}
     baseline = log.get("baseline") or {}
     baselines = {}
     if baseline.get("name"):
         baselines[baseline["name"]] = {
             k: float(baseline[k]) for k in _BPC_KEYS if baseline.get(k) is not None
         }
-    return Scores(metrics if metrics[NAME] else {}, baselines)
+    return Scores(metrics if metrics[name] else {}, baselines)
 
 
 def onnx_metadata(
-    vocab: str, card_data: dict[str, Any], scores: Scores, commit: str
+    vocab: str,
+    card_data: dict[str, Any],
+    scores: Scores,
+    commit: str,
+    *,
+    name: str = NAME,
+    version: str = VERSION,
 ) -> dict[str, str]:
     """The `metadata_props` of both graphs: enough to use and trace the file on its own."""
     return {
-        "name": NAME,
-        "version": VERSION,
+        "name": name,
+        "version": version,
         "package_version": __version__,
         "vocab": vocab,
         "vocab_json": json.dumps(vocab),
@@ -268,19 +275,27 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
 
     Greedy means: feed the prompt one character at a time from zero state through the step
     graph, then repeatedly take the argmax of the logits (ties → lowest id) and feed it back.
-    Returns only the n generated characters.
+    Returns only the n generated characters. Every input but "token" is a state
+    [layers, batch, hidden] (h and c for an LSTM, h alone for a minGRU) that comes back as
+    "<name>_out".
     """
     from rnn_site.onnx_session import create_session
 
     session = create_session(step_path)
-    shape = next(i for i in session.get_inputs() if i.name == "h").shape
-    h = np.zeros((shape[0], 1, shape[2]), dtype=np.float32)
-    c = np.zeros_like(h)
+    states = {
+        i.name: np.zeros((i.shape[0], 1, i.shape[2]), dtype=np.float32)
+        for i in session.get_inputs()
+        if i.name != "token"
+    }
+    outputs = [o.name for o in session.get_outputs()]
     ids = [vocab.index(ch) for ch in prompt]
     out: list[int] = []
     for t in range(len(ids) + n - 1):
         token = ids[t] if t < len(ids) else out[-1]
-        logits, h, c = session.run(None, {"token": np.array([token]), "h": h, "c": c})
+        run = session.run(None, {"token": np.array([token]), **states})
+        result = dict(zip(outputs, run, strict=True))
+        logits = result["logits"]
+        states = {name: result[f"{name}_out"] for name in states}
         if t >= len(ids) - 1:
             out.append(int(np.argmax(logits[0])))
     return "".join(vocab[i] for i in out)

@@ -190,15 +190,24 @@ class OnnxLSTMLayer(nn.Module):
         self.B = nn.Parameter(b.detach().clone(), requires_grad=False)
 
     @classmethod
-    def from_torch(cls, lstm: nn.LSTM, layer: int) -> OnnxLSTMLayer:
-        """Take layer `layer` of a unidirectional `nn.LSTM` (missing biases count as zeros)."""
-        if lstm.bidirectional or lstm.proj_size:
-            raise ValueError("only unidirectional LSTMs without projections are supported")
-        w = getattr(lstm, f"weight_ih_l{layer}")
-        r = getattr(lstm, f"weight_hh_l{layer}")
+    def from_torch(cls, lstm: nn.LSTM, layer: int, *, reverse: bool | None = None) -> OnnxLSTMLayer:
+        """Take layer `layer` of an `nn.LSTM` without projections (missing biases count as zeros).
+
+        A bidirectional LSTM needs `reverse`: False takes its forward direction, True its
+        backward one, which the caller runs on the time-reversed input (then reverses back).
+        """
+        if lstm.proj_size:
+            raise ValueError("only LSTMs without projections are supported")
+        if lstm.bidirectional and reverse is None:
+            raise ValueError("a bidirectional LSTM needs reverse=False or reverse=True")
+        if reverse and not lstm.bidirectional:
+            raise ValueError("reverse=True needs a bidirectional LSTM")
+        suffix = "_reverse" if reverse else ""
+        w = getattr(lstm, f"weight_ih_l{layer}{suffix}")
+        r = getattr(lstm, f"weight_hh_l{layer}{suffix}")
         zeros = torch.zeros(4 * lstm.hidden_size, dtype=w.dtype)
-        b_ih = getattr(lstm, f"bias_ih_l{layer}") if lstm.bias else zeros
-        b_hh = getattr(lstm, f"bias_hh_l{layer}") if lstm.bias else zeros
+        b_ih = getattr(lstm, f"bias_ih_l{layer}{suffix}") if lstm.bias else zeros
+        b_hh = getattr(lstm, f"bias_hh_l{layer}{suffix}") if lstm.bias else zeros
         return cls(
             torch_gates_to_onnx(w).unsqueeze(0),
             torch_gates_to_onnx(r).unsqueeze(0),

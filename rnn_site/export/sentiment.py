@@ -190,7 +190,7 @@ def export_sentiment_model(
         "intended_use": (
             "Teaching: watch an LSTM change its mind as it reads (negation, 'but' clauses), "
             "and compare it with a bag of words and a hand-built lexicon. Not for judging real "
-            "people's text: it knows 8,000 words from four 2000s-era English sources."
+            f"people's text: it knows {len(words):,} words from four 2000s-era English sources."
         ),
         "file_notes": {
             "sequence": "token ids in, the positive logit and the rating after every word out.",
@@ -218,8 +218,8 @@ def export_sentiment_model(
         "limits": [
             "Binary only: neutral and mixed sentences are forced to one side; the rating output "
             "is coarse.",
-            "Words outside the 8,000-word vocabulary are unknown (`<unk>`): names, new slang, "
-            "typos and other languages carry no meaning for it.",
+            f"Words outside the {len(words):,}-word vocabulary are unknown (`<unk>`): names, "
+            "new slang, typos and other languages carry no meaning for it.",
             "Reads left to right: a sentence whose sense flips at the end is judged well only "
             "at its last word; the early trajectory is a guess 'so far'.",
             "Sarcasm and world knowledge defeat it; see the failures on the model's page.",

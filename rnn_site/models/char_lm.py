@@ -27,6 +27,7 @@ class CharLMConfig:
         return asdict(self)
 
 
+# --8<-- [start:model]
 class CharLSTM(nn.Module):
     """Predicts the next character from the characters so far.
 
@@ -59,3 +60,6 @@ class CharLSTM(nn.Module):
             state = self.initial_state(tokens.shape[0])
         out, (h, c) = self.lstm(self.embed(tokens), state)
         return self.head(out), (h, c)
+
+
+# --8<-- [end:model]

@@ -15,24 +15,38 @@ model.to_midi(model.generate([(72, 1.0), (71, 1.0)], n=32, rng_seed=0), "melody.
 from rnn_site.runtime import SentimentModel
 model = SentimentModel.load("sentiment")
 print(model.predict("not bad at all, but too long").probability)
+
+from rnn_site.runtime import SpeechRecognizer
+model = SpeechRecognizer.load("speech")
+print(model.transcribe(waveform, sample_rate=16000).text)
+
+from rnn_site.runtime import Translator
+model = Translator.load("translator")
+print(model.translate("The weather is nice today.", beam=5).text)
 """
 
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.errors import (
+    AudioTooLongError,
+    EmptyAudioError,
     EmptyPromptError,
     EmptyTextError,
     HistoryTooShortError,
     InvalidArgumentError,
+    InvalidAudioError,
+    InvalidBeamError,
     InvalidDurationError,
     InvalidHorizonError,
     InvalidLengthError,
     InvalidNoteError,
+    InvalidSampleRateError,
     InvalidSeriesError,
     InvalidTemperatureError,
     InvalidTextError,
     ModelIntegrityError,
     ModelMismatchError,
     ModelNotFoundError,
+    NonFiniteAudioError,
     NonFiniteValueError,
     RnnSiteError,
     TextTooLongError,
@@ -43,19 +57,26 @@ from rnn_site.runtime.forecaster import Forecast, Forecaster
 from rnn_site.runtime.melody import MelodyModel
 from rnn_site.runtime.registry import list_models, locate
 from rnn_site.runtime.sentiment import SentimentModel, SentimentPrediction
+from rnn_site.runtime.speech import SpeechRecognizer, Transcription
+from rnn_site.runtime.translator import TranslationResult, Translator
 
 __all__ = [
+    "AudioTooLongError",
     "CharLanguageModel",
+    "EmptyAudioError",
     "EmptyPromptError",
     "EmptyTextError",
     "Forecast",
     "Forecaster",
     "HistoryTooShortError",
     "InvalidArgumentError",
+    "InvalidAudioError",
+    "InvalidBeamError",
     "InvalidDurationError",
     "InvalidHorizonError",
     "InvalidLengthError",
     "InvalidNoteError",
+    "InvalidSampleRateError",
     "InvalidSeriesError",
     "InvalidTemperatureError",
     "InvalidTextError",
@@ -63,11 +84,16 @@ __all__ = [
     "ModelIntegrityError",
     "ModelMismatchError",
     "ModelNotFoundError",
+    "NonFiniteAudioError",
     "NonFiniteValueError",
     "RnnSiteError",
     "SentimentModel",
     "SentimentPrediction",
+    "SpeechRecognizer",
     "TextTooLongError",
+    "Transcription",
+    "TranslationResult",
+    "Translator",
     "UnknownCharacterError",
     "UnknownSeriesError",
     "list_models",

@@ -5,7 +5,9 @@
     print(model.generate("ROMEO:", n=200, temperature=0.8, seed=0))
 
 Generation runs the step graph: one character in, logits for the next one out, the state carried
-from call to call, so each new character costs the same whatever the length of the text.
+from call to call, so each new character costs the same whatever the length of the text. The
+same class runs every character model with such a step graph: the char-lm LSTM (state h, c) and
+the char-mingru minGRU of chapter 5 (state h); the card's step contract says which states.
 
 Decoding rules (the browser demo follows the same ones, so greedy output matches exactly):
 
@@ -72,20 +74,23 @@ def _check_temperature(temperature: Any) -> float:
     return value
 
 
-def choose_next(
-    logits: np.ndarray,
-    temperature: float,
-    top_k: int | None = None,
-    rng: np.random.Generator | None = None,
-) -> int:
-    """Pick the next token id from logits (vocab,) by the module's decoding rules.
+# --8<-- [start:next_distribution]
+def next_distribution(
+    logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None
+) -> np.ndarray:
+    """The distribution the next character is drawn from: float64 (vocab,), summing to 1.
 
-    temperature 0 is greedy (argmax, ties → lowest id; `np.argmax` returns the first maximum).
+    softmax(logits / temperature), with every id outside the `top_k` largest logits set to 0
+    (ties → lower ids) and the rest renormalised. temperature 0 is greedy: all the mass on the
+    argmax (ties → lowest id). The page's temperature/top-k figure draws exactly this.
     """
+    temperature = _check_temperature(temperature)
+    if top_k is not None:
+        top_k = _check_length(top_k, "top_k", 1 << 31, minimum=1)
     if temperature == 0:
-        return int(np.argmax(logits))
-    if rng is None:
-        rng = np.random.default_rng()
+        p = np.zeros(logits.size)
+        p[int(np.argmax(logits))] = 1.0  # np.argmax returns the first maximum
+        return p
     # Shift before dividing: a tiny temperature would otherwise overflow to inf - inf = NaN.
     z = logits.astype(np.float64)
     with np.errstate(over="ignore"):  # far-below-max logits become -inf: probability 0
@@ -95,13 +100,34 @@ def choose_next(
         dropped = np.argsort(-z, kind="stable")[top_k:]
         z[dropped] = -np.inf
     p = np.exp(z - z.max())
-    cumulative = np.cumsum(p / p.sum())
+    return p / p.sum()
+
+
+def choose_next(
+    logits: np.ndarray,
+    temperature: float,
+    top_k: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> int:
+    """Pick the next token id from logits (vocab,) by the module's decoding rules.
+
+    temperature 0 is greedy (argmax, ties → lowest id); otherwise the first id whose cumulative
+    probability under `next_distribution` exceeds u ~ U[0, 1).
+    """
+    if temperature == 0:
+        return int(np.argmax(logits))
+    if rng is None:
+        rng = np.random.default_rng()
+    cumulative = np.cumsum(next_distribution(logits, temperature, top_k))
     # Clamp: rounding can leave the last cumulative value a hair below u.
-    return min(int(np.searchsorted(cumulative, rng.random(), side="right")), z.size - 1)
+    return min(int(np.searchsorted(cumulative, rng.random(), side="right")), logits.size - 1)
+
+
+# --8<-- [end:next_distribution]
 
 
 class CharLanguageModel:
-    """The character LSTM behind a small, checked API: generate, score, look inside.
+    """A character language model behind a small, checked API: generate, score, look inside.
 
     Build it with `load`. `vocab` is the characters in id order; `config` the model's sizes.
     """
@@ -141,7 +167,8 @@ class CharLanguageModel:
         location = locate(name_or_path, models_dir)
         files = location.card["files"]
         if verify:
-            location.verify(["card.json", files["step"], files["sequence"]])
+            graphs = [files[role] for role in ("step", "sequence") if role in files]
+            location.verify(["card.json", *graphs])
         vocab, config = location.card["vocab"], location.card["config"]
         if len(vocab) != config["vocab_size"] or len(set(vocab)) != len(vocab):
             raise ModelMismatchError(
@@ -157,6 +184,11 @@ class CharLanguageModel:
     def sequence_session(self) -> ort.InferenceSession:
         """The sequence graph's session, created (and checked) on first use."""
         if self._sequence is None:
+            if "sequence" not in self.card["files"]:
+                raise InvalidArgumentError(
+                    f"model {self.card['name']!r} has no sequence graph, which score and "
+                    "hidden_states need; it can only generate"
+                )
             file = self.card["files"]["sequence"]
             session = create_session(self.location.path(file), intra_op_threads=self._threads)
             check_io(session, self.card["io"]["sequence"], file)
@@ -197,18 +229,22 @@ class CharLanguageModel:
 
     # ------------------------------------------------------------------ generation
 
-    def initial_state(self, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """Zero states h, c: (layers, batch, hidden) float32 — the start of a text."""
-        shape = (self.config["num_layers"], batch, self.config["hidden_size"])
-        return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    @property
+    def state_names(self) -> list[str]:
+        """The step graph's state inputs in order: ["h", "c"] for an LSTM, ["h"] for a minGRU."""
+        return [name for name in self.card["io"]["step"]["inputs"] if name != "token"]
 
-    def step(
-        self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One step of the step graph: tokens (batch,) int64, h, c (layers, batch, hidden)
-        → logits (batch, vocab), h_out, c_out."""
-        logits, h, c = self._step.run(None, {"token": tokens, "h": h, "c": c})
-        return logits, h, c
+    def initial_state(self, batch: int = 1) -> tuple[np.ndarray, ...]:
+        """Zero states, (layers, batch, hidden) float32 each (h, c for an LSTM; h for a minGRU):
+        the start of a text."""
+        shape = (self.config["num_layers"], batch, self.config["hidden_size"])
+        return tuple(np.zeros(shape, np.float32) for _ in self.state_names)
+
+    def step(self, tokens: np.ndarray, *states: np.ndarray) -> tuple[np.ndarray, ...]:
+        """One step of the step graph: tokens (batch,) int64 and the states (layers, batch,
+        hidden) → logits (batch, vocab) and the new states, in `state_names` order."""
+        feed = {"token": tokens, **dict(zip(self.state_names, states, strict=True))}
+        return tuple(self._step.run(None, feed))
 
     def stream(
         self,
@@ -244,15 +280,17 @@ class CharLanguageModel:
         top_k: int | None,
         rng: np.random.Generator,
     ) -> Iterator[str]:
-        h, c = self.initial_state()
+        states = self.initial_state()
         logits = np.empty(0)
         for token in ids:
-            logits, h, c = self.step(token.reshape(1), h, c)
+            logits, *rest = self.step(token.reshape(1), *states)
+            states = tuple(rest)
         for produced in range(n):
             token = choose_next(logits[0], temperature, top_k, rng)
             yield self.vocab[token]
             if produced + 1 < n:  # the last character needs no logits after it
-                logits, h, c = self.step(np.array([token], np.int64), h, c)
+                logits, *rest = self.step(np.array([token], np.int64), *states)
+                states = tuple(rest)
 
     def generate(
         self,
@@ -278,8 +316,8 @@ class CharLanguageModel:
 
     def _run_sequence(self, ids: np.ndarray) -> Iterator[dict[str, np.ndarray]]:
         """Run the sequence graph over ids (time,) in chunks, carrying the state across them."""
-        h, c = self.initial_state()
         names = [o.name for o in self.sequence_session.get_outputs()]
+        h, c = self.initial_state()
         for start in range(0, ids.size, CHUNK):
             chunk = ids[start : start + CHUNK].reshape(1, -1)
             outputs = self.sequence_session.run(None, {"tokens": chunk, "h0": h, "c0": c})

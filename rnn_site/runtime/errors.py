@@ -109,3 +109,27 @@ class EmptyTextError(InvalidTextError):
 
 class TextTooLongError(InvalidTextError, InvalidLengthError):
     """Text to classify is longer than the model accepts (the limit is in the message)."""
+
+
+class InvalidAudioError(InvalidArgumentError):
+    """Audio must be a 1-D array of float (or int16) samples, mono, of a usable length."""
+
+
+class EmptyAudioError(InvalidAudioError):
+    """Audio with no samples, or fewer than one analysis window (25 ms)."""
+
+
+class NonFiniteAudioError(InvalidAudioError):
+    """Audio holds NaN or ±inf samples."""
+
+
+class AudioTooLongError(InvalidAudioError, InvalidLengthError):
+    """Audio longer than the recogniser accepts (the limit is in the message)."""
+
+
+class InvalidSampleRateError(InvalidAudioError):
+    """The sample rate is not a positive integer in the accepted range (in the message)."""
+
+
+class InvalidBeamError(InvalidArgumentError):
+    """A beam width must be an integer from 1 (greedy) to the model's maximum (in the message)."""

@@ -20,14 +20,10 @@ import numpy as np
 import onnxruntime as ort
 
 from rnn_site.data.vader import UNK, tokenize
-from rnn_site.runtime.errors import (
-    EmptyTextError,
-    InvalidTextError,
-    ModelMismatchError,
-    TextTooLongError,
-)
+from rnn_site.runtime.errors import ModelMismatchError
 from rnn_site.runtime.registry import ModelLocation, locate
 from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a paragraph, not a book).
 MAX_CHARS = 5000
@@ -102,24 +98,13 @@ class SentimentModel:
 
     def tokenize(self, text: str) -> list[str]:
         """The words the model reads; typed errors for non-text, empty or absurdly long input."""
-        if not isinstance(text, str):
-            raise InvalidTextError(
-                f"text must be a str, got {type(text).__name__}; decode bytes first"
-            )
-        if len(text) > MAX_CHARS:
-            raise TextTooLongError(
-                f"text has {len(text):,} characters; at most {MAX_CHARS:,} are accepted "
-                "(split long documents into sentences)"
-            )
-        tokens = tokenize(text)
-        if not tokens:
-            raise EmptyTextError(
-                "text has no words: give at least one word of letters or digits "
-                f"(got {text[:40]!r})"
-            )
-        if len(tokens) > MAX_TOKENS:
-            raise TextTooLongError(f"text has {len(tokens)} words; at most {MAX_TOKENS} accepted")
-        return tokens
+        return checked_tokens(
+            text,
+            tokenize,
+            max_chars=MAX_CHARS,
+            max_tokens=MAX_TOKENS,
+            too_long_hint="(split long documents into sentences)",
+        )
 
     def encode(self, tokens: list[str]) -> np.ndarray:
         """Token ids (int64); unknown words → the id of ``<unk>``."""

@@ -19,6 +19,8 @@ from typing import Any
 from rnn_site.sitebuild.architecture_data import render_architecture
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
+from rnn_site.sitebuild.next_data import render_next, write_next_figure
+from rnn_site.sitebuild.text_generation_data import render_text_generation, write_sampling_data
 from rnn_site.sitebuild.vendor import copy_vendor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +52,8 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     markdown = render_architecture(markdown)
+    markdown = render_next(markdown)
+    markdown = render_text_generation(markdown, MODELS_DIR)
     if MODELS_PLACEHOLDER in markdown:
         from rnn_site.sitebuild.models_page import render_models_page
 
@@ -96,8 +100,10 @@ def on_post_build(config: Any) -> None:
     docs_dir = Path(config["docs_dir"])
     copy_vendor(site_dir)
     write_chapter_data(site_dir)
+    write_next_figure(site_dir)
     _copy_models(site_dir / "models")
     write_demo_data(site_dir, MODELS_DIR)
+    write_sampling_data(site_dir, MODELS_DIR)
     _write_notebooks(docs_dir, site_dir)
 
 

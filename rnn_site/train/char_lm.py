@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,7 @@ class EpochWindows:
         return lm_windows(self.ids, self.batch, self.seq_len, self.offset)
 
 
+# --8<-- [start:lm_step]
 def lm_step(model: nn.Module, window: Window, state: State | None) -> tuple[torch.Tensor, State]:
     """Cross-entropy (nats/char) of one window, starting from ``state``."""
     x, y = window
@@ -102,8 +103,11 @@ def lm_step(model: nn.Module, window: Window, state: State | None) -> tuple[torc
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), state
 
 
+# --8<-- [end:lm_step]
+
+
 def bits_per_char(
-    model: CharLSTM, ids: torch.Tensor, streams: int = 32, seq_len: int = 512
+    model: nn.Module, ids: torch.Tensor, streams: int = 32, seq_len: int = 512
 ) -> float:
     """Average -log2 P(next char) over every character of ``ids`` after the first.
 
@@ -134,7 +138,7 @@ def bits_per_char(
     return total / n_targets / math.log(2)
 
 
-def save_char_lm(path: str | Path, model: CharLSTM, vocab: str) -> Path:
+def save_char_lm(path: str | Path, model: nn.Module, vocab: str) -> Path:
     """Write the checkpoint format of the contract: config, state_dict, vocab."""
     return save_checkpoint(path, model, vocab)
 
@@ -161,12 +165,18 @@ def train_char_lm(
     hparams: CharLMTrainConfig | None = None,
     threads: int = 2,
     progress: bool = True,
+    *,
+    name: str = "char-lm",
+    build: Callable[[int, Any], nn.Module] | None = None,
 ) -> dict[str, Any]:
     """Fit the n-gram baseline, train the LSTM, evaluate both on val and test, write artefacts.
 
     ``time_budget_s`` bounds the whole job; the LSTM gets what is left after the baseline
     minus a reserve for the final evaluation. Returns the metrics dict written to
-    ``metrics.json``.
+    ``metrics.json``. Another character model trains the same way, on the same split and
+    against the same baseline, by passing its ``name`` (the checkpoint is ``<name>.pt``) and
+    ``build(vocab_size, hparams) -> model`` (a model with CharLSTM's calling convention and a
+    ``config.to_dict()``), as `rnn_site.train.char_mingru` does.
     """
     start = time.perf_counter()
     hp = hparams or CharLMTrainConfig()
@@ -195,14 +205,18 @@ def train_char_lm(
         split: torch.tensor(corpus.encode(getattr(corpus, split)), dtype=torch.long)
         for split in ("train", "val", "test")
     }
-    model_config = CharLMConfig(
-        vocab_size=corpus.vocab_size,
-        embed_dim=hp.embed_dim,
-        hidden_size=hp.hidden_size,
-        num_layers=hp.num_layers,
-    )
     torch.manual_seed(seed)
-    model = CharLSTM(model_config)
+    if build is None:
+        model: nn.Module = CharLSTM(
+            CharLMConfig(
+                vocab_size=corpus.vocab_size,
+                embed_dim=hp.embed_dim,
+                hidden_size=hp.hidden_size,
+                num_layers=hp.num_layers,
+            )
+        )
+    else:
+        model = build(corpus.vocab_size, hp)
     final_eval_reserve_s = 20.0  # scoring the 300k test characters, with room for a busy CPU
     config = TrainConfig(
         seed=seed,
@@ -221,9 +235,9 @@ def train_char_lm(
         progress=progress,
     )
     info = {
-        "name": "char-lm",
+        "name": name,
         "seed": seed,
-        "model_config": model_config.to_dict(),
+        "model_config": model.config.to_dict(),  # type: ignore[union-attr,operator]
         "hparams": asdict(hp),
         "parameters": sum(p.numel() for p in model.parameters()),
         "vocab": corpus.vocab,
@@ -245,7 +259,7 @@ def train_char_lm(
             ids["train"], hp.batch, hp.seq_len, seed=seed * 1000 + epoch
         ),
         loss_fn=CarriedState(lm_step),
-        evaluate=lambda m: {"val_bpc": bits_per_char(m, ids["val"], hp.eval_streams)},  # type: ignore[arg-type]
+        evaluate=lambda m: {"val_bpc": bits_per_char(m, ids["val"], hp.eval_streams)},
         config=config,
         out_dir=out,
         info=info,
@@ -268,11 +282,11 @@ def train_char_lm(
         wall_time_s=round(time.perf_counter() - start, 3),
         torch_version=torch.__version__,
     )
-    save_char_lm(out / "char-lm.pt", model, corpus.vocab)
+    save_char_lm(out / f"{name}.pt", model, corpus.vocab)
     write_json(out / "metrics.json", metrics)
     lstm = metrics["char_lm"]
     print(
-        f"char-lm: val {lstm['val_bpc']:.4f}, test {lstm['test_bpc']:.4f} bpc "
+        f"{name}: val {lstm['val_bpc']:.4f}, test {lstm['test_bpc']:.4f} bpc "
         f"after {result.steps} steps "
         f"({metrics['epochs']} epochs, {result.stopped}); total {metrics['wall_time_s']:.0f} s"
     )

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import demo_helpers
 import numpy as np
 import pytest
 
@@ -37,25 +38,11 @@ def sentiment(built_site: Path) -> SentimentModel:
 
 
 def wait_state(page: Any, states: tuple[str, ...]) -> str:
-    page.wait_for_function(
-        f"{list(states)!r}.includes(document.querySelector('{DEMO}').dataset.state)",
-        timeout=60_000,
-    )
-    return str(page.get_attribute(DEMO, "data-state"))
+    return demo_helpers.wait_state(page, DEMO, states)
 
 
 def read(page: Any, text: str) -> str:
-    before = page.get_attribute(DEMO, "data-updates") or "0"
-    errors = page.get_attribute(DEMO, "data-errors") or "0"
-    page.fill("#sentiment-text", text)
-    page.press("#sentiment-text", "Tab")
-    page.keyboard.press("Enter")  # the focused submit button, from the keyboard
-    page.wait_for_function(
-        f"(d => d.dataset.updates !== '{before}' || (d.dataset.errors ?? '0') !== '{errors}')"
-        f"(document.querySelector('{DEMO}'))",
-        timeout=30_000,
-    )
-    return str(page.get_attribute(DEMO, "data-state"))
+    return demo_helpers.submit(page, DEMO, {"#sentiment-text": text})
 
 
 def test_demo_matches_python_and_marks_unknown_words(page, site_url, page_log, sentiment):

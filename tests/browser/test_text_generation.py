@@ -9,10 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rnn_site.bench.browser import DEMO_PAGE, fill_demo, wait_finished
-from rnn_site.runtime.char_lm import CharLanguageModel
+from rnn_site.experiments.char_lm_units import text_features
+from rnn_site.runtime.char_lm import CharLanguageModel, next_distribution
+from rnn_site.sitebuild.text_generation_data import CONTEXTS
 
 pytestmark = pytest.mark.browser
 
@@ -293,3 +296,103 @@ def test_demo_scripts_find_the_site_root_from_any_page_depth(page, site_url, pat
     )
     assert root[0] == site_url
     assert "char-lm" in root[1]
+
+
+# ------------------------------------------------------------------ the sampling figure
+
+FIGURE = "[data-interactive=sampling]"
+
+
+def set_figure(page: Any, *, context: int | None = None, temperature=None, top_k=None) -> None:
+    """Change the figure's controls as a reader would (each fires its input/change event)."""
+    if context is not None:
+        page.select_option(f"{FIGURE} [data-role=context]", str(context))
+    if temperature is not None:
+        page.eval_on_selector(
+            f"{FIGURE} [data-role=temperature]",
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
+            str(temperature),
+        )
+    if top_k is not None:
+        page.fill(f"{FIGURE} [data-role=top-k]", str(top_k))
+
+
+def figure_bars(page: Any) -> dict[str, float]:
+    """The probabilities the figure draws, by character, at full precision."""
+    return dict(
+        page.eval_on_selector_all(
+            f"{FIGURE} [data-role=bars] li",
+            "els => els.map(e => [e.dataset.char, Number(e.dataset.p)])",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "temperature", "top_k"), [(0, 1.0, 0), (1, 0.5, 5), (2, 1.7, 3), (3, 0, 0)]
+)
+def test_sampling_figure_matches_the_python_distribution(
+    page, site_url, page_log, char_lm, context, temperature, top_k
+):
+    page.goto(site_url + DEMO_PAGE)
+    page.wait_for_selector(f"{FIGURE}[data-ready]")
+    set_figure(page, context=context, temperature=temperature, top_k=top_k)
+    logits = char_lm.hidden_states(CONTEXTS[context][1])["logits"][-1]
+    expected = next_distribution(logits, temperature, top_k or None)
+    bars = figure_bars(page)
+    assert len(bars) == 12
+    for ch, p in bars.items():
+        assert p == pytest.approx(expected[char_lm.vocab.index(ch)], abs=1e-9), ch
+    # The bars are the 12 most likely characters at temperature 1, whatever the settings.
+    at_one = next_distribution(logits, 1.0)
+    assert set(bars) == {char_lm.vocab[i] for i in np.argsort(-at_one, kind="stable")[:12]}
+    assert sum(p > 0 for p in bars.values()) == (1 if temperature == 0 else top_k or 12)
+    summary = page.text_content(f"{FIGURE} [data-role=summary]")
+    greedy = {" ": "␣", "\n": "↵"}.get(ch := char_lm.vocab[int(np.argmax(logits))], ch)
+    assert f"Greedy decoding always picks “{greedy}”" in summary
+    entropy = float(page.get_attribute(f"{FIGURE} [data-role=summary]", "data-entropy"))
+    kept = expected[expected > 0]
+    assert entropy == pytest.approx(float(-(kept * np.log2(kept)).sum()), abs=1e-9)
+    assert page_log.page_errors == [] and page_log.console_errors == []
+
+
+def test_sampling_figure_reacts_and_refuses_bad_top_k(page, site_url, page_log):
+    page.goto(site_url + DEMO_PAGE)
+    page.wait_for_selector(f"{FIGURE}[data-ready]")
+    before = figure_bars(page)
+    set_figure(page, temperature=0.3)
+    sharper = figure_bars(page)
+    top = max(before, key=before.get)
+    assert sharper[top] > before[top]  # a lower temperature sharpens the distribution
+    assert page.text_content(f"{FIGURE} [data-role=temperature-value]") == "0.30"
+    set_figure(page, top_k=-2)
+    assert "Top-k must be a whole number from 0 to 69" in page.text_content(
+        f"{FIGURE} [data-role=alert]"
+    )
+    assert figure_bars(page) == sharper  # the last good drawing stays
+    set_figure(page, top_k=1)
+    assert page.text_content(f"{FIGURE} [data-role=alert]").strip() == ""
+    assert figure_bars(page)[top] == 1.0
+    # Keyboard: the slider moves with the arrow keys.
+    page.focus(f"{FIGURE} [data-role=temperature]")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content(f"{FIGURE} [data-role=temperature-value]") == "0.35"
+    assert page_log.page_errors == []
+
+
+def test_demo_text_features_match_the_python_experiment(page, site_url):
+    """The demo's "find units that follow" and the chapter's table use the same features."""
+    text = 'First Witch:\nWhen shall we "three" meet again?\n\nALL:\nFair is foul. And-so\n'
+    page.goto(site_url + DEMO_PAGE)
+    features = page.evaluate(
+        """async (text) => {
+            const loader = document.querySelector('script[src*="assets/demos/loader.js"]');
+            const lm = await import(new URL('char-lm.js', loader.src).href);
+            const pairs = lm.textFeatures(text).map((f) => [f.name, Array.from(f.values)]);
+            return Object.fromEntries(pairs);
+        }""",
+        text,
+    )
+    expected = text_features(text)
+    assert set(features) == set(expected)
+    for name, values in expected.items():
+        assert features[name] == values.tolist(), name

@@ -29,6 +29,15 @@ function zeros(ort) {
   return new ort.Tensor("float32", new Float32Array(layers * hidden), [layers, 1, hidden]);
 }
 
+/**
+ * Zero states for the step graph, one per state input of the card's contract: {h, c} for the
+ * LSTM, {h} for the minGRU. Each comes back from the graph as `<name>_out`.
+ */
+function zeroStates(ort) {
+  const names = Object.keys(card.io.step.inputs).filter((name) => name !== "token");
+  return Object.fromEntries(names.map((name) => [name, zeros(ort)]));
+}
+
 serve({
   /** Load the card (vocabulary, sizes); graphs load lazily on first use. */
   async load({ model: name }) {
@@ -61,14 +70,12 @@ serve({
 
     const started = performance.now();
     const readyMs = started - called;
-    let h = zeros(ort);
-    let c = zeros(ort);
+    let states = zeroStates(ort);
     let logits = null;
     const step = async (id) => {
       const token = new ort.Tensor("int64", BigInt64Array.of(BigInt(id)), [1]);
-      const out = await session.run({ token, h, c });
-      h = out.h_out;
-      c = out.c_out;
+      const out = await session.run({ token, ...states });
+      states = Object.fromEntries(Object.keys(states).map((name) => [name, out[`${name}_out`]]));
       logits = out.logits.data;
     };
     for (const id of promptIds) await step(id);

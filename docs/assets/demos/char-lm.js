@@ -82,27 +82,53 @@ export function topK(probs, k) {
 }
 
 /**
- * Pick the next id from `logits`.
- * temperature 0 → greedy (argmax); otherwise sample from softmax(logits / T) restricted to the
- * `topK` most likely ids (0 = all), using `random()` so a seed reproduces the text.
+ * The distribution the next id is drawn from (Float64Array over the whole vocabulary, sum 1):
+ * softmax(logits / temperature) with every id outside the `topK` largest logits (0 = all) set to
+ * 0 and the rest renormalised; ties go to lower ids. temperature 0 puts all the mass on the
+ * argmax. The same rule as `next_distribution` in rnn_site/runtime/char_lm.py.
+ */
+export function nextDistribution(logits, { temperature, topK: k = 0 }) {
+  const n = logits.length;
+  if (temperature === 0) {
+    const out = new Float64Array(n);
+    out[argmax(logits)] = 1;
+    return out;
+  }
+  const keep = new Uint8Array(n).fill(1);
+  if (k > 0 && k < n) {
+    const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b);
+    for (const id of order.slice(k)) keep[id] = 0;
+  }
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (keep[i]) max = Math.max(max, logits[i]);
+  const out = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    out[i] = Math.exp((logits[i] - max) / temperature);
+    sum += out[i];
+  }
+  for (let i = 0; i < n; i++) out[i] /= sum;
+  return out;
+}
+
+/**
+ * Pick the next id from `logits`: temperature 0 → greedy (argmax); otherwise the first id whose
+ * cumulative probability under `nextDistribution` exceeds `random()`, so a seed reproduces the
+ * text.
  */
 export function sampleNext(logits, { temperature, topK: k }, random) {
   if (temperature === 0) return argmax(logits);
-  let candidates = Array.from(logits.keys());
-  if (k > 0 && k < logits.length) {
-    candidates.sort((a, b) => logits[b] - logits[a] || a - b);
-    candidates = candidates.slice(0, k);
-  }
-  const probs = softmax(
-    candidates.map((id) => logits[id]),
-    temperature,
-  );
+  const probs = nextDistribution(logits, { temperature, topK: k });
   let r = random();
+  let last = 0;
   for (let i = 0; i < probs.length; i++) {
+    if (probs[i] === 0) continue;
+    last = i;
     r -= probs[i];
-    if (r < 0) return candidates[i];
+    if (r < 0) return i;
   }
-  return candidates[candidates.length - 1]; // rounding left r ≥ 0 by a hair
+  return last; // rounding left r ≥ 0 by a hair
 }
 
 /**

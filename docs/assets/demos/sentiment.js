@@ -86,11 +86,7 @@ export function mount(root) {
   let index = null;
   let session = null;
 
-  function fail(err) {
-    root.dataset.state = "error";
-    root.dataset.errors = String(Number(root.dataset.errors ?? 0) + 1);
-    status.error(err);
-  }
+  const fail = (err) => status.fail(err);
 
   async function read() {
     status.clearError();
@@ -116,9 +112,7 @@ export function mount(root) {
       probability: trajectory.at(-1),
       rating: ratings.at(-1),
     };
-    root.dataset.result = JSON.stringify(result);
-    root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
-    root.dataset.state = "done";
+    status.done(result);
   }
 
   function show(tokens, unknown, trajectory, ratings) {

@@ -74,6 +74,7 @@ export class StatusArea {
     });
     container.append(this.message, this.bar);
     this.alert = alertBox(container);
+    this.root = container;
   }
 
   info(text) {
@@ -102,5 +103,22 @@ export class StatusArea {
 
   clearError() {
     this.alert.textContent = "";
+  }
+
+  /**
+   * A demo's result is ready: `root.dataset.result` holds it as JSON, `dataset.updates` counts
+   * results and `dataset.state` is "done", so a browser test can wait for the next one and read it.
+   */
+  done(result) {
+    this.root.dataset.result = JSON.stringify(result);
+    this.root.dataset.updates = String(Number(this.root.dataset.updates ?? 0) + 1);
+    this.root.dataset.state = "done";
+  }
+
+  /** Show the error (a rejected input or a failed load), count it in `dataset.errors`, state "error". */
+  fail(err) {
+    this.root.dataset.state = "error";
+    this.root.dataset.errors = String(Number(this.root.dataset.errors ?? 0) + 1);
+    this.error(err);
   }
 }

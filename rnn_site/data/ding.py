@@ -1,0 +1,297 @@
+"""English–German sentence pairs (and single-word entries) from the Ding dictionary.
+
+Source: Debian's ``trans-de-en`` package, ``/usr/share/trans/de-en`` (Frank Richter, TU Chemnitz,
+GPL-2+). Each line is ``German :: English``; both sides hold the same number of sub-entries
+separated by `` | `` (a headword, its inflected forms, then example phrases and sentences), and a
+sub-entry lists alternatives separated by ``; ``. Annotations are inline: ``{m}`` (gender or
+part of speech), ``[ugs.]`` (register, field), ``<Aalmolch>`` (other spellings), ``/Kto./``
+(abbreviations). The many example sentences make it a small parallel corpus.
+
+The data are GPL-2+, so the pairs are never committed: :func:`load_pairs` reads the installed
+package every time (training, tests). Choices, each for a reason:
+
+- **Sentence pairs**: sub-entries whose German and English sides both start with a capital letter
+  or a digit and end in ``.``, ``!`` or ``?``, with 4–15 words on each side.
+- **First alternative only**: ``Es liegt in der Natur der Sache.; Es liegt in der Natur der
+  Dinge.`` keeps the first sentence of each side, the dictionary's main translation.
+- **No placeholders or inline alternatives**: a side containing ``etw.``, ``jdm.``, ``sb.``,
+  ``sth.``, ``…``, ``...``, ``/`` (``convincing/compelling``) or parentheses (optional words) is
+  dropped: a model cannot learn what to do with them.
+- **Deduplicated** by the normalised German and by the normalised English side (the first
+  occurrence wins), so no English sentence of the test set was seen in training.
+- **Split**: a seeded permutation, 80/10/10 train/validation/test.
+- **Tokens** (:func:`tokenize`): runs of ASCII letters, digits and German letters (``äöüß``), with
+  inner apostrophes, and the marks ``. , ! ? ;``; lowercased. Written so that the browser
+  (``docs/assets/demos/translation.js``) gives the same tokens letter for letter: only ASCII
+  letters and ``ÄÖÜ`` are ever lowercased, where Python and JavaScript agree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Where Debian's ``trans-de-en`` installs the dictionary; ``RNN_SITE_DING`` overrides it.
+DING_PATH = Path("/usr/share/trans/de-en")
+DING_ENV = "RNN_SITE_DING"
+APT_PACKAGE = "trans-de-en"
+LICENCE = "GPL-2.0-or-later"
+SPLIT_SEED = 1995  # the year the Ding dictionary was started
+MIN_WORDS, MAX_WORDS = 4, 15
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
+
+# --8<-- [start:tokenize]
+#: The tokenizer, shared letter for letter with the browser demo (translation.js).
+TOKEN_PATTERN = r"[A-Za-z0-9ÄÖÜäöüß]+(?:'[A-Za-z0-9ÄÖÜäöüß]+)*|[.,!?;]"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased words (ASCII and German letters, digits, inner apostrophes) and ``.,!?;``.
+
+    The text is NFC-normalised first (so a typed "u + ¨" is "ü"); curly apostrophes count as
+    straight ones; any other character separates words and is dropped.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'")
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+# --8<-- [end:tokenize]
+
+#: The punctuation tokens (no space before them; a text of only these has no words).
+PUNCTUATION = frozenset(".,!?;")
+
+
+def detokenize(tokens: Sequence[str]) -> str:
+    """Join tokens into text: no space before punctuation, first letter capitalised."""
+    text = ""
+    for token in tokens:
+        text += token if (token in PUNCTUATION or not text) else " " + token
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- parsing
+
+#: Inline annotations: {m} {pl} {vt}, [ugs.] [Br.], <Aalmolch>, /Kto./ (abbreviation at a word end).
+_ANNOTATION = re.compile(r"\s*(\{[^}]*\}|\[[^\]]*\]|<[^>]*>|(?<=\s)/[^/\s][^/]*/(?=\s|$))")
+_PLACEHOLDERS = re.compile(r"\b(etw|jdm|jdn|jds|jd|sb|sth|sb's|sth's)\.|…|\.\.\.|/|\(|\)")
+_STARTS = re.compile(r"[A-ZÄÖÜ0-9]")
+_ENDS = re.compile(r"[.!?]$")
+_SENTENCE_MARK = re.compile(r"[.!?]")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One sentence pair; ``split`` is "train", "val" or "test"; ``line`` its line number."""
+
+    en: str
+    de: str
+    split: str
+    line: int
+
+
+def strip_annotations(text: str) -> str:
+    """Remove ``{…}``, ``[…]``, ``<…>`` and ``/abbr./`` annotations; squeeze spaces."""
+    if not any(mark in text for mark in "{[</"):
+        return text.strip()  # most sub-entries have none: skip the regular expressions
+    return " ".join(_ANNOTATION.sub("", text).split())
+
+
+def first_alternative(text: str) -> str:
+    """The first of the ``; ``-separated alternatives of a sub-entry."""
+    return text.split("; ")[0].strip()
+
+
+def clean_sentence(side: str) -> str | None:
+    """A sub-entry as one clean sentence, or None if it is not one (see the module notes)."""
+    text = strip_annotations(first_alternative(strip_annotations(side)))
+    text = text.replace("\u2019", "'")
+    if not (_STARTS.match(text) and _ENDS.search(text)) or _PLACEHOLDERS.search(text):
+        return None
+    if not MIN_WORDS <= len(text.split()) <= MAX_WORDS:
+        return None
+    return text
+
+
+def split_line(line: str) -> list[tuple[str, str]] | None:
+    """A dictionary line → its (German, English) sub-entries; None for comments and odd lines."""
+    if line.startswith("#") or " :: " not in line:
+        return None
+    german, english = line.rstrip("\n").split(" :: ", 1)
+    de, en = german.split(" | "), english.split(" | ")
+    if len(de) != len(en):
+        return None  # misaligned sub-entries: we cannot tell which goes with which
+    return list(zip(de, en, strict=True))
+
+
+def sentence_pairs(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
+    """(English, German, line number) for every clean sentence pair, in file order."""
+    for number, line in enumerate(lines, start=1):
+        for de, en in split_line(line) or []:
+            if not (_SENTENCE_MARK.search(de) and _SENTENCE_MARK.search(en)):
+                continue  # cheap test first: most sub-entries are words, not sentences
+            clean_de, clean_en = clean_sentence(de), clean_sentence(en)
+            if clean_de and clean_en:
+                yield clean_en, clean_de, number
+
+
+def normalise(text: str) -> str:
+    """The key two sentences are duplicates by: their tokens."""
+    return " ".join(tokenize(text))
+
+
+def deduplicate(pairs: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """Keep the first pair for each English sentence and for each German sentence."""
+    seen_en: set[str] = set()
+    seen_de: set[str] = set()
+    kept = []
+    for en, de, line in pairs:
+        key_en, key_de = normalise(en), normalise(de)
+        if key_en in seen_en or key_de in seen_de:
+            continue
+        seen_en.add(key_en)
+        seen_de.add(key_de)
+        kept.append((en, de, line))
+    return kept
+
+
+def assign_splits(n: int, seed: int = SPLIT_SEED) -> list[str]:
+    """Split names for n items: a seeded permutation, 10% test, 10% validation, the rest train."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_held = round(0.1 * n)
+    names = ["train"] * n
+    for rank, i in enumerate(order):
+        if rank < n_held:
+            names[i] = "test"
+        elif rank < 2 * n_held:
+            names[i] = "val"
+    return names
+
+
+def ding_path() -> Path:
+    """The dictionary file: ``$RNN_SITE_DING`` or Debian's ``/usr/share/trans/de-en``."""
+    return Path(os.environ.get(DING_ENV) or DING_PATH)
+
+
+def read_lines(path: str | Path | None = None) -> list[str]:
+    """The dictionary's lines; a FileNotFoundError that says which package to install."""
+    path = Path(path) if path is not None else ding_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: install Debian's `{APT_PACKAGE}` package "
+            f"(`apt-get install {APT_PACKAGE}`) or point {DING_ENV} at a copy of the file"
+        )
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def load_pairs(path: str | Path | None = None, seed: int = SPLIT_SEED) -> list[Pair]:
+    """Every clean, deduplicated sentence pair of the dictionary, with its split."""
+    kept = deduplicate(sentence_pairs(read_lines(path)))
+    return [
+        Pair(en, de, split, line)
+        for (en, de, line), split in zip(kept, assign_splits(len(kept), seed), strict=True)
+    ]
+
+
+def split_pairs(pairs: Sequence[Pair]) -> dict[str, list[Pair]]:
+    """{"train": [...], "val": [...], "test": [...]}."""
+    parts: dict[str, list[Pair]] = {"train": [], "val": [], "test": []}
+    for pair in pairs:
+        parts[pair.split].append(pair)
+    return parts
+
+
+# --------------------------------------------------------------------------- single words
+
+
+def word_entries(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(English word, German word) for sub-entries whose alternatives are single words.
+
+    Every one-word English alternative is paired with the first one-word German alternative of
+    the same sub-entry: ``Aalfang {m} :: eel fishing`` gives nothing, ``Aas {n}; Aasfleisch {n}
+    :: carrion`` gives ("carrion", "aas"). Verbs lose their "to ": ``to triple`` → "triple".
+    """
+    for pair in (split_line(line) for line in lines):
+        for de, en in pair or []:
+            germans = [_one_word(a) for a in strip_annotations(de).split("; ") if " " not in a]
+            german = next((g for g in germans if g), None)
+            if german is None:
+                continue
+            for alternative in strip_annotations(en).split("; "):
+                alternative = alternative.removeprefix("to ")
+                if " " in alternative:
+                    continue
+                english = _one_word(alternative)
+                if english:
+                    yield english, german
+
+
+def _one_word(text: str) -> str | None:
+    """The token if `text` is exactly one word token, else None."""
+    if _PLACEHOLDERS.search(text):
+        return None
+    tokens = tokenize(text)
+    return tokens[0] if len(tokens) == 1 and tokens[0] not in PUNCTUATION else None
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+class Vocab:
+    """Token ↔ id: 0 padding, 1 unknown, 2 start, 3 end of sentence, then by frequency."""
+
+    SPECIALS = (PAD, UNK, BOS, EOS)
+
+    def __init__(self, words: Sequence[str]) -> None:
+        if tuple(words[:4]) != self.SPECIALS:
+            raise ValueError(
+                f"a vocabulary starts with {', '.join(self.SPECIALS)}; got {list(words[:4])}"
+            )
+        self.words = list(words)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @classmethod
+    def build(cls, texts: Iterable[str], min_count: int = 2, max_size: int = 4000) -> Vocab:
+        """Tokens seen at least ``min_count`` times, most frequent first (ties alphabetical)."""
+        return cls.from_counts(Counter(t for text in texts for t in tokenize(text)), min_count,
+                               max_size)  # fmt: skip
+
+    @classmethod
+    def from_counts(cls, counts: Counter[str], min_count: int = 1, max_size: int = 4000) -> Vocab:
+        """Tokens (words or BPE pieces) by their counts, most frequent first."""
+        kept = sorted(
+            (w for w, n in counts.items() if n >= min_count), key=lambda w: (-counts[w], w)
+        )
+        return cls([*cls.SPECIALS, *kept[: max_size - len(cls.SPECIALS)]])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def encode(self, tokens: Sequence[str]) -> np.ndarray:
+        """Token ids (int64); unknown tokens → 1."""
+        return np.array([self.index.get(t, 1) for t in tokens], dtype=np.int64)
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Token ids → tokens (an id outside the vocabulary is an IndexError)."""
+        return [self.words[i] for i in ids]
+
+
+def main() -> int:
+    """``python -m rnn_site.data.ding``: print the number of pairs per split and a few examples."""
+    pairs = load_pairs()
+    parts = split_pairs(pairs)
+    print(", ".join(f"{name} {len(part):,}" for name, part in parts.items()), "pairs")
+    for pair in parts["test"][:5]:
+        print(f"  {pair.en}  →  {pair.de}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

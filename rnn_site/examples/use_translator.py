@@ -1,0 +1,15 @@
+"""Translate a sentence with the exported attention translator (numpy + onnxruntime only).
+
+Run it: ``python -m rnn_site.examples.use_translator``. The lines between the markers are the
+example shown on the Models page: kept to three lines on purpose, hence the formatter and
+import-sorting exemptions.
+"""
+
+# ruff: noqa: I001
+# fmt: off
+# --8<-- [start:use]
+from rnn_site.runtime import Translator
+model = Translator.load("translator")
+print(model.translate("The weather is nice today.", beam=5).text)
+# --8<-- [end:use]
+# fmt: on

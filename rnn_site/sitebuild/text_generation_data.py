@@ -1,0 +1,290 @@
+"""Build-time content of the text-generation chapter (`applications/text-generation.md`).
+
+Nothing on that page is typed by hand that the package can compute:
+
+- the sampling figure (docs/assets/interactive/sampling.js) draws next-character distributions
+  of real contexts; their logits come from the exported model through `rnn_site.runtime`, and
+  the figure reshapes them with the same rule as `rnn_site.runtime.char_lm.next_distribution`
+  (a browser test compares the two);
+- the bits-per-character table is read from the model card;
+- the hidden-unit table, its numbers and the coloured excerpts come from the cached experiment
+  `rnn_site.experiments.char_lm_units` (its JSON is committed; the build needs no corpus).
+
+`rnn_site.sitebuild.hooks` calls `render_text_generation(markdown)` in `on_page_markdown` (it
+replaces the page's `<!-- text-generation:NAME -->` placeholders) and `write_sampling_data(site_dir,
+models_dir)` after the build.
+
+See the page: applications/text-generation.md
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from rnn_site.experiments import char_lm_units
+from rnn_site.files import atomic_path
+from rnn_site.runtime.char_lm import CharLanguageModel
+from rnn_site.runtime.registry import read_manifest
+
+SCHEMA = 1
+MODEL = "char-lm"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+#: Where the sampling figure looks for its data (docs/assets/interactive/common.js, loadData).
+SAMPLING_PATH = Path("assets/interactive/data/char-lm-sampling.json")
+
+#: Real contexts, each showing a different kind of uncertainty; the figure opens on the first.
+CONTEXTS = [
+    ("Start of a word", "HAMLET:\nTo be, or not to be, that is the "),
+    ("Middle of a word", "ROMEO:\nBut soft, what light through yonder window br"),
+    ("A speaker's name", "ROMEO:\nBut soft, what light through yonder window breaks?\n\nJ"),
+    ("After a word", "JULIET:\nO Romeo, Romeo! wherefore art thou"),
+    ("Almost certain", "HAMLET:\nTo be, or not to be, that is the q"),
+]
+
+_PLACEHOLDER = re.compile(r"<!-- text-generation:([a-z0-9-]+) -->")
+
+
+# ------------------------------------------------------------------ the sampling figure
+
+
+def sampling_data(model_dir: Path) -> dict[str, Any]:
+    """Each context's logits for the next character (float32 values, written exactly).
+
+    The figure applies temperature and top-k itself, so the reader's slider needs no model.
+    """
+    model = CharLanguageModel.load(model_dir)
+    contexts = []
+    for label, text in CONTEXTS:
+        logits = model.hidden_states(text)["logits"][-1]
+        contexts.append(
+            {"label": label, "text": text, "logits": [float(v) for v in logits.tolist()]}
+        )
+    return {
+        "schema": SCHEMA,
+        "model": model.card["name"],
+        "model_version": model.card["version"],
+        "vocab": model.vocab,
+        "contexts": contexts,
+    }
+
+
+def write_sampling_data(site_dir: Path, models_dir: Path = MODELS_DIR) -> None:
+    """Write the sampling figure's data into the built site (atomically)."""
+    data = sampling_data(Path(models_dir) / MODEL)
+    with atomic_path(Path(site_dir) / SAMPLING_PATH) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+
+
+# ------------------------------------------------------------------ numbers from the card
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def greedy_example(card: dict[str, Any]) -> str:
+    """The card's greedy continuation as a fenced block (prompt included)."""
+    example = card["example_greedy"]
+    return f"```text\n{example['prompt']}{example['output']}\n```"
+
+
+def bpc_table(card: dict[str, Any]) -> str:
+    """Markdown: the LSTM against the n-gram baseline on validation and test, from the card."""
+    ((ngram_name, ngram),) = card["baselines"].items()
+    lstm = card["metrics"][card["name"]]
+    rows = [
+        "| Model | Validation bits/char | Test bits/char | Per-character perplexity (test) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, scores in ((f"LSTM (`{card['name']}`)", lstm), (ngram_name, ngram)):
+        rows.append(
+            f"| {name} | {scores['val_bpc']:.3f} | {scores['test_bpc']:.3f} "
+            f"| {2 ** scores['test_bpc']:.2f} |"
+        )
+    gain = ngram["test_bpc"] - lstm["test_bpc"]
+    return (
+        "\n".join(rows)
+        + f"\n\nOn the test plays the LSTM needs {gain:.3f} bits fewer per character "
+        f"({gain / ngram['test_bpc']:.1%} less) than the best n-gram model. Read from "
+        f"`models/{card['name']}/card.json` (v{card['version']}) when this page was built.\n"
+    )
+
+
+# ------------------------------------------------------------------ the hidden units
+
+
+def _colour(value: float, scale: float) -> str:
+    """Orange for positive, blue for negative, white at zero (the demos' palette)."""
+    t = max(-1.0, min(1.0, value / scale)) if scale > 0 else 0.0
+    r, g, b = (230, 97, 1) if t >= 0 else (33, 102, 172)
+    mix = [round(255 + (c - 255) * abs(t)) for c in (r, g, b)]
+    return f"rgb({mix[0]}, {mix[1]}, {mix[2]})"
+
+
+def unit_strip(text: str, values: list[float]) -> str:
+    """The excerpt as HTML, each character's background coloured by the unit's activation."""
+    scale = max((abs(v) for v in values), default=0.0)
+    spans = []
+    for ch, v in zip(text, values, strict=True):
+        shown = "↵\n" if ch == "\n" else html.escape(ch)
+        spans.append(
+            f'<span style="background:{_colour(v, scale)}" title="{v:+.3f}">{shown}</span>'
+        )
+    return f'<pre class="tg-strip">{"".join(spans)}</pre>'
+
+
+def units_table(results: dict[str, Any]) -> str:
+    """Markdown: per feature, the unit chosen on one play and its correlation on the other."""
+    select, check = results["select"]["play"], results["check"]["play"]
+    rows = [
+        f"| Feature | Unit | r on {_title(select)} (chosen) | r on {_title(check)} (held out) |",
+        "|---|---|---:|---:|",
+    ]
+    for feature in results["features"]:
+        best = feature["units"][0]
+        rows.append(
+            f"| {feature['label']} | `{best['kind']}[{best['unit']}]` "
+            f"| {best['r_select']:+.2f} | {best['r_check']:+.2f} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def units_strips(results: dict[str, Any]) -> str:
+    """HTML: the held-out excerpt coloured by the best unit of each feature (each unit once)."""
+    parts, seen = [], set()
+    for feature in results["features"]:
+        best = feature["units"][0]
+        if (best["kind"], best["unit"]) in seen:
+            continue
+        seen.add((best["kind"], best["unit"]))
+        parts.append(
+            f'<figure class="tg-unit" data-feature="{feature["name"]}">'
+            f"<figcaption><code>{best['kind']}[{best['unit']}]</code>, the unit that best follows "
+            f"<em>{html.escape(feature['label'])}</em> (r = {best['r_check']:+.2f} on "
+            "this play)</figcaption>"
+            f"{unit_strip(results['excerpt'], best['excerpt'])}</figure>"
+        )
+    return "\n".join(parts) + "\n"
+
+
+def _title(slug: str) -> str:
+    """ "the-merchant-of-venice" → "The Merchant of Venice"."""
+    words = slug.split("-")
+    return " ".join(w if i and w in ("of", "the") else w.capitalize() for i, w in enumerate(words))
+
+
+def unit_values(results: dict[str, Any]) -> dict[str, str]:
+    """Inline numbers for the prose: how many units follow a feature, and the thresholds."""
+    values = {
+        "units-characters": f"{results['select']['characters']:,}",
+        "units-strong-threshold": f"{results['thresholds']['strong']:.1f}",
+        "units-weak-threshold": f"{results['thresholds']['weak']:.1f}",
+        "units-select-play": _title(results["select"]["play"]),
+        "units-check-play": _title(results["check"]["play"]),
+    }
+    for kind, summary in results["summary"].items():
+        for key in ("units", "strong", "weak", "none"):
+            values[f"units-{kind}-{key}"] = str(summary[key])
+    for feature in results["features"]:
+        best = feature["units"][0]
+        values[f"unit-{feature['name']}"] = f"`{best['kind']}[{best['unit']}]`"
+        values[f"unit-{feature['name']}-r"] = f"{best['r_check']:+.2f}"
+    values["units-shared"] = shared_units(results)
+    return values
+
+
+def shared_units(results: dict[str, Any]) -> str:
+    """A sentence naming units that are among the top few for more than one feature."""
+    features: dict[str, list[str]] = {}
+    for feature in results["features"]:
+        for unit in feature["units"]:
+            name = f"`{unit['kind']}[{unit['unit']}]`"
+            features.setdefault(name, []).append(f"*{feature['label']}*")
+    shared = {name: labels for name, labels in features.items() if len(labels) > 1}
+    if not shared:
+        return "No unit is among the best few for more than one feature."
+    return " ".join(
+        f"{name} is among the best {len(results['features'][0]['units'])} for "
+        f"{', '.join(labels[:-1])} and {labels[-1]}."
+        for name, labels in shared.items()
+    )
+
+
+def stale_note(results: dict[str, Any], models_dir: Path = MODELS_DIR) -> str:
+    """An admonition if the cached units were measured on another model than the one served."""
+    try:
+        manifest = read_manifest(models_dir)
+        card = json.loads((models_dir / MODEL / "card.json").read_text("utf-8"))
+        current = char_lm_units.model_sha256(manifest, MODEL, card)
+    except (OSError, KeyError, ValueError) as exc:
+        return f'!!! warning "No model to compare with"\n    {exc}\n'
+    if current == results["model_sha256"]:
+        return ""
+    return (
+        '!!! warning "Measured on an older model"\n'
+        "    The numbers in this section were measured on a previous export of the model. "
+        "Rerun `python -m rnn_site.experiments.char_lm_units` to refresh them.\n"
+    )
+
+
+# ------------------------------------------------------------------ the page
+
+
+def page_values(models_dir: Path = MODELS_DIR) -> dict[str, str]:
+    """Every placeholder the page may use → its Markdown."""
+    folder = Path(models_dir) / MODEL
+    card = json.loads((folder / "card.json").read_text("utf-8"))
+    log = json.loads((folder / "metrics.json").read_text("utf-8"))  # the training log
+    results = char_lm_units.load_results()
+    lstm = card["metrics"][card["name"]]
+    ((_, ngram),) = card["baselines"].items()
+    hp, data = log["hparams"], log["data"]
+    return {
+        "bpc-table": bpc_table(card),
+        "greedy-example": greedy_example(card),
+        "train-characters": f"{data['characters']['train'] / 1e6:.1f} million",
+        "train-plays": str(len(data["train_plays"])),
+        "test-plays": _and([f"*{_title(p)}*" for p in data["test_plays"]]),
+        "train-streams": str(hp["batch"]),
+        "train-window": str(hp["seq_len"]),
+        "eval-every": f"{hp['eval_every']:,}",
+        "train-epochs": f"{log['epochs']:.1f}",
+        "train-minutes": str(round(log["wall_time_s"] / 60)),
+        "parameters": f"{log['parameters']:,}",
+        "ngram-order": str(log["baseline"]["order"]),
+        "ngram-context": str(log["baseline"]["order"] - 1),
+        "test-bpc": f"{lstm['test_bpc']:.2f}",
+        "ngram-test-bpc": f"{ngram['test_bpc']:.2f}",
+        "vocab-size": str(card["config"]["vocab_size"]),
+        "uniform-bpc": f"{math.log2(card['config']['vocab_size']):.2f}",
+        "hidden-size": str(card["config"]["hidden_size"]),
+        "units-table": units_table(results),
+        "units-strips": units_strips(results),
+        "units-stale": stale_note(results, Path(models_dir)),
+        **unit_values(results),
+    }
+
+
+def render_text_generation(markdown: str, models_dir: Path = MODELS_DIR) -> str:
+    """Replace the chapter's placeholders; pages without any pass unchanged (and cost nothing).
+
+    An unknown placeholder is an error naming it, so a typo cannot ship an empty gap.
+    """
+    if not _PLACEHOLDER.search(markdown):
+        return markdown
+    values = page_values(models_dir)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in values:
+            raise KeyError(
+                f"unknown placeholder <!-- text-generation:{name} -->; known: {', '.join(values)}"
+            )
+        return values[name]
+
+    return _PLACEHOLDER.sub(replace, markdown)

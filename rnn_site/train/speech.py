@@ -1,0 +1,316 @@
+"""Train the speech recogniser (BiLSTM + CTC) on synthesised voices; score it against DTW.
+
+``python -m rnn_site.train.speech`` (or ``rnn-site train speech``) synthesises the data (or
+reads it from ``.cache/speech/``), trains the model with the shared loop (a fresh augmentation
+of every clip in every epoch; early stopping on the validation voices' character error rate),
+then reports, on voices never heard in training and on KLettres' real recordings:
+
+- character error rate and string accuracy, isolated words and connected digit strings, with
+  greedy and prefix-beam decoding;
+- the same for the DTW template baseline (isolated words only: it cannot segment strings).
+
+Writes ``models/speech/speech.pt`` and ``metrics.json``. Synthesis about 1–2 minutes, training
+the rest of a 10-minute budget, on 2 cores.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnn_site.baselines.dtw import DTWClassifier, dtw_features, pick_templates
+from rnn_site.data.ctc import error_rates, greedy_decode, prefix_beam_decode
+from rnn_site.data.speech import (
+    VOCAB,
+    SynthesisConfig,
+    Utterance,
+    augment,
+    labels_to_ids,
+    load_real_letters,
+    load_speech,
+)
+from rnn_site.models.speech import SpeechConfig, SpeechCTC
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.command import run_options, training_parser
+from rnn_site.train.loop import TrainConfig, train
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class SpeechTrainConfig:
+    """Hyperparameters (chosen by hand on the validation voices; see the model card)."""
+
+    conv_channels: int = 64
+    hidden_size: int = 64
+    num_layers: int = 2
+    dropout: float = 0.1
+    batch: int = 16
+    lr: float = 3e-3
+    max_epochs: int = 40
+    patience: int = 4
+    dtw_templates_per_symbol: int = 12
+
+
+def pad_waveforms(clips: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Clips → (batch, longest) zero-padded float32 waveforms and their lengths."""
+    lengths = torch.tensor([len(c) for c in clips])
+    x = torch.zeros((len(clips), int(lengths.max())))
+    for row, clip in enumerate(clips):
+        x[row, : len(clip)] = torch.from_numpy(clip)
+    return x, lengths
+
+
+class EpochBatches:
+    """Training clips, freshly augmented, in batches of similar length (less padding).
+
+    Seeded per epoch: shuffle, cut into pools of 50 batches, sort each pool by length, batch,
+    shuffle the batches.
+    """
+
+    def __init__(self, utterances: Sequence[Utterance], batch: int, seed: int) -> None:
+        self.utterances, self.batch, self.seed = utterances, batch, seed
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.utterances) / self.batch)
+
+    def __iter__(self) -> Iterator[Batch]:
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(self.utterances))
+        pool = 50 * self.batch
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = sorted(order[start : start + pool], key=lambda i: len(self.utterances[i].audio))
+            batches += [chunk[i : i + self.batch] for i in range(0, len(chunk), self.batch)]
+        for b in rng.permutation(len(batches)):
+            chosen = [self.utterances[i] for i in batches[b]]
+            x, lengths = pad_waveforms([augment(u.audio, rng) for u in chosen])
+            targets = torch.tensor([k for u in chosen for k in labels_to_ids(u.label)])
+            target_lengths = torch.tensor([len(u.label) for u in chosen])
+            yield x, lengths, targets, target_lengths
+
+
+def ctc_loss(model: SpeechCTC, batch: Batch) -> torch.Tensor:
+    """Mean CTC loss per target symbol (blank = class 0)."""
+    x, lengths, targets, target_lengths = batch
+    log_probs, steps = model(x, lengths)
+    return F.ctc_loss(
+        log_probs.transpose(0, 1), targets, steps, target_lengths, blank=0, zero_infinity=True
+    )
+
+
+def posteriors(model: SpeechCTC, clips: Sequence[np.ndarray], batch: int = 32) -> list[np.ndarray]:
+    """Per-clip log-probabilities (steps, 37), in eval mode, batched by length."""
+    was_training = model.training
+    model.eval()
+    order = sorted(range(len(clips)), key=lambda i: len(clips[i]))
+    out: list[np.ndarray] = [np.zeros(0)] * len(clips)
+    with torch.no_grad():
+        for start in range(0, len(order), batch):
+            chosen = order[start : start + batch]
+            x, lengths = pad_waveforms([clips[i] for i in chosen])
+            log_probs, steps = model(x, lengths)
+            for row, i in enumerate(chosen):
+                out[i] = log_probs[row, : int(steps[row])].numpy()
+    model.train(was_training)
+    return out
+
+
+def transcribe_all(
+    model: SpeechCTC, utterances: Sequence[Utterance], beam: bool = False
+) -> list[str]:
+    """Greedy (or prefix-beam, width 8) transcripts of every utterance."""
+    outs = posteriors(model, [u.audio for u in utterances])
+    if beam:
+        return [prefix_beam_decode(lp, VOCAB)[0].text for lp in outs]
+    return [greedy_decode(lp, VOCAB) for lp in outs]
+
+
+def groups(test: Sequence[Utterance], real: Sequence[Utterance]) -> dict[str, list[Utterance]]:
+    """The evaluation sets: held-out TTS voices (isolated, connected) and the real letters."""
+    out = {
+        "tts_isolated": [u for u in test if u.kind == "word"],
+        "tts_connected": [u for u in test if u.kind == "digits"],
+    }
+    for name in sorted({u.voice.split(":")[1] for u in real}):
+        out[f"real_{name}"] = [u for u in real if u.voice == f"klettres:{name}"]
+    return {k: v for k, v in out.items() if v}
+
+
+def score_model(model: SpeechCTC, sets: dict[str, list[Utterance]]) -> dict[str, Any]:
+    """CER and string accuracy per evaluation set, greedy and beam, plus the transcripts."""
+    out: dict[str, Any] = {}
+    for name, utterances in sets.items():
+        refs = [u.label for u in utterances]
+        greedy = transcribe_all(model, utterances)
+        beam = transcribe_all(model, utterances, beam=True)
+        out[name] = {
+            "greedy": error_rates(refs, greedy),
+            "beam": error_rates(refs, beam),
+            "errors": [
+                {"voice": u.voice, "said": u.label, "heard": h}
+                for u, h in zip(utterances, greedy, strict=True)
+                if h != u.label
+            ][:40],
+        }
+    return out
+
+
+def score_dtw(dtw: DTWClassifier, sets: dict[str, list[Utterance]]) -> dict[str, Any]:
+    """The DTW baseline on the isolated-word sets (one symbol per clip)."""
+    out = {}
+    for name, utterances in sets.items():
+        if name == "tts_connected":
+            continue
+        predicted = [dtw.predict(dtw_features(u.audio)) for u in utterances]
+        out[name] = {"greedy": error_rates([u.label for u in utterances], predicted)}
+    return out
+
+
+def per_voice_accuracy(model: SpeechCTC, utterances: Sequence[Utterance]) -> dict[str, float]:
+    """String accuracy per held-out voice (isolated words), for the card's detail table."""
+    heard = transcribe_all(model, utterances)
+    voices: dict[str, list[bool]] = {}
+    for u, h in zip(utterances, heard, strict=True):
+        voices.setdefault(u.voice, []).append(u.label == h)
+    return {v: round(float(np.mean(ok)), 4) for v, ok in sorted(voices.items())}
+
+
+def save_speech(path: str | Path, model: SpeechCTC) -> Path:
+    """Checkpoint: config, weights and the alphabet (class k is VOCAB[k - 1])."""
+    return save_checkpoint(path, model, VOCAB)
+
+
+def load_speech_model(path: str | Path) -> tuple[SpeechCTC, str]:
+    """The model (eval mode) and alphabet saved by :func:`save_speech`."""
+    return load_checkpoint(path, lambda config: SpeechCTC(SpeechConfig(**config)))
+
+
+def train_speech(
+    out_dir: str | Path = "models/speech",
+    *,
+    seed: int = 0,
+    time_budget_s: float = 570.0,
+    threads: int | None = 2,
+    progress: bool = True,
+    hparams: SpeechTrainConfig | None = None,
+    synthesis: SynthesisConfig | None = None,
+) -> dict[str, Any]:
+    """Synthesise (or reuse), train, score model and baseline; write checkpoint + metrics.json."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    hp = hparams or SpeechTrainConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    synthesis = synthesis or SynthesisConfig(seed=seed)
+    data = load_speech(synthesis, workers=threads or 2, progress=progress)
+    real = load_real_letters()
+    synthesis_s = time.perf_counter() - start
+    print(f"data ready in {synthesis_s:.0f} s: {data.counts()} + {len(real)} real letters")
+
+    model_config = SpeechConfig(
+        conv_channels=hp.conv_channels,
+        hidden_size=hp.hidden_size,
+        num_layers=hp.num_layers,
+        dropout=hp.dropout,
+    )
+    torch.manual_seed(seed)
+    model = SpeechCTC(model_config)
+    # Reserve time for scoring (beam search, DTW) after training.
+    reserve = 75.0
+    config = TrainConfig(
+        seed=seed,
+        epochs=hp.max_epochs,
+        lr=hp.lr,
+        schedule="cosine",
+        warmup_steps=100,
+        grad_clip=5.0,
+        patience=hp.patience,
+        metric="val_cer",
+        mode="min",
+        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - reserve),
+        threads=threads,
+        progress=progress,
+    )
+
+    def evaluate(m: SpeechCTC) -> dict[str, float]:
+        refs = [u.label for u in data.val]
+        scores = error_rates(refs, transcribe_all(m, data.val))
+        return {"val_cer": scores["cer"], "val_string_accuracy": scores["string_accuracy"]}
+
+    info = {
+        "name": "speech",
+        "seed": seed,
+        "model_config": model_config.to_dict(),
+        "hparams": asdict(hp),
+        "synthesis": asdict(synthesis),
+        "synthesis_cache": data.cache_dir.name,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "data": {"counts": data.counts(), "real_letters": len(real)},
+    }
+    result = train(
+        model,
+        batches=lambda epoch: EpochBatches(data.train, hp.batch, seed * 1000 + epoch),
+        loss_fn=ctc_loss,  # type: ignore[arg-type]
+        evaluate=evaluate,  # type: ignore[arg-type]
+        config=config,
+        out_dir=out,
+        info=info,
+    )
+    model.eval()
+    save_speech(out / "speech.pt", model)  # before scoring: a failure there keeps the weights
+    sets = groups(data.test, real)
+    results: dict[str, Any] = {"lstm": score_model(model, sets)}
+    isolated_train = [(u.audio, u.label, u.voice) for u in data.train if u.kind == "word"]
+    dtw = DTWClassifier(pick_templates(isolated_train, hp.dtw_templates_per_symbol, seed))
+    results["dtw"] = score_dtw(dtw, sets)
+    for name in sets:
+        line = f"{name}: LSTM cer {results['lstm'][name]['greedy']['cer']:.3f}"
+        if name in results["dtw"]:
+            line += f", DTW cer {results['dtw'][name]['greedy']['cer']:.3f}"
+        print(line)
+    metrics = dict(result.log)
+    metrics.update(
+        results=results,
+        per_voice=per_voice_accuracy(model, sets["tts_isolated"]),
+        dtw_templates=len(dtw.labels),
+        stopped=result.stopped,
+        epochs=result.epochs_completed,
+        best_epoch=result.best.get("epoch"),
+        synthesis_s=round(synthesis_s, 1),
+        # CPU seconds of this process (all threads): comparable across machines and loads,
+        # unlike wall time on a shared machine; ÷ threads ≈ wall time on a quiet machine.
+        process_cpu_s=round(time.process_time() - cpu_start, 1),
+        train_wall_time_s=result.wall_time_s,
+        wall_time_s=round(time.perf_counter() - start, 3),
+        torch_version=torch.__version__,
+    )
+    write_json(out / "metrics.json", metrics)
+    print(f"total {metrics['wall_time_s']:.0f} s")
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rnn_site.train.speech [--seed N] [--time-budget S] [--hidden H] ...``."""
+    parser = training_parser((__doc__ or "").splitlines()[0], "models/speech", 570.0)
+    parser.add_argument("--max-epochs", type=int, default=SpeechTrainConfig.max_epochs)
+    parser.add_argument("--hidden", type=int, default=SpeechTrainConfig.hidden_size)
+    args = parser.parse_args(argv)
+    train_speech(
+        **run_options(args),
+        hparams=SpeechTrainConfig(hidden_size=args.hidden, max_epochs=args.max_epochs),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

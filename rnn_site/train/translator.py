@@ -1,0 +1,418 @@
+"""Train the English→German attention translator on the Ding dictionary's example sentences.
+
+``python -m rnn_site.train.translator`` (or ``rnn-site train translator``) reads the pairs from
+the installed ``trans-de-en`` package (GPL-2+ data: never copied into the repository), builds
+both vocabularies from the training pairs, scores the word-by-word lookup baseline, trains the
+model with the shared loop (teacher forcing, early stopping on validation loss), then
+translates the test set greedily and with beam search and scores all three with BLEU and chrF
+(sacrebleu). A few minutes on 2 cores; writes ``models/translator/translator.pt`` and
+``metrics.json``.
+
+Loss: cross-entropy of the next German word given the English sentence and the German words
+before it, padding ignored, with label smoothing 0.1 (the dictionary's translations are one
+valid choice among several, so the model should not be pushed to certainty).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rnn_site.baselines.word_lookup import WordLookup, sentence_chrf, translation_scores
+from rnn_site.beam_search import beam_search, default_max_len, replace_unknown
+from rnn_site.data.bpe import BPE, join
+from rnn_site.data.ding import (
+    BOS,
+    EOS,
+    LICENCE,
+    UNK,
+    Pair,
+    Vocab,
+    detokenize,
+    load_pairs,
+    read_lines,
+    split_pairs,
+    tokenize,
+)
+from rnn_site.models.translator import Translator, TranslatorConfig
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.command import run_options, training_parser
+from rnn_site.train.loop import TrainConfig, train
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+MAX_TOKENS = 30  # longest sentence in tokens; 4–15 words plus punctuation stay under it
+BEAM = 5  # the beam width the card reports
+
+
+@dataclass(frozen=True)
+class TranslatorTrainConfig:
+    """Hyperparameters (sized so both ONNX graphs together stay under 3 MB)."""
+
+    embed_dim: int = 64
+    encoder_hidden: int = 64
+    decoder_hidden: int = 128
+    dropout: float = 0.2
+    src_vocab: int = 3000
+    tgt_vocab: int = 4000
+    # 0: German in whole words (capped at tgt_vocab, the rest <unk>). N > 0: German in BPE
+    # pieces from N merges (3950 gives about 4,000 pieces); see the page for how that went.
+    bpe_merges: int = 0
+    min_count: int = 2
+    batch: int = 64
+    lr: float = 3e-3
+    label_smoothing: float = 0.1
+    max_epochs: int = 40
+    patience: int = 4
+    lexicon: bool = True  # also train on the lookup baseline's word pairs (see below)
+
+
+@dataclass(frozen=True)
+class Vocabs:
+    """The English (source) vocabulary and the German (target) one: words, or BPE pieces with
+    the merges that make them."""
+
+    src: Vocab
+    tgt: Vocab
+    bpe: BPE | None = None
+
+    def target(self, text: str) -> list[str]:
+        """German text → its target tokens (words, or BPE pieces)."""
+        tokens = tokenize(text)
+        return self.bpe.encode(tokens) if self.bpe else tokens
+
+
+def lexicon_pairs(lookup: WordLookup, vocabs: Vocabs) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The lookup baseline's dictionary, as one-word training pairs: for every English word of
+    the vocabulary that has a single-word entry, the German word the baseline would choose.
+    They teach the model words it saw in too few sentences to learn ("decision" →
+    "entscheidung"); no test sentence is among them.
+    """
+    out = []
+    for en in vocabs.src.words[len(Vocab.SPECIALS) :]:
+        if en in lookup.table:
+            pieces = vocabs.target(lookup.table[en])
+            if pieces and all(p in vocabs.tgt.index for p in pieces):
+                out.append((vocabs.src.encode([en]), vocabs.tgt.encode(pieces)))
+    return out
+
+
+def encode_pair(vocabs: Vocabs, pair: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """(English ids, German ids) of one pair, each cut to MAX_TOKENS."""
+    return (
+        vocabs.src.encode(tokenize(pair.en)[:MAX_TOKENS]),
+        vocabs.tgt.encode(vocabs.target(pair.de)[:MAX_TOKENS]),
+    )
+
+
+def pad(
+    rows: Sequence[np.ndarray], before: int | None = None, after: int | None = None
+) -> torch.Tensor:
+    """Right-padded (batch, time) int64 tensor, optionally framed by a start/end id.
+
+    Padding is id 0, which the loss ignores and the encoder masks out.
+    """
+    head = [before] if before is not None else []
+    tail = [after] if after is not None else []
+    framed = [np.concatenate([head, r, tail]) for r in rows]
+    x = torch.zeros((len(framed), max(len(r) for r in framed)), dtype=torch.long)
+    for i, r in enumerate(framed):
+        x[i, : len(r)] = torch.from_numpy(r.astype(np.int64))
+    return x
+
+
+def make_batch(pairs: Sequence[tuple[np.ndarray, np.ndarray]], bos: int, eos: int) -> Batch:
+    """src (batch, S), src_mask (batch, S) float, prev = <s> + German, gold = German + </s>."""
+    src = pad([s for s, _ in pairs])
+    return (
+        src,
+        (src != 0).float(),
+        pad([t for _, t in pairs], before=bos),
+        pad([t for _, t in pairs], after=eos),
+    )
+
+
+class EpochBatches:
+    """Training pairs shuffled (seeded per epoch) into padded batches; has ``len``."""
+
+    def __init__(self, encoded: list[tuple[np.ndarray, np.ndarray]], batch: int, seed: int,
+                 bos: int, eos: int) -> None:  # fmt: skip
+        self.encoded, self.batch, self.seed, self.bos, self.eos = encoded, batch, seed, bos, eos
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.encoded) / self.batch)
+
+    def __iter__(self) -> Iterator[Batch]:
+        # Shuffle, then sort each run of 20 batches by length, so a batch holds sentences of
+        # similar length (less padding, a third less work), and shuffle the batches' order.
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(self.encoded))
+        chunk = 20 * self.batch
+        batches = []
+        for start in range(0, len(order), chunk):
+            run = sorted(order[start : start + chunk], key=lambda i: len(self.encoded[i][0]))
+            batches += [run[i : i + self.batch] for i in range(0, len(run), self.batch)]
+        for b in rng.permutation(len(batches)):
+            yield make_batch([self.encoded[i] for i in batches[b]], self.bos, self.eos)
+
+
+def batch_loss(model: Translator, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Mean cross-entropy of the next German word over the real (non-padding) words."""
+    src, mask, prev, gold = batch
+    logits = model(src, mask, prev)
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        gold.reshape(-1),
+        ignore_index=0,
+        label_smoothing=label_smoothing,
+    )
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@dataclass(frozen=True)
+class Translation:
+    """German target tokens (words or BPE pieces; an ``<unk>`` replaced by the most attended
+    English word), which ones were replaced, and the attention rows (one per token, then one
+    for ``</s>``)."""
+
+    pieces: list[str]
+    replaced: list[bool]
+    attention: np.ndarray
+
+    @property
+    def words(self) -> list[str]:
+        """The German words: the pieces joined (the same list for a word model)."""
+        return join(self.pieces)
+
+    @property
+    def text(self) -> str:
+        """The words as a sentence, as scored against the reference."""
+        return detokenize(self.words)
+
+
+def translate(
+    model: Translator, vocabs: Vocabs, text: str, beam: int = 1, max_len: int | None = None
+) -> Translation:
+    """Translate with the PyTorch model through the shared search (eval mode, no gradients)."""
+    source = tokenize(text)[:MAX_TOKENS] or [UNK]
+    max_len = max_len or default_max_len(len(source))
+    src = torch.from_numpy(vocabs.src.encode(source))[None]
+    mask = torch.ones_like(src, dtype=torch.float32)
+    with torch.no_grad():
+        memory, h, c = model.encode(src, mask)
+
+        def step(prev: np.ndarray, state: Any) -> tuple[np.ndarray, Any, np.ndarray]:
+            h, c, memory, mask = state
+            log_probs, h, c, weights = model.step(torch.from_numpy(prev), h, c, memory, mask)
+            return log_probs.numpy(), (h, c, memory, mask), weights.numpy()
+
+        def select(state: Any, index: np.ndarray) -> Any:
+            h, c, memory, mask = state
+            i = torch.from_numpy(index)
+            return h[:, i], c[:, i], memory[i], mask[i]
+
+        best = beam_search(
+            step,
+            select,
+            (h, c, memory, mask),
+            bos=vocabs.tgt.index[BOS],
+            eos=vocabs.tgt.index[EOS],
+            beam=beam,
+            max_len=max_len,
+        )
+    pieces, replaced = replace_unknown(vocabs.tgt.decode(best.ids), best.attention, source, UNK)
+    return Translation(pieces, replaced, np.array(best.attention))
+
+
+def translate_all(
+    model: Translator, vocabs: Vocabs, pairs: Sequence[Pair], beam: int
+) -> list[Translation]:
+    """Every pair's English translated (eval mode: dropout off), for scoring a split."""
+    model.eval()
+    return [translate(model, vocabs, p.en, beam) for p in pairs]
+
+
+def pick_examples(
+    pairs: Sequence[Pair], greedy: Sequence[str], beam: Sequence[str], lookup: Sequence[str],
+    n: int = 6,
+) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    """Short test sentences for the page: the best and the worst beam translations by chrF."""
+
+    def row(i: int) -> dict[str, Any]:
+        return {"en": pairs[i].en, "de": pairs[i].de, "greedy": greedy[i], "beam": beam[i],
+                "lookup": lookup[i], "chrf": round(chrf[i], 1)}  # fmt: skip
+
+    chrf = [sentence_chrf(b, p.de) for b, p in zip(beam, pairs, strict=True)]
+    short = [i for i, p in enumerate(pairs) if len(p.en.split()) <= 8]
+    ranked = sorted(short, key=lambda i: (-chrf[i], i))
+    return {"good": [row(i) for i in ranked[:n]], "failures": [row(i) for i in ranked[-n:][::-1]]}
+
+
+def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path:
+    """Checkpoint: config, weights and both vocabularies in id order."""
+    merges = vocabs.bpe.merges if vocabs.bpe else []
+    words = {"src": vocabs.src.words, "tgt": vocabs.tgt.words, "merges": merges}
+    return save_checkpoint(path, model, words)
+
+
+def load_translator(path: str | Path) -> tuple[Translator, Vocabs]:
+    """The model (eval mode) and vocabularies saved by :func:`save_translator`."""
+    model, words = load_checkpoint(path, lambda config: Translator(TranslatorConfig(**config)))
+    merges = [(a, b) for a, b in words.get("merges", [])]
+    return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), BPE(merges) if merges else None)
+
+
+def train_translator(
+    out_dir: str | Path = "models/translator",
+    *,
+    seed: int = 0,
+    time_budget_s: float = 540.0,
+    threads: int | None = 2,
+    progress: bool = True,
+    hparams: TranslatorTrainConfig | None = None,
+    pairs: Sequence[Pair] | None = None,
+    evaluate_test: bool = True,
+) -> dict[str, Any]:
+    """Fit the model, score it and the baseline; write the checkpoint and metrics.json."""
+    start = time.perf_counter()
+    hp = hparams or TranslatorTrainConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    lines = read_lines()
+    parts = split_pairs(pairs if pairs is not None else load_pairs())
+    train_pairs = parts["train"]
+    src = Vocab.build((p.en for p in train_pairs), hp.min_count, hp.src_vocab)
+    if hp.bpe_merges:
+        bpe = BPE.learn((t for p in train_pairs for t in tokenize(p.de)), hp.bpe_merges)
+        pieces = Counter(t for p in train_pairs for t in bpe.encode(tokenize(p.de)))
+        vocabs = Vocabs(src, Vocab.from_counts(pieces, 1, len(pieces) + 4), bpe)
+    else:
+        vocabs = Vocabs(src, Vocab.build((p.de for p in train_pairs), hp.min_count, hp.tgt_vocab))
+    encoded = {name: [encode_pair(vocabs, p) for p in part] for name, part in parts.items()}
+    bos, eos = vocabs.tgt.index[BOS], vocabs.tgt.index[EOS]
+
+    lookup = WordLookup.build(lines, (p.de for p in train_pairs))
+    lexicon = lexicon_pairs(lookup, vocabs) if hp.lexicon else []
+    encoded["train"] += lexicon
+    test = parts["test"]
+    references = [p.de for p in test]
+    lookup_out = [lookup.translate(p.en) for p in test]
+    results: dict[str, Any] = {"word-lookup": translation_scores(lookup_out, references)}
+    print(f"word-by-word lookup: test {results['word-lookup']}")
+
+    model_config = TranslatorConfig(
+        len(vocabs.src), len(vocabs.tgt), hp.embed_dim, hp.encoder_hidden, hp.decoder_hidden,
+        hp.dropout,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = Translator(model_config)
+    # Evaluating the test set takes about a minute at the end; keep it out of the budget.
+    reserve = 90.0 if evaluate_test else 5.0
+    config = TrainConfig(
+        seed=seed,
+        epochs=hp.max_epochs,
+        lr=hp.lr,
+        schedule="cosine",
+        warmup_steps=100,
+        grad_clip=1.0,
+        patience=hp.patience,
+        metric="val_loss",
+        mode="min",
+        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - reserve),
+        threads=threads,
+        progress=progress,
+    )
+    val_batches = [
+        make_batch(encoded["val"][i : i + 256], bos, eos)
+        for i in range(0, len(encoded["val"]), 256)
+    ]
+
+    def evaluate(m: Translator) -> dict[str, float]:
+        total = sum(batch_loss(m, b) * (b[3] != 0).sum() for b in val_batches)
+        words = sum(int((b[3] != 0).sum()) for b in val_batches)
+        loss = float(total) / words
+        return {"val_loss": loss, "val_perplexity": math.exp(loss)}
+
+    counts = {name: len(part) for name, part in parts.items()}
+    info = {
+        "name": "translator",
+        "seed": seed,
+        "model_config": model_config.to_dict(),
+        "hparams": asdict(hp),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "data": {
+            "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz), example "
+            "sentences",
+            "source": "Debian package trans-de-en, /usr/share/trans/de-en",
+            "licence": LICENCE,
+            "pairs": counts,
+            "lookup_entries": len(lookup.table),
+            "lexicon_pairs": len(lexicon),
+        },
+    }
+    result = train(
+        model,
+        batches=lambda epoch: EpochBatches(
+            encoded["train"], hp.batch, seed * 1000 + epoch, bos, eos
+        ),
+        loss_fn=lambda m, b: batch_loss(m, b, hp.label_smoothing),  # type: ignore[arg-type]
+        evaluate=evaluate,  # type: ignore[arg-type]
+        config=config,
+        out_dir=out,
+        info=info,
+    )
+    model.eval()
+    metrics = dict(result.log)
+    if evaluate_test:
+        greedy = [t.text for t in translate_all(model, vocabs, test, beam=1)]
+        beamed = [t.text for t in translate_all(model, vocabs, test, beam=BEAM)]
+        results["greedy"] = translation_scores(greedy, references)
+        results[f"beam-{BEAM}"] = translation_scores(beamed, references)
+        print(f"greedy: {results['greedy']}; beam {BEAM}: {results[f'beam-{BEAM}']}")
+        metrics["examples"] = pick_examples(test, greedy, beamed, lookup_out)
+    metrics.update(
+        results=results,
+        beam=BEAM,
+        stopped=result.stopped,
+        epochs=result.epochs_completed,
+        best_epoch=result.best.get("epoch"),
+        train_wall_time_s=result.wall_time_s,
+        wall_time_s=round(time.perf_counter() - start, 3),
+        torch_version=torch.__version__,
+    )
+    save_translator(out / "translator.pt", model, vocabs)
+    write_json(out / "metrics.json", metrics)
+    print(f"total {metrics['wall_time_s']:.0f} s ({result.stopped})")
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rnn_site.train.translator [--seed N] [--time-budget S] ...``."""
+    parser = training_parser((__doc__ or "").splitlines()[0], "models/translator", 540.0)
+    parser.add_argument("--max-epochs", type=int, default=TranslatorTrainConfig.max_epochs)
+    parser.add_argument("--hidden", type=int, default=TranslatorTrainConfig.decoder_hidden)
+    parser.add_argument(
+        "--bpe-merges", type=int, default=0, help="0: German in words; N: in BPE pieces"
+    )
+    args = parser.parse_args(argv)
+    hparams = TranslatorTrainConfig(
+        decoder_hidden=args.hidden, max_epochs=args.max_epochs, bpe_merges=args.bpe_merges
+    )
+    train_translator(**run_options(args), hparams=hparams)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

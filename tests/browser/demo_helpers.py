@@ -1,0 +1,51 @@
+"""Driving a demo the way a reader does, for the browser tests of the form-based demos.
+
+The demos publish their progress on their root element (see ``StatusArea`` in
+docs/assets/demos/ui.js): ``data-state`` ("loading", "ready", "done", "error", ...),
+``data-updates`` (results shown so far), ``data-errors`` (inputs rejected so far) and
+``data-result`` (the last result, JSON). These helpers wait on those, never on time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Buttons need text; every other control needs a non-empty <label> (JS, for page.eval_on_...).
+UNLABELLED = """els => els.filter(e => e.tagName === 'BUTTON'
+    ? !e.textContent.trim() : !(e.labels && e.labels.length && e.labels[0].textContent.trim()))
+    .map(e => e.outerHTML)"""
+
+
+def wait_state(page: Any, demo: str, states: tuple[str, ...] = ("done", "error")) -> str:
+    """Wait until the demo at selector `demo` is in one of `states`; return the state."""
+    page.wait_for_function(
+        f"{list(states)!r}.includes(document.querySelector('{demo}').dataset.state)",
+        timeout=60_000,
+    )
+    return str(page.get_attribute(demo, "data-state"))
+
+
+def submit(page: Any, demo: str, fields: dict[str, str]) -> str:
+    """Fill `fields` (selector → text) in order, Tab to the submit button and press Enter (the
+    keyboard, as a reader without a mouse would); wait for a new result or a new error."""
+    if not fields:
+        raise ValueError("submit() needs at least one field to fill")
+    before = page.get_attribute(demo, "data-updates") or "0"
+    errors = page.get_attribute(demo, "data-errors") or "0"
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.press(selector, "Tab")
+    page.keyboard.press("Enter")  # the focused submit button
+    page.wait_for_function(
+        f"(d => d.dataset.updates !== '{before}' || (d.dataset.errors ?? '0') !== '{errors}')"
+        f"(document.querySelector('{demo}'))",
+        timeout=30_000,
+    )
+    return str(page.get_attribute(demo, "data-state"))
+
+
+def unlabelled_controls(page: Any, demo: str) -> list[str]:
+    """The HTML of every control in the demo that a screen reader could not name."""
+    return list(
+        page.eval_on_selector_all(f"{demo} :is(input, select, textarea, button)", UNLABELLED)
+    )

@@ -1,0 +1,103 @@
+"""Chapter 5's comparison and benchmark: the cached results, the page built from them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rnn_site.experiments import cell_comparison as cc
+from rnn_site.sitebuild.next_data import FIGURE_PATH, TABLE_PLACEHOLDER, render_next
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    return cc.load_results()
+
+
+def test_every_cell_ran_every_seed_on_both_tasks_at_one_budget(results: dict) -> None:
+    assert len(results["seeds"]) >= 2
+    for task in ("char", "adding"):
+        runs = [r for r in results["runs"] if r["task"] == task]
+        labels = {c.label for c in cc.CONTENDERS}
+        assert {(r["label"], r["seed"]) for r in runs} == {
+            (label, seed) for label in labels for seed in results["seeds"]
+        }
+        # "The same parameter budget": within 3% of the LSTM's count.
+        budget = next(r["parameters"] for r in runs if r["cell"] == "lstm")
+        for r in runs:
+            assert abs(r["parameters"] - budget) <= 0.03 * budget, r
+
+
+def test_the_figures_are_plausible(results: dict) -> None:
+    base = results["char_baseline"]
+    for r in results["runs"]:
+        if r["task"] == "char":
+            # Better than a uniform guess over the vocabulary (log2 69 ≈ 6.1 bits), worse than
+            # the fully trained char-lm: short runs of small models.
+            assert base["char_lm_test_bpc"] < r["test_bpc"] < 6.0, r
+            assert r["us_per_token"] > 0 and r["ms_per_step"] > 0
+        else:
+            assert r["diverged"] or r["final_mse"] >= 0
+
+
+def test_the_pages_claims_hold_in_the_cached_run(results: dict) -> None:
+    """docs/next.md describes the cached run in words; these are those words, checked."""
+    rows = {row["label"]: row for row in cc.summary(results)}
+    best = min(rows.values(), key=lambda row: row["test_bpc"])
+    assert best["label"] == "minGRU, 2 layers"
+    assert all(
+        row["test_bpc"] > results["char_baseline"]["ngram_test_bpc"] for row in rows.values()
+    )
+    assert max(rows.values(), key=lambda row: row["test_bpc"])["label"] == "LSTM"
+    for label in ("GRU", "minGRU, 1 layer", "minGRU, 2 layers", "minLSTM, 2 layers"):
+        assert rows[label]["adding_solved"] == rows[label]["adding_runs"], label
+    assert rows["tanh RNN"]["adding_solved"] == 0
+    fastest = min(rows.values(), key=lambda row: row["char_ms_per_step"])
+    assert fastest["label"] == "LSTM"
+
+
+def test_matched_width_finds_the_closest_size() -> None:
+    assert cc.matched_width(lambda h: h * h, 1000) == 32  # 31² = 961, 32² = 1024
+    assert cc.matched_width(lambda h: 10 * h, 95) == 9  # a tie goes to the narrower model
+
+
+def test_a_tiny_adding_run_reuses_chapter_3s_training() -> None:
+    pytest.importorskip("torch")
+    record = cc._adding_run(
+        cc.Contender("minGRU", "mingru", 2), 0, cc.AddingSettings(budget_hidden_lstm=4, steps=2)
+    )
+    assert record["task"] == "adding" and record["steps"] == 2
+    assert record["final_mse"] is not None and record["final_mse"] > 0
+
+
+def test_table_is_rendered_from_the_json(results: dict) -> None:
+    page = render_next(f"before\n{TABLE_PLACEHOLDER}\nafter")
+    assert TABLE_PLACEHOLDER not in page
+    for row in cc.summary(results):
+        assert f"| {row['label']} |" in page
+        assert f"{row['test_bpc']:.3f}" in page
+    assert render_next("no placeholder") == "no placeholder"
+
+
+def test_benchmark_json_has_every_contender_at_every_length() -> None:
+    bench = cc.load_benchmark()
+    assert set(bench["ms"]) >= {"lstm", "lstm-no-mkldnn", "mingru-log", "mingru-doubling"}
+    for row in bench["ms"].values():
+        assert len(row) == len(bench["lengths"]) and all(v > 0 for v in row)
+
+
+def test_built_page_shows_the_cached_numbers_and_the_figure(built_site, results: dict) -> None:
+    html = (built_site / "next" / "index.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    text = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+    for row in cc.summary(results):
+        i = text.index(row["label"])
+        assert text[i + 2] == f"{row['test_bpc']:.3f}"
+        mse = row["adding_mse"]
+        assert text[i + 5] == (f"{mse:.4f}" if mse is not None else "–")
+    assert f"{results['char_baseline']['ngram_test_bpc']:.3f}" in text
+    svg = (built_site / FIGURE_PATH).read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert 'src="../assets/figures/scan-benchmark.svg"' in html
+    assert 'data-demo="compare-cells"' in html

@@ -1,0 +1,89 @@
+"""The exported char-mingru step graph: no recurrent node, parity with PyTorch, runtime runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from rnn_site.export.char_mingru import export_char_mingru_model
+from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
+from rnn_site.runtime import CharLanguageModel, InvalidArgumentError
+
+ROOT = Path(__file__).resolve().parents[1]
+VOCAB = "".join(chr(c) for c in range(32, 32 + 40)) + "\n"
+TOL = 1e-4
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A random 2-layer char-mingru exported into a fresh models folder → (model, model_dir)."""
+    torch.manual_seed(0)
+    model = CharMinRNN(CharMinRNNConfig(len(VOCAB), 24, 2, "mingru", "doubling")).eval()
+    model_dir = tmp_path_factory.mktemp("models") / "char-mingru"
+    export_char_mingru_model(model, VOCAB, model_dir, commit="test")
+    return model, model_dir
+
+
+def test_step_graph_has_only_matmuls_and_elementwise_nodes(exported) -> None:
+    _, model_dir = exported
+    graph = onnx.load(model_dir / "step.onnx").graph
+    ops = {node.op_type for node in graph.node}
+    assert not ops & {"LSTM", "GRU", "RNN", "Scan", "Loop"}, ops
+    assert {"Gemm", "Sigmoid", "Mul"} <= ops or {"MatMul", "Sigmoid", "Mul"} <= ops
+    assert [i.name for i in graph.input] == ["token", "h"]
+    assert (model_dir / "step.onnx").stat().st_size < 2_000_000
+
+
+def test_onnxruntime_matches_torch_step_by_step(exported) -> None:
+    model, model_dir = exported
+    runtime = CharLanguageModel.load(model_dir)
+    assert runtime.state_names == ["h"]
+    gen = torch.Generator().manual_seed(1)
+    tokens = torch.randint(0, len(VOCAB), (3, 40), generator=gen)
+    state = torch.rand(2, 3, 24, generator=gen)  # a non-zero start exercises the state input
+    (h,) = (state.numpy(),)
+    with torch.no_grad():
+        parallel, parallel_state = model(tokens, state)  # training's parallel scan
+        for t in range(tokens.shape[1]):
+            logits, state = model.step(tokens[:, t], state)
+            ort_logits, h = runtime.step(tokens[:, t].numpy(), h)
+            np.testing.assert_allclose(ort_logits, logits.numpy(), atol=TOL, rtol=TOL)
+            np.testing.assert_allclose(ort_logits, parallel[:, t].numpy(), atol=TOL, rtol=TOL)
+    np.testing.assert_allclose(h, parallel_state.numpy(), atol=TOL, rtol=TOL)
+
+
+def test_card_greedy_example_is_what_the_runtime_generates(exported) -> None:
+    _, model_dir = exported
+    card = json.loads((model_dir / "card.json").read_text("utf-8"))
+    example = card["example_greedy"]
+    runtime = CharLanguageModel.load(model_dir)
+    assert runtime.generate(example["prompt"], example["n"], temperature=0) == example["output"]
+    assert card["io"]["step"]["inputs"]["h"]["shape"] == [2, "batch", 24]
+    with pytest.raises(InvalidArgumentError, match="no sequence graph"):
+        runtime.score("ABBA, DEAF CAB")
+
+
+def test_published_model_matches_its_checkpoint() -> None:
+    """The committed models/char-mingru: step.onnx agrees with char-mingru.pt."""
+    model_dir = ROOT / "models" / "char-mingru"
+    if not (model_dir / "char-mingru.pt").is_file():
+        pytest.skip("models/char-mingru is not trained yet (rnn-site train char-mingru)")
+    from rnn_site.train.char_mingru import load_char_mingru
+
+    model, vocab = load_char_mingru(model_dir / "char-mingru.pt")
+    runtime = CharLanguageModel.load("char-mingru")
+    assert runtime.vocab == vocab
+    ids = torch.tensor([[vocab.index(ch) for ch in "ROMEO:\nWhat light"]])
+    (h,) = runtime.initial_state()
+    with torch.no_grad():
+        logits, _ = model(ids)
+    for t in range(ids.shape[1]):
+        ort_logits, h = runtime.step(ids[:, t].numpy(), h)
+    np.testing.assert_allclose(ort_logits[0], logits[0, -1].numpy(), atol=TOL, rtol=TOL)

