@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from rnn_site.experiments import cell_comparison as cc
-from rnn_site.sitebuild.next_data import FIGURE_PATH, TABLE_PLACEHOLDER, render_next
+from rnn_site.experiments import long_range
+from rnn_site.sitebuild.next_data import (
+    FIGURE_PATH,
+    FULL_SIZE_PLACEHOLDER,
+    MODELS_DIR,
+    TABLE_PLACEHOLDER,
+    full_size_table,
+    render_next,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "next.md"
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +65,24 @@ def test_the_pages_claims_hold_in_the_cached_run(results: dict) -> None:
         row["test_bpc"] > results["char_baseline"]["ngram_test_bpc"] for row in rows.values()
     )
     assert max(rows.values(), key=lambda row: row["test_bpc"])["label"] == "LSTM"
+    # "the best four cells are within 0.05 bits of each other, no more than one cell's two
+    # seeds can differ"
+    best_four = sorted(row["test_bpc"] for row in rows.values())[:4]
+    assert best_four[-1] - best_four[0] <= 0.05
+    assert best_four[-1] - best_four[0] <= max(row["test_bpc_spread"] for row in rows.values())
     for label in ("GRU", "minGRU, 1 layer", "minGRU, 2 layers", "minLSTM, 2 layers"):
-        assert rows[label]["adding_solved"] == rows[label]["adding_runs"], label
+        assert rows[label]["adding_solved"] == rows[label]["adding_runs"] == 2, label
+    assert (rows["LSTM"]["adding_solved"], rows["LSTM"]["adding_runs"]) == (1, 2)
     assert rows["tanh RNN"]["adding_solved"] == 0
+    # "in chapter 3 it needed 500 to 950 steps; these runs stop at 600"
+    chapter3 = [
+        run["solved_at"]
+        for run in long_range.load_results()["runs"]
+        if run["config"]["cell"] == "lstm"
+        and run["config"]["time"] == results["adding_settings"]["time"]
+    ]
+    assert None not in chapter3 and (min(chapter3), max(chapter3)) == (500, 950)
+    assert results["adding_settings"]["steps"] == 600
     fastest = min(rows.values(), key=lambda row: row["char_ms_per_step"])
     assert fastest["label"] == "LSTM"
 
@@ -85,6 +115,47 @@ def test_benchmark_json_has_every_contender_at_every_length() -> None:
     assert set(bench["ms"]) >= {"lstm", "lstm-no-mkldnn", "mingru-log", "mingru-doubling"}
     for row in bench["ms"].values():
         assert len(row) == len(bench["lengths"]) and all(v > 0 for v in row)
+    # The page describes the setup in words: those words must be this run's.
+    page = " ".join(PAGE.read_text("utf-8").split())
+    lengths = bench["lengths"]
+    assert (
+        f"batch of {bench['batch']} sequences, width {bench['size']}, for $T$ = {lengths[0]} "
+        f"to {lengths[-1]:,}"
+    ) in page
+    # "On one CPU thread ... the LSTM's fused oneDNN kernel is hard to beat": at the longest T.
+    assert bench["threads"] == 1
+    assert min(bench["ms"], key=lambda name: bench["ms"][name][-1]) == "lstm"
+
+
+def test_full_size_table_compares_the_demo_models_from_their_logs() -> None:
+    logs = {
+        name: json.loads((MODELS_DIR / name / "metrics.json").read_text("utf-8"))
+        for name in ("char-lm", "char-mingru")
+    }
+    table = full_size_table()
+    for log in logs.values():
+        assert f"{log['char_lm']['test_bpc']:.3f}" in table
+        assert f"{log['parameters']:,}" in table
+    lstm, mingru = logs["char-lm"], logs["char-mingru"]
+    # The page's words: "about as many parameters", "almost three times as many updates",
+    # "it ends clearly ahead; char-mingru does not beat the n-gram baseline".
+    assert abs(mingru["parameters"] - lstm["parameters"]) <= 0.1 * lstm["parameters"]
+    assert 2.5 <= lstm["steps"] / mingru["steps"] < 3.0
+    ngram = lstm["baseline"]["test_bpc"]
+    assert lstm["char_lm"]["test_bpc"] < ngram < mingru["char_lm"]["test_bpc"]
+    assert mingru["baseline"] == lstm["baseline"]  # the same n-gram on the same split
+    assert FULL_SIZE_PLACEHOLDER not in render_next(FULL_SIZE_PLACEHOLDER)
+
+
+def test_rendering_the_page_does_not_need_torch(tmp_path: Path) -> None:
+    code = (
+        "import sys, pathlib\n"
+        "from rnn_site.sitebuild.next_data import render_next, write_next_figure\n"
+        f"assert 'minGRU' in render_next(open({str(PAGE)!r}).read())\n"
+        f"assert write_next_figure(pathlib.Path({str(tmp_path)!r})) is not None\n"
+        "assert 'torch' not in sys.modules, 'chapter 5 page data imported torch'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
 def test_built_page_shows_the_cached_numbers_and_the_figure(built_site, results: dict) -> None:
@@ -97,6 +168,9 @@ def test_built_page_shows_the_cached_numbers_and_the_figure(built_site, results:
         mse = row["adding_mse"]
         assert text[i + 5] == (f"{mse:.4f}" if mse is not None else "–")
     assert f"{results['char_baseline']['ngram_test_bpc']:.3f}" in text
+    mingru = json.loads((MODELS_DIR / "char-mingru" / "metrics.json").read_text("utf-8"))
+    i = text.index("minGRU (char-mingru)")
+    assert text[i + 3] == f"{mingru['char_lm']['test_bpc']:.3f}"
     svg = (built_site / FIGURE_PATH).read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert 'src="../assets/figures/scan-benchmark.svg"' in html

@@ -104,14 +104,17 @@ def test_published_graph_matches_the_checkpoint(model):
     np.testing.assert_allclose(log_probs, expected[0].numpy(), atol=1e-4)
 
 
-def test_card_reports_the_model_beating_dtw_and_chance(card):
+def test_card_reports_the_model_beating_dtw_on_real_speech_and_chance(card):
     results = card["results"]
+    for real in ("real_en", "real_en_GB"):
+        lstm, dtw = results["lstm"][real]["greedy"], results["dtw"][real]["greedy"]
+        assert lstm["n"] == dtw["n"] == 26
+        assert lstm["cer"] < dtw["cer"], real
+    # On held-out synthetic voices DTW wins for isolated words (see the page); chance is 1/36.
     lstm = results["lstm"]["tts_isolated"]["greedy"]
-    dtw = results["dtw"]["tts_isolated"]["greedy"]
-    assert lstm["n"] == dtw["n"] > 500
-    assert lstm["cer"] < dtw["cer"]
-    assert lstm["string_accuracy"] > 10 / 36  # chance is 1/36
-    assert results["lstm"]["tts_connected"]["greedy"]["cer"] < 0.5
+    assert lstm["n"] == results["dtw"]["tts_isolated"]["greedy"]["n"] > 500
+    assert lstm["string_accuracy"] > 15 / 36
+    assert results["lstm"]["tts_connected"]["greedy"]["cer"] < 0.3
     # Every figure on the card comes from the training log next to it.
     log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
     assert log["results"] == results

@@ -7,7 +7,10 @@ are also checked on made-up lines in the dictionary's format.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from skips import skip_locally_fail_in_ci
@@ -32,6 +35,8 @@ from rnn_site.data.ding import (
     tokenize,
     word_entries,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Made-up lines in the dictionary's format (headword | forms | phrases | sentences).
 LINES = [
@@ -162,3 +167,21 @@ def test_split_is_seeded(pairs):
     names = assign_splits(len(pairs))
     assert names == assign_splits(len(pairs)) == [p.split for p in pairs]
     assert names != assign_splits(len(pairs), seed=1)
+
+
+def test_vocabularies_reproduce_the_published_model_and_the_pages_coverage(pairs):
+    """The training pairs rebuild the card's vocabularies word for word, and cover the share of
+    training words that docs/applications/translation.md states."""
+    card = json.loads((ROOT / "models/translator/card.json").read_text("utf-8"))
+    hparams = json.loads((ROOT / "models/translator/metrics.json").read_text("utf-8"))["hparams"]
+    page = " ".join((ROOT / "docs/applications/translation.md").read_text("utf-8").split())
+    train = split_pairs(pairs)["train"]
+    coverage = []
+    for side, size in (("src", hparams["src_vocab"]), ("tgt", hparams["tgt_vocab"])):
+        texts = [p.en if side == "src" else p.de for p in train]
+        vocab = Vocab.build(texts, hparams["min_count"], size)
+        assert vocab.words == card["vocab"][side], side
+        counts = Counter(t for text in texts for t in tokenize(text))
+        known = sum(n for word, n in counts.items() if word in vocab.index)
+        coverage.append(f"{known / sum(counts.values()):.0%}")
+    assert f"(covering {coverage[0]} and {coverage[1]} of the training words)" in page

@@ -33,13 +33,13 @@ from typing import Any
 import torch
 
 from rnn_site.bench.char_lm import _cpu_name
-from rnn_site.experiments.cell_comparison import BENCHMARK_PATH
-from rnn_site.experiments.long_range import _atomic_write
+from rnn_site.experiments.cell_comparison import BENCHMARK_PATH, BENCHMARK_SCHEMA
+from rnn_site.files import atomic_path
 from rnn_site.models.min_rnn import MinRNN
 
 LENGTHS = (16, 64, 256, 1024)
 CONTENDERS = ("lstm", "lstm-no-mkldnn", "mingru-log", "mingru-doubling", "mingru-sequential")
-SCHEMA = 1
+SCHEMA = BENCHMARK_SCHEMA
 
 
 def make_step(name: str, batch: int, length: int, size: int) -> Callable[[], None]:
@@ -120,6 +120,7 @@ def format_table(figures: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Command line: measure, print the ratios, and rewrite the cached JSON the plot reads."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
@@ -131,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     print(format_table(figures))
     print(f"{figures['setup']}; load average before/after {figures['load_average']}")
     if not args.no_write:
-        _atomic_write(args.out, json.dumps(figures, indent=1) + "\n")
+        with atomic_path(args.out) as tmp:
+            tmp.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

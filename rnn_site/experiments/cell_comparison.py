@@ -38,16 +38,18 @@ from rnn_site.experiments.long_range import (
     BASELINE_MSE,
     SOLVED_MSE,
     RunConfig,
-    _atomic_write,
     build_model,
     train_run,
 )
+from rnn_site.files import atomic_path
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "cell_comparison.json"
 #: Written by `python -m rnn_site.bench.scan` (training step time against sequence length).
 BENCHMARK_PATH = RESULTS_PATH.with_name("scan_benchmark.json")
 CHAR_LM_CARD = Path(__file__).resolve().parents[2] / "models" / "char-lm" / "card.json"
 SCHEMA = 1
+#: The benchmark's JSON layout (`rnn_site.bench.scan` writes it; torch-free readers check it).
+BENCHMARK_SCHEMA = 1
 SEEDS = (0, 1)
 
 
@@ -126,6 +128,7 @@ def char_model(contender: Contender, vocab_size: int, hidden: int, embed_dim: in
 
 
 def count(module: Any) -> int:
+    """Trainable and frozen parameters alike: the budget every contender is matched to."""
     return sum(p.numel() for p in module.parameters())
 
 
@@ -352,7 +355,10 @@ def load_benchmark(path: Path = BENCHMARK_PATH) -> dict[str, Any]:
         raise FileNotFoundError(
             f"no cached benchmark at {path}; run `python -m rnn_site.bench.scan`"
         )
-    return json.loads(path.read_text("utf-8"))
+    data = json.loads(path.read_text("utf-8"))
+    if data.get("schema") != BENCHMARK_SCHEMA:
+        raise ValueError(f"{path} has schema {data.get('schema')!r}, expected {BENCHMARK_SCHEMA}")
+    return data
 
 
 #: How the plot names the benchmark's contenders (rnn_site.bench.scan).
@@ -404,6 +410,11 @@ def summary(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "char_parameters": char[0]["parameters"] if char else None,
                 "char_hidden": char[0]["hidden"] if char else None,
                 "test_bpc": statistics.median(r["test_bpc"] for r in char) if char else None,
+                # How far apart the seeds land: the yardstick for a gap between two rows.
+                "test_bpc_spread": max(r["test_bpc"] for r in char)
+                - min(r["test_bpc"] for r in char)
+                if char
+                else None,
                 "char_ms_per_step": statistics.median(r["ms_per_step"] for r in char)
                 if char
                 else None,
@@ -451,11 +462,13 @@ def markdown_table(data: dict[str, Any]) -> str:
         f"{base['char_lm_parameters'] or 0:,} | {base['char_lm_test_bpc']:.3f} | – | – | – | – |"
     )
     c, a = data["char_settings"], data["adding_settings"]
+    spread = max((row["test_bpc_spread"] or 0.0) for row in summary(data))
     return (
         "\n".join(lines)
         + f"\n\nMedians over {len(data['seeds'])} seeds ({', '.join(map(str, data['seeds']))}). "
         f"Text: {c['steps']} steps of {c['batch']} × {c['seq_len']} characters, "
-        f"test split of char-lm. Adding problem: T = {a['time']}, {a['steps']} steps of "
+        f"test split of char-lm; one cell's seeds differ by up to {spread:.3f} bits per "
+        f"character. Adding problem: T = {a['time']}, {a['steps']} steps of "
         f"{a['batch']} sequences; always answering 1 scores {data['adding_baseline_mse']:.3f}, "
         f"solved means below {data['adding_solved_mse']:.4f}. Times: one CPU thread per run, "
         f"torch {data['torch']}, two runs at a time; the whole experiment took "
@@ -478,7 +491,8 @@ def main(argv: list[str] | None = None) -> None:
         adding=AddingSettings(steps=args.adding_steps),
         workers=args.workers,
     )
-    _atomic_write(args.out, json.dumps(data, indent=1) + "\n")
+    with atomic_path(args.out) as tmp:  # an interrupted run keeps the old results whole
+        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(markdown_table(data))
 
 

@@ -301,6 +301,35 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
     return "".join(vocab[i] for i in out)
 
 
+def scored_card_fields(
+    card_data: dict[str, Any], scores: Scores, commit: str, prompt: str, n: int, greedy: str
+) -> dict[str, Any]:
+    """The card fields every character model trained by `train_char_lm` fills alike.
+
+    Data, scores, licence, provenance and the greedy example mean the same for char-lm and
+    char-mingru (same split, same baseline, same decoding), so both cards say them one way.
+    """
+    return {
+        "data": card_data,
+        "metrics": scores.metrics,
+        "baselines": scores.baselines,
+        "better": {"val_bpc": "lower", "test_bpc": "lower"},
+        "performance": {},
+        "licence": "MIT",
+        "source_commit": commit,
+        "example_greedy": {"prompt": prompt, "n": n, "output": greedy},
+    }
+
+
+def greedy_card_example(prompt: str, n: int, greedy: str) -> dict[str, str]:
+    """The README's "Example" section for `greedy_example`'s output."""
+    return {
+        "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
+        f"{json.dumps(prompt)} through the step graph from zero state, {n} characters:",
+        "text": greedy,
+    }
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -354,18 +383,7 @@ def export_char_lm_model(
             "encoding": "token id = index of the character in vocab",
             "state": "zeros of shape [layers, batch, hidden] start a text",
         },
-        "data": card_data,
-        "metrics": scores.metrics,
-        "baselines": scores.baselines,
-        "better": {"val_bpc": "lower", "test_bpc": "lower"},
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "example_greedy": {
-            "prompt": prompt,
-            "n": example_n,
-            "output": greedy,
-        },
+        **scored_card_fields(card_data, scores, commit, prompt, example_n, greedy),
         "intended_use": (
             "Teaching and play: watch an LSTM write pseudo-Shakespeare one character at a time, "
             "and look inside it (hidden states, cell states, gates). It is not a general language "
@@ -401,11 +419,7 @@ def export_char_lm_model(
             "Sampling with temperature > 1 quickly degrades into noise.",
         ],
     }
-    card["example"] = {
-        "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
-        f"{json.dumps(prompt)} through the step graph from zero state, {example_n} characters:",
-        "text": greedy,
-    }
+    card["example"] = greedy_card_example(prompt, example_n, greedy)
     paths.update(publish_card(out_dir, card))
     return paths
 

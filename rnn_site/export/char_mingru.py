@@ -25,8 +25,10 @@ from rnn_site.export.char_lm import (
     GREEDY_PROMPT,
     Scores,
     data_info,
+    greedy_card_example,
     greedy_example,
     onnx_metadata,
+    scored_card_fields,
     scores_from_log,
 )
 from rnn_site.export.onnx_lstm import GraphIO, TensorSpec, export_graph
@@ -131,14 +133,7 @@ def export_char_mingru_model(
             "encoding": "token id = index of the character in vocab",
             "state": "zeros of shape [layers, batch, hidden] start a text",
         },
-        "data": card_data,
-        "metrics": scores.metrics,
-        "baselines": scores.baselines,
-        "better": {"val_bpc": "lower", "test_bpc": "lower"},
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "example_greedy": {"prompt": prompt, "n": GREEDY_LENGTH, "output": greedy},
+        **scored_card_fields(card_data, scores, commit, prompt, GREEDY_LENGTH, greedy),
         "intended_use": (
             "Teaching: compare a modern parallel-trainable recurrence with the LSTM on the same "
             "task (chapter 5 and its 'compare the cells' demo). Not a general language model."
@@ -167,12 +162,7 @@ def export_char_mingru_model(
             "per character (`CharLanguageModel.score` and `hidden_states` are for char-lm).",
             "Trained on early modern English plays only; it reflects their language and views.",
         ],
-        "example": {
-            "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
-            f"{json.dumps(prompt)} through the step graph from zero state, {GREEDY_LENGTH} "
-            "characters:",
-            "text": greedy,
-        },
+        "example": greedy_card_example(prompt, GREEDY_LENGTH, greedy),
     }
     paths.update(publish_card(out_dir, card))
     return paths

@@ -1,9 +1,10 @@
-"""Build-time content of chapter 5 (`next.md`): the comparison table and the benchmark figure.
+"""Build-time content of chapter 5 (`next.md`): the comparison tables and the benchmark figure.
 
-Both come from cached JSON (`rnn_site/experiments/results/`), written by
-`python -m rnn_site.experiments.cell_comparison` and `python -m rnn_site.bench.scan`; the build
-only reads and draws them (no torch). The page holds a placeholder for the table and an <img>
-for the figure, which `write_next_figure` draws into the built site.
+All come from cached JSON: `rnn_site/experiments/results/`, written by
+`python -m rnn_site.experiments.cell_comparison` and `python -m rnn_site.bench.scan`, and the
+training logs (`models/<name>/metrics.json`) of the two full-size models the demo runs. The
+build only reads and draws them (no torch). The page holds placeholders for the tables and an
+<img> for the figure, which `write_next_figure` draws into the built site.
 
 See the page: next.md#measured-side-by-side
 """
@@ -11,25 +12,65 @@ See the page: next.md#measured-side-by-side
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from rnn_site.experiments import cell_comparison
 
 #: Where the table goes in docs/next.md.
 TABLE_PLACEHOLDER = "<!-- next:cell-comparison -->"
+#: Where the full-size models' table (the demo's two models) goes in docs/next.md.
+FULL_SIZE_PLACEHOLDER = "<!-- next:full-size -->"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+#: The demo's models, in table order, with how the table names them.
+FULL_SIZE_MODELS = {"char-lm": "LSTM (char-lm)", "char-mingru": "minGRU (char-mingru)"}
 #: The figure's place in the built site (docs/next.md links to it).
 FIGURE_PATH = Path("assets/figures/scan-benchmark.svg")
 
 
+def full_size_table(models_dir: Path = MODELS_DIR) -> str:
+    """The demo's two models side by side, from their training logs (metrics.json).
+
+    Both were trained by `rnn_site.train.char_lm.train_char_lm` on the same split and scored
+    against the same n-gram, so their logs have the same keys; the page reads the comparison
+    from here rather than from typed numbers. Raises FileNotFoundError when a log is missing.
+    """
+    logs = {
+        name: json.loads((models_dir / name / "metrics.json").read_text("utf-8"))
+        for name in FULL_SIZE_MODELS
+    }
+    lines = [
+        "| Model | Parameters | Training | Test bits per char ↓ |",
+        "|---|--:|--:|--:|",
+    ]
+    for name, log in logs.items():
+        threads = log["train_config"]["threads"]
+        lines.append(
+            f"| {FULL_SIZE_MODELS[name]} | {log['parameters']:,} "
+            f"| {log['steps']:,} steps in {log['train_wall_time_s'] / 60:.1f} min "
+            f"({threads} thread{'s' if threads > 1 else ''}) "
+            f"| {log['char_lm']['test_bpc']:.3f} |"
+        )
+    baseline = next(iter(logs.values()))["baseline"]
+    lines.append(f"| *{baseline['name']} (Kneser-Ney)* | – | – | {baseline['test_bpc']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def render_next(markdown: str) -> str:
-    """Replace chapter 5's table placeholder with the cached results; other pages pass."""
-    if TABLE_PLACEHOLDER not in markdown:
-        return markdown
-    try:
-        table = cell_comparison.markdown_table(cell_comparison.load_results())
-    except FileNotFoundError as exc:
-        table = f'!!! warning "No cached results"\n    {exc}\n'
-    return markdown.replace(TABLE_PLACEHOLDER, table)
+    """Replace chapter 5's placeholders with the cached results; other pages pass."""
+    if TABLE_PLACEHOLDER in markdown:
+        try:
+            table = cell_comparison.markdown_table(cell_comparison.load_results())
+        except FileNotFoundError as exc:
+            table = f'!!! warning "No cached results"\n    {exc}\n'
+        markdown = markdown.replace(TABLE_PLACEHOLDER, table)
+    if FULL_SIZE_PLACEHOLDER in markdown:
+        try:
+            table = full_size_table()
+        except FileNotFoundError as exc:
+            table = f'!!! warning "No training log"\n    {exc}\n'
+        markdown = markdown.replace(FULL_SIZE_PLACEHOLDER, table)
+    return markdown
 
 
 def write_next_figure(site_dir: Path) -> Path | None:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from rnn_site.baselines.word_lookup import WordLookup, sentence_chrf, translation_scores
 from rnn_site.beam_search import beam_search, default_max_len, replace_unknown
@@ -235,11 +236,15 @@ def translate(
 
 
 def translate_all(
-    model: Translator, vocabs: Vocabs, pairs: Sequence[Pair], beam: int
+    model: Translator, vocabs: Vocabs, pairs: Sequence[Pair], beam: int, progress: bool = False
 ) -> list[Translation]:
-    """Every pair's English translated (eval mode: dropout off), for scoring a split."""
+    """Every pair's English translated (eval mode: dropout off), for scoring a split.
+
+    Beam search over the test set takes about a minute, hence the optional progress bar.
+    """
     model.eval()
-    return [translate(model, vocabs, p.en, beam) for p in pairs]
+    bar = tqdm(pairs, desc=f"translate (beam {beam})", disable=not progress, leave=False)
+    return [translate(model, vocabs, p.en, beam) for p in bar]
 
 
 def pick_examples(
@@ -376,8 +381,8 @@ def train_translator(
     model.eval()
     metrics = dict(result.log)
     if evaluate_test:
-        greedy = [t.text for t in translate_all(model, vocabs, test, beam=1)]
-        beamed = [t.text for t in translate_all(model, vocabs, test, beam=BEAM)]
+        greedy = [t.text for t in translate_all(model, vocabs, test, 1, progress)]
+        beamed = [t.text for t in translate_all(model, vocabs, test, BEAM, progress)]
         results["greedy"] = translation_scores(greedy, references)
         results[f"beam-{BEAM}"] = translation_scores(beamed, references)
         print(f"greedy: {results['greedy']}; beam {BEAM}: {results[f'beam-{BEAM}']}")

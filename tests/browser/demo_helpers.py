@@ -49,3 +49,11 @@ def unlabelled_controls(page: Any, demo: str) -> list[str]:
     return list(
         page.eval_on_selector_all(f"{demo} :is(input, select, textarea, button)", UNLABELLED)
     )
+
+
+def assert_clean(page_log: Any, site_url: str) -> None:
+    """No exceptions, console errors or failed responses, and no request outside the site."""
+    assert not page_log.page_errors, page_log.page_errors
+    assert not page_log.console_errors, page_log.console_errors
+    assert not page_log.bad_responses, page_log.bad_responses
+    assert all(u.startswith(site_url) for u in page_log.requests), page_log.requests

@@ -62,8 +62,7 @@ def test_demo_matches_python_and_marks_unknown_words(page, site_url, page_log, s
     assert page.locator(f"{DEMO} svg.rnn-sent-chart circle").count() == len(expected.tokens)
     verdict = page.inner_text(f"{DEMO} [data-role=verdict]")
     assert f"P(positive) = {expected.probability:.3f}" in verdict
-    assert not page_log.page_errors and not page_log.console_errors and not page_log.bad_responses
-    assert all(u.startswith(site_url) for u in page_log.requests), page_log.requests
+    demo_helpers.assert_clean(page_log, site_url)
 
 
 def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):

@@ -57,8 +57,7 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
         assert page.locator(f"{DEMO} svg.rnn-tr-heatmap rect").count() == rows * cols
     unknown = page.locator(f"{DEMO} .rnn-tr-word[data-unknown=true]")
     assert unknown.count() == 1 and unknown.inner_text() == "zzqxv"
-    assert not page_log.page_errors and not page_log.console_errors and not page_log.bad_responses
-    assert all(u.startswith(site_url) for u in page_log.requests), page_log.requests
+    demo_helpers.assert_clean(page_log, site_url)
 
 
 def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):

@@ -9,7 +9,7 @@
 // results and dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, StatusArea, svg } from "./ui.js";
+import { el, startDemo, StatusArea, svg } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/vader.py, letter for letter (a test checks they agree). */
@@ -45,10 +45,7 @@ const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 
 export function mount(root) {
   const modelName = root.dataset.model ?? "sentiment";
-  const prefix = root.id || root.dataset.demo;
-  const id = (name) => `${prefix}-${name}`;
-  root.replaceChildren();
-  root.classList.add("rnn-demo");
+  const id = startDemo(root);
   root.dataset.state = "loading";
 
   const text = el("textarea", {

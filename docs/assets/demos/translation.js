@@ -10,7 +10,7 @@
 // dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, StatusArea, svg } from "./ui.js";
+import { el, startDemo, StatusArea, svg } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/ding.py, letter for letter (a test checks they agree). */
@@ -272,10 +272,7 @@ const nextFrame = () =>
 
 export function mount(root) {
   const modelName = root.dataset.model ?? "translator";
-  const prefix = root.id || root.dataset.demo;
-  const id = (name) => `${prefix}-${name}`;
-  root.replaceChildren();
-  root.classList.add("rnn-demo");
+  const id = startDemo(root);
   root.dataset.state = "loading";
 
   const text = el("textarea", {

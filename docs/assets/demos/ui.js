@@ -40,6 +40,17 @@ export function showError(root, message) {
   box.textContent = message;
 }
 
+/**
+ * Empty `root` for a demo (it may hold a no-JavaScript message) and return `id(name)`: element
+ * ids unique to this demo on the page, so every control can have its <label for=…>.
+ */
+export function startDemo(root, ...classes) {
+  const prefix = root.id || root.dataset.demo;
+  root.replaceChildren();
+  root.classList.add("rnn-demo", ...classes);
+  return (name) => `${prefix}-${name}`;
+}
+
 /** Show a character so that whitespace and control characters are visible. */
 export function visibleChar(ch) {
   if (ch === "\n") return "↵";
