@@ -4,7 +4,6 @@ errors, the published model against its card, and the trained model on held-out 
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import shutil
 from pathlib import Path
@@ -14,6 +13,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from skips import skip_locally_fail_in_ci
 
 from rnn_site.data.audio import SAMPLE_RATE, log_mel, read_wav, resample
 from rnn_site.data.ctc import error_rates
@@ -190,19 +190,12 @@ def test_example_runs(capsys):
     assert capsys.readouterr().out.strip() == first
 
 
-def _skip_or_fail(message: str) -> None:
-    """Skip locally; under CI (which installs the apt packages) a missing tool is a failure."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def _require_tts() -> None:
     from rnn_site.data.speech import APT_PACKAGES, missing_tools
 
     missing = missing_tools()
     if missing:
-        _skip_or_fail(
+        skip_locally_fail_in_ci(
             f"text-to-speech missing ({', '.join(missing)}): "
             f"apt-get install {' '.join(APT_PACKAGES)}"
         )
@@ -243,7 +236,9 @@ def test_real_recordings_decode_when_installed():
 
     files = klettres_files()
     if not files or shutil.which("oggdec") is None:
-        _skip_or_fail("apt-get install klettres-data vorbis-tools (the real-speech test set)")
+        skip_locally_fail_in_ci(
+            "apt-get install klettres-data vorbis-tools (the real-speech test set)"
+        )
     assert len(files) == 52 and {name for name, _, _ in files} == {"en", "en_GB"}
     letters = load_real_letters()
     assert [u.label for u in letters[:26]] == list(LETTERS)

@@ -60,12 +60,34 @@ def baseline_warning(card: dict[str, Any]) -> str:
     return "".join(lines)
 
 
+def dynamic_axes_text(io: dict[str, Any]) -> str:
+    """'`batch` and `src` are dynamic axes.': the named dimensions of the declared graph shapes.
+
+    Read from the card's contract rather than written per model, so a model whose time axis is
+    called `src` or `samples` is not documented as having a `time` axis.
+    """
+    names: list[str] = []
+    for graph in io.values():
+        if not isinstance(graph, dict):
+            continue
+        for side in ("inputs", "outputs"):
+            for tensor in graph.get(side, {}).values():
+                for dim in tensor.get("shape", []):
+                    if isinstance(dim, str) and dim not in names:
+                        names.append(dim)
+    if not names:
+        return "All shapes are fixed."
+    quoted = [f"`{n}`" for n in names]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return f"{listed} {'is a dynamic axis' if len(names) == 1 else 'are dynamic axes'}."
+
+
 def performance_table(card: dict[str, Any]) -> str:
     """Markdown table of the benchmark figures, or a note that the benchmark has not run."""
     perf = card.get("performance") or {}
     rows = perf.get("latency") or {}
     if not rows:
-        return f"_Not measured yet: run `rnn-site bench {card['name']}`._"
+        return "_Not measured yet._"
     lines = [
         "| runtime (batch 1) | median µs / token | onnxruntime is … × faster |",
         "|---|---|---|",
@@ -135,8 +157,8 @@ def render_readme(card: dict[str, Any]) -> str:
         card.get("preprocessing", "_Not documented._"),
         "## Input / output contract",
         f"ONNX opset {card['io'].get('opset', 17)}, float32, "
-        f"{card['io'].get('nodes', 'native `LSTM` node')}; `batch` and "
-        "`time` are dynamic axes. " + card.get("io_notes", ""),
+        f"{card['io'].get('nodes', 'native `LSTM` node')}; {dynamic_axes_text(card['io'])} "
+        + card.get("io_notes", ""),
         *graphs,
         "## Training data",
         f"{data.get('name', 'unknown')}. Source: {data.get('source_package', 'unknown')}. "

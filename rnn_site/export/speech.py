@@ -266,7 +266,11 @@ def export_speech_model(
             "min_samples": N_FFT,
         },
         "files": {"speech": "speech.onnx", "torch": "speech.pt"},
-        "io": {"speech": graph_io().to_json(), "opset": 17},
+        "io": {
+            "speech": graph_io().to_json(),
+            "opset": 17,
+            "nodes": "four native `LSTM` nodes (forward and time-reversed, two layers)",
+        },
         "samples": sample_entries,
         "data": {
             "name": "Synthesised spoken digits and letters (this project)",
@@ -325,7 +329,6 @@ def export_speech_model(
             "log(power + 0.001), per-band mean removed."
         ),
         "io_notes": (
-            "Here the dynamic axes are `batch`, `samples`, `frames` and `steps`. "
             "`log_probs[:, t]` covers 40 ms of audio; class 0 is the CTC blank, class k the "
             "k-th symbol of `alphabet` (0–9 then A–Z). Greedy decoding: take the argmax per "
             "step, merge repeats, drop blanks. At least 400 samples (25 ms)."

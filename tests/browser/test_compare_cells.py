@@ -6,6 +6,7 @@ greedy text must equal the Python runtime's, character for character, for each o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ def alert(page: Any) -> str:
 def test_greedy_text_matches_python_for_both_models(page, site_url, page_log, built_site: Path):
     prompt, length = "ROMEO:\n", 150
     assert run(page, site_url, prompt, length) == "done", alert(page)
+    result = json.loads(str(page.get_attribute(DEMO, "data-result")))
     for name in MODELS:
         expected = CharLanguageModel.load(built_site / "models" / name).generate(
             prompt, length, temperature=0
@@ -49,6 +51,7 @@ def test_greedy_text_matches_python_for_both_models(page, site_url, page_log, bu
         output = page.locator(f"[data-role=output-{name}]")
         assert output.get_attribute("data-generated") == expected, name
         assert output.text_content() == prompt + expected
+        assert result[name]["text"] == expected and result[name]["msPerChar"] > 0
         ms = float(page.get_attribute(f"[data-role=timing-{name}]", "data-ms-per-char") or 0)
         assert ms > 0
         assert "ms per character" in str(page.text_content(f"[data-role=timing-{name}]"))
@@ -63,6 +66,22 @@ def test_bad_input_is_a_message_not_a_crash(page, site_url, page_log):
     assert "Unknown character '\u2603'" in alert(page)
     assert run(page, site_url, "ROMEO:", 0) == "error"
     assert "Length must be a whole number" in alert(page)
+    assert page_log.page_errors == []
+
+
+def test_a_damaged_model_is_reported_on_the_page(page, site_url, page_log):
+    """char-mingru's step graph arrives corrupted: the LSTM's text stays, the reader is told."""
+
+    def corrupt(route: Any) -> None:
+        response = route.fetch()
+        body = bytearray(response.body())
+        body[len(body) // 2] ^= 0xFF
+        route.fulfill(response=response, body=bytes(body))
+
+    page.route("**/models/char-mingru/step.onnx", corrupt)
+    assert run(page, site_url, "ROMEO:", 10) == "error"
+    assert "step.onnx is damaged or out of date" in alert(page)
+    assert page.get_attribute("[data-role=output-char-lm]", "data-generated")
     assert page_log.page_errors == []
 
 

@@ -4,7 +4,8 @@
 //
 // Each model runs in its own copy of the text-generation worker (char-lm-worker.js), which runs
 // any character model's step graph; they take turns, so neither one's timing includes the other's
-// work. root.dataset.state: "idle" → "loading" → "generating" → "done" | "error".
+// work. root.dataset.state: "idle" → "loading" → "generating" → "done" | "error"; when done,
+// root.dataset.result holds {model: {text, msPerChar}} as JSON (StatusArea.done).
 
 import { checkSettings, LIMITS } from "./char-lm.js";
 import { WorkerClient } from "./rpc.js";
@@ -114,8 +115,7 @@ export function mount(root) {
         seed: seed.value,
       });
     } catch (err) {
-      status.error(err);
-      root.dataset.state = "error";
+      status.fail(err);
       return;
     }
     running = true;
@@ -125,6 +125,7 @@ export function mount(root) {
       panel.text.textContent = "";
       panel.timing.textContent = "";
     }
+    const results = {};
     try {
       for (const panel of panels) {
         status.info(`Loading ${panel.label}…`);
@@ -141,6 +142,7 @@ export function mount(root) {
           },
         );
         const msPerChar = 1000 / result.charsPerSecond;
+        results[panel.name] = { text: result.text, msPerChar };
         panel.text.dataset.generated = result.text;
         panel.timing.dataset.msPerChar = msPerChar.toFixed(3);
         panel.timing.textContent =
@@ -152,11 +154,10 @@ export function mount(root) {
         "Done. Both ran in your browser, one after the other, on one thread each; " +
           "temperature 0 gives the same text as the Python runtime.",
       );
-      root.dataset.state = "done";
+      status.done(results);
     } catch (err) {
-      status.error(err);
+      status.fail(err);
       status.info("");
-      root.dataset.state = "error";
     } finally {
       running = false;
       generateButton.disabled = false;

@@ -11,7 +11,7 @@
 // dataset.updates counts results and dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
-import { el, StatusArea } from "./ui.js";
+import { el, startDemo, StatusArea } from "./ui.js";
 
 export const SAMPLE_RATE = 16000;
 /** The same limits as rnn_site/runtime/speech.py. */
@@ -92,10 +92,7 @@ export function microphoneMessage(err) {
 
 export function mount(root) {
   const modelName = root.dataset.model ?? "speech";
-  const prefix = root.id || root.dataset.demo;
-  const id = (name) => `${prefix}-${name}`;
-  root.replaceChildren();
-  root.classList.add("rnn-demo");
+  const id = startDemo(root);
   root.dataset.state = "loading";
 
   const select = el("select", { id: id("sample") });
