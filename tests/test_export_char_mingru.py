@@ -48,7 +48,7 @@ def test_onnxruntime_matches_torch_step_by_step(exported) -> None:
     gen = torch.Generator().manual_seed(1)
     tokens = torch.randint(0, len(VOCAB), (3, 40), generator=gen)
     state = torch.rand(2, 3, 24, generator=gen)  # a non-zero start exercises the state input
-    (h,) = (state.numpy(),)
+    h = state.numpy()
     with torch.no_grad():
         parallel, parallel_state = model(tokens, state)  # training's parallel scan
         for t in range(tokens.shape[1]):

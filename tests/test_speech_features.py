@@ -19,12 +19,6 @@ from rnn_site.data.audio import (
     resample,
     write_wav,
 )
-from rnn_site.data.ctc import (
-    edit_distance,
-    error_rates,
-    greedy_decode,
-    prefix_beam_decode,
-)
 from rnn_site.data.speech import (
     VOCAB,
     SynthesisConfig,
@@ -35,6 +29,12 @@ from rnn_site.data.speech import (
     plan,
     spoken_text,
     voice_split,
+)
+from rnn_site.decoding.ctc import (
+    edit_distance,
+    error_rates,
+    greedy_decode,
+    prefix_beam_decode,
 )
 from rnn_site.models.speech import LogMel, SpeechConfig, SpeechCTC, frame_count, step_count
 

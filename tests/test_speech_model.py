@@ -16,7 +16,7 @@ import torch
 from skips import skip_locally_fail_in_ci
 
 from rnn_site.data.audio import SAMPLE_RATE, log_mel, read_wav, resample
-from rnn_site.data.ctc import error_rates
+from rnn_site.decoding.ctc import error_rates
 from rnn_site.export.manifest import verify
 from rnn_site.export.speech import export_speech_model
 from rnn_site.models.speech import SpeechConfig, SpeechCTC

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,15 @@ from torch import nn
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
 from rnn_site.train.artifacts import atomic_path, write_json
 from rnn_site.train.char_lm import EpochWindows, bits_per_char, lm_step, lm_windows
-from rnn_site.train.loop import CarriedState, TrainConfig, lr_factor, train
+from rnn_site.train.loop import (
+    CarriedState,
+    TrainConfig,
+    finish_training,
+    lr_factor,
+    run_info,
+    time_left,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 torch.set_num_threads(1)
@@ -37,6 +47,14 @@ def mse(model: nn.Module, batch: Batch) -> torch.Tensor:
 
 def val_loss(model: nn.Module) -> dict[str, float]:
     return {"val_loss": sum(mse(model, b).item() for b in regression_batches(999, 4)) / 4}
+
+
+@dataclass(frozen=True)
+class HParams:
+    width: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
 def quiet(**kwargs: object) -> TrainConfig:
@@ -120,6 +138,32 @@ def test_interrupted_run_keeps_the_best_and_leaves_valid_json(tmp_path: Path) ->
     assert [h["step"] for h in log["history"]] == [5]
     assert val_loss(model)["val_loss"] == pytest.approx(log["best"]["val_loss"])
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary files left
+
+
+def test_finish_training_writes_the_log_the_outcome_and_the_slice_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = nn.Linear(2, 1)
+    model.config = HParams(width=1)  # type: ignore[assignment]
+    start = time.perf_counter()
+    info = run_info("linear", 3, model, HParams(width=2), data={"rows": 80})
+    assert info == {"name": "linear", "seed": 3, "model_config": {"width": 1},
+                    "hparams": {"width": 2}, "parameters": 3, "data": {"rows": 80}}  # fmt: skip
+    result = train(model, regression_batches, mse, val_loss, quiet(epochs=2), tmp_path, info=info)
+    metrics = finish_training(result, tmp_path, start, scores={"test": 0.5}, epochs=1.5)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["name"] == "linear" and metrics["status"] == "finished"
+    assert metrics["stopped"] == "finished" and metrics["best_step"] == result.best["step"]
+    assert metrics["epochs"] == 1.5  # a slice's own entry wins over the run's
+    assert metrics["scores"] == {"test": 0.5}
+    assert metrics["wall_time_s"] >= metrics["train_wall_time_s"] > 0
+    assert "linear: 40 steps (finished); total" in capsys.readouterr().out
+
+
+def test_time_left_keeps_a_reserve_and_never_drops_below_one_second() -> None:
+    start = time.perf_counter()
+    assert 89.0 < time_left(100.0, start, 10.0) <= 90.0
+    assert time_left(5.0, start, 10.0) == 1.0
 
 
 @pytest.mark.parametrize(

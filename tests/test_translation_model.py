@@ -14,9 +14,9 @@ import pytest
 import torch
 
 from rnn_site.baselines.word_lookup import WordLookup, translation_scores
-from rnn_site.beam_search import beam_search, replace_unknown
 from rnn_site.data.bpe import BPE, join, learn_merges
 from rnn_site.data.ding import Pair
+from rnn_site.decoding.beam import beam_search, replace_unknown
 from rnn_site.export.manifest import verify
 from rnn_site.models.translator import Translator, TranslatorConfig, reverse_padded
 from rnn_site.runtime import (

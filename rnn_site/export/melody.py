@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnn_site import __version__
 from rnn_site.data.chorales import Event, MelodyVocab, load_chorales, mark_bars, split_by_tune
 from rnn_site.export.cards import publish_card, read_training_log
 from rnn_site.export.char_lm import export_step, step_io
+from rnn_site.export.onnx_lstm import graph_metadata
 from rnn_site.files import write_json
 from rnn_site.models.melody import MelodyLSTM
 from rnn_site.provenance import git_commit
@@ -155,16 +155,15 @@ def export_melody_model(
         if baseline.get("name")
         else {}
     )
-    metadata = {
-        "name": NAME,
-        "version": VERSION,
-        "package_version": __version__,
-        "tokens_json": json.dumps(vocab.names),
-        "licence": "MIT",
-        "data": "Bach chorales (soprano) from the music21 corpus, BSD-3-Clause",
-        "source_commit": commit,
-        "encoding": "token id = position of the token name in tokens_json",
-    }
+    metadata = graph_metadata(
+        NAME,
+        VERSION,
+        licence="MIT",
+        data="Bach chorales (soprano) from the music21 corpus, BSD-3-Clause",
+        commit=commit,
+        tokens_json=json.dumps(vocab.names),
+        encoding="token id = position of the token name in tokens_json",
+    )
     paths = {"step": out_dir / "step.onnx", "seeds": out_dir / "seeds.json"}
     export_step(model, paths["step"], metadata)
     seed_list = seeds()

@@ -32,6 +32,7 @@ import torch
 from onnx import TensorProto, helper
 from torch import nn
 
+from rnn_site import __version__
 from rnn_site.files import atomic_path
 
 OPSET = 17
@@ -352,6 +353,23 @@ def declared_io(model: onnx.ModelProto) -> dict[str, TensorSpec]:
         )
         declared[value.name] = TensorSpec(names.get(tensor.elem_type, "?"), dims)
     return declared
+
+
+def graph_metadata(
+    name: str, version: str, *, licence: str, data: str, commit: str, **extra: str
+) -> dict[str, str]:
+    """The metadata a published graph carries: which model and version, the package that built
+    it, the licence, the training data and the source commit; then ``extra`` (the tokenizer's
+    pattern, the alphabet...), so the .onnx file alone says what it is and how to feed it."""
+    return {
+        "name": name,
+        "version": version,
+        "package_version": __version__,
+        "licence": licence,
+        "data": data,
+        "source_commit": commit,
+        **extra,
+    }
 
 
 def set_metadata(model: onnx.ModelProto, metadata: Mapping[str, str]) -> onnx.ModelProto:

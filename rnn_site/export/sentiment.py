@@ -15,10 +15,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from rnn_site import __version__
 from rnn_site.data.vader import DOMAINS, TOKEN_PATTERN
 from rnn_site.export.cards import publish_card, read_training_log
-from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
+from rnn_site.export.onnx_lstm import (
+    GraphIO,
+    OnnxLSTMLayer,
+    TensorSpec,
+    export_graph,
+    graph_metadata,
+)
 from rnn_site.models.sentiment import RATING_SCALE, SentimentLSTM
 from rnn_site.provenance import git_commit
 from rnn_site.train.sentiment import MAX_TOKENS, load_sentiment
@@ -108,15 +113,14 @@ def export_sentiment_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     log = log or {}
     commit = commit or git_commit()
-    metadata = {
-        "name": NAME,
-        "version": VERSION,
-        "package_version": __version__,
-        "licence": "MIT",
-        "data": "VADER human-rated sentences (vaderSentiment 3.3.2), MIT",
-        "source_commit": commit,
-        "tokenizer": TOKEN_PATTERN,
-    }
+    metadata = graph_metadata(
+        NAME,
+        VERSION,
+        licence="MIT",
+        data="VADER human-rated sentences (vaderSentiment 3.3.2), MIT",
+        commit=commit,
+        tokenizer=TOKEN_PATTERN,
+    )
     paths = {"sequence": out_dir / "sequence.onnx"}
     export_sequence(model, paths["sequence"], metadata)
     results = log.get("results") or {}

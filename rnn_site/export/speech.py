@@ -23,7 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_site import __version__
 from rnn_site.data.audio import HOP, N_FFT, N_MELS, SAMPLE_RATE, write_wav
 from rnn_site.data.speech import (
     APT_PACKAGES,
@@ -37,7 +36,13 @@ from rnn_site.data.speech import (
     load_speech,
 )
 from rnn_site.export.cards import publish_card, read_training_log
-from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
+from rnn_site.export.onnx_lstm import (
+    GraphIO,
+    OnnxLSTMLayer,
+    TensorSpec,
+    export_graph,
+    graph_metadata,
+)
 from rnn_site.files import atomic_path
 from rnn_site.models.speech import SpeechCTC
 from rnn_site.provenance import git_commit
@@ -211,15 +216,14 @@ def export_speech_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     log = log or {}
     commit = commit or git_commit()
-    metadata = {
-        "name": NAME,
-        "version": VERSION,
-        "package_version": __version__,
-        "licence": "MIT",
-        "data": "synthesised with espeak-ng, flite and festival voices (Debian)",
-        "source_commit": commit,
-        "alphabet": VOCAB,
-    }
+    metadata = graph_metadata(
+        NAME,
+        VERSION,
+        licence="MIT",
+        data="synthesised with espeak-ng, flite and festival voices (Debian)",
+        commit=commit,
+        alphabet=VOCAB,
+    )
     paths = {"speech": out_dir / "speech.onnx"}
     export_graph_file(model, paths["speech"], metadata)
     sample_entries = write_samples(out_dir) if samples else []

@@ -21,11 +21,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from rnn_site import __version__
 from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
 from rnn_site.export.cards import publish_card, read_training_log
-from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
+from rnn_site.export.onnx_lstm import (
+    GraphIO,
+    OnnxLSTMLayer,
+    TensorSpec,
+    export_graph,
+    graph_metadata,
+)
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.provenance import git_commit
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
@@ -205,15 +210,14 @@ def export_translator_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     log = log or {}
     commit = commit or git_commit()
-    metadata = {
-        "name": NAME,
-        "version": VERSION,
-        "package_version": __version__,
-        "licence": LICENCE,
-        "data": f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
-        "source_commit": commit,
-        "tokenizer": TOKEN_PATTERN,
-    }
+    metadata = graph_metadata(
+        NAME,
+        VERSION,
+        licence=LICENCE,
+        data=f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
+        commit=commit,
+        tokenizer=TOKEN_PATTERN,
+    )
     paths = export_graphs(model, out_dir, metadata)
     results = log.get("results") or {}
     beam = int(log.get("beam", 5))

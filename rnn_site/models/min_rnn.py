@@ -10,6 +10,8 @@ what training and generation need:
   cannot transform its state, so depth supplies the non-linearity between time steps);
 - `CharMinRNN`: the character language model (embedding → stack → LayerNorm → linear), with
   the `CharLSTM` calling convention, so the char-lm training code runs it unchanged.
+
+See the page: next.md#mingru-and-minlstm
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class MinRNN(nn.Module):
     # --8<-- [end:coefficients]
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
+        """All T steps at once: coefficients for every t (one matmul), then the chosen scan."""
         return SCANS[self.scan](*self.coefficients(x), h0)
 
     # --8<-- [start:step]
@@ -217,6 +220,7 @@ class CharMinRNN(nn.Module):
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def initial_state(self, batch: int) -> torch.Tensor:
+        """Zeros (layers, batch, hidden): the start of a text, as in the exported step graph."""
         return torch.zeros(self.config.num_layers, batch, self.config.hidden_size)
 
     def forward(

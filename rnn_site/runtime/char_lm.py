@@ -37,8 +37,8 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
     UnknownCharacterError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 
 OnUnknown = Literal["error", "skip", "replace"]
 
@@ -164,11 +164,8 @@ class CharLanguageModel:
         match models/manifest.json (ModelIntegrityError otherwise), and the graphs' inputs and
         outputs must match the card (ModelMismatchError otherwise).
         """
-        location = locate(name_or_path, models_dir)
-        files = location.card["files"]
-        if verify:
-            graphs = [files[role] for role in ("step", "sequence") if role in files]
-            location.verify(["card.json", *graphs])
+        # The sequence graph is optional (char-mingru has none) and opened on first use.
+        location = locate_verified(name_or_path, models_dir, ("step", "sequence"), verify=verify)
         vocab, config = location.card["vocab"], location.card["config"]
         if len(vocab) != config["vocab_size"] or len(set(vocab)) != len(vocab):
             raise ModelMismatchError(
@@ -176,8 +173,7 @@ class CharLanguageModel:
                 f"but vocab_size is {config['vocab_size']}",
                 file="card.json",
             )
-        step = create_session(location.path(files["step"]), intra_op_threads=intra_op_threads)
-        check_io(step, location.card["io"]["step"], files["step"])
+        step = open_graph(location, "step", intra_op_threads=intra_op_threads)
         return cls(location, step, intra_op_threads)
 
     @property
@@ -189,10 +185,7 @@ class CharLanguageModel:
                     f"model {self.card['name']!r} has no sequence graph, which score and "
                     "hidden_states need; it can only generate"
                 )
-            file = self.card["files"]["sequence"]
-            session = create_session(self.location.path(file), intra_op_threads=self._threads)
-            check_io(session, self.card["io"]["sequence"], file)
-            self._sequence = session
+            self._sequence = open_graph(self.location, "sequence", intra_op_threads=self._threads)
         return self._sequence
 
     # ------------------------------------------------------------------ text ↔ ids

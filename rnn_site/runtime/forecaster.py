@@ -29,8 +29,8 @@ from rnn_site.runtime.errors import (
     NonFiniteValueError,
     UnknownSeriesError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 
 #: Most values one call reads (long histories are cut to the lookback anyway; this guards memory).
 MAX_VALUES = 1_000_000
@@ -106,13 +106,8 @@ class Forecaster:
     ) -> Forecaster:
         """Load by name (models/ts-forecaster) or directory; with `verify`, card.json and the
         graph must match models/manifest.json and the graph must match the card's contract."""
-        location = locate(name_or_path, models_dir)
-        file = location.card["files"]["forecaster"]
-        if verify:
-            location.verify(["card.json", file])
-        session = create_session(location.path(file), intra_op_threads=intra_op_threads)
-        check_io(session, location.card["io"]["forecaster"], file)
-        return cls(location, session)
+        location = locate_verified(name_or_path, models_dir, ["forecaster"], verify=verify)
+        return cls(location, open_graph(location, "forecaster", intra_op_threads=intra_op_threads))
 
     # ------------------------------------------------------------------ checks
 

@@ -38,8 +38,8 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
 )
 from rnn_site.runtime.midi import melody_to_midi
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 
 #: Most events one `generate` call writes.
 MAX_EVENTS = 2000
@@ -73,17 +73,12 @@ class MelodyModel:
         With `verify`, card.json and step.onnx must match models/manifest.json
         (ModelIntegrityError) and the graph must match the card's contract (ModelMismatchError).
         """
-        location = locate(name_or_path, models_dir)
-        files = location.card["files"]
-        if verify:
-            location.verify(["card.json", files["step"]])
+        location = locate_verified(name_or_path, models_dir, ["step"], verify=verify)
         if len(location.card["tokens"]) != location.card["config"]["vocab_size"]:
             raise ModelMismatchError(
                 "card.json: the number of tokens differs from vocab_size", file="card.json"
             )
-        step = create_session(location.path(files["step"]), intra_op_threads=intra_op_threads)
-        check_io(step, location.card["io"]["step"], files["step"])
-        return cls(location, step)
+        return cls(location, open_graph(location, "step", intra_op_threads=intra_op_threads))
 
     # ------------------------------------------------------------------ events
 

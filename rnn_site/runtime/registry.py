@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,26 @@ def locate(
         f"known models: {', '.join(known) or 'none'}; searched {[str(d) for d in searched]}"
         f" (set {MODELS_ENV} to add a folder)"
     )
+
+
+def locate_verified(
+    name_or_path: str | os.PathLike[str],
+    models_dir: str | os.PathLike[str] | None,
+    graphs: Sequence[str],
+    *,
+    verify: bool = True,
+) -> ModelLocation:
+    """`locate` a model and, with `verify`, check card.json and its `graphs` against the manifest.
+
+    `graphs` are roles of the card's "files" ("encoder", "step"...); one the card does not list
+    is skipped here (an optional graph), and opening a missing one fails later. Every runtime
+    class's ``load`` starts with this, then checks its card, then opens the graphs.
+    """
+    location = locate(name_or_path, models_dir)
+    if verify:
+        files = location.card["files"]
+        location.verify(["card.json", *(files[role] for role in graphs if role in files)])
+    return location
 
 
 def list_models(models_dir: str | Path | None = None) -> list[ModelLocation]:

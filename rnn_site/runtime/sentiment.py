@@ -21,8 +21,8 @@ import onnxruntime as ort
 
 from rnn_site.data.vader import UNK, tokenize
 from rnn_site.runtime.errors import ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a paragraph, not a book).
@@ -82,19 +82,12 @@ class SentimentModel:
         intra_op_threads: int = 1,
     ) -> SentimentModel:
         """Load by name ("sentiment" → models/sentiment) or directory; verify hashes and I/O."""
-        location = locate(name_or_path, models_dir)
-        files = location.card["files"]
-        if verify:
-            location.verify(["card.json", files["sequence"]])
+        location = locate_verified(name_or_path, models_dir, ["sequence"], verify=verify)
         if len(location.card["vocab"]) != location.card["config"]["vocab_size"]:
             raise ModelMismatchError(
                 "card.json: the vocabulary's length differs from vocab_size", file="card.json"
             )
-        session = create_session(
-            location.path(files["sequence"]), intra_op_threads=intra_op_threads
-        )
-        check_io(session, location.card["io"]["sequence"], files["sequence"])
-        return cls(location, session)
+        return cls(location, open_graph(location, "sequence", intra_op_threads=intra_op_threads))
 
     def tokenize(self, text: str) -> list[str]:
         """The words the model reads; typed errors for non-text, empty or absurdly long input."""

@@ -14,6 +14,7 @@ import onnxruntime as ort
 
 from rnn_site import onnx_session
 from rnn_site.runtime.errors import ModelIntegrityError, ModelMismatchError
+from rnn_site.runtime.registry import ModelLocation
 
 
 def create_session(path: str | Path, *, intra_op_threads: int = 1) -> ort.InferenceSession:
@@ -55,3 +56,14 @@ def check_io(session: ort.InferenceSession, contract: dict[str, Any], file: str)
                     f"{spec['dtype']} {spec['shape']}",
                     file=file,
                 )
+
+
+def open_graph(
+    location: ModelLocation, role: str, *, intra_op_threads: int = 1
+) -> ort.InferenceSession:
+    """The session of one of a model's graphs, named by its role in the card ("step",
+    "encoder"...), with its inputs and outputs checked against the card's contract."""
+    file = location.card["files"][role]
+    session = create_session(location.path(file), intra_op_threads=intra_op_threads)
+    check_io(session, location.card["io"][role], file)
+    return session

@@ -7,7 +7,7 @@
 
 The graph takes 16 kHz samples and computes its own features, so the only preparation here is
 checking the input and resampling it (`rnn_site.data.audio.resample`, band-limited, NumPy).
-Decoding is greedy (default) or prefix beam search (`rnn_site.data.ctc`).
+Decoding is greedy (default) or prefix beam search (`rnn_site.decoding.ctc`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 
 from rnn_site.data.audio import N_FFT, SAMPLE_RATE, resample
-from rnn_site.data.ctc import Hypothesis, greedy_decode, prefix_beam_decode
+from rnn_site.decoding.ctc import Hypothesis, greedy_decode, prefix_beam_decode
 from rnn_site.runtime.errors import (
     AudioTooLongError,
     EmptyAudioError,
@@ -31,8 +31,8 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
     NonFiniteAudioError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 
 #: Longest clip accepted, in seconds (the model was trained on clips under 5 s).
 MAX_SECONDS = 30.0
@@ -130,19 +130,14 @@ class SpeechRecognizer:
         intra_op_threads: int = 1,
     ) -> SpeechRecognizer:
         """Load by name ("speech" → models/speech) or directory; verify hashes and I/O."""
-        location = locate(name_or_path, models_dir)
-        files = location.card["files"]
-        if verify:
-            location.verify(["card.json", files["speech"]])
+        location = locate_verified(name_or_path, models_dir, ["speech"], verify=verify)
         classes = location.card["io"]["speech"]["outputs"]["log_probs"]["shape"][-1]
         if len(location.card["alphabet"]) + 1 != classes:
             raise ModelMismatchError(
                 "card.json: the alphabet's length + 1 (blank) differs from the graph's classes",
                 file="card.json",
             )
-        session = create_session(location.path(files["speech"]), intra_op_threads=intra_op_threads)
-        check_io(session, location.card["io"]["speech"], files["speech"])
-        return cls(location, session)
+        return cls(location, open_graph(location, "speech", intra_op_threads=intra_op_threads))
 
     def run(self, samples_16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The graph on 16 kHz samples → (features (frames, 40), log_probs (steps, 37))."""

@@ -7,7 +7,7 @@
 
 The encoder graph reads the English sentence once; the decoder graph is called once per German
 word, for all beam hypotheses at a time (a beam is a batch). The search is
-`rnn_site.beam_search`, the same code training evaluated the PyTorch model with, and the
+`rnn_site.decoding.beam`, the same code training evaluated the PyTorch model with, and the
 browser demo repeats it line for line.
 """
 
@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from rnn_site.beam_search import beam_search, default_max_len, replace_unknown
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import BOS, EOS, PAD, PUNCTUATION, UNK, detokenize, tokenize
+from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.runtime.errors import InvalidBeamError, InvalidLengthError, ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation, locate
-from rnn_site.runtime.session import check_io, create_session
+from rnn_site.runtime.registry import ModelLocation, locate_verified
+from rnn_site.runtime.session import open_graph
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a few sentences; trained on ≤ 15 words).
@@ -95,10 +95,8 @@ class Translator:
         intra_op_threads: int = 1,
     ) -> Translator:
         """Load by name ("translator" → models/translator) or directory; verify hashes and I/O."""
-        location = locate(name_or_path, models_dir)
-        files = location.card["files"]
-        if verify:
-            location.verify(["card.json", files["encoder"], files["decoder"]])
+        roles = ("encoder", "decoder")
+        location = locate_verified(name_or_path, models_dir, roles, verify=verify)
         card, config = location.card, location.card["config"]
         for side in ("src", "tgt"):
             if len(card["vocab"][side]) != config[f"{side}_vocab"]:
@@ -112,11 +110,7 @@ class Translator:
                 f"card.json: vocab.tgt must start with {PAD}, {UNK}, {BOS}, {EOS}",
                 file="card.json",
             )
-        sessions = []
-        for role in ("encoder", "decoder"):
-            session = create_session(location.path(files[role]), intra_op_threads=intra_op_threads)
-            check_io(session, location.card["io"][role], files[role])
-            sessions.append(session)
+        sessions = [open_graph(location, r, intra_op_threads=intra_op_threads) for r in roles]
         return cls(location, *sessions)
 
     def tokenize(self, text: str) -> list[str]:

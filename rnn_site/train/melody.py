@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,9 @@ from rnn_site.data.chorales import (
     split_by_tune,
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import TrainConfig, train
+from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 IGNORE = -100
@@ -276,18 +276,17 @@ def train_melody(
         grad_clip=1.0,
         patience=hp.patience,
         metric="val_nll_per_event",
-        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - 30.0),
+        time_budget_s=time_left(time_budget_s, start, 30.0),
         threads=threads,
         progress=progress,
     )
-    info = {
-        "name": "melody",
-        "seed": seed,
-        "model_config": model_config.to_dict(),
-        "hparams": asdict(hp),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "tokens": vocab.names,
-        "data": {
+    info = run_info(
+        "melody",
+        seed,
+        model,
+        hp,
+        tokens=vocab.names,
+        data={
             "name": "bach-chorales-soprano",
             "source": "music21 corpus (BSD-3-Clause), cached in rnn_site/data/chorales-v1.json.gz",
             "licence": "BSD-3-Clause",
@@ -297,8 +296,8 @@ def train_melody(
             "test_files": [c.file for c in splits.test],
             "val_files": [c.file for c in splits.val],
         },
-        "baseline": ngram_scores,
-    }
+        baseline=ngram_scores,
+    )
     result = train(
         model,
         batches=lambda epoch: EpochBatches(seqs["train"], hp.batch, seed * 1000 + epoch, pad),
@@ -341,20 +340,8 @@ def train_melody(
             ),
         ),
     }
-    metrics = dict(result.log)
-    metrics.update(
-        melody=lstm,
-        generated=statistics,
-        stopped=result.stopped,
-        epochs=result.epochs_completed,
-        train_wall_time_s=result.wall_time_s,
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
-    )
     save_melody(out / "melody.pt", model, vocab)
-    write_json(out / "metrics.json", metrics)
-    print(f"total {metrics['wall_time_s']:.0f} s")
-    return metrics
+    return finish_training(result, out, start, melody=lstm, generated=statistics)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ from rnn_site.baselines.bow import choose_l2, classification_scores
 from rnn_site.baselines.vader_rules import vader_predict
 from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokenize
 from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import TrainConfig, train
+from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 MAX_TOKENS = 100  # training sentences are cut here (99% are under 45 words)
@@ -234,7 +234,7 @@ def train_sentiment(
         patience=hp.patience,
         metric="val_macro_f1",
         mode="max",
-        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - 30.0),
+        time_budget_s=time_left(time_budget_s, start, 30.0),
         threads=threads,
         progress=progress,
     )
@@ -244,13 +244,12 @@ def train_sentiment(
         scores = classification_scores(labels["val"], predicted)
         return {"val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
 
-    info = {
-        "name": "sentiment",
-        "seed": seed,
-        "model_config": model_config.to_dict(),
-        "hparams": asdict(hp),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": {
+    info = run_info(
+        "sentiment",
+        seed,
+        model,
+        hp,
+        data={
             "name": "VADER human-rated sentences (Hutto & Gilbert, ICWSM 2014)",
             "source": "vaderSentiment==3.3.2 sdist, cached in "
             "rnn_site/data/vader-ratings-v1.json.gz",
@@ -260,9 +259,9 @@ def train_sentiment(
                 for name, part in parts.items()
             },
         },
-        "bow": {"l2": l2, "val_macro_f1_by_l2": bow_val},
-        "vader_neutral_label": majority,
-    }
+        bow={"l2": l2, "val_macro_f1_by_l2": bow_val},
+        vader_neutral_label=majority,
+    )
     result = train(
         model,
         batches=lambda epoch: EpochBatches(
@@ -283,21 +282,8 @@ def train_sentiment(
     examples = pick_examples(
         splits.test, lstm_probabilities(model, ids["test"]), bow.probability(ids["test"])
     )
-    metrics = dict(result.log)
-    metrics.update(
-        results=results,
-        examples=examples,
-        stopped=result.stopped,
-        epochs=result.epochs_completed,
-        best_epoch=result.best.get("epoch"),
-        train_wall_time_s=result.wall_time_s,
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
-    )
     save_sentiment(out / "sentiment.pt", model, vocab)
-    write_json(out / "metrics.json", metrics)
-    print(f"total {metrics['wall_time_s']:.0f} s")
-    return metrics
+    return finish_training(result, out, start, results=results, examples=examples)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

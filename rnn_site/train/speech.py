@@ -27,7 +27,6 @@ import torch
 import torch.nn.functional as F
 
 from rnn_site.baselines.dtw import DTWClassifier, dtw_features, pick_templates
-from rnn_site.data.ctc import error_rates, greedy_decode, prefix_beam_decode
 from rnn_site.data.speech import (
     VOCAB,
     SynthesisConfig,
@@ -37,10 +36,11 @@ from rnn_site.data.speech import (
     load_real_letters,
     load_speech,
 )
+from rnn_site.decoding.ctc import error_rates, greedy_decode, prefix_beam_decode
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import TrainConfig, train
+from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -237,7 +237,7 @@ def train_speech(
         patience=hp.patience,
         metric="val_cer",
         mode="min",
-        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - reserve),
+        time_budget_s=time_left(time_budget_s, start, reserve),
         threads=threads,
         progress=progress,
     )
@@ -247,16 +247,15 @@ def train_speech(
         scores = error_rates(refs, transcribe_all(m, data.val))
         return {"val_cer": scores["cer"], "val_string_accuracy": scores["string_accuracy"]}
 
-    info = {
-        "name": "speech",
-        "seed": seed,
-        "model_config": model_config.to_dict(),
-        "hparams": asdict(hp),
-        "synthesis": asdict(synthesis),
-        "synthesis_cache": data.cache_dir.name,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": {"counts": data.counts(), "real_letters": len(real)},
-    }
+    info = run_info(
+        "speech",
+        seed,
+        model,
+        hp,
+        synthesis=asdict(synthesis),
+        synthesis_cache=data.cache_dir.name,
+        data={"counts": data.counts(), "real_letters": len(real)},
+    )
     result = train(
         model,
         batches=lambda epoch: EpochBatches(data.train, hp.batch, seed * 1000 + epoch),
@@ -278,25 +277,18 @@ def train_speech(
         if name in results["dtw"]:
             line += f", DTW cer {results['dtw'][name]['greedy']['cer']:.3f}"
         print(line)
-    metrics = dict(result.log)
-    metrics.update(
+    return finish_training(
+        result,
+        out,
+        start,
         results=results,
         per_voice=per_voice_accuracy(model, sets["tts_isolated"]),
         dtw_templates=len(dtw.labels),
-        stopped=result.stopped,
-        epochs=result.epochs_completed,
-        best_epoch=result.best.get("epoch"),
         synthesis_s=round(synthesis_s, 1),
         # CPU seconds of this process (all threads): comparable across machines and loads,
         # unlike wall time on a shared machine; ÷ threads ≈ wall time on a quiet machine.
         process_cpu_s=round(time.process_time() - cpu_start, 1),
-        train_wall_time_s=result.wall_time_s,
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
     )
-    write_json(out / "metrics.json", metrics)
-    print(f"total {metrics['wall_time_s']:.0f} s")
-    return metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from rnn_site.baselines.word_lookup import WordLookup, sentence_chrf, translation_scores
-from rnn_site.beam_search import beam_search, default_max_len, replace_unknown
 from rnn_site.data.bpe import BPE, join
 from rnn_site.data.ding import (
     BOS,
@@ -44,10 +43,11 @@ from rnn_site.data.ding import (
     split_pairs,
     tokenize,
 )
+from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.models.translator import Translator, TranslatorConfig
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint, write_json
+from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import run_options, training_parser
-from rnn_site.train.loop import TrainConfig, train
+from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 MAX_TOKENS = 30  # longest sentence in tokens; 4–15 words plus punctuation stay under it
@@ -335,7 +335,7 @@ def train_translator(
         patience=hp.patience,
         metric="val_loss",
         mode="min",
-        time_budget_s=max(1.0, time_budget_s - (time.perf_counter() - start) - reserve),
+        time_budget_s=time_left(time_budget_s, start, reserve),
         threads=threads,
         progress=progress,
     )
@@ -351,13 +351,12 @@ def train_translator(
         return {"val_loss": loss, "val_perplexity": math.exp(loss)}
 
     counts = {name: len(part) for name, part in parts.items()}
-    info = {
-        "name": "translator",
-        "seed": seed,
-        "model_config": model_config.to_dict(),
-        "hparams": asdict(hp),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": {
+    info = run_info(
+        "translator",
+        seed,
+        model,
+        hp,
+        data={
             "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz), example "
             "sentences",
             "source": "Debian package trans-de-en, /usr/share/trans/de-en",
@@ -366,7 +365,7 @@ def train_translator(
             "lookup_entries": len(lookup.table),
             "lexicon_pairs": len(lexicon),
         },
-    }
+    )
     result = train(
         model,
         batches=lambda epoch: EpochBatches(
@@ -379,28 +378,16 @@ def train_translator(
         info=info,
     )
     model.eval()
-    metrics = dict(result.log)
+    save_translator(out / "translator.pt", model, vocabs)
+    extra: dict[str, Any] = {}
     if evaluate_test:
         greedy = [t.text for t in translate_all(model, vocabs, test, 1, progress)]
         beamed = [t.text for t in translate_all(model, vocabs, test, BEAM, progress)]
         results["greedy"] = translation_scores(greedy, references)
         results[f"beam-{BEAM}"] = translation_scores(beamed, references)
         print(f"greedy: {results['greedy']}; beam {BEAM}: {results[f'beam-{BEAM}']}")
-        metrics["examples"] = pick_examples(test, greedy, beamed, lookup_out)
-    metrics.update(
-        results=results,
-        beam=BEAM,
-        stopped=result.stopped,
-        epochs=result.epochs_completed,
-        best_epoch=result.best.get("epoch"),
-        train_wall_time_s=result.wall_time_s,
-        wall_time_s=round(time.perf_counter() - start, 3),
-        torch_version=torch.__version__,
-    )
-    save_translator(out / "translator.pt", model, vocabs)
-    write_json(out / "metrics.json", metrics)
-    print(f"total {metrics['wall_time_s']:.0f} s ({result.stopped})")
-    return metrics
+        extra["examples"] = pick_examples(test, greedy, beamed, lookup_out)
+    return finish_training(result, out, start, **extra, results=results, beam=BEAM)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@
 // results and dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, startDemo, StatusArea, svg } from "./ui.js";
+import { el, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/vader.py, letter for letter (a test checks they agree). */
@@ -48,31 +48,14 @@ export function mount(root) {
   const id = startDemo(root);
   root.dataset.state = "loading";
 
-  const text = el("textarea", {
-    id: id("text"),
-    rows: "2",
-    maxlength: String(MAX_CHARS + 1),
-    spellcheck: "true",
-    "aria-describedby": id("hint"),
+  const { field, input: text } = textField(id, {
+    label: "A sentence in English",
+    hint: "Words the model has never seen are shown struck through and count as “unknown”.",
+    value: "The plot is not bad at all, but the acting is painfully dull.",
+    maxChars: MAX_CHARS,
   });
-  text.value = "The plot is not bad at all, but the acting is painfully dull.";
-  const button = el(
-    "button",
-    { type: "submit", class: "md-button md-button--primary", disabled: true },
-    "Read it",
-  );
-  const form = el("form", { class: "rnn-form", novalidate: true }, [
-    el("div", { class: "rnn-field" }, [
-      el("label", { for: id("text") }, "A sentence in English"),
-      text,
-      el(
-        "small",
-        { id: id("hint") },
-        "Words the model has never seen are shown struck through and count as “unknown”.",
-      ),
-    ]),
-    button,
-  ]);
+  const button = submitButton("Read it");
+  const form = el("form", { class: "rnn-form", novalidate: true }, [field, button]);
   const verdict = el("p", { class: "rnn-sent-verdict", "data-role": "verdict", "aria-live": "polite" });
   const words = el("p", { class: "rnn-sent-words", "data-role": "words" });
   const chart = el("figure", { class: "rnn-sent-figure", "data-role": "chart" });
@@ -86,14 +69,8 @@ export function mount(root) {
   const fail = (err) => status.fail(err);
 
   async function read() {
-    status.clearError();
-    let tokens;
-    try {
-      tokens = checkText(text.value);
-    } catch (err) {
-      fail(err);
-      return;
-    }
+    const tokens = status.accept(() => checkText(text.value));
+    if (!tokens) return;
     const ort = await loadOrt();
     const unk = index.get("<unk>");
     const ids = BigInt64Array.from(tokens, (t) => BigInt(index.get(t) ?? unk));

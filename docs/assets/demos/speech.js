@@ -4,14 +4,14 @@
 //
 // The graph takes 16 kHz samples and computes its own log-mel features, so the page only decodes
 // and resamples audio (the browser's decoder and an OfflineAudioContext at 16 kHz) and decodes the
-// CTC output greedily (the same rule as rnn_site/data/ctc.py). One pass over a few seconds takes
+// CTC output greedily (the same rule as rnn_site/decoding/ctc.py). One pass over a few seconds takes
 // tens of milliseconds, so it runs on the main thread. root.dataset.state: "loading" → "ready" →
 // "done" (a result is shown) | "error" (message in the alert box). The shown result is in
 // root.dataset.result as JSON {text, source, samples, steps, posteriors} for tests;
 // dataset.updates counts results and dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
-import { el, startDemo, StatusArea } from "./ui.js";
+import { el, startDemo, StatusArea, submitButton } from "./ui.js";
 
 export const SAMPLE_RATE = 16000;
 /** The same limits as rnn_site/runtime/speech.py. */
@@ -97,11 +97,7 @@ export function mount(root) {
 
   const select = el("select", { id: id("sample") });
   const player = el("audio", { controls: true, preload: "none", class: "rnn-speech-audio" });
-  const run = el(
-    "button",
-    { type: "submit", class: "md-button md-button--primary", disabled: true },
-    "Transcribe",
-  );
+  const run = submitButton("Transcribe");
   const record = el("button", { type: "button", class: "md-button", disabled: true }, "Record 4 s");
   const file = el("input", { type: "file", id: id("file"), accept: "audio/*" });
   const form = el("form", { class: "rnn-form", novalidate: true }, [
@@ -129,11 +125,7 @@ export function mount(root) {
   let samples = [];
   let recording = null;
 
-  function fail(err) {
-    root.dataset.state = "error";
-    root.dataset.errors = String(Number(root.dataset.errors ?? 0) + 1);
-    status.error(err);
-  }
+  const fail = (err) => status.fail(err);
 
   async function recognise(audio, source) {
     status.clearError();
@@ -169,9 +161,7 @@ export function mount(root) {
     for (let t = 0; t < steps; t++) {
       rows.push(Array.from(logProbs.subarray(t * classes, (t + 1) * classes), Math.exp));
     }
-    root.dataset.result = JSON.stringify({ text, source, samples: audio.length, steps, posteriors: rows });
-    root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
-    root.dataset.state = "done";
+    status.done({ text, source, samples: audio.length, steps, posteriors: rows });
   }
 
   async function fromUrl(url, source) {

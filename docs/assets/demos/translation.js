@@ -10,7 +10,7 @@
 // dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, startDemo, StatusArea, svg } from "./ui.js";
+import { el, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/ding.py, letter for letter (a test checks they agree). */
@@ -64,7 +64,7 @@ export function checkBeam(value) {
 
 // --8<-- [start:search]
 /**
- * rnn_site/beam_search.py, line for line: keep the best `room` extensions of the live
+ * rnn_site/decoding/beam.py, line for line: keep the best `room` extensions of the live
  * hypotheses each step (ties: lower beam, then lower word id); `</s>` finishes one; the winner
  * has the best average log-probability per word. `step(prev, state)` resolves to
  * {logProbs: Float32Array (k × vocab), state, attention: Float32Array (k × source)};
@@ -154,7 +154,7 @@ export function joinPieces(pieces) {
 }
 // --8<-- [end:join]
 
-/** rnn_site.beam_search.replace_unknown: an output <unk> becomes the most attended English word. */
+/** rnn_site.decoding.beam.replace_unknown: an output <unk> becomes the most attended English word. */
 export function replaceUnknown(words, attention, source, unk) {
   const out = [];
   const replaced = [];
@@ -229,7 +229,7 @@ export class BrowserTranslator {
       bos: card.tokenizer.bos,
       eos: card.tokenizer.eos,
       beam,
-      maxLen: 2 * S + 10, // rnn_site.beam_search.default_max_len
+      maxLen: 2 * S + 10, // rnn_site.decoding.beam.default_max_len
       onStep:
         onStep &&
         ((h) =>
@@ -275,14 +275,12 @@ export function mount(root) {
   const id = startDemo(root);
   root.dataset.state = "loading";
 
-  const text = el("textarea", {
-    id: id("text"),
-    rows: "2",
-    maxlength: String(MAX_CHARS + 1),
-    spellcheck: "true",
-    "aria-describedby": id("hint"),
+  const { field, input: text } = textField(id, {
+    label: "An English sentence",
+    hint: "Short everyday sentences work best. English words the model does not know are struck through.",
+    value: "The weather is nice today.",
+    maxChars: MAX_CHARS,
   });
-  text.value = "The weather is nice today.";
   const beamInput = el("input", {
     id: id("beam"),
     type: "number",
@@ -293,21 +291,9 @@ export function mount(root) {
     inputmode: "numeric",
     "aria-describedby": id("beam-hint"),
   });
-  const button = el(
-    "button",
-    { type: "submit", class: "md-button md-button--primary", disabled: true },
-    "Translate",
-  );
+  const button = submitButton("Translate");
   const form = el("form", { class: "rnn-form", novalidate: true }, [
-    el("div", { class: "rnn-field" }, [
-      el("label", { for: id("text") }, "An English sentence"),
-      text,
-      el(
-        "small",
-        { id: id("hint") },
-        "Short everyday sentences work best. English words the model does not know are struck through.",
-      ),
-    ]),
+    field,
     el("div", { class: "rnn-controls" }, [
       el("div", { class: "rnn-field" }, [
         el("label", { for: id("beam") }, "Beam width"),
@@ -330,15 +316,11 @@ export function mount(root) {
   const fail = (err) => status.fail(err);
 
   async function run() {
-    status.clearError();
-    let beam;
-    try {
+    const beam = status.accept(() => {
       checkText(text.value);
-      beam = checkBeam(beamInput.value);
-    } catch (err) {
-      fail(err);
-      return;
-    }
+      return checkBeam(beamInput.value);
+    });
+    if (beam === undefined) return;
     busy = true;
     button.disabled = true;
     root.dataset.state = "translating";

@@ -51,6 +51,33 @@ export function startDemo(root, ...classes) {
   return (name) => `${prefix}-${name}`;
 }
 
+/**
+ * The labelled text box of a text demo, with a hint under it: returns {field, input}. `maxlength`
+ * is one above `maxChars`, so text pasted past the limit reaches the demo's own "too long" message
+ * instead of being cut silently.
+ */
+export function textField(id, { label, hint, value, maxChars }) {
+  const input = el("textarea", {
+    id: id("text"),
+    rows: "2",
+    maxlength: String(maxChars + 1),
+    spellcheck: "true",
+    "aria-describedby": id("hint"),
+  });
+  input.value = value;
+  const field = el("div", { class: "rnn-field" }, [
+    el("label", { for: id("text") }, label),
+    input,
+    el("small", { id: id("hint") }, hint),
+  ]);
+  return { field, input };
+}
+
+/** A demo's main button: submits its form, disabled until the model has loaded. */
+export function submitButton(label) {
+  return el("button", { type: "submit", class: "md-button md-button--primary", disabled: true }, label);
+}
+
 /** Show a character so that whitespace and control characters are visible. */
 export function visibleChar(ch) {
   if (ch === "\n") return "↵";
@@ -114,6 +141,20 @@ export class StatusArea {
 
   clearError() {
     this.alert.textContent = "";
+  }
+
+  /**
+   * Clear the last error and run `check`, an input check that throws a DemoError: returns its
+   * value, or undefined once the error is shown (as by fail()), so the caller stops there.
+   */
+  accept(check) {
+    this.clearError();
+    try {
+      return check();
+    } catch (err) {
+      this.fail(err);
+      return undefined;
+    }
   }
 
   /**
