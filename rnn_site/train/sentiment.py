@@ -29,6 +29,7 @@ from rnn_site.baselines.vader_rules import vader_predict
 from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokenize
 from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
+from rnn_site.train.batching import pad_right
 from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
@@ -66,10 +67,7 @@ def encode(vocab: Vocab, sentences: Sequence[Sentence]) -> list[np.ndarray]:
 
 def pad_batch(ids: Sequence[np.ndarray], labels: Sequence[int], ratings: Sequence[float]) -> Batch:
     """tokens (batch, time) right-padded with 0, lengths, labels (float), ratings."""
-    lengths = torch.tensor([len(s) for s in ids])
-    x = torch.zeros((len(ids), int(lengths.max())), dtype=torch.long)
-    for row, s in enumerate(ids):
-        x[row, : len(s)] = torch.from_numpy(s)
+    x, lengths = pad_right(ids, torch.long)
     return x, lengths, torch.tensor(labels, dtype=torch.float32), torch.tensor(ratings)
 
 

@@ -39,6 +39,7 @@ from rnn_site.data.speech import (
 from rnn_site.decoding.ctc import error_rates, greedy_decode, prefix_beam_decode
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
+from rnn_site.train.batching import length_bucketed, pad_right
 from rnn_site.train.command import run_options, training_parser
 from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
@@ -62,18 +63,13 @@ class SpeechTrainConfig:
 
 def pad_waveforms(clips: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     """Clips → (batch, longest) zero-padded float32 waveforms and their lengths."""
-    lengths = torch.tensor([len(c) for c in clips])
-    x = torch.zeros((len(clips), int(lengths.max())))
-    for row, clip in enumerate(clips):
-        x[row, : len(clip)] = torch.from_numpy(clip)
-    return x, lengths
+    return pad_right(clips, torch.float32)
 
 
 class EpochBatches:
     """Training clips, freshly augmented, in batches of similar length (less padding).
 
-    Seeded per epoch: shuffle, cut into pools of 50 batches, sort each pool by length, batch,
-    shuffle the batches.
+    Seeded per epoch; pools of 50 batches sorted by length (see `length_bucketed`).
     """
 
     def __init__(self, utterances: Sequence[Utterance], batch: int, seed: int) -> None:
@@ -84,14 +80,9 @@ class EpochBatches:
 
     def __iter__(self) -> Iterator[Batch]:
         rng = np.random.default_rng(self.seed)
-        order = rng.permutation(len(self.utterances))
-        pool = 50 * self.batch
-        batches = []
-        for start in range(0, len(order), pool):
-            chunk = sorted(order[start : start + pool], key=lambda i: len(self.utterances[i].audio))
-            batches += [chunk[i : i + self.batch] for i in range(0, len(chunk), self.batch)]
-        for b in rng.permutation(len(batches)):
-            chosen = [self.utterances[i] for i in batches[b]]
+        sizes = [len(u.audio) for u in self.utterances]
+        for indices in length_bucketed(sizes, self.batch, 50, rng):
+            chosen = [self.utterances[i] for i in indices]
             x, lengths = pad_waveforms([augment(u.audio, rng) for u in chosen])
             targets = torch.tensor([k for u in chosen for k in labels_to_ids(u.label)])
             target_lengths = torch.tensor([len(u.label) for u in chosen])
