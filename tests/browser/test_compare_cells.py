@@ -61,6 +61,23 @@ def test_greedy_text_matches_python_for_both_models(page, site_url, page_log, bu
     assert foreign == [], foreign
 
 
+def test_the_download_size_comes_from_the_manifest(page, site_url, built_site: Path):
+    manifest = json.loads((built_site / "models" / "manifest.json").read_text("utf-8"))
+    step_bytes = sum(
+        f["bytes"]
+        for m in manifest["models"]
+        if m["name"] in MODELS
+        for f in m["files"]
+        if f["path"].endswith("step.onnx")
+    )
+    page.goto(site_url + PAGE)
+    expected = f"({step_bytes / 1e6:.1f} MB together)"
+    page.wait_for_function(
+        f"document.querySelector('{DEMO}').textContent.includes({json.dumps(expected)})",
+        timeout=30_000,
+    )
+
+
 def test_bad_input_is_a_message_not_a_crash(page, site_url, page_log):
     assert run(page, site_url, "ROMEO\u2603", 20) == "error"
     assert "Unknown character '\u2603'" in alert(page)

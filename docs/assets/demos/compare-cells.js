@@ -10,6 +10,7 @@
 
 import { checkSettings, LIMITS } from "./char-lm.js";
 import { WorkerClient } from "./rpc.js";
+import { loadManifest } from "./runtime.js";
 import { el, StatusArea } from "./ui.js";
 
 const MODELS = [
@@ -81,7 +82,21 @@ export function mount(root) {
     ),
   );
   root.dataset.state = "idle";
-  status.info("Press “Generate with both”: each model downloads once (about 1.5 MB together).");
+  status.info("Press “Generate with both”: each model downloads once.");
+  // The download size comes from the manifest, so it stays true when a model is re-exported.
+  loadManifest()
+    .then((manifest) => {
+      const names = MODELS.map((m) => m.name);
+      const bytes = manifest.models
+        .filter((m) => names.includes(m.name))
+        .flatMap((m) => m.files.filter((f) => f.path.endsWith("step.onnx")))
+        .reduce((sum, f) => sum + f.bytes, 0);
+      if (root.dataset.state === "idle" && bytes > 0) {
+        const mb = (bytes / 1e6).toFixed(1);
+        status.info(`Press “Generate with both”: each model downloads once (${mb} MB together).`);
+      }
+    })
+    .catch(() => {}); // only the size hint is lost; a real failure shows when generating
 
   // One worker per model: a worker keeps one model's sessions open between runs.
   const workers = new Map();
