@@ -1,13 +1,18 @@
-"""The ``rnn-site`` command: train, export, generate, list and benchmark the site's models.
+"""The ``rnn-site`` command: train, export, run, list and benchmark the site's models.
 
     rnn-site train char-lm            # about 10 minutes on 2 cores; writes models/char-lm/
     rnn-site export char-lm           # step.onnx, sequence.onnx, card.json, README.md, manifest
     rnn-site generate char-lm --prompt "ROMEO:" --n 200 --temperature 0.8 --seed 0
+    rnn-site generate char-mingru --n 200 --seed 0     # any text-generation model
+    rnn-site translate "The weather is nice today." --beam 5   # prints the German
+    rnn-site transcribe clip.wav [--beam 8]   # 16-bit PCM WAV, any rate 4-192 kHz → transcript
+    rnn-site classify "a wonderful, moving film"   # sentiment label and P(positive)
     rnn-site models list
     rnn-site bench char-lm
 
-Each subcommand imports what it needs when it runs, so ``generate`` and ``models list`` work
-with numpy and onnxruntime alone; ``train``, ``export`` and ``bench`` need torch.
+Each subcommand imports what it needs when it runs, so ``generate``, ``translate``,
+``transcribe``, ``classify`` and ``models list`` work with numpy and onnxruntime alone (they run
+the classes of `rnn_site.runtime`); ``train``, ``export`` and ``bench`` need torch.
 """
 
 from __future__ import annotations
@@ -130,10 +135,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The command that runs each task of a model card (for "use `rnn-site ...` instead" hints).
+TASK_COMMANDS = {
+    "text-generation": "generate",
+    "translation": "translate",
+    "speech-recognition": "transcribe",
+    "text-classification": "classify",
+}
+
+
+def _check_task(name: str, models_dir: str | None, task: str) -> None:
+    """Raise UsageError unless the model's card says it does `task` (before loading any graph).
+
+    Without this, a runtime class given another model's folder fails on a missing card field.
+    A card without a task is let through: the runtime class's own checks decide.
+    """
+    from rnn_site.runtime.registry import list_models, locate
+
+    location = locate(name, models_dir)
+    found = location.card.get("task")
+    if found is None or found == task:
+        return
+    command = TASK_COMMANDS[task]
+    able = [m.name for m in list_models(location.models_dir) if m.card.get("task") == task]
+    hint = f"; use `rnn-site {TASK_COMMANDS[found]}`" if found in TASK_COMMANDS else ""
+    raise UsageError(
+        f"model {location.name!r} is a {found} model, so `{command}` cannot run it{hint}; "
+        f"`{command}` runs: {', '.join(able) or 'no model here'}"
+    )
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    """Stream generated characters to stdout as they come."""
+    """Stream generated characters to stdout as they come (char-lm, char-mingru)."""
     from rnn_site.runtime import CharLanguageModel
 
+    _check_task(args.name, args.models_dir, "text-generation")
     model = CharLanguageModel.load(args.name, models_dir=args.models_dir)
     prompt = args.prompt if args.prompt is not None else model.card["example_greedy"]["prompt"]
     chars = model.stream(
@@ -150,6 +186,50 @@ def cmd_generate(args: argparse.Namespace) -> int:
         sys.stdout.write(ch)
         sys.stdout.flush()
     sys.stdout.write("\n")
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    """Translate an English sentence to German and print it."""
+    from rnn_site.runtime import Translator
+
+    _check_task(args.model, args.models_dir, "translation")
+    model = Translator.load(args.model, models_dir=args.models_dir)
+    print(model.translate(args.text, beam=args.beam).text)
+    return 0
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    """Transcribe a spoken clip (16-bit PCM WAV, mono or stereo, 4–192 kHz) and print the text."""
+    import wave
+
+    from rnn_site.data.audio import read_wav
+    from rnn_site.runtime import InvalidAudioError, SpeechRecognizer
+
+    if not Path(args.wav).is_file():
+        raise UsageError(f"no file at {args.wav!r}")
+    _check_task(args.model, args.models_dir, "speech-recognition")
+    model = SpeechRecognizer.load(args.model, models_dir=args.models_dir)
+    try:
+        waveform, rate = read_wav(args.wav)
+    except (OSError, EOFError, wave.Error, ValueError) as exc:  # what `wave` raises on non-WAV
+        raise InvalidAudioError(
+            f"cannot read {args.wav!r} as a 16-bit PCM WAV file ({exc}); convert it first, "
+            "e.g. `ffmpeg -i clip.ogg -c:a pcm_s16le clip.wav`"
+        ) from exc
+    # beam 1 is greedy decoding; a wider beam runs the CTC prefix beam search.
+    decoder = "greedy" if args.beam == 1 else "beam"
+    print(model.transcribe(waveform, rate, decoder=decoder, beam_width=args.beam).text)
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Print the sentiment label and P(positive) of a text."""
+    from rnn_site.runtime import SentimentModel
+
+    _check_task(args.model, args.models_dir, "text-classification")
+    prediction = SentimentModel.load(args.model, models_dir=args.models_dir).predict(args.text)
+    print(f"{prediction.label}  P(positive)={prediction.probability:.3f}")
     return 0
 
 
@@ -245,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="generate text (numpy + onnxruntime only)",
         description=cmd_generate.__doc__,
     )
-    gen.add_argument("name", help="model name or directory, e.g. char-lm")
+    gen.add_argument("name", help="model name or directory, e.g. char-lm or char-mingru")
     gen.add_argument("--prompt", help="text to continue (default: the card's example prompt)")
     gen.add_argument("--n", type=int, default=200, help="characters to generate (default 200)")
     gen.add_argument(
@@ -261,6 +341,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to do with prompt characters the model does not know",
     )
     gen.set_defaults(func=cmd_generate)
+
+    translate = sub.add_parser(
+        "translate",
+        help="translate English to German (numpy + onnxruntime only)",
+        description=cmd_translate.__doc__,
+    )
+    translate.add_argument("text", help='one English sentence, e.g. "The weather is nice today."')
+    translate.add_argument("--beam", type=int, default=1, help="beam width 1-10; 1 is greedy")
+    translate.add_argument("--model", default="translator", help="model name or directory")
+    translate.set_defaults(func=cmd_translate)
+
+    transcribe = sub.add_parser(
+        "transcribe",
+        help="transcribe spoken digits and letters (numpy + onnxruntime only)",
+        description=cmd_transcribe.__doc__,
+    )
+    transcribe.add_argument("wav", help="a 16-bit PCM WAV file, at most 30 s")
+    transcribe.add_argument("--beam", type=int, default=1, help="CTC beam width; 1 is greedy")
+    transcribe.add_argument("--model", default="speech", help="model name or directory")
+    transcribe.set_defaults(func=cmd_transcribe)
+
+    classify = sub.add_parser(
+        "classify",
+        help="sentiment of a text (numpy + onnxruntime only)",
+        description=cmd_classify.__doc__,
+    )
+    classify.add_argument("text", help='text to classify, e.g. "a wonderful, moving film"')
+    classify.add_argument("--model", default="sentiment", help="model name or directory")
+    classify.set_defaults(func=cmd_classify)
 
     models = sub.add_parser(
         "models", help="inspect the published models", description="Inspect the published models."

@@ -28,7 +28,10 @@ def models(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["train"], ["export"], ["generate"], ["models"], ["models", "list"], ["bench"]],
+    [
+        *([], ["train"], ["export"], ["generate"], ["models"], ["models", "list"], ["bench"]),
+        *(["translate"], ["transcribe"], ["classify"]),
+    ],
     ids=lambda argv: " ".join(argv) or "main",
 )
 def test_help_for_every_command(argv, capsys):
@@ -134,3 +137,107 @@ def test_models_page_lists_files_metrics_and_example(models):
     assert '--8<-- "rnn_site/examples/use_char_lm.py:use"' in page
     assert (ROOT / "rnn_site" / "examples" / "use_char_lm.py").is_file()
     assert "No models" in render_models_page(models / "nothing-here")
+
+
+# ------------------------------------------------ the other models, from the shipped models/
+
+SHIPPED = ["--models-dir", str(ROOT / "models")]
+SPEECH_SAMPLES = ROOT / "models" / "speech" / "samples"
+
+
+def test_generate_runs_char_mingru_too(capsys):
+    argv = [*SHIPPED, "generate", "char-mingru", "--prompt", "ROMEO:", "--n", "20", "--greedy"]
+    assert main(argv) == 0
+    lm = CharLanguageModel.load("char-mingru", models_dir=ROOT / "models")
+    assert capsys.readouterr().out == "ROMEO:" + lm.generate("ROMEO:", 20, greedy=True) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("melody", "a music-generation model"), ("sentiment", "use `rnn-site classify`")],
+)
+def test_generate_refuses_a_model_that_cannot_write_text(name, hint, capsys):
+    assert main([*SHIPPED, "generate", name]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: model {name!r} is a") and hint in err
+    assert err.rstrip().endswith("`generate` runs: char-lm, char-mingru")
+
+
+def test_translate_prints_the_runtime_translation(capsys):
+    from rnn_site.runtime import Translator
+
+    model = Translator.load("translator", models_dir=ROOT / "models")
+    text = "The weather is nice today."
+    for extra, beam in (([], 1), (["--beam", "5"], 5)):
+        assert main([*SHIPPED, "translate", text, *extra]) == 0
+        out = capsys.readouterr().out
+        assert out == model.translate(text, beam=beam).text + "\n"
+        assert len(out.split()) >= 3
+
+
+def test_transcribe_prints_the_runtime_transcript(capsys):
+    from rnn_site.data.audio import read_wav
+    from rnn_site.runtime import SpeechRecognizer
+
+    model = SpeechRecognizer.load("speech", models_dir=ROOT / "models")
+    wav = SPEECH_SAMPLES / "flite-rms-7024.wav"
+    waveform, rate = read_wav(wav)
+    assert main([*SHIPPED, "transcribe", str(wav)]) == 0
+    assert capsys.readouterr().out == model.transcribe(waveform, rate).text + "\n"
+    assert main([*SHIPPED, "transcribe", str(wav), "--beam", "4"]) == 0
+    beam = model.transcribe(waveform, rate, decoder="beam", beam_width=4).text
+    assert capsys.readouterr().out == beam + "\n"
+
+
+def test_classify_prints_label_and_probability(capsys):
+    from rnn_site.runtime import SentimentModel
+
+    text = "a wonderful, moving film"
+    prediction = SentimentModel.load("sentiment", models_dir=ROOT / "models").predict(text)
+    assert main([*SHIPPED, "classify", text]) == 0
+    label, probability = capsys.readouterr().out.split()
+    assert label == prediction.label
+    assert probability == f"P(positive)={prediction.probability:.3f}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["translate", "hello", "--beam", "11"], "beam must be between 1 (greedy) and 10, got 11"),
+        (["translate", "  "], "text has no words"),
+        (["classify", ""], "text has no words"),
+        (["transcribe", "missing.wav"], "no file at 'missing.wav'"),
+        (
+            ["transcribe", str(SPEECH_SAMPLES / "klettres-en-B.ogg")],
+            "as a 16-bit PCM WAV file (file does not start with RIFF id)",
+        ),
+        (
+            ["transcribe", str(SPEECH_SAMPLES / "flite-rms-W.wav"), "--beam", "0"],
+            "beam_width must be an integer ≥ 1, got 0",
+        ),
+        (["translate", "hello", "--model", "speech"], "use `rnn-site transcribe`"),
+        (["classify", "fine", "--model", "nope"], "no model named 'nope'"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_bad_input_to_the_model_commands_is_one_line(argv, message, capsys):
+    assert main([*SHIPPED, *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_model_commands_need_no_torch():
+    wav = SPEECH_SAMPLES / "flite-rms-7024.wav"
+    code = (
+        "import sys; sys.modules['torch'] = None; from rnn_site.cli import main; "
+        f"argv = {SHIPPED!r}; "
+        "assert main([*argv, 'translate', 'The weather is nice today.']) == 0; "
+        f"assert main([*argv, 'transcribe', {str(wav)!r}]) == 0; "
+        "assert main([*argv, 'classify', 'good']) == 0; "
+        "assert main([*argv, 'generate', 'char-mingru', '--n', '5', '--seed', '0']) == 0"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) >= 4
