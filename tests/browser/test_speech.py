@@ -1,5 +1,6 @@
 """The speech demo in real headless Chromium on the built site: a shipped clip heard as Python
-hears it, a denied microphone and bad files shown as messages, and no foreign requests."""
+hears it (greedy and prefix beam search, ctc.js against rnn_site/decoding/ctc.py), a denied
+microphone, bad files and bad beam widths shown as messages, and no foreign requests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from demo_helpers import assert_clean, unlabelled_controls, wait_state
 
 from rnn_site.data.audio import read_wav
+from rnn_site.decoding.ctc import greedy_decode, prefix_beam_decode
 from rnn_site.runtime.speech import SpeechRecognizer
 
 pytestmark = pytest.mark.browser
@@ -55,12 +57,14 @@ def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def test_each_shipped_clip_is_heard_as_python_hears_it(page, site_url, page_log, recognizer):
+@pytest.mark.parametrize("beam", [1, 4])
+def test_each_shipped_clip_is_heard_as_python_hears_it(page, site_url, page_log, recognizer, beam):
     page.goto(site_url + PAGE)
     assert wait_state(page, DEMO) == "done", page.text_content(f"{DEMO} [role=alert]")
     samples = recognizer.card["samples"]
     wavs = [i for i, s in enumerate(samples) if s["file"].endswith(".wav")]
     assert len(wavs) >= 2
+    page.fill("#speech-beam", str(beam))
     for index in wavs[:3]:
         before = counters(page)
         page.select_option("#speech-sample", str(index))
@@ -69,10 +73,19 @@ def test_each_shipped_clip_is_heard_as_python_hears_it(page, site_url, page_log,
         assert wait_change(page, before) == "done"
         shown = json.loads(page.get_attribute(DEMO, "data-result"))
         waveform, rate = read_wav(recognizer.location.path("samples/" + samples[index]["file"]))
-        expected = recognizer.transcribe(waveform, rate)
+        # Beam width 1 is greedy decoding, as on the page.
+        decoder = "greedy" if beam == 1 else "beam"
+        expected = recognizer.transcribe(waveform, rate, decoder=decoder, beam_width=beam)
         assert shown["source"] == samples[index]["file"]
         assert shown["samples"] == len(waveform)
+        assert shown["beam"] == beam
         assert shown["text"] == expected.text
+        assert [a["text"] for a in shown["alternatives"]] == [a.text for a in expected.alternatives]
+        np.testing.assert_allclose(
+            [a["logProb"] for a in shown["alternatives"]],
+            [a.log_prob for a in expected.alternatives],
+            atol=1e-2,
+        )
         np.testing.assert_allclose(shown["posteriors"], expected.posteriors, atol=1e-3)
         heard = page.inner_text(f"{DEMO} [data-role=text]")
         assert heard == (expected.text or "(nothing)")
@@ -147,3 +160,59 @@ def test_demo_fits_a_phone_screen(page, site_url):
     width = page.evaluate(f"document.querySelector('{DEMO}').scrollWidth")
     assert width <= 375
     assert unlabelled_controls(page, DEMO) == []
+
+
+@pytest.mark.parametrize("width", ["0", "2.5", "33", ""])
+def test_bad_beam_width_is_shown_and_the_demo_recovers(page, site_url, page_log, width):
+    page.goto(site_url + PAGE)
+    assert wait_state(page, DEMO) == "done"
+    page.fill("#speech-beam", width)
+    before = counters(page)
+    page.click(f"{DEMO} button[type=submit]")
+    assert wait_change(page, before) == "error"
+    assert "beam width must be a whole number from 1 (greedy) to 32" in page.inner_text(
+        f"{DEMO} [role=alert]"
+    )
+    page.fill("#speech-beam", "4")
+    before = counters(page)
+    page.click(f"{DEMO} button[type=submit]")
+    assert wait_change(page, before) == "done"
+    assert json.loads(page.get_attribute(DEMO, "data-result"))["beam"] == 4
+    assert "beam 4" in page.inner_text(f"{DEMO} [data-role=transcript]")
+    assert page.inner_text(f"{DEMO} [role=alert]").strip() == ""
+    assert not page_log.page_errors
+
+
+def tricky_log_probs(seed: int, steps: int = 12, classes: int = 4) -> np.ndarray:
+    """Log-probabilities that make beam search's rules matter: repeats, pruned classes, exact ties
+    (probabilities from a few fixed values, some steps uniform)."""
+    rng = np.random.default_rng(seed)
+    p = rng.choice([1e-7, 0.05, 0.2, 0.2, 0.5], size=(steps, classes))
+    p[rng.random(steps) < 0.3] = 1.0  # uniform steps: every extension ties
+    return np.log(p / p.sum(axis=1, keepdims=True))
+
+
+def test_ctc_decoding_is_identical_in_the_browser(page, site_url):
+    """ctc.js against rnn_site/decoding/ctc.py on made-up posteriors: same transcripts, in the
+    same order (ties included), and the same log-probabilities."""
+    page.goto(site_url + PAGE)
+    wait_state(page, DEMO)
+    alphabet = "5AB"
+    cases = [tricky_log_probs(seed) for seed in range(40)]
+    widths = [1, 2, 3, 8]
+    got = page.evaluate(
+        "async ([cases, widths, alphabet]) => {"
+        f" const m = await import(new URL('assets/demos/ctc.js', '{site_url}').href);"
+        " return cases.map((c) => ({greedy: m.greedyDecode(c.flat(), c.length, c[0].length,"
+        " alphabet), beams: widths.map((w) => m.prefixBeamDecode(c.flat(), c.length,"
+        " c[0].length, alphabet, w))})); }",
+        [[c.tolist() for c in cases], widths, alphabet],
+    )
+    for case, shown in zip(cases, got, strict=True):
+        assert shown["greedy"] == greedy_decode(case, alphabet)
+        for width, beams in zip(widths, shown["beams"], strict=True):
+            expected = prefix_beam_decode(case, alphabet, width)
+            assert [b["text"] for b in beams] == [h.text for h in expected], width
+            np.testing.assert_allclose(
+                [b["logProb"] for b in beams], [h.log_prob for h in expected], rtol=1e-12
+            )

@@ -4,12 +4,14 @@
 //
 // The graph takes 16 kHz samples and computes its own log-mel features, so the page only decodes
 // and resamples audio (the browser's decoder and an OfflineAudioContext at 16 kHz) and decodes the
-// CTC output greedily (the same rule as rnn_site/decoding/ctc.py). One pass over a few seconds takes
-// tens of milliseconds, so it runs on the main thread. root.dataset.state: "loading" → "ready" →
-// "done" (a result is shown) | "error" (message in the alert box). The shown result is in
-// root.dataset.result as JSON {text, source, samples, steps, posteriors} for tests;
-// dataset.updates counts results and dataset.errors rejected inputs.
+// CTC output with ctc.js (beam width 1: greedy; wider: prefix beam search; both by the rules of
+// rnn_site/decoding/ctc.py). One pass over a few seconds takes tens of milliseconds, so it runs on
+// the main thread. root.dataset.state: "loading" → "ready" → "done" (a result is shown) | "error"
+// (message in the alert box). The shown result is in root.dataset.result as JSON
+// {text, beam, alternatives, source, samples, steps, posteriors} for tests; dataset.updates counts
+// results and dataset.errors rejected inputs.
 
+import { decodeCtc } from "./ctc.js";
 import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
 import { el, startDemo, StatusArea, submitButton } from "./ui.js";
 
@@ -18,23 +20,16 @@ export const SAMPLE_RATE = 16000;
 export const MAX_SECONDS = 30;
 export const MIN_SAMPLES = 400;
 const RECORD_SECONDS = 4;
+export const MAX_BEAM = 32;
 
-// --8<-- [start:greedy]
-/** Greedy CTC decoding: the likeliest class per step, repeats merged, blanks (class 0) dropped. */
-export function greedyDecode(logProbs, steps, classes, alphabet) {
-  let text = "";
-  let previous = 0;
-  for (let t = 0; t < steps; t++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) {
-      if (logProbs[t * classes + k] > logProbs[t * classes + best]) best = k;
-    }
-    if (best !== previous && best !== 0) text += alphabet[best - 1];
-    previous = best;
+/** The beam width from the form's text, or a DemoError saying what is accepted. */
+export function checkBeamWidth(value) {
+  const width = Number(value);
+  if (String(value).trim() === "" || !Number.isInteger(width) || width < 1 || width > MAX_BEAM) {
+    throw new DemoError(`The beam width must be a whole number from 1 (greedy) to ${MAX_BEAM}.`);
   }
-  return text;
+  return width;
 }
-// --8<-- [end:greedy]
 
 /** Decode any audio file the browser understands → mono Float32Array at 16 kHz. */
 export async function decodeTo16k(arrayBuffer) {
@@ -100,9 +95,24 @@ export function mount(root) {
   const run = submitButton("Transcribe");
   const record = el("button", { type: "button", class: "md-button", disabled: true }, "Record 4 s");
   const file = el("input", { type: "file", id: id("file"), accept: "audio/*" });
+  const beamInput = el("input", {
+    id: id("beam"),
+    type: "number",
+    min: "1",
+    max: String(MAX_BEAM),
+    step: "1",
+    value: "1",
+    inputmode: "numeric",
+    "aria-describedby": id("beam-hint"),
+  });
   const form = el("form", { class: "rnn-form", novalidate: true }, [
     el("div", { class: "rnn-field" }, [el("label", { for: id("sample") }, "A clip"), select]),
     player,
+    el("div", { class: "rnn-field" }, [
+      el("label", { for: id("beam") }, "Beam width"),
+      beamInput,
+      el("small", { id: id("beam-hint") }, `1 = greedy; up to ${MAX_BEAM} for prefix beam search`),
+    ]),
     el("div", { class: "rnn-buttons" }, [run, record]),
     el("div", { class: "rnn-field" }, [
       el("label", { for: id("file") }, "Or open an audio file (mono or stereo, up to 30 s)"),
@@ -129,16 +139,20 @@ export function mount(root) {
 
   async function recognise(audio, source) {
     status.clearError();
+    const beam = checkBeamWidth(beamInput.value);
     checkSamples(audio);
     const ort = await loadOrt();
     const out = await session.run({ waveform: new ort.Tensor("float32", audio, [1, audio.length]) });
     const [, frames, mels] = out.features.dims;
     const [, steps, classes] = out.log_probs.dims;
     const logProbs = out.log_probs.data;
-    const text = greedyDecode(logProbs, steps, classes, card.alphabet);
+    const { text, alternatives } = decodeCtc(logProbs, steps, classes, card.alphabet, beam);
+    const decoder = beam === 1 ? "greedy" : `beam ${beam}`;
+    const others = alternatives.slice(1, 4).map((a) => `“${a.text}”`);
     transcript.replaceChildren(
       "Heard: ",
       el("strong", { "data-role": "text" }, text === "" ? "(nothing)" : text),
+      ` · ${decoder}${others.length ? ` (next: ${others.join(", ")})` : ""}`,
       ` · ${(audio.length / SAMPLE_RATE).toFixed(2)} s, ${steps} steps of 40 ms`,
     );
     spectrogram.replaceChildren(
@@ -161,7 +175,7 @@ export function mount(root) {
     for (let t = 0; t < steps; t++) {
       rows.push(Array.from(logProbs.subarray(t * classes, (t + 1) * classes), Math.exp));
     }
-    status.done({ text, source, samples: audio.length, steps, posteriors: rows });
+    status.done({ text, beam, alternatives, source, samples: audio.length, steps, posteriors: rows });
   }
 
   async function fromUrl(url, source) {
