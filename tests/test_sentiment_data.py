@@ -17,20 +17,6 @@ from rnn_site.data.vader import (
     tokenize,
 )
 
-#: Tricky strings shared with the browser test (tests/browser/test_sentiment.py).
-TRICKY = [
-    "I don't like it.",
-    "It wasn’t BAD!!!",
-    "''The Rock'' is destined to be the 21st Century's new ''Conan''",
-    "rock-solid, 10/10 :) #win @you",
-    "naïve café über Straße",
-    "can't-won't  'quoted' o'neil's",
-    "İstanbul KELVIN \u212a ſ",
-    "emoji 😀 tab\tnew\nline",
-    "???!!! ... --",
-    "",
-]
-
 
 def test_cached_file_is_the_committed_one_and_complete():
     assert hashlib.sha256(CACHE_PATH.read_bytes()).hexdigest() == CACHE_SHA256

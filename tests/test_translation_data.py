@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from skips import skip_locally_fail_in_ci
-from translation_helpers import TRICKY
+from tokenizer_cases import TRICKY
 
 from rnn_site.data.ding import (
     APT_PACKAGE,

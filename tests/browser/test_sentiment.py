@@ -10,6 +10,7 @@ from typing import Any
 import demo_helpers
 import numpy as np
 import pytest
+from tokenizer_cases import SENTIMENT_TRICKY
 
 from rnn_site.data.vader import tokenize
 from rnn_site.runtime.sentiment import SentimentModel
@@ -18,18 +19,6 @@ pytestmark = pytest.mark.browser
 
 PAGE = "applications/sentiment/"
 DEMO = "[data-demo=sentiment]"
-TRICKY = [
-    "I don't like it.",
-    "It wasn’t BAD!!!",
-    "''The Rock'' is destined to be the 21st Century's new ''Conan''",
-    "rock-solid, 10/10 :) #win @you",
-    "naïve café über Straße",
-    "can't-won't  'quoted' o'neil's",
-    "İstanbul KELVIN \u212a ſ",
-    "emoji 😀 tab\tnew\nline",
-    "???!!! ... --",
-    "",
-]
 
 
 @pytest.fixture
@@ -83,6 +72,6 @@ def test_tokenizer_is_identical_in_the_browser(page, site_url):
     got = page.evaluate(
         "async (cases) => { const m = await import(new URL('assets/demos/sentiment.js', "
         f"'{site_url}').href); return cases.map(m.tokenize); }}",
-        TRICKY,
+        SENTIMENT_TRICKY,
     )
-    assert got == [tokenize(t) for t in TRICKY]
+    assert got == [tokenize(t) for t in SENTIMENT_TRICKY]

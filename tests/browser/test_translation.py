@@ -11,7 +11,7 @@ from typing import Any
 import demo_helpers
 import numpy as np
 import pytest
-from translation_helpers import TRICKY
+from tokenizer_cases import TRICKY
 
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import detokenize, tokenize
