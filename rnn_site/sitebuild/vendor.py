@@ -53,6 +53,9 @@ VENDOR_FILES: tuple[VendorFile, ...] = (
             "ort-wasm-simd-threaded.wasm",
         )
     ),
+    # fflate (MIT): reads a reader's own model folder zipped into one .zip, in the browser
+    # (docs/assets/demos/own-model.js imports it from this folder).
+    VendorFile("fflate", "esm/browser.js", "assets/vendor/fflate-{version}/fflate.mjs"),
 )
 
 
