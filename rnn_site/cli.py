@@ -2,6 +2,9 @@
 
     rnn-site train char-lm            # about 10 minutes on 2 cores; writes models/char-lm/
     rnn-site export char-lm           # step.onnx, sequence.onnx, card.json, README.md, manifest
+    rnn-site train char-lm --text book.txt --out runs/book     # your own text
+    rnn-site export char-lm --checkpoint runs/book/char-lm.pt --out my-model
+    rnn-site generate my-model        # a model folder works wherever a name does
     rnn-site generate char-lm --prompt "ROMEO:" --n 200 --temperature 0.8 --seed 0
     rnn-site generate char-mingru --n 200 --seed 0     # any text-generation model
     rnn-site translate "The weather is nice today." --beam 5   # prints the German
@@ -121,6 +124,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the trained checkpoint to ONNX, card, README and manifest."""
     recipe = _recipe(args.name)
+    if args.out:
+        return _export_folder(args, recipe)
     out_dir = Path(args.models_dir or _default_models_dir()) / args.name
     checkpoint = Path(args.checkpoint) if args.checkpoint else out_dir / recipe.checkpoint
     if not checkpoint.is_file():
@@ -132,6 +137,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     paths = _resolve(recipe.export)(checkpoint, out_dir)
     for kind, path in paths.items():  # type: ignore[attr-defined]
         print(f"{kind:>9}: {path}")
+    return 0
+
+
+def _export_folder(args: argparse.Namespace, recipe: Recipe) -> int:
+    """`export --out DIR`: a self-contained model folder (see `rnn_site.export.model_folder`)."""
+    from rnn_site.export.model_folder import OutputExistsError, export_model_folder
+
+    if args.name != "char-lm":
+        raise UsageError(f"--out exports character models only (char-lm), not {args.name!r}")
+    if not args.checkpoint:
+        raise UsageError(
+            "--out needs --checkpoint: the char-lm.pt that `rnn-site train char-lm --text FILE "
+            "--out RUN` wrote (RUN/char-lm.pt)"
+        )
+    if not Path(args.checkpoint).is_file():
+        raise UsageError(f"no checkpoint at {args.checkpoint}")
+    try:
+        paths = export_model_folder(args.checkpoint, args.out, force=args.force)
+    except OutputExistsError as exc:
+        raise UsageError(str(exc)) from None
+    for kind, path in paths.items():
+        print(f"{kind:>9}: {path}")
+    print(f"try it: rnn-site generate {args.out}")
     return 0
 
 
@@ -318,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
     export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
+    export.add_argument(
+        "--out", help="write a self-contained model folder here (its own manifest.json)"
+    )
+    export.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     export.set_defaults(func=cmd_export)
 
     gen = sub.add_parser(

@@ -55,3 +55,22 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class OutputExistsError(FileExistsError):
+    """An output folder already exists and overwriting it was not asked for (``--force``)."""
+
+
+def check_output_dir(path: str | os.PathLike[str], force: bool) -> Path:
+    """Refuse an existing ``path`` unless ``force``: a new model never silently replaces one.
+
+    Called before any slow work, so a reader learns about the clash at once, not after training.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(
+            f"{path} already exists; choose another folder or pass --force to overwrite it"
+        )
+    if path.exists() and not path.is_dir():
+        raise OutputExistsError(f"{path} exists and is not a folder; choose another path")
+    return path

@@ -175,9 +175,14 @@ def render_readme(card: dict[str, Any]) -> str:
             else []
         ),
         "## Use it",
-        f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{python}\n```"
-        "\n\nJavaScript: the site's demos load these files with onnxruntime-web through the "
-        "shared loader `docs/assets/demos/runtime.js`.",
+        f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{python}\n```\n\n"
+        + (
+            "JavaScript, in a plain HTML page with onnxruntime-web (it writes the greedy "
+            f"example above):\n\n```html\n{card['usage']['html']}```"
+            if card.get("usage", {}).get("html")
+            else "JavaScript: the site's demos load these files with onnxruntime-web through "
+            "the shared loader `docs/assets/demos/runtime.js`."
+        ),
         "## Limits",
         baseline_warning(card) + _bullets(card.get("limits", [])),
         "## Licence",

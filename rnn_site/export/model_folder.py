@@ -1,0 +1,327 @@
+"""A character model exported as one self-contained folder a reader can carry anywhere.
+
+    rnn-site export char-lm --checkpoint runs/my-text/char-lm.pt --out my-model
+
+writes ``my-model/`` with ``step.onnx``, ``sequence.onnx``, ``card.json``, ``README.md``,
+``metrics.json`` (the training log) and its own ``manifest.json``. Unlike the site's models,
+whose manifest sits one level up in ``models/``, this folder checks itself: every path in its
+manifest is relative to the folder, so `CharLanguageModel.load("my-model")`, ``rnn-site
+generate my-model`` and the site's *Use your own model* control all verify the same SHA-256s.
+
+The folder is built in a temporary sibling and renamed into place, so an interrupted export
+leaves no half-written model behind. An existing folder is refused unless ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rnn_site.data.user_text import UNKNOWN
+from rnn_site.export import char_lm
+from rnn_site.export.cards import read_training_log, write_card_and_readme
+from rnn_site.files import OutputExistsError, atomic_path, check_output_dir, sha256_file
+from rnn_site.models.char_lm import CharLSTM
+from rnn_site.provenance import git_commit
+from rnn_site.train.char_lm import load_char_lm
+
+MANIFEST = "manifest.json"
+VERSION = "1.0.0"
+#: The onnxruntime-web version the HTML example names (the site serves the same, see package.json).
+ORT_WEB_VERSION = "1.30.0"
+GREEDY_LENGTH = 200
+
+__all__ = ["OutputExistsError", "export_model_folder", "folder_manifest", "html_example"]
+
+
+def model_name(folder: Path) -> str:
+    """A card name from the folder's name: lowercase letters, digits and dashes ("my-model")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-")
+    return slug or "my-char-lm"
+
+
+def folder_manifest(folder: str | Path, name: str, task: str) -> dict[str, Any]:
+    """The folder's own manifest: schema 1, paths relative to the folder, itself left out."""
+    folder = Path(folder)
+    files = [
+        {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST
+    ]
+    return {
+        "schema": 1,
+        "models": [{"name": name, "task": task, "card": "card.json", "files": files}],
+    }
+
+
+def write_folder_manifest(folder: str | Path, name: str, task: str) -> Path:
+    """Write ``folder``/manifest.json (atomically) from the files on disk; return its path."""
+    path = Path(folder) / MANIFEST
+    text = json.dumps(folder_manifest(folder, name, task), indent=2) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+# --8<-- [start:html_example]
+HTML_TEMPLATE = """\
+<!doctype html>
+<!-- Put this page in the model folder, next to card.json and step.onnx. Copy onnxruntime-web's
+     ort.wasm.min.mjs, ort-wasm-simd-threaded.mjs and ort-wasm-simd-threaded.wasm
+     (npm install onnxruntime-web@{ort_version}, folder node_modules/onnxruntime-web/dist/) into
+     ./onnxruntime-web/, serve the folder (python -m http.server) and open the page. -->
+<meta charset="utf-8">
+<title>{title}</title>
+<pre id="out">Loading…</pre>
+<script type="module">
+  import * as ort from "./onnxruntime-web/ort.wasm.min.mjs";
+  ort.env.wasm.wasmPaths = new URL("./onnxruntime-web/", location.href).href;
+  ort.env.wasm.numThreads = 1;
+
+  const card = await (await fetch("card.json")).json();
+  const options = {{ executionProviders: ["wasm"] }};
+  const session = await ort.InferenceSession.create("step.onnx", options);
+  const vocab = Array.from(card.vocab); // token id = position of the character in vocab
+  const {{ num_layers: layers, hidden_size: hidden }} = card.config;
+  const shape = [layers, 1, hidden];
+  const zeros = () => new ort.Tensor("float32", new Float32Array(layers * hidden), shape);
+  let state = {{ h: zeros(), c: zeros() }};
+  let logits = null;
+  const step = async (id) => {{
+    const token = new ort.Tensor("int64", BigInt64Array.of(BigInt(id)), [1]);
+    const out = await session.run({{ token, ...state }});
+    state = {{ h: out.h_out, c: out.c_out }};
+    logits = out.logits.data;
+  }};
+  // Feed the prompt from zero state, then take the likeliest next character (ties: lowest id).
+  const prompt = card.example_greedy.prompt;
+  for (const ch of prompt) await step(vocab.indexOf(ch));
+  let text = "";
+  for (let i = 0; i < {n}; i++) {{
+    let best = 0;
+    for (let j = 1; j < logits.length; j++) if (logits[j] > logits[best]) best = j;
+    text += vocab[best];
+    if (i + 1 < {n}) await step(best);
+  }}
+  document.getElementById("out").textContent = prompt + text;
+</script>
+"""
+# --8<-- [end:html_example]
+
+
+def html_example(title: str, n: int = GREEDY_LENGTH) -> str:
+    """The plain-HTML page of the card's README: greedy text from step.onnx with onnxruntime-web.
+
+    It writes the same characters as the card's ``example_greedy`` (a browser test checks it).
+    """
+    return HTML_TEMPLATE.format(title=title, n=n, ort_version=ORT_WEB_VERSION)
+
+
+def user_text_data(log: dict[str, Any]) -> dict[str, Any]:
+    """The card's "data" for a model trained on a reader's own text (`rnn_site.data.user_text`)."""
+    data = log.get("data") or {}
+    chars = data.get("characters", {})
+    unknown = data.get("unknown_chars", {})
+    shown = ", ".join(f"{ch!r} ×{n}" for ch, n in list(unknown.items())[:10])
+    return {
+        "name": data.get("file", "your text"),
+        "description": "a UTF-8 text file given to `rnn-site train char-lm --text`",
+        "source_package": f"the file {data.get('file', '?')} ({data.get('bytes', 0):,} bytes)",
+        "licence": "whatever licence your text has",
+        "characters": chars,
+        "unknown_symbol": UNKNOWN,
+        "unknown_chars": unknown,
+        "split": {"by": "position", "train": "first 90%", "val": "next 5%", "test": "last 5%"},
+        "split_note": (
+            "Split by position: the first 90% of the text trains, the last 10% is held out "
+            "(its first half for validation, its second half for test), so no held-out sentence "
+            f"was seen in training. Characters: {chars.get('train', 0):,} train, "
+            f"{chars.get('val', 0):,} validation, {chars.get('test', 0):,} test. "
+            + (
+                f"Characters seen fewer than {data.get('min_count', 2)} times in the training "
+                f"part map to the unknown symbol {UNKNOWN!r}: {shown}"
+                + (" …" if len(unknown) > 10 else "")
+                + "."
+                if unknown
+                else "Every character of the text has its own id."
+            )
+        ),
+    }
+
+
+def folder_card(
+    model: CharLSTM,
+    vocab: str,
+    log: dict[str, Any],
+    name: str,
+    greedy: dict[str, Any],
+    folder: str = "",
+) -> dict[str, Any]:
+    """The card of a self-contained folder: the char-lm contract, with the reader's data."""
+    user = (log.get("data") or {}).get("name") == "user-text"
+    card_data = user_text_data(log) if user else char_lm.data_info(log)
+    scores = char_lm.scores_from_log(log, name)
+    commit = greedy["commit"]
+    source = card_data["name"] if user else "Shakespeare"
+    config = model.config
+    return {
+        "name": name,
+        "version": VERSION,
+        "task": "text-generation",
+        "title": f"Character-level LSTM language model ({source})",
+        "summary": (
+            f"Reads text one character at a time and predicts the next one; trained on {source}. "
+            "A self-contained folder: its manifest.json checks its own files."
+        ),
+        "vocab": vocab,
+        **({"unknown": UNKNOWN} if UNKNOWN in vocab else {}),
+        "config": config.to_dict(),
+        "files": {"step": "step.onnx", "sequence": "sequence.onnx"},
+        "io": {
+            "step": char_lm.step_io(config).to_json(),
+            "sequence": char_lm.sequence_io(config).to_json(),
+            "opset": 17,
+            "encoding": "token id = index of the character in vocab",
+            "state": "zeros of shape [layers, batch, hidden] start a text",
+        },
+        **char_lm.scored_card_fields(
+            card_data, scores, commit, greedy["prompt"], greedy["n"], greedy["output"]
+        ),
+        "intended_use": (
+            "Play and insight: watch an LSTM imitate your text one character at a time, in "
+            "Python or in the site's demos (Use your own model), and look inside it."
+        ),
+        "file_notes": {
+            "step": "one step, for generation (constant cost per character).",
+            "sequence": "a whole sequence with per-step states and gates, for visualisation "
+            "and scoring.",
+        },
+        "preprocessing": (
+            f"The vocabulary has {len(vocab)} characters; a character's token id is its position "
+            "in the vocabulary string (`vocab` in `card.json`). "
+            + (
+                f"Any character outside it is encoded as the unknown symbol {UNKNOWN!r} "
+                f"(id {vocab.index(UNKNOWN)}). "
+                if UNKNOWN in vocab
+                else "Any other character must be dropped or replaced before encoding. "
+            )
+            + f"The vocabulary, in id order, as a JSON string:\n\n```\n{json.dumps(vocab)}\n```"
+        ),
+        "io_notes": (
+            f"layers = {config.num_layers}, hidden = {config.hidden_size}, vocab = "
+            f"{config.vocab_size}. Start a text with zero states; pass `h_out`/`c_out` back "
+            "in to continue it. Per-step outputs of sequence.onnx are [batch, time, layers, "
+            "hidden]; the gates are after their activations."
+        ),
+        "metrics_note": "Bits per character on the held-out end of the text (lower is better), "
+        "against the best character n-gram model (orders 1-8, chosen on validation):",
+        "limits": [
+            "It imitates spelling and layout, not meaning: the text is locally plausible and "
+            "globally nonsense.",
+            "It knows only its training text's characters and style, and reflects its views.",
+            "Held-out scores come from one contiguous tail of the text; a text whose end differs "
+            "from its start (an index, an appendix) scores worse than it writes.",
+        ],
+        "usage": {
+            "python": (
+                "from rnn_site.runtime import CharLanguageModel\n"
+                f'model = CharLanguageModel.load("{folder or name}")  # the path of this folder\n'
+                f"print(model.generate({json.dumps(greedy['prompt'])}, n=200, "
+                "temperature=0.8, seed=0))"
+            ),
+            "html": html_example(f"{name}: greedy text with onnxruntime-web", greedy["n"]),
+        },
+    }
+
+
+def _export_into(
+    target: Path,
+    model: CharLSTM,
+    vocab: str,
+    log: dict[str, Any],
+    name: str,
+    commit: str,
+    prompt: str,
+    n: int,
+    folder: str,
+) -> None:
+    """Write every file of the folder into ``target``; ``folder`` is the name readers see."""
+    metadata = char_lm.onnx_metadata(
+        vocab,
+        char_lm.data_info(log) if (log.get("data") or {}).get("name") != "user-text" else {},
+        char_lm.scores_from_log(log, name),
+        commit,
+        name=name,
+        version=VERSION,
+    )
+    char_lm.export_step(model, target / "step.onnx", metadata)
+    char_lm.export_sequence(model, target / "sequence.onnx", metadata)
+    prompt = "".join(ch for ch in prompt if ch in vocab) or vocab[0]
+    output = char_lm.greedy_example(target / "step.onnx", vocab, prompt, n)
+    greedy = {"prompt": prompt, "n": n, "output": output, "commit": commit}
+    card = folder_card(model, vocab, log, name, greedy, folder)
+    card["example"] = char_lm.greedy_card_example(prompt, n, output)
+    write_card_and_readme(target, card)
+    if log:
+        (target / "metrics.json").write_text(
+            json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
+        )
+    write_folder_manifest(target, name, "text-generation")
+
+
+def default_prompt(log: dict[str, Any], vocab: str) -> str:
+    """The card's example prompt: the training log's (the start of the text), else ROMEO:."""
+    prompt = (log.get("data") or {}).get("prompt") or char_lm.GREEDY_PROMPT
+    return "".join(ch for ch in prompt if ch in vocab) or vocab[0]
+
+
+def export_model_folder(
+    checkpoint: str | Path,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    name: str | None = None,
+    n: int = GREEDY_LENGTH,
+) -> dict[str, Path]:
+    """Export a char-lm checkpoint (and the metrics.json beside it) as a self-contained folder.
+
+    Raises `OutputExistsError` if ``out_dir`` exists and ``force`` is false. Returns the paths
+    written: {"step", "sequence", "card", "readme", "manifest"} (and "metrics" with a log).
+    """
+    out = Path(out_dir)
+    check_output_dir(out, force)
+    model, vocab = load_char_lm(checkpoint)
+    log = read_training_log(checkpoint) or {}
+    name = name or model_name(out.resolve())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the reader's folder should not be
+    try:
+        _export_into(
+            staging, model, vocab, log, name, git_commit(), default_prompt(log, vocab), n, out.name
+        )
+        if out.exists():  # --force: replace our files one by one, leave the reader's others
+            for file in staging.iterdir():
+                os.replace(file, out / file.name)
+            staging.rmdir()
+        else:
+            os.replace(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    paths = {
+        "step": out / "step.onnx",
+        "sequence": out / "sequence.onnx",
+        "card": out / "card.json",
+        "readme": out / "README.md",
+        "manifest": out / MANIFEST,
+    }
+    if (out / "metrics.json").exists() and log:
+        paths["metrics"] = out / "metrics.json"
+    return paths
