@@ -1,6 +1,6 @@
 """Weight initialisers for the scratch cells, each with the reason it helps a recurrent net train.
 
-Every function takes a `seed` (an int or a `np.random.Generator`) so results are reproducible.
+Every function takes a `seed` (an int, a `np.random.Generator`, or the lab's `LabRandom`) so
 Shapes follow the row-vector layout of the cells: a weight maps (batch, fan_in) to (batch, fan_out).
 """
 
@@ -10,12 +10,19 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from rnn_site.scratch._checks import check_positive_int
+from rnn_site.scratch.rng import LabRandom
 
 Seed = int | np.random.Generator
+#: The initialisers also take the lab's `LabRandom`: the same draws as the browser lab's.
+AnySeed = Seed | LabRandom
+
+
+def _generator(seed: AnySeed) -> np.random.Generator | LabRandom:
+    return seed if isinstance(seed, LabRandom) else np.random.default_rng(seed)
 
 
 def glorot_uniform(
-    fan_in: int, fan_out: int, *, seed: Seed, gain: float = 1.0, dtype: DTypeLike = np.float64
+    fan_in: int, fan_out: int, *, seed: AnySeed, gain: float = 1.0, dtype: DTypeLike = np.float64
 ) -> np.ndarray:
     """Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
 
@@ -27,12 +34,12 @@ def glorot_uniform(
     fan_in = check_positive_int(fan_in, "fan_in")
     fan_out = check_positive_int(fan_out, "fan_out")
     bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
 
 
 def orthogonal(
-    rows: int, cols: int, *, seed: Seed, gain: float = 1.0, dtype: DTypeLike = np.float64
+    rows: int, cols: int, *, seed: AnySeed, gain: float = 1.0, dtype: DTypeLike = np.float64
 ) -> np.ndarray:
     """A random (semi-)orthogonal matrix times `gain`, drawn uniformly (Haar measure).
 
@@ -44,7 +51,7 @@ def orthogonal(
     """
     rows = check_positive_int(rows, "rows")
     cols = check_positive_int(cols, "cols")
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     a = rng.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)
     # QR's sign convention is not random; fixing the signs of R's diagonal makes Q uniform.
@@ -84,7 +91,7 @@ def forget_gate_bias(
 
 
 def recurrent_orthogonal(
-    hidden_size: int, gates: int, *, seed: Seed, dtype: DTypeLike = np.float64
+    hidden_size: int, gates: int, *, seed: AnySeed, dtype: DTypeLike = np.float64
 ) -> np.ndarray:
     """Recurrent weights (hidden, gates*hidden) with an orthogonal block per gate.
 
@@ -93,6 +100,6 @@ def recurrent_orthogonal(
 
     See the page: training.md#initialisation
     """
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
     blocks = [orthogonal(hidden_size, hidden_size, seed=rng, dtype=dtype) for _ in range(gates)]
     return np.concatenate(blocks, axis=1)

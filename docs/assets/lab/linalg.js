@@ -1,0 +1,153 @@
+// @ts-check
+// Row-major float64 matrices for the training lab: just what the cells need (three matrix
+// products, row sums, a QR factorisation for orthogonal initialisation). DOM-free; the
+// Python side does the same with NumPy (rnn_site/scratch), and tests/lab compares the two.
+
+/** @typedef {{rows: number, cols: number, data: Float64Array}} Mat */
+
+/** A rows × cols matrix of zeros, or wrapping `data` (row-major, not copied). */
+export function mat(rows, cols, data = new Float64Array(rows * cols)) {
+  if (data.length !== rows * cols) throw new Error(`expected ${rows * cols} values, got ${data.length}`);
+  return { rows, cols, data };
+}
+
+/** A matrix from nested arrays [[...], ...] (tests and JSON). */
+export function fromRows(rows) {
+  const cols = rows.length ? rows[0].length : 0;
+  return mat(rows.length, cols, Float64Array.from(rows.flat()));
+}
+
+/** Nested arrays from a matrix (tests and JSON). */
+export function toRows(m) {
+  return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
+}
+
+export function copy(m) {
+  return mat(m.rows, m.cols, m.data.slice());
+}
+
+export function zerosLike(m) {
+  return mat(m.rows, m.cols);
+}
+
+/** a @ b: (n, k) @ (k, m) -> (n, m). */
+export function matmul(a, b) {
+  const out = mat(a.rows, b.cols);
+  const [n, k, m] = [a.rows, a.cols, b.cols];
+  const A = a.data,
+    B = b.data,
+    O = out.data;
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < k; i++) {
+      const v = A[r * k + i];
+      if (v === 0) continue; // one-hot inputs: most of x is zero
+      const row = i * m,
+        o = r * m;
+      for (let j = 0; j < m; j++) O[o + j] += v * B[row + j];
+    }
+  }
+  return out;
+}
+
+/** out += aᵀ @ b: (n, k)ᵀ @ (n, m) -> (k, m), accumulated (a step's weight gradient). */
+export function addMatmulAT(out, a, b) {
+  const [n, k, m] = [a.rows, a.cols, b.cols];
+  const A = a.data,
+    B = b.data,
+    O = out.data;
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < k; i++) {
+      const v = A[r * k + i];
+      if (v === 0) continue;
+      const o = i * m,
+        row = r * m;
+      for (let j = 0; j < m; j++) O[o + j] += v * B[row + j];
+    }
+  }
+  return out;
+}
+
+/** a @ bᵀ: (n, m) @ (k, m)ᵀ -> (n, k) (backprop through x W: dL/dx = dL/da Wᵀ). */
+export function matmulBT(a, b) {
+  const out = mat(a.rows, b.rows);
+  const [n, m, k] = [a.rows, a.cols, b.rows];
+  const A = a.data,
+    B = b.data,
+    O = out.data;
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += A[r * m + j] * B[i * m + j];
+      O[r * k + i] = s;
+    }
+  }
+  return out;
+}
+
+/** out += column sums of a: (n, m) -> (m,) as a 1 × m matrix (a bias gradient). */
+export function addSumRows(out, a) {
+  for (let r = 0; r < a.rows; r++) {
+    for (let j = 0; j < a.cols; j++) out.data[j] += a.data[r * a.cols + j];
+  }
+  return out;
+}
+
+/** In place a += scale * b. */
+export function addScaled(a, b, scale = 1) {
+  for (let i = 0; i < a.data.length; i++) a.data[i] += scale * b.data[i];
+  return a;
+}
+
+/** The sum of squares of every entry. */
+export function sumSquares(m) {
+  let s = 0;
+  for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
+  return s;
+}
+
+/**
+ * Householder QR of a (n, k) matrix with n >= k: returns Q (n, k) and the diagonal of R.
+ * NumPy calls LAPACK for the same factorisation; Q is unique once R's diagonal signs are fixed,
+ * which `orthogonal` does, so both sides agree to rounding.
+ */
+export function qr(a) {
+  const [n, k] = [a.rows, a.cols];
+  const R = a.data.slice();
+  const vs = [];
+  const diag = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    let norm = 0;
+    for (let i = j; i < n; i++) norm += R[i * k + j] ** 2;
+    norm = Math.sqrt(norm);
+    const alpha = R[j * k + j] > 0 ? -norm : norm;
+    const v = new Float64Array(n);
+    for (let i = j; i < n; i++) v[i] = R[i * k + j];
+    v[j] -= alpha;
+    let vv = 0;
+    for (let i = j; i < n; i++) vv += v[i] * v[i];
+    if (vv > 0) {
+      for (let c = j; c < k; c++) {
+        let s = 0;
+        for (let i = j; i < n; i++) s += v[i] * R[i * k + c];
+        const f = (2 * s) / vv;
+        for (let i = j; i < n; i++) R[i * k + c] -= f * v[i];
+      }
+    }
+    vs.push([v, vv]);
+    diag[j] = R[j * k + j];
+  }
+  // Q = H_0 H_1 ... H_{k-1} applied to the first k columns of the identity.
+  const Q = new Float64Array(n * k);
+  for (let i = 0; i < k; i++) Q[i * k + i] = 1;
+  for (let j = k - 1; j >= 0; j--) {
+    const [v, vv] = vs[j];
+    if (vv === 0) continue;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let i = j; i < n; i++) s += v[i] * Q[i * k + c];
+      const f = (2 * s) / vv;
+      for (let i = j; i < n; i++) Q[i * k + c] -= f * v[i];
+    }
+  }
+  return { q: mat(n, k, Q), diag };
+}
