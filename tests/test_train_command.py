@@ -1,17 +1,119 @@
 """Every trainer shares one command-line frame; model flags are added on top."""
 
-from rnn_site.train.command import run_options, training_parser
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from rnn_site.train.command import (
+    positive_int,
+    recipe_hparams,
+    run_options,
+    training_parser,
+)
+
+
+@dataclass(frozen=True)
+class HP:
+    hidden: int = 64
+    max_steps: int = 1000
+
+
+def parser(quick: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
+    p = training_parser("demo", "models/x", quick=quick, prog="rnn-site train x")
+    p.add_argument("--max-steps", type=positive_int, default=None)
+    return p
 
 
 def test_shared_flags_map_to_train_keyword_arguments() -> None:
-    parser = training_parser("demo", "models/x", time_budget_s=300.0)
-    parser.add_argument("--max-steps", type=int, default=10)
-    args = parser.parse_args(["--seed", "3", "--no-progress", "--max-steps", "7"])
+    args = parser().parse_args(["--seed", "3", "--no-progress", "--max-steps", "7"])
     assert run_options(args) == {
         "out_dir": "models/x",
         "seed": 3,
-        "time_budget_s": 300.0,
+        "time_cap_s": None,
         "threads": 2,
         "progress": False,
+        "device": "cpu",
+        "recipe": {
+            "command": "rnn-site train x --seed 3 --no-progress --max-steps 7",
+            "preset": "published",
+        },
     }
     assert args.max_steps == 7
+
+
+def test_the_recorded_command_leaves_out_where_to_write() -> None:
+    args = parser().parse_args(["--out-dir", "/tmp/elsewhere", "--seed", "1"])
+    assert args.out_dir == "/tmp/elsewhere"
+    assert run_options(args)["recipe"]["command"] == "rnn-site train x --seed 1"
+
+
+def test_quick_applies_the_preset_and_explicit_flags_win() -> None:
+    quick = {"hidden": 16, "max_steps": 50}
+    args = parser(quick).parse_args(["--quick"])
+    assert recipe_hparams(HP, args, max_steps=args.max_steps) == HP(hidden=16, max_steps=50)
+    assert run_options(args)["recipe"]["preset"] == "quick"
+    args = parser(quick).parse_args(["--quick", "--max-steps", "9"])
+    assert recipe_hparams(HP, args, max_steps=args.max_steps) == HP(hidden=16, max_steps=9)
+    args = parser(quick).parse_args([])
+    assert recipe_hparams(HP, args, max_steps=args.max_steps) == HP()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--max-steps", "-5"],
+            "error: argument --max-steps: expected a whole number >= 1, got -5",
+        ),
+        (
+            ["--max-steps", "ten"],
+            "error: argument --max-steps: expected a whole number >= 1, got 'ten'",
+        ),
+        (["--seed", "-1"], "error: argument --seed: expected a whole number >= 0, got -1"),
+        (["--device", "tpu"], "error: argument --device: invalid choice: 'tpu'"),
+        (["--time-cap", "0"], "error: argument --time-cap: expected a finite number > 0, got 0"),
+        (["--quick"], "error: rnn-site train x has no --quick preset"),
+    ],
+)
+def test_bad_flags_end_in_one_error_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parser().parse_args(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_cuda_without_a_gpu_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(SystemExit) as exit_info:
+        parser().parse_args(["--device", "cuda"])
+    assert exit_info.value.code == 2
+    assert (
+        capsys.readouterr().err
+        == "error: --device cuda: torch sees no CUDA GPU; use --device cpu\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["char_lm", "char_mingru", "melody", "sentiment", "speech", "translator", "forecaster"],
+)
+def test_every_trainer_has_a_quick_preset_and_refuses_negative_budgets(
+    module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib
+
+    trainer = importlib.import_module(f"rnn_site.train.{module}")
+    assert trainer.QUICK, f"{module} has no --quick preset"
+    flag = "--max-steps" if "max_steps" in trainer.QUICK else "--max-epochs"
+    with pytest.raises(SystemExit) as exit_info:
+        trainer.main([flag, "-1"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith(f"error: argument {flag}: expected a whole number")

@@ -160,10 +160,72 @@ def test_finish_training_writes_the_log_the_outcome_and_the_slice_results(
     assert "linear: 40 steps (finished); total" in capsys.readouterr().out
 
 
-def test_time_left_keeps_a_reserve_and_never_drops_below_one_second() -> None:
+def test_time_left_is_what_remains_of_the_cap_and_never_below_one_second() -> None:
     start = time.perf_counter()
-    assert 89.0 < time_left(100.0, start, 10.0) <= 90.0
-    assert time_left(5.0, start, 10.0) == 1.0
+    assert 99.0 < time_left(100.0, start) <= 100.0  # type: ignore[operator]
+    assert time_left(1e-9, start) == 1.0
+    assert time_left(None, start) is None
+
+
+def test_the_safety_cap_stops_a_run_and_marks_it_incomplete(tmp_path: Path) -> None:
+    model = nn.Linear(2, 1)
+    cfg = quiet(epochs=5, lr=0.05, time_cap_s=1e-9)
+    result = train(model, regression_batches, mse, val_loss, cfg, tmp_path)
+    assert result.stopped == "time_cap" and result.steps == 1 and not result.complete
+    log = json.loads((tmp_path / "metrics.json").read_text())
+    assert log["status"] == "time_cap" and log["complete"] is False
+    assert "do not publish" in log["incomplete"]
+
+
+def test_a_finished_run_is_complete_and_logs_its_machine(tmp_path: Path) -> None:
+    result = train(nn.Linear(2, 1), regression_batches, mse, val_loss, quiet(epochs=1), tmp_path)
+    log = json.loads((tmp_path / "metrics.json").read_text())
+    assert result.complete and log["complete"] is True and "incomplete" not in log
+    assert log["machine"]["device"] == "cpu" and log["machine"]["cpu_count"] >= 1
+
+
+def test_the_schedule_follows_steps_not_the_clock() -> None:
+    """Two runs of one recipe see the same learning rates however long each step took."""
+
+    def lrs(slow: bool) -> list[float]:
+        model = nn.Linear(2, 1)
+
+        def loss(m: nn.Module, batch: Batch) -> torch.Tensor:
+            if slow:
+                sum(range(20_000))  # a busier machine: more wall time per step
+            return mse(m, batch)
+
+        cfg = quiet(epochs=2, lr=0.1, schedule="cosine", warmup_steps=3)
+        return [h["lr"] for h in train(model, regression_batches, loss, val_loss, cfg).history]
+
+    assert lrs(slow=False) == lrs(slow=True)
+
+
+def test_the_same_recipe_gives_the_same_weights_on_a_tiny_char_lm() -> None:
+    """A recipe is steps + seed: the same command on the same machine gives the same model."""
+    ids = torch.tensor([ord(c) % 11 for c in "to be, or not to be, that is the question. " * 12])
+
+    def run() -> dict[str, torch.Tensor]:
+        torch.manual_seed(0)
+        model = CharLSTM(CharLMConfig(vocab_size=11, embed_dim=4, hidden_size=8, dropout=0.1))
+        cfg = quiet(seed=5, epochs=100, max_steps=30, lr=0.01, eval_every=10)
+        train(
+            model,
+            lambda epoch: EpochWindows(ids, 4, 8, seed=epoch),
+            CarriedState(lm_step),
+            lambda m: {"val_loss": bits_per_char(m, ids[:100])},
+            cfg,
+        )
+        return model.state_dict()
+
+    first, second = run(), run()
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_an_unknown_device_is_refused() -> None:
+    with pytest.raises(ValueError, match="device must be 'cpu', 'cuda' or 'cuda:N'"):
+        TrainConfig(device="tpu")
 
 
 @pytest.mark.parametrize(

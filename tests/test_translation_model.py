@@ -190,7 +190,7 @@ def test_training_smoke_learns_a_copy_task_in_bpe_pieces(tmp_path, monkeypatch):
         lr=1e-2, patience=None, batch=32, bpe_merges=6,
     )  # fmt: skip
     metrics = trainer.train_translator(
-        tmp_path, time_budget_s=300, threads=1, progress=False, hparams=hparams, pairs=pairs
+        tmp_path, threads=1, progress=False, hparams=hparams, pairs=pairs
     )
     history = metrics["history"]
     assert history[-1]["val_loss"] < 0.5 * history[0]["val_loss"]

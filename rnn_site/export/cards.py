@@ -121,6 +121,57 @@ def io_table(io: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class IncompleteRunError(ValueError):
+    """The training log says the recipe did not run to its end (safety cap, Ctrl-C)."""
+
+
+def training_recipe(log: dict[str, Any]) -> dict[str, Any]:
+    """The card's record of how the model was trained: command, budget, time, machine, commit.
+
+    Logs written before step budgets (no ``complete`` entry) were cut by a wall-clock budget,
+    so their run cannot be repeated exactly; the record says so instead of pretending.
+    """
+    recipe = log.get("recipe") or {}
+    record: dict[str, Any] = {
+        "command": recipe.get("command"),
+        "preset": recipe.get("preset"),
+        "budget": {k: v for k, v in recipe.items() if k in ("max_steps", "max_epochs")},
+        "steps": log.get("steps"),
+        "stopped": log.get("stopped", log.get("status")),
+        "complete": log.get("complete"),
+        "wall_time_s": log.get("wall_time_s"),
+        "machine": log.get("machine"),
+        "commit": (log.get("versions") or {}).get("git_commit"),
+    }
+    if "complete" not in log:
+        record["note"] = (
+            "trained before step budgets: a wall-clock budget ended the run, so a rerun on "
+            "another machine or load differs"
+        )
+    return record
+
+
+def recipe_text(card: dict[str, Any]) -> str:
+    """The "Training recipe" section of the README, from the card's ``training`` record."""
+    rec = card.get("training")
+    if not rec:
+        return "_Not recorded._"
+    machine = rec.get("machine") or {}
+    budget = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in rec.get("budget", {}).items())
+    lines = [
+        f"- Command: `{rec['command']}`" if rec.get("command") else "- Command: not recorded",
+        f"- Budget: {budget or 'not recorded'}; ran {rec.get('steps') or 0:,} optimiser steps, "
+        f"ended by {rec.get('stopped')}",
+    ]
+    if rec.get("wall_time_s") is not None:
+        where = f"{machine.get('cpu', 'unknown CPU')}, {machine.get('torch_threads', '?')} threads"
+        lines.append(f"- Wall time: {rec['wall_time_s'] / 60:.1f} min on {where}")
+    lines.append(f"- Commit: `{rec.get('commit') or 'unknown'}`")
+    if rec.get("note"):
+        lines.append(f"- Note: {rec['note']}")
+    return "\n".join(lines)
+
+
 def _bullets(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
@@ -167,6 +218,8 @@ def render_readme(card: dict[str, Any]) -> str:
         card.get("metrics_note", "On held-out data, against simple baselines:")
         + "\n\n"
         + scores_table(card),
+        "## Training recipe",
+        recipe_text(card),
         "## Performance",
         performance_table(card),
         *(
@@ -220,11 +273,23 @@ def publish_card(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]
     """Write a freshly exported model's card and README, then refresh models/manifest.json.
 
     The benchmark owns the card's "performance": figures already in an existing card are kept,
-    so re-exporting does not erase them. Returns {"card", "readme", "manifest"} → paths.
+    so re-exporting does not erase them. The training log beside the model (``metrics.json``)
+    becomes the card's ``training`` record; a run that did not finish its recipe is refused
+    (:class:`IncompleteRunError`), since its numbers could not be reproduced.
+    Returns {"card", "readme", "manifest"} → paths.
     """
     from rnn_site.export.manifest import write_manifest
 
     model_dir = Path(model_dir)
+    log_path = model_dir / "metrics.json"
+    if log_path.exists():
+        log = json.loads(log_path.read_text("utf-8"))
+        if log.get("complete") is False:
+            raise IncompleteRunError(
+                f"{log_path} records an incomplete run (stopped by {log.get('stopped')!r} at "
+                f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
+            )
+        card = {**card, "training": training_recipe(log)}
     if (model_dir / "card.json").exists():
         card = {**card, "performance": read_card(model_dir).get("performance", {})}
     paths = write_card_and_readme(model_dir, card)

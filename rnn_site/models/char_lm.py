@@ -34,6 +34,9 @@ class CharLSTM(nn.Module):
     tokens: (batch, time) int64 → logits: (batch, time, vocab), state: (h, c) each
     (num_layers, batch, hidden). Passing the returned state back in continues the text,
     which is what truncated BPTT and one-character-at-a-time generation rely on.
+    ``dropout`` (training only) drops embedding and LSTM outputs, and between layers: the
+    held-out plays are scored far worse than the training text, so the model must not
+    memorise it.
     """
 
     def __init__(self, config: CharLMConfig) -> None:
@@ -47,19 +50,21 @@ class CharLSTM(nn.Module):
             batch_first=True,
             dropout=config.dropout if config.num_layers > 1 else 0.0,
         )
+        self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
     def initial_state(self, batch: int) -> State:
         shape = (self.config.num_layers, batch, self.config.hidden_size)
-        return torch.zeros(shape), torch.zeros(shape)
+        device = self.head.weight.device
+        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
 
     def forward(
         self, tokens: torch.Tensor, state: State | None = None
     ) -> tuple[torch.Tensor, State]:
         if state is None:
             state = self.initial_state(tokens.shape[0])
-        out, (h, c) = self.lstm(self.embed(tokens), state)
-        return self.head(out), (h, c)
+        out, (h, c) = self.lstm(self.drop(self.embed(tokens)), state)
+        return self.head(self.drop(out)), (h, c)
 
 
 # --8<-- [end:model]

@@ -9,26 +9,12 @@ eval mode, hence absent from the exported graph) is the one addition.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
-
-from rnn_site.models.char_lm import CharLMConfig, CharLSTM, State
+from rnn_site.models.char_lm import CharLMConfig, CharLSTM
 
 MelodyConfig = CharLMConfig  # vocab_size, embed_dim, hidden_size, num_layers, dropout
 
 
 class MelodyLSTM(CharLSTM):
     """tokens: (batch, time) int64 → logits (batch, time, vocab), state (h, c) each
-    (num_layers, batch, hidden). ``config.dropout`` applies to the LSTM's input and output."""
-
-    def __init__(self, config: MelodyConfig) -> None:
-        super().__init__(config)
-        self.drop = nn.Dropout(config.dropout)
-
-    def forward(
-        self, tokens: torch.Tensor, state: State | None = None
-    ) -> tuple[torch.Tensor, State]:
-        if state is None:
-            state = self.initial_state(tokens.shape[0])
-        out, (h, c) = self.lstm(self.drop(self.embed(tokens)), state)
-        return self.head(self.drop(out)), (h, c)
+    (num_layers, batch, hidden). ``config.dropout`` applies to the LSTM's input and output,
+    exactly as in the character model, whose architecture this is."""

@@ -1,28 +1,129 @@
 """The command line every training entry point shares (`rnn-site train NAME ...`).
 
 Each model adds only its own hyperparameter flags; the run's frame (where to write, seed,
-time budget, threads, progress bar) is the same for all, so it is declared once here.
+device, safety time cap, threads, progress bar, the ``--quick`` preset) is the same for all, so
+it is declared once here. A recipe is steps (or epochs) plus a seed, so the same command gives
+the same model; bad values end in one ``error: ...`` line and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import shlex
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from typing import Any, NoReturn, TypeVar
+
+HP = TypeVar("HP")
+
+
+class TrainingParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``error: ...`` line and exit status 2."""
+
+    def __init__(self, *args: Any, quick: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.quick = quick
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed = super().parse_args(args, namespace)
+        if getattr(parsed, "quick", False) and self.quick is None:
+            self.error(f"{self.prog} has no --quick preset; run the published recipe instead")
+        if getattr(parsed, "device", "cpu").startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                self.error(f"--device {parsed.device}: torch sees no CUDA GPU; use --device cpu")
+        parsed._quick = self.quick
+        given = list(sys.argv[1:] if args is None else args)
+        if "--out-dir" in given[:-1]:  # where to write is not part of the recipe
+            at = given.index("--out-dir")
+            del given[at : at + 2]
+        parsed.command = shlex.join([*self.prog.split(), *given])
+        return parsed
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (steps, epochs, sizes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
 
 
 def training_parser(
-    description: str, out_dir: str, time_budget_s: float
-) -> argparse.ArgumentParser:
-    """A parser with the flags every trainer takes; add model-specific flags to it."""
-    parser = argparse.ArgumentParser(description=description)
+    description: str, out_dir: str, *, quick: Mapping[str, Any] | None = None, prog: str = ""
+) -> TrainingParser:
+    """A parser with the flags every trainer takes; add model-specific flags to it.
+
+    ``quick`` is the model's ``--quick`` preset: hyperparameter overrides for a run of at most
+    10 minutes on 2 CPU cores (``None``: the model has none and ``--quick`` is refused).
+    Model flags should default to ``None`` so that :func:`recipe_hparams` can tell a flag the
+    user gave from the preset's value.
+    """
+    parser = TrainingParser(description=description, quick=quick, prog=prog or None)
+    # prog names the command a user types, e.g. "rnn-site train char-lm", logged as the recipe.
     parser.add_argument("--out-dir", default=out_dir)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument(
-        "--time-budget", type=float, default=time_budget_s, help="seconds for the whole job"
+        "--quick",
+        action="store_true",
+        help="the short preset (at most 10 minutes on 2 CPU cores) instead of the published recipe",
     )
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        choices=["cpu", "cuda"],
+        help="cpu (the published recipes) or cuda to retrain faster on a GPU",
+    )
+    parser.add_argument(
+        "--time-cap",
+        type=positive_float,
+        default=None,
+        help="safety cap in seconds; a run it stops is marked incomplete and is not published",
+    )
+    parser.add_argument("--threads", type=positive_int, default=2)
     parser.add_argument("--no-progress", action="store_true")
     return parser
+
+
+def recipe_hparams(cls: Callable[..., HP], args: argparse.Namespace, **flags: Any) -> HP:
+    """The hyperparameters of this run: the published defaults, the ``--quick`` preset if
+    asked for, then every model flag the user gave (``None`` means not given)."""
+    values: dict[str, Any] = {}
+    if args.quick:
+        values.update(getattr(args, "_quick", None) or {})
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return cls(**values)
 
 
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -30,7 +131,20 @@ def run_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "out_dir": args.out_dir,
         "seed": args.seed,
-        "time_budget_s": args.time_budget,
+        "time_cap_s": args.time_cap,
         "threads": args.threads,
         "progress": not args.no_progress,
+        "device": args.device,
+        "recipe": {
+            "command": getattr(args, "command", None),
+            "preset": "quick" if args.quick else "published",
+        },
     }
+
+
+def recipe_fields(hparams: Any) -> dict[str, Any]:
+    """The step/epoch budget of a hyperparameter dataclass, for the card's recipe line."""
+    if not is_dataclass(hparams):
+        return {}
+    names = {"max_steps", "max_epochs", "epochs"}
+    return {f.name: getattr(hparams, f.name) for f in fields(hparams) if f.name in names}

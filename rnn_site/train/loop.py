@@ -3,9 +3,15 @@
 A model slice brings four things: the model, a function that yields training batches for an
 epoch, a loss function and an evaluation function. The loop brings the rest, identically for
 every model: seeding, Adam, gradient clipping by global norm, a warmup + decay learning-rate
-schedule, a progress bar, periodic validation with early stopping that keeps the best
-weights, a time budget, and a JSON log written atomically after every evaluation, so an
-interrupted run (Ctrl-C) still leaves a valid log and the best weights so far.
+schedule, a progress bar with an ETA, periodic validation with early stopping that keeps the
+best weights, and a JSON log written atomically after every evaluation, so an interrupted run
+(Ctrl-C) still leaves a valid log and the best weights so far.
+
+A run is bounded by *steps* (``max_steps``) or *epochs*, never by the clock: the same command
+on the same machine gives the same weights however loaded the machine is; only its wall time
+changes. ``time_cap_s`` is a safety cap only: a run it stops is marked incomplete
+(``"complete": false`` in its log) and :func:`rnn_site.export.cards.publish_card` refuses to
+publish it.
 
 Recurrent language models trained with *truncated backpropagation through time* need the
 state at the end of one window to start the next. :class:`CarriedState` wraps such a loss and
@@ -15,10 +21,11 @@ without state simply pass a plain ``loss_fn(model, batch) -> loss``.
 
 from __future__ import annotations
 
-import copy
 import math
+import os
 import platform
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -46,9 +53,10 @@ class TrainConfig:
     each epoch. ``patience`` counts evaluations without improvement of ``metric`` before
     stopping (``None``: never stop early). The schedule warms up linearly for
     ``warmup_steps`` then decays to ``lr * min_lr_ratio`` (cosine) or multiplies by
-    ``step_gamma`` every ``step_every`` steps (step). With a ``time_budget_s`` the schedule
-    follows whichever of steps or time is further along, so the learning rate reaches its
-    floor when the budget ends.
+    ``step_gamma`` every ``step_every`` steps (step); it follows steps only, so it is the same
+    on a busy machine. ``time_cap_s`` stops a runaway run and marks it incomplete.
+    ``device`` is ``"cpu"`` (the published recipes) or ``"cuda"``/``"cuda:N"`` to retrain
+    faster on a GPU.
     """
 
     seed: int = 0
@@ -66,9 +74,10 @@ class TrainConfig:
     patience: int | None = None
     metric: str = "val_loss"
     mode: Literal["min", "max"] = "min"
-    time_budget_s: float | None = None
+    time_cap_s: float | None = None
     threads: int | None = None
     progress: bool = True
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -81,6 +90,10 @@ class TrainConfig:
             )
         if self.mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
+        if self.time_cap_s is not None and not self.time_cap_s > 0:
+            raise ValueError(f"time_cap_s must be > 0 or None, got {self.time_cap_s}")
+        if not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
+            raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
 
 
 @dataclass
@@ -88,7 +101,8 @@ class TrainResult:
     """What happened: the evaluation history, the best evaluation and why training stopped.
 
     ``stopped`` is one of ``"finished"`` (epochs or max_steps done), ``"early_stopping"``,
-    ``"time_budget"`` or ``"interrupted"`` (Ctrl-C). The model holds the best weights.
+    ``"time_cap"`` (the safety cap cut the recipe short) or ``"interrupted"`` (Ctrl-C); only
+    the first two are complete runs. The model holds the best weights.
     """
 
     history: list[dict[str, float]]
@@ -98,6 +112,15 @@ class TrainResult:
     wall_time_s: float
     stopped: str
     log: dict[str, Any] = field(repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the recipe ran as written (not cut by the time cap or Ctrl-C)."""
+        return self.stopped in COMPLETE
+
+
+#: How a run may end and still be the recipe it names; anything else must not be published.
+COMPLETE = ("finished", "early_stopping")
 
 
 class CarriedState(Generic[Batch, State]):
@@ -149,6 +172,40 @@ def versions() -> dict[str, str]:
     }
 
 
+def machine(device: str = "cpu") -> dict[str, Any]:
+    """The machine a run trained on, logged because wall times mean nothing without it."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.read_text(errors="replace").splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": device,
+        "system": f"{platform.system()} {platform.release()}",
+    }
+    if device.startswith("cuda") and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return info
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """Move every tensor of a (nested tuple/list/dict of) batch to ``device``."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, tuple | list):
+        return type(batch)(to_device(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch
+
+
 def lr_factor(config: TrainConfig, progress: float, step: int) -> float:
     """Multiplier of ``config.lr`` at ``step``; ``progress`` in [0, 1] is how far training is."""
     if step < config.warmup_steps:
@@ -178,14 +235,19 @@ def train(
     may reshuffle using ``config.seed + epoch``; if it has ``len`` the progress bar and the
     cosine schedule use it). ``loss_fn(model, batch)`` returns a scalar loss to minimise;
     if it has a ``reset()`` method (like :class:`CarriedState`) the loop calls it at each
-    epoch start. ``evaluate(model)`` runs under ``torch.no_grad()`` in eval mode and returns
-    a dict that contains ``config.metric``. ``info`` (model config, data description...) is
+    epoch start. ``evaluate(model)`` runs under ``torch.no_grad()`` in eval mode, on the CPU
+    (the slices build their evaluation tensors there), and returns a dict that contains
+    ``config.metric``. ``info`` (model config, data description...) is
     copied into the log, which goes to ``out_dir / log_name`` after every evaluation.
     """
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     start = time.perf_counter()
+    device = torch.device(config.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
+    model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sign = 1.0 if config.mode == "min" else -1.0
     log: dict[str, Any] = {
@@ -194,6 +256,7 @@ def train(
         **(info or {}),
         "history": [],
         "versions": versions(),
+        "machine": machine(config.device),
     }
     log_path = Path(out_dir) / log_name if out_dir is not None else None
     best: dict[str, float] = {}
@@ -213,8 +276,10 @@ def train(
         """Evaluate, log, keep the best weights; returns True if training should stop."""
         nonlocal best, best_state, evals_without_improvement, running_loss, running_count
         model.eval()
+        model.to("cpu")
         with torch.no_grad():
             metrics = {k: float(v) for k, v in evaluate(model).items()}
+        model.to(device)
         model.train()
         if config.metric not in metrics:
             raise KeyError(
@@ -232,7 +297,7 @@ def train(
         log["history"].append(entry)
         if not best or sign * metrics[config.metric] < sign * best[config.metric]:
             best = dict(entry)
-            best_state = copy.deepcopy(model.state_dict())
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             evals_without_improvement = 0
         else:
             evals_without_improvement += 1
@@ -242,6 +307,7 @@ def train(
     def write_log(status: str) -> None:
         log.update(
             status=status,
+            complete=status in COMPLETE,
             best=best,
             steps=step,
             epochs_completed=epochs_completed,
@@ -264,11 +330,9 @@ def train(
             stop = False
             for batch in epoch_batches:
                 progress = step / total_steps if total_steps else 0.0
-                if config.time_budget_s:
-                    progress = max(progress, elapsed() / config.time_budget_s)
                 for group in optimiser.param_groups:
                     group["lr"] = config.lr * lr_factor(config, progress, step)
-                loss = loss_fn(model, batch)
+                loss = loss_fn(model, to_device(batch, device))
                 if not torch.isfinite(loss):
                     raise FloatingPointError(
                         f"loss became {loss.item()} at step {step}; try a lower lr"
@@ -291,8 +355,8 @@ def train(
                         stopped = "early_stopping"
                 if config.max_steps is not None and step >= config.max_steps:
                     stop = True
-                if config.time_budget_s is not None and elapsed() >= config.time_budget_s:
-                    stopped, stop = "time_budget", True
+                if config.time_cap_s is not None and elapsed() >= config.time_cap_s:
+                    stopped, stop = "time_cap", True
                 if stop:
                     break
             else:
@@ -314,8 +378,13 @@ def train(
         raise
     finally:
         bar.close()
+    model.to("cpu")
     if best_state is not None:
         model.load_state_dict(best_state)
+    if stopped not in COMPLETE:
+        log["incomplete"] = (
+            f"stopped by {stopped!r} at step {step}: not the recipe; do not publish this run"
+        )
     write_log(stopped)
     return TrainResult(
         history=log["history"],
@@ -344,10 +413,15 @@ def run_info(name: str, seed: int, model: nn.Module, hparams: Any, **extra: Any)
     }
 
 
-def time_left(time_budget_s: float, start: float, reserve_s: float) -> float:
-    """Seconds the loop may take: the job's budget, less what ran since ``start``
-    (``time.perf_counter()``) and ``reserve_s`` kept for scoring afterwards; at least 1."""
-    return max(1.0, time_budget_s - (time.perf_counter() - start) - reserve_s)
+def time_left(time_cap_s: float | None, start: float) -> float | None:
+    """What remains of a job's safety cap for the loop (``None``: no cap), at least 1 second.
+
+    ``start`` is the job's ``time.perf_counter()``; data loading and baselines count against
+    the cap too, so a runaway job stops near ``time_cap_s`` however its time was spent.
+    """
+    if time_cap_s is None:
+        return None
+    return max(1.0, time_cap_s - (time.perf_counter() - start))
 
 
 def finish_training(
@@ -363,6 +437,7 @@ def finish_training(
     metrics = {
         **result.log,
         "stopped": result.stopped,
+        "complete": result.complete,
         "epochs": result.epochs_completed,
         "best_epoch": result.best.get("epoch"),
         "best_step": result.best.get("step"),

@@ -40,7 +40,13 @@ from rnn_site.data.chorales import (
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
-from rnn_site.train.command import run_options, training_parser
+from rnn_site.train.command import (
+    positive_int,
+    recipe_fields,
+    recipe_hparams,
+    run_options,
+    training_parser,
+)
 from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -221,10 +227,12 @@ def load_melody(path: str | Path) -> tuple[MelodyLSTM, MelodyVocab]:
 def train_melody(
     out_dir: str | Path = "models/melody",
     seed: int = 0,
-    time_budget_s: float = 540.0,
+    time_cap_s: float | None = None,
     hparams: MelodyTrainConfig | None = None,
     threads: int = 2,
     progress: bool = True,
+    device: str = "cpu",
+    recipe: dict[str, Any] | None = None,
     temperature: float = 1.0,
 ) -> dict[str, Any]:
     """Fit the n-gram, train the LSTM, score both, measure generated melodies, write artefacts."""
@@ -276,7 +284,8 @@ def train_melody(
         grad_clip=1.0,
         patience=hp.patience,
         metric="val_nll_per_event",
-        time_budget_s=time_left(time_budget_s, start, 30.0),
+        time_cap_s=time_left(time_cap_s, start),
+        device=device,
         threads=threads,
         progress=progress,
     )
@@ -285,6 +294,7 @@ def train_melody(
         seed,
         model,
         hp,
+        recipe={**(recipe or {}), **recipe_fields(hp)},
         tokens=vocab.names,
         data={
             "name": "bach-chorales-soprano",
@@ -344,21 +354,28 @@ def train_melody(
     return finish_training(result, out, start, melody=lstm, generated=statistics)
 
 
+#: ``--quick``: at most 30 epochs (the published run stops early near 56).
+QUICK = {"max_epochs": 30}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rnn_site.train.melody [--seed N] [--time-budget S] ...``."""
-    parser = training_parser((__doc__ or "").splitlines()[0], "models/melody", 540.0)
-    parser.add_argument("--max-epochs", type=int, default=MelodyTrainConfig.max_epochs)
-    parser.add_argument("--hidden", type=int, default=MelodyTrainConfig.hidden_size)
-    parser.add_argument("--ngram-max-order", type=int, default=max(MelodyTrainConfig.ngram_orders))
-    args = parser.parse_args(argv)
-    train_melody(
-        **run_options(args),
-        hparams=MelodyTrainConfig(
-            hidden_size=args.hidden,
-            max_epochs=args.max_epochs,
-            ngram_orders=tuple(range(1, args.ngram_max_order + 1)),
-        ),
+    """``rnn-site train melody [--quick] [--max-epochs N] [--hidden H] ...``."""
+    parser = training_parser(
+        (__doc__ or "").splitlines()[0], "models/melody", quick=QUICK, prog="rnn-site train melody"
     )
+    parser.add_argument("--max-epochs", type=positive_int, default=None)
+    parser.add_argument("--hidden", type=positive_int, default=None)
+    parser.add_argument("--ngram-max-order", type=positive_int, default=None)
+    args = parser.parse_args(argv)
+    orders = args.ngram_max_order and tuple(range(1, args.ngram_max_order + 1))
+    hparams = recipe_hparams(
+        MelodyTrainConfig,
+        args,
+        hidden_size=args.hidden,
+        max_epochs=args.max_epochs,
+        ngram_orders=orders,
+    )
+    train_melody(**run_options(args), hparams=hparams)
     return 0
 
 

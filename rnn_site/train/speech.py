@@ -40,7 +40,13 @@ from rnn_site.decoding.ctc import error_rates, greedy_decode, prefix_beam_decode
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
-from rnn_site.train.command import run_options, training_parser
+from rnn_site.train.command import (
+    positive_int,
+    recipe_fields,
+    recipe_hparams,
+    run_options,
+    training_parser,
+)
 from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
@@ -56,7 +62,7 @@ class SpeechTrainConfig:
     dropout: float = 0.1
     batch: int = 16
     lr: float = 3e-3
-    max_epochs: int = 40
+    max_epochs: int = 20
     patience: int = 4
     dtw_templates_per_symbol: int = 12
 
@@ -189,9 +195,11 @@ def train_speech(
     out_dir: str | Path = "models/speech",
     *,
     seed: int = 0,
-    time_budget_s: float = 570.0,
+    time_cap_s: float | None = None,
     threads: int | None = 2,
     progress: bool = True,
+    device: str = "cpu",
+    recipe: dict[str, Any] | None = None,
     hparams: SpeechTrainConfig | None = None,
     synthesis: SynthesisConfig | None = None,
 ) -> dict[str, Any]:
@@ -216,8 +224,6 @@ def train_speech(
     )
     torch.manual_seed(seed)
     model = SpeechCTC(model_config)
-    # Reserve time for scoring (beam search, DTW) after training.
-    reserve = 75.0
     config = TrainConfig(
         seed=seed,
         epochs=hp.max_epochs,
@@ -228,7 +234,8 @@ def train_speech(
         patience=hp.patience,
         metric="val_cer",
         mode="min",
-        time_budget_s=time_left(time_budget_s, start, reserve),
+        time_cap_s=time_left(time_cap_s, start),
+        device=device,
         threads=threads,
         progress=progress,
     )
@@ -243,6 +250,7 @@ def train_speech(
         seed,
         model,
         hp,
+        recipe={**(recipe or {}), **recipe_fields(hp)},
         synthesis=asdict(synthesis),
         synthesis_cache=data.cache_dir.name,
         data={"counts": data.counts(), "real_letters": len(real)},
@@ -282,16 +290,22 @@ def train_speech(
     )
 
 
+#: ``--quick``: 3 epochs (about 8 minutes on 2 idle cores; the published recipe runs 20).
+QUICK = {"max_epochs": 3}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rnn_site.train.speech [--seed N] [--time-budget S] [--hidden H] ...``."""
-    parser = training_parser((__doc__ or "").splitlines()[0], "models/speech", 570.0)
-    parser.add_argument("--max-epochs", type=int, default=SpeechTrainConfig.max_epochs)
-    parser.add_argument("--hidden", type=int, default=SpeechTrainConfig.hidden_size)
-    args = parser.parse_args(argv)
-    train_speech(
-        **run_options(args),
-        hparams=SpeechTrainConfig(hidden_size=args.hidden, max_epochs=args.max_epochs),
+    """``rnn-site train speech [--quick] [--max-epochs N] [--hidden H] ...``."""
+    parser = training_parser(
+        (__doc__ or "").splitlines()[0], "models/speech", quick=QUICK, prog="rnn-site train speech"
     )
+    parser.add_argument("--max-epochs", type=positive_int, default=None)
+    parser.add_argument("--hidden", type=positive_int, default=None)
+    args = parser.parse_args(argv)
+    hparams = recipe_hparams(
+        SpeechTrainConfig, args, hidden_size=args.hidden, max_epochs=args.max_epochs
+    )
+    train_speech(**run_options(args), hparams=hparams)
     return 0
 
 

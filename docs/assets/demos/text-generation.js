@@ -89,7 +89,13 @@ export function mount(root) {
   const generatedText = document.createTextNode("");
   const output = el(
     "pre",
-    { class: "rnn-output", tabindex: "0", "aria-label": "Generated text", "data-role": "output" },
+    {
+      class: "rnn-output",
+      tabindex: "0",
+      role: "region",
+      "aria-label": "Generated text",
+      "data-role": "output",
+    },
     [
       el("span", { class: "rnn-prompt", "data-role": "prompt" }, promptText),
       el("span", { "data-role": "generated" }, generatedText),
