@@ -5,6 +5,7 @@
 import { checkSettings, mulberry32, sampleNext, softmax, topK, Vocab } from "./char-lm.js";
 import { serve, transferable, yieldToEventLoop } from "./rpc.js";
 import { DemoError, loadOrt, Model } from "./runtime.js";
+import { OwnModel } from "./own-model.js";
 
 const FLUSH_MS = 30; // send text to the page ~30 times a second: smooth, and cheap for the page
 
@@ -13,10 +14,13 @@ let vocab = null;
 let card = null;
 let emitProgress = () => {}; // progress goes to whichever call is loading right now
 let stopRequested = false;
+/** Readers' own models (see own-model.js), by the unique name the page gave each. */
+const ownModels = new Map();
 
 async function open(name) {
   if (!model || model.name !== name) {
-    model = new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) });
+    model =
+      ownModels.get(name) ?? new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) });
     card = null;
   }
   card ??= await model.card();
@@ -39,6 +43,17 @@ function zeroStates(ort) {
 }
 
 serve({
+  /**
+   * A reader's own model, its files already checked on the page: open its graphs here and check
+   * them against its card, so a mismatch is reported before any run. Nothing is downloaded.
+   */
+  async own({ name, card, graphs }) {
+    const own = new OwnModel(name, card, graphs);
+    await own.open();
+    ownModels.set(name, own);
+    return { name };
+  },
+
   /** Load the card (vocabulary, sizes); graphs load lazily on first use. */
   async load({ model: name }) {
     const { vocab: chars, config, version, title } = await open(name);
