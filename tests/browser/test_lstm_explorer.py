@@ -108,9 +108,9 @@ def test_slider_buttons_and_arrow_keys_move_through_time(page, site_url, page_lo
     # The current character is highlighted in the text.
     assert page.get_attribute(f"{DEMO} [data-role=explorer-text] .is-current", "data-step") == "2"
 
-    page.click(f"{DEMO} button[aria-label='Next character']")
+    page.click(f"{DEMO} button[aria-label='Next: next character']")
     assert step(page) == 3
-    page.click(f"{DEMO} button[aria-label='Previous character']")
+    page.click(f"{DEMO} button[aria-label='Prev: previous character']")
     assert step(page) == 2
     page.focus(f"{DEMO} [data-role=explorer-view]")
     page.keyboard.press("ArrowLeft")
@@ -118,7 +118,7 @@ def test_slider_buttons_and_arrow_keys_move_through_time(page, site_url, page_lo
     page.keyboard.press("End")
     steps = len(EXPLORER_TEXT)
     assert step(page) == steps - 1
-    assert page.is_disabled(f"{DEMO} button[aria-label='Next character']")
+    assert page.is_disabled(f"{DEMO} button[aria-label='Next: next character']")
     page.keyboard.press("Home")
     assert step(page) == 0
     assert page_log.page_errors == []

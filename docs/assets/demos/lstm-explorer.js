@@ -123,12 +123,12 @@ export function mount(root) {
   });
   const prevButton = el(
     "button",
-    { type: "button", class: "md-button", "aria-label": "Previous character" },
+    { type: "button", class: "md-button", "aria-label": "Prev: previous character" },
     "◀ Prev",
   );
   const nextButton = el(
     "button",
-    { type: "button", class: "md-button", "aria-label": "Next character" },
+    { type: "button", class: "md-button", "aria-label": "Next: next character" },
     "Next ▶",
   );
   const stepLabel = el("output", { id: id("step-label"), for: time.id, "data-role": "step-label" });
