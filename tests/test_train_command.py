@@ -32,7 +32,7 @@ def test_shared_flags_map_to_train_keyword_arguments() -> None:
         "out_dir": "models/x",
         "seed": 3,
         "time_cap_s": None,
-        "threads": 2,
+        "threads": 1,
         "progress": False,
         "device": "cpu",
         "recipe": {
