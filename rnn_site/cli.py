@@ -2,13 +2,10 @@
 
     rnn-site train char-lm            # about 10 minutes on 2 cores; writes models/char-lm/
     rnn-site export char-lm           # step.onnx, sequence.onnx, card.json, README.md, manifest
-    rnn-site train char-lm --text book.txt --out runs/book     # your own text
-    rnn-site export char-lm --checkpoint runs/book/char-lm.pt --out my-model
-    rnn-site generate my-model        # a model folder works wherever a name does
     rnn-site generate char-lm --prompt "ROMEO:" --n 200 --temperature 0.8 --seed 0
     rnn-site generate char-mingru --n 200 --seed 0     # any text-generation model
-    rnn-site translate "The weather is nice today." --beam 5   # prints the German
-    rnn-site transcribe clip.wav [--beam 8]   # 16-bit PCM WAV, any rate 4-192 kHz → transcript
+    rnn-site translate "The weather is nice today." --beam-width 5   # prints the German
+    rnn-site transcribe clip.wav [--beam-width 8]   # 16-bit PCM WAV, 4-192 kHz → transcript
     rnn-site classify "a wonderful, moving film"   # sentiment label and P(positive)
     rnn-site models list
     rnn-site bench char-lm
@@ -16,12 +13,19 @@
 Each subcommand imports what it needs when it runs, so ``generate``, ``translate``,
 ``transcribe``, ``classify`` and ``models list`` work with numpy and onnxruntime alone (they run
 the classes of `rnn_site.runtime`); ``train``, ``export`` and ``bench`` need torch.
+
+Every mistake on the command line or in its input (a bad value, a missing or tampered model, an
+unreadable file) ends as one line ``error: …`` on stderr and exit status 2, never a traceback.
+Output cut short by the reader (``rnn-site generate char-lm --n 20000 | head -c 10``) ends
+quietly, as Unix tools do.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -124,43 +128,41 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the trained checkpoint to ONNX, card, README and manifest."""
     recipe = _recipe(args.name)
-    if args.out:
-        return _export_folder(args, recipe)
     out_dir = Path(args.models_dir or _default_models_dir()) / args.name
     checkpoint = Path(args.checkpoint) if args.checkpoint else out_dir / recipe.checkpoint
     if not checkpoint.is_file():
-        print(
-            f"error: no checkpoint at {checkpoint}; run `rnn-site train {args.name}`",
-            file=sys.stderr,
-        )
-        return 2
-    paths = _resolve(recipe.export)(checkpoint, out_dir)
+        raise UsageError(f"no checkpoint at {checkpoint}; run `rnn-site train {args.name}`")
+    _check_checkpoint(checkpoint)
+    try:
+        paths = _resolve(recipe.export)(checkpoint, out_dir)
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        # torch read the file, but it is not a checkpoint of this model (another model's, or
+        # a dict of something else): the exporter trips over a missing or mismatched entry.
+        raise UsageError(
+            f"cannot export {checkpoint} as {args.name}: {type(exc).__name__}: "
+            f"{_first_line(exc)}; is it a checkpoint that `rnn-site train {args.name}` wrote?"
+        ) from exc
     for kind, path in paths.items():  # type: ignore[attr-defined]
         print(f"{kind:>9}: {path}")
     return 0
 
 
-def _export_folder(args: argparse.Namespace, recipe: Recipe) -> int:
-    """`export --out DIR`: a self-contained model folder (see `rnn_site.export.model_folder`)."""
-    from rnn_site.export.model_folder import OutputExistsError, export_model_folder
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type when it has none."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
-    if args.name != "char-lm":
-        raise UsageError(f"--out exports character models only (char-lm), not {args.name!r}")
-    if not args.checkpoint:
-        raise UsageError(
-            "--out needs --checkpoint: the char-lm.pt that `rnn-site train char-lm --text FILE "
-            "--out RUN` wrote (RUN/char-lm.pt)"
-        )
-    if not Path(args.checkpoint).is_file():
-        raise UsageError(f"no checkpoint at {args.checkpoint}")
+
+def _check_checkpoint(path: str | os.PathLike[str]) -> None:
+    """UsageError unless torch can read `path` as a checkpoint (before any export work)."""
+    import torch
+
     try:
-        paths = export_model_folder(args.checkpoint, args.out, force=args.force)
-    except OutputExistsError as exc:
-        raise UsageError(str(exc)) from None
-    for kind, path in paths.items():
-        print(f"{kind:>9}: {path}")
-    print(f"try it: rnn-site generate {args.out}")
-    return 0
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip, runtime and EOF errors on garbage
+        raise UsageError(
+            f"{path} is not a checkpoint torch can read ({type(exc).__name__}: {_first_line(exc)})"
+        ) from exc
 
 
 #: The command that runs each task of a model card (for "use `rnn-site ...` instead" hints).
@@ -223,31 +225,63 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
     _check_task(args.model, args.models_dir, "translation")
     model = Translator.load(args.model, models_dir=args.models_dir)
-    print(model.translate(args.text, beam=args.beam).text)
+    print(model.translate(args.text, beam_width=args.beam_width).text)
     return 0
+
+
+#: Largest WAV file read (30 s of 192 kHz 16-bit stereo is 23 MB): a bigger file is refused
+#: before it is read into memory.
+MAX_WAV_BYTES = 64 * 1024 * 1024
+
+
+def _read_wav_file(path: str) -> tuple[object, int]:
+    """(samples, rate) of a 16-bit PCM WAV file, with one-line errors and a warning on stderr
+    when the header claims more audio than the file holds (a truncated download or copy)."""
+    import wave
+
+    from rnn_site.data.audio import read_wav
+    from rnn_site.runtime import AudioTooLongError, EmptyAudioError, InvalidAudioError
+
+    size = Path(path).stat().st_size
+    if size == 0:
+        raise EmptyAudioError(f"{path!r} is empty (0 bytes); give a 16-bit PCM WAV file")
+    if size > MAX_WAV_BYTES:
+        raise AudioTooLongError(
+            f"{path!r} has {size:,} bytes; at most {MAX_WAV_BYTES:,} are read (30 s of audio "
+            "is far less)"
+        )
+    data = Path(path).read_bytes()
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            claimed, channels = w.getnframes(), w.getnchannels()
+        waveform, rate = read_wav(data)
+    except (OSError, EOFError, wave.Error, ValueError) as exc:  # what `wave` raises on non-WAV
+        raise InvalidAudioError(
+            f"cannot read {path!r} as a 16-bit PCM WAV file ({_first_line(exc)}); convert it "
+            "first, e.g. `ffmpeg -i clip.ogg -c:a pcm_s16le clip.wav`"
+        ) from exc
+    if claimed > len(waveform) and channels > 0:
+        print(
+            f"warning: {path}: the header announces {claimed:,} frames but the file holds "
+            f"{len(waveform):,}; it may be truncated. Transcribing the "
+            f"{len(waveform) / rate:.2f} s that are there.",
+            file=sys.stderr,
+        )
+    return waveform, rate
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     """Transcribe a spoken clip (16-bit PCM WAV, mono or stereo, 4–192 kHz) and print the text."""
-    import wave
-
-    from rnn_site.data.audio import read_wav
-    from rnn_site.runtime import InvalidAudioError, SpeechRecognizer
+    from rnn_site.runtime import SpeechRecognizer
 
     if not Path(args.wav).is_file():
         raise UsageError(f"no file at {args.wav!r}")
     _check_task(args.model, args.models_dir, "speech-recognition")
     model = SpeechRecognizer.load(args.model, models_dir=args.models_dir)
-    try:
-        waveform, rate = read_wav(args.wav)
-    except (OSError, EOFError, wave.Error, ValueError) as exc:  # what `wave` raises on non-WAV
-        raise InvalidAudioError(
-            f"cannot read {args.wav!r} as a 16-bit PCM WAV file ({exc}); convert it first, "
-            "e.g. `ffmpeg -i clip.ogg -c:a pcm_s16le clip.wav`"
-        ) from exc
-    # beam 1 is greedy decoding; a wider beam runs the CTC prefix beam search.
-    decoder = "greedy" if args.beam == 1 else "beam"
-    print(model.transcribe(waveform, rate, decoder=decoder, beam_width=args.beam).text)
+    waveform, rate = _read_wav_file(args.wav)
+    # Width 1 is greedy decoding; a wider beam runs the CTC prefix beam search.
+    decoder = "greedy" if args.beam_width == 1 else "beam"
+    print(model.transcribe(waveform, rate, decoder=decoder, beam_width=args.beam_width).text)
     return 0
 
 
@@ -310,6 +344,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     recipe = _recipe(args.name)
     if not recipe.bench:
         raise UsageError(f"model {args.name!r} has no benchmark yet")
+    if not 1 <= args.tokens <= 100_000:
+        raise UsageError(f"--tokens must be between 1 and 100,000, got {args.tokens}")
+    if not 1 <= args.repeats <= 1_000:
+        raise UsageError(f"--repeats must be between 1 and 1,000, got {args.repeats}")
     model_dir = Path(args.models_dir or _default_models_dir()) / args.name
     _resolve(recipe.bench)(
         model_dir, tokens=args.tokens, repeats=args.repeats, write=not args.no_write
@@ -346,10 +384,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
     export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
-    export.add_argument(
-        "--out", help="write a self-contained model folder here (its own manifest.json)"
-    )
-    export.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     export.set_defaults(func=cmd_export)
 
     gen = sub.add_parser(
@@ -380,7 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=cmd_translate.__doc__,
     )
     translate.add_argument("text", help='one English sentence, e.g. "The weather is nice today."')
-    translate.add_argument("--beam", type=int, default=1, help="beam width 1-10; 1 is greedy")
+    translate.add_argument(
+        "--beam-width",
+        "--beam",  # the old spelling, kept for one release
+        dest="beam_width",
+        type=int,
+        default=1,
+        help="beam width 1-10; 1 is greedy",
+    )
     translate.add_argument("--model", default="translator", help="model name or directory")
     translate.set_defaults(func=cmd_translate)
 
@@ -390,7 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=cmd_transcribe.__doc__,
     )
     transcribe.add_argument("wav", help="a 16-bit PCM WAV file, at most 30 s")
-    transcribe.add_argument("--beam", type=int, default=1, help="CTC beam width; 1 is greedy")
+    transcribe.add_argument(
+        "--beam-width",
+        "--beam",  # the old spelling, kept for one release
+        dest="beam_width",
+        type=int,
+        default=1,
+        help="CTC beam width 1-32; 1 is greedy",
+    )
     transcribe.add_argument("--model", default="speech", help="model name or directory")
     transcribe.set_defaults(func=cmd_transcribe)
 
@@ -433,9 +481,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RnnSiteError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader closed our stdout (``| head``): stop without a traceback, as Unix tools do.
+
+    Python flushes stdout again at exit, which would raise once more; pointing the descriptor
+    at /dev/null makes that flush harmless. 141 is the shell's status for death by SIGPIPE.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # stdout is not a real file
+        pass
+    return 141
 
 
 if __name__ == "__main__":

@@ -17,8 +17,12 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-def create_session(path: str | Path, *, intra_op_threads: int = 1) -> ort.InferenceSession:
+def create_session(
+    path: str | Path | bytes, *, intra_op_threads: int = 1
+) -> ort.InferenceSession:
     """An onnxruntime session on the CPU execution provider with all graph optimisations.
+
+    `path` may be the file's bytes instead: the runtime opens the very bytes it hash-checked.
 
     onnxruntime's own exceptions pass through; `rnn_site.runtime.session.create_session` turns
     them into a ModelIntegrityError that names the file.
@@ -29,4 +33,5 @@ def create_session(path: str | Path, *, intra_op_threads: int = 1) -> ort.Infere
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initializers are noise
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    source = path if isinstance(path, bytes) else str(path)
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])

@@ -168,10 +168,10 @@ def test_translate_prints_the_runtime_translation(capsys):
 
     model = Translator.load("translator", models_dir=ROOT / "models")
     text = "The weather is nice today."
-    for extra, beam in (([], 1), (["--beam", "5"], 5)):
+    for extra, beam in (([], 1), (["--beam-width", "5"], 5), (["--beam", "5"], 5)):
         assert main([*SHIPPED, "translate", text, *extra]) == 0
         out = capsys.readouterr().out
-        assert out == model.translate(text, beam=beam).text + "\n"
+        assert out == model.translate(text, beam_width=beam).text + "\n"
         assert len(out.split()) >= 3
 
 
@@ -184,7 +184,7 @@ def test_transcribe_prints_the_runtime_transcript(capsys):
     waveform, rate = read_wav(wav)
     assert main([*SHIPPED, "transcribe", str(wav)]) == 0
     assert capsys.readouterr().out == model.transcribe(waveform, rate).text + "\n"
-    assert main([*SHIPPED, "transcribe", str(wav), "--beam", "4"]) == 0
+    assert main([*SHIPPED, "transcribe", str(wav), "--beam-width", "4"]) == 0
     beam = model.transcribe(waveform, rate, decoder="beam", beam_width=4).text
     assert capsys.readouterr().out == beam + "\n"
 
@@ -203,7 +203,10 @@ def test_classify_prints_label_and_probability(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["translate", "hello", "--beam", "11"], "beam must be between 1 (greedy) and 10, got 11"),
+        (
+            ["translate", "hello", "--beam-width", "11"],
+            "beam_width must be between 1 (greedy) and 10, got 11",
+        ),
         (["translate", "  "], "text has no words"),
         (["classify", ""], "text has no words"),
         (["transcribe", "missing.wav"], "no file at 'missing.wav'"),
@@ -213,7 +216,7 @@ def test_classify_prints_label_and_probability(capsys):
         ),
         (
             ["transcribe", str(SPEECH_SAMPLES / "flite-rms-W.wav"), "--beam", "0"],
-            "beam_width must be an integer ≥ 1, got 0",
+            "beam_width must be between 1 (greedy) and 32, got 0",
         ),
         (["translate", "hello", "--model", "speech"], "use `rnn-site transcribe`"),
         (["classify", "fine", "--model", "nope"], "no model named 'nope'"),

@@ -142,9 +142,9 @@ def test_runtime_greedy_reproduces_the_torch_greedy_example(melody):
 
 def test_generate_gives_n_valid_events_reproducibly(melody):
     seed = [(72, 1.0), (71, 1.0), (69, 2.0)]
-    a = melody.generate(seed, 40, temperature=1.2, rng_seed=3)
-    b = melody.generate(seed, 40, temperature=1.2, rng_seed=3)
-    c = melody.generate(seed, 40, temperature=1.2, rng_seed=4)
+    a = melody.generate(seed, 40, temperature=1.2, seed=3)
+    b = melody.generate(seed, 40, temperature=1.2, seed=3)
+    c = melody.generate(seed, 40, temperature=1.2, seed=4)
     assert a == b and a != c
     assert len(a) == 40
     low, high = melody.pitch_range
@@ -157,7 +157,7 @@ def test_generate_gives_n_valid_events_reproducibly(melody):
 def test_to_midi_writes_a_file_that_parses_back(melody, tmp_path):
     mido = pytest.importorskip("mido")
     seed = [Event(72, 1.0), Event(None, 1.0), Event(69, 2.0, fermata=True)]
-    events = seed + melody.generate(seed, 16, temperature=0.8, rng_seed=0)
+    events = seed + melody.generate(seed, 16, temperature=0.8, seed=0)
     data = melody.to_midi(events, tmp_path / "m.mid")
     assert (tmp_path / "m.mid").read_bytes() == data
     midi = mido.MidiFile(file=io.BytesIO(data))
@@ -192,7 +192,7 @@ sys.modules["onnx"] = None
 sys.modules["music21"] = None
 from rnn_site.runtime import MelodyModel
 model = MelodyModel.load(sys.argv[1])
-events = model.generate([(72, 1.0)], 8, temperature=0.8, rng_seed=0)
+events = model.generate([(72, 1.0)], 8, temperature=0.8, seed=0)
 assert len(events) == 8 and model.to_midi(events)[:4] == b"MThd"
 """
 

@@ -248,7 +248,7 @@ def test_runtime_matches_the_torch_checkpoint(runtime):
     model, vocabs = load_translator(MODEL_DIR / "translator.pt")
     for text, beam in [("I have a cold.", 1), ("Where is the zzqxv station?", 1),
                        ("The weather is nice today.", 5)]:  # fmt: skip
-        got = runtime.translate(text, beam=beam)
+        got = runtime.translate(text, beam_width=beam)
         want = translate(model, vocabs, text, beam=beam)
         assert got.pieces == want.pieces and got.replaced == want.replaced
         assert got.words == want.words and got.text == want.text
@@ -261,7 +261,7 @@ def test_runtime_matches_the_torch_checkpoint(runtime):
 
 def test_beam_is_at_least_as_likely_as_greedy(runtime):
     for text in ["I have a cold.", "He did not come to the party yesterday."]:
-        greedy, beam = runtime.translate(text, beam=1), runtime.translate(text, beam=5)
+        greedy, beam = runtime.translate(text, beam_width=1), runtime.translate(text, beam_width=5)
         assert beam.score / len(beam.attention) >= greedy.score / len(greedy.attention) - 1e-9
 
 
@@ -274,10 +274,10 @@ def test_beam_is_at_least_as_likely_as_greedy(runtime):
         ({"text": "x" * 1001}, TextTooLongError, "1,001 characters"),
         ({"text": b"hello"}, InvalidTextError, "must be a str, got bytes"),
         ({"text": None}, InvalidTextError, "got NoneType"),
-        ({"text": "hi there", "beam": 0}, InvalidBeamError, "between 1 .greedy. and 10"),
-        ({"text": "hi there", "beam": 11}, InvalidBeamError, "got 11"),
-        ({"text": "hi there", "beam": 2.5}, InvalidBeamError, "integer, got float"),
-        ({"text": "hi there", "beam": True}, InvalidBeamError, "integer, got bool"),
+        ({"text": "hi there", "beam_width": 0}, InvalidBeamError, "between 1 .greedy. and 10"),
+        ({"text": "hi there", "beam_width": 11}, InvalidBeamError, "got 11"),
+        ({"text": "hi there", "beam_width": 2.5}, InvalidBeamError, "integer, got float"),
+        ({"text": "hi there", "beam_width": True}, InvalidBeamError, "integer, got bool"),
         ({"text": "hi there", "max_len": 0}, InvalidLengthError, "between 1 and 200"),
         ({"text": "hi there", "max_len": "5"}, InvalidLengthError, "integer, got str"),
     ],
@@ -375,7 +375,7 @@ import sys
 for name in ("torch", "onnx", "sacrebleu"):
     sys.modules[name] = None  # `import name` now raises ImportError
 from rnn_site.runtime import Translator
-print(Translator.load("translator").translate("I have a cold.", beam=2).text)
+print(Translator.load("translator").translate("I have a cold.", beam_width=2).text)
 """
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
@@ -393,9 +393,9 @@ def test_example_runs(capsys):
 
 def test_page_claims_about_search_match_the_model(runtime):
     page = " ".join((ROOT / "docs/applications/translation.md").read_text("utf-8").split())
-    greedy = runtime.translate("The weather is nice today.", beam=1)
+    greedy = runtime.translate("The weather is nice today.", beam_width=1)
     assert f'becomes "{greedy.text}"' in page
-    order = runtime.translate("He did not come to the party because he was ill.", beam=5)
+    order = runtime.translate("He did not come to the party because he was ill.", beam_width=5)
     assert "weil" in order.words and order.words[-2:] == ["war", "."]
     war = order.attention[order.words.index("war")]
     assert order.source[int(war.argmax())] == "was"

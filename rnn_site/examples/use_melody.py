@@ -10,6 +10,6 @@ import-sorting exemptions. The seed is C5 B4 A4 (a quarter, a quarter, a half) i
 # --8<-- [start:use]
 from rnn_site.runtime import MelodyModel
 model = MelodyModel.load("melody")
-model.to_midi(model.generate([(72, 1.0), (71, 1.0), (69, 2.0)], n=32, rng_seed=0), "melody.mid")
+model.to_midi(model.generate([(72, 1.0), (71, 1.0), (69, 2.0)], n=32, seed=0), "melody.mid")
 # --8<-- [end:use]
 # fmt: on

@@ -10,6 +10,6 @@ import-sorting exemptions.
 # --8<-- [start:use]
 from rnn_site.runtime import Translator
 model = Translator.load("translator")
-print(model.translate("The weather is nice today.", beam=5).text)
+print(model.translate("The weather is nice today.", beam_width=5).text)
 # --8<-- [end:use]
 # fmt: on

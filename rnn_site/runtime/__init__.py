@@ -10,7 +10,7 @@ print(model.forecast(history, horizon=12, series="co2").median)
 
 from rnn_site.runtime import MelodyModel
 model = MelodyModel.load("melody")
-model.to_midi(model.generate([(72, 1.0), (71, 1.0)], n=32, rng_seed=0), "melody.mid")
+model.to_midi(model.generate([(72, 1.0), (71, 1.0)], n=32, seed=0), "melody.mid")
 
 from rnn_site.runtime import SentimentModel
 model = SentimentModel.load("sentiment")
@@ -22,9 +22,14 @@ print(model.transcribe(waveform, sample_rate=16000).text)
 
 from rnn_site.runtime import Translator
 model = Translator.load("translator")
-print(model.translate("The weather is nice today.", beam=5).text)
+print(model.translate("The weather is nice today.", beam_width=5).text)
+
+Every class derives from `RuntimeModel` (`rnn_site.runtime.base`): one `load()`, one vocabulary
+of argument names (`seed`, `temperature`, `beam_width`, `n`), and typed errors, all subclasses of
+`RnnSiteError`, for every bad input.
 """
 
+from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.errors import (
     AudioTooLongError,
@@ -40,6 +45,7 @@ from rnn_site.runtime.errors import (
     InvalidLengthError,
     InvalidNoteError,
     InvalidSampleRateError,
+    InvalidSeedError,
     InvalidSeriesError,
     InvalidTemperatureError,
     InvalidTextError,
@@ -52,6 +58,7 @@ from rnn_site.runtime.errors import (
     TextTooLongError,
     UnknownCharacterError,
     UnknownSeriesError,
+    WrongTaskError,
 )
 from rnn_site.runtime.forecaster import Forecast, Forecaster
 from rnn_site.runtime.melody import MelodyModel
@@ -77,6 +84,7 @@ __all__ = [
     "InvalidLengthError",
     "InvalidNoteError",
     "InvalidSampleRateError",
+    "InvalidSeedError",
     "InvalidSeriesError",
     "InvalidTemperatureError",
     "InvalidTextError",
@@ -87,6 +95,7 @@ __all__ = [
     "NonFiniteAudioError",
     "NonFiniteValueError",
     "RnnSiteError",
+    "RuntimeModel",
     "SentimentModel",
     "SentimentPrediction",
     "SpeechRecognizer",
@@ -96,6 +105,7 @@ __all__ = [
     "Translator",
     "UnknownCharacterError",
     "UnknownSeriesError",
+    "WrongTaskError",
     "list_models",
     "locate",
 ]

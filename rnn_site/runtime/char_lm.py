@@ -22,23 +22,22 @@ Decoding rules (the browser demo follows the same ones, so greedy output matches
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
 import onnxruntime as ort
 
+from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.checks import check_choice, check_int, check_seed, check_temperature
+from rnn_site.runtime.checks import check_text as _check_text
 from rnn_site.runtime.errors import (
     EmptyPromptError,
     InvalidArgumentError,
-    InvalidLengthError,
-    InvalidTemperatureError,
     ModelMismatchError,
     UnknownCharacterError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate_verified
-from rnn_site.runtime.session import open_graph
+from rnn_site.runtime.registry import ModelLocation
 
 OnUnknown = Literal["error", "skip", "replace"]
 
@@ -46,32 +45,22 @@ OnUnknown = Literal["error", "skip", "replace"]
 #: (its per-step arrays take 6 x layers x hidden x 4 bytes per character).
 MAX_GENERATE = 100_000
 MAX_HIDDEN_TEXT = 20_000
+#: Longest prompt (the browser demo's limit too): the prompt is read one character per step.
+MAX_PROMPT = 2_000
 #: Most characters `score` reads in one call (it streams, so this guards time, not memory).
 MAX_SCORE_TEXT = 2_000_000
+#: Largest top_k accepted (any value ≥ the vocabulary size keeps every character).
+MAX_TOP_K = 1 << 31
 #: Characters the sequence graph reads per call when scoring or collecting states.
 CHUNK = 1024
 
 
 def _check_length(value: Any, name: str, limit: int, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InvalidLengthError(f"{name} must be an integer, got {value!r}")
-    if not minimum <= value <= limit:
-        raise InvalidLengthError(f"{name} must be between {minimum} and {limit:,}, got {value}")
-    return int(value)
+    return check_int(value, name, minimum, limit)
 
 
 def _check_temperature(temperature: Any) -> float:
-    try:
-        value = float(temperature)
-    except (TypeError, ValueError):
-        raise InvalidTemperatureError(
-            f"temperature must be a number ≥ 0, got {temperature!r}"
-        ) from None
-    if not math.isfinite(value) or value < 0:
-        raise InvalidTemperatureError(
-            f"temperature must be a finite number ≥ 0 (0 = greedy), got {temperature!r}"
-        )
-    return value
+    return check_temperature(temperature)
 
 
 # --8<-- [start:next_distribution]
@@ -86,7 +75,7 @@ def next_distribution(
     """
     temperature = _check_temperature(temperature)
     if top_k is not None:
-        top_k = _check_length(top_k, "top_k", 1 << 31, minimum=1)
+        top_k = _check_length(top_k, "top_k", MAX_TOP_K, minimum=1)
     if temperature == 0:
         p = np.zeros(logits.size)
         p[int(np.argmax(logits))] = 1.0  # np.argmax returns the first maximum
@@ -126,67 +115,49 @@ def choose_next(
 # --8<-- [end:next_distribution]
 
 
-class CharLanguageModel:
+class CharLanguageModel(RuntimeModel):
     """A character language model behind a small, checked API: generate, score, look inside.
 
-    Build it with `load`. `vocab` is the characters in id order; `config` the model's sizes.
+    Build it with `load` ("char-lm" → models/char-lm, or a model folder; see
+    `rnn_site.runtime.base.RuntimeModel.load`). `vocab` is the characters in id order;
+    `config` the model's sizes. The sequence graph is optional (char-mingru has none): its
+    bytes are checked at load and its session created on first use by score or hidden_states.
     """
 
+    task = "text-generation"
+    default_model = "char-lm"
+    graphs = ("step",)
+    optional_graphs = ("sequence",)
+
     def __init__(
-        self, location: ModelLocation, step: ort.InferenceSession, intra_op_threads: int = 1
+        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
     ) -> None:
-        self.location = location
-        self.card = location.card
-        self.vocab: str = self.card["vocab"]
-        self.config: dict[str, Any] = self.card["config"]
-        self._index = {ch: i for i, ch in enumerate(self.vocab)}
-        self._step = step
-        self._sequence: ort.InferenceSession | None = None
-        self._threads = intra_op_threads
-
-    # ------------------------------------------------------------------ loading
-
-    @classmethod
-    def load(
-        cls,
-        name_or_path: str | os.PathLike[str] = "char-lm",
-        *,
-        models_dir: str | os.PathLike[str] | None = None,
-        verify: bool = True,
-        intra_op_threads: int = 1,
-    ) -> CharLanguageModel:
-        """Load a model by name ("char-lm" → models/char-lm) or from a directory.
-
-        Names are looked up in `models_dir` if given, else as `rnn_site.runtime.registry`
-        describes (``RNN_SITE_MODELS``, the repository's models/, ./models).
-
-        With `verify` (the default) the sha256 of card.json, step.onnx and sequence.onnx must
-        match models/manifest.json (ModelIntegrityError otherwise), and the graphs' inputs and
-        outputs must match the card (ModelMismatchError otherwise).
-        """
-        # The sequence graph is optional (char-mingru has none) and opened on first use.
-        location = locate_verified(name_or_path, models_dir, ("step", "sequence"), verify=verify)
-        vocab, config = location.card["vocab"], location.card["config"]
-        if len(vocab) != config["vocab_size"] or len(set(vocab)) != len(vocab):
+        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+        vocab, config = self.card["vocab"], self.card["config"]
+        if (
+            not isinstance(vocab, str)
+            or len(vocab) != config["vocab_size"]
+            or len(set(vocab)) != len(vocab)
+        ):
             raise ModelMismatchError(
                 f"card.json: vocab has {len(vocab)} characters ({len(set(vocab))} distinct) "
                 f"but vocab_size is {config['vocab_size']}",
                 file="card.json",
             )
-        step = open_graph(location, "step", intra_op_threads=intra_op_threads)
-        return cls(location, step, intra_op_threads)
+        self.vocab: str = vocab
+        self.config: dict[str, Any] = config
+        self._index = {ch: i for i, ch in enumerate(self.vocab)}
+        self._step = self.session("step")
 
     @property
     def sequence_session(self) -> ort.InferenceSession:
         """The sequence graph's session, created (and checked) on first use."""
-        if self._sequence is None:
-            if "sequence" not in self.card["files"]:
-                raise InvalidArgumentError(
-                    f"model {self.card['name']!r} has no sequence graph, which score and "
-                    "hidden_states need; it can only generate"
-                )
-            self._sequence = open_graph(self.location, "sequence", intra_op_threads=self._threads)
-        return self._sequence
+        if not self.has_graph("sequence"):
+            raise InvalidArgumentError(
+                f"model {self.card['name']!r} has no sequence graph, which score and "
+                "hidden_states need; it can only generate"
+            )
+        return self.session("sequence")
 
     # ------------------------------------------------------------------ text ↔ ids
 
@@ -196,13 +167,12 @@ class CharLanguageModel:
         """Text → int64 token ids (len,). A character's id is its index in `vocab`.
 
         on_unknown: "error" raises UnknownCharacterError, "skip" drops the character,
-        "replace" uses `replacement` (which must be in the vocabulary) instead.
+        "replace" uses `replacement` (which must be in the vocabulary) instead. `text` must be
+        a str of at most 2,000,000 characters (`MAX_SCORE_TEXT`).
         """
-        if on_unknown not in ("error", "skip", "replace"):
-            raise InvalidArgumentError(
-                f"on_unknown must be 'error', 'skip' or 'replace', got {on_unknown!r}"
-            )
-        if on_unknown == "replace" and replacement not in self._index:
+        _check_text(text, "text", MAX_SCORE_TEXT)
+        check_choice(on_unknown, "on_unknown", ("error", "skip", "replace"))
+        if not isinstance(replacement, str) or replacement not in self._index:
             raise InvalidArgumentError(f"replacement {replacement!r} is not in the vocabulary")
         ids = []
         for position, ch in enumerate(text):
@@ -217,8 +187,23 @@ class CharLanguageModel:
         return np.array(ids, dtype=np.int64)
 
     def decode(self, ids: Any) -> str:
-        """Token ids → text."""
-        return "".join(self.vocab[int(i)] for i in np.asarray(ids).reshape(-1))
+        """Token ids (any integer array or sequence) → text; InvalidArgumentError for anything
+        that is not an id of the vocabulary."""
+        try:
+            array = np.asarray(ids)
+        except (TypeError, ValueError, OverflowError):  # ragged lists, huge Python ints
+            array = np.asarray([], dtype=object)
+        if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
+            raise InvalidArgumentError(
+                f"ids must be integers from 0 to {len(self.vocab) - 1}, got dtype {array.dtype}"
+            )
+        flat = array.reshape(-1).astype(np.int64, copy=False)
+        if flat.size and (flat.min() < 0 or flat.max() >= len(self.vocab)):
+            raise InvalidArgumentError(
+                f"ids must be from 0 to {len(self.vocab) - 1}, got values from {flat.min()} "
+                f"to {flat.max()}"
+            )
+        return "".join(self.vocab[i] for i in flat.tolist())
 
     # ------------------------------------------------------------------ generation
 
@@ -252,12 +237,21 @@ class CharLanguageModel:
     ) -> Iterator[str]:
         """Yield `n` generated characters one by one (the prompt itself is not yielded).
 
-        Arguments are checked now, before the first character, so mistakes raise at the call.
+        Limits: `prompt` a str of 1 to 2,000 characters (`MAX_PROMPT`); `n` 0 to 100,000
+        (`MAX_GENERATE`); `temperature` 0 to 1e6; `top_k` None or ≥ 1; `seed` None or 0 to
+        2**63 - 1. Arguments are checked now, before the first character, so mistakes raise at
+        the call.
         """
         n = _check_length(n, "n", MAX_GENERATE)
-        temperature = 0.0 if greedy else _check_temperature(temperature)
+        temperature = _check_temperature(temperature)
+        if not isinstance(greedy, bool):
+            raise InvalidArgumentError(f"greedy must be True or False, got {greedy!r}")
+        if greedy:
+            temperature = 0.0
         if top_k is not None:
-            top_k = _check_length(top_k, "top_k", 1 << 31, minimum=1)
+            top_k = _check_length(top_k, "top_k", MAX_TOP_K, minimum=1)
+        seed = check_seed(seed)
+        _check_text(prompt, "prompt", MAX_PROMPT)
         if not prompt:
             raise EmptyPromptError("prompt is empty; give at least one character to start from")
         ids = self.encode(prompt, on_unknown=on_unknown)
@@ -322,7 +316,8 @@ class CharLanguageModel:
         """Bits per character of `text` under the model (lower is better).
 
         The mean of -log2 p(char_{t+1} | chars ≤ t) over the len(text) - 1 predictions,
-        starting from zero state, as training measured validation and test sets.
+        starting from zero state, as training measured validation and test sets. `text`: a str
+        of 2 to 2,000,000 known characters (`MAX_SCORE_TEXT`).
         """
         ids = self.encode(text, on_unknown=on_unknown)
         _check_length(ids.size, "the text's length in known characters", MAX_SCORE_TEXT, 2)
@@ -343,7 +338,9 @@ class CharLanguageModel:
         Returns "text" (the encoded characters), "tokens" (time,), "logits" (time, vocab),
         "h_seq", "c_seq", "i_gate", "f_gate", "g_gate", "o_gate" (time, layers, hidden), and
         the final "h_out", "c_out" (layers, hidden). Entry t is after reading character t.
+        `text`: a str of 1 to 20,000 known characters (`MAX_HIDDEN_TEXT`).
         """
+        _check_text(text, "text", MAX_HIDDEN_TEXT)
         ids = self.encode(text, on_unknown=on_unknown)
         _check_length(ids.size, "the text's length in known characters", MAX_HIDDEN_TEXT, 1)
         parts = list(self._run_sequence(ids))

@@ -133,3 +133,17 @@ class InvalidSampleRateError(InvalidAudioError):
 
 class InvalidBeamError(InvalidArgumentError):
     """A beam width must be an integer from 1 (greedy) to the model's maximum (in the message)."""
+
+
+class InvalidSeedError(InvalidArgumentError):
+    """A random seed must be None or an integer from 0 to 2**63 - 1."""
+
+
+class WrongTaskError(InvalidArgumentError):
+    """The model does another task than the class loading it (the message names the class
+    that fits)."""
+
+    def __init__(self, message: str, *, task: str = "", fits: str = "") -> None:
+        self.task = task
+        self.fits = fits
+        super().__init__(message)

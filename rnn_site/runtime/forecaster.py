@@ -12,28 +12,35 @@ series of your own pass ``scale="history"`` so values are read in the unit of yo
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from rnn_site.baselines.anomaly import interval_score
+from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.checks import check_int, is_integer
 from rnn_site.runtime.errors import (
     HistoryTooShortError,
     InvalidArgumentError,
     InvalidHorizonError,
     InvalidSeriesError,
+    ModelIntegrityError,
+    ModelMismatchError,
     NonFiniteValueError,
     UnknownSeriesError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate_verified
-from rnn_site.runtime.session import open_graph
+from rnn_site.runtime.registry import ModelLocation
 
 #: Most values one call reads (long histories are cut to the lookback anyway; this guards memory).
 MAX_VALUES = 1_000_000
+#: Largest magnitude accepted: the graph computes in float32, beyond which a value is infinite.
+MAX_ABS_VALUE = float(np.finfo(np.float32).max)
+#: Windows the graph reads per call in `anomaly_scores`, so memory stays bounded (about
+#: 60 MB of onnxruntime working memory per batch) however long the series.
+ANOMALY_BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -55,18 +62,29 @@ class Forecast:
 
 
 def as_series(values: Any, name: str = "history") -> np.ndarray:
-    """Check and convert to a 1-D float64 array of finite numbers.
+    """Check and convert to a 1-D float64 array of finite numbers within float32's range.
 
-    Raises InvalidSeriesError for non-numbers or a wrong shape, NonFiniteValueError naming the
-    first NaN/inf position.
+    Accepted: a list, tuple or array of ints and floats (numpy numbers too), at most 1,000,000
+    (`MAX_VALUES`), each of magnitude ≤ 3.4e38 (the model computes in float32). Raises
+    InvalidSeriesError for non-numbers (strings, bools, bytes, None), a wrong shape or values
+    too large, NonFiniteValueError naming the first NaN/inf position.
     """
-    if isinstance(values, str | bytes):
-        raise InvalidSeriesError(f"{name} must be a sequence of numbers, got a string")
+    if isinstance(values, str | bytes | bytearray | dict | set):
+        kind = "a string" if isinstance(values, str | bytes | bytearray) else type(values).__name__
+        raise InvalidSeriesError(f"{name} must be a sequence of numbers, got {kind}")
     try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+        raw = np.asarray(values)
+        if raw.dtype.kind == "O":  # mixed Python objects: accept only real numbers
+            flat = raw.reshape(-1)
+            if not all(_is_real(v) for v in flat[: MAX_VALUES + 1]):
+                raise TypeError("not numbers")
+        elif raw.dtype.kind not in "iuf":  # strings, bools, bytes, complex, datetimes
+            raise TypeError(f"dtype {raw.dtype}")
+        array = raw.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise InvalidSeriesError(
-            f"{name} must be a sequence of numbers; could not read {values!r:.60} as numbers"
+            f"{name} must be a sequence of numbers (int or float, not bool or str); could not "
+            f"read {str(values)[:60]} as numbers"
         ) from None
     if array.ndim != 1:
         raise InvalidSeriesError(
@@ -81,37 +99,64 @@ def as_series(values: Any, name: str = "history") -> np.ndarray:
             f"{name} holds a non-finite value ({array[bad[0]]}) at position {bad[0]} "
             f"({bad.size} in all); fill or drop gaps before forecasting"
         )
+    big = np.flatnonzero(np.abs(array) > MAX_ABS_VALUE)
+    if big.size:
+        raise InvalidSeriesError(
+            f"{name} holds {array[big[0]]:.3g} at position {big[0]}; values must be within "
+            f"±{MAX_ABS_VALUE:.3g} (float32), so rescale the series first"
+        )
     return array
 
 
-class Forecaster:
-    """The exported forecaster behind a small, checked API. Build it with `load`."""
+def _finite(quantiles: np.ndarray) -> np.ndarray:
+    """The graph's output, or InvalidSeriesError if the values overflowed inside it."""
+    if not np.isfinite(quantiles).all():
+        raise InvalidSeriesError(
+            "the forecast overflowed float32 (values or scale too large); rescale the series"
+        )
+    return quantiles
 
-    def __init__(self, location: ModelLocation, session: ort.InferenceSession) -> None:
-        self.location = location
-        self.card = location.card
+
+def _is_real(value: object) -> bool:
+    return not isinstance(value, bool | np.bool_) and isinstance(
+        value, int | float | np.integer | np.floating
+    )
+
+
+class Forecaster(RuntimeModel):
+    """The exported forecaster behind a small, checked API.
+
+    Build it with `load` ("ts-forecaster" → models/ts-forecaster, see
+    `rnn_site.runtime.base.RuntimeModel`).
+    """
+
+    task = "time-series-forecasting"
+    default_model = "ts-forecaster"
+    graphs = ("forecaster",)
+
+    def __init__(
+        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
+    ) -> None:
+        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
         self.series: dict[str, dict[str, Any]] = self.card["series"]
+        for name, settings in self.series.items():
+            if not all(_is_real(settings.get(k)) for k in ("id", "lookback", "norm_scale")):
+                raise ModelMismatchError(
+                    f"card.json: series {name!r} needs numeric id, lookback and norm_scale",
+                    file="card.json",
+                )
         self.min_history: int = int(self.card["min_history"])
         self.max_horizon: int = int(self.card["max_horizon"])
-        self._session = session
-
-    @classmethod
-    def load(
-        cls,
-        name_or_path: str | os.PathLike[str] = "ts-forecaster",
-        *,
-        models_dir: str | os.PathLike[str] | None = None,
-        verify: bool = True,
-        intra_op_threads: int = 1,
-    ) -> Forecaster:
-        """Load by name (models/ts-forecaster) or directory; with `verify`, card.json and the
-        graph must match models/manifest.json and the graph must match the card's contract."""
-        location = locate_verified(name_or_path, models_dir, ["forecaster"], verify=verify)
-        return cls(location, open_graph(location, "forecaster", intra_op_threads=intra_op_threads))
+        self._session = self.session("forecaster")
 
     # ------------------------------------------------------------------ checks
 
-    def _settings(self, series: str) -> dict[str, Any]:
+    def _settings(self, series: Any) -> dict[str, Any]:
+        if not isinstance(series, str):
+            raise UnknownSeriesError(
+                f"series must be a str naming one of {', '.join(self.series)}, got "
+                f"{type(series).__name__}"
+            )
         if series not in self.series:
             raise UnknownSeriesError(
                 f"unknown series {series!r}; this model knows {', '.join(self.series)}"
@@ -119,25 +164,19 @@ class Forecaster:
         return self.series[series]
 
     def _horizon(self, horizon: Any) -> int:
-        if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer):
-            raise InvalidHorizonError(f"horizon must be an integer, got {horizon!r}")
-        if not 1 <= horizon <= self.max_horizon:
-            raise InvalidHorizonError(
-                f"horizon must be between 1 and {self.max_horizon}, got {horizon}"
-            )
-        return int(horizon)
+        return check_int(horizon, "horizon", 1, self.max_horizon, InvalidHorizonError)
 
     def _scale(self, scale: Any, settings: dict[str, Any], history: np.ndarray) -> float:
-        if scale == "series":
+        if isinstance(scale, str) and scale == "series":
             return float(settings["norm_scale"])
-        if scale == "history":
+        if isinstance(scale, str) and scale == "history":
             std = float(np.std(history))
             return std if std > 0 else 1.0
-        try:
-            value = float(scale)
-        except (TypeError, ValueError):
-            value = float("nan")
-        if not np.isfinite(value) or value <= 0:
+        value = float("nan")
+        if _is_real(scale):
+            with contextlib.suppress(OverflowError):  # an int too large for a float
+                value = float(scale)
+        if not np.isfinite(value) or not 0 < value <= MAX_ABS_VALUE:
             raise InvalidArgumentError(
                 f"scale must be 'series', 'history' or a finite number > 0, got {scale!r}"
             )
@@ -147,7 +186,7 @@ class Forecaster:
 
     def run(self, windows: np.ndarray, scale: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The raw graph: windows (batch, time) float32, scale (batch,), ids (batch,) int64
-        → quantiles (batch, max_horizon, 3) float32."""
+        → quantiles (batch, max_horizon, 3) float32. Unchecked: the methods below check."""
         (quantiles,) = self._session.run(
             None,
             {
@@ -166,6 +205,8 @@ class Forecaster:
         Only the last `lookback` values of the series (48 for co2, 40 sunspots, 96 seattle) are
         read. `scale`: "series" (the training series' unit, for its own data), "history" (the
         standard deviation of `history`, for a series of your own) or a positive number.
+        Limits: `horizon` 1 to `max_horizon`; `history` as `as_series` accepts, at least
+        `min_history` values; `series` one of the card's names.
         """
         settings = self._settings(series)
         horizon = self._horizon(horizon)
@@ -178,7 +219,7 @@ class Forecaster:
         window = values[-settings["lookback"] :]
         unit = self._scale(scale, settings, window)
         q = self.run(window[None], np.array([unit]), np.array([settings["id"]]))
-        q = q[0, :horizon].astype(np.float64)
+        q = _finite(q[0, :horizon].astype(np.float64))
         return Forecast(median=q[:, 1], lower=q[:, 0], upper=q[:, 2])
 
     def anomaly_scores(
@@ -187,26 +228,36 @@ class Forecaster:
         """One-step interval scores of values[start:] (see `rnn_site.baselines.anomaly`).
 
         Each point is compared with the forecast made from the `lookback` values before it;
-        1 = the edge of the 80% interval. `start` defaults to the series' lookback and must
-        leave at least `min_history` values before it. Returns (len(values) − start,).
+        1 = the edge of the 80% interval. `start` (an integer) defaults to the series'
+        lookback and must leave at least `min_history` values before it. Returns
+        (len(values) − start,). `values`: as `as_series` accepts (at most 1,000,000); they are
+        read `ANOMALY_BATCH` windows at a time, so memory stays bounded.
         """
         settings = self._settings(series)
         array = as_series(values, "values")
-        lookback = settings["lookback"]
+        lookback = int(settings["lookback"])
+        if start is not None and not is_integer(start):
+            raise InvalidArgumentError(
+                f"start must be an integer position or None, got {type(start).__name__}"
+            )
         start = lookback if start is None else int(start)
         if not self.min_history <= start < array.size:
+            shown = start if abs(start) < 10**12 else "out of range"
             raise HistoryTooShortError(
                 f"start must leave at least {self.min_history} values before it and one after, "
-                f"got start={start} for {array.size} values"
+                f"got start={shown} for {array.size} values"
             )
         width = min(lookback, start)
-        origins = np.arange(start, array.size)
-        windows = np.stack([array[t - width : t] for t in origins])
-        n = len(origins)
-        q = self.run(
-            windows, np.full(n, settings["norm_scale"]), np.full(n, settings["id"])
-        ).astype(np.float64)
-        return interval_score(array[start:], q[:, 0, 0], q[:, 0, 1], q[:, 0, 2])
+        scores = []
+        for first in range(start, array.size, ANOMALY_BATCH):
+            origins = np.arange(first, min(first + ANOMALY_BATCH, array.size))
+            # Row i is array[origins[i] - width : origins[i]]: a strided view, no copies.
+            windows = np.lib.stride_tricks.sliding_window_view(array, width)[origins - width]
+            n = len(origins)
+            q = self.run(windows, np.full(n, settings["norm_scale"]), np.full(n, settings["id"]))
+            q = _finite(q[:, 0].astype(np.float64))
+            scores.append(interval_score(array[origins], q[:, 0], q[:, 1], q[:, 2]))
+        return np.concatenate(scores)
 
     def detect_anomalies(
         self, values: Any, series: str = "co2", start: int | None = None
@@ -216,7 +267,23 @@ class Forecaster:
         return self.anomaly_scores(values, series, start) > threshold
 
     def load_series(self, series: str) -> dict[str, Any]:
-        """The exported series (values and splits) from series.json, e.g. to try the model."""
+        """The exported series (values and splits) from series.json, e.g. to try the model.
+
+        The file is read once and its sha256 checked against the manifest before it is parsed
+        (ModelIntegrityError otherwise), as the graphs are at load.
+        """
         self._settings(series)
-        data = json.loads(self.location.path(self.card["files"]["series"]).read_text("utf-8"))
-        return data["series"][series]
+        file = self.card["files"].get("series")
+        if not isinstance(file, str):
+            raise ModelIntegrityError(
+                f"{self.location.path('card.json')} lists no series file", file="card.json"
+            )
+        location = self.location
+        data = location.read_verified(file) if self.verified else location.read_bytes(file)
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+            return dict(parsed["series"][series])
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise ModelIntegrityError(
+                f"{location.path(file)} does not hold series {series!r}: {exc}", file=file
+            ) from None

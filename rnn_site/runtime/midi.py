@@ -11,9 +11,12 @@ The browser demo writes the same bytes (``docs/assets/demos/music.js``); a test 
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable
 from typing import Protocol
+
+from rnn_site.runtime.errors import InvalidArgumentError
 
 TICKS_PER_QUARTER = 480
 VELOCITY = 80
@@ -32,7 +35,7 @@ class NoteLike(Protocol):
 def variable_length(value: int) -> bytes:
     """MIDI variable-length quantity: 7 bits per byte, most significant first."""
     if value < 0:
-        raise ValueError(f"delta time must be >= 0, got {value}")
+        raise InvalidArgumentError(f"delta time must be >= 0, got {value}")
     out = [value & 0x7F]
     value >>= 7
     while value:
@@ -51,31 +54,40 @@ def melody_to_midi(
     """The bytes of a format-0 MIDI file playing ``events`` one after the other.
 
     Durations are rounded to ticks (480 per quarter note). ``program`` is the General MIDI
-    instrument (0: acoustic grand piano). Raises ValueError on a pitch outside 0..127 or a
-    duration that is not positive.
+    instrument (0: acoustic grand piano). Raises InvalidArgumentError (a ValueError) on a pitch
+    outside 0..127, a duration that is not positive or longer than 64 quarter notes, or
+    settings out of range.
     """
-    if not 0 <= program <= 127:
-        raise ValueError(f"program must be 0..127, got {program}")
-    if not 20 <= tempo_bpm <= 400:
-        raise ValueError(f"tempo_bpm must be between 20 and 400, got {tempo_bpm}")
+    if not isinstance(program, int) or not 0 <= program <= 127:
+        raise InvalidArgumentError(f"program must be 0..127, got {program!r}")
+    if not isinstance(tempo_bpm, int | float) or not 20 <= tempo_bpm <= 400:
+        raise InvalidArgumentError(f"tempo_bpm must be between 20 and 400, got {tempo_bpm!r}")
     numerator, denominator = time_signature
-    if denominator not in (1, 2, 4, 8, 16) or not 1 <= numerator <= 32:
-        raise ValueError(f"unsupported time signature {numerator}/{denominator}")
+    if denominator not in (1, 2, 4, 8, 16) or numerator not in range(1, 33):
+        raise InvalidArgumentError(f"unsupported time signature {numerator}/{denominator}")
     track = bytearray()
     track += b"\x00\xff\x51\x03" + round(60_000_000 / tempo_bpm).to_bytes(3, "big")
     track += b"\x00\xff\x58\x04" + bytes([numerator, denominator.bit_length() - 1, 24, 8])
     track += b"\x00" + bytes([0xC0, program])
     pending = 0  # ticks of rest waiting to be added to the next delta
     for index, event in enumerate(events):
-        ticks = round(float(event.duration) * TICKS_PER_QUARTER)
+        duration = float(event.duration)
+        if not math.isfinite(duration) or not 0 < duration <= 64:
+            raise InvalidArgumentError(
+                f"event {index}: duration must be > 0 and at most 64 quarter notes, "
+                f"got {event.duration}"
+            )
+        ticks = round(duration * TICKS_PER_QUARTER)
         if ticks <= 0:
-            raise ValueError(f"event {index}: duration must be > 0, got {event.duration}")
+            raise InvalidArgumentError(f"event {index}: duration must be > 0, got {event.duration}")
         if event.pitch is None:
             pending += ticks
             continue
         pitch = int(event.pitch)
         if not 0 <= pitch <= 127:
-            raise ValueError(f"event {index}: pitch must be a MIDI number 0..127, got {pitch}")
+            raise InvalidArgumentError(
+                f"event {index}: pitch must be a MIDI number 0..127, got {pitch}"
+            )
         track += variable_length(pending) + bytes([0x90, pitch, VELOCITY])
         track += variable_length(ticks) + bytes([0x80, pitch, 0])
         pending = 0

@@ -12,17 +12,14 @@ trajectory (P(positive) after word 1, 2, ...) costs nothing extra.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from rnn_site.data.vader import UNK, tokenize
-from rnn_site.runtime.errors import ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation, locate_verified
-from rnn_site.runtime.session import open_graph
+from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.errors import InvalidArgumentError, ModelMismatchError
+from rnn_site.runtime.registry import ModelLocation
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a paragraph, not a book).
@@ -62,35 +59,42 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same as 1 / (1 + e^-x), without overflow
 
 
-class SentimentModel:
-    """The sentiment LSTM behind a checked API: `predict(text)`."""
+class SentimentModel(RuntimeModel):
+    """The sentiment LSTM behind a checked API: `predict(text)`.
 
-    def __init__(self, location: ModelLocation, sequence: ort.InferenceSession) -> None:
-        self.location = location
-        self.card: dict[str, Any] = location.card
-        self.vocab: list[str] = self.card["vocab"]
-        self.index = {w: i for i, w in enumerate(self.vocab)}
-        self._sequence = sequence
+    Build it with `load` ("sentiment" → models/sentiment, see
+    `rnn_site.runtime.base.RuntimeModel`).
+    """
 
-    @classmethod
-    def load(
-        cls,
-        name_or_path: str | os.PathLike[str] = "sentiment",
-        *,
-        models_dir: str | os.PathLike[str] | None = None,
-        verify: bool = True,
-        intra_op_threads: int = 1,
-    ) -> SentimentModel:
-        """Load by name ("sentiment" → models/sentiment) or directory; verify hashes and I/O."""
-        location = locate_verified(name_or_path, models_dir, ["sequence"], verify=verify)
-        if len(location.card["vocab"]) != location.card["config"]["vocab_size"]:
+    task = "text-classification"
+    default_model = "sentiment"
+    graphs = ("sequence",)
+
+    def __init__(
+        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
+    ) -> None:
+        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+        vocab = self.card["vocab"]
+        if (
+            not isinstance(vocab, list)
+            or not all(isinstance(w, str) for w in vocab)
+            or len(vocab) != self.card["config"]["vocab_size"]
+            or UNK not in vocab
+        ):
             raise ModelMismatchError(
-                "card.json: the vocabulary's length differs from vocab_size", file="card.json"
+                "card.json: the vocabulary is not a list of vocab_size words with <unk>",
+                file="card.json",
             )
-        return cls(location, open_graph(location, "sequence", intra_op_threads=intra_op_threads))
+        self.vocab: list[str] = vocab
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self._sequence = self.session("sequence")
 
     def tokenize(self, text: str) -> list[str]:
-        """The words the model reads; typed errors for non-text, empty or absurdly long input."""
+        """The words the model reads; typed errors for non-text, empty or absurdly long input.
+
+        Limits: a str of at most 5,000 characters (`MAX_CHARS`) and 1,000 tokens
+        (`MAX_TOKENS`), with at least one word.
+        """
         return checked_tokens(
             text,
             tokenize,
@@ -101,6 +105,8 @@ class SentimentModel:
 
     def encode(self, tokens: list[str]) -> np.ndarray:
         """Token ids (int64); unknown words → the id of ``<unk>``."""
+        if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+            raise InvalidArgumentError("tokens must be a list of str (see tokenize)")
         unk = self.index[UNK]
         return np.array([self.index.get(t, unk) for t in tokens], dtype=np.int64)
 

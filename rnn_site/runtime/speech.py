@@ -13,30 +13,30 @@ Decoding is greedy (default) or prefix beam search (`rnn_site.decoding.ctc`).
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from rnn_site.data.audio import N_FFT, SAMPLE_RATE, resample
 from rnn_site.decoding.ctc import Hypothesis, greedy_decode, prefix_beam_decode
+from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.checks import check_beam_width, check_choice
 from rnn_site.runtime.errors import (
     AudioTooLongError,
     EmptyAudioError,
-    InvalidArgumentError,
     InvalidAudioError,
     InvalidSampleRateError,
     ModelMismatchError,
     NonFiniteAudioError,
 )
-from rnn_site.runtime.registry import ModelLocation, locate_verified
-from rnn_site.runtime.session import open_graph
+from rnn_site.runtime.registry import ModelLocation
 
 #: Longest clip accepted, in seconds (the model was trained on clips under 5 s).
 MAX_SECONDS = 30.0
 MIN_RATE, MAX_RATE = 4_000, 192_000
+#: Widest CTC beam (the browser demo's limit too): wider costs time and gains nothing here.
+MAX_BEAM_WIDTH = 32
 
 
 @dataclass(frozen=True)
@@ -60,26 +60,39 @@ def check_waveform(waveform: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
     """Validate a clip → (float32 mono samples, integer rate); typed errors say what is accepted.
 
     Accepted: a 1-D sequence or array of float samples in about [-1, 1], or int16 PCM
-    (scaled by 1/32768); 4 kHz ≤ rate ≤ 192 kHz; at least 25 ms, at most 30 s.
+    (scaled by 1/32768); 4 kHz ≤ rate ≤ 192 kHz; at least 25 ms, at most 30 s. Every sample
+    must be finite *as float32*, the precision the model computes in: 1e39 is refused too.
     """
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | float | np.number):
+    if isinstance(sample_rate, bool | np.bool_) or not isinstance(
+        sample_rate, int | float | np.integer | np.floating
+    ):
         raise InvalidSampleRateError(
             f"sample_rate must be a number of samples per second, got {type(sample_rate).__name__}"
         )
-    if not math.isfinite(float(sample_rate)) or float(sample_rate) != int(sample_rate):
+    try:
+        whole = math.isfinite(float(sample_rate)) and float(sample_rate) == int(sample_rate)
+    except OverflowError:  # an integer too large for a float
+        whole = True
+    if not whole:
         raise InvalidSampleRateError(f"sample_rate must be a whole number, got {sample_rate!r}")
     rate = int(sample_rate)
     if not MIN_RATE <= rate <= MAX_RATE:
+        shown = f"{rate} Hz" if abs(rate) < 10**12 else "far"
         raise InvalidSampleRateError(
-            f"sample_rate {rate} Hz is outside {MIN_RATE:,}–{MAX_RATE:,} Hz "
+            f"sample_rate {shown} is outside {MIN_RATE:,}–{MAX_RATE:,} Hz "
             "(audio is usually recorded at 16,000, 44,100 or 48,000 Hz)"
         )
-    if isinstance(waveform, str | bytes):
+    if isinstance(waveform, str | bytes | bytearray):
         raise InvalidAudioError(
             f"waveform must be an array of samples, got {type(waveform).__name__}; "
             "read the file first (e.g. rnn_site.data.audio.read_wav)"
         )
-    x = np.asarray(waveform)
+    try:
+        x = np.asarray(waveform)
+    except (TypeError, ValueError, OverflowError):  # ragged lists, huge Python ints
+        raise InvalidAudioError(
+            "waveform must be a 1-D sequence of float samples (or int16 PCM)"
+        ) from None
     if x.dtype == np.int16:
         x = x.astype(np.float32) / 32768.0
     elif x.dtype.kind != "f":
@@ -91,53 +104,51 @@ def check_waveform(waveform: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
         raise InvalidAudioError(f"waveform must be 1-D mono samples, got shape {x.shape}{hint}")
     if x.size == 0:
         raise EmptyAudioError("waveform is empty: give at least 25 ms of audio")
-    if not np.isfinite(x).all():
-        bad = int(np.flatnonzero(~np.isfinite(x))[0])
-        raise NonFiniteAudioError(
-            f"waveform holds NaN or infinite samples (first at index {bad}); "
-            "all samples must be finite"
-        )
     seconds = x.size / rate
-    if seconds > MAX_SECONDS:
+    if seconds > MAX_SECONDS:  # before the cast below, which copies the samples
         raise AudioTooLongError(
             f"waveform lasts {seconds:.1f} s; at most {MAX_SECONDS:.0f} s is accepted "
             "(cut long recordings into clips)"
+        )
+    # Checked after the cast: a float64 sample beyond float32's range becomes inf there.
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        bad = int(np.flatnonzero(~np.isfinite(x))[0])
+        raise NonFiniteAudioError(
+            f"waveform holds NaN, infinite or out-of-range samples (first at index {bad}); "
+            "all samples must be finite float32 values (normally within [-1, 1])"
         )
     if x.size * SAMPLE_RATE / rate < N_FFT:
         raise EmptyAudioError(
             f"waveform lasts {1000 * seconds:.1f} ms; at least 25 ms is needed (one frame)"
         )
-    return x.astype(np.float32), rate
+    return x, rate
 
 
-class SpeechRecognizer:
-    """The speech recogniser behind a checked API: `transcribe(waveform, sample_rate)`."""
+class SpeechRecognizer(RuntimeModel):
+    """The speech recogniser behind a checked API: `transcribe(waveform, sample_rate)`.
 
-    def __init__(self, location: ModelLocation, session: ort.InferenceSession) -> None:
-        self.location = location
-        self.card: dict[str, Any] = location.card
-        self.alphabet: str = self.card["alphabet"]
-        self.step_seconds: float = float(self.card["audio"]["step_seconds"])
-        self._session = session
+    Build it with `load` ("speech" → models/speech, see `rnn_site.runtime.base.RuntimeModel`).
+    """
 
-    @classmethod
-    def load(
-        cls,
-        name_or_path: str | os.PathLike[str] = "speech",
-        *,
-        models_dir: str | os.PathLike[str] | None = None,
-        verify: bool = True,
-        intra_op_threads: int = 1,
-    ) -> SpeechRecognizer:
-        """Load by name ("speech" → models/speech) or directory; verify hashes and I/O."""
-        location = locate_verified(name_or_path, models_dir, ["speech"], verify=verify)
-        classes = location.card["io"]["speech"]["outputs"]["log_probs"]["shape"][-1]
-        if len(location.card["alphabet"]) + 1 != classes:
+    task = "speech-recognition"
+    default_model = "speech"
+    graphs = ("speech",)
+
+    def __init__(
+        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
+    ) -> None:
+        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+        classes = self.card["io"]["speech"]["outputs"]["log_probs"]["shape"][-1]
+        if not isinstance(self.card["alphabet"], str) or len(self.card["alphabet"]) + 1 != classes:
             raise ModelMismatchError(
                 "card.json: the alphabet's length + 1 (blank) differs from the graph's classes",
                 file="card.json",
             )
-        return cls(location, open_graph(location, "speech", intra_op_threads=intra_op_threads))
+        self.alphabet: str = self.card["alphabet"]
+        self.step_seconds: float = float(self.card["audio"]["step_seconds"])
+        self._session = self.session("speech")
 
     def run(self, samples_16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The graph on 16 kHz samples → (features (frames, 40), log_probs (steps, 37))."""
@@ -154,11 +165,14 @@ class SpeechRecognizer:
         decoder: str = "greedy",
         beam_width: int = 8,
     ) -> Transcription:
-        """Transcribe one mono clip at any rate from 4 to 192 kHz (resampled to 16 kHz)."""
-        if decoder not in ("greedy", "beam"):
-            raise InvalidArgumentError(f"decoder must be 'greedy' or 'beam', got {decoder!r}")
-        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-            raise InvalidArgumentError(f"beam_width must be an integer ≥ 1, got {beam_width!r}")
+        """Transcribe one mono clip at any rate from 4 to 192 kHz (resampled to 16 kHz).
+
+        `waveform` and `sample_rate` as `check_waveform` accepts (25 ms to 30 s). decoder:
+        "greedy" or "beam" (CTC prefix beam search of `beam_width` 1 to 32, `MAX_BEAM_WIDTH`;
+        checked whichever decoder is chosen).
+        """
+        check_choice(decoder, "decoder", ("greedy", "beam"))
+        beam_width = check_beam_width(beam_width, MAX_BEAM_WIDTH)
         samples, rate = check_waveform(waveform, sample_rate)
         features, log_probs = self.run(resample(samples, rate, SAMPLE_RATE))
         if decoder == "beam":

@@ -2,7 +2,7 @@
 
     from rnn_site.runtime import Translator
     model = Translator.load("translator")
-    result = model.translate("The weather is nice today.", beam=5)
+    result = model.translate("The weather is nice today.", beam_width=5)
     result.text, result.words, result.attention, result.source_unknown
 
 The encoder graph reads the English sentence once; the decoder graph is called once per German
@@ -13,25 +13,26 @@ browser demo repeats it line for line.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import BOS, EOS, PAD, PUNCTUATION, UNK, detokenize, tokenize
 from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
-from rnn_site.runtime.errors import InvalidBeamError, InvalidLengthError, ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation, locate_verified
-from rnn_site.runtime.session import open_graph
+from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.checks import MISSING, check_beam_width, check_int, renamed
+from rnn_site.runtime.errors import InvalidArgumentError, ModelMismatchError
+from rnn_site.runtime.registry import ModelLocation
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a few sentences; trained on ≤ 15 words).
 MAX_CHARS = 1000
 MAX_TOKENS = 100
-MAX_BEAM = 10
+#: Widest beam (each hypothesis is one row of the decoder's batch).
+MAX_BEAM_WIDTH = 10
+MAX_BEAM = MAX_BEAM_WIDTH  # the old name, kept for one release
 MAX_OUTPUT = 200
 
 
@@ -67,54 +68,49 @@ class TranslationResult:
         return detokenize(self.words)
 
 
-class Translator:
-    """The translator behind a checked API: `translate(text, beam=1, max_len=None)`."""
+class Translator(RuntimeModel):
+    """The translator behind a checked API: `translate(text, beam_width=1, max_len=None)`.
+
+    Build it with `load` ("translator" → models/translator, see
+    `rnn_site.runtime.base.RuntimeModel`).
+    """
+
+    task = "translation"
+    default_model = "translator"
+    graphs = ("encoder", "decoder")
 
     def __init__(
-        self,
-        location: ModelLocation,
-        encoder: ort.InferenceSession,
-        decoder: ort.InferenceSession,
+        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
     ) -> None:
-        self.location = location
-        self.card: dict[str, Any] = location.card
-        self.src_words: list[str] = self.card["vocab"]["src"]
-        self.tgt_words: list[str] = self.card["vocab"]["tgt"]
-        self.src_index = {w: i for i, w in enumerate(self.src_words)}
-        self.tgt_index = {w: i for i, w in enumerate(self.tgt_words)}
-        self._encoder = encoder
-        self._decoder = decoder
-
-    @classmethod
-    def load(
-        cls,
-        name_or_path: str | os.PathLike[str] = "translator",
-        *,
-        models_dir: str | os.PathLike[str] | None = None,
-        verify: bool = True,
-        intra_op_threads: int = 1,
-    ) -> Translator:
-        """Load by name ("translator" → models/translator) or directory; verify hashes and I/O."""
-        roles = ("encoder", "decoder")
-        location = locate_verified(name_or_path, models_dir, roles, verify=verify)
-        card, config = location.card, location.card["config"]
+        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+        card, config = self.card, self.card["config"]
         for side in ("src", "tgt"):
-            if len(card["vocab"][side]) != config[f"{side}_vocab"]:
+            words = card["vocab"][side]
+            if not isinstance(words, list) or len(words) != config[f"{side}_vocab"]:
                 raise ModelMismatchError(
-                    f"card.json: vocab.{side} has {len(card['vocab'][side])} entries but "
+                    f"card.json: vocab.{side} has {len(words)} entries but "
                     f"config.{side}_vocab is {config[f'{side}_vocab']}",
                     file="card.json",
                 )
-        if card["vocab"]["tgt"][:4] != [PAD, UNK, BOS, EOS]:
+        if card["vocab"]["tgt"][:4] != [PAD, UNK, BOS, EOS] or UNK not in card["vocab"]["src"]:
             raise ModelMismatchError(
-                f"card.json: vocab.tgt must start with {PAD}, {UNK}, {BOS}, {EOS}",
+                f"card.json: vocab.tgt must start with {PAD}, {UNK}, {BOS}, {EOS} and vocab.src "
+                f"hold {UNK}",
                 file="card.json",
             )
-        sessions = [open_graph(location, r, intra_op_threads=intra_op_threads) for r in roles]
-        return cls(location, *sessions)
+        self.src_words: list[str] = card["vocab"]["src"]
+        self.tgt_words: list[str] = card["vocab"]["tgt"]
+        self.src_index = {w: i for i, w in enumerate(self.src_words)}
+        self.tgt_index = {w: i for i, w in enumerate(self.tgt_words)}
+        self._encoder = self.session("encoder")
+        self._decoder = self.session("decoder")
 
     def tokenize(self, text: str) -> list[str]:
-        """The English tokens; typed errors for non-text, empty or absurdly long input."""
+        """The English tokens; typed errors for non-text, empty or absurdly long input.
+
+        Limits: a str of at most 1,000 characters (`MAX_CHARS`) and 100 tokens (`MAX_TOKENS`),
+        with at least one word.
+        """
         return checked_tokens(
             text,
             tokenize,
@@ -126,22 +122,31 @@ class Translator:
 
     def encode(self, tokens: list[str]) -> np.ndarray:
         """English token ids (int64); unknown words → the id of ``<unk>``."""
+        if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+            raise InvalidArgumentError("tokens must be a list of str (see tokenize)")
         unk = self.src_index[UNK]
         return np.array([self.src_index.get(t, unk) for t in tokens], dtype=np.int64)
 
-    def translate(self, text: str, beam: int = 1, max_len: int | None = None) -> TranslationResult:
-        """German for `text`: greedy (beam=1) or beam search of width 2..10."""
-        if isinstance(beam, bool) or not isinstance(beam, int | np.integer):
-            raise InvalidBeamError(f"beam must be an integer, got {type(beam).__name__}")
-        if not 1 <= beam <= MAX_BEAM:
-            raise InvalidBeamError(f"beam must be between 1 (greedy) and {MAX_BEAM}, got {beam}")
+    def translate(
+        self,
+        text: str,
+        beam_width: int = 1,
+        max_len: int | None = None,
+        *,
+        beam: Any = MISSING,
+    ) -> TranslationResult:
+        """German for `text`: greedy (beam_width=1) or beam search of width 2..10.
+
+        Limits: `text` as `tokenize` accepts; `beam_width` 1 to 10 (`MAX_BEAM_WIDTH`);
+        `max_len` None (about twice the source's length) or 1 to 200 (`MAX_OUTPUT`) pieces.
+        ``beam=`` is the old name of ``beam_width=`` (DeprecationWarning, removed next release).
+        """
+        beam_width = renamed("beam", beam, "beam_width", beam_width, 1)
+        beam_width = check_beam_width(beam_width, MAX_BEAM_WIDTH)
         source = self.tokenize(text)
         if max_len is None:
             max_len = default_max_len(len(source))
-        if isinstance(max_len, bool) or not isinstance(max_len, int | np.integer):
-            raise InvalidLengthError(f"max_len must be an integer, got {type(max_len).__name__}")
-        if not 1 <= max_len <= MAX_OUTPUT:
-            raise InvalidLengthError(f"max_len must be between 1 and {MAX_OUTPUT}, got {max_len}")
+        max_len = check_int(max_len, "max_len", 1, MAX_OUTPUT)
 
         ids = self.encode(source)[None, :]
         mask = np.ones(ids.shape, dtype=np.float32)
@@ -163,8 +168,8 @@ class Translator:
             (h0, c0, memory, mask),
             bos=self.tgt_index[BOS],
             eos=self.tgt_index[EOS],
-            beam=int(beam),
-            max_len=int(max_len),
+            beam=beam_width,
+            max_len=max_len,
         )
         pieces, replaced = replace_unknown(
             [self.tgt_words[i] for i in best.ids], best.attention, source, UNK
