@@ -9,6 +9,7 @@
 // root.lstmExplorer holds {text, states, source} for parity checks.
 
 import { Vocab } from "./char-lm.js";
+import { ownModelControl } from "./own-model-view.js";
 import { decodeStates } from "./quantised.js";
 import { WorkerClient } from "./rpc.js";
 import { DemoError, fetchJson, SITE_ROOT } from "./runtime.js";
@@ -58,7 +59,8 @@ export function parseUnit(value, units, slot) {
 }
 
 export function mount(root) {
-  const model = root.dataset.model ?? "char-lm";
+  const siteModel = root.dataset.model ?? "char-lm";
+  let model = siteModel; // a reader's own model replaces it until "Back to the site's model"
   const prefix = root.id || root.dataset.demo;
   const id = (name) => `${prefix}-${name}`;
   root.replaceChildren();
@@ -150,7 +152,30 @@ export function mount(root) {
     ],
   );
 
+  let siteVocab = null;
+  const own = ownModelControl(root, id, {
+    roles: ["sequence"],
+    siteLabel: `the site's ${siteModel} (Shakespeare)`,
+    onUse: async (checked) => {
+      worker ??= new WorkerClient(new URL("./char-lm-worker.js", import.meta.url));
+      await worker.call("own", checked);
+      model = checked.name;
+      vocab = new Vocab(checked.card.vocab);
+      const example = checked.card.example_greedy;
+      if (example)
+        textInput.value = Array.from(example.prompt + example.output)
+          .slice(0, MAX_CHARS)
+          .join("");
+      status.info("Your model is ready: press “Run the model”.");
+    },
+    onReset: () => {
+      model = siteModel;
+      vocab = siteVocab;
+      status.info("");
+    },
+  });
   root.append(
+    own.node,
     form,
     statusBox,
     source,
@@ -352,9 +377,10 @@ export function mount(root) {
 
   // --- the precomputed example ------------------------------------------------------------------
   setState("example");
-  fetchJson(EXAMPLE_URL(model))
+  fetchJson(EXAMPLE_URL(siteModel))
     .then((example) => {
-      vocab = new Vocab(example.vocab);
+      siteVocab = new Vocab(example.vocab);
+      if (model === siteModel) vocab = siteVocab;
       if (root.dataset.state !== "example") return; // the reader already ran their own text
       if (!textInput.value) textInput.value = example.text;
       example.suggested_units.slice(0, SLOTS).forEach((u, k) => (unitInputs[k].value = String(u)));

@@ -115,7 +115,7 @@ export function ownModelControl(root, id, { roles, siteLabel, onUse, onReset }) 
     { type: "button", class: "md-button", hidden: true, "data-role": "own-model-back" },
     "Back to the site's model",
   );
-  const keptButton = el("button", { type: "button", class: "md-button", hidden: true }, "");
+  const keptButton = el("button", { type: "button", class: "md-button", hidden: true }, "Use the kept model");
   const forgetButton = el(
     "button",
     { type: "button", class: "md-button", hidden: true },

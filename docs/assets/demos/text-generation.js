@@ -6,6 +6,7 @@
 // "example" → "loading" → "generating" → "analysing" → "done" | "stopped" | "error".
 
 import { checkSettings, LIMITS, textFeatures } from "./char-lm.js";
+import { ownModelControl } from "./own-model-view.js";
 import { decodeStates } from "./quantised.js";
 import { WorkerClient } from "./rpc.js";
 import { fetchJson, SITE_ROOT } from "./runtime.js";
@@ -16,7 +17,8 @@ const EXAMPLE_URL = (model) => new URL(`assets/demos/data/${model}-example.json`
 const DEFAULT_PROMPT = "ROMEO:\n";
 
 export function mount(root) {
-  const model = root.dataset.model ?? "char-lm";
+  const siteModel = root.dataset.model ?? "char-lm";
+  let model = siteModel; // a reader's own model replaces it until "Back to the site's model"
   const prefix = root.id || root.dataset.demo; // ids for labels; the page may use root.id elsewhere
   const id = (name) => `${prefix}-${name}`;
   root.replaceChildren();
@@ -107,7 +109,25 @@ export function mount(root) {
     el("h3", { id: id("states-title") }, "Inside the network: one unit at a time"),
   ]);
   const states = new StatesView(statesSection, id("states"));
+  const own = ownModelControl(root, id, {
+    roles: ["step", "sequence"],
+    siteLabel: `the site's ${siteModel} (Shakespeare)`,
+    onUse: async (checked) => {
+      await getWorker().call("own", checked);
+      model = checked.name;
+      preparing = null;
+      prompt.value = checked.card.example_greedy?.prompt ?? prompt.value;
+      status.info("Your model is ready in your browser: press Generate.");
+    },
+    onReset: () => {
+      model = siteModel;
+      preparing = null;
+      prompt.value = DEFAULT_PROMPT;
+      status.info("");
+    },
+  });
   root.append(
+    own.node,
     form,
     statusBox,
     source,
@@ -137,7 +157,7 @@ export function mount(root) {
 
   // --- the precomputed example: shown at once, and still there if the model cannot load ---------
   setState("example");
-  fetchJson(EXAMPLE_URL(model))
+  fetchJson(EXAMPLE_URL(siteModel))
     .then((example) => {
       if (root.dataset.state !== "example") return; // the reader already generated something
       if (prompt.value === DEFAULT_PROMPT) prompt.value = example.prompt; // unless the reader typed
