@@ -1,0 +1,72 @@
+// @ts-check
+// The lab's trainer, off the main thread so the page never blocks. Messages in:
+//   {type: "reset", configs, passage, maxSteps}  new session (weights from the seed)
+//   {type: "start"} / {type: "pause"} / {type: "step"}
+// Messages out: {type: "update", step, running, finished, updates: [per run: [per step...]],
+//   summary} after each slice of training, and {type: "error", message}.
+// Training runs in slices of about 50 ms, so a "pause" is seen within one slice.
+
+import { LabSession } from "./session.js";
+
+const SLICE_MS = 50;
+/** @type {LabSession | null} */
+let session = null;
+let maxSteps = 0;
+let running = false;
+
+function post(updates) {
+  const finished = session.finished(maxSteps);
+  if (finished) running = false;
+  self.postMessage({
+    type: "update",
+    step: session.step,
+    running,
+    finished,
+    updates,
+    summary: session.summary(),
+  });
+}
+
+function train(slices) {
+  const updates = session.runs.map(() => []);
+  const start = performance.now();
+  do {
+    session.advance().forEach((u, i) => u && updates[i].push(u));
+  } while (slices && running && !session.finished(maxSteps) && performance.now() - start < SLICE_MS);
+  // Only the latest gradient profile is drawn: older ones would only cost memory on the page.
+  for (const steps of updates) {
+    const keep = steps.findLastIndex((u) => u.profile);
+    steps.forEach((u, j) => j !== keep && delete u.profile);
+  }
+  return updates;
+}
+
+function loop() {
+  if (!running || !session) return;
+  post(train(true));
+  if (running) setTimeout(loop, 0);
+}
+
+self.onmessage = ({ data }) => {
+  try {
+    if (data.type === "reset") {
+      running = false;
+      session = new LabSession(data.configs, data.passage);
+      maxSteps = data.maxSteps;
+      self.postMessage({ type: "reset", baseline: session.baseline, solvedBelow: session.solvedBelow });
+    } else if (!session) {
+      throw new Error("the lab has no session yet; reset first");
+    } else if (data.type === "start" && !session.finished(maxSteps)) {
+      running = true;
+      loop();
+    } else if (data.type === "pause") {
+      running = false;
+      post(session.runs.map(() => []));
+    } else if (data.type === "step" && !running && !session.finished(maxSteps)) {
+      post(train(false));
+    }
+  } catch (err) {
+    running = false;
+    self.postMessage({ type: "error", message: err?.message ?? String(err) });
+  }
+};

@@ -1,0 +1,185 @@
+// @ts-check
+// Presets: each reproduces one claim of the training chapter (docs/training.md) on the reader's
+// own run, and says whether the claim held. DOM-free; tests/lab checks every preset's settings.
+// `verdict(runs, finished)` reads LabSession.summary() and returns {held, text}, or null while
+// the run has not decided the claim yet.
+
+import { defaults } from "./config.js";
+
+/** ‖∂L/∂h‖ `back` steps before the last step, relative to the last step, at the first step. */
+export function reach(run, back) {
+  const p = run.firstProfile;
+  if (!p || p.length <= back) return null;
+  return p[p.length - 1 - back] / p[p.length - 1];
+}
+
+const solved = (r) => r.solvedAt !== null;
+const sci = (x) => (x === null ? "–" : x.toExponential(1));
+const held = (text) => ({ held: true, text });
+const failed = (text) => ({ held: false, text });
+
+export const PRESETS = [
+  {
+    id: "lstm-adding-20",
+    title: "An LSTM solves the adding problem at T = 20",
+    claim:
+      "An LSTM (32 units, Adam) learns the adding problem at T = 20: its error falls below a tenth of the 'always answer 1' baseline within 1,500 steps.",
+    settings: { shared: { task: "adding", length: 20, batch: 16, steps: 1500 }, a: { cell: "lstm" } },
+    verdict([a], finished) {
+      if (solved(a)) return held(`solved at step ${a.solvedAt}.`);
+      if (a.diverged) return failed(`the run diverged at step ${a.diverged.step}.`);
+      return finished ? failed(`not solved in ${a.steps} steps.`) : null;
+    },
+  },
+  {
+    id: "rnn-vs-lstm-50",
+    title: "At T = 50 the LSTM learns, the tanh RNN does not",
+    claim:
+      "On the adding problem at T = 50 an LSTM (A) gets below the solved line within 2,000 steps, while a tanh RNN (B) on the same batches stays near the baseline of 1/6.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 2000 },
+      a: { cell: "lstm" },
+      b: { cell: "rnn" },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!finished) return null;
+      const ok = solved(a) && !solved(b);
+      const text = `LSTM ${solved(a) ? `solved at step ${a.solvedAt}` : "did not solve it"}; tanh RNN ${solved(b) ? `solved at step ${b.solvedAt}` : `ended at ${b.smoothLoss?.toFixed(3)}`}.`;
+      return ok ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "gru-adding-50",
+    title: "The GRU solves the adding problem at T = 50 too",
+    claim:
+      "Every gated cell solves the adding problem at T = 50: a GRU (32 units, Adam) gets below the solved line within 2,000 steps.",
+    settings: { shared: { task: "adding", length: 50, steps: 2000 }, a: { cell: "gru" } },
+    verdict([a], finished) {
+      if (solved(a)) return held(`solved at step ${a.solvedAt}.`);
+      return finished || a.diverged ? failed(`not solved in ${a.steps} steps.`) : null;
+    },
+  },
+  {
+    id: "vanishing",
+    title: "The tanh RNN's gradient vanishes at ρ = 0.5 and explodes at ρ = 3",
+    claim:
+      "At the first step, with recurrent weights ρ times an orthogonal matrix, each step back keeps less than half of ‖∂L/∂h‖ at ρ = 0.5 (A), so 20 steps back less than 10⁻⁶ is left; at ρ = 3 (B) the gradient 20 steps back is larger than at the last step.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 1 },
+      a: { cell: "rnn", rho: 0.5 },
+      b: { cell: "rnn", rho: 3 },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!a.firstProfile || !b.firstProfile) return null;
+      const [ra, rb] = [reach(a, 20), reach(b, 20)];
+      const text = `20 steps back: ${sci(ra)} of the gradient at ρ = 0.5, ${sci(rb)} at ρ = 3.`;
+      return ra < 1e-6 && rb > 1 ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "forget-bias",
+    title: "A forget-gate bias of 1 keeps the LSTM's gradient alive",
+    claim:
+      "At the first step an LSTM with forget-gate bias 1 (A) keeps far more of ‖∂L/∂h‖ 20 steps back than one with bias 0 (B): more than ten times as much.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 1 },
+      a: { cell: "lstm", forgetBias: "1" },
+      b: { cell: "lstm", forgetBias: "0" },
+      ab: true,
+    },
+    verdict([a, b]) {
+      if (!a.firstProfile || !b.firstProfile) return null;
+      const [ra, rb] = [reach(a, 20), reach(b, 20)];
+      const text = `20 steps back: ${sci(ra)} with bias 1, ${sci(rb)} with bias 0.`;
+      return ra > 10 * rb ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "clipping",
+    title: "Clipping caps exploding updates; it does not fix vanishing ones",
+    claim:
+      "A tanh RNN at ρ = 3 trained with SGD (learning rate 0.1) on the adding problem: with clipping at τ = 1 (A) no update is longer than τ and the run trains; without it (B) the gradient norm of some steps is far larger. Neither learns the task at T = 50.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 500 },
+      a: { cell: "rnn", rho: 3, optimizer: "sgd", lr: 0.1, clipOn: true, tau: 1 },
+      b: { cell: "rnn", rho: 3, optimizer: "sgd", lr: 0.1 },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!finished) return null;
+      const text = `largest update norm: ${sci(a.maxNormAfter)} clipped (A), ${sci(b.maxNormAfter)} unclipped (B); ${b.diverged ? `B diverged at step ${b.diverged.step}` : "B did not diverge"}; solved: A ${solved(a) ? "yes" : "no"}, B ${solved(b) ? "yes" : "no"}.`;
+      return a.maxNormAfter <= 1 && b.maxNormAfter > 1 && !solved(a) && !solved(b)
+        ? held(text)
+        : failed(text);
+    },
+  },
+  {
+    id: "truncation",
+    title: "Truncated BPTT cannot learn what lies beyond k steps",
+    claim:
+      "At T = 50 the first marker of the adding problem lies more than 25 steps before the answer. With full BPTT (A) the LSTM learns the task within 2,000 steps; with truncation k = 10 (B) the gradient never reaches the first marker and the run does not solve it.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 2000 },
+      a: { cell: "lstm" },
+      b: { cell: "lstm", truncation: 10 },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!finished) return null;
+      const text = `full BPTT ${solved(a) ? `solved at step ${a.solvedAt}` : "did not solve it"}; k = 10 ${solved(b) ? `solved at step ${b.solvedAt}` : `ended at ${b.smoothLoss?.toFixed(3)}`}.`;
+      return solved(a) && !solved(b) ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "copy",
+    title: "The LSTM remembers symbols across a delay",
+    claim:
+      "In the copy task (recall 3 symbols of 8 after a delay, T = 20) an LSTM (A) gets below 0.1 nats per symbol within 3,000 steps; a tanh RNN (B) on the same batches does not.",
+    settings: {
+      shared: { task: "copy", length: 20, recall: 3, steps: 3000 },
+      a: { cell: "lstm" },
+      b: { cell: "rnn" },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!finished) return null;
+      const text = `LSTM ${solved(a) ? `solved at step ${a.solvedAt}` : "did not solve it"}; tanh RNN ${solved(b) ? `solved at step ${b.solvedAt}` : `ended at ${b.smoothLoss?.toFixed(2)} nats`}.`;
+      return solved(a) && !solved(b) ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "char",
+    title: "An LSTM beats counting pairs of characters",
+    claim:
+      "On the opening of Hamlet, an LSTM (64 units, T = 32, truncation k = 16) predicts the next character better than the passage's own bigram counts within 3,000 steps.",
+    settings: {
+      shared: { task: "char", length: 32, steps: 3000 },
+      a: { cell: "lstm", hidden: 64, truncation: 16 },
+    },
+    verdict([a], finished) {
+      if (solved(a)) return held(`below the bigram line at step ${a.solvedAt}.`);
+      return finished || a.diverged
+        ? failed(`ended at ${a.smoothLoss?.toFixed(2)} nats per character.`)
+        : null;
+    },
+  },
+];
+
+/** A preset by id, or undefined. */
+export function findPreset(id) {
+  return PRESETS.find((p) => p.id === id);
+}
+
+/** A preset's full settings: its values over the defaults. */
+export function presetSettings(preset) {
+  const base = defaults();
+  const s = preset.settings;
+  return {
+    shared: { ...base.shared, ...s.shared },
+    a: { ...base.a, ...s.a },
+    b: { ...base.b, ...(s.b ?? {}) },
+    ab: Boolean(s.ab),
+  };
+}
