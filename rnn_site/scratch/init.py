@@ -1,6 +1,7 @@
 """Weight initialisers for the scratch cells, each with the reason it helps a recurrent net train.
 
 Every function takes a `seed` (an int, a `np.random.Generator`, or the lab's `LabRandom`) so
+results are reproducible.
 Shapes follow the row-vector layout of the cells: a weight maps (batch, fan_in) to (batch, fan_out).
 """
 
