@@ -67,7 +67,7 @@ def test_lstm_solves_adding_at_t20_while_the_page_stays_responsive(page, site_ur
     assert int(state["step"]) <= PRESET_STEPS
     verdict = page.text_content(f"{LAB} [data-role=verdict]")
     assert verdict.startswith("The claim held on your run: solved at step")
-    [[run, step, loss, smooth, solved_at]] = table_rows(page, 0)
+    [[run, step, _loss, smooth, solved_at]] = table_rows(page, 0)
     assert run == "Run" and int(solved_at) <= int(step) <= PRESET_STEPS
     assert float(smooth) < 1 / 60  # below the solved line
     # The charts were drawn: loss lines, the gradient profile over t = 1..20, forget gate.
@@ -97,9 +97,7 @@ def test_out_of_range_settings_are_refused_beside_the_control(page, site_url, pa
     assert page_log.page_errors == []
 
 
-def test_a_diverging_run_stops_with_step_and_reason_and_keeps_its_curves(
-    page, site_url, page_log
-):
+def test_a_diverging_run_stops_with_step_and_reason_and_keeps_its_curves(page, site_url, page_log):
     open_lab(page, site_url, "?cell=rnn&optimizer=sgd&lr=5&steps=400")
     page.click(f"{LAB} [data-role=start]")
     wait_for(page, "d.state === 'done'", timeout=60_000)
