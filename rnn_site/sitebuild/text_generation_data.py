@@ -30,6 +30,7 @@ from rnn_site.experiments import char_lm_units
 from rnn_site.files import atomic_path
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
+from rnn_site.sitebuild.recipes import recipes_table
 
 SCHEMA = 1
 MODEL = "char-lm"
@@ -246,6 +247,12 @@ def page_values(models_dir: Path = MODELS_DIR) -> dict[str, str]:
     hp, data = log["hparams"], log["data"]
     return {
         "bpc-table": bpc_table(card),
+        "recipes-table": recipes_table(
+            MODEL,
+            lambda run: f"{run['char_lm']['test_bpc']:.3f}",
+            "test bits/char",
+            Path(models_dir),
+        ),
         "greedy-example": greedy_example(card),
         "train-characters": f"{data['characters']['train'] / 1e6:.1f} million",
         "train-plays": str(len(data["train_plays"])),

@@ -1,0 +1,59 @@
+"""The "published and quick recipe" table of a model, from the two runs' training logs.
+
+The published log is the model folder's ``metrics.json``; the ``--quick`` run's log is kept
+in ``rnn_site/experiments/results/recipes/<name>-quick.json`` (copy its ``metrics.json`` there
+after ``rnn-site train NAME --quick --no-progress``). Pages show both, so a reader who tries
+the quick preset knows what to expect of it, and no figure is typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+QUICK_DIR = Path(__file__).resolve().parents[1] / "experiments" / "results" / "recipes"
+
+
+def quick_log_path(name: str, quick_dir: Path = QUICK_DIR) -> Path:
+    """Where the ``--quick`` run's training log of model ``name`` is kept."""
+    return quick_dir / f"{name}-quick.json"
+
+
+def _row(label: str, log: dict[str, Any], score: Callable[[dict[str, Any]], str]) -> str:
+    recipe = log.get("recipe") or {}
+    command = recipe.get("command") or "not recorded (trained before step budgets)"
+    machine = log.get("machine") or {}
+    threads = (log.get("train_config") or {}).get("threads")
+    where = machine.get("cpu", "CPU not recorded")
+    if threads:
+        where += f", {threads} thread{'s' if threads > 1 else ''}"
+    return (
+        f"| {label} | `{command}` | {log['steps']:,} | {log['parameters']:,} "
+        f"| {log['wall_time_s'] / 60:.0f} min ({where}) | {score(log)} |"
+    )
+
+
+def recipes_table(
+    name: str,
+    score: Callable[[dict[str, Any]], str],
+    score_header: str,
+    models_dir: Path = MODELS_DIR,
+    quick_dir: Path = QUICK_DIR,
+) -> str:
+    """Markdown table of the published run and, if one is kept, the ``--quick`` run.
+
+    ``score(log)`` formats the model's headline metric from a training log.
+    """
+    published = json.loads((models_dir / name / "metrics.json").read_text("utf-8"))
+    lines = [
+        f"| recipe | command | steps | parameters | wall time | {score_header} |",
+        "|---|---|--:|--:|--:|--:|",
+        _row("published", published, score),
+    ]
+    quick = quick_log_path(name, quick_dir)
+    if quick.is_file():
+        lines.append(_row("quick", json.loads(quick.read_text("utf-8")), score))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,38 @@
+"""The published-and-quick recipe table is read from the two runs' training logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rnn_site.sitebuild.recipes import quick_log_path, recipes_table
+
+
+def _log(command: str | None, steps: int, bpc: float) -> dict[str, object]:
+    return {
+        "recipe": {"command": command} if command else {},
+        "steps": steps,
+        "parameters": 430_000,
+        "wall_time_s": 1800.0,
+        "machine": {"cpu": "Test CPU"},
+        "train_config": {"threads": 1},
+        "char_lm": {"test_bpc": bpc},
+    }
+
+
+def test_the_table_shows_the_published_run_then_the_quick_one(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "metrics.json").write_text(json.dumps(_log("rnn-site train m", 40_000, 1.98)))
+    score = lambda log: f"{log['char_lm']['test_bpc']:.3f}"  # noqa: E731
+    only = recipes_table("m", score, "bpc", tmp_path, tmp_path / "quick")
+    assert only.splitlines()[2] == (
+        "| published | `rnn-site train m` | 40,000 | 430,000 "
+        "| 30 min (Test CPU, 1 thread) | 1.980 |"
+    )
+    assert len(only.splitlines()) == 3
+    quick = quick_log_path("m", tmp_path / "quick")
+    quick.parent.mkdir()
+    quick.write_text(json.dumps(_log(None, 6000, 2.25)))
+    both = recipes_table("m", score, "bpc", tmp_path, tmp_path / "quick").splitlines()
+    assert both[3].startswith("| quick | `not recorded (trained before step budgets)` | 6,000 |")
+    assert both[3].endswith("| 2.250 |")
