@@ -12,7 +12,7 @@
 
 import { sampleNext, mulberry32 } from "./char-lm.js";
 import { DemoError, Model, fetchModelFile } from "./runtime.js";
-import { el, StatusArea, svg } from "./ui.js";
+import { dataTable, el, scrollRegion, StatusArea, svg } from "./ui.js";
 
 const NOTE_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"];
 const LIMITS = { length: 256, temperature: 3, seed: 2 ** 32 - 1, seedNotes: 32 };
@@ -337,9 +337,13 @@ export function mount(root) {
   ]);
   const statusBox = el("div", { class: "rnn-status-box" });
   const status = new StatusArea(statusBox);
-  const roll = el("figure", { class: "rnn-roll-figure", "data-role": "roll" });
+  const roll = scrollRegion(
+    el("figure", { class: "rnn-roll-figure", "data-role": "roll" }),
+    "Piano roll of the melody (scrolls sideways)",
+  );
   const notes = el("p", { class: "rnn-caption", "data-role": "notes" });
-  root.append(form, statusBox, roll, notes);
+  const table = el("div", { "data-role": "chart-data" });
+  root.append(form, statusBox, roll, notes, table);
 
   let seeds = [];
   let clicked = [];
@@ -368,7 +372,7 @@ export function mount(root) {
   };
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
-  (async () => {
+  const load = async () => {
     card = await model.card();
     tokens = new MelodyTokens(card);
     const entry = await model.entry();
@@ -415,10 +419,9 @@ export function mount(root) {
       });
       observer.observe(form);
     }
-  })().catch((err) => {
-    status.error(err);
-    setState("error");
-  });
+  };
+  const start = () => load().catch((err) => status.failLoad(err, start));
+  start();
 
   source.addEventListener("change", showSeed);
   clearButton.addEventListener("click", () => {
@@ -466,6 +469,16 @@ export function mount(root) {
       roll.replaceChildren(
         pianoRoll(settings.events, generated),
         el("figcaption", {}, "Grey: the seed. Blue: generated (orange: a fermata, the end of a line)."),
+      );
+      table.replaceChildren(
+        dataTable(
+          "The notes in the piano roll",
+          ["#", "Part", "Note", "Beats", "Fermata"],
+          [
+            ...settings.events.map(([p, d, f]) => ["seed", p, d, f]),
+            ...generated.map(([p, d, f]) => ["generated", p, d, f]),
+          ].map(([part, p, d, f], i) => [i + 1, part, p === null ? "rest" : noteName(p), d, f ? "yes" : ""]),
+        ),
       );
       notes.textContent = `Generated: ${generated.map(([p, d, f, b]) => `${b ? "| " : ""}${noteName(p)}:${d}${f ? "^" : ""}`).join(" ")}`;
       root.dataset.events = JSON.stringify(generated.map(([p, d, f]) => [p, d, f]));

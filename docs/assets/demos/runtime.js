@@ -38,7 +38,11 @@ let manifestPromise = null;
 export function loadManifest() {
   // "no-cache" revalidates with the server, so a new model release is seen at once while an
   // unchanged manifest still costs only a 304.
-  manifestPromise ??= fetchJson(new URL("manifest.json", MODELS_DIR), { cache: "no-cache" });
+  if (!manifestPromise) {
+    manifestPromise = fetchJson(new URL("manifest.json", MODELS_DIR), { cache: "no-cache" });
+    // A failed fetch is not kept: the next caller (a demo's "Try again") fetches afresh.
+    manifestPromise.catch(() => (manifestPromise = null));
+  }
   return manifestPromise;
 }
 
@@ -215,11 +219,14 @@ export class Model {
 
   /** The model card (`card.json`): vocabulary, config, file names per graph role. */
   card() {
-    this.cardPromise ??= (async () => {
-      const entry = await this.entry();
-      const file = this.file(entry, entry.card);
-      return JSON.parse(new TextDecoder().decode(await fetchModelFile(file)));
-    })();
+    if (!this.cardPromise) {
+      this.cardPromise = (async () => {
+        const entry = await this.entry();
+        const file = this.file(entry, entry.card);
+        return JSON.parse(new TextDecoder().decode(await fetchModelFile(file)));
+      })();
+      this.cardPromise.catch(() => (this.cardPromise = null)); // retried on the next call
+    }
     return this.cardPromise;
   }
 

@@ -9,7 +9,7 @@
 // results and dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
+import { dataTable, el, scrollRegion, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/vader.py, letter for letter (a test checks they agree). */
@@ -34,7 +34,8 @@ export function checkText(text) {
     );
   }
   const tokens = tokenize(text);
-  if (tokens.length === 0)
+  // "!!!" has tokens but no word: the model was trained on sentences, and would answer anyway.
+  if (!tokens.some((t) => /[a-z0-9]/.test(t)))
     throw new DemoError("Type a sentence first: the model needs at least one word of letters or digits.");
   if (tokens.length > MAX_TOKENS)
     throw new DemoError(`Too long: ${tokens.length} words; at most ${MAX_TOKENS} are accepted.`);
@@ -58,8 +59,12 @@ export function mount(root) {
   const form = el("form", { class: "rnn-form", novalidate: true }, [field, button]);
   const verdict = el("p", { class: "rnn-sent-verdict", "data-role": "verdict", "aria-live": "polite" });
   const words = el("p", { class: "rnn-sent-words", "data-role": "words" });
-  const chart = el("figure", { class: "rnn-sent-figure", "data-role": "chart" });
-  root.append(form, verdict, words, chart);
+  const chart = scrollRegion(
+    el("figure", { class: "rnn-sent-figure", "data-role": "chart" }),
+    "Chart of P(positive) after each word (scrolls sideways)",
+  );
+  const table = el("div", { "data-role": "chart-data" });
+  root.append(form, verdict, words, chart, table);
   const status = new StatusArea(root);
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
@@ -111,6 +116,13 @@ export function mount(root) {
       ),
     );
     chart.replaceChildren(trajectoryChart(tokens, unknown, trajectory));
+    table.replaceChildren(
+      dataTable(
+        "The numbers in the chart",
+        ["Word", "Known to the model", "P(positive) after it"],
+        tokens.map((t, i) => [t, unknown[i] ? "no" : "yes", trajectory[i].toFixed(3)]),
+      ),
+    );
   }
 
   form.addEventListener("submit", (event) => {
@@ -118,7 +130,7 @@ export function mount(root) {
     read().catch(fail);
   });
 
-  (async () => {
+  const load = async () => {
     const card = await model.card();
     if (card.tokenizer?.pattern !== TOKEN_PATTERN) {
       throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
@@ -129,7 +141,9 @@ export function mount(root) {
     root.dataset.state = "ready";
     button.disabled = false;
     await read();
-  })().catch(fail);
+  };
+  const start = () => load().catch((err) => (session ? fail(err) : status.failLoad(err, start)));
+  start();
 }
 
 /** SVG line of P(positive) after each word, 0.5 dashed; unknown words' labels in italics. */
@@ -147,6 +161,9 @@ function trajectoryChart(tokens, unknown, trajectory) {
     {
       class: "rnn-sent-chart",
       viewBox: `0 0 ${width} ${height}`,
+      // Drawn at 1:1 (11 px labels stay 11 px); a long sentence scrolls inside its figure.
+      width,
+      height,
       role: "img",
       "aria-label": `P(positive) after each word, ending at ${trajectory.at(-1).toFixed(2)}`,
     },

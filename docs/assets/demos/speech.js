@@ -244,7 +244,7 @@ export function mount(root) {
     await recognise(await decodeTo16k(await blob.arrayBuffer()), "microphone");
   }
 
-  (async () => {
+  const load = async () => {
     card = await model.card();
     const index = await fetchJson(new URL(`${modelName}/samples/samples.json`, MODELS_DIR));
     samples = index.samples ?? [];
@@ -258,7 +258,9 @@ export function mount(root) {
     run.disabled = false;
     record.disabled = false;
     if (samples.length) await fromUrl(sampleUrl(samples[0]), samples[0].file);
-  })().catch(fail);
+  };
+  const start = () => load().catch((err) => (session ? fail(err) : status.failLoad(err, start)));
+  start();
 }
 
 /** Grey-scale image of the features, time left to right, low bands at the bottom. */

@@ -9,7 +9,7 @@
 // counts drawn forecasts and dataset.errors rejected inputs, so a test can wait for the next one.
 
 import { DemoError, fetchModelFile, loadOrt, Model } from "./runtime.js";
-import { el, StatusArea, svg } from "./ui.js";
+import { dataTable, el, StatusArea, svg } from "./ui.js";
 
 const OWN = "own";
 export const MAX_OWN_VALUES = 2000;
@@ -143,11 +143,18 @@ export function mount(root) {
   ]);
   const statusBox = el("div", { class: "rnn-status-box" });
   const status = new StatusArea(statusBox);
-  const chart = svg("svg", { viewBox: "0 0 640 300", role: "img", "data-role": "chart" });
+  const chart = svg("svg", {
+    viewBox: "0 0 640 300",
+    role: "img",
+    "aria-label": "Forecast chart (loading)",
+    "data-role": "chart",
+  });
   chart.style.width = "100%";
   chart.style.touchAction = "none";
   const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
-  root.append(controls, ownForm, statusBox, el("figure", {}, [chart, el("figcaption", {}, caption)]));
+  const table = el("div", { "data-role": "chart-data" });
+  root.append(controls, ownForm, statusBox, el("figure", {}, [chart, el("figcaption", {}, caption)]), table);
+  let shown = null; // the last drawn result, redrawn when the chart's width changes
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
   let card = null;
@@ -238,8 +245,14 @@ export function mount(root) {
     lo -= pad;
     hi += pad;
     const n = t0 + h - from;
-    const X = (t) => 40 + ((t - from) / Math.max(n - 1, 1)) * 590;
-    const Y = (v) => 10 + ((hi - v) / (hi - lo)) * 260;
+    // One SVG unit per CSS pixel, so 11-unit labels are 11 px on a phone as on a desktop.
+    const W = Math.max(240, Math.round(chart.getBoundingClientRect().width) || 640);
+    const H = W < 480 ? 240 : 300;
+    chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const right = W - 10;
+    const bottom = H - 30;
+    const X = (t) => 40 + ((t - from) / Math.max(n - 1, 1)) * (right - 40);
+    const Y = (v) => 10 + ((hi - v) / (hi - lo)) * (bottom - 10);
     const path = (points) =>
       points.map(([t, v], i) => `${i ? "L" : "M"}${X(t).toFixed(1)},${Y(v).toFixed(1)}`).join("");
     const band = [
@@ -254,8 +267,8 @@ export function mount(root) {
       svg("rect", {
         x: 40,
         y: 10,
-        width: 590,
-        height: 260,
+        width: right - 40,
+        height: bottom - 10,
         fill: "none",
         stroke: "currentColor",
         "stroke-opacity": "0.2",
@@ -290,7 +303,7 @@ export function mount(root) {
         x1: X(t0 - 0.5),
         x2: X(t0 - 0.5),
         y1: 10,
-        y2: 270,
+        y2: bottom,
         stroke: "currentColor",
         "stroke-opacity": "0.4",
       }),
@@ -306,11 +319,12 @@ export function mount(root) {
         }),
       ),
       text(36, 16, hi.toPrecision(4), "end"),
-      text(36, 270, lo.toPrecision(4), "end"),
-      text(40, 290, label(from)),
+      text(36, bottom, lo.toPrecision(4), "end"),
+      text(40, H - 10, label(from)),
       text(X(t0 - 0.5) - 4, 24, `origin ${label(t0)}`, "end"),
-      text(630, 290, label(t0 + h - 1), "end"),
+      text(right, H - 10, label(t0 + h - 1), "end"),
     );
+    shown = result;
     const unit = result.series ? ` ${result.series.unit}` : "";
     chart.setAttribute(
       "aria-label",
@@ -325,6 +339,19 @@ export function mount(root) {
     if (anomalies.checked && result.series)
       summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled).`;
     caption.textContent = summary;
+    table.replaceChildren(
+      dataTable(
+        "The numbers in the chart",
+        ["Time", "Lower (10%)", "Median", "Upper (90%)", "Actual"],
+        forecast.median.map((m, k) => [
+          label(t0 + k),
+          forecast.lower[k].toPrecision(4),
+          m.toPrecision(4),
+          forecast.upper[k].toPrecision(4),
+          k < actual.length ? actual[k].toPrecision(4) : "",
+        ]),
+      ),
+    );
     root.dataset.forecast = JSON.stringify(forecast);
     root.dataset.anomalies = String(flags.length);
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
@@ -342,6 +369,7 @@ export function mount(root) {
         const series = current();
         if (series) {
           originOut.textContent = timeLabel(series, Number(origin.value));
+          origin.setAttribute("aria-valuetext", originOut.textContent);
           horizonOut.textContent = horizon.value;
         }
         if (!series && !own) {
@@ -425,9 +453,16 @@ export function mount(root) {
   });
 
   seriesSelect.addEventListener("change", selectSeries);
+  // Redraw at the new width (rotating a phone, resizing a window) so labels keep their size.
+  let lastWidth = 0;
+  new ResizeObserver(() => {
+    const width = Math.round(chart.getBoundingClientRect().width);
+    if (shown && width !== lastWidth) draw(shown);
+    lastWidth = width;
+  }).observe(chart);
   for (const control of [origin, horizon, anomalies]) control.addEventListener("input", update);
 
-  (async () => {
+  const load = async () => {
     try {
       status.info("Loading the model card and the series…");
       card = await model.card();
@@ -444,8 +479,8 @@ export function mount(root) {
       ownText.value = "3, 5, 9, 4, 2, 6, 10, 5, 3, 7, 11, 6, 4, 8, 12, 7";
       selectSeries();
     } catch (err) {
-      status.error(err);
-      root.dataset.state = "error";
+      status.failLoad(err, load);
     }
-  })();
+  };
+  load();
 }

@@ -406,7 +406,7 @@ export function mount(root) {
     if (!busy && translator) run().catch(fail);
   });
 
-  (async () => {
+  const load = async () => {
     const card = await model.card();
     if (card.tokenizer?.pattern !== TOKEN_PATTERN) {
       throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
@@ -423,7 +423,9 @@ export function mount(root) {
     root.dataset.state = "ready";
     button.disabled = false;
     await run();
-  })().catch(fail);
+  };
+  const start = () => load().catch((err) => (translator ? fail(err) : status.failLoad(err, start)));
+  start();
 }
 
 /** SVG heatmap: one row per German word (and </s>), one column per English word. */

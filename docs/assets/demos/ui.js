@@ -173,4 +173,80 @@ export class StatusArea {
     this.root.dataset.errors = String(Number(this.root.dataset.errors ?? 0) + 1);
     this.error(err);
   }
+
+  /**
+   * A load failed (often the network): show the error with a *Try again* button that runs `load`
+   * again, so the reader never needs to reload the page. `load` is the demo's whole start-up; the
+   * runtime forgets failed downloads, so the second try fetches afresh.
+   */
+  failLoad(err, load) {
+    this.fail(err);
+    // Some demos keep their status in a box inside the demo; the demo root carries the state too.
+    const demo = this.root.closest("[data-demo], [data-interactive]") ?? this.root;
+    demo.dataset.state = "error";
+    this.alert.append(" Check the connection, then press Try again.");
+    this.retryButton?.remove();
+    this.retryButton = el(
+      "button",
+      { type: "button", class: "md-button rnn-retry", "data-role": "retry" },
+      "Try again",
+    );
+    this.retryButton.addEventListener("click", () => {
+      this.retryButton?.remove();
+      this.retryButton = null;
+      this.clearError();
+      this.root.dataset.state = demo.dataset.state = "loading";
+      this.info("Trying again…");
+      load();
+    });
+    this.alert.after(this.retryButton);
+    this.retryButton.focus();
+  }
+}
+
+/**
+ * The numbers a chart draws, as a table under a closed disclosure: a screen reader (or anyone who
+ * wants exact values) reaches them, and the page stays short. `rows` hold strings or numbers.
+ */
+export function dataTable(summary, headers, rows) {
+  const cell = (tag, value) => el(tag, tag === "th" ? { scope: "col" } : {}, String(value));
+  return el("details", { class: "rnn-data", "data-role": "data-table" }, [
+    el("summary", {}, summary),
+    el("div", { class: "rnn-data-scroll", tabindex: "0", role: "region", "aria-label": summary }, [
+      el("table", {}, [
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            headers.map((h) => cell("th", h)),
+          ),
+        ),
+        el(
+          "tbody",
+          {},
+          rows.map((row) =>
+            el(
+              "tr",
+              {},
+              row.map((v) => cell("td", v)),
+            ),
+          ),
+        ),
+      ]),
+    ]),
+  ]);
+}
+
+/**
+ * Make a figure that may be wider than a phone scroll sideways inside itself, as a focusable,
+ * named region (a keyboard reader scrolls it with the arrow keys; WCAG 2.1.1).
+ */
+export function scrollRegion(figure, name) {
+  figure.classList.add("rnn-scroll-region");
+  figure.setAttribute("tabindex", "0");
+  figure.setAttribute("role", "region");
+  figure.setAttribute("aria-label", name);
+  return figure;
 }

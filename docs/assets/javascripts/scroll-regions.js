@@ -7,6 +7,7 @@
 /** Boxes that Material, KaTeX and mkdocs-jupyter let scroll, with the name a region gets. */
 const SCROLLERS = [
   [".katex-display", "Formula (scrolls sideways)"],
+  [".arithmatex > .katex", "Formula (scrolls sideways)"],
   [".md-typeset__scrollwrap", "Table (scrolls sideways)"],
   [".highlight-ipynb", "Notebook code (scrolls sideways)"],
   [".jp-OutputArea-output", "Notebook output (scrolls sideways)"],
