@@ -77,3 +77,25 @@ def test_sentiment_refuses_text_without_a_word(site_url, page):
     # A word with the punctuation is fine.
     assert submit(page, root, {"#sentiment-text": "great!!!"}) == "done"
     assert json.loads(page.get_attribute(root, "data-result"))["tokens"] == ["great", "!", "!", "!"]
+
+
+def test_lstm_explorer_run_before_the_example_arrives(site_url, page):
+    """Pressing Run while the built-in example is still downloading waits for it and reads it;
+    it used to empty the text box for good."""
+    root = "[data-demo=lstm-explorer]"
+    held: list[Any] = []
+    example = "**/assets/demos/data/*-lstm-explorer.json"
+    page.route(example, lambda route: held.append(route))  # held: no answer until released
+    with page.expect_request(example):
+        page.goto(site_url + "architecture/")
+    page.wait_for_selector(f"{root} button.md-button--primary")
+    assert page.input_value(f"{root} textarea") == ""
+    page.click(f"{root} button.md-button--primary")
+    assert page.get_attribute(root, "data-state") == "example"  # waiting, not refusing
+    assert held, "the example request was not held"
+    held[0].continue_()
+    assert wait_state(page, root) == "done"
+    text = page.input_value(f"{root} textarea")
+    assert text, "the text box is empty"
+    assert int(page.get_attribute(root, "data-step") or "0") >= 0
+    assert page.inner_text(f"{root} [data-role=alert]").strip() == ""

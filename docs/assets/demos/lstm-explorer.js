@@ -377,12 +377,13 @@ export function mount(root) {
 
   // --- the precomputed example ------------------------------------------------------------------
   setState("example");
-  fetchJson(EXAMPLE_URL(siteModel))
+  // Settles when the example has arrived or failed; a Run pressed before then waits for it.
+  const exampleReady = fetchJson(EXAMPLE_URL(siteModel))
     .then((example) => {
       siteVocab = new Vocab(example.vocab);
       if (model === siteModel) vocab = siteVocab;
-      if (root.dataset.state !== "example") return; // the reader already ran their own text
       if (!textInput.value) textInput.value = example.text;
+      if (root.dataset.state !== "example") return; // the reader already ran their own text
       example.suggested_units.slice(0, SLOTS).forEach((u, k) => (unitInputs[k].value = String(u)));
       show(example.text, decodeStates(example.states, SERIES_KEYS), "example");
       source.textContent =
@@ -402,6 +403,13 @@ export function mount(root) {
     e.preventDefault();
     if (running) return;
     status.clearError();
+    if (!textInput.value) {
+      // Pressed before the built-in example arrived: its text fills the box, then runs.
+      running = true;
+      status.info("Waiting for the example text…");
+      await exampleReady;
+      running = false;
+    }
     let text;
     try {
       text = checkText(textInput.value, vocab);
