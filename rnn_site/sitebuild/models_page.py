@@ -41,7 +41,7 @@ def _python_example(card: dict[str, Any]) -> str:
 def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) -> str:
     """The Markdown section of one model."""
     files = [
-        "| file | size | sha256 | |",
+        "| file | size | sha256 | get it |",
         "|---|---|---|---|",
         *(
             f"| `{Path(f['path']).name}` | {_size(f['bytes'])} | `{f['sha256'][:12]}…` "
