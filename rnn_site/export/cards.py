@@ -19,6 +19,23 @@ model = CharLanguageModel.load("{name}")
 print(model.generate("{prompt}", n=200, temperature=0.8, seed=0))"""
 
 
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example_snippet(name: str, examples_dir: Path = EXAMPLES_DIR) -> str | None:
+    """The lines between ``# --8<-- [start:use]`` and ``[end:use]`` of the model's runnable
+    example, ``rnn_site/examples/use_<name>.py`` (the tests run it), or None without one.
+
+    Cards, READMEs and the Models page all show this one snippet, so none of them can drift
+    from code that runs.
+    """
+    path = examples_dir / f"use_{name.replace('-', '_')}.py"
+    if not path.is_file():
+        return None
+    source = path.read_text("utf-8")
+    return source.split("# --8<-- [start:use]\n")[1].split("# --8<-- [end:use]")[0].strip()
+
+
 def usage_example(card: dict[str, Any]) -> str:
     """The three-line Python example shown on the card and on the models page."""
     prompt = card.get("example_greedy", {}).get("prompt", "ROMEO:")
@@ -290,6 +307,9 @@ def publish_card(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]
                 f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
             )
         card = {**card, "training": training_recipe(log)}
+    snippet = example_snippet(card["name"])
+    if snippet is not None:
+        card = {**card, "usage": {**card.get("usage", {}), "python": snippet}}
     if (model_dir / "card.json").exists():
         card = {**card, "performance": read_card(model_dir).get("performance", {})}
     paths = write_card_and_readme(model_dir, card)

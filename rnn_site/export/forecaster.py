@@ -32,13 +32,6 @@ from rnn_site.provenance import git_commit
 
 NAME = "ts-forecaster"
 VERSION = "1.0.0"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "use_ts_forecaster.py"
-
-
-def usage_snippet() -> str:
-    """The three-line example of ``rnn_site/examples/use_ts_forecaster.py`` (a test runs it)."""
-    source = EXAMPLE.read_text("utf-8")
-    return source.split("# --8<-- [start:use]\n")[1].split("# --8<-- [end:use]")[0].strip()
 
 
 def forecaster_io(config: ForecasterConfig) -> GraphIO:
@@ -288,7 +281,6 @@ def export_forecaster_model(
             "it knows three series, and classical models forecast them at least as well (see "
             "Metrics)."
         ),
-        "usage": {"python": usage_snippet()},
         "limits": [
             "Where a baseline wins (listed above) it is mostly SARIMA: these series are smooth "
             "and regular, exactly what a seasonal ARIMA describes with a handful of parameters, "

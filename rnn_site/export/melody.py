@@ -31,10 +31,6 @@ NAME = "melody"
 VERSION = "1.0.0"
 SEED_EVENTS = 8
 EXAMPLE_EVENTS = 32
-USAGE = """\
-from rnn_site.runtime import MelodyModel
-model = MelodyModel.load("melody")
-model.to_midi(model.generate([(72, 1.0), (71, 1.0), (69, 2.0)], n=32, rng_seed=0), "melody.mid")"""
 
 #: Which token kinds may follow each kind (MelodyVocab.allowed_after; a test checks they agree).
 GRAMMAR = {
@@ -260,7 +256,6 @@ def export_melody_model(
             "n": EXAMPLE_EVENTS,
             "output": [[e.pitch, e.duration, int(e.fermata)] for e in example],
         },
-        "usage": {"python": USAGE},
         "limits": [
             "One voice only, always in C major or A minor; it knows the pitches "
             f"{vocab.pitches[0]}..{vocab.pitches[-1]} (MIDI) and the durations "

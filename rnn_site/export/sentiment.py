@@ -30,10 +30,6 @@ from rnn_site.train.sentiment import MAX_TOKENS, load_sentiment
 
 NAME = "sentiment"
 VERSION = "1.0.0"
-USAGE = """\
-from rnn_site.runtime import SentimentModel
-model = SentimentModel.load("sentiment")
-print(model.predict("not bad at all, but too long").probability)"""
 DOMAIN_NAMES = {
     "movie": "movie reviews",
     "amazon": "Amazon reviews",
@@ -218,7 +214,6 @@ def export_sentiment_model(
             "> 0 → positive; exactly 0 → the training majority). VADER's lexicon was built "
             "with these raters' help, so its score here is not a held-out score. Summary:"
         ),
-        "usage": {"python": USAGE},
         "limits": [
             "Binary only: neutral and mixed sentences are forced to one side; the rating output "
             "is coarse.",

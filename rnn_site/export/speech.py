@@ -50,12 +50,6 @@ from rnn_site.train.speech import load_speech_model
 
 NAME = "speech"
 VERSION = "1.0.0"
-USAGE = """\
-from rnn_site.data.audio import read_wav
-from rnn_site.runtime import SpeechRecognizer
-model = SpeechRecognizer.load("speech")
-waveform, rate = read_wav("clip.wav")  # 16-bit PCM, mixed down to mono
-print(model.transcribe(waveform, sample_rate=rate).text)"""
 STEP_SECONDS = 4 * HOP / SAMPLE_RATE
 #: The demo's samples: (voice, label) of held-out synthetic clips, and KLettres letters.
 SAMPLE_PICKS = (
@@ -346,7 +340,6 @@ def export_speech_model(
             + " templates (training voices) under dynamic time warping of the same log-mel "
             "features; isolated words only. Summary (CER):"
         ),
-        "usage": {"python": USAGE},
         "limits": [
             "36 words only: digits, letter names, digit strings. Anything else comes out as "
             "the nearest of them, or nothing.",

@@ -37,10 +37,6 @@ from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
 NAME = "translator"
 VERSION = "1.0.0"
-USAGE = """\
-from rnn_site.runtime import Translator
-model = Translator.load("translator")
-print(model.translate("The weather is nice today.", beam=5).text)"""
 
 
 def encoder_io(config: dict[str, Any]) -> GraphIO:
@@ -327,7 +323,6 @@ def export_translator_model(
             "the lookup baseline replaces each English word by a single-word dictionary "
             "entry (the most frequent German candidate in the training sentences). Summary:"
         ),
-        "usage": {"python": USAGE},
         "limits": [
             "Tiny data for translation (~11,500 training pairs, mostly idioms and usage "
             "examples): it gets the gist of short everyday sentences at best, and often "
