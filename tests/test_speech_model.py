@@ -247,6 +247,7 @@ def test_real_recordings_decode_when_installed():
 
 def test_page_shows_the_cards_results(card):
     from rnn_site.export.speech import results_table
+    from rnn_site.sitebuild.page_data import render_data
 
     page = (ROOT / "docs" / "applications" / "speech.md").read_text("utf-8")
-    assert results_table(card["results"]) in page
+    assert results_table(card["results"]) in render_data(page)

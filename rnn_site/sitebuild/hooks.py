@@ -20,6 +20,7 @@ from rnn_site.sitebuild.architecture_data import render_architecture
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
 from rnn_site.sitebuild.next_data import render_next, write_next_figure
+from rnn_site.sitebuild.page_data import render_data
 from rnn_site.sitebuild.own_text_data import render_own_text
 from rnn_site.sitebuild.text_generation_data import render_text_generation, write_sampling_data
 from rnn_site.sitebuild.vendor import copy_vendor
@@ -52,6 +53,7 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    markdown = render_data(markdown, MODELS_DIR)
     markdown = render_architecture(markdown)
     markdown = render_next(markdown)
     markdown = render_text_generation(markdown, MODELS_DIR)
