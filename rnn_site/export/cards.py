@@ -158,6 +158,7 @@ def training_recipe(log: dict[str, Any]) -> dict[str, Any]:
         "complete": log.get("complete"),
         "wall_time_s": log.get("wall_time_s"),
         "machine": log.get("machine"),
+        "threads": (log.get("train_config") or {}).get("threads"),
         "commit": (log.get("versions") or {}).get("git_commit"),
     }
     if "complete" not in log:
@@ -181,7 +182,10 @@ def recipe_text(card: dict[str, Any]) -> str:
         f"ended by {rec.get('stopped')}",
     ]
     if rec.get("wall_time_s") is not None:
-        where = f"{machine.get('cpu', 'unknown CPU')}, {machine.get('torch_threads', '?')} threads"
+        threads = rec.get("threads") or machine.get("torch_threads")
+        where = machine.get("cpu", "a CPU not recorded") + (
+            f", {threads} thread{'s' if threads != 1 else ''}" if threads else ""
+        )
         lines.append(f"- Wall time: {rec['wall_time_s'] / 60:.1f} min on {where}")
     lines.append(f"- Commit: `{rec.get('commit') or 'unknown'}`")
     if rec.get("note"):
