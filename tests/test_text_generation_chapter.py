@@ -117,7 +117,9 @@ def test_find_units_picks_the_largest_correlation(model):
         assert abs(best["r_select"]) == pytest.approx(max(everything), abs=1e-4)
         assert best["r_select"] == pytest.approx(best["r_check"], abs=1e-4)  # same text twice
     summary = result["summary"]["h"]
-    assert summary["strong"] + summary["weak"] + summary["none"] == summary["units"] == 256
+    hidden = json.loads((MODELS / "char-lm" / "card.json").read_text("utf-8"))["config"]
+    assert summary["strong"] + summary["weak"] + summary["none"] == summary["units"]
+    assert summary["units"] == hidden["hidden_size"]
 
 
 def test_cached_units_were_measured_on_the_published_model():
