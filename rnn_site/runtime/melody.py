@@ -250,6 +250,8 @@ class MelodyModel(RuntimeModel):
         beats_per_bar 1 to 32. Typed errors (InvalidArgumentError and its subclasses) say what
         is wrong.
         """
+        if events is None:
+            raise InvalidArgumentError("events must be a sequence of events, got None")
         tempo = check_number(tempo_bpm, "tempo_bpm", 20, 400)
         bar = check_int(beats_per_bar, "beats_per_bar", 1, 32, InvalidArgumentError)
         checked = [_midi_event(item, i) for i, item in enumerate(self._prompt_items(events))]
