@@ -97,9 +97,18 @@ def plan_1mb() -> dict[str, Any]:
     return {"plan_1mb": plans, "reference_seconds_per_step": SECONDS_PER_STEP}
 
 
-def write_results(results: dict[str, Any]) -> None:
-    with atomic_path(RESULTS_PATH) as tmp:
+def write_results(results: dict[str, Any], path: Path = RESULTS_PATH) -> None:
+    with atomic_path(path) as tmp:
         tmp.write_text(json.dumps({**results, **plan_1mb()}, indent=2) + "\n", encoding="utf-8")
+
+
+def merge_row(results: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """``results`` with ``row`` replacing any earlier row of the same text, size and recipe."""
+    key = (row["genre"], row["characters"], row["preset"])
+    rows = [r for r in results["rows"] if (r["genre"], r["characters"], r["preset"]) != key]
+    rows.append(row)
+    rows.sort(key=lambda r: (r["preset"], r["genre"], r["characters"]))
+    return {**results, "rows": rows}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,21 +117,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--genres", nargs="+", default=list(GENRES))
     parser.add_argument("--quick", action="store_true", help="the --quick recipe")
     parser.add_argument("--plan-only", action="store_true", help="only refresh the 1 MB plan")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument("--merge", type=Path, nargs="*", default=[], help="add these files' rows")
     args = parser.parse_args(argv)
-    results = read_results()
-    if args.plan_only:
-        write_results(results)
+    results = read_results(args.output)
+    for other in args.merge:
+        for row in read_results(other)["rows"]:
+            results = merge_row(results, row)
+    if args.plan_only or args.merge:
+        write_results(results, args.output)
         return 0
     for size in args.sizes:  # sizes outer: an interrupted run still covers every genre
         for genre in args.genres:
             row = measure(genre, size, args.quick)
-            results["rows"] = [
-                r
-                for r in results["rows"]
-                if (r["genre"], r["characters"], r["preset"]) != (genre, size, row["preset"])
-            ] + [row]
-            results["rows"].sort(key=lambda r: (r["preset"], r["genre"], r["characters"]))
-            write_results(results)
+            # Re-read before writing: another run may have added rows meanwhile.
+            results = merge_row(read_results(args.output), row)
+            write_results(results, args.output)
             print(json.dumps(row))
     return 0
 
