@@ -19,6 +19,7 @@ from typing import Any
 from rnn_site.sitebuild.architecture_data import render_architecture
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
+from rnn_site.sitebuild.lab_data import render_lab
 from rnn_site.sitebuild.next_data import render_next, write_next_figure
 from rnn_site.sitebuild.page_data import render_data
 from rnn_site.sitebuild.own_text_data import render_own_text
@@ -56,6 +57,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     markdown = render_data(markdown, MODELS_DIR)
     markdown = render_architecture(markdown)
     markdown = render_next(markdown)
+    markdown = render_lab(markdown)
     markdown = render_text_generation(markdown, MODELS_DIR)
     markdown = render_own_text(markdown)
     if MODELS_PLACEHOLDER in markdown:

@@ -1,0 +1,62 @@
+"""Build-time numbers of chapter 3's training lab (docs/training.md): its speed, measured.
+
+`python -m rnn_site.bench.lab` times one training step of the lab's JavaScript in Chromium and of
+the NumPy package, and caches the result in ``rnn_site/experiments/results/lab_benchmark.json``;
+`render_lab(markdown)` (called by `rnn_site.sitebuild.hooks`) replaces the page's
+``<!-- lab:benchmark -->`` placeholder with a table of those numbers, so none is typed by hand.
+
+See the page: training.md#lab
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rnn_site.bench.lab import RESULTS_PATH, SCHEMA
+
+BENCHMARK_PLACEHOLDER = "<!-- lab:benchmark -->"
+
+
+def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
+    """The cached benchmark; raises FileNotFoundError or ValueError (wrong schema) with a hint."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.name} is missing: run `python -m rnn_site.bench.lab`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("schema") != SCHEMA:
+        raise ValueError(f"{path.name} has schema {data.get('schema')}, expected {SCHEMA}")
+    return data
+
+
+def benchmark_table(data: dict[str, Any]) -> str:
+    """Markdown: steps per second and ms per step on each side, and the setup it ran on."""
+    rates = data["steps_per_second"]
+    cfg = data["config"]
+    rows = [
+        "| Implementation | Steps per second | ms per step |",
+        "|---|---:|---:|",
+        f"| JavaScript port, Chromium Web Worker | {rates['chromium']:.0f} | "
+        f"{1000 / rates['chromium']:.1f} |",
+        f"| NumPy (`rnn_site.scratch.lab`) | {rates['numpy']:.0f} | {1000 / rates['numpy']:.1f} |",
+    ]
+    load = data["load_average"]
+    note = (
+        f"\n\n{cfg['cell'].upper()}, H = {cfg['hidden']}, T = {cfg['length']}, batch "
+        f"{cfg['batch']}, {cfg['optimizer'].capitalize()}, full BPTT; medians of "
+        f"{data['rounds']} rounds of {data['steps_per_round']} steps, measured "
+        f"{data['measured']} on {data['setup']}; one-minute load average "
+        f"{load[0]:.1f} before and {load[3]:.1f} after (the machine was shared)."
+    )
+    return "\n".join(rows) + note
+
+
+def render_lab(markdown: str) -> str:
+    """Replace the training page's benchmark placeholder; other pages pass unchanged."""
+    if BENCHMARK_PLACEHOLDER not in markdown:
+        return markdown
+    try:
+        table = benchmark_table(load_benchmark())
+    except (FileNotFoundError, ValueError) as exc:
+        table = f'!!! warning "No benchmark yet"\n    {exc}\n'
+    return markdown.replace(BENCHMARK_PLACEHOLDER, table)
