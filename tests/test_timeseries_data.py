@@ -18,6 +18,8 @@ from rnn_site.baselines.anomaly import (
 from rnn_site.baselines.forecast import (
     SARIMA_ORDERS,
     coverage,
+    holt_winters,
+    holt_winters_fit,
     mase,
     naive,
     rolling_origins,
@@ -161,3 +163,29 @@ def test_fast_sarima_forecasts_equal_statsmodels_get_forecast(series):
         slow = fitted.apply(s.values[: origins[1]]).get_forecast(5)
     np.testing.assert_allclose(fast.median[1], slow.predicted_mean, rtol=1e-8)
     np.testing.assert_allclose(fast.lower[1], slow.conf_int(alpha=0.2)[:, 0], rtol=1e-8)
+
+
+def test_holt_winters_from_any_origin_equals_statsmodels_with_the_same_parameters(series):
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    s = series["co2"]
+    fit = holt_winters_fit(s.train, s.period)
+    origin = s.val_end + 5  # well past the end of training: the state ran on with fixed params
+    fast = holt_winters(s, np.array([s.train_end, origin]), 14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = ExponentialSmoothing(
+            s.train, trend="add", damped_trend=True, seasonal="add", seasonal_periods=12,
+            initialization_method="estimated",
+        ).fit()  # fmt: skip
+        np.testing.assert_allclose(fast.median[0], fitted.forecast(14), rtol=1e-9)
+        known = ExponentialSmoothing(
+            s.values[:origin], trend="add", damped_trend=True, seasonal="add",
+            seasonal_periods=12, initialization_method="known",
+            initial_level=fit["level"], initial_trend=fit["trend"],
+            initial_seasonal=fit["seasons"],
+        ).fit(
+            smoothing_level=fit["alpha"], smoothing_trend=fit["beta"],
+            smoothing_seasonal=fit["gamma"], damping_trend=fit["phi"], optimized=False,
+        )  # fmt: skip
+    np.testing.assert_allclose(fast.median[1], known.forecast(14), rtol=1e-9)

@@ -137,12 +137,19 @@ def test_forecast_reads_the_last_lookback_values_and_orders_its_quantiles(export
     np.testing.assert_array_equal(forecaster.forecast(changed, 12, "co2").median, result.median)
 
 
-def test_history_scale_uses_the_histories_own_unit(forecaster):
-    history = np.arange(30, dtype=float)
-    own = forecaster.forecast(history, 5, "sunspots", scale="history")
-    fixed = forecaster.forecast(history, 5, "sunspots", scale=float(np.std(history)))
-    np.testing.assert_allclose(own.median, fixed.median, rtol=1e-6)
-    assert not np.allclose(own.median, forecaster.forecast(history, 5, "sunspots").median)
+def test_forecasts_follow_the_units_of_the_history_and_scale_only_rescues_a_flat_one(forecaster):
+    # Each window is normalised by itself, so a series in other units (a·y + b) gets the same
+    # forecast in those units, whatever scale is passed: that is what serves a reader's series.
+    history = 50 + 10 * np.sin(2 * np.pi * np.arange(40) / 11) + np.arange(40.0)
+    base = forecaster.forecast(history, 5, "sunspots")
+    moved = forecaster.forecast(1000 + 7 * history, 5, "sunspots", scale="history")
+    np.testing.assert_allclose(moved.median, 1000 + 7 * base.median, rtol=1e-5)
+    np.testing.assert_allclose(moved.upper - moved.lower, 7 * (base.upper - base.lower), rtol=1e-4)
+    # A constant window has no unit of its own: the scale sets its interval width.
+    flat = np.full(30, 5.0)
+    narrow = forecaster.forecast(flat, 5, "sunspots", scale=0.1)
+    wide = forecaster.forecast(flat, 5, "sunspots", scale=10.0)
+    np.testing.assert_allclose(wide.upper - wide.lower, 100 * (narrow.upper - narrow.lower), rtol=1e-4)
 
 
 def test_anomaly_scores_flag_a_large_spike(forecaster):

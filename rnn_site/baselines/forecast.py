@@ -174,10 +174,79 @@ def sarima(series: Series, origins: np.ndarray, horizon: int) -> Forecasts:
     return _gaussian(medians, sigmas, origins)
 
 
+def holt_winters_fit(train: np.ndarray, period: int) -> dict[str, float | np.ndarray]:
+    """Additive Holt-Winters with a damped trend (statsmodels), fitted on ``train``:
+    α, β, γ, φ, the initial level, trend and seasons, and σ of its one-step residuals."""
+    import warnings
+
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter; the scores speak for the fit
+        fitted = ExponentialSmoothing(
+            train,
+            trend="add",
+            damped_trend=True,
+            seasonal="add",
+            seasonal_periods=period,
+            initialization_method="estimated",
+        ).fit()
+    p = fitted.params
+    return {
+        "alpha": float(p["smoothing_level"]),
+        "beta": float(p["smoothing_trend"]),
+        "gamma": float(p["smoothing_seasonal"]),
+        "phi": float(p["damping_trend"]),
+        "level": float(p["initial_level"]),
+        "trend": float(p["initial_trend"]),
+        "seasons": np.asarray(p["initial_seasons"], dtype=np.float64),
+        "sigma": float(np.std(train - fitted.fittedvalues)),
+    }
+
+
+def holt_winters_states(
+    values: np.ndarray, fit: dict[str, float | np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the fitted recursion over ``values`` with its parameters fixed: (level (n+1,),
+    trend (n+1,), seasons (n+m,)). level[t] and trend[t] are the state knowing values[:t] only;
+    seasons[t + k] (0 ≤ k < m) is the seasonal term a forecast from origin t uses for value
+    t + k (and, repeated every m steps, beyond)."""
+    alpha, beta, gamma, phi = (float(fit[k]) for k in ("alpha", "beta", "gamma", "phi"))  # type: ignore[arg-type]
+    initial = np.asarray(fit["seasons"])
+    m, n = initial.size, values.size
+    level, trend = np.empty(n + 1), np.empty(n + 1)
+    seasons = np.concatenate([initial, np.empty(n)])
+    level[0], trend[0] = float(fit["level"]), float(fit["trend"])  # type: ignore[arg-type]
+    for t in range(n):
+        damped = level[t] + phi * trend[t]
+        level[t + 1] = alpha * (values[t] - seasons[t]) + (1 - alpha) * damped
+        trend[t + 1] = beta * (level[t + 1] - level[t]) + (1 - beta) * phi * trend[t]
+        seasons[t + m] = gamma * (values[t] - damped) + (1 - gamma) * seasons[t]
+    return level, trend, seasons
+
+
+def holt_winters(series: Series, origins: np.ndarray, horizon: int) -> Forecasts:
+    """Holt-Winters (additive, damped trend) fitted on the training part once, then run over
+    the whole series with fixed parameters and forecast from each origin's state, as
+    :func:`sarima` does; σ_h = σ₁·√h from its training residuals (a test checks the
+    forecasts equal statsmodels' own at the end of training)."""
+    fit = holt_winters_fit(series.train, series.period)
+    level, trend, seasons = holt_winters_states(series.values, fit)
+    m, phi = series.period, float(fit["phi"])  # type: ignore[arg-type]
+    steps = np.arange(1, horizon + 1)
+    damping = np.cumsum(phi**steps)
+    median = np.stack(
+        [level[t] + damping * trend[t] + seasons[t + (steps - 1) % m] for t in origins]
+    )
+    sigma = float(fit["sigma"]) * np.sqrt(steps)  # type: ignore[arg-type]
+    return _gaussian(median, np.broadcast_to(sigma, median.shape), origins)
+
+
 BASELINES: dict[str, Callable[[Series, np.ndarray, int], Forecasts]] = {
     "naive": naive,
     "seasonal-naive": seasonal_naive,
     "sarima": sarima,
+    "holt-winters": holt_winters,
 }
 
 
@@ -197,6 +266,7 @@ __all__ = [
     "actuals",
     "coverage",
     "evaluate_baselines",
+    "holt_winters",
     "mase",
     "naive",
     "rolling_origins",

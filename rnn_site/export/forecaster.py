@@ -61,15 +61,19 @@ class ForecasterGraph(nn.Module):
             OnnxLSTMLayer.from_torch(model.lstm, k) for k in range(model.config.num_layers)
         )
 
+    def encode(self, features: torch.Tensor) -> torch.Tensor:
+        """features (batch, time, F) → the last layer's last hidden state (batch, hidden)."""
+        x = features.transpose(0, 1)  # (time, batch, F)
+        state = torch.zeros(1, features.shape[0], self.model.config.hidden_size)
+        for layer in self.layers:
+            x, _, _ = layer(x, state, state)
+        return x[-1]
+
     def forward(
         self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor
     ) -> torch.Tensor:
-        x = self.model.features(values, scale, series).transpose(0, 1)  # (time, batch, F)
-        state = torch.zeros(1, values.shape[0], self.model.config.hidden_size)
-        for layer in self.layers:
-            x, _, _ = layer(x, state, state)
-        scaled = self.model.head_quantiles(x[-1], values, scale, series)
-        return values[:, -1, None, None] + scale[:, None, None] * scaled
+        scaled, base, unit = self.model.forward_with(values, scale, series, self.encode)
+        return base[..., None] + unit[:, None, None] * scaled
 
 
 def export_onnx(

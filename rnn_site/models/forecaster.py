@@ -1,24 +1,32 @@
-"""A multi-step LSTM forecaster with an 80% prediction interval, one model for several series.
+"""A multi-step LSTM forecaster with an 80% prediction interval: one *global* model for many series.
 
-Reads the last ``time`` values of a series and predicts the next ``horizon`` values at three
-quantiles (10%, 50%, 90%) in one shot ("direct multi-step": no feeding its own guesses back,
-so errors do not compound step by step, and the interval widens as the data says it should).
+Reads the last values of a series (any length from ``min_history`` up) and predicts the next
+``horizon`` values at three quantiles (10%, 50%, 90%) in one shot ("direct multi-step": no
+feeding its own guesses back, so errors do not compound step by step).
 
-Inside, values are read relative to the last one and in the series' unit (``scale``):
-x_t = (y_t − y_T) / scale, so a rising CO₂ level that leaves the training range still looks
-like the windows the model saw. A learned embedding of the series id tells the one LSTM which
-series it is reading. The head predicts the median and two positive widths (softplus), so the
-10% quantile can never lie above the median nor the 90% one below it.
+Every window is normalised by itself, which is what lets one network learn from a hundred
+series measured in different units and then forecast a series it never saw:
 
-The LSTM predicts a *correction* to the seasonal-naive forecast (the value one period earlier),
-which is added back inside the model: a skip connection, as in a residual network. Without it
-the network must learn to copy the last 24 hours exactly before it can improve on them; with
-it, doing nothing already equals the strongest simple baseline, and training spends its few
-minutes on what the baseline misses (trend, changing amplitude).
+- **unit**: the window's own mean absolute seasonal difference, mean |y_t − y_{t−m}| (MASE's
+  denominator, computed on the window; lag 1 when the window is shorter than a season, the
+  ``scale`` input only when the window is constant);
+- **deseasonalising**: the network predicts a *correction* to the seasonal-naive forecast (the
+  value one period m earlier), added back inside the model, a skip connection as in a residual
+  network: an untrained model *is* the seasonal naive forecast;
+- **input** (``normalisation``, measured both ways): ``"seasonal-diff"`` feeds the seasonally
+  differenced window (y_t − y_{t−m}) / unit, ``"level"`` the window relative to its last value,
+  (y_t − y_T) / unit.
+
+A learned embedding of a small *family* id (0 monthly, 1 the sunspot cycle, 2 hourly) tells the
+LSTM which period it reads; every monthly series, seen or not, shares id 0. The head predicts
+the median and two positive widths (softplus), widened or narrowed by ``interval_adjust``, a
+per-(family, step) constant fitted on validation (conformal calibration), so the 10% quantile
+never lies above the median nor the 90% one below it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -26,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 QUANTILES = (0.1, 0.5, 0.9)
+NORMALISATIONS = ("seasonal-diff", "level")
 
 
 @dataclass(frozen=True)
@@ -38,32 +47,29 @@ class ForecasterConfig:
     num_layers: int = 1
     horizon: int = 24
     periods: tuple[int, ...] = (12, 11, 24)
+    normalisation: str = "seasonal-diff"
 
     def __post_init__(self) -> None:
         if len(self.periods) != self.n_series:
             raise ValueError(f"need one period per series: {self.n_series}, got {self.periods}")
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(
+                f"unknown normalisation {self.normalisation!r}; known: {', '.join(NORMALISATIONS)}"
+            )
         # JSON round trips turn the tuple into a list; keep it hashable.
         object.__setattr__(self, "periods", tuple(int(p) for p in self.periods))
 
-    def to_dict(self) -> dict[str, int | list[int]]:
+    def to_dict(self) -> dict[str, int | str | list[int]]:
         data = asdict(self)
         data["periods"] = list(self.periods)
         return data
-
-
-def quantiles_from_head(raw: torch.Tensor) -> torch.Tensor:
-    """(…, 3) head output → (…, 3) ordered quantiles: median ∓ softplus widths."""
-    median = raw[..., 1]
-    lower = median - F.softplus(raw[..., 0])
-    upper = median + F.softplus(raw[..., 2])
-    return torch.stack([lower, median, upper], dim=-1)
 
 
 class LSTMForecaster(nn.Module):
     """values (batch, time), scale (batch,), series (batch,) int64 → quantiles (batch, horizon, 3).
 
     ``forward`` works in the series' own units; ``forward_scaled`` returns the quantiles of
-    (y − y_T) / scale, which is what the loss compares.
+    (y − seasonal naive) / unit with the base and unit, which is what the loss compares.
     """
 
     def __init__(self, config: ForecasterConfig) -> None:
@@ -80,54 +86,92 @@ class LSTMForecaster(nn.Module):
         nn.init.zeros_(self.head.bias)
         # Derived from the config, so not saved in the state_dict.
         self.register_buffer("periods", torch.tensor(config.periods), persistent=False)
+        # Conformal widening of each interval side, in window units; fitted after training.
+        self.register_buffer("interval_adjust", torch.zeros(config.n_series, config.horizon))
+
+    def _lagged(self, values: torch.Tensor, series: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(y_{t−lag}, mask of t ≥ lag) for each position, lag = the period when the window
+        holds more than one, else 1; positions before the lag are masked out."""
+        periods: torch.Tensor = self.periods  # type: ignore[assignment]  # a buffer
+        length = values.shape[1]
+        m = periods[series][:, None]  # (batch, 1)
+        lag = torch.where(m < length, m, torch.ones_like(m))
+        steps = torch.arange(length)[None, :]
+        index = (steps - lag).clamp(min=0).expand(values.shape[0], -1)
+        return torch.gather(values, 1, index), (steps >= lag).to(values.dtype)
 
     # --8<-- [start:features]
-    def features(
+    def window_unit(
         self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor
     ) -> torch.Tensor:
-        """The LSTM's input (batch, time, 1 + series_dim): scaled values beside the series id."""
-        x = (values - values[:, -1:]) / scale[:, None]
+        """The window's own unit (batch,): mean |y_t − y_{t−m}| inside the window; ``scale``
+        when the window is constant (a unit of 0 would divide by zero)."""
+        lagged, valid = self._lagged(values, series)
+        mad = ((values - lagged).abs() * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+        return torch.where(mad > 0, mad, scale)
+
+    def features(
+        self, values: torch.Tensor, unit: torch.Tensor, series: torch.Tensor
+    ) -> torch.Tensor:
+        """The LSTM's input (batch, time, 1 + series_dim): the normalised window beside the
+        family embedding."""
+        if self.config.normalisation == "seasonal-diff":
+            lagged, valid = self._lagged(values, series)
+            x = (values - lagged) * valid / unit[:, None]
+        else:
+            x = (values - values[:, -1:]) / unit[:, None]
         embedding = self.series_embed(series)[:, None, :].expand(-1, values.shape[1], -1)
         return torch.cat([x[..., None], embedding], dim=-1)
 
     # --8<-- [end:features]
 
-    def seasonal_naive(
-        self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor
-    ) -> torch.Tensor:
-        """The scaled seasonal-naive forecast (batch, horizon): step h repeats the value one
-        period before it, y[T − m + (h mod m)]. A history shorter than the period m repeats
-        from its first value (index clamped at 0)."""
+    def seasonal_naive(self, values: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
+        """The seasonal-naive forecast (batch, horizon) in the series' units: step h repeats
+        the value one period before it, y[T − m + (h mod m)]. A history shorter than the
+        period m repeats from its first value (index clamped at 0)."""
         periods: torch.Tensor = self.periods  # type: ignore[assignment]  # a buffer
         m = periods[series][:, None]  # (batch, 1)
         steps = torch.arange(self.config.horizon)[None, :]
         index = (values.shape[1] - m + torch.remainder(steps, m)).clamp(min=0)
-        return (torch.gather(values, 1, index) - values[:, -1:]) / scale[:, None]
+        return torch.gather(values, 1, index)
 
-    def head_quantiles(
+    def head_quantiles(self, last_hidden: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
+        """Last hidden state (batch, hidden) → the correction's quantiles (batch, horizon, 3)
+        in window units, each side widened by the calibrated ``interval_adjust``."""
+        raw = self.head(last_hidden).view(-1, self.config.horizon, len(QUANTILES))
+        adjust = self.interval_adjust[series]  # type: ignore[index]
+        median = raw[..., 1]
+        lower = median - (F.softplus(raw[..., 0]) + adjust).clamp(min=0)
+        upper = median + (F.softplus(raw[..., 2]) + adjust).clamp(min=0)
+        return torch.stack([lower, median, upper], dim=-1)
+
+    def forward_with(
         self,
-        last_hidden: torch.Tensor,
         values: torch.Tensor,
         scale: torch.Tensor,
         series: torch.Tensor,
-    ) -> torch.Tensor:
-        """Last hidden state (batch, hidden) → scaled quantiles (batch, horizon, 3): the
-        head's correction plus the seasonal-naive forecast."""
-        raw = self.head(last_hidden).view(-1, self.config.horizon, len(QUANTILES))
-        skip = self.seasonal_naive(values, scale, series)
-        return quantiles_from_head(raw) + skip[..., None]
+        encode: Callable[[torch.Tensor], torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(scaled quantiles, base, unit) with ``encode`` mapping features → last hidden state:
+        the torch LSTM here, native ONNX LSTM nodes in the export (one code path for both)."""
+        unit = self.window_unit(values, scale, series)
+        hidden = encode(self.features(values, unit, series))
+        return self.head_quantiles(hidden, series), self.seasonal_naive(values, series), unit
+
+    def _encode(self, features: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(features)
+        return out[:, -1]
 
     def forward_scaled(
         self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor
-    ) -> torch.Tensor:
-        out, _ = self.lstm(self.features(values, scale, series))
-        return self.head_quantiles(out[:, -1], values, scale, series)
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.forward_with(values, scale, series, self._encode)
 
     def forward(
         self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor
     ) -> torch.Tensor:
-        scaled = self.forward_scaled(values, scale, series)
-        return values[:, -1, None, None] + scale[:, None, None] * scaled
+        scaled, base, unit = self.forward_scaled(values, scale, series)
+        return base[..., None] + unit[:, None, None] * scaled
 
 
 # --8<-- [start:pinball]
