@@ -85,6 +85,8 @@ class RuntimeModel:
         (ModelIntegrityError otherwise) and each graph's inputs and outputs the card's contract
         (ModelMismatchError). A model made for another task raises WrongTaskError.
         """
+        if not isinstance(verify, bool):
+            raise InvalidArgumentError(f"verify must be True or False, got {type(verify).__name__}")
         if isinstance(intra_op_threads, bool) or not isinstance(intra_op_threads, int):
             raise InvalidArgumentError(
                 f"intra_op_threads must be an integer, got {type(intra_op_threads).__name__}"

@@ -226,10 +226,15 @@ class MelodyModel(RuntimeModel):
                 f"{type(prompt).__name__}"
             )
         items = []
-        for item in prompt:
-            items.append(item)
-            if len(items) > MAX_EVENTS:
-                raise InvalidArgumentError(f"prompt has more than {MAX_EVENTS:,} events")
+        try:
+            for item in prompt:
+                items.append(item)
+                if len(items) > MAX_EVENTS:
+                    raise InvalidArgumentError(f"prompt has more than {MAX_EVENTS:,} events")
+        except TypeError:  # a 0-d array claims to be iterable
+            raise InvalidArgumentError(
+                f"prompt must be a sequence of events, got {type(prompt).__name__}"
+            ) from None
         return items
 
     # ------------------------------------------------------------------ MIDI

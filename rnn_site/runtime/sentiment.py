@@ -105,7 +105,7 @@ class SentimentModel(RuntimeModel):
 
     def encode(self, tokens: list[str]) -> np.ndarray:
         """Token ids (int64); unknown words → the id of ``<unk>``."""
-        if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+        if not isinstance(tokens, list | tuple) or not all(isinstance(t, str) for t in tokens):
             raise InvalidArgumentError("tokens must be a list of str (see tokenize)")
         unk = self.index[UNK]
         return np.array([self.index.get(t, unk) for t in tokens], dtype=np.int64)

@@ -122,7 +122,7 @@ class Translator(RuntimeModel):
 
     def encode(self, tokens: list[str]) -> np.ndarray:
         """English token ids (int64); unknown words → the id of ``<unk>``."""
-        if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+        if not isinstance(tokens, list | tuple) or not all(isinstance(t, str) for t in tokens):
             raise InvalidArgumentError("tokens must be a list of str (see tokenize)")
         unk = self.src_index[UNK]
         return np.array([self.src_index.get(t, unk) for t in tokens], dtype=np.int64)

@@ -1,0 +1,299 @@
+"""Property-based tests: arbitrary values into every public runtime entry point and CLI command.
+
+The property is the promise of `rnn_site.runtime.errors`: a call either works or raises one of
+the package's own errors (`RnnSiteError` and its subclasses), never numpy's, onnxruntime's or
+Python's own exception from deep inside; the CLI either succeeds or prints ``error: …`` and
+exits 2. Each argument is replaced, independently, by anything: None, bools, huge and negative
+integers, NaN and infinities, text, bytes, lists, tuples, dicts and numpy arrays of any dtype.
+
+Fast by design: the shipped models are loaded once per module, generation is drawn through
+`stream` and cut after a few characters, examples are derandomized (the same in CI every time)
+and no database is written.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from rnn_site.cli import main
+from rnn_site.runtime import (
+    CharLanguageModel,
+    Forecaster,
+    MelodyModel,
+    RnnSiteError,
+    SentimentModel,
+    SpeechRecognizer,
+    Translator,
+)
+from rnn_site.runtime.registry import list_models, locate
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+# The strategies' own repr grows large; hypothesis warns about that, not about our code.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
+FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,  # capsys, read out after every example
+    ],
+)
+
+numbers = st.one_of(
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, 1, -1, 2**31, 2**63, 2**64, -(2**63), 10**400, -(10**400), 1e39]),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    numbers,
+    st.text(max_size=40),
+    st.binary(max_size=20),
+    st.complex_numbers(max_magnitude=1e3),
+)
+arrays = hnp.arrays(
+    dtype=st.sampled_from(
+        [np.float64, np.float32, np.float16, np.int16, np.int64, np.uint8, np.bool_, np.complex64]
+    ),
+    shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=600),
+)
+#: Anything a caller might pass where a value is expected.
+anything = st.one_of(
+    scalars,
+    arrays,
+    st.lists(scalars, max_size=80),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=200).map(tuple),
+    st.lists(st.tuples(scalars, scalars), max_size=10),
+    st.dictionaries(st.text(max_size=5), scalars, max_size=3),
+)
+
+
+def call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call, and let only the package's own errors through (returned, for assertions)."""
+    try:
+        return function(*args, **kwargs)
+    except RnnSiteError as exc:
+        return exc
+
+
+def optional(**strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments where each named one is independently left out or fuzzed."""
+    return st.fixed_dictionaries({}, optional=strategies)
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, Any]:
+    return {
+        "lm": CharLanguageModel.load("char-lm", models_dir=MODELS),
+        "melody": MelodyModel.load("melody", models_dir=MODELS),
+        "sentiment": SentimentModel.load("sentiment", models_dir=MODELS),
+        "translator": Translator.load("translator", models_dir=MODELS),
+        "speech": SpeechRecognizer.load("speech", models_dir=MODELS),
+        "forecaster": Forecaster.load("ts-forecaster", models_dir=MODELS),
+    }
+
+
+# ------------------------------------------------------------------ text generation
+
+
+@FUZZ
+@given(
+    optional(
+        prompt=anything,
+        n=anything,
+        temperature=anything,
+        top_k=anything,
+        seed=anything,
+        greedy=anything,
+        on_unknown=anything,
+    )
+)
+def test_char_lm_stream_and_generate(models, kwargs):
+    lm = models["lm"]
+    args = {"prompt": "ROMEO:", "n": 3, **kwargs}
+    chars = call(lm.stream, **args)
+    if not isinstance(chars, RnnSiteError):
+        assert len("".join(itertools.islice(chars, 3))) <= 3
+    call(lm.generate, **{**args, "n": 3})
+
+
+@FUZZ
+@given(anything, optional(on_unknown=anything, replacement=anything))
+def test_char_lm_score_states_encode_decode(models, text, kwargs):
+    lm = models["lm"]
+    on_unknown = {k: v for k, v in kwargs.items() if k == "on_unknown"}
+    call(lm.score, text, **on_unknown)
+    call(lm.hidden_states, text, **on_unknown)
+    call(lm.encode, text, **kwargs)
+    call(lm.decode, text)
+
+
+# ------------------------------------------------------------------ music
+
+
+@pytest.mark.filterwarnings("ignore:seed= is deprecated:DeprecationWarning")
+@FUZZ
+@given(
+    optional(
+        prompt=anything,
+        n=anything,
+        temperature=anything,
+        seed=anything,
+        mode=anything,
+        beats_per_bar=anything,
+        pickup=anything,
+    )
+)
+def test_melody_generate(models, kwargs):
+    call(models["melody"].generate, **{"n": 2, **kwargs})
+
+
+@FUZZ
+@given(anything, optional(tempo_bpm=anything, beats_per_bar=anything))
+def test_melody_to_midi_and_check_event(models, events, kwargs):
+    melody = models["melody"]
+    call(melody.to_midi, events, **kwargs)
+    call(melody.check_event, events)
+
+
+# ------------------------------------------------------------------ words
+
+
+@FUZZ
+@given(anything)
+def test_sentiment(models, text):
+    sentiment = models["sentiment"]
+    call(sentiment.predict, text)
+    call(sentiment.probability, text)
+    call(sentiment.encode, text)
+
+
+@FUZZ
+@given(anything, optional(beam_width=anything, max_len=anything))
+def test_translator(models, text, kwargs):
+    translator = models["translator"]
+    call(translator.translate, text, **kwargs)
+    call(translator.translate, "I have a cold.", **kwargs)
+    call(translator.encode, text)
+
+
+# ------------------------------------------------------------------ speech
+
+
+@FUZZ
+@given(anything, optional(sample_rate=anything, decoder=anything, beam_width=anything))
+def test_speech(models, waveform, kwargs):
+    speech = models["speech"]
+    call(speech.transcribe, waveform, **kwargs)
+    call(speech.transcribe, np.zeros(4000, np.float32), **kwargs)
+
+
+# ------------------------------------------------------------------ forecasting
+
+
+@FUZZ
+@given(anything, optional(horizon=anything, series=anything, scale=anything))
+def test_forecaster_forecast(models, history, kwargs):
+    forecaster = models["forecaster"]
+    call(forecaster.forecast, history, **{"horizon": 3, **kwargs})
+    call(forecaster.forecast, [350.0 + i for i in range(40)], **{"horizon": 3, **kwargs})
+
+
+@FUZZ
+@given(anything, optional(series=anything, start=anything))
+def test_forecaster_anomalies(models, values, kwargs):
+    forecaster = models["forecaster"]
+    call(forecaster.anomaly_scores, values, **kwargs)
+    call(forecaster.detect_anomalies, [350.0 + (i % 12) for i in range(80)], **kwargs)
+    call(forecaster.load_series, kwargs.get("series", values))
+
+
+# ------------------------------------------------------------------ loading and the registry
+
+
+@FUZZ
+@given(
+    anything,
+    optional(models_dir=anything, verify=anything, intra_op_threads=anything),
+    st.sampled_from(
+        [CharLanguageModel, Forecaster, MelodyModel, SentimentModel, SpeechRecognizer, Translator]
+    ),
+)
+def test_load_and_locate(name, kwargs, cls):
+    call(cls.load, name, **kwargs)
+    call(locate, name, kwargs.get("models_dir"))
+    call(list_models, kwargs.get("models_dir", name))
+
+
+# ------------------------------------------------------------------ the command line
+
+#: Command-line values: any text, and numbers written as text (small enough to stay fast).
+words = st.one_of(
+    st.text(max_size=30).filter(lambda s: "\x00" not in s),
+    st.integers(-(10**30), 300).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`main(argv)` ends in 0, or in 2 with an ``error: …`` line (argparse's usage included)."""
+    code: int | str | None
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse: a value of the wrong type, --help
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code in (0, 2), (argv, code, err)
+    if code == 2:
+        assert "error: " in err and "Traceback" not in err, (argv, err)
+
+
+SHIPPED = ["--models-dir", str(MODELS)]
+
+
+@FUZZ
+@given(prompt=words, n=words, temperature=words, seed=words, top_k=words)
+def test_cli_generate(capsys, prompt, n, temperature, seed, top_k):
+    argv = [*SHIPPED, "generate", "char-lm", f"--prompt={prompt}", f"--n={n}"]
+    run_cli([*argv, f"--temperature={temperature}", f"--seed={seed}", f"--top-k={top_k}"], capsys)
+
+
+@FUZZ
+@given(text=words, beam=words, command=st.sampled_from(["translate", "classify"]))
+def test_cli_translate_and_classify(capsys, text, beam, command):
+    extra = [f"--beam-width={beam}"] if command == "translate" else []
+    run_cli([*SHIPPED, command, f"{text}", *extra], capsys)
+
+
+@FUZZ
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.binary(max_size=200).map(lambda b: b"RIFF\x00\x00\x00\x00WAVEfmt " + b),
+    ),
+    beam=words,
+)
+def test_cli_transcribe(tmp_path_factory, capsys, content, beam):
+    path = tmp_path_factory.mktemp("wav") / "clip.wav"
+    path.write_bytes(content)
+    run_cli([*SHIPPED, "transcribe", str(path), f"--beam-width={beam}"], capsys)
+
+
+@FUZZ
+@given(folder=words)
+def test_cli_models_list(capsys, folder):
+    run_cli(["--models-dir", folder, "models", "list"], capsys)
