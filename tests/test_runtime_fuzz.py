@@ -14,6 +14,7 @@ and no database is written.
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,10 @@ MODELS = ROOT / "models"
 # The strategies' own repr grows large; hypothesis warns about that, not about our code.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
+#: Examples per test: 80 keeps the file well under a minute; set RNN_SITE_FUZZ_EXAMPLES=2000
+#: for a long hunt.
 FUZZ = settings(
-    max_examples=80,
+    max_examples=int(os.environ.get("RNN_SITE_FUZZ_EXAMPLES", "80")),
     deadline=None,
     derandomize=True,
     database=None,
