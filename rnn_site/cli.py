@@ -201,7 +201,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     _check_task(args.name, args.models_dir, "text-generation")
     model = CharLanguageModel.load(args.name, models_dir=args.models_dir)
-    prompt = args.prompt if args.prompt is not None else model.card["example_greedy"]["prompt"]
+    example = model.card.get("example_greedy")
+    prompt = args.prompt
+    if prompt is None:
+        if not isinstance(example, dict) or not isinstance(example.get("prompt"), str):
+            raise UsageError(f"model {args.name!r} has no example prompt; give one with --prompt")
+        prompt = example["prompt"]
     chars = model.stream(
         prompt,
         args.n,
