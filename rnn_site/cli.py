@@ -2,6 +2,9 @@
 
     rnn-site train char-lm            # about 10 minutes on 2 cores; writes models/char-lm/
     rnn-site export char-lm           # step.onnx, sequence.onnx, card.json, README.md, manifest
+    rnn-site train char-lm --text book.txt --out runs/book     # your own text
+    rnn-site export char-lm --checkpoint runs/book/char-lm.pt --out my-model
+    rnn-site generate my-model        # a model folder works wherever a name does
     rnn-site generate char-lm --prompt "ROMEO:" --n 200 --temperature 0.8 --seed 0
     rnn-site generate char-mingru --n 200 --seed 0     # any text-generation model
     rnn-site translate "The weather is nice today." --beam-width 5   # prints the German
@@ -28,73 +31,22 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from rnn_site.applications import (
+    APPLICATIONS,
+    Application,
+    UnknownApplicationError,
+    application,
+)
 
 
 class UsageError(Exception):
     """The command line names something that does not exist; `main` prints it and returns 2."""
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """Where each step of one model's life is implemented, as "module:function" strings.
-
-    train: a `main(argv) -> int` taking the extra command-line arguments; export: a function
-    (checkpoint, out_dir) -> paths; bench: a function (model_dir, tokens=..., repeats=...) ->
-    figures. Strings, not imports, so the CLI starts without torch.
-    """
-
-    train: str
-    export: str
-    bench: str
-    checkpoint: str
-
-
-RECIPES = {
-    "char-lm": Recipe(
-        train="rnn_site.train.char_lm:main",
-        export="rnn_site.export.char_lm:export_char_lm",
-        bench="rnn_site.bench.char_lm:run_benchmark",
-        checkpoint="char-lm.pt",
-    ),
-    "char-mingru": Recipe(
-        train="rnn_site.train.char_mingru:main",
-        export="rnn_site.export.char_mingru:export_char_mingru",
-        bench="",  # chapter 5's benchmark is rnn_site.bench.scan
-        checkpoint="char-mingru.pt",
-    ),
-    "melody": Recipe(
-        train="rnn_site.train.melody:main",
-        export="rnn_site.export.melody:export_melody",
-        bench="",  # no benchmark yet
-        checkpoint="melody.pt",
-    ),
-    "sentiment": Recipe(
-        train="rnn_site.train.sentiment:main",
-        export="rnn_site.export.sentiment:export_sentiment",
-        bench="",  # no benchmark yet
-        checkpoint="sentiment.pt",
-    ),
-    "translator": Recipe(
-        train="rnn_site.train.translator:main",
-        export="rnn_site.export.translator:export_translator",
-        bench="",  # no benchmark yet
-        checkpoint="translator.pt",
-    ),
-    "ts-forecaster": Recipe(
-        train="rnn_site.train.forecaster:main",
-        export="rnn_site.export.forecaster:export_forecaster",
-        bench="",  # no benchmark yet
-        checkpoint="ts-forecaster.pt",
-    ),
-    "speech": Recipe(
-        train="rnn_site.train.speech:main",
-        export="rnn_site.export.speech:export_speech",
-        bench="",  # no benchmark yet
-        checkpoint="speech.pt",
-    ),
-}
+#: Every application's parts, by name, from the one registry (`rnn_site.applications`).
+RECIPES: dict[str, Application] = {app.name: app for app in APPLICATIONS}
 
 
 def _resolve(target: str) -> Callable[..., object]:
@@ -102,10 +54,11 @@ def _resolve(target: str) -> Callable[..., object]:
     return getattr(importlib.import_module(module), function)
 
 
-def _recipe(name: str) -> Recipe:
-    if name not in RECIPES:
-        raise UsageError(f"unknown model {name!r}; known: {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]
+def _recipe(name: str) -> Application:
+    try:
+        return application(name)
+    except UnknownApplicationError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _default_models_dir() -> Path:
@@ -120,7 +73,7 @@ def _default_models_dir() -> Path:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Run the model's training entry point with the remaining arguments."""
-    train_main = _resolve(_recipe(args.name).train)
+    train_main = _resolve(_recipe(args.name).trainer)
     out_dir = Path(args.models_dir or _default_models_dir()) / args.name
     return int(train_main(["--out-dir", str(out_dir), *args.train_args]) or 0)  # type: ignore[call-overload]
 
@@ -128,13 +81,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the trained checkpoint to ONNX, card, README and manifest."""
     recipe = _recipe(args.name)
+    if args.out:
+        return _export_folder(args, recipe)
     out_dir = Path(args.models_dir or _default_models_dir()) / args.name
     checkpoint = Path(args.checkpoint) if args.checkpoint else out_dir / recipe.checkpoint
     if not checkpoint.is_file():
         raise UsageError(f"no checkpoint at {checkpoint}; run `rnn-site train {args.name}`")
     _check_checkpoint(checkpoint)
     try:
-        paths = _resolve(recipe.export)(checkpoint, out_dir)
+        paths = _resolve(recipe.exporter)(checkpoint, out_dir)
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
         # torch read the file, but it is not a checkpoint of this model (another model's, or
         # a dict of something else): the exporter trips over a missing or mismatched entry.
@@ -165,13 +120,32 @@ def _check_checkpoint(path: str | os.PathLike[str]) -> None:
         ) from exc
 
 
+def _export_folder(args: argparse.Namespace, recipe: Application) -> int:
+    """`export --out DIR`: a self-contained model folder (see `rnn_site.export.model_folder`)."""
+    from rnn_site.export.model_folder import OutputExistsError, export_model_folder
+
+    if args.name != "char-lm":
+        raise UsageError(f"--out exports character models only (char-lm), not {args.name!r}")
+    if not args.checkpoint:
+        raise UsageError(
+            "--out needs --checkpoint: the char-lm.pt that `rnn-site train char-lm --text FILE "
+            "--out RUN` wrote (RUN/char-lm.pt)"
+        )
+    if not Path(args.checkpoint).is_file():
+        raise UsageError(f"no checkpoint at {args.checkpoint}")
+    _check_checkpoint(args.checkpoint)
+    try:
+        paths = export_model_folder(args.checkpoint, args.out, force=args.force)
+    except OutputExistsError as exc:
+        raise UsageError(str(exc)) from None
+    for kind, path in paths.items():
+        print(f"{kind:>9}: {path}")
+    print(f"try it: rnn-site generate {args.out}")
+    return 0
+
+
 #: The command that runs each task of a model card (for "use `rnn-site ...` instead" hints).
-TASK_COMMANDS = {
-    "text-generation": "generate",
-    "translation": "translate",
-    "speech-recognition": "transcribe",
-    "text-classification": "classify",
-}
+TASK_COMMANDS = {app.task: app.verb for app in APPLICATIONS if app.verb}
 
 
 def _check_task(name: str, models_dir: str | None, task: str) -> None:
@@ -389,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
     export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
+    export.add_argument(
+        "--out", help="write a self-contained model folder here (its own manifest.json)"
+    )
+    export.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     export.set_defaults(func=cmd_export)
 
     gen = sub.add_parser(
