@@ -117,3 +117,25 @@ def test_every_trainer_has_a_quick_preset_and_refuses_negative_budgets(
         trainer.main([flag, "-1"])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith(f"error: argument {flag}: expected a whole number")
+
+
+def test_export_refuses_a_run_the_safety_cap_cut_short(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A capped run is not its recipe: `rnn-site export` says so in one line, exit 2."""
+    import json
+
+    from char_lm_helpers import VOCAB, random_model  # a real CharLSTM checkpoint
+
+    from rnn_site import cli
+    from rnn_site.train.char_lm import save_char_lm
+
+    folder = tmp_path / "char-lm"
+    folder.mkdir()
+    save_char_lm(folder / "char-lm.pt", random_model(hidden_size=8, embed_dim=4), VOCAB)
+    log = {"complete": False, "stopped": "time_cap", "steps": 12}
+    (folder / "metrics.json").write_text(json.dumps(log))
+    assert cli.main(["--models-dir", str(tmp_path), "export", "char-lm"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "incomplete run (stopped by 'time_cap' at step 12)" in err
+    assert not (folder / "card.json").exists()
