@@ -98,3 +98,5 @@ def bench(session: nox.Session) -> None:
     # Chapter 5: training step time against sequence length (LSTM vs minGRU's parallel scan).
     session.run("python", "-m", "rnn_site.bench.scan")
     session.run("python", "-m", "rnn_site.bench.browser")
+    # Chapter 3: the training lab's step in Chromium against NumPy.
+    session.run("python", "-m", "rnn_site.bench.lab")
