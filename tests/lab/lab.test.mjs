@@ -18,6 +18,7 @@ import { PRESETS, presetSettings, reach } from "../../docs/assets/lab/presets.js
 import { LabRandom } from "../../docs/assets/lab/rng.js";
 import { LabSession } from "../../docs/assets/lab/session.js";
 import { charTask, entropy } from "../../docs/assets/lab/tasks.js";
+import { LabRun } from "../../docs/assets/lab/train.js";
 
 test("out-of-range values are refused with the accepted range", () => {
   assert.deepEqual(parseField(RUN_FIELDS.hidden, "32"), { value: 32 });
@@ -156,4 +157,14 @@ test("char task: entropy baselines and windows from the passage", () => {
   const { x, targets } = task.batch(new LabRandom(1), { batch: 2, length: 4 });
   assert.equal(x.length, 4);
   assert.equal(targets.y.length, 8);
+});
+
+test("a char-task run samples text from its own vocabulary, reproducibly", () => {
+  const task = charTask("To be, or not to be, that is the question.");
+  const config = { ...runConfigs(defaults())[0], task: "char", hidden: 8, length: 10 };
+  const run = new LabRun(config, task);
+  const a = run.sample(new LabRandom(5), 40, 0);
+  assert.equal(a.length, 40);
+  assert.ok(a.every((id) => Number.isInteger(id) && id >= 0 && id < task.vocab.length));
+  assert.deepEqual(run.sample(new LabRandom(5), 40, 0), a);
 });

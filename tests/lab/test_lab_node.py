@@ -22,4 +22,4 @@ def test_lab_modules_pass_node_test() -> None:
         ["node", "--test", str(TESTS)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "# fail 0" in result.stdout and "# pass 10" in result.stdout, result.stdout
+    assert "# fail 0" in result.stdout and "# pass 11" in result.stdout, result.stdout
