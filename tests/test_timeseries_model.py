@@ -9,10 +9,22 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_site.baselines.forecast import Forecasts, rolling_origins, score
+from rnn_site.baselines.forecast import Forecasts, actuals, rolling_origins, score
 from rnn_site.data.timeseries import NAMES, Series
 from rnn_site.models.forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
-from rnn_site.train.forecaster import Batches, ForecasterTrainConfig, batch_loss, windows
+from rnn_site.train.forecaster import (
+    Batches,
+    ForecasterTrainConfig,
+    batch_loss,
+    calibrate_intervals,
+    forecast_origins,
+    load_forecaster,
+    train_forecaster,
+    training_groups,
+    validation_mase,
+    validation_origins,
+    windows,
+)
 from rnn_site.train.loop import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,9 +52,10 @@ def test_untrained_model_forecasts_the_seasonal_naive_with_ordered_quantiles():
     assert torch.all(q[..., 0] < q[..., 1]) and torch.all(q[..., 1] < q[..., 2])
 
 
-def synthetic(name: str, n: int, period: int) -> Series:
+def synthetic(name: str, n: int, period: int, level: float = 10.0, seed: int = 0) -> Series:
     t = np.arange(n)
-    values = 10 + 0.05 * t + np.sin(2 * np.pi * t / period) * (1 + t / n)
+    noise = np.random.default_rng(seed).normal(0, 0.05, n)
+    values = level + 0.05 * t + np.sin(2 * np.pi * t / period) * (1 + t / n) + noise
     return Series(
         name=name, title=name, unit="u", freq="month", start="2000-01", values=values,
         period=period, lookback=24, horizon=6, train_end=int(n * 0.7), val_end=int(n * 0.85),
@@ -50,38 +63,38 @@ def synthetic(name: str, n: int, period: int) -> Series:
     )  # fmt: skip
 
 
+def tiny_data() -> tuple[dict[str, Series], dict[str, Series], dict[str, Series]]:
+    site = {name: synthetic(name, 400, p) for name, p in zip(NAMES, (12, 11, 24), strict=True)}
+    collection = {f"c{k}": synthetic(f"c{k}", 300, 12, 100.0 * k, k) for k in range(1, 4)}
+    held = {f"h{k}": synthetic(f"h{k}", 300, 12, 1000.0 * k, 10 + k) for k in range(1, 3)}
+    return site, collection, held
+
+
 def test_windows_batches_and_a_short_training_run_improve_on_the_seasonal_naive():
-    series = {name: synthetic(name, 400, p) for name, p in zip(NAMES, (12, 11, 24), strict=True)}
-    config = ForecasterConfig(hidden_size=16, periods=(12, 11, 24))
-    origins = np.arange(24, series["co2"].train_end - 24 + 1)
-    block = windows(series["co2"].values, origins, 24, 24)
+    site, collection, _ = tiny_data()
+    origins = np.arange(24, site["co2"].train_end - 24 + 1)
+    block = windows(site["co2"].values, origins, 24, 24)
     assert block.shape == (len(origins), 48)
-    np.testing.assert_array_equal(block[0], series["co2"].values[:48])
-    data = {name: windows(s.values, origins, 24, 24) for name, s in series.items()}
+    np.testing.assert_array_equal(block[0], site["co2"].values[:48])
+    groups = training_groups(site, collection)
+    assert list(groups) == [*NAMES, "employment"]
+    assert [g.family for g in groups.values()] == [0, 1, 2, 0]
     hp = ForecasterTrainConfig(per_series=16, short_history_share=0.5)
-    batch = next(iter(Batches(data, series, hp, 24, steps=1, seed=0)))
-    assert [sid for sid, _, _ in batch] == [0, 1, 2]
+    batch = next(iter(Batches(groups, hp, steps=1, seed=0)))
+    assert [family for family, _, _ in batch] == [0, 1, 2, 0]
     assert all(x.shape[1] <= 24 and y.shape == (16, 24) for _, x, y in batch)
 
-    norm = {sid: series[name].norm_scale for sid, name in enumerate(NAMES)}
-    weights = dict.fromkeys(range(3), 1.0)
     torch.manual_seed(0)
-    model = LSTMForecaster(config)
+    model = LSTMForecaster(ForecasterConfig(hidden_size=16, periods=(12, 11, 24)))
 
     def val_mase(m: torch.nn.Module) -> dict[str, float]:
-        s = series["co2"]
-        o = rolling_origins(s, s.train_end, s.val_end, 6, 1)
-        x = torch.tensor(np.stack([s.values[t - 24 : t] for t in o]), dtype=torch.float32)
-        with torch.no_grad():
-            q = m(x, torch.full((len(o),), norm[0]), torch.zeros(len(o), dtype=torch.int64))
-        f = Forecasts(o, q[:, :6, 1].numpy(), q[:, :6, 0].numpy(), q[:, :6, 2].numpy())
-        return {"val_mase": score(s, f, 6)["mase"]}
+        return validation_mase(m, site, collection)  # type: ignore[arg-type]
 
     before = val_mase(model.eval())["val_mase"]
     result = train(
         model,
-        batches=lambda epoch: Batches(data, series, hp, 24, steps=150, seed=epoch),
-        loss_fn=lambda m, b: batch_loss(m, b, norm, weights),
+        batches=lambda epoch: Batches(groups, hp, steps=150, seed=epoch),
+        loss_fn=batch_loss,
         evaluate=val_mase,
         config=TrainConfig(
             lr=5e-3, max_steps=150, eval_every=50, metric="val_mase", progress=False, threads=1
@@ -89,6 +102,49 @@ def test_windows_batches_and_a_short_training_run_improve_on_the_seasonal_naive(
     )
     # The seasonal naive misses the trend and the growing amplitude; the LSTM learns them.
     assert result.best["val_mase"] < 0.8 * before
+
+
+def test_conformal_calibration_covers_eighty_percent_of_validation_windows():
+    site, collection, _ = tiny_data()
+    torch.manual_seed(1)
+    model = LSTMForecaster(ForecasterConfig(hidden_size=8, periods=(12, 11, 24))).eval()
+    torch.nn.init.normal_(model.head.weight, std=0.1)  # some intervals too wide, some too narrow
+    adjust = calibrate_intervals(model, site, collection)
+    assert set(adjust) == {0, 1, 2} and all(len(a) == 24 for a in adjust.values())
+    for family in (1, 2):  # one series per family: its validation coverage per step is ≥ 80%
+        s = site[NAMES[family]]
+        f = forecast_origins(model, s, family, s.values, validation_origins(s, 1), s.horizon)
+        y = actuals(s.values, f.origins, s.horizon)
+        inside = ((y >= f.lower) & (y <= f.upper)).mean(axis=0)
+        assert np.all(inside >= 0.8) and np.all(inside <= 0.8 + 2 / len(f.origins))
+
+
+def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
+    hp = ForecasterTrainConfig(
+        hidden_size=8, per_series=8, max_steps=40, eval_every=20, electricity_steps=0
+    )
+    metrics = train_forecaster(
+        tmp_path, hparams=hp, progress=False, data=tiny_data(),
+        site_baselines=("naive", "seasonal-naive", "holt-winters"),
+    )  # fmt: skip
+    runs = metrics["normalisations"]
+    assert set(runs) == {"seasonal-diff", "level"}
+    best = min(runs, key=lambda n: runs[n]["val"]["val_mase"])
+    assert metrics["normalisation"] == best and metrics["model_config"]["normalisation"] == best
+    assert metrics["complete"] and metrics["steps"] == runs[best]["steps"]
+    assert set(metrics["held_out"]) == {"h1", "h2"}
+    summary = metrics["held_out_summary"]
+    assert summary["series"] == 2 and 0 <= summary["beats_holt-winters"] <= 2
+    assert summary["mean_mase_lstm"] == pytest.approx(
+        np.mean([h["lstm"]["mase"] for h in metrics["held_out"].values()])
+    )
+    model, checkpoint = load_forecaster(tmp_path / "ts-forecaster.pt")
+    assert checkpoint["series"]["co2"]["id"] == 0 and model.config.normalisation == best
+    # The checkpoint carries the calibrated intervals: the test scores come back from it.
+    s = tiny_data()[0]["co2"]
+    origins = rolling_origins(s, s.val_end, s.values.size, s.horizon, 1)
+    again = score(s, forecast_origins(model, s, 0, s.values, origins, s.horizon), s.horizon)
+    assert again == pytest.approx(metrics["forecaster"]["co2"])
 
 
 # ------------------------------------------------------------------ the shipped model

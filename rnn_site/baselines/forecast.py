@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -154,6 +155,16 @@ def sarima(series: Series, origins: np.ndarray, horizon: int) -> Forecasts:
             disp=False, maxiter=200
         )
         full = fitted.apply(series.values)
+    medians, sigmas = state_space_forecasts(full, origins, horizon)
+    return _gaussian(medians, sigmas, origins)
+
+
+def state_space_forecasts(
+    full: Any, origins: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(means, standard deviations), each (origins, horizon), of a time-invariant statsmodels
+    state-space model already filtered over the series (``full``: a results object), forecast
+    from each origin t with what values[:t] told the filter."""
     ssm = full.model.ssm
     design, obs_intercept = _matrix(ssm["design"], 2), _matrix(ssm["obs_intercept"], 1)
     obs_cov, transition = _matrix(ssm["obs_cov"], 2), _matrix(ssm["transition"], 2)
@@ -171,7 +182,7 @@ def sarima(series: Series, origins: np.ndarray, horizon: int) -> Forecasts:
             sigmas[row, h] = np.sqrt(max((design @ p @ design.T + obs_cov)[0, 0], 0.0))
             a = transition @ a + state_intercept
             p = transition @ p @ transition.T + state_noise
-    return _gaussian(medians, sigmas, origins)
+    return medians, sigmas
 
 
 def holt_winters_fit(train: np.ndarray, period: int) -> dict[str, float | np.ndarray]:
