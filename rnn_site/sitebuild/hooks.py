@@ -64,6 +64,10 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         from rnn_site.sitebuild.models_page import render_models_page
 
         markdown = markdown.replace(MODELS_PLACEHOLDER, render_models_page(MODELS_DIR))
+    if "<!-- models:first-visit -->" in markdown:
+        from rnn_site.sitebuild.models_page import FIRST_VISIT_PLACEHOLDER, render_first_visit
+
+        markdown = markdown.replace(FIRST_VISIT_PLACEHOLDER, render_first_visit())
     return markdown
 
 

@@ -77,3 +77,65 @@ def render_models_page(models_dir: str | Path, link_prefix: str = "../models/") 
         card = json.loads((models_dir / entry["card"]).read_text("utf-8"))
         sections.append(render_model(entry, card, link_prefix))
     return "\n\n".join(sections) + "\n"
+
+
+FIRST_VISIT = Path(__file__).resolve().parents[1] / "experiments" / "results" / "first_visit.json"
+FIRST_VISIT_PLACEHOLDER = "<!-- models:first-visit -->"
+
+
+def _seconds(value: float, goal: float | None = None) -> str:
+    shown = f"{value:.2f} s"
+    if goal is None:
+        return shown
+    return f"{shown} ✓" if value < goal else f"{shown} ✗"
+
+
+def render_first_visit(path: Path = FIRST_VISIT) -> str:
+    """Markdown tables of the first-visit benchmark (rnn_site.bench.first_visit), goals beside.
+
+    The figures are read from the committed JSON, never typed: rerun the benchmark to update.
+    """
+    if not path.is_file():
+        return "_Not measured yet: run `python -m rnn_site.bench.first_visit`._\n"
+    data = json.loads(path.read_text("utf-8"))
+    goals = data["goals_s"]
+    timing = [
+        "| demo | page | cold | warm | cold, 9 Mbit/s | warm, 9 Mbit/s |",
+        "|---|---|--:|--:|--:|--:|",
+        f"| **goal** | | < {goals['cold_fast']} s | < {goals['warm_fast']} s "
+        f"| < {goals['cold_9mbps']} s | |",
+        *(
+            f"| {demo} | `/{row['page']}` | {_seconds(row['cold_fast_s'], goals['cold_fast'])} "
+            f"| {_seconds(row['warm_fast_s'], goals['warm_fast'])} "
+            f"| {_seconds(row['cold_9mbps_s'], goals['cold_9mbps'])} "
+            f"| {_seconds(row['warm_9mbps_s'])} |"
+            for demo, row in data["demos"].items()
+        ),
+    ]
+    size = [
+        "| page | requests | MB (files) | MB on the wire (gzip) |",
+        "|---|--:|--:|--:|",
+        *(
+            f"| `{page}` | {row['requests']} | {row['bytes'] / 1e6:.1f} "
+            f"| {row['gzip_bytes'] / 1e6:.1f} |"
+            for page, row in data["pages"].items()
+        ),
+    ]
+    note = (
+        f"Measured {data['date']} on {data['machine']} (1-minute load average "
+        f"{data['load_average_1min']} during the run: a shared machine, so the times are upper "
+        f"bounds); headless Chromium, site served {data['server']}; slow link: "
+        f"{data['slow_link']}; {data['repeats']} visit(s) per figure."
+    )
+    return (
+        "\n\n".join(
+            [
+                "Seconds from navigation to the demo's first result (✓ goal met, ✗ not):",
+                "\n".join(timing),
+                "Bytes a first visit downloads, demos' background downloads included:",
+                "\n".join(size),
+                note,
+            ]
+        )
+        + "\n"
+    )

@@ -99,7 +99,9 @@ def demo_pages(site: Path) -> list[str]:
         file = site / path / "index.html" if path == "" or path.endswith("/") else site / path
         return file.read_text(encoding="utf-8")
 
-    return [p for p in html_pages(site) if "data-demo=" in html(p) or "data-interactive=" in html(p)]
+    return [
+        p for p in html_pages(site) if "data-demo=" in html(p) or "data-interactive=" in html(p)
+    ]
 
 
 def content_pages(site: Path) -> list[str]:

@@ -16,11 +16,18 @@ let emitProgress = () => {}; // progress goes to whichever call is loading right
 let stopRequested = false;
 /** Readers' own models (see own-model.js), by the unique name the page gave each. */
 const ownModels = new Map();
+/**
+ * The site's models opened here, by name: one worker (one onnxruntime-web instance, one WASM
+ * download and compile) serves every model of a page, and switching keeps each one's sessions.
+ */
+const siteModels = new Map();
 
 async function open(name) {
   if (!model || model.name !== name) {
-    model =
-      ownModels.get(name) ?? new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) });
+    if (!ownModels.has(name) && !siteModels.has(name)) {
+      siteModels.set(name, new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) }));
+    }
+    model = ownModels.get(name) ?? siteModels.get(name);
     card = null;
   }
   card ??= await model.card();
@@ -60,11 +67,14 @@ serve({
     return { vocab: chars, config, version, title };
   },
 
-  /** Load the runtime and the step graph ahead of the first Generate (the slow part: WASM start-up). */
-  async prepare({ model: name }, emit) {
+  /**
+   * Load the runtime and one graph ("step" unless `role` says otherwise) ahead of the first run:
+   * the slow part, WASM start-up, then happens while the reader is still reading.
+   */
+  async prepare({ model: name, role = "step" }, emit) {
     emitProgress = emit;
     await open(name);
-    await Promise.all([loadOrt(), model.session("step")]);
+    await Promise.all([loadOrt(), model.session(role)]);
     return { vocab: card.vocab };
   },
 

@@ -2,9 +2,9 @@
 // by the char-mingru minGRU, side by side, with the time each takes per character.
 // Mounted by loader.js on `<div data-demo="compare-cells">`.
 //
-// Each model runs in its own copy of the text-generation worker (char-lm-worker.js), which runs
-// any character model's step graph; they take turns, so neither one's timing includes the other's
-// work. root.dataset.state: "idle" → "loading" → "generating" → "done" | "error"; when done,
+// Both models run in one text-generation worker (char-lm-worker.js, which runs any character
+// model's step graph): one onnxruntime-web instance, so the WASM downloads and compiles once.
+// They take turns, so neither one's timing includes the other's work. root.dataset.state: "idle" → "loading" → "generating" → "done" | "error"; when done,
 // root.dataset.result holds {model: {text, msPerChar}} as JSON. (StatusArea.done/fail would
 // set these on the status box, not on the demo root the tests and readers' tools look at.)
 
@@ -12,7 +12,7 @@ import { checkSettings, LIMITS } from "./char-lm.js";
 import { ownModelControl } from "./own-model-view.js";
 import { WorkerClient } from "./rpc.js";
 import { loadManifest } from "./runtime.js";
-import { el, StatusArea } from "./ui.js";
+import { el, StatusArea, whenIdle } from "./ui.js";
 
 const MODELS = [
   { name: "char-lm", label: "LSTM (char-lm)" },
@@ -122,14 +122,17 @@ export function mount(root) {
     })
     .catch(() => {}); // only the size hint is lost; a real failure shows when generating
 
-  // One worker per model: a worker keeps one model's sessions open between runs.
-  const workers = new Map();
-  const workerFor = (name) => {
-    if (!workers.has(name)) {
-      workers.set(name, new WorkerClient(new URL("./char-lm-worker.js", import.meta.url)));
-    }
-    return workers.get(name);
-  };
+  // One worker for every model (`name` is kept for the callers): it keeps each model's sessions
+  // open between runs, and each worker would otherwise fetch and compile its own WASM.
+  let worker = null;
+  const workerFor = (_name) => (worker ??= new WorkerClient(new URL("./char-lm-worker.js", import.meta.url)));
+  // Runtime and both step graphs download while the reader reads, not after the first click.
+  let preparing = Promise.resolve();
+  whenIdle(() => {
+    preparing = (async () => {
+      for (const { name } of MODELS) await workerFor(name).call("prepare", { model: name });
+    })().catch(() => {}); // shown, with its reason, when the reader presses Generate (which retries)
+  });
 
   let running = false;
   form.addEventListener("submit", (e) => {
@@ -162,6 +165,8 @@ export function mount(root) {
     running = true;
     generateButton.disabled = true;
     root.dataset.state = "loading";
+    status.info("Loading the models…");
+    await preparing; // so a model still loading in the background cannot slow the other's timing
     for (const panel of panels) {
       panel.text.textContent = "";
       panel.timing.textContent = "";

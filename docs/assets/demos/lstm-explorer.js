@@ -14,7 +14,7 @@ import { decodeStates } from "./quantised.js";
 import { WorkerClient } from "./rpc.js";
 import { DemoError, fetchJson, SITE_ROOT } from "./runtime.js";
 import { unitSeries } from "./states-view.js";
-import { el, StatusArea, svg, visibleChar } from "./ui.js";
+import { el, StatusArea, svg, visibleChar, whenIdle } from "./ui.js";
 
 const EXAMPLE_URL = (model) => new URL(`assets/demos/data/${model}-lstm-explorer.json`, SITE_ROOT);
 const MAX_CHARS = 1000; // each step is a column of bars; beyond this they are thinner than a pixel
@@ -399,6 +399,11 @@ export function mount(root) {
   // --- running the model ----------------------------------------------------------------------
   let worker = null;
   let running = false;
+  // The runtime and the sequence graph download while the reader looks at the example.
+  whenIdle(() => {
+    worker ??= new WorkerClient(new URL("./char-lm-worker.js", import.meta.url));
+    worker.call("prepare", { model: siteModel, role: "sequence" }).catch(() => {}); // Run retries, shows why
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (running) return;

@@ -250,3 +250,19 @@ export function scrollRegion(figure, name) {
   figure.setAttribute("aria-label", name);
   return figure;
 }
+
+/**
+ * Run `task` once the page is idle (after its own loading and first paint), so a demo's runtime
+ * and model download before the reader's first click instead of after it. Skipped when the
+ * browser's data saver is on: then the first click downloads, as before.
+ */
+export function whenIdle(task) {
+  // @ts-ignore -- navigator.connection is not in every browser (nor in TypeScript's DOM types).
+  if (navigator.connection?.saveData) return;
+  const start = () =>
+    "requestIdleCallback" in window
+      ? requestIdleCallback(() => task(), { timeout: 3000 })
+      : setTimeout(task, 500);
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", start, { once: true });
+}
