@@ -1,6 +1,6 @@
 // @ts-check
 // The lab's trainer, off the main thread so the page never blocks. Messages in:
-//   {type: "reset", configs, passage, maxSteps}  new session (weights from the seed)
+//   {type: "reset", configs, passage, maxSteps, generation}  new session (weights from the seed)
 //   {type: "start"} / {type: "pause"} / {type: "step"}
 // Messages out: {type: "update", step, running, finished, updates: [per run: [per step...]],
 //   summary} after each slice of training, and {type: "error", message}.
@@ -13,12 +13,15 @@ const SLICE_MS = 50;
 let session = null;
 let maxSteps = 0;
 let running = false;
+/** Which reset this session answers to: the page ignores updates from an older one. */
+let generation = 0;
 
 function post(updates) {
   const finished = session.finished(maxSteps);
   if (finished) running = false;
   self.postMessage({
     type: "update",
+    generation,
     step: session.step,
     running,
     finished,
@@ -41,32 +44,44 @@ function train(slices) {
   return updates;
 }
 
+/** The next slice, if one is scheduled: only one may be, or Start after Reset would run two loops. */
+let timer = null;
+
 function loop() {
+  timer = null;
   if (!running || !session) return;
   post(train(true));
-  if (running) setTimeout(loop, 0);
+  if (running) timer = setTimeout(loop, 0);
+}
+
+function stop() {
+  running = false;
+  clearTimeout(timer);
+  timer = null;
 }
 
 self.onmessage = ({ data }) => {
   try {
     if (data.type === "reset") {
-      running = false;
+      stop();
       session = new LabSession(data.configs, data.passage);
+      generation = data.generation;
       maxSteps = data.maxSteps;
       self.postMessage({ type: "reset", baseline: session.baseline, solvedBelow: session.solvedBelow });
     } else if (!session) {
       throw new Error("the lab has no session yet; reset first");
     } else if (data.type === "start" && !session.finished(maxSteps)) {
+      stop();
       running = true;
       loop();
     } else if (data.type === "pause") {
-      running = false;
+      stop();
       post(session.runs.map(() => []));
     } else if (data.type === "step" && !running && !session.finished(maxSteps)) {
       post(train(false));
     }
   } catch (err) {
-    running = false;
+    stop();
     self.postMessage({ type: "error", message: err?.message ?? String(err) });
   }
 };

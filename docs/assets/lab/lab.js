@@ -90,6 +90,7 @@ export async function mount(root) {
   let finished = false;
   let current = start;
   let drawPending = false;
+  let generation = 0;
 
   worker.onerror = (event) => fail(`The training worker failed: ${event.message ?? "unknown error"}`);
   worker.onmessage = ({ data }) => {
@@ -98,6 +99,7 @@ export async function mount(root) {
       meta = data;
       return;
     }
+    if (data.generation !== generation) return; // from a session the reader has since reset
     // A diverged step has no numbers to draw; the summary reports it.
     data.updates.forEach((steps, i) => {
       for (const u of steps) if (!u.diverged) log[i].push(u);
@@ -134,8 +136,10 @@ export async function mount(root) {
     profiles = log.map(() => null);
     running = false;
     finished = false;
+    generation += 1;
     worker.postMessage({
       type: "reset",
+      generation,
       configs: runConfigs(settings),
       passage,
       maxSteps: settings.shared.steps,
