@@ -215,6 +215,55 @@ def scores_from_log(log: dict[str, Any]) -> tuple[dict, dict, str]:
     return {NAME: metrics}, rows, "\n\n".join(sections)
 
 
+def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
+    """How the export fares against the issue's targets, counted from metrics.json (for the
+    page's sentences, so no claim is typed by hand). Empty without a log."""
+    forecaster, baselines = log.get("forecaster") or {}, log.get("baselines") or {}
+    if not forecaster:
+        return {}
+    held = log.get("held_out") or {}
+    electricity = log.get("electricity") or {}
+    anomaly = log.get("anomaly") or {}
+
+    def beats(name: str) -> int:
+        return sum(
+            forecaster[s]["mase"] < baselines[s][name]["mase"]
+            for s in forecaster
+            if name in baselines.get(s, {})
+        )
+
+    coverage = {s: f["coverage80"] for s, f in forecaster.items()}
+    coverage |= {k: h["lstm"]["coverage80"] for k, h in held.items()}
+    if electricity:
+        coverage["electricity"] = electricity["lstm"]["coverage80"]
+    result: dict[str, Any] = {
+        "site_series": len(forecaster),
+        "site_beats_seasonal_naive": beats("seasonal-naive"),
+        "site_beats_sarima": beats("sarima"),
+        "site_beats_holt_winters": beats("holt-winters"),
+        "held_out_series": len(held),
+        "held_out_beats_seasonal_naive": sum(
+            h["lstm"]["mase"] < h["seasonal-naive"]["mase"] for h in held.values()
+        ),
+        "held_out_beats_holt_winters": sum(
+            h["lstm"]["mase"] < h["holt-winters"]["mase"] for h in held.values()
+        ),
+        "coverage_series": len(coverage),
+        "coverage_in_75_85": sum(0.75 <= c <= 0.85 for c in coverage.values()),
+        "coverage_min": min(coverage.values()),
+        "coverage_max": max(coverage.values()),
+        "anomaly_series": len(anomaly),
+        "anomaly_beats_zscore": sum(a["lstm"]["f1"] > a["zscore"]["f1"] for a in anomaly.values()),
+    }
+    if electricity:
+        lstm = electricity["lstm"]["mase"]
+        result["electricity_beats"] = sum(
+            lstm < b["mase"] for b in electricity["baselines"].values()
+        )
+        result["electricity_baselines"] = len(electricity["baselines"])
+    return result
+
+
 def data_info(series: dict[str, Any], log: dict[str, Any] | None = None) -> dict[str, Any]:
     """The card's "data" section from the per-series settings and the training log."""
     collection = ((log or {}).get("data") or {}).get("collection") or {}
@@ -311,6 +360,7 @@ def export_forecaster_model(
     better = {f"mase_{s}": "lower" for s in card_series}
     better |= {f"smape_{s}": "lower" for s in card_series}
     better |= {f"anomaly_f1_{s}": "higher" for s in card_series}
+    better |= {"mase_held_out_mean": "lower", "mase_electricity": "lower"}
     card: dict[str, Any] = {
         "name": NAME,
         "version": VERSION,
@@ -367,6 +417,18 @@ def export_forecaster_model(
         "baselines": baselines,
         "better": better,
         "metrics_note": note,
+        "targets": targets_from_log(log),
+        "normalisations": {
+            name: {
+                "val_mase": run["val"]["val_mase"],
+                **{f"test_mase_{k}": v["mase"] for k, v in run["test"].items()},
+                "held_out_mean_mase": float(np.mean([h["mase"] for h in run["held_out"].values()]))
+                if run["held_out"]
+                else None,
+                "chosen": name == log.get("normalisation"),
+            }
+            for name, run in (log.get("normalisations") or {}).items()
+        },
         "performance": {},
         "licence": "MIT",
         "source_commit": commit,
