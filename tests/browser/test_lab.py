@@ -28,10 +28,12 @@ def dataset(page: Any) -> dict[str, str]:
 
 def open_lab(page: Any, site_url: str, query: str = "") -> None:
     page.goto(f"{site_url}{PAGE}{query}")
-    page.wait_for_function(f"document.querySelector('{LAB}').dataset.state === 'ready'")
+    page.wait_for_function(
+        f"document.querySelector('{LAB}').dataset.state === 'ready'", timeout=60_000
+    )
 
 
-def wait_for(page: Any, condition: str, timeout: int = 30_000) -> None:
+def wait_for(page: Any, condition: str, timeout: int = 60_000) -> None:
     """Wait until `condition` (JS, with `d` the lab's dataset) holds."""
     page.wait_for_function(
         f"(d => {condition})(document.querySelector('{LAB}').dataset)", timeout=timeout
@@ -55,7 +57,7 @@ def test_lstm_solves_adding_at_t20_while_the_page_stays_responsive(page, site_ur
     wait_for(page, "d.state === 'running' && Number(d.step) > 5")
     # The main thread answers while the worker trains: Pause is handled and the worker stops.
     page.click(f"{LAB} [data-role=pause]")
-    wait_for(page, "d.state === 'paused'", timeout=10_000)
+    wait_for(page, "d.state === 'paused'")
     paused_at = int(dataset(page)["step"])
     assert page.evaluate("1 + 1") == 2
     assert int(dataset(page)["step"]) == paused_at
