@@ -94,6 +94,39 @@ def greedy_example(card: dict[str, Any]) -> str:
     return f"```text\n{example['prompt']}{example['output']}\n```"
 
 
+def learning_curve(log: dict[str, Any]) -> str:
+    """The published run's evaluations: validation bits/char against steps, from its log.
+
+    Training loss is logged in nats per character with dropout on, so it is shown converted to
+    bits but is not comparable to validation at face value.
+    """
+    lines = [
+        "| step | learning rate | training loss (bits/char, dropout on) | validation bits/char |",
+        "|--:|--:|--:|--:|",
+    ]
+    for entry in log["history"]:
+        lines.append(
+            f"| {entry['step']:,} | {entry['lr']:.1e} | {entry['train_loss'] / math.log(2):.3f} "
+            f"| {entry['val_bpc']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
+    """Steps per second of the published and quick runs, from their logs, and what the quick
+    preset would take at the published run's speed (its 256-unit model is smaller still)."""
+    from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
+
+    published = log["steps"] / log["train_wall_time_s"]
+    values = {"published-steps-per-s": f"{published:.0f}"}
+    quick_path = quick_log_path(MODEL, QUICK_DIR)
+    if quick_path.is_file():
+        quick = json.loads(quick_path.read_text("utf-8"))
+        values["quick-steps-per-s"] = f"{quick['steps'] / quick['train_wall_time_s']:.1f}"
+        values["quick-minutes-at-published-speed"] = f"{quick['steps'] / published / 60:.0f}"
+    return values
+
+
 def bpc_table(card: dict[str, Any]) -> str:
     """Markdown: the LSTM against the n-gram baseline on validation and test, from the card."""
     ((ngram_name, ngram),) = card["baselines"].items()
@@ -247,6 +280,8 @@ def page_values(models_dir: Path = MODELS_DIR) -> dict[str, str]:
     hp, data = log["hparams"], log["data"]
     return {
         "bpc-table": bpc_table(card),
+        "learning-curve": learning_curve(log),
+        **speed_values(log, Path(models_dir)),
         "recipes-table": recipes_table(
             MODEL,
             lambda run: f"{run['char_lm']['test_bpc']:.3f}",
@@ -266,6 +301,9 @@ def page_values(models_dir: Path = MODELS_DIR) -> dict[str, str]:
         "ngram-order": str(log["baseline"]["order"]),
         "ngram-context": str(log["baseline"]["order"] - 1),
         "test-bpc": f"{lstm['test_bpc']:.2f}",
+        "bpc-gain": f"{ngram['test_bpc'] - lstm['test_bpc']:.2f}",
+        "lstm-val-test-gap": f"{lstm['test_bpc'] - lstm['val_bpc']:.2f}",
+        "ngram-val-test-gap": f"{ngram['test_bpc'] - ngram['val_bpc']:.2f}",
         "ngram-test-bpc": f"{ngram['test_bpc']:.2f}",
         "vocab-size": str(card["config"]["vocab_size"]),
         "uniform-bpc": f"{math.log2(card['config']['vocab_size']):.2f}",
