@@ -51,7 +51,8 @@ def design(demand: np.ndarray, temperature: np.ndarray, workday: np.ndarray) -> 
             workday,
             daily,
             fourier(index, WEEK, 5),
-            workday[:, None] * daily[:, :10],  # the working-day shape: 5 sine/cosine pairs
+            # The working-day shape: the first 5 sine/cosine pairs again, on working days only.
+            workday[:, None] * np.concatenate([daily[:, :5], daily[:, 10:15]], axis=1),
             lags,
         ]
     )
