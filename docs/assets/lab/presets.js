@@ -61,6 +61,20 @@ export const PRESETS = [
     },
   },
   {
+    id: "lstm-adding-100",
+    title: "Longer sequences take longer: the LSTM at T = 100",
+    claim:
+      "At T = 100 the adding problem is harder: the LSTM (32 units, Adam) does not solve it within 1,000 steps, but more steps get it there: it solves it within 2,500.",
+    settings: { shared: { task: "adding", length: 100, steps: 2500 }, a: { cell: "lstm" } },
+    verdict([a], finished) {
+      if (solved(a)) {
+        const text = `solved at step ${a.solvedAt}.`;
+        return a.solvedAt > 1000 ? held(text) : failed(`${text} That is within 1,000 steps.`);
+      }
+      return finished || a.diverged ? failed(`not solved in ${a.steps} steps.`) : null;
+    },
+  },
+  {
     id: "vanishing",
     title: "The tanh RNN's gradient vanishes at ρ = 0.5 and explodes at ρ = 3",
     claim:
@@ -112,6 +126,25 @@ export const PRESETS = [
       const text = `largest update: ${sci(a.maxNormAfter)} clipped (A), ${sci(b.maxNormAfter)} unclipped (B); ${b.diverged ? `B blew up at step ${b.diverged.step}` : "B did not blow up"}; A ${solved(a) ? "solved the task" : "did not solve the task"}.`;
       const ok = a.maxNormAfter <= 1 && !a.diverged && b.maxNormAfter > 100 && b.diverged && !solved(a);
       return ok ? held(text) : failed(text);
+    },
+  },
+  {
+    id: "clipping-lstm",
+    title: "Clipping does not decide whether the LSTM learns",
+    claim:
+      "On the adding problem at T = 50 the LSTM solves the task within 2,000 steps with clipping at τ = 1 (A) and without it (B): clipping changes the updates' length, not whether the task is learned.",
+    settings: {
+      shared: { task: "adding", length: 50, steps: 2000 },
+      a: { cell: "lstm", clipOn: true, tau: 1 },
+      b: { cell: "lstm" },
+      ab: true,
+    },
+    verdict([a, b], finished) {
+      if (!finished && !(solved(a) && solved(b))) return null;
+      const say = (r) =>
+        solved(r) ? `solved at step ${r.solvedAt}` : `ended at ${r.smoothLoss?.toFixed(3)}`;
+      const text = `with clipping ${say(a)}; without ${say(b)}.`;
+      return solved(a) && solved(b) ? held(text) : failed(text);
     },
   },
   {
