@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
@@ -392,10 +393,20 @@ COMMITTED = ROOT / "models" / "char-lm"
     not (COMMITTED / "step.onnx").exists(), reason="the trained model is not exported yet"
 )
 def test_committed_model_matches_its_checkpoint():
+    """The shipped graphs compute the checkpoint's function.
+
+    A trained LSTM amplifies float32 rounding at a few positions (the published model's cell
+    states reach tens): after a hundred steps from arbitrary states, two correct float32
+    implementations (torch's oneDNN kernel and onnxruntime) both drift from a float64
+    reference by more than TOL. So the check is exact (TOL) over the first 20 steps from random
+    states, where nothing has been amplified yet, and step-by-step over 200 steps of real text
+    from the zero state, where onnxruntime must stay as close to float64 as torch's own float32
+    does (within a few times its error; the random-weight tests above pin the export itself).
+    """
     model, vocab = load_char_lm(COMMITTED / "char-lm.pt")
     card = json.loads((COMMITTED / "card.json").read_text())
     assert card["vocab"] == vocab
-    tokens, h0, c0 = random_inputs(model, 1, 200, seed=5)
+    tokens, h0, c0 = random_inputs(model, 1, 20, seed=5)
     tokens = tokens % len(vocab)
     with torch.no_grad():
         logits, (h_ref, c_ref) = model(tokens, (h0, c0))
@@ -407,10 +418,20 @@ def test_committed_model_matches_its_checkpoint():
         and max_diff(out[1], h_ref) <= TOL
         and max_diff(out[2], c_ref) <= TOL
     )
+    text = "ROMEO:\nBut soft, what light through yonder window breaks? It is the east, and "
+    text = (text * 4)[:200]
+    tokens = torch.tensor([[vocab.index(ch) for ch in text]])
+    zero = torch.zeros(1, 1, model.config.hidden_size)
+    with torch.no_grad():
+        logits, _ = model(tokens, (zero, zero))
+        exact, _ = copy.deepcopy(model).double()(tokens, (zero.double(), zero.double()))
+    torch_error = max_diff(logits.double(), exact)
     step = session(COMMITTED / "step.onnx")
-    h, c = h0.numpy(), c0.numpy()
-    for t in range(200):
+    h, c = zero.numpy(), zero.numpy()
+    ort_error = 0.0
+    for t in range(tokens.shape[1]):
         step_logits, h, c = step.run(None, {"token": tokens[:, t].numpy(), "h": h, "c": c})
-        assert max_diff(step_logits, logits[:, t]) <= TOL
+        ort_error = max(ort_error, max_diff(step_logits, exact[:, t]))
+    assert ort_error <= max(4 * torch_error, TOL), (ort_error, torch_error)
     for file in ("step.onnx", "sequence.onnx"):
         assert (COMMITTED / file).stat().st_size < 2_000_000
