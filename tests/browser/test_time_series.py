@@ -129,3 +129,31 @@ def test_own_series_is_forecast_in_its_own_unit(page, site_url, page_log, foreca
     h = int(page.input_value("#time-series-horizon"))
     assert_matches(page, forecaster.forecast(values, h, "sunspots", scale="history"))
     assert page_log.page_errors == []
+
+
+def test_seasonal_naive_is_drawn_beside_the_lstm_with_the_mase_of_each(
+    page, site_url, page_log, forecaster
+):
+    from rnn_site.baselines.forecast import mase, seasonal_naive
+    from rnn_site.data.timeseries import Series
+
+    open_demo(page, site_url)
+    co2 = forecaster.load_series("co2")
+    values, origin = np.array(co2["values"]), co2["val_end"]
+    fields = {k: co2[k] for k in ("name", "title", "unit", "freq", "start", "period", "lookback")}
+    s = Series(
+        **fields, values=values, horizon=12, train_end=co2["train_end"], val_end=origin,
+        source="", licence="",
+    )  # fmt: skip
+    expected = seasonal_naive(s, np.array([origin]), 12).median[0]
+    np.testing.assert_allclose(json.loads(page.get_attribute(DEMO, "data-baseline")), expected)
+    assert page.locator(f"{DEMO} [data-role=baseline]").count() == 1
+    actual = values[origin : origin + 12]
+    lstm = forecaster.forecast(values[:origin], 12, "co2")
+    scale = forecaster.series["co2"]["scale"]
+    scores = json.loads(page.get_attribute(DEMO, "data-mase"))
+    assert scores["lstm"] == pytest.approx(mase(actual, lstm.median, scale), rel=1e-4)
+    assert scores["baseline"] == pytest.approx(mase(actual, expected, scale), rel=1e-9)
+    summary = page.text_content(f"{DEMO} [data-role=summary]")
+    assert f"seasonal naive {scores['baseline']:.2f}" in summary
+    assert page_log.page_errors == []

@@ -8,6 +8,7 @@
 // forecast is in root.dataset.forecast as JSON {median, lower, upper} for tests; dataset.updates
 // counts drawn forecasts and dataset.errors rejected inputs, so a test can wait for the next one.
 
+import { mase, seasonalNaive } from "./forecast-baselines.js";
 import { DemoError, fetchModelFile, loadOrt, Model } from "./runtime.js";
 import { dataTable, el, StatusArea, svg } from "./ui.js";
 
@@ -231,13 +232,15 @@ export function mount(root) {
       }
     }
     const actual = series ? values.slice(t0, Math.min(values.length, t0 + h)) : [];
-    return { series, settings, values, t0, h, from, forecast, actual, flags };
+    // The baseline the LSTM must beat, computed here for any series, a reader's own included.
+    const baseline = seasonalNaive(values, t0, settings.period, h);
+    return { series, settings, values, t0, h, from, forecast, baseline, actual, flags };
   }
 
   function draw(result) {
-    const { values, t0, h, from, forecast, actual, flags } = result;
+    const { values, t0, h, from, forecast, baseline, actual, flags } = result;
     const history = values.slice(from, t0);
-    const all = [...history, ...actual, ...forecast.lower, ...forecast.upper];
+    const all = [...history, ...actual, ...forecast.lower, ...forecast.upper, ...baseline];
     let lo = Math.min(...all);
     let hi = Math.max(...all);
     if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
@@ -293,6 +296,15 @@ export function mount(root) {
         "stroke-opacity": "0.6",
       }),
       svg("path", {
+        d: path([last, ...baseline.map((v, k) => [t0 + k, v])]),
+        fill: "none",
+        stroke: "#1565c0",
+        "stroke-width": "1.5",
+        "stroke-dasharray": "1 3",
+        "stroke-linecap": "round",
+        "data-role": "baseline",
+      }),
+      svg("path", {
         d: path([last, ...forecast.median.map((v, k) => [t0 + k, v])]),
         fill: "none",
         stroke: "var(--md-accent-fg-color, #f50)",
@@ -330,11 +342,17 @@ export function mount(root) {
       "aria-label",
       `Forecast of ${h} steps from ${label(t0)}: median from ${forecast.median[0].toPrecision(4)} to ${forecast.median[h - 1].toPrecision(4)}${unit}.`,
     );
-    let summary = `Forecast from ${label(t0)}, ${h} step${h > 1 ? "s" : ""} ahead: solid line = history, dashed = what happened, coloured = median with its 80% interval.`;
+    let summary = `Forecast from ${label(t0)}, ${h} step${h > 1 ? "s" : ""} ahead: solid line = history, dashed = what happened, coloured = LSTM median with its 80% interval, blue dots = seasonal naive (the same time one season earlier).`;
+    let scores = null;
     if (actual.length) {
       const inside = actual.filter((v, k) => v >= forecast.lower[k] && v <= forecast.upper[k]).length;
       const mae = actual.reduce((a, v, k) => a + Math.abs(v - forecast.median[k]), 0) / actual.length;
-      summary += ` Mean absolute error ${mae.toPrecision(3)}${unit}; ${inside} of ${actual.length} actual values inside the interval.`;
+      // MASE in the unit of the training part's seasonal-naive error (the card's scale).
+      scores = {
+        lstm: mase(actual, forecast.median, result.settings.scale),
+        baseline: mase(actual, baseline, result.settings.scale),
+      };
+      summary += ` Mean absolute error ${mae.toPrecision(3)}${unit}; ${inside} of ${actual.length} actual values inside the interval. MASE of this forecast: LSTM ${scores.lstm.toFixed(2)}, seasonal naive ${scores.baseline.toFixed(2)} (lower is better).`;
     }
     if (anomalies.checked && result.series)
       summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled).`;
@@ -342,17 +360,20 @@ export function mount(root) {
     table.replaceChildren(
       dataTable(
         "The numbers in the chart",
-        ["Time", "Lower (10%)", "Median", "Upper (90%)", "Actual"],
+        ["Time", "Lower (10%)", "Median", "Upper (90%)", "Seasonal naive", "Actual"],
         forecast.median.map((m, k) => [
           label(t0 + k),
           forecast.lower[k].toPrecision(4),
           m.toPrecision(4),
           forecast.upper[k].toPrecision(4),
+          baseline[k].toPrecision(4),
           k < actual.length ? actual[k].toPrecision(4) : "",
         ]),
       ),
     );
     root.dataset.forecast = JSON.stringify(forecast);
+    root.dataset.baseline = JSON.stringify(baseline);
+    root.dataset.mase = scores ? JSON.stringify(scores) : "";
     root.dataset.anomalies = String(flags.length);
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
   }
