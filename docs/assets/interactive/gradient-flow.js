@@ -8,7 +8,7 @@ import { fmt, mountFigure, superscript, uid } from "./common.js";
 // The plot is drawn in CSS pixels at its current width (300 to 640), so text stays readable on
 // a phone instead of being scaled down with the whole figure.
 const MAX_W = 640;
-const MIN_W = 300;
+const MIN_W = 200;
 const H = 300;
 const PAD = { left: 58, right: 12, top: 12, bottom: 40 };
 const COLOURS = { rnn: "#d62728", lstm: "#9467bd", "lstm-fb1": "#1f77b4", gru: "#2ca02c" };
@@ -81,7 +81,9 @@ function build(root, data) {
     if (curves.some((c) => !c)) throw new Error(`no data for T=${T}, scale=${s}`);
     const factor = (c) => (clip.checked ? c.clip_factor : 1);
     const series = curves.map((c) => ({ id: c.cell, values: c.dh_norm.map((v) => v * factor(c)) }));
-    const width = Math.round(Math.max(MIN_W, Math.min(MAX_W, root.clientWidth - 24)));
+    // The plot's own width, so one SVG unit is one CSS pixel and 11 px labels stay 11 px.
+    const shown = plot.getBoundingClientRect().width || root.clientWidth - 24;
+    const width = Math.round(Math.max(MIN_W, Math.min(MAX_W, shown)));
     drawPlot(plot, series, cell(), T, width);
     const chosen = curves.find((c) => c.cell === cell());
     const label = data.cells.find((c) => c.id === chosen.cell).label;

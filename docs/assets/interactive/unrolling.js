@@ -42,7 +42,18 @@ function build(root, data) {
   const figure = svg("svg", { class: "ri-unroll", role: "img", "data-role": "chain" });
   const caption = el("p", { class: "ri-readout", "aria-live": "polite", "data-role": "readout" });
   const table = el("table", { class: "ri-table", "data-role": "arithmetic" });
-  root.append(controls, figure, caption, el("div", { class: "ri-table-wrap" }, [table]));
+  // On a phone the chain scrolls sideways rather than shrinking its numbers below 11 px.
+  const scroller = el(
+    "div",
+    {
+      class: "ri-scroll",
+      tabindex: "0",
+      role: "region",
+      "aria-label": "The unrolled network (scrolls sideways)",
+    },
+    [figure],
+  );
+  root.append(controls, scroller, caption, el("div", { class: "ri-table-wrap" }, [table]));
 
   let run = data.runs[0];
   const state = () => Number(slider.value);
@@ -98,6 +109,8 @@ function drawChain(figure, run, t, hidden) {
   const width = (T + 1) * CELL_W + 8;
   const height = hidden * UNIT + 92;
   figure.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  // Never drawn below 1.1 px per unit: the 10-unit numbers stay at least 11 px.
+  figure.style.minWidth = `${Math.ceil(width * 1.1)}px`;
   figure.setAttribute("aria-label", `The RNN unrolled over “${run.text}”, ${t} of ${T} steps done`);
   figure.replaceChildren();
   const top = 14;
