@@ -74,6 +74,15 @@ def axe_path() -> Path:
     return AXE
 
 
+def _context(browser: Any, **options: Any) -> Any:
+    """A fresh browser context with room for the API pages (1.6 MB of HTML, math rendered in the
+    page): on a busy 2-core machine their load event alone can pass Playwright's 30 s default."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(180_000)
+    context.set_default_navigation_timeout(180_000)
+    return context
+
+
 def axe_problems(page: Any, axe: Path, label: str) -> list[str]:
     """Serious and critical violations on the loaded page, one line each."""
     if not page.evaluate("typeof axe !== 'undefined'"):
@@ -149,7 +158,7 @@ def run_demos(page: Any) -> None:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_passes_axe_at_desktop_width(built_site, site_url, browser, axe_path, scheme):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context = _context(browser, viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     problems = []
     try:
@@ -167,8 +176,8 @@ def test_phone_widths_pass_axe_and_never_scroll_sideways(
     built_site, site_url, browser, axe_path, width, scheme
 ):
     """Every page fits the phone; the pages with demos and figures (and a few others) pass axe."""
-    context = browser.new_context(
-        viewport={"width": width, "height": 740}, color_scheme=scheme, has_touch=True
+    context = _context(
+        browser, viewport={"width": width, "height": 740}, color_scheme=scheme, has_touch=True
     )
     page = context.new_page()
     checked = set(demo_pages(built_site)) | set(PHONE_PLAIN)
@@ -190,7 +199,7 @@ def test_phone_widths_pass_axe_and_never_scroll_sideways(
 @pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (320, "dark")])
 def test_after_running_each_demo(built_site, site_url, browser, axe_path, width, scheme):
     """Results, charts and tables a demo adds pass axe, fit the phone, and use readable text."""
-    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    context = _context(browser, viewport={"width": width, "height": 800}, color_scheme=scheme)
     page = context.new_page()
     problems = []
     small = []
@@ -217,7 +226,7 @@ def test_after_running_each_demo(built_site, site_url, browser, axe_path, width,
 
 def test_axe_sees_a_real_violation(site_url, browser, axe_path):
     """The check can fail: a low-contrast paragraph injected into a page is reported."""
-    context = browser.new_context()
+    context = _context(browser)
     page = context.new_page()
     try:
         page.goto(site_url, wait_until="load")
