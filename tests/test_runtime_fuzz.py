@@ -145,6 +145,19 @@ def test_char_lm_score_states_encode_decode(models, text, kwargs):
     call(lm.decode, text)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")  # raw: unchecked
+@FUZZ
+@given(anything, st.lists(anything, max_size=3), anything)
+def test_raw_graph_calls(models, first, rest, batch):
+    """The raw `step`/`run` methods check nothing, but what their graph refuses is ours."""
+    lm = models["lm"]
+    call(lm.initial_state, batch)
+    call(lm.step, first, *rest)
+    call(lm.step, np.array([1, 2]), *call(lm.initial_state, 1))
+    call(models["forecaster"].run, first, *[*rest, None, None][:2])
+    call(models["speech"].run, first)
+
+
 # ------------------------------------------------------------------ music
 
 

@@ -20,7 +20,9 @@ card.json rather than a bare KeyError or TypeError.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any, ClassVar, Self
 
 import onnxruntime as ort
@@ -169,3 +171,22 @@ class RuntimeModel:
     def has_graph(self, role: str) -> bool:
         """Whether the model has a graph with this role (opened or not yet)."""
         return role in self._sessions or role in self._graph_bytes
+
+
+@contextlib.contextmanager
+def raw_inputs(what: str) -> Iterator[None]:
+    """Around a raw graph call (``step``, ``run``): numpy's or onnxruntime's refusal of the
+    arrays a caller passed (wrong shape, dtype, batch) becomes an InvalidArgumentError.
+
+    The checked methods never reach this with bad inputs; the raw ones promise no checks, but
+    their failures should still be ours to name.
+    """
+    try:
+        yield
+    except (RnnSiteError, MemoryError):
+        raise
+    except Exception as exc:  # onnxruntime raises private types (InvalidArgument, Fail...)
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise InvalidArgumentError(
+            f"{what}: the graph refused its inputs ({type(exc).__name__}: {lines[-1][:300]})"
+        ) from exc

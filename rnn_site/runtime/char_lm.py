@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import onnxruntime as ort
 
-from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_choice, check_int, check_seed, check_temperature
 from rnn_site.runtime.checks import check_text as _check_text
 from rnn_site.runtime.errors import (
@@ -53,6 +53,8 @@ MAX_SCORE_TEXT = 2_000_000
 MAX_TOP_K = 1 << 31
 #: Characters the sequence graph reads per call when scoring or collecting states.
 CHUNK = 1024
+#: Largest batch `initial_state` makes (each row is one text generated side by side).
+MAX_BATCH = 4096
 
 
 def _check_length(value: Any, name: str, limit: int, minimum: int = 0) -> int:
@@ -215,14 +217,20 @@ class CharLanguageModel(RuntimeModel):
     def initial_state(self, batch: int = 1) -> tuple[np.ndarray, ...]:
         """Zero states, (layers, batch, hidden) float32 each (h, c for an LSTM; h for a minGRU):
         the start of a text."""
+        batch = check_int(batch, "batch", 1, MAX_BATCH, InvalidArgumentError)
         shape = (self.config["num_layers"], batch, self.config["hidden_size"])
         return tuple(np.zeros(shape, np.float32) for _ in self.state_names)
 
     def step(self, tokens: np.ndarray, *states: np.ndarray) -> tuple[np.ndarray, ...]:
         """One step of the step graph: tokens (batch,) int64 and the states (layers, batch,
-        hidden) → logits (batch, vocab) and the new states, in `state_names` order."""
-        feed = {"token": tokens, **dict(zip(self.state_names, states, strict=True))}
-        return tuple(self._step.run(None, feed))
+        hidden) → logits (batch, vocab) and the new states, in `state_names` order.
+
+        Raw: the arrays go to the graph as they are; what it refuses (a wrong shape, dtype or
+        number of states) is an InvalidArgumentError.
+        """
+        with raw_inputs(f"{self.location.name} step"):
+            feed = {"token": tokens, **dict(zip(self.state_names, states, strict=True))}
+            return tuple(self._step.run(None, feed))
 
     def stream(
         self,

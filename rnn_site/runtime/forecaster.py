@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rnn_site.baselines.anomaly import interval_score
-from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_int, is_integer
 from rnn_site.runtime.errors import (
     HistoryTooShortError,
@@ -186,15 +186,17 @@ class Forecaster(RuntimeModel):
 
     def run(self, windows: np.ndarray, scale: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """The raw graph: windows (batch, time) float32, scale (batch,), ids (batch,) int64
-        → quantiles (batch, max_horizon, 3) float32. Unchecked: the methods below check."""
-        (quantiles,) = self._session.run(
-            None,
-            {
-                "values": np.ascontiguousarray(windows, dtype=np.float32),
-                "scale": np.asarray(scale, dtype=np.float32),
-                "series": np.asarray(ids, dtype=np.int64),
-            },
-        )
+        → quantiles (batch, max_horizon, 3) float32. Unchecked: the methods below check; what
+        the graph refuses here is an InvalidArgumentError."""
+        with raw_inputs(f"{self.location.name} graph"):
+            (quantiles,) = self._session.run(
+                None,
+                {
+                    "values": np.ascontiguousarray(windows, dtype=np.float32),
+                    "scale": np.asarray(scale, dtype=np.float32),
+                    "series": np.asarray(ids, dtype=np.int64),
+                },
+            )
         return quantiles
 
     def forecast(

@@ -20,7 +20,7 @@ import numpy as np
 
 from rnn_site.data.audio import N_FFT, SAMPLE_RATE, resample
 from rnn_site.decoding.ctc import Hypothesis, greedy_decode, prefix_beam_decode
-from rnn_site.runtime.base import RuntimeModel
+from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_beam_width, check_choice
 from rnn_site.runtime.errors import (
     AudioTooLongError,
@@ -151,10 +151,13 @@ class SpeechRecognizer(RuntimeModel):
         self._session = self.session("speech")
 
     def run(self, samples_16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The graph on 16 kHz samples → (features (frames, 40), log_probs (steps, 37))."""
-        features, log_probs = self._session.run(
-            None, {"waveform": np.ascontiguousarray(samples_16k, dtype=np.float32)[None, :]}
-        )
+        """The graph on 16 kHz samples → (features (frames, 40), log_probs (steps, 37)).
+
+        Raw: `transcribe` checks and resamples first; what the graph refuses here is an
+        InvalidArgumentError."""
+        with raw_inputs(f"{self.location.name} graph"):
+            waveform = np.ascontiguousarray(samples_16k, dtype=np.float32)[None, :]
+            features, log_probs = self._session.run(None, {"waveform": waveform})
         return features[0], log_probs[0]
 
     def transcribe(
