@@ -13,7 +13,7 @@
 
 import { decodeCtc } from "./ctc.js";
 import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
-import { el, startDemo, StatusArea, submitButton } from "./ui.js";
+import { dataTable, el, startDemo, StatusArea, submitButton } from "./ui.js";
 
 export const SAMPLE_RATE = 16000;
 /** The same limits as rnn_site/runtime/speech.py. */
@@ -126,7 +126,8 @@ export function mount(root) {
   });
   const spectrogram = el("figure", { class: "rnn-speech-figure", "data-role": "spectrogram" });
   const posteriors = el("figure", { class: "rnn-speech-figure", "data-role": "posteriors" });
-  root.append(form, transcript, spectrogram, posteriors);
+  const table = el("div", { "data-role": "chart-data" });
+  root.append(form, transcript, spectrogram, posteriors, table);
   const status = new StatusArea(root);
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
@@ -175,6 +176,17 @@ export function mount(root) {
     for (let t = 0; t < steps; t++) {
       rows.push(Array.from(logProbs.subarray(t * classes, (t + 1) * classes), Math.exp));
     }
+    const symbol = (k) => (k ? card.alphabet[k - 1] : "– (blank)");
+    table.replaceChildren(
+      dataTable(
+        "The posteriors as numbers: the likeliest symbol at each step",
+        ["Step (40 ms)", "Likeliest symbol", "Its probability"],
+        rows.map((p, t) => {
+          const best = p.indexOf(Math.max(...p));
+          return [t + 1, symbol(best), p[best].toFixed(3)];
+        }),
+      ),
+    );
     status.done({ text, beam, alternatives, source, samples: audio.length, steps, posteriors: rows });
   }
 

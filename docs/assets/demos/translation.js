@@ -10,7 +10,7 @@
 // dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { el, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
+import { dataTable, el, scrollRegion, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
 
 // --8<-- [start:tokenize]
 /** The tokenizer of rnn_site/data/ding.py, letter for letter (a test checks they agree). */
@@ -305,8 +305,12 @@ export function mount(root) {
   ]);
   const sourceLine = el("p", { class: "rnn-tr-source", "data-role": "source" });
   const output = el("p", { class: "rnn-tr-output", "data-role": "output", "aria-live": "polite" });
-  const heatmap = el("figure", { class: "rnn-tr-figure", "data-role": "heatmap" });
-  root.append(form, sourceLine, output, heatmap);
+  const heatmap = scrollRegion(
+    el("figure", { class: "rnn-tr-figure", "data-role": "heatmap" }),
+    "Attention heatmap (scrolls sideways)",
+  );
+  const table = el("div", { "data-role": "chart-data" });
+  root.append(form, sourceLine, output, heatmap, table);
   const status = new StatusArea(root);
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
@@ -325,6 +329,7 @@ export function mount(root) {
     button.disabled = true;
     root.dataset.state = "translating";
     heatmap.replaceChildren();
+    table.replaceChildren();
     try {
       const result = await translator.translate(text.value, beam, {
         onStep: async ({ words: pieces, replaced }) => {
@@ -340,6 +345,14 @@ export function mount(root) {
           "figcaption",
           {},
           `Attention: each row is one German ${translator.bpe ? "word piece (“@@” = continues)" : "word"}; darker cells are the English words it looked at (beam ${beam}, log-probability ${result.score.toFixed(2)}).`,
+        ),
+      );
+      const target = [...result.pieces, "</s>"];
+      table.replaceChildren(
+        dataTable(
+          "The attention weights in the heatmap",
+          ["German ↓ / English →", ...result.source],
+          result.attention.map((row, i) => [target[i] ?? "", ...row.map((w) => w.toFixed(2))]),
         ),
       );
       status.done(result);
