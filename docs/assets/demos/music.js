@@ -368,7 +368,7 @@ export function mount(root) {
     mode.disabled = source.value !== "keyboard";
     seedText.textContent = s.events.length
       ? `Seed (${s.title}): ${s.events.map(([p, d]) => `${noteName(p)}:${d}`).join(" ")}`
-      : "Seed: none — click keys to add notes, or let the model start from nothing.";
+      : "Seed: none — press keys to add notes, or let the model start from nothing.";
   };
 
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
