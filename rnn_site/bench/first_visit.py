@@ -239,14 +239,17 @@ def run(site: Path, repeats: int = 1) -> dict[str, Any]:
             demos = {}
             for path in site_pages(site):
                 for demo in demos_of(site, path):
-                    row: dict[str, float] = {}
-                    for slow, tag in ((False, "fast"), (True, "9mbps")):
-                        runs = [
-                            demo_timings(browser, url, path, demo, slow) for _ in range(repeats)
-                        ]
-                        row[f"cold_{tag}_s"] = statistics.median(r["cold_s"] for r in runs)
-                        row[f"warm_{tag}_s"] = statistics.median(r["warm_s"] for r in runs)
-                    demos[demo] = {"page": path, **row}
+                    row: dict[str, Any] = {"page": path}
+                    try:
+                        for slow, tag in ((False, "fast"), (True, "9mbps")):
+                            runs = [
+                                demo_timings(browser, url, path, demo, slow) for _ in range(repeats)
+                            ]
+                            row[f"cold_{tag}_s"] = statistics.median(r["cold_s"] for r in runs)
+                            row[f"warm_{tag}_s"] = statistics.median(r["warm_s"] for r in runs)
+                    except Exception as err:  # one broken demo must not lose the other figures
+                        row["error"] = str(err).splitlines()[0][:200]
+                    demos[demo] = row
                     print(f"  timing {demo}: {demos[demo]}", file=sys.stderr)
         finally:
             browser.close()
@@ -281,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp.replace(out)
     print(f"wrote {out}")
     for demo, row in result["demos"].items():
+        if "error" in row:
+            print(f"  {demo:16} failed: {row['error']}")
+            continue
         print(
             f"  {demo:16} cold {row['cold_fast_s']:6.2f} s  warm {row['warm_fast_s']:6.2f} s  "
             f"9 Mbit/s cold {row['cold_9mbps_s']:6.2f} s  warm {row['warm_9mbps_s']:6.2f} s"

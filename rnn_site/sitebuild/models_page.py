@@ -110,6 +110,12 @@ def render_first_visit(path: Path = FIRST_VISIT) -> str:
             f"| {_seconds(row['cold_9mbps_s'], goals['cold_9mbps'])} "
             f"| {_seconds(row['warm_9mbps_s'])} |"
             for demo, row in data["demos"].items()
+            if "error" not in row
+        ),
+        *(
+            f"| {demo} | `/{row['page']}` | not measured: {row['error']} | | | |"
+            for demo, row in data["demos"].items()
+            if "error" in row
         ),
     ]
     size = [
