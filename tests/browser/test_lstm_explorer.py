@@ -7,6 +7,7 @@ runtime's, and bad input answered with a message on the page, never an uncaught 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,8 @@ import pytest
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.sitebuild.architecture_data import PARAMETERS_PLACEHOLDER
 from rnn_site.sitebuild.demo_data import EXPLORER_TEXT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -197,7 +200,9 @@ def test_bad_unit_shows_a_message_and_keeps_the_others(page, site_url, page_log)
     open_explorer(page, site_url)
     page.fill("#lstm-explorer-unit-2", "300")
     page.dispatch_event("#lstm-explorer-unit-2", "change")
-    assert 'Unit 2 must be a whole number from 0 to 255 (got "300").' in alert(page)
+    hidden = json.loads((ROOT / "models/char-lm/card.json").read_text("utf-8"))["config"]
+    last = hidden["hidden_size"] - 1
+    assert f'Unit 2 must be a whole number from 0 to {last} (got "300").' in alert(page)
     assert page.get_attribute("#lstm-explorer-unit-2", "aria-invalid") == "true"
     assert len(drawn(page)) == 3
     for box in range(1, 5):
