@@ -249,8 +249,10 @@ def run(site: Path, repeats: int = 1) -> dict[str, Any]:
                             row[f"warm_{tag}_s"] = statistics.median(r["warm_s"] for r in runs)
                     except Exception as err:  # one broken demo must not lose the other figures
                         row["error"] = str(err).splitlines()[0][:200]
-                    demos[demo] = row
-                    print(f"  timing {demo}: {demos[demo]}", file=sys.stderr)
+                    # A demo on several pages (text generation) is timed on each.
+                    key = demo if demo not in demos else f"{demo} ({path})"
+                    demos[key] = row
+                    print(f"  timing {key}: {row}", file=sys.stderr)
         finally:
             browser.close()
     return {
