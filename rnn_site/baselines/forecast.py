@@ -222,12 +222,12 @@ def holt_winters_states(
     trend (n+1,), seasons (n+m,)). level[t] and trend[t] are the state knowing values[:t] only;
     seasons[t + k] (0 ≤ k < m) is the seasonal term a forecast from origin t uses for value
     t + k (and, repeated every m steps, beyond)."""
-    alpha, beta, gamma, phi = (float(fit[k]) for k in ("alpha", "beta", "gamma", "phi"))  # type: ignore[arg-type]
+    alpha, beta, gamma, phi = (float(fit[k]) for k in ("alpha", "beta", "gamma", "phi"))
     initial = np.asarray(fit["seasons"])
     m, n = initial.size, values.size
     level, trend = np.empty(n + 1), np.empty(n + 1)
     seasons = np.concatenate([initial, np.empty(n)])
-    level[0], trend[0] = float(fit["level"]), float(fit["trend"])  # type: ignore[arg-type]
+    level[0], trend[0] = float(fit["level"]), float(fit["trend"])
     for t in range(n):
         damped = level[t] + phi * trend[t]
         level[t + 1] = alpha * (values[t] - seasons[t]) + (1 - alpha) * damped
@@ -243,13 +243,13 @@ def holt_winters(series: Series, origins: np.ndarray, horizon: int) -> Forecasts
     forecasts equal statsmodels' own at the end of training)."""
     fit = holt_winters_fit(series.train, series.period)
     level, trend, seasons = holt_winters_states(series.values, fit)
-    m, phi = series.period, float(fit["phi"])  # type: ignore[arg-type]
+    m, phi = series.period, float(fit["phi"])
     steps = np.arange(1, horizon + 1)
     damping = np.cumsum(phi**steps)
     median = np.stack(
         [level[t] + damping * trend[t] + seasons[t + (steps - 1) % m] for t in origins]
     )
-    sigma = float(fit["sigma"]) * np.sqrt(steps)  # type: ignore[arg-type]
+    sigma = float(fit["sigma"]) * np.sqrt(steps)
     return _gaussian(median, np.broadcast_to(sigma, median.shape), origins)
 
 

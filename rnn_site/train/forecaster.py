@@ -254,7 +254,8 @@ def calibrate_intervals(
         sources.setdefault(FAMILY[name], []).append((s, validation_origins(s, 1)))
     for s in collection.values():
         sources.setdefault(0, []).append((s, validation_origins(s, 1)))
-    model.interval_adjust.zero_()  # type: ignore[operator]
+    buffer: torch.Tensor = model.interval_adjust  # type: ignore[assignment]  # a buffer
+    buffer.zero_()
     adjust: dict[int, list[float]] = {}
     for family, parts in sources.items():
         scores = []
@@ -268,8 +269,8 @@ def calibrate_intervals(
                 scaled, base, unit = model.forward_scaled(
                     history, torch.full((n,), s.norm_scale), torch.full((n,), family)
                 )
-            y = torch.from_numpy(actuals(s.values, origins, horizon)).float() - base[:, :horizon]
-            y = (y / unit[:, None]).numpy()
+            gap = torch.from_numpy(actuals(s.values, origins, horizon)).float() - base[:, :horizon]
+            y = (gap / unit[:, None]).numpy()
             q = scaled[:, :horizon].numpy()
             scores.append(np.maximum(q[..., 0] - y, y - q[..., 2]))  # (n, horizon)
         adjust[family] = []
@@ -281,7 +282,7 @@ def calibrate_intervals(
                 continue
             rank = min(column.size, math.ceil((column.size + 1) * LEVEL))
             adjust[family].append(float(np.sort(column)[rank - 1]))
-        model.interval_adjust[family] = torch.tensor(adjust[family])  # type: ignore[index]
+        buffer[family] = torch.tensor(adjust[family])
     return adjust
 
 
