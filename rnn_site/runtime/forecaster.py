@@ -6,8 +6,10 @@
 
 The model reads at most the series' ``lookback`` most recent values (older ones are ignored) and
 at least ``min_history`` of them, and forecasts up to ``max_horizon`` (24) steps at once with an
-80% interval. ``series`` picks the behaviour it learned ("co2", "sunspots", "seattle"); for a
-series of your own pass ``scale="history"`` so values are read in the unit of your history.
+80% interval. ``series`` picks the family the model reads the values as ("co2" for any monthly
+series, "sunspots" for an 11-step cycle, "seattle" for hourly data). Each window is normalised by
+its own seasonal variation inside the graph, so a series of your own in any unit works as it
+is; ``scale`` only sets the unit of a window that is constant (``scale="history"`` for yours).
 """
 
 from __future__ import annotations
@@ -205,8 +207,9 @@ class Forecaster(RuntimeModel):
         """Forecast the `horizon` values after `history` (oldest first).
 
         Only the last `lookback` values of the series (48 for co2, 40 sunspots, 96 seattle) are
-        read. `scale`: "series" (the training series' unit, for its own data), "history" (the
-        standard deviation of `history`, for a series of your own) or a positive number.
+        read. `scale`: the unit of a constant window (any other window is normalised by its
+        own seasonal variation): "series" (the card's `norm_scale`), "history" (the standard
+        deviation of `history`, for a series of your own) or a positive number.
         Limits: `horizon` 1 to `max_horizon`; `history` as `as_series` accepts, at least
         `min_history` values; `series` one of the card's names.
         """
