@@ -54,6 +54,7 @@ async function droppedFiles(transfer) {
 async function readKept() {
   if (!globalThis.caches) return null;
   try {
+    if (!(await caches.has(KEEP_CACHE))) return null; // never create storage the reader did not ask for
     const cache = await caches.open(KEEP_CACHE);
     const index = await cache.match(new URL("index.json", KEEP_PREFIX));
     if (!index) return null;
