@@ -137,12 +137,14 @@ def test_full_size_table_compares_the_demo_models_from_their_logs() -> None:
         assert f"{log['char_lm']['test_bpc']:.3f}" in table
         assert f"{log['parameters']:,}" in table
     lstm, mingru = logs["char-lm"], logs["char-mingru"]
-    # The page's words: "about as many parameters", "almost three times as many updates",
-    # "it ends clearly ahead; char-mingru does not beat the n-gram baseline".
-    assert abs(mingru["parameters"] - lstm["parameters"]) <= 0.1 * lstm["parameters"]
-    assert 2.5 <= lstm["steps"] / mingru["steps"] < 3.0
+    # The page's words: "both beat the n-gram baseline, the minGRU narrowly", "the LSTM ends
+    # clearly ahead", "the LSTM is wider and ran four times as many steps in about the same
+    # wall time", "although it is the smaller model".
+    assert mingru["parameters"] < lstm["parameters"]
+    assert lstm["steps"] / mingru["steps"] == 4
+    assert 0.75 < mingru["train_wall_time_s"] / lstm["train_wall_time_s"] < 1.25
     ngram = lstm["baseline"]["test_bpc"]
-    assert lstm["char_lm"]["test_bpc"] < ngram < mingru["char_lm"]["test_bpc"]
+    assert lstm["char_lm"]["test_bpc"] < mingru["char_lm"]["test_bpc"] < ngram
     assert mingru["baseline"] == lstm["baseline"]  # the same n-gram on the same split
     assert FULL_SIZE_PLACEHOLDER not in render_next(FULL_SIZE_PLACEHOLDER)
 
