@@ -47,26 +47,26 @@ class TrainingParser(argparse.ArgumentParser):
         return parsed
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (steps, epochs, sizes)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+def _whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``low``, refused in words that say what is accepted."""
+
+    def parse(text: str) -> int:
+        value: int | None
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            shown = repr(text) if value is None else value
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {shown}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0 (seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
+#: argparse types: steps, epochs and sizes (>= 1); seeds (>= 0).
+positive_int = _whole_number(1)
+non_negative_int = _whole_number(0)
 
 
 def positive_float(text: str) -> float:
