@@ -9,6 +9,8 @@ const SCROLLERS = [
   [".katex-display", "Formula (scrolls sideways)"],
   [".arithmatex > .katex", "Formula (scrolls sideways)"],
   [".md-typeset__scrollwrap", "Table (scrolls sideways)"],
+  // Material makes wide code blocks focusable itself, but not when they only overflow on a phone.
+  [".md-typeset pre > code", "Code (scrolls sideways)"],
   [".highlight-ipynb", "Notebook code (scrolls sideways)"],
   [".jp-OutputArea-output", "Notebook output (scrolls sideways)"],
 ];
