@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def test_cli_refuses_an_existing_folder_unless_forced(trained, tmp_path, capsys)
 def test_train_command_errors_are_one_line(trained, tmp_path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [shutil.which("rnn-site") or "rnn-site", "train", "char-lm", *args],
+            [sys.executable, "-m", "rnn_site.cli", "train", "char-lm", *args],
             capture_output=True,
             text=True,
             timeout=120,
