@@ -17,9 +17,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-def create_session(
-    path: str | Path | bytes, *, intra_op_threads: int = 1
-) -> ort.InferenceSession:
+def create_session(path: str | Path | bytes, *, intra_op_threads: int = 1) -> ort.InferenceSession:
     """An onnxruntime session on the CPU execution provider with all graph optimisations.
 
     `path` may be the file's bytes instead: the runtime opens the very bytes it hash-checked.

@@ -21,8 +21,8 @@ from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
 from rnn_site.sitebuild.lab_data import render_lab
 from rnn_site.sitebuild.next_data import render_next, write_next_figure
-from rnn_site.sitebuild.page_data import render_data
 from rnn_site.sitebuild.own_text_data import render_own_text
+from rnn_site.sitebuild.page_data import render_data
 from rnn_site.sitebuild.text_generation_data import render_text_generation, write_sampling_data
 from rnn_site.sitebuild.vendor import copy_vendor
 

@@ -33,8 +33,8 @@ class CharMinGRUTrainConfig(CharLMTrainConfig):
     cores it was about twice as fast as the log-space scan (see `rnn_site.bench.scan`). The
     first published run stopped at 2,600 steps (1.3 epochs) and lost to the 7-gram; the
     recipe is now a fixed 10,000 steps of 32 x 64 characters (about 5 epochs), evaluated
-    every 2,000, on one thread: about 45 minutes on a shared 2-core machine. ``embed_dim`` is unused: the embedding is as wide as the
-    layers (residual connections)."""
+    every 2,000, on one thread: about 45 minutes on a shared 2-core machine. ``embed_dim`` is
+    unused: the embedding is as wide as the layers (residual connections)."""
 
     hidden_size: int = 192
     num_layers: int = 4
