@@ -55,7 +55,8 @@ NAV = nav_pages(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8")
 def test_nav_covers_the_course() -> None:
     for page in ["index.md", "rnn.md", "architecture.md", "training.md", "models.md", "next.md"]:
         assert page in NAV
-    assert sum(p.startswith("applications/") for p in NAV) == 7
+    # The overview, six applications and "Train one on your own text".
+    assert sum(p.startswith("applications/") for p in NAV) == 8
     assert any(p.startswith("notebooks/") for p in NAV), "at least one executed notebook"
 
 

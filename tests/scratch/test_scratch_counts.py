@@ -70,7 +70,7 @@ def test_page_table_is_rendered_from_the_counts():
     page = f"# Chapter\n\n{PARAMETERS_PLACEHOLDER}\n\nAfter."
     rendered = render_architecture(page)
     assert PARAMETERS_PLACEHOLDER not in rendered
-    assert "| GRU | 3 | 247,296 |" in rendered
+    assert "| GRU | 3 | 305,856 |" in rendered  # the Shakespeare model's sizes, 64 → 288
     assert render_architecture("no placeholder here") == "no placeholder here"
 
 

@@ -202,7 +202,8 @@ export function mount(root) {
         prepare();
       }
     });
-    observer.observe(form);
+    // The demo, not the form: the own-model control above the form may push it below the fold.
+    observer.observe(root);
   }
 
   // --- generation -----------------------------------------------------------------------------
