@@ -43,7 +43,7 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
     for beam in (1, 3):
         assert translate(page, text, str(beam)) == "done"
         shown = json.loads(page.get_attribute(DEMO, "data-result"))
-        expected = translator.translate(text, beam=beam)
+        expected = translator.translate(text, beam_width=beam)
         assert shown["beam"] == beam
         assert shown["source"] == expected.source
         assert shown["sourceUnknown"] == expected.source_unknown
