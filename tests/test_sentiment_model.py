@@ -102,6 +102,8 @@ def test_word_order_matters_to_the_lstm(model):
     [
         ("", EmptyTextError, "no words"),
         ("  ... -- ", EmptyTextError, "no words"),
+        ("!!!", EmptyTextError, "no words"),  # tokens, but no word: the browser refuses it too
+        (":) !?", EmptyTextError, "no words"),
         ("a " * 1001, TextTooLongError, "1001 words; at most 1000"),
         ("x" * 5001, TextTooLongError, "5,001 characters"),
         (b"good", InvalidTextError, "must be a str, got bytes"),

@@ -12,6 +12,7 @@ trajectory (P(positive) after word 1, 2, ...) costs nothing extra.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,14 @@ class SentimentPrediction:
     @property
     def label(self) -> str:
         return "positive" if self.probability > 0.5 else "negative"
+
+
+#: The browser's rule (sentiment.js checkText); tokens are lowercase ASCII.
+_WORD = re.compile("[a-z0-9]")
+
+
+def _has_letter_or_digit(token: str) -> bool:
+    return _WORD.search(token) is not None
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -101,6 +110,9 @@ class SentimentModel(RuntimeModel):
             max_chars=MAX_CHARS,
             max_tokens=MAX_TOKENS,
             too_long_hint="(split long documents into sentences)",
+            # "!!!" tokenizes but holds no word; the model, trained on sentences, would answer
+            # anyway (P=0.88 positive). The browser demo applies the same rule.
+            is_word=_has_letter_or_digit,
         )
 
     def encode(self, tokens: list[str]) -> np.ndarray:
