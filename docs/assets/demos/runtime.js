@@ -236,15 +236,31 @@ export class Model {
     return file;
   }
 
+  /**
+   * The manifest entry of the file the card names for `role` (`card.files[role]`: a graph such
+   * as "step", or data such as "seeds"). Card paths are relative to the card's own folder.
+   */
+  async cardFile(role) {
+    const [entry, card] = await Promise.all([this.entry(), this.card()]);
+    const name = card.files?.[role];
+    if (!name) throw new DemoError(`Model "${this.name}" has no "${role}" file.`);
+    const path = `${entry.card.split("/").slice(0, -1).join("/")}/${name}`.replace(/^\//, "");
+    return this.file(entry, path);
+  }
+
+  /** A JSON file the card names for `role` (e.g. the music demo's "seeds"), fetched and parsed. */
+  async json(role) {
+    const bytes = await fetchModelFile(await this.cardFile(role));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
   /** The inference session for one graph role of the card's `files` (e.g. "step", "sequence"). */
   session(role) {
     if (!this.sessions.has(role)) {
       const promise = (async () => {
-        const [ort, entry, card] = await Promise.all([loadOrt(), this.entry(), this.card()]);
-        const name = card.files?.[role];
-        if (!name) throw new DemoError(`Model "${this.name}" has no "${role}" graph.`);
-        const path = `${entry.card.split("/").slice(0, -1).join("/")}/${name}`.replace(/^\//, "");
-        const bytes = await fetchModelFile(this.file(entry, path), {
+        const [ort, file] = await Promise.all([loadOrt(), this.cardFile(role)]);
+        const path = file.path;
+        const bytes = await fetchModelFile(file, {
           onProgress: (loaded, total, cached = false) =>
             this.onProgress?.({ file: path, loaded, total, cached }),
         });

@@ -2,6 +2,8 @@
 // progress and errors shown on the page (role=status / role=alert), and number formatting.
 // Nothing model-specific. Safe to import from a worker: nothing here touches the DOM until called.
 
+import { DemoError } from "./runtime.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** el("button", {type: "button", class: "x"}, ["Go"]) — attributes as strings, children as nodes or text. */
@@ -49,6 +51,33 @@ export function startDemo(root, ...classes) {
   root.replaceChildren();
   root.classList.add("rnn-demo", ...classes);
   return (name) => `${prefix}-${name}`;
+}
+
+/**
+ * A control with its <label for=…> (the control needs an id) and, after it, `extra` nodes such
+ * as an <output> or a hint, wrapped in the demos' .rnn-field box.
+ * @param {string} label
+ * @param {HTMLElement} control
+ * @param {(Node | string)[]} [extra]
+ */
+export function field(label, control, extra = []) {
+  return el("div", { class: "rnn-field" }, [el("label", { for: control.id }, label), control, ...extra]);
+}
+
+/**
+ * `value` (a form field's text) as a whole number from `min` to `max`; otherwise a DemoError
+ * that names the setting (`name`) and the range, shown to the reader as it is.
+ * @param {string} value
+ * @param {string} name
+ * @param {number} min
+ * @param {number} max
+ * @returns {number}
+ */
+export function whole(value, name, min, max) {
+  const n = Number(value);
+  if (value === "" || !Number.isInteger(n) || n < min || n > max)
+    throw new DemoError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
+  return n;
 }
 
 /**
@@ -254,15 +283,19 @@ export function scrollRegion(figure, name) {
 /**
  * Run `task` once the page is idle (after its own loading and first paint), so a demo's runtime
  * and model download before the reader's first click instead of after it. Skipped when the
- * browser's data saver is on: then the first click downloads, as before.
+ * browser's data saver is on: then the first click downloads, as before (returns false, so the
+ * demo can say so).
+ * @param {() => void} task
+ * @returns {boolean} whether `task` was scheduled
  */
 export function whenIdle(task) {
   // @ts-ignore -- navigator.connection is not in every browser (nor in TypeScript's DOM types).
-  if (navigator.connection?.saveData) return;
+  if (navigator.connection?.saveData) return false;
   const start = () =>
     "requestIdleCallback" in window
       ? requestIdleCallback(() => task(), { timeout: 3000 })
       : setTimeout(task, 500);
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start, { once: true });
+  return true;
 }
