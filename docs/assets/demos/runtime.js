@@ -1,3 +1,4 @@
+// @ts-check
 // Shared model runtime for every in-browser demo: where the site lives, which models exist,
 // fetching a model file (checked against its sha256, cached), and lazy onnxruntime-web sessions.
 //
@@ -24,17 +25,53 @@ export const MODELS_DIR = new URL("models/", SITE_ROOT);
 const CACHE_PREFIX = "rnn-journey-models-";
 export const CACHE_NAME = `${CACHE_PREFIX}v1`;
 
+/** @typedef {import("./card-types.js").Card} Card */
+/** @typedef {import("./card-types.js").Manifest} Manifest */
+/** @typedef {import("./card-types.js").ManifestEntry} ManifestEntry */
+/** @typedef {import("./card-types.js").ManifestFile} ManifestFile */
+/** onnxruntime-web's API (the package's own types; the module itself is imported from the site). */
+/** @typedef {typeof import("onnxruntime-web")} Ort */
+/** @typedef {import("onnxruntime-web").InferenceSession} InferenceSession */
+
+/**
+ * Download progress of one model file, as a Model reports it (StatusArea.progress shows it).
+ * @typedef {{file: string, loaded: number, total: number, cached: boolean}} Progress
+ */
+
+/**
+ * Progress while fetching one file: bytes so far, the manifest's byte count, and whether they came
+ * from the browser cache.
+ * @typedef {(loaded: number, total: number, cached?: boolean) => void} OnBytes
+ */
+
+/**
+ * The message of anything thrown: `err.message` where there is one, else String(err).
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function messageOf(err) {
+  return /** @type {{message?: string} | null | undefined} */ (err)?.message ?? String(err);
+}
+
 /** An error whose message is written for the reader and shown on the page as it is. */
 export class DemoError extends Error {
+  /**
+   * @param {string} message  shown to the reader as it is
+   * @param {ErrorOptions} [options]  e.g. `{cause}`
+   */
   constructor(message, options) {
     super(message, options);
     this.name = "DemoError";
   }
 }
 
+/** @type {Promise<Manifest> | null} */
 let manifestPromise = null;
 
-/** The models manifest (`models/manifest.json`), fetched once per page or worker. */
+/**
+ * The models manifest (`models/manifest.json`), fetched once per page or worker.
+ * @returns {Promise<Manifest>}
+ */
 export function loadManifest() {
   // "no-cache" revalidates with the server, so a new model release is seen at once while an
   // unchanged manifest still costs only a 304.
@@ -46,12 +83,18 @@ export function loadManifest() {
   return manifestPromise;
 }
 
+/**
+ * Fetch and parse a JSON file of the site; a failure is a DemoError that names the file.
+ * @param {URL} url
+ * @param {RequestInit} [init]
+ * @returns {Promise<any>} the parsed JSON, whatever its shape (the caller knows it)
+ */
 export async function fetchJson(url, init = {}) {
   let response;
   try {
     response = await fetch(url, init);
   } catch (err) {
-    throw new DemoError(`Could not reach ${url.pathname ?? url}: ${err.message}`, { cause: err });
+    throw new DemoError(`Could not reach ${url.pathname ?? url}: ${messageOf(err)}`, { cause: err });
   }
   if (!response.ok) {
     throw new DemoError(`Could not load ${new URL(url).pathname}: HTTP ${response.status}.`);
@@ -59,7 +102,11 @@ export async function fetchJson(url, init = {}) {
   return response.json();
 }
 
-/** Lowercase hex sha256 of some bytes, or null where SubtleCrypto is missing (see below). */
+/**
+ * Lowercase hex sha256 of some bytes, or null where SubtleCrypto is missing (see below).
+ * @param {Uint8Array<ArrayBuffer>} bytes
+ * @returns {Promise<string | null>}
+ */
 async function sha256Hex(bytes) {
   // SubtleCrypto exists only in secure contexts (https, localhost). A site served over plain
   // http on a LAN address still works: the check guards against truncated downloads and stale
@@ -69,7 +116,10 @@ async function sha256Hex(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The Cache API store, or null where the browser offers none (insecure context, some privacy modes). */
+/**
+ * The Cache API store, or null where the browser offers none (insecure context, some privacy modes).
+ * @returns {Promise<Cache | null>}
+ */
 async function openCache() {
   if (!globalThis.caches) return null;
   try {
@@ -82,11 +132,16 @@ async function openCache() {
     return null; // e.g. Firefox private windows throw SecurityError: run without a cache.
   }
 }
+/** @type {Promise<Cache | null> | null} */
 let cachePromise = null;
 
 /**
  * Read a response body while reporting progress; `expected` is the manifest's byte count,
  * more reliable than Content-Length (which a server may compress away).
+ * @param {Response} response
+ * @param {number} expected
+ * @param {OnBytes} [onProgress]
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
  */
 async function readWithProgress(response, expected, onProgress) {
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
@@ -115,6 +170,9 @@ async function readWithProgress(response, expected, onProgress) {
  *
  * The cache key carries the sha256, so a new model release can never be served a stale file;
  * older versions of the same path are deleted once the new one is stored.
+ * @param {ManifestFile} entry
+ * @param {{onProgress?: OnBytes}} [options]
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
  */
 export async function fetchModelFile(entry, { onProgress } = {}) {
   const url = new URL(entry.path, MODELS_DIR);
@@ -123,7 +181,7 @@ export async function fetchModelFile(entry, { onProgress } = {}) {
   const cache = await cachePromise;
 
   const cached = await cache?.match(key);
-  if (cached) {
+  if (cache && cached) {
     const bytes = new Uint8Array(await cached.arrayBuffer());
     const hex = await sha256Hex(bytes);
     if (hex === null || hex === entry.sha256) {
@@ -137,7 +195,7 @@ export async function fetchModelFile(entry, { onProgress } = {}) {
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new DemoError(`Could not download ${entry.path}: ${err.message}`, { cause: err });
+    throw new DemoError(`Could not download ${entry.path}: ${messageOf(err)}`, { cause: err });
   }
   if (!response.ok) throw new DemoError(`Could not download ${entry.path}: HTTP ${response.status}.`);
   const bytes = await readWithProgress(response, entry.bytes, onProgress);
@@ -153,6 +211,12 @@ export async function fetchModelFile(entry, { onProgress } = {}) {
   return bytes;
 }
 
+/**
+ * @param {Cache} cache
+ * @param {URL} key  the file's URL with its sha256
+ * @param {URL} url  the file's URL
+ * @param {Uint8Array<ArrayBuffer>} bytes
+ */
 async function storeInCache(cache, key, url, bytes) {
   try {
     await cache.put(key, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
@@ -165,9 +229,13 @@ async function storeInCache(cache, key, url, bytes) {
   }
 }
 
+/** @type {Promise<Ort> | null} */
 let ortPromise = null;
 
-/** onnxruntime-web (WASM backend only), imported on first use and configured for static hosting. */
+/**
+ * onnxruntime-web (WASM backend only), imported on first use and configured for static hosting.
+ * @returns {Promise<Ort>}
+ */
 export function loadOrt() {
   ortPromise ??= import(new URL("ort.wasm.min.mjs", ORT_DIR).href).then(
     (ort) => {
@@ -182,7 +250,7 @@ export function loadOrt() {
     },
     (err) => {
       ortPromise = null;
-      throw new DemoError(`Could not load onnxruntime-web from ${ORT_DIR.pathname}: ${err.message}`, {
+      throw new DemoError(`Could not load onnxruntime-web from ${ORT_DIR.pathname}: ${messageOf(err)}`, {
         cause: err,
       });
     },
@@ -193,20 +261,29 @@ export function loadOrt() {
 /**
  * One model from the manifest: its card and its ONNX graphs, each fetched and turned into an
  * inference session only when first asked for (a reader who never opens a view never downloads it).
+ *
+ * `C` is the card type the caller expects, e.g. `Model<import("./card-types.js").TranslationCard>`
+ * (annotate the variable); by default any card.
+ * @template {Card} [C=Card]
  */
 export class Model {
   /**
    * @param {string} name  model name in the manifest, e.g. "char-lm"
-   * @param {{onProgress?: (p: {file: string, loaded: number, total: number, cached: boolean}) => void}} options
+   * @param {{onProgress?: (p: Progress) => void}} [options]
    */
   constructor(name, { onProgress } = {}) {
     this.name = name;
     this.onProgress = onProgress;
+    /** @type {Map<string, Promise<InferenceSession>>} */
     this.sessions = new Map();
+    /** @type {Promise<C> | null} */
     this.cardPromise = null;
   }
 
-  /** The manifest entry for this model. */
+  /**
+   * The manifest entry for this model.
+   * @returns {Promise<ManifestEntry>}
+   */
   async entry() {
     const manifest = await loadManifest();
     const entry = manifest.models?.find((m) => m.name === this.name);
@@ -217,7 +294,10 @@ export class Model {
     return entry;
   }
 
-  /** The model card (`card.json`): vocabulary, config, file names per graph role. */
+  /**
+   * The model card (`card.json`): vocabulary, config, file names per graph role.
+   * @returns {Promise<C>}
+   */
   card() {
     if (!this.cardPromise) {
       this.cardPromise = (async () => {
@@ -230,6 +310,11 @@ export class Model {
     return this.cardPromise;
   }
 
+  /**
+   * @param {ManifestEntry} entry
+   * @param {string} path  relative to models/
+   * @returns {ManifestFile}
+   */
   file(entry, path) {
     const file = entry.files.find((f) => f.path === path);
     if (!file) throw new DemoError(`The manifest lists no file ${path} for model "${this.name}".`);
@@ -239,6 +324,8 @@ export class Model {
   /**
    * The manifest entry of the file the card names for `role` (`card.files[role]`: a graph such
    * as "step", or data such as "seeds"). Card paths are relative to the card's own folder.
+   * @param {string} role
+   * @returns {Promise<ManifestFile>}
    */
   async cardFile(role) {
     const [entry, card] = await Promise.all([this.entry(), this.card()]);
@@ -248,13 +335,21 @@ export class Model {
     return this.file(entry, path);
   }
 
-  /** A JSON file the card names for `role` (e.g. the music demo's "seeds"), fetched and parsed. */
+  /**
+   * A JSON file the card names for `role` (e.g. the music demo's "seeds"), fetched and parsed.
+   * @param {string} role
+   * @returns {Promise<any>} the parsed JSON (its shape is the caller's to know)
+   */
   async json(role) {
     const bytes = await fetchModelFile(await this.cardFile(role));
     return JSON.parse(new TextDecoder().decode(bytes));
   }
 
-  /** The inference session for one graph role of the card's `files` (e.g. "step", "sequence"). */
+  /**
+   * The inference session for one graph role of the card's `files` (e.g. "step", "sequence").
+   * @param {string} role
+   * @returns {Promise<InferenceSession>}
+   */
   session(role) {
     if (!this.sessions.has(role)) {
       const promise = (async () => {
@@ -270,13 +365,13 @@ export class Model {
             graphOptimizationLevel: "all",
           });
         } catch (err) {
-          throw new DemoError(`onnxruntime-web could not open ${path}: ${err.message}`, { cause: err });
+          throw new DemoError(`onnxruntime-web could not open ${path}: ${messageOf(err)}`, { cause: err });
         }
       })();
       // A failed load may be retried (e.g. the network came back), so do not keep the rejection.
       promise.catch(() => this.sessions.delete(role));
       this.sessions.set(role, promise);
     }
-    return this.sessions.get(role);
+    return /** @type {Promise<InferenceSession>} */ (this.sessions.get(role));
   }
 }

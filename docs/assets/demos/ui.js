@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM helpers shared by every demo and chapter figure: HTML and SVG element building, load
 // progress and errors shown on the page (role=status / role=alert), and number formatting.
 // Nothing model-specific. Safe to import from a worker: nothing here touches the DOM until called.
@@ -6,17 +7,49 @@ import { DemoError } from "./runtime.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** el("button", {type: "button", class: "x"}, ["Go"]) — attributes as strings, children as nodes or text. */
+/**
+ * Attributes for el() and svg(): values are written with String(); false, null and undefined leave
+ * the attribute out and true sets it empty (boolean attributes such as `disabled`).
+ * @typedef {Record<string, string | number | boolean | null | undefined>} Attributes
+ */
+
+/**
+ * Children for el() and svg(): one node or text, or a flat list of them.
+ * @typedef {Node | string | (Node | string)[]} Children
+ */
+
+/**
+ * el("button", {type: "button", class: "x"}, ["Go"]) — attributes as strings, children as nodes or text.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attributes} [attributes]
+ * @param {Children} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, attributes = {}, children = []) {
   return build(document.createElement(tag), attributes, children);
 }
 
-/** Same as el() for SVG elements: svg("rect", {x: 0, width: 10}, [svg("title", {}, ["a bar"])]). */
+/**
+ * Same as el() for SVG elements: svg("rect", {x: 0, width: 10}, [svg("title", {}, ["a bar"])]).
+ * @template {keyof SVGElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attributes} [attributes]
+ * @param {Children} [children]
+ * @returns {SVGElementTagNameMap[K]}
+ */
 export function svg(tag, attributes = {}, children = []) {
   return build(document.createElementNS(SVG_NS, tag), attributes, children);
 }
 
-/** false, null and undefined leave an attribute out; true sets it empty (boolean attributes). */
+/**
+ * false, null and undefined leave an attribute out; true sets it empty (boolean attributes).
+ * @template {Element} E
+ * @param {E} node
+ * @param {Attributes} attributes
+ * @param {Children} children
+ * @returns {E}
+ */
 function build(node, attributes, children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
@@ -29,6 +62,8 @@ function build(node, attributes, children) {
 /**
  * The error box of a demo or figure: role=alert, empty (hence hidden and silent) until something
  * goes wrong. Every demo and figure shows its errors in one of these, so they look alike.
+ * @param {Element} container
+ * @returns {HTMLDivElement}
  */
 export function alertBox(container) {
   const box = el("div", { role: "alert", class: "rnn-alert", "data-role": "alert" });
@@ -36,15 +71,27 @@ export function alertBox(container) {
   return box;
 }
 
-/** Show `message` in `root`'s error box, adding one if it has none yet (e.g. its module failed to load). */
+/**
+ * Show `message` in `root`'s error box, adding one if it has none yet (e.g. its module failed to load).
+ * @param {Element} root
+ * @param {string} message
+ */
 export function showError(root, message) {
   const box = root.querySelector("[data-role=alert]") ?? alertBox(root);
   box.textContent = message;
 }
 
 /**
+ * Element ids unique to one demo on the page: `id("text")` is "<demo>-text".
+ * @typedef {(name: string) => string} IdMaker
+ */
+
+/**
  * Empty `root` for a demo (it may hold a no-JavaScript message) and return `id(name)`: element
  * ids unique to this demo on the page, so every control can have its <label for=…>.
+ * @param {HTMLElement} root
+ * @param {...string} classes
+ * @returns {IdMaker}
  */
 export function startDemo(root, ...classes) {
   const prefix = root.id || root.dataset.demo;
@@ -84,6 +131,9 @@ export function whole(value, name, min, max) {
  * The labelled text box of a text demo, with a hint under it: returns {field, input}. `maxlength`
  * is one above `maxChars`, so text pasted past the limit reaches the demo's own "too long" message
  * instead of being cut silently.
+ * @param {IdMaker} id
+ * @param {{label: string, hint: string, value: string, maxChars: number}} options
+ * @returns {{field: HTMLDivElement, input: HTMLTextAreaElement}}
  */
 export function textField(id, { label, hint, value, maxChars }) {
   const input = el("textarea", {
@@ -102,22 +152,57 @@ export function textField(id, { label, hint, value, maxChars }) {
   return { field, input };
 }
 
-/** A demo's main button: submits its form, disabled until the model has loaded. */
+/**
+ * A labelled whole-number box with a hint under it (e.g. a beam width): returns {field, input}.
+ * The demo checks the value itself (the form is `novalidate`), so a bad one gets its message.
+ * @param {IdMaker} id
+ * @param {{name: string, label: string, hint: string, value: number, max: number, min?: number}} options
+ * @returns {{field: HTMLDivElement, input: HTMLInputElement}}
+ */
+export function numberField(id, { name, label, hint, value, max, min = 1 }) {
+  const input = el("input", {
+    id: id(name),
+    type: "number",
+    min,
+    max,
+    step: 1,
+    value,
+    inputmode: "numeric",
+    "aria-describedby": id(`${name}-hint`),
+  });
+  return { field: field(label, input, [el("small", { id: id(`${name}-hint`) }, hint)]), input };
+}
+
+/**
+ * A demo's main button: submits its form, disabled until the model has loaded.
+ * @param {string} label
+ * @returns {HTMLButtonElement}
+ */
 export function submitButton(label) {
   return el("button", { type: "submit", class: "md-button md-button--primary", disabled: true }, label);
 }
 
-/** Show a character so that whitespace and control characters are visible. */
+/**
+ * Show a character so that whitespace and control characters are visible.
+ * @param {string} ch
+ * @returns {string}
+ */
 export function visibleChar(ch) {
   if (ch === "\n") return "↵";
   if (ch === " ") return "␣";
   if (ch === "\t") return "⇥";
   const code = ch.codePointAt(0);
+  if (code === undefined) return ch; // the empty string
   if (code < 0x20 || (code >= 0x7f && code < 0xa0))
     return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   return ch;
 }
 
+/**
+ * A byte count for people: "512 B", "96 kB", "3.7 MB".
+ * @param {number} n
+ * @returns {string}
+ */
 export function formatBytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} kB`;
@@ -130,6 +215,7 @@ export function formatBytes(n) {
  * the error box is role=alert and stays empty, hence silent, until something goes wrong.
  */
 export class StatusArea {
+  /** @param {HTMLElement} container  the demo root, or a box inside it */
   constructor(container) {
     this.message = el("p", { role: "status", class: "rnn-status", "data-role": "status" });
     this.bar = el("progress", {
@@ -142,13 +228,19 @@ export class StatusArea {
     container.append(this.message, this.bar);
     this.alert = alertBox(container);
     this.root = container;
+    /** @type {HTMLButtonElement | null | undefined} */
+    this.retryButton = undefined;
   }
 
+  /** @param {string} text */
   info(text) {
     this.message.textContent = text;
   }
 
-  /** Download progress of one file; `total` may be unknown (0). */
+  /**
+   * Download progress of one file; `total` may be unknown (0).
+   * @param {import("./runtime.js").Progress} progress
+   */
   progress({ file, loaded, total, cached }) {
     const name = file.split("/").pop();
     if (cached) {
@@ -162,10 +254,14 @@ export class StatusArea {
     this.info(`Downloading ${name}: ${formatBytes(loaded)}${total ? ` of ${formatBytes(total)}` : ""}`);
   }
 
-  /** Show an error for the reader; `err.message` is written for them (see DemoError). */
+  /**
+   * Show an error for the reader; `err.message` is written for them (see DemoError).
+   * @param {unknown} err  anything thrown; one without a message is shown with String()
+   */
   error(err) {
     this.bar.hidden = true;
-    this.alert.textContent = err?.message ?? String(err);
+    this.alert.textContent =
+      /** @type {{message?: string} | null | undefined} */ (err)?.message ?? String(err);
   }
 
   clearError() {
@@ -175,6 +271,9 @@ export class StatusArea {
   /**
    * Clear the last error and run `check`, an input check that throws a DemoError: returns its
    * value, or undefined once the error is shown (as by fail()), so the caller stops there.
+   * @template T
+   * @param {() => T} check
+   * @returns {T | undefined}
    */
   accept(check) {
     this.clearError();
@@ -189,6 +288,7 @@ export class StatusArea {
   /**
    * A demo's result is ready: `root.dataset.result` holds it as JSON, `dataset.updates` counts
    * results and `dataset.state` is "done", so a browser test can wait for the next one and read it.
+   * @param {unknown} result  anything JSON.stringify() accepts
    */
   done(result) {
     this.root.dataset.result = JSON.stringify(result);
@@ -196,7 +296,10 @@ export class StatusArea {
     this.root.dataset.state = "done";
   }
 
-  /** Show the error (a rejected input or a failed load), count it in `dataset.errors`, state "error". */
+  /**
+   * Show the error (a rejected input or a failed load), count it in `dataset.errors`, state "error".
+   * @param {unknown} err
+   */
   fail(err) {
     this.root.dataset.state = "error";
     this.root.dataset.errors = String(Number(this.root.dataset.errors ?? 0) + 1);
@@ -207,10 +310,13 @@ export class StatusArea {
    * A load failed (often the network): show the error with a *Try again* button that runs `load`
    * again, so the reader never needs to reload the page. `load` is the demo's whole start-up; the
    * runtime forgets failed downloads, so the second try fetches afresh.
+   * @param {unknown} err
+   * @param {() => unknown} load
    */
   failLoad(err, load) {
     this.fail(err);
     // Some demos keep their status in a box inside the demo; the demo root carries the state too.
+    /** @type {HTMLElement} */
     const demo = this.root.closest("[data-demo], [data-interactive]") ?? this.root;
     demo.dataset.state = "error";
     this.alert.append(" Check the connection, then press Try again.");
@@ -236,8 +342,13 @@ export class StatusArea {
 /**
  * The numbers a chart draws, as a table under a closed disclosure: a screen reader (or anyone who
  * wants exact values) reaches them, and the page stays short. `rows` hold strings or numbers.
+ * @param {string} summary
+ * @param {(string | number)[]} headers
+ * @param {(string | number)[][]} rows
+ * @returns {HTMLDetailsElement}
  */
 export function dataTable(summary, headers, rows) {
+  /** @type {(tag: "th" | "td", value: string | number) => HTMLTableCellElement} */
   const cell = (tag, value) => el(tag, tag === "th" ? { scope: "col" } : {}, String(value));
   return el("details", { class: "rnn-data", "data-role": "data-table" }, [
     el("summary", {}, summary),
@@ -269,8 +380,40 @@ export function dataTable(summary, headers, rows) {
 }
 
 /**
+ * Ctrl+Enter (⌘+Enter on a Mac) in a text box submits its form, as in chat and code editors:
+ * Enter alone still types a new line.
+ * @param {HTMLElement} input
+ * @param {HTMLFormElement} form
+ */
+export function submitOnCtrlEnter(input, form) {
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}
+
+/**
+ * Put `table` (a fresh dataTable) in the place of `old`, open if the reader had opened it: a chart
+ * redrawn with new numbers keeps its disclosure as the reader left it.
+ * @param {Element} old
+ * @param {Element} table
+ * @returns {Element} table
+ */
+export function replaceDataTable(old, table) {
+  table.toggleAttribute("open", old.hasAttribute("open"));
+  old.replaceWith(table);
+  return table;
+}
+
+/**
  * Make a figure that may be wider than a phone scroll sideways inside itself, as a focusable,
  * named region (a keyboard reader scrolls it with the arrow keys; WCAG 2.1.1).
+ * @template {Element} E
+ * @param {E} figure
+ * @param {string} name
+ * @returns {E}
  */
 export function scrollRegion(figure, name) {
   figure.classList.add("rnn-scroll-region");
@@ -298,4 +441,24 @@ export function whenIdle(task) {
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start, { once: true });
   return true;
+}
+
+/**
+ * Start a model demo when the page is idle: `load` (onnxruntime-web and the model) then `first`
+ * (a first result). A failed load offers *Try again*; a failed first result shows like any other.
+ * With the data saver on, nothing downloads until the reader presses `button`.
+ * @param {StatusArea} status
+ * @param {HTMLButtonElement} button  the demo's main button, disabled until `load` enables it
+ * @param {() => Promise<void>} load
+ * @param {() => Promise<void>} first
+ */
+export function loadWhenIdle(status, button, load, first) {
+  const start = () =>
+    load()
+      .then(first, (err) => status.failLoad(err, start))
+      .catch((err) => status.fail(err));
+  if (whenIdle(start)) return;
+  button.disabled = false;
+  status.info(`Data saver is on: press “${button.textContent}” to download the model.`);
+  button.addEventListener("click", () => ((button.disabled = true), start()), { once: true });
 }
