@@ -12,7 +12,8 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import field as dc_field
 from typing import Any, NoReturn, TypeVar
 
 HP = TypeVar("HP")
@@ -150,3 +151,62 @@ def recipe_fields(hparams: Any) -> dict[str, Any]:
         return {}
     names = {"max_steps", "max_epochs", "epochs"}
     return {f.name: getattr(hparams, f.name) for f in fields(hparams) if f.name in names}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One model flag of a trainer's command line: the hyperparameter it sets, its argparse
+    ``type`` and ``choices``, and ``to`` turning the parsed value into the field's value."""
+
+    field: str
+    type: Callable[[str], Any] | None = positive_int
+    help: str | None = None
+    choices: Sequence[str] | None = None
+    to: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """A model's ``rnn-site train NAME`` command, declared as data: every trainer's ``main``
+    is ``TRAINER.main(argv)``, so parsing, presets and the call are written once here.
+
+    ``train`` is the model's ``train_<model>`` function, called with :func:`run_options`,
+    ``hparams=`` (built from ``hparams``, the ``--quick`` preset and ``flags``) and
+    ``options`` (fixed keyword arguments, such as char-mingru's network).
+    """
+
+    name: str
+    doc: str | None
+    hparams: Callable[..., Any]
+    train: Callable[..., Any]
+    quick: Mapping[str, Any] | None = None
+    flags: Mapping[str, Flag] = dc_field(default_factory=dict)
+    options: Mapping[str, Any] = dc_field(default_factory=dict)
+
+    def parser(self) -> TrainingParser:
+        """The shared flags, then this model's own (each defaulting to ``None``: not given)."""
+        parser = training_parser(
+            (self.doc or "").splitlines()[0],
+            f"models/{self.name}",
+            quick=self.quick,
+            prog=f"rnn-site train {self.name}",
+        )
+        for flag, spec in self.flags.items():
+            parser.add_argument(
+                flag, type=spec.type, default=None, choices=spec.choices, help=spec.help
+            )
+        return parser
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Train with the parsed ``args``; returns the exit status."""
+        values = {}
+        for flag, spec in self.flags.items():
+            value = getattr(args, flag.lstrip("-").replace("-", "_"))
+            values[spec.field] = spec.to(value) if spec.to and value is not None else value
+        hparams = recipe_hparams(self.hparams, args, **values)
+        self.train(**run_options(args), hparams=hparams, **self.options)
+        return 0
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """``rnn-site train NAME [--quick] [flags]``: parse ``argv`` and train."""
+        return self.run(self.parser().parse_args(argv))

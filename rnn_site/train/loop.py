@@ -240,161 +240,213 @@ def train(
     ``config.metric``. ``info`` (model config, data description...) is
     copied into the log, which goes to ``out_dir / log_name`` after every evaluation.
     """
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
-    seed_everything(config.seed)
-    start = time.perf_counter()
-    device = torch.device(config.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
-    model.to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    sign = 1.0 if config.mode == "min" else -1.0
-    log: dict[str, Any] = {
-        "status": "running",
-        "train_config": asdict(config),
-        **(info or {}),
-        "history": [],
-        "versions": versions(),
-        "machine": machine(config.device),
-    }
-    log_path = Path(out_dir) / log_name if out_dir is not None else None
-    best: dict[str, float] = {}
-    best_state: dict[str, torch.Tensor] | None = None
-    evals_without_improvement = 0
-    step = 0
-    epoch = 0
-    epochs_completed = 0
-    total_steps = config.max_steps
-    stopped = "finished"
-    running_loss, running_count = 0.0, 0
+    run = Run(model, loss_fn, evaluate, config, out_dir, info, log_name)
+    run.fit(batches)
+    return run.finish()
 
-    def elapsed() -> float:
-        return time.perf_counter() - start
 
-    def run_evaluation() -> bool:
+class Run:
+    """One training run, in the named steps of :func:`train` (as d2l splits ``Trainer.fit``):
+    setup (``__init__``), :meth:`fit` over epochs, :meth:`run_epoch`, :meth:`optimise` one
+    batch, :meth:`evaluate` and :meth:`keep_best` (the checkpoint), :meth:`finish`.
+
+    The order of every random draw and every floating-point operation is that of the one
+    loop it replaced, so a recipe gives the same weights as before the split.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss_fn: Callable[[nn.Module, Any], torch.Tensor],
+        evaluate: Callable[[nn.Module], dict[str, float]],
+        config: TrainConfig,
+        out_dir: str | Path | None,
+        info: dict[str, Any] | None,
+        log_name: str,
+    ) -> None:
+        if config.threads is not None:
+            torch.set_num_threads(config.threads)
+        seed_everything(config.seed)
+        self.start = time.perf_counter()
+        self.device = torch.device(config.device)
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
+        self.model, self.loss_fn, self.evaluate_fn, self.config = model, loss_fn, evaluate, config
+        model.to(self.device)
+        self.optimiser = torch.optim.Adam(
+            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.sign = 1.0 if config.mode == "min" else -1.0
+        self.log: dict[str, Any] = {
+            "status": "running",
+            "train_config": asdict(config),
+            **(info or {}),
+            "history": [],
+            "versions": versions(),
+            "machine": machine(config.device),
+        }
+        self.log_path = Path(out_dir) / log_name if out_dir is not None else None
+        self.best: dict[str, float] = {}
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.evals_without_improvement = 0
+        self.step = self.epoch = self.epochs_completed = 0
+        self.total_steps = config.max_steps
+        self.stopped = "finished"
+        self.running_loss, self.running_count = 0.0, 0
+        self.bar: Any = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def fit(self, batches: Callable[[int], Iterable[Any]]) -> None:
+        """Run epochs until the recipe, early stopping, the time cap or Ctrl-C ends training."""
+        self.model.train()
+        self.bar = tqdm(
+            total=self.total_steps,
+            disable=not self.config.progress,
+            dynamic_ncols=True,
+            leave=False,
+        )
+        try:
+            for epoch in range(self.config.epochs):
+                self.epoch = epoch
+                if self.run_epoch(batches(epoch)):
+                    break
+            if not self.log["history"] or self.log["history"][-1]["step"] != self.step:
+                self.evaluate()
+        except KeyboardInterrupt:
+            self.stopped = "interrupted"
+        except Exception as exc:
+            # The log must not claim "running" for a run that is over; the best weights so far
+            # are not restored, since the caller gets the exception rather than a result.
+            self.log["error"] = f"{type(exc).__name__}: {exc}"
+            self.write_log("error")
+            raise
+        finally:
+            self.bar.close()
+
+    def run_epoch(self, epoch_batches: Iterable[Any]) -> bool:
+        """One pass over ``epoch_batches``; returns True if training should stop."""
+        config = self.config
+        reset = getattr(self.loss_fn, "reset", None)
+        if callable(reset):
+            reset()
+        if self.total_steps is None and hasattr(epoch_batches, "__len__"):
+            self.total_steps = config.epochs * len(epoch_batches)  # type: ignore[arg-type]
+            self.bar.reset(total=self.total_steps)
+        for batch in epoch_batches:
+            self.optimise(batch)
+            stop = False
+            if config.eval_every and self.step % config.eval_every == 0:
+                stop = self.evaluate()
+                if stop:
+                    self.stopped = "early_stopping"
+            if config.max_steps is not None and self.step >= config.max_steps:
+                stop = True
+            if config.time_cap_s is not None and self.elapsed() >= config.time_cap_s:
+                self.stopped, stop = "time_cap", True
+            if stop:
+                return True
+        self.epochs_completed = self.epoch + 1
+        if not config.eval_every and self.evaluate():
+            self.stopped = "early_stopping"
+            return True
+        return False
+
+    def optimise(self, batch: Any) -> None:
+        """One optimiser step on ``batch`` at the schedule's learning rate."""
+        config, optimiser = self.config, self.optimiser
+        progress = self.step / self.total_steps if self.total_steps else 0.0
+        for group in optimiser.param_groups:
+            group["lr"] = config.lr * lr_factor(config, progress, self.step)
+        loss = self.loss_fn(self.model, to_device(batch, self.device))
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"loss became {loss.item()} at step {self.step}; try a lower lr"
+            )
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+        optimiser.step()
+        self.step += 1
+        self.running_loss += loss.item()
+        self.running_count += 1
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimiser.param_groups[0]['lr']:.2e}")
+
+    def evaluate(self) -> bool:
         """Evaluate, log, keep the best weights; returns True if training should stop."""
-        nonlocal best, best_state, evals_without_improvement, running_loss, running_count
+        model, config = self.model, self.config
         model.eval()
         model.to("cpu")
         with torch.no_grad():
-            metrics = {k: float(v) for k, v in evaluate(model).items()}
-        model.to(device)
+            metrics = {k: float(v) for k, v in self.evaluate_fn(model).items()}
+        model.to(self.device)
         model.train()
         if config.metric not in metrics:
             raise KeyError(
                 f"evaluate() returned {sorted(metrics)} but config.metric is {config.metric!r}"
             )
         entry = {
-            "step": step,
-            "epoch": epoch,
-            "elapsed_s": round(elapsed(), 3),
-            "lr": optimiser.param_groups[0]["lr"],
-            "train_loss": running_loss / max(running_count, 1),
+            "step": self.step,
+            "epoch": self.epoch,
+            "elapsed_s": round(self.elapsed(), 3),
+            "lr": self.optimiser.param_groups[0]["lr"],
+            "train_loss": self.running_loss / max(self.running_count, 1),
             **metrics,
         }
-        running_loss, running_count = 0.0, 0
-        log["history"].append(entry)
-        if not best or sign * metrics[config.metric] < sign * best[config.metric]:
-            best = dict(entry)
-            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            evals_without_improvement = 0
-        else:
-            evals_without_improvement += 1
-        write_log("running")
-        return config.patience is not None and evals_without_improvement > config.patience
+        self.running_loss, self.running_count = 0.0, 0
+        self.log["history"].append(entry)
+        self.keep_best(entry)
+        self.write_log("running")
+        return config.patience is not None and self.evals_without_improvement > config.patience
 
-    def write_log(status: str) -> None:
-        log.update(
+    def keep_best(self, entry: dict[str, float]) -> None:
+        """Copy the weights aside if ``entry`` beats the best evaluation so far."""
+        metric = self.config.metric
+        if not self.best or self.sign * entry[metric] < self.sign * self.best[metric]:
+            self.best = dict(entry)
+            self.best_state = {
+                k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()
+            }
+            self.evals_without_improvement = 0
+        else:
+            self.evals_without_improvement += 1
+
+    def write_log(self, status: str) -> None:
+        """The log as it stands, written atomically (an interrupted run leaves a valid file)."""
+        self.log.update(
             status=status,
             complete=status in COMPLETE,
-            best=best,
-            steps=step,
-            epochs_completed=epochs_completed,
-            wall_time_s=round(elapsed(), 3),
+            best=self.best,
+            steps=self.step,
+            epochs_completed=self.epochs_completed,
+            wall_time_s=round(self.elapsed(), 3),
         )
-        if log_path is not None:
-            write_json(log_path, log)
+        if self.log_path is not None:
+            write_json(self.log_path, self.log)
 
-    model.train()
-    bar = tqdm(total=total_steps, disable=not config.progress, dynamic_ncols=True, leave=False)
-    try:
-        for epoch in range(config.epochs):
-            reset = getattr(loss_fn, "reset", None)
-            if callable(reset):
-                reset()
-            epoch_batches = batches(epoch)
-            if total_steps is None and hasattr(epoch_batches, "__len__"):
-                total_steps = config.epochs * len(epoch_batches)  # type: ignore[arg-type]
-                bar.reset(total=total_steps)
-            stop = False
-            for batch in epoch_batches:
-                progress = step / total_steps if total_steps else 0.0
-                for group in optimiser.param_groups:
-                    group["lr"] = config.lr * lr_factor(config, progress, step)
-                loss = loss_fn(model, to_device(batch, device))
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"loss became {loss.item()} at step {step}; try a lower lr"
-                    )
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimiser.step()
-                step += 1
-                running_loss += loss.item()
-                running_count += 1
-                bar.update(1)
-                bar.set_postfix(
-                    loss=f"{loss.item():.4f}", lr=f"{optimiser.param_groups[0]['lr']:.2e}"
-                )
-                if config.eval_every and step % config.eval_every == 0:
-                    stop = run_evaluation()
-                    if stop:
-                        stopped = "early_stopping"
-                if config.max_steps is not None and step >= config.max_steps:
-                    stop = True
-                if config.time_cap_s is not None and elapsed() >= config.time_cap_s:
-                    stopped, stop = "time_cap", True
-                if stop:
-                    break
-            else:
-                epochs_completed = epoch + 1
-                if not config.eval_every and run_evaluation():
-                    stopped = "early_stopping"
-                    break
-                continue
-            break
-        if not log["history"] or log["history"][-1]["step"] != step:
-            run_evaluation()
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-    except Exception as exc:
-        # The log must not claim "running" for a run that is over; the best weights so far are
-        # not restored, since the caller gets the exception rather than a result.
-        log["error"] = f"{type(exc).__name__}: {exc}"
-        write_log("error")
-        raise
-    finally:
-        bar.close()
-    model.to("cpu")
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    if stopped not in COMPLETE:
-        log["incomplete"] = (
-            f"stopped by {stopped!r} at step {step}: not the recipe; do not publish this run"
+    def finish(self) -> TrainResult:
+        """Restore the best weights on the CPU, write the final log, say how the run ended."""
+        self.model.to("cpu")
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        if self.stopped not in COMPLETE:
+            self.log["incomplete"] = (
+                f"stopped by {self.stopped!r} at step {self.step}: not the recipe; "
+                "do not publish this run"
+            )
+        self.write_log(self.stopped)
+        return TrainResult(
+            history=self.log["history"],
+            best=self.best,
+            steps=self.step,
+            epochs_completed=self.epochs_completed,
+            wall_time_s=self.log["wall_time_s"],
+            stopped=self.stopped,
+            log=self.log,
         )
-    write_log(stopped)
-    return TrainResult(
-        history=log["history"],
-        best=best,
-        steps=step,
-        epochs_completed=epochs_completed,
-        wall_time_s=log["wall_time_s"],
-        stopped=stopped,
-        log=log,
-    )
 
 
 def run_info(name: str, seed: int, model: nn.Module, hparams: Any, **extra: Any) -> dict[str, Any]:
@@ -450,3 +502,68 @@ def finish_training(
     name = metrics.get("name", Path(out_dir).name)
     print(f"{name}: {result.steps} steps ({result.stopped}); total {metrics['wall_time_s']:.0f} s")
     return metrics
+
+
+@dataclass
+class Job:
+    """The frame of one ``train_<model>`` job, shared by every trainer: where it writes, its
+    seed, device, threads, safety cap and recipe line, and the clock its wall time counts from.
+
+    A trainer begins with :meth:`begin`, builds its loop config with :meth:`train_config`
+    (only the model's own schedule fields), heads its log with :meth:`info` and ends with
+    :meth:`finish`; these are :func:`time_left`, :func:`run_info` and :func:`finish_training`
+    with the job's own values filled in.
+    """
+
+    out: Path
+    seed: int = 0
+    time_cap_s: float | None = None
+    threads: int | None = None
+    progress: bool = True
+    device: str = "cpu"
+    recipe: dict[str, Any] | None = None
+    start: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def begin(
+        cls,
+        out_dir: str | Path,
+        seed: int = 0,
+        time_cap_s: float | None = None,
+        threads: int | None = None,
+        progress: bool = True,
+        device: str = "cpu",
+        recipe: dict[str, Any] | None = None,
+    ) -> Job:
+        """Start the clock, create ``out_dir`` and set torch's thread count (if given).
+
+        The arguments are those every ``train_<model>`` takes, in the order of :class:`Job`.
+        """
+        job = cls(Path(out_dir), seed, time_cap_s, threads, progress, device, recipe)
+        job.out.mkdir(parents=True, exist_ok=True)
+        if job.threads is not None:
+            torch.set_num_threads(job.threads)
+        return job
+
+    def train_config(self, **loop: Any) -> TrainConfig:
+        """The loop's config: the model's schedule ``loop`` fields plus the job's seed, device,
+        threads, progress and what is left of its safety cap."""
+        return TrainConfig(
+            seed=self.seed,
+            time_cap_s=time_left(self.time_cap_s, self.start),
+            device=self.device,
+            threads=self.threads,
+            progress=self.progress,
+            **loop,
+        )
+
+    def info(self, name: str, model: nn.Module, hparams: Any, **extra: Any) -> dict[str, Any]:
+        """:func:`run_info` with the job's seed and recipe (the command plus its step budget)."""
+        from rnn_site.train.command import recipe_fields
+
+        recipe = {**(self.recipe or {}), **recipe_fields(hparams)}
+        return run_info(name, self.seed, model, hparams, recipe=recipe, **extra)
+
+    def finish(self, result: TrainResult, **results: Any) -> dict[str, Any]:
+        """:func:`finish_training` into the job's folder, timed from the job's start."""
+        return finish_training(result, self.out, self.start, **results)

@@ -14,7 +14,6 @@ which the binary label throws away.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,8 @@ from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokeniz
 from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import pad_right
-from rnn_site.train.command import (
-    positive_int,
-    recipe_fields,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
-from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
+from rnn_site.train.command import Flag, Trainer
+from rnn_site.train.loop import Job, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 MAX_TOKENS = 100  # training sentences are cut here (99% are under 45 words)
@@ -186,32 +179,14 @@ def load_sentiment(path: str | Path) -> tuple[SentimentLSTM, Vocab]:
     return model, Vocab(words)
 
 
-def train_sentiment(
-    out_dir: str | Path = "models/sentiment",
-    *,
-    seed: int = 0,
-    time_cap_s: float | None = None,
-    threads: int | None = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
-    hparams: SentimentTrainConfig | None = None,
-) -> dict[str, Any]:
-    """Fit the baselines and the LSTM; write the checkpoint and metrics.json; return metrics."""
-    start = time.perf_counter()
-    hp = hparams or SentimentTrainConfig()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if threads is not None:
-        torch.set_num_threads(threads)
-    splits = binary_splits()
-    parts = {"train": splits.train, "val": splits.val, "test": splits.test}
-    vocab = Vocab.build((s.text for s in splits.train), hp.min_count, hp.max_vocab)
-    ids = {name: encode(vocab, part) for name, part in parts.items()}
+def fit_baselines(
+    parts: dict[str, Sequence[Sentence]], ids: dict[str, list[np.ndarray]], vocab_size: int
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Bag-of-words (L2 chosen on validation) and VADER's rules, scored on val and test →
+    (the bag-of-words model, the scores, what the log records about the choices)."""
     labels = {name: [s.label for s in part] for name, part in parts.items()}
-
     bow, l2, bow_val = choose_l2(
-        ids["train"], labels["train"], ids["val"], labels["val"], len(vocab)
+        ids["train"], labels["train"], ids["val"], labels["val"], vocab_size
     )
     majority = int(np.mean(labels["train"]) >= 0.5)
     results: dict[str, Any] = {
@@ -225,51 +200,57 @@ def train_sentiment(
     }
     print(f"bag-of-words (l2={l2:g}): test {results['bag-of-words']['test']['all']}")
     print(f"VADER rules: test {results['vader']['test']['all']}")
+    choices = {"bow": {"l2": l2, "val_macro_f1_by_l2": bow_val}, "vader_neutral_label": majority}
+    return bow, results, choices
+
+
+def data_info(parts: dict[str, Sequence[Sentence]]) -> dict[str, Any]:
+    """The data set as the log records it: source, licence, sentences per split and domain."""
+    return {
+        "name": "VADER human-rated sentences (Hutto & Gilbert, ICWSM 2014)",
+        "source": "vaderSentiment==3.3.2 sdist, cached in rnn_site/data/vader-ratings-v1.json.gz",
+        "licence": "MIT",
+        "sentences": {
+            name: {d: sum(s.domain == d for s in part) for d in DOMAINS}
+            for name, part in parts.items()
+        },
+    }
+
+
+def train_sentiment(
+    out_dir: str | Path = "models/sentiment",
+    *,
+    seed: int = 0,
+    time_cap_s: float | None = None,
+    threads: int | None = 2,
+    progress: bool = True,
+    device: str = "cpu",
+    recipe: dict[str, Any] | None = None,
+    hparams: SentimentTrainConfig | None = None,
+) -> dict[str, Any]:
+    """Fit the baselines and the LSTM; write the checkpoint and metrics.json; return metrics."""
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    hp = hparams or SentimentTrainConfig()
+    splits = binary_splits()
+    parts = {"train": splits.train, "val": splits.val, "test": splits.test}
+    vocab = Vocab.build((s.text for s in splits.train), hp.min_count, hp.max_vocab)
+    ids = {name: encode(vocab, part) for name, part in parts.items()}
+    val_labels = [s.label for s in splits.val]
+    bow, results, choices = fit_baselines(parts, ids, len(vocab))
 
     model_config = SentimentConfig(len(vocab), hp.embed_dim, hp.hidden_size, hp.dropout)
     torch.manual_seed(seed)
     model = SentimentLSTM(model_config)
-    config = TrainConfig(
-        seed=seed,
-        epochs=hp.max_epochs,
-        lr=hp.lr,
-        weight_decay=hp.weight_decay,
-        schedule="cosine",
-        warmup_steps=50,
-        grad_clip=1.0,
-        patience=hp.patience,
-        metric="val_macro_f1",
-        mode="max",
-        time_cap_s=time_left(time_cap_s, start),
-        device=device,
-        threads=threads,
-        progress=progress,
-    )
+    config = job.train_config(
+        epochs=hp.max_epochs, lr=hp.lr, weight_decay=hp.weight_decay, schedule="cosine",
+        warmup_steps=50, grad_clip=1.0, patience=hp.patience, metric="val_macro_f1", mode="max",
+    )  # fmt: skip
 
     def evaluate(m: SentimentLSTM) -> dict[str, float]:
         predicted = (lstm_probabilities(m, ids["val"]) > 0.5).astype(np.int64)
-        scores = classification_scores(labels["val"], predicted)
+        scores = classification_scores(val_labels, predicted)
         return {"val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
 
-    info = run_info(
-        "sentiment",
-        seed,
-        model,
-        hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
-        data={
-            "name": "VADER human-rated sentences (Hutto & Gilbert, ICWSM 2014)",
-            "source": "vaderSentiment==3.3.2 sdist, cached in "
-            "rnn_site/data/vader-ratings-v1.json.gz",
-            "licence": "MIT",
-            "sentences": {
-                name: {d: sum(s.domain == d for s in part) for d in DOMAINS}
-                for name, part in parts.items()
-            },
-        },
-        bow={"l2": l2, "val_macro_f1_by_l2": bow_val},
-        vader_neutral_label=majority,
-    )
     result = train(
         model,
         batches=lambda epoch: EpochBatches(
@@ -278,8 +259,8 @@ def train_sentiment(
         loss_fn=make_loss(hp.rating_weight),  # type: ignore[arg-type]
         evaluate=evaluate,  # type: ignore[arg-type]
         config=config,
-        out_dir=out,
-        info=info,
+        out_dir=job.out,
+        info=job.info("sentiment", model, hp, data=data_info(parts), **choices),
     )
     model.eval()
     results["lstm"] = {
@@ -290,35 +271,20 @@ def train_sentiment(
     examples = pick_examples(
         splits.test, lstm_probabilities(model, ids["test"]), bow.probability(ids["test"])
     )
-    save_sentiment(out / "sentiment.pt", model, vocab)
-    return finish_training(result, out, start, results=results, examples=examples)
+    save_sentiment(job.out / "sentiment.pt", model, vocab)
+    return job.finish(result, results=results, examples=examples)
 
 
 #: ``--quick``: 6 epochs instead of 12 (about a minute on 2 idle cores).
 QUICK = {"max_epochs": 6}
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``rnn-site train sentiment [--quick] [--max-epochs N] [--hidden H] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0],
-        "models/sentiment",
-        quick=QUICK,
-        prog="rnn-site train sentiment",
-    )
-    parser.add_argument("--max-epochs", type=positive_int, default=None)
-    parser.add_argument("--hidden", type=positive_int, default=None)
-    parser.add_argument("--max-vocab", type=positive_int, default=None)
-    args = parser.parse_args(argv)
-    hparams = recipe_hparams(
-        SentimentTrainConfig,
-        args,
-        hidden_size=args.hidden,
-        max_epochs=args.max_epochs,
-        max_vocab=args.max_vocab,
-    )
-    train_sentiment(**run_options(args), hparams=hparams)
-    return 0
+#: ``rnn-site train sentiment [--quick] [--max-epochs N] [--hidden H] [--max-vocab N]``.
+TRAINER = Trainer(
+    "sentiment", __doc__, SentimentTrainConfig, train_sentiment, QUICK,
+    {"--max-epochs": Flag("max_epochs"), "--hidden": Flag("hidden_size"),
+     "--max-vocab": Flag("max_vocab")},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":

@@ -40,14 +40,8 @@ from rnn_site.decoding.ctc import error_rates, greedy_decode, prefix_beam_decode
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
-from rnn_site.train.command import (
-    positive_int,
-    recipe_fields,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
-from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
+from rnn_site.train.command import Flag, Trainer
+from rnn_site.train.loop import Job, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -204,16 +198,13 @@ def train_speech(
     synthesis: SynthesisConfig | None = None,
 ) -> dict[str, Any]:
     """Synthesise (or reuse), train, score model and baseline; write checkpoint + metrics.json."""
-    start, cpu_start = time.perf_counter(), time.process_time()
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    cpu_start = time.process_time()
     hp = hparams or SpeechTrainConfig()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if threads is not None:
-        torch.set_num_threads(threads)
     synthesis = synthesis or SynthesisConfig(seed=seed)
     data = load_speech(synthesis, workers=threads or 2, progress=progress)
     real = load_real_letters()
-    synthesis_s = time.perf_counter() - start
+    synthesis_s = time.perf_counter() - job.start
     print(f"data ready in {synthesis_s:.0f} s: {data.counts()} + {len(real)} real letters")
 
     model_config = SpeechConfig(
@@ -224,48 +215,31 @@ def train_speech(
     )
     torch.manual_seed(seed)
     model = SpeechCTC(model_config)
-    config = TrainConfig(
-        seed=seed,
-        epochs=hp.max_epochs,
-        lr=hp.lr,
-        schedule="cosine",
-        warmup_steps=100,
-        grad_clip=5.0,
-        patience=hp.patience,
-        metric="val_cer",
-        mode="min",
-        time_cap_s=time_left(time_cap_s, start),
-        device=device,
-        threads=threads,
-        progress=progress,
-    )
+    config = job.train_config(
+        epochs=hp.max_epochs, lr=hp.lr, schedule="cosine", warmup_steps=100, grad_clip=5.0,
+        patience=hp.patience, metric="val_cer", mode="min",
+    )  # fmt: skip
 
     def evaluate(m: SpeechCTC) -> dict[str, float]:
         refs = [u.label for u in data.val]
         scores = error_rates(refs, transcribe_all(m, data.val))
         return {"val_cer": scores["cer"], "val_string_accuracy": scores["string_accuracy"]}
 
-    info = run_info(
-        "speech",
-        seed,
-        model,
-        hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
-        synthesis=asdict(synthesis),
-        synthesis_cache=data.cache_dir.name,
+    info = job.info(
+        "speech", model, hp, synthesis=asdict(synthesis), synthesis_cache=data.cache_dir.name,
         data={"counts": data.counts(), "real_letters": len(real)},
-    )
+    )  # fmt: skip
     result = train(
         model,
         batches=lambda epoch: EpochBatches(data.train, hp.batch, seed * 1000 + epoch),
         loss_fn=ctc_loss,  # type: ignore[arg-type]
         evaluate=evaluate,  # type: ignore[arg-type]
         config=config,
-        out_dir=out,
+        out_dir=job.out,
         info=info,
     )
     model.eval()
-    save_speech(out / "speech.pt", model)  # before scoring: a failure there keeps the weights
+    save_speech(job.out / "speech.pt", model)  # before scoring: a failure there keeps the weights
     sets = groups(data.test, real)
     results: dict[str, Any] = {"lstm": score_model(model, sets)}
     isolated_train = [(u.audio, u.label, u.voice) for u in data.train if u.kind == "word"]
@@ -276,10 +250,8 @@ def train_speech(
         if name in results["dtw"]:
             line += f", DTW cer {results['dtw'][name]['greedy']['cer']:.3f}"
         print(line)
-    return finish_training(
+    return job.finish(
         result,
-        out,
-        start,
         results=results,
         per_voice=per_voice_accuracy(model, sets["tts_isolated"]),
         dtw_templates=len(dtw.labels),
@@ -293,20 +265,12 @@ def train_speech(
 #: ``--quick``: 3 epochs (about 8 minutes on 2 idle cores; the published recipe runs 20).
 QUICK = {"max_epochs": 3}
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``rnn-site train speech [--quick] [--max-epochs N] [--hidden H] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0], "models/speech", quick=QUICK, prog="rnn-site train speech"
-    )
-    parser.add_argument("--max-epochs", type=positive_int, default=None)
-    parser.add_argument("--hidden", type=positive_int, default=None)
-    args = parser.parse_args(argv)
-    hparams = recipe_hparams(
-        SpeechTrainConfig, args, hidden_size=args.hidden, max_epochs=args.max_epochs
-    )
-    train_speech(**run_options(args), hparams=hparams)
-    return 0
+#: ``rnn-site train speech [--quick] [--max-epochs N] [--hidden H]``.
+TRAINER = Trainer(
+    "speech", __doc__, SpeechTrainConfig, train_speech, QUICK,
+    {"--max-epochs": Flag("max_epochs"), "--hidden": Flag("hidden_size")},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":

@@ -16,9 +16,8 @@ valid choice among several, so the model should not be pushed to certainty).
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,14 +46,8 @@ from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.models.translator import Translator, TranslatorConfig
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
-from rnn_site.train.command import (
-    positive_int,
-    recipe_fields,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
-from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
+from rnn_site.train.command import Flag, Trainer, non_negative_int
+from rnn_site.train.loop import Job, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 MAX_TOKENS = 30  # longest sentence in tokens; 4–15 words plus punctuation stay under it
@@ -274,6 +267,45 @@ def load_translator(path: str | Path) -> tuple[Translator, Vocabs]:
     return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), BPE(merges) if merges else None)
 
 
+def build_vocabs(train_pairs: Sequence[Pair], hp: TranslatorTrainConfig) -> Vocabs:
+    """Both vocabularies from the training pairs: German in words, or in BPE pieces."""
+    src = Vocab.build((p.en for p in train_pairs), hp.min_count, hp.src_vocab)
+    if not hp.bpe_merges:
+        return Vocabs(src, Vocab.build((p.de for p in train_pairs), hp.min_count, hp.tgt_vocab))
+    bpe = BPE.learn((t for p in train_pairs for t in tokenize(p.de)), hp.bpe_merges)
+    pieces = Counter(t for p in train_pairs for t in bpe.encode(tokenize(p.de)))
+    return Vocabs(src, Vocab.from_counts(pieces, 1, len(pieces) + 4), bpe)
+
+
+def validation_loss(
+    encoded: Sequence[tuple[np.ndarray, np.ndarray]], bos: int, eos: int
+) -> Callable[[Translator], dict[str, float]]:
+    """The loop's evaluation: cross-entropy per real German word over the validation pairs."""
+    val_batches = [make_batch(encoded[i : i + 256], bos, eos) for i in range(0, len(encoded), 256)]
+
+    def evaluate(m: Translator) -> dict[str, float]:
+        total = sum(batch_loss(m, b) * (b[3] != 0).sum() for b in val_batches)
+        words = sum(int((b[3] != 0).sum()) for b in val_batches)
+        loss = float(total) / words
+        return {"val_loss": loss, "val_perplexity": math.exp(loss)}
+
+    return evaluate
+
+
+def score_test(
+    model: Translator, vocabs: Vocabs, test: Sequence[Pair], lookup_out: list[str],
+    results: dict[str, Any], progress: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """Greedy and beam translations of the test set, scored into ``results``; the examples."""
+    references = [p.de for p in test]
+    greedy = [t.text for t in translate_all(model, vocabs, test, 1, progress)]
+    beamed = [t.text for t in translate_all(model, vocabs, test, BEAM, progress)]
+    results["greedy"] = translation_scores(greedy, references)
+    results[f"beam-{BEAM}"] = translation_scores(beamed, references)
+    print(f"greedy: {results['greedy']}; beam {BEAM}: {results[f'beam-{BEAM}']}")
+    return {"examples": pick_examples(test, greedy, beamed, lookup_out)}
+
+
 def train_translator(
     out_dir: str | Path = "models/translator",
     *,
@@ -288,22 +320,12 @@ def train_translator(
     evaluate_test: bool = True,
 ) -> dict[str, Any]:
     """Fit the model, score it and the baseline; write the checkpoint and metrics.json."""
-    start = time.perf_counter()
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
     hp = hparams or TranslatorTrainConfig()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if threads is not None:
-        torch.set_num_threads(threads)
     lines = read_lines()
     parts = split_pairs(pairs if pairs is not None else load_pairs())
     train_pairs = parts["train"]
-    src = Vocab.build((p.en for p in train_pairs), hp.min_count, hp.src_vocab)
-    if hp.bpe_merges:
-        bpe = BPE.learn((t for p in train_pairs for t in tokenize(p.de)), hp.bpe_merges)
-        pieces = Counter(t for p in train_pairs for t in bpe.encode(tokenize(p.de)))
-        vocabs = Vocabs(src, Vocab.from_counts(pieces, 1, len(pieces) + 4), bpe)
-    else:
-        vocabs = Vocabs(src, Vocab.build((p.de for p in train_pairs), hp.min_count, hp.tgt_vocab))
+    vocabs = build_vocabs(train_pairs, hp)
     encoded = {name: [encode_pair(vocabs, p) for p in part] for name, part in parts.items()}
     bos, eos = vocabs.tgt.index[BOS], vocabs.tgt.index[EOS]
 
@@ -311,9 +333,8 @@ def train_translator(
     lexicon = lexicon_pairs(lookup, vocabs) if hp.lexicon else []
     encoded["train"] += lexicon
     test = parts["test"]
-    references = [p.de for p in test]
     lookup_out = [lookup.translate(p.en) for p in test]
-    results: dict[str, Any] = {"word-lookup": translation_scores(lookup_out, references)}
+    results: dict[str, Any] = {"word-lookup": translation_scores(lookup_out, [p.de for p in test])}
     print(f"word-by-word lookup: test {results['word-lookup']}")
 
     model_config = TranslatorConfig(
@@ -322,102 +343,45 @@ def train_translator(
     )  # fmt: skip
     torch.manual_seed(seed)
     model = Translator(model_config)
-    config = TrainConfig(
-        seed=seed,
-        epochs=hp.max_epochs,
-        lr=hp.lr,
-        schedule="cosine",
-        warmup_steps=100,
-        grad_clip=1.0,
-        patience=hp.patience,
-        metric="val_loss",
-        mode="min",
-        time_cap_s=time_left(time_cap_s, start),
-        device=device,
-        threads=threads,
-        progress=progress,
-    )
-    val_batches = [
-        make_batch(encoded["val"][i : i + 256], bos, eos)
-        for i in range(0, len(encoded["val"]), 256)
-    ]
-
-    def evaluate(m: Translator) -> dict[str, float]:
-        total = sum(batch_loss(m, b) * (b[3] != 0).sum() for b in val_batches)
-        words = sum(int((b[3] != 0).sum()) for b in val_batches)
-        loss = float(total) / words
-        return {"val_loss": loss, "val_perplexity": math.exp(loss)}
-
-    counts = {name: len(part) for name, part in parts.items()}
-    info = run_info(
-        "translator",
-        seed,
-        model,
-        hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
-        data={
-            "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz), example "
-            "sentences",
-            "source": "Debian package trans-de-en, /usr/share/trans/de-en",
-            "licence": LICENCE,
-            "pairs": counts,
-            "lookup_entries": len(lookup.table),
-            "lexicon_pairs": len(lexicon),
-        },
-    )
+    config = job.train_config(
+        epochs=hp.max_epochs, lr=hp.lr, schedule="cosine", warmup_steps=100, grad_clip=1.0,
+        patience=hp.patience, metric="val_loss", mode="min",
+    )  # fmt: skip
+    data = {
+        "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz), example sentences",
+        "source": "Debian package trans-de-en, /usr/share/trans/de-en",
+        "licence": LICENCE,
+        "pairs": {name: len(part) for name, part in parts.items()},
+        "lookup_entries": len(lookup.table),
+        "lexicon_pairs": len(lexicon),
+    }
     result = train(
         model,
         batches=lambda epoch: EpochBatches(
             encoded["train"], hp.batch, seed * 1000 + epoch, bos, eos
         ),
         loss_fn=lambda m, b: batch_loss(m, b, hp.label_smoothing),  # type: ignore[arg-type]
-        evaluate=evaluate,  # type: ignore[arg-type]
+        evaluate=validation_loss(encoded["val"], bos, eos),  # type: ignore[arg-type]
         config=config,
-        out_dir=out,
-        info=info,
+        out_dir=job.out,
+        info=job.info("translator", model, hp, data=data),
     )
     model.eval()
-    save_translator(out / "translator.pt", model, vocabs)
-    extra: dict[str, Any] = {}
-    if evaluate_test:
-        greedy = [t.text for t in translate_all(model, vocabs, test, 1, progress)]
-        beamed = [t.text for t in translate_all(model, vocabs, test, BEAM, progress)]
-        results["greedy"] = translation_scores(greedy, references)
-        results[f"beam-{BEAM}"] = translation_scores(beamed, references)
-        print(f"greedy: {results['greedy']}; beam {BEAM}: {results[f'beam-{BEAM}']}")
-        extra["examples"] = pick_examples(test, greedy, beamed, lookup_out)
-    return finish_training(result, out, start, **extra, results=results, beam=BEAM)
+    save_translator(job.out / "translator.pt", model, vocabs)
+    extra = score_test(model, vocabs, test, lookup_out, results, progress) if evaluate_test else {}
+    return job.finish(result, **extra, results=results, beam=BEAM)
 
 
 #: ``--quick``: 15 epochs (about 8 minutes on 2 idle cores; the published recipe runs 40).
 QUICK = {"max_epochs": 15}
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``rnn-site train translator [--quick] [--max-epochs N] [--hidden H] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0],
-        "models/translator",
-        quick=QUICK,
-        prog="rnn-site train translator",
-    )
-    parser.add_argument("--max-epochs", type=positive_int, default=None)
-    parser.add_argument("--hidden", type=positive_int, default=None)
-    parser.add_argument(
-        "--bpe-merges", type=int, default=None, help="0: German in words; N: in BPE pieces"
-    )
-    args = parser.parse_args(argv)
-    if args.bpe_merges is not None and args.bpe_merges < 0:
-        parser.error(f"argument --bpe-merges: expected a whole number >= 0, got {args.bpe_merges}")
-    hparams = recipe_hparams(
-        TranslatorTrainConfig,
-        args,
-        decoder_hidden=args.hidden,
-        max_epochs=args.max_epochs,
-        bpe_merges=args.bpe_merges,
-    )
-    train_translator(**run_options(args), hparams=hparams)
-    return 0
+#: ``rnn-site train translator [--quick] [--max-epochs N] [--hidden H] [--bpe-merges N]``.
+TRAINER = Trainer(
+    "translator", __doc__, TranslatorTrainConfig, train_translator, QUICK,
+    {"--max-epochs": Flag("max_epochs"), "--hidden": Flag("decoder_hidden"),
+     "--bpe-merges": Flag("bpe_merges", non_negative_int, "0: German in words; N: in BPE pieces")},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":
