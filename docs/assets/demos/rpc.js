@@ -1,3 +1,4 @@
+// @ts-check
 // A tiny request/response protocol between a demo page and its Web Worker.
 //
 // Page side:   const w = new WorkerClient(new URL("./x-worker.js", import.meta.url));
@@ -8,9 +9,27 @@
 // Errors thrown in the worker come back as rejected promises carrying the same message, so the
 // page can show them; a worker that fails to start rejects every pending call.
 
+/**
+ * A message from the worker: an event streamed by a call, its result, or its error.
+ * @typedef {{id: number, kind: "event" | "result", data: any} | {id: number, kind: "error", data: {name: string, message: string}}} Reply
+ */
+
+/**
+ * A call waiting for its reply.
+ * @typedef {{resolve: (value: any) => void, reject: (reason: Error) => void, onEvent: ((data: any) => void) | null}} PendingCall
+ */
+
+/**
+ * A worker-side handler: gets the call's payload and `emit(data, transfer)` for streamed events;
+ * returns the result, or a promise of it (use transferable() to move typed-array buffers).
+ * @typedef {(payload: any, emit: (data: unknown, transfer?: Transferable[]) => void) => unknown} Handler
+ */
+
 export class WorkerClient {
+  /** @param {URL} url  the worker module */
   constructor(url) {
     this.worker = new Worker(url, { type: "module" });
+    /** @type {Map<number, PendingCall>} */
     this.pending = new Map();
     this.nextId = 1;
     this.worker.addEventListener("message", (e) => this.onMessage(e.data));
@@ -21,6 +40,7 @@ export class WorkerClient {
     });
   }
 
+  /** @param {Reply} reply */
   onMessage({ id, kind, data }) {
     const call = this.pending.get(id);
     if (!call) return;
@@ -37,12 +57,19 @@ export class WorkerClient {
     }
   }
 
+  /** @param {Error} err */
   failAll(err) {
     for (const call of this.pending.values()) call.reject(err);
     this.pending.clear();
   }
 
-  /** Ask the worker to run `type`; `onEvent` receives whatever the handler `emit`s on the way. */
+  /**
+   * Ask the worker to run `type`; `onEvent` receives whatever the handler `emit`s on the way.
+   * @param {string} type
+   * @param {unknown} [payload]
+   * @param {((data: any) => void) | null} [onEvent]
+   * @returns {Promise<any>} the handler's result (its shape is the handler's to say)
+   */
   call(type, payload = {}, onEvent = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -51,7 +78,11 @@ export class WorkerClient {
     });
   }
 
-  /** A message with no reply (e.g. "stop"); handled even while a long call is running. */
+  /**
+   * A message with no reply (e.g. "stop"); handled even while a long call is running.
+   * @param {string} type
+   * @param {unknown} [payload]
+   */
   send(type, payload = {}) {
     this.worker.postMessage({ id: null, type, payload });
   }
@@ -61,38 +92,49 @@ export class WorkerClient {
  * Worker side: dispatch incoming messages to `handlers[type](payload, emit)`.
  * A handler returns the result (or a promise of it); `emit(data, transfer)` streams an event.
  * The result may be `{value, transfer}` built with `transferable()` to move large typed arrays.
+ * @param {Record<string, Handler>} handlers
  */
 export function serve(handlers) {
-  self.addEventListener("message", async ({ data: { id, type, payload } }) => {
+  const scope = /** @type {DedicatedWorkerScope} */ (/** @type {unknown} */ (self));
+  scope.addEventListener("message", async ({ data: { id, type, payload } }) => {
+    /** @type {(kind: Reply["kind"], data: unknown, transfer?: Transferable[]) => void} */
     const reply = (kind, data, transfer = []) => {
-      if (id !== null) self.postMessage({ id, kind, data }, transfer);
+      if (id !== null) scope.postMessage({ id, kind, data }, transfer);
     };
     try {
       const handler = handlers[type];
       if (!handler) throw new Error(`unknown request "${type}"`);
       const result = await handler(payload, (data, transfer = []) => reply("event", data, transfer));
-      if (result instanceof Transferable) reply("result", result.value, result.transfer);
+      if (result instanceof TransferableResult) reply("result", result.value, result.transfer);
       else reply("result", result);
     } catch (err) {
-      reply("error", { name: err?.name ?? "Error", message: err?.message ?? String(err) });
+      const { name, message } =
+        /** @type {{name?: string, message?: string} | null | undefined} */ (err) ?? {};
+      reply("error", { name: name ?? "Error", message: message ?? String(err) });
     }
   });
 }
 
 /** Wrap a result whose typed-array buffers should move to the page instead of being copied. */
-class Transferable {
+class TransferableResult {
+  /**
+   * @param {unknown} value
+   * @param {Transferable[]} transfer
+   */
   constructor(value, transfer) {
     this.value = value;
     this.transfer = transfer;
   }
 }
-export const transferable = (value, transfer) => new Transferable(value, transfer);
+/** @type {(value: unknown, transfer: Transferable[]) => TransferableResult} */
+export const transferable = (value, transfer) => new TransferableResult(value, transfer);
 
 /**
  * Let the worker's event loop run (so a "stop" message gets handled) without setTimeout's
  * 4 ms clamp: a message to ourselves is a macrotask that is queued behind pending messages.
  */
 const channel = typeof MessageChannel === "function" ? new MessageChannel() : null;
+/** @returns {Promise<void>} */
 export function yieldToEventLoop() {
   if (!channel) return new Promise((resolve) => setTimeout(resolve, 0));
   return new Promise((resolve) => {
