@@ -77,7 +77,7 @@ APPLICATIONS: tuple[Application, ...] = (
         verb="generate",
         page="next.md",
         demo="compare-cells",
-        example="rnn_site.examples.use_char_lm",
+        example="rnn_site.examples.use_char_mingru",
     ),
     Application(
         name="sentiment",

@@ -55,12 +55,13 @@ def test_an_unknown_name_is_a_typed_error_listing_the_known_ones() -> None:
 
 @pytest.mark.parametrize("app", APPLICATIONS, ids=lambda a: a.name)
 def test_the_card_shows_the_runnable_example_not_a_copy(app: Application) -> None:
-    from rnn_site.export.cards import example_snippet, usage_example
+    from rnn_site.export.cards import example_snippet
 
     folder = ROOT / "models" / app.name
     card = json.loads((folder / "card.json").read_text("utf-8"))
-    own = example_snippet(app.name)  # None for a model that shares another's example
-    shown = card.get("usage", {}).get("python") or usage_example(card)
-    if own is not None:
-        assert shown == own
+    module = ROOT / (app.example.replace(".", "/") + ".py")
+    shown = card["usage"]["python"]
+    assert shown == example_snippet(app.name)
+    assert shown in module.read_text("utf-8")
+    assert f'.load("{app.name}")' in shown, "the example must load this application's model"
     assert shown in (folder / "README.md").read_text("utf-8")

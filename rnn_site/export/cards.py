@@ -7,46 +7,41 @@ refreshes the card's "performance" with `update_card`.
 
 from __future__ import annotations
 
+import copy
 import json
+import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from rnn_site.applications import UnknownApplicationError, application
+from rnn_site.card import Card, Contract, GraphContract, TrainingRecord
 from rnn_site.files import atomic_path
-
-USAGE_TEMPLATE = """\
-from rnn_site.runtime import CharLanguageModel
-model = CharLanguageModel.load("{name}")
-print(model.generate("{prompt}", n=200, temperature=0.8, seed=0))"""
-
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
 
 def example_snippet(name: str, examples_dir: Path = EXAMPLES_DIR) -> str | None:
-    """The lines between ``# --8<-- [start:use]`` and ``[end:use]`` of the model's runnable
-    example, ``rnn_site/examples/use_<name>.py`` (the tests run it), or None without one.
+    """The lines between ``# --8<-- [start:use]`` and ``[end:use]`` of the application's
+    runnable example (the registry's ``example`` module in ``rnn_site/examples``, which the
+    tests run), or None for a model outside the registry.
 
     Cards, READMEs and the Models page all show this one snippet, so none of them can drift
     from code that runs.
     """
-    path = examples_dir / f"use_{name.replace('-', '_')}.py"
-    if not path.is_file():
+    try:
+        module = application(name).example
+    except UnknownApplicationError:
         return None
+    path = examples_dir / f"{module.rsplit('.', 1)[-1]}.py"
     source = path.read_text("utf-8")
     return source.split("# --8<-- [start:use]\n")[1].split("# --8<-- [end:use]")[0].strip()
-
-
-def usage_example(card: dict[str, Any]) -> str:
-    """The three-line Python example shown on the card and on the models page."""
-    prompt = card.get("example_greedy", {}).get("prompt", "ROMEO:")
-    return USAGE_TEMPLATE.format(name=card["name"], prompt=prompt)
 
 
 def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def scores_table(card: dict[str, Any]) -> str:
+def scores_table(card: Card) -> str:
     """Markdown table: the model and each baseline, one column per metric ("lower is better")."""
     rows = {**card.get("metrics", {}), **card.get("baselines", {})}
     if not rows:
@@ -62,7 +57,7 @@ def scores_table(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def baseline_warning(card: dict[str, Any]) -> str:
+def baseline_warning(card: Card) -> str:
     """A Limits bullet for each metric where a baseline beats the model (else "")."""
     lines = []
     for figures in card.get("metrics", {}).values():
@@ -77,7 +72,7 @@ def baseline_warning(card: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def dynamic_axes_text(io: dict[str, Any]) -> str:
+def dynamic_axes_text(io: Contract) -> str:
     """'`batch` and `src` are dynamic axes.': the named dimensions of the declared graph shapes.
 
     Read from the card's contract rather than written per model, so a model whose time axis is
@@ -87,8 +82,9 @@ def dynamic_axes_text(io: dict[str, Any]) -> str:
     for graph in io.values():
         if not isinstance(graph, dict):
             continue
+        sides: dict[str, Any] = dict(graph)  # tolerant: a hand-written contract may lack a side
         for side in ("inputs", "outputs"):
-            for tensor in graph.get(side, {}).values():
+            for tensor in sides.get(side, {}).values():
                 for dim in tensor.get("shape", []):
                     if isinstance(dim, str) and dim not in names:
                         names.append(dim)
@@ -99,7 +95,7 @@ def dynamic_axes_text(io: dict[str, Any]) -> str:
     return f"{listed} {'is a dynamic axis' if len(names) == 1 else 'are dynamic axes'}."
 
 
-def performance_table(card: dict[str, Any]) -> str:
+def performance_table(card: Card) -> str:
     """Markdown table of the benchmark figures, or a note that the benchmark has not run."""
     perf = card.get("performance") or {}
     rows = perf.get("latency") or {}
@@ -128,7 +124,7 @@ def performance_table(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def io_table(io: dict[str, Any]) -> str:
+def io_table(io: GraphContract) -> str:
     """Markdown table of one graph's inputs and outputs: name, direction, dtype, shape."""
     lines = ["| name | direction | dtype | shape |", "|---|---|---|---|"]
     for direction in ("inputs", "outputs"):
@@ -142,15 +138,29 @@ class IncompleteRunError(ValueError):
     """The training log says the recipe did not run to its end (safety cap, Ctrl-C)."""
 
 
-def training_recipe(log: dict[str, Any]) -> dict[str, Any]:
+def recipe_command(command: str | None) -> str | None:
+    """The recorded training command without ``--out-dir``: where a run wrote its files is not
+    part of the recipe, and a scratch folder on the trainer's machine means nothing to a reader."""
+    if command is None:
+        return None
+    words = shlex.split(command)
+    kept = [
+        w
+        for i, w in enumerate(words)
+        if not w.startswith("--out-dir") and (i == 0 or words[i - 1] != "--out-dir")
+    ]
+    return shlex.join(kept)
+
+
+def training_recipe(log: dict[str, Any]) -> TrainingRecord:
     """The card's record of how the model was trained: command, budget, time, machine, commit.
 
     Logs written before step budgets (no ``complete`` entry) were cut by a wall-clock budget,
     so their run cannot be repeated exactly; the record says so instead of pretending.
     """
     recipe = log.get("recipe") or {}
-    record: dict[str, Any] = {
-        "command": recipe.get("command"),
+    record: TrainingRecord = {
+        "command": recipe_command(recipe.get("command")),
         "preset": recipe.get("preset"),
         "budget": {k: v for k, v in recipe.items() if k in ("max_steps", "max_epochs")},
         "steps": log.get("steps"),
@@ -169,7 +179,7 @@ def training_recipe(log: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def recipe_text(card: dict[str, Any]) -> str:
+def recipe_text(card: Card) -> str:
     """The "Training recipe" section of the README, from the card's ``training`` record."""
     rec = card.get("training")
     if not rec:
@@ -181,12 +191,13 @@ def recipe_text(card: dict[str, Any]) -> str:
         f"- Budget: {budget or 'not recorded'}; ran {rec.get('steps') or 0:,} optimiser steps, "
         f"ended by {rec.get('stopped')}",
     ]
-    if rec.get("wall_time_s") is not None:
+    wall = rec.get("wall_time_s")
+    if wall is not None:
         threads = rec.get("threads") or machine.get("torch_threads")
-        where = machine.get("cpu", "a CPU not recorded") + (
+        where = str(machine.get("cpu", "a CPU not recorded")) + (
             f", {threads} thread{'s' if threads != 1 else ''}" if threads else ""
         )
-        lines.append(f"- Wall time: {rec['wall_time_s'] / 60:.1f} min on {where}")
+        lines.append(f"- Wall time: {wall / 60:.1f} min on {where}")
     lines.append(f"- Commit: `{rec.get('commit') or 'unknown'}`")
     if rec.get("note"):
         lines.append(f"- Note: {rec['note']}")
@@ -197,7 +208,7 @@ def _bullets(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def render_readme(card: dict[str, Any]) -> str:
+def render_readme(card: Card) -> str:
     """The human model card (Markdown), rendered from any model's card.json.
 
     Model-specific prose lives in the card as data (``intended_use``, ``file_notes``,
@@ -214,7 +225,7 @@ def render_readme(card: dict[str, Any]) -> str:
         for role, io in card["io"].items()
         if isinstance(io, dict) and "inputs" in io
     ]
-    python = card.get("usage", {}).get("python") or usage_example(card)
+    python = card["usage"]["python"] if "usage" in card else None
     sections = [
         f"# {card['title']}",
         f"`{card['name']}` v{card['version']} · task: {card['task']} · licence: {card['licence']}",
@@ -249,7 +260,11 @@ def render_readme(card: dict[str, Any]) -> str:
             else []
         ),
         "## Use it",
-        f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{python}\n```\n\n"
+        (
+            f"Python (needs only `numpy` and `onnxruntime`):\n\n```python\n{python}\n```\n\n"
+            if python
+            else "Python: see `rnn_site/examples`.\n\n"
+        )
         + (
             "JavaScript, in a plain HTML page with onnxruntime-web (it writes the greedy "
             f"example above):\n\n```html\n{card['usage']['html']}```"
@@ -266,7 +281,7 @@ def render_readme(card: dict[str, Any]) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def write_card_and_readme(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]:
+def write_card_and_readme(model_dir: str | Path, card: Card) -> dict[str, Path]:
     """Write card.json and README.md into `model_dir` atomically → {"card", "readme"} paths."""
     model_dir = Path(model_dir)
     paths = {"card": model_dir / "card.json", "readme": model_dir / "README.md"}
@@ -278,30 +293,36 @@ def write_card_and_readme(model_dir: str | Path, card: dict[str, Any]) -> dict[s
     return paths
 
 
-def read_card(model_dir: str | Path) -> dict[str, Any]:
-    """Load `model_dir`/card.json."""
-    return json.loads((Path(model_dir) / "card.json").read_text("utf-8"))
+def read_card(model_dir: str | Path) -> Card:
+    """Load `model_dir`/card.json (trusted to have the `Card` shape: the tests validate every
+    published card against card.schema.json)."""
+    return cast(Card, json.loads((Path(model_dir) / "card.json").read_text("utf-8")))
 
 
 def update_card(model_dir: str | Path, **changes: Any) -> dict[str, Path]:
-    """Replace top-level card fields (e.g. performance=...) and regenerate README.md."""
-    card = read_card(model_dir)
+    """Replace top-level card fields (e.g. performance=...) and regenerate README.md.
+
+    The manifest lists card.json's hash: refresh it (`rnn_site.export.manifest`) afterwards.
+    """
+    card = cast(dict[str, Any], read_card(model_dir))
     card.update(changes)
-    return write_card_and_readme(model_dir, card)
+    return write_card_and_readme(model_dir, cast(Card, card))
 
 
-def publish_card(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]:
+def publish_card(model_dir: str | Path, card: Card) -> dict[str, Path]:
     """Write a freshly exported model's card and README, then refresh models/manifest.json.
 
-    The benchmark owns the card's "performance": figures already in an existing card are kept,
-    so re-exporting does not erase them. The training log beside the model (``metrics.json``)
-    becomes the card's ``training`` record; a run that did not finish its recipe is refused
+    The card gets what no exporter writes itself: the ``training`` record from the training
+    log beside the model (``metrics.json``), the usage example from ``rnn_site/examples``
+    (`example_snippet`), and the benchmark's "performance" figures already in an existing
+    card, so re-exporting does not erase them. A run that did not finish its recipe is refused
     (:class:`IncompleteRunError`), since its numbers could not be reproduced.
     Returns {"card", "readme", "manifest"} → paths.
     """
     from rnn_site.export.manifest import write_manifest
 
     model_dir = Path(model_dir)
+    card = copy.copy(card)  # the caller's card stays as it was
     log_path = model_dir / "metrics.json"
     if log_path.exists():
         log = json.loads(log_path.read_text("utf-8"))
@@ -310,12 +331,12 @@ def publish_card(model_dir: str | Path, card: dict[str, Any]) -> dict[str, Path]
                 f"{log_path} records an incomplete run (stopped by {log.get('stopped')!r} at "
                 f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
             )
-        card = {**card, "training": training_recipe(log)}
+        card["training"] = training_recipe(log)
     snippet = example_snippet(card["name"])
     if snippet is not None:
-        card = {**card, "usage": {**card.get("usage", {}), "python": snippet}}
+        card["usage"] = {**card.get("usage", {}), "python": snippet}
     if (model_dir / "card.json").exists():
-        card = {**card, "performance": read_card(model_dir).get("performance", {})}
+        card["performance"] = read_card(model_dir).get("performance", {})
     paths = write_card_and_readme(model_dir, card)
     paths["manifest"] = write_manifest(model_dir.parent)
     return paths

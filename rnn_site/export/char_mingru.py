@@ -11,7 +11,7 @@ The card, the greedy example, the provenance and the manifest come from the char
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +19,23 @@ import onnx
 import torch
 from torch import nn
 
-from rnn_site.export.cards import publish_card, read_card, read_training_log
+from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.cards import read_card
 from rnn_site.export.char_lm import (
+    CHAR_IO_NOTES,
     GREEDY_LENGTH,
     GREEDY_PROMPT,
     Scores,
+    char_card,
     data_info,
-    greedy_card_example,
-    greedy_example,
+    greedy_record,
     onnx_metadata,
-    scored_card_fields,
     scores_from_log,
+    vocab_values,
 )
 from rnn_site.export.onnx_lstm import GraphIO, TensorSpec, export_graph
+from rnn_site.export.steps import export_checkpoint, start_export
 from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
-from rnn_site.provenance import git_commit
 from rnn_site.train.char_mingru import NAME, load_char_mingru
 
 VERSION = "1.0.0"
@@ -84,6 +86,11 @@ def lstm_scores(models_dir: Path) -> dict[str, dict[str, float]]:
     return {"char-lm (LSTM)": figures} if figures else {}
 
 
+def char_mingru_prose(vocab: str, config: Mapping[str, Any]) -> CardProse:
+    """The card's prose, from ``prose/char-mingru.md``."""
+    return card_text(NAME).prose(**vocab_values(vocab, config))
+
+
 def export_char_mingru_model(
     model: CharMinRNN,
     vocab: str,
@@ -97,83 +104,40 @@ def export_char_mingru_model(
     Without `log` (metrics.json) the card has no metrics; tests export random weights this way.
     Returns {"step", "card", "readme", "manifest"} → paths.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    run = start_export(NAME, out_dir, log, commit, VERSION)
     model = model.eval()
-    log = log or {}
-    commit = commit or git_commit()
-    card_data = data_info(log)
-    scores = scores_from_log(log, NAME)
-    scores = Scores(scores.metrics, {**scores.baselines, **lstm_scores(out_dir.parent)})
-    metadata = onnx_metadata(vocab, card_data, scores, commit, name=NAME, version=VERSION)
-    paths = {"step": out_dir / "step.onnx"}
+    card_data = data_info(run.log)
+    scores = scores_from_log(run.log, NAME)
+    scores = Scores(scores.metrics, {**scores.baselines, **lstm_scores(run.out_dir.parent)})
+    metadata = onnx_metadata(vocab, card_data, scores, run.commit, name=NAME, version=VERSION)
+    paths = {"step": run.out_dir / "step.onnx"}
     export_step(model, paths["step"], metadata)
-
-    prompt = "".join(ch for ch in GREEDY_PROMPT if ch in vocab) or vocab[0]
-    greedy = greedy_example(paths["step"], vocab, prompt, GREEDY_LENGTH)
     c = model.config
-    card = {
-        "name": NAME,
-        "version": VERSION,
-        "task": "text-generation",
-        "title": "Character-level minGRU language model (Shakespeare)",
-        "summary": (
-            f"A stack of {c.num_layers} minGRU layers (Feng et al. 2024), trained in parallel "
-            "over time with a scan and run here one character at a time; same data, split, "
-            "vocabulary and decoding as the char-lm LSTM, so the two compare directly."
-        ),
-        "vocab": vocab,
-        "config": c.to_dict(),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "files": {"step": "step.onnx", "torch": f"{NAME}.pt"},
-        "io": {
+    card = char_card(
+        run,
+        char_mingru_prose(vocab, c.to_dict()),
+        vocab,
+        c.to_dict(),
+        {"step": "step.onnx", "torch": f"{NAME}.pt"},
+        {
             "step": step_io(c).to_json(),
             "opset": 17,
             "nodes": "MatMul, LayerNormalization and elementwise nodes only (no recurrent node)",
-            "encoding": "token id = index of the character in vocab",
-            "state": "zeros of shape [layers, batch, hidden] start a text",
+            **CHAR_IO_NOTES,
         },
-        **scored_card_fields(card_data, scores, commit, prompt, GREEDY_LENGTH, greedy),
-        "intended_use": (
-            "Teaching: compare a modern parallel-trainable recurrence with the LSTM on the same "
-            "task (chapter 5 and its 'compare the cells' demo). Not a general language model."
-        ),
-        "file_notes": {
-            "step": "one step, for generation (constant cost per character).",
-            "torch": "the PyTorch checkpoint (rnn_site.models.min_rnn.CharMinRNN).",
-        },
-        "preprocessing": (
-            f"The same {len(vocab)}-character vocabulary as char-lm; a character's token id is "
-            "its position in the vocabulary string (`vocab` in card.json and in the ONNX "
-            f"metadata):\n\n```\n{json.dumps(vocab)}\n```"
-        ),
-        "io_notes": (
-            f"layers = {c.num_layers}, hidden = {c.hidden_size}, vocab = {c.vocab_size}. Start "
-            "a text with a zero `h`; pass `h_out` back in to continue it. There is no cell "
-            "state: a minGRU's whole memory is h."
-        ),
-        "metrics_note": "Bits per character on the held-out plays (lower is better), against "
-        "the n-gram baseline and the char-lm LSTM trained on the same split:",
-        "limits": [
-            "Unknown characters (anything outside the vocabulary) cannot be encoded.",
-            "Trained for under 10 minutes on 2 CPU cores, where the LSTM's fused kernel makes "
-            "more updates in the same time than the scan does (see chapter 5's benchmark).",
-            "There is no sequence graph: scoring a text or drawing its states needs a step "
-            "per character (`CharLanguageModel.score` and `hidden_states` are for char-lm).",
-            "Trained on early modern English plays only; it reflects their language and views.",
-        ],
-        "example": greedy_card_example(prompt, GREEDY_LENGTH, greedy),
-    }
-    paths.update(publish_card(out_dir, card))
-    return paths
+        card_data,
+        scores,
+        greedy_record(paths["step"], vocab, GREEDY_PROMPT, GREEDY_LENGTH),
+    )
+    card["parameters"] = sum(p.numel() for p in model.parameters())
+    return run.publish(paths, card)
 
 
 def export_char_mingru(
     checkpoint: str | Path = f"models/{NAME}/{NAME}.pt", out_dir: str | Path = f"models/{NAME}"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    model, vocab = load_char_mingru(checkpoint)
-    return export_char_mingru_model(model, vocab, out_dir, log=read_training_log(checkpoint))
+    return export_checkpoint(load_char_mingru, export_char_mingru_model, checkpoint, out_dir)
 
 
 __all__ = ["CharMinRNNConfig", "export_char_mingru", "export_char_mingru_model", "step_io"]

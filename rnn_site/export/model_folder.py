@@ -22,9 +22,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rnn_site.card import DataRecord, GreedyText, TextGenerationCard
 from rnn_site.data.user_text import UNKNOWN
 from rnn_site.export import char_lm
-from rnn_site.export.cards import read_training_log, write_card_and_readme
+from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.cards import example_snippet, read_training_log, write_card_and_readme
+from rnn_site.export.steps import ExportRun
 from rnn_site.files import OutputExistsError, atomic_path, check_output_dir, sha256_file
 from rnn_site.models.char_lm import CharLSTM
 from rnn_site.provenance import git_commit
@@ -35,6 +38,7 @@ VERSION = "1.0.0"
 #: The onnxruntime-web version the HTML example names (the site serves the same, see package.json).
 ORT_WEB_VERSION = "1.30.0"
 GREEDY_LENGTH = 200
+PROSE = "char-lm-folder"
 
 __all__ = ["OutputExistsError", "export_model_folder", "folder_manifest", "html_example"]
 
@@ -122,156 +126,120 @@ def html_example(title: str, n: int = GREEDY_LENGTH) -> str:
     return HTML_TEMPLATE.format(title=title, n=n, ort_version=ORT_WEB_VERSION)
 
 
-def user_text_data(log: dict[str, Any]) -> dict[str, Any]:
+def user_text_data(log: dict[str, Any]) -> DataRecord:
     """The card's "data" for a model trained on a reader's own text (`rnn_site.data.user_text`)."""
     data = log.get("data") or {}
     chars = data.get("characters", {})
     unknown = data.get("unknown_chars", {})
-    shown = ", ".join(f"{ch!r} ×{n}" for ch, n in list(unknown.items())[:10])
+    text = card_text(PROSE)
+    some = text.text(
+        "_unknown_chars.some",
+        min_count=str(data.get("min_count", 2)),
+        symbol=repr(UNKNOWN),
+        shown=", ".join(f"{ch!r} ×{n}" for ch, n in list(unknown.items())[:10]),
+        more=" …" if len(unknown) > 10 else "",
+    )
     return {
         "name": data.get("file", "your text"),
-        "description": "a UTF-8 text file given to `rnn-site train char-lm --text`",
-        "source_package": f"the file {data.get('file', '?')} ({data.get('bytes', 0):,} bytes)",
-        "licence": "whatever licence your text has",
+        "description": text.text("_data.description"),
+        "source_package": text.text(
+            "_data.source_package",
+            file=str(data.get("file", "?")),
+            bytes=f"{data.get('bytes', 0):,}",
+        ),
+        "licence": text.text("_data.licence"),
         "characters": chars,
         "unknown_symbol": UNKNOWN,
         "unknown_chars": unknown,
         "split": {"by": "position", "train": "first 90%", "val": "next 5%", "test": "last 5%"},
-        "split_note": (
-            "Split by position: the first 90% of the text trains, the last 10% is held out "
-            "(its first half for validation, its second half for test), so no held-out sentence "
-            f"was seen in training. Characters: {chars.get('train', 0):,} train, "
-            f"{chars.get('val', 0):,} validation, {chars.get('test', 0):,} test. "
-            + (
-                f"Characters seen fewer than {data.get('min_count', 2)} times in the training "
-                f"part map to the unknown symbol {UNKNOWN!r}: {shown}"
-                + (" …" if len(unknown) > 10 else "")
-                + "."
-                if unknown
-                else "Every character of the text has its own id."
-            )
+        "split_note": text.text(
+            "_data.split_note",
+            **{k: f"{chars.get(k, 0):,}" for k in ("train", "val", "test")},
+            unknown_chars=some if unknown else text.text("_unknown_chars.none"),
         ),
     }
+
+
+def folder_prose(vocab: str, config: dict[str, Any], source: str) -> CardProse:
+    """The folder card's prose, from ``prose/char-lm-folder.md``."""
+    text = card_text(PROSE)
+    unknown = (
+        text.text("_unknown.mapped", symbol=repr(UNKNOWN), id=str(vocab.index(UNKNOWN)))
+        if UNKNOWN in vocab
+        else text.text("_unknown.dropped")
+    )
+    return text.prose(**char_lm.vocab_values(vocab, config), source=source, unknown=unknown)
+
+
+def folder_usage(folder: str, prompt: str) -> str:
+    """char-lm's runnable example (``rnn_site/examples/use_char_lm.py``), pointed at this
+    folder and started from its prompt."""
+    snippet = example_snippet(char_lm.NAME) or ""
+    load, start = f'load("{char_lm.NAME}")', json.dumps(char_lm.GREEDY_PROMPT)
+    if load not in snippet or start not in snippet:
+        raise ValueError(f"the char-lm example no longer has {load} and {start}: {snippet!r}")
+    here = f"load({json.dumps(folder)})  # the path of this folder"
+    return snippet.replace(load, here).replace(start, json.dumps(prompt))
 
 
 def folder_card(
     model: CharLSTM,
     vocab: str,
     log: dict[str, Any],
-    name: str,
-    greedy: dict[str, Any],
+    run: ExportRun,
+    greedy: GreedyText,
     folder: str = "",
-) -> dict[str, Any]:
+) -> TextGenerationCard:
     """The card of a self-contained folder: the char-lm contract, with the reader's data."""
     user = (log.get("data") or {}).get("name") == "user-text"
     card_data = user_text_data(log) if user else char_lm.data_info(log)
-    scores = char_lm.scores_from_log(log, name)
-    commit = greedy["commit"]
-    source = card_data["name"] if user else "Shakespeare"
     config = model.config
-    return {
-        "name": name,
-        "version": VERSION,
-        "task": "text-generation",
-        "title": f"Character-level LSTM language model ({source})",
-        "summary": (
-            f"Reads text one character at a time and predicts the next one; trained on {source}. "
-            "A self-contained folder: its manifest.json checks its own files."
-        ),
-        "vocab": vocab,
-        **({"unknown": UNKNOWN} if UNKNOWN in vocab else {}),
-        "config": config.to_dict(),
-        "files": {"step": "step.onnx", "sequence": "sequence.onnx"},
-        "io": {
+    card = char_lm.char_card(
+        run,
+        folder_prose(vocab, config.to_dict(), card_data["name"] if user else "Shakespeare"),
+        vocab,
+        config.to_dict(),
+        {"step": "step.onnx", "sequence": "sequence.onnx"},
+        {
             "step": char_lm.step_io(config).to_json(),
             "sequence": char_lm.sequence_io(config).to_json(),
             "opset": 17,
-            "encoding": "token id = index of the character in vocab",
-            "state": "zeros of shape [layers, batch, hidden] start a text",
+            **char_lm.CHAR_IO_NOTES,
         },
-        **char_lm.scored_card_fields(
-            card_data, scores, commit, greedy["prompt"], greedy["n"], greedy["output"]
-        ),
-        "intended_use": (
-            "Play and insight: watch an LSTM imitate your text one character at a time, in "
-            "Python or in the site's demos (Use your own model), and look inside it."
-        ),
-        "file_notes": {
-            "step": "one step, for generation (constant cost per character).",
-            "sequence": "a whole sequence with per-step states and gates, for visualisation "
-            "and scoring.",
-        },
-        "preprocessing": (
-            f"The vocabulary has {len(vocab)} characters; a character's token id is its position "
-            "in the vocabulary string (`vocab` in `card.json`). "
-            + (
-                f"Any character outside it is encoded as the unknown symbol {UNKNOWN!r} "
-                f"(id {vocab.index(UNKNOWN)}). "
-                if UNKNOWN in vocab
-                else "Any other character must be dropped or replaced before encoding. "
-            )
-            + f"The vocabulary, in id order, as a JSON string:\n\n```\n{json.dumps(vocab)}\n```"
-        ),
-        "io_notes": (
-            f"layers = {config.num_layers}, hidden = {config.hidden_size}, vocab = "
-            f"{config.vocab_size}. Start a text with zero states; pass `h_out`/`c_out` back "
-            "in to continue it. Per-step outputs of sequence.onnx are [batch, time, layers, "
-            "hidden]; the gates are after their activations."
-        ),
-        "metrics_note": "Bits per character on the held-out end of the text (lower is better), "
-        "against the best character n-gram model (orders 1-8, chosen on validation):",
-        "limits": [
-            "It imitates spelling and layout, not meaning: the text is locally plausible and "
-            "globally nonsense.",
-            "It knows only its training text's characters and style, and reflects its views.",
-            "Held-out scores come from one contiguous tail of the text; a text whose end differs "
-            "from its start (an index, an appendix) scores worse than it writes.",
-        ],
-        "usage": {
-            "python": (
-                "from rnn_site.runtime import CharLanguageModel\n"
-                f'model = CharLanguageModel.load("{folder or name}")  # the path of this folder\n'
-                f"print(model.generate({json.dumps(greedy['prompt'])}, n=200, "
-                "temperature=0.8, seed=0))"
-            ),
-            "html": html_example(f"{name}: greedy text with onnxruntime-web", greedy["n"]),
-        },
+        card_data,
+        char_lm.scores_from_log(log, run.name),
+        greedy,
+    )
+    if UNKNOWN in vocab:
+        card["unknown"] = UNKNOWN
+    card["usage"] = {
+        "python": folder_usage(folder or run.name, greedy["prompt"]),
+        "html": html_example(f"{run.name}: greedy text with onnxruntime-web", greedy["n"]),
     }
+    return card
 
 
-def _export_into(
-    target: Path,
-    model: CharLSTM,
-    vocab: str,
-    log: dict[str, Any],
-    name: str,
-    commit: str,
-    prompt: str,
-    n: int,
-    folder: str,
-) -> None:
-    """Write every file of the folder into ``target``; ``folder`` is the name readers see."""
+def _export_into(target: Path, model: CharLSTM, vocab: str, run: ExportRun, n: int) -> None:
+    """Write every file of the folder into ``target``; ``run.out_dir`` is the folder readers see."""
+    log = run.log
     metadata = char_lm.onnx_metadata(
         vocab,
         char_lm.data_info(log) if (log.get("data") or {}).get("name") != "user-text" else {},
-        char_lm.scores_from_log(log, name),
-        commit,
-        name=name,
+        char_lm.scores_from_log(log, run.name),
+        run.commit,
+        name=run.name,
         version=VERSION,
     )
     char_lm.export_step(model, target / "step.onnx", metadata)
     char_lm.export_sequence(model, target / "sequence.onnx", metadata)
-    prompt = "".join(ch for ch in prompt if ch in vocab) or vocab[0]
-    output = char_lm.greedy_example(target / "step.onnx", vocab, prompt, n)
-    greedy = {"prompt": prompt, "n": n, "output": output, "commit": commit}
-    card = folder_card(model, vocab, log, name, greedy, folder)
-    card["example"] = char_lm.greedy_card_example(prompt, n, output)
+    greedy = char_lm.greedy_record(target / "step.onnx", vocab, default_prompt(log, vocab), n)
+    card = folder_card(model, vocab, log, run, greedy, run.out_dir.name)
     write_card_and_readme(target, card)
     if log:
         (target / "metrics.json").write_text(
             json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
         )
-    write_folder_manifest(target, name, "text-generation")
+    write_folder_manifest(target, run.name, "text-generation")
 
 
 def default_prompt(log: dict[str, Any], vocab: str) -> str:
@@ -304,9 +272,8 @@ def export_model_folder(
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the reader's folder should not be
     try:
-        _export_into(
-            staging, model, vocab, log, name, git_commit(), default_prompt(log, vocab), n, out.name
-        )
+        run = ExportRun(name, out, log, git_commit(), VERSION)
+        _export_into(staging, model, vocab, run, n)
         if out.exists():  # --force: replace our files one by one, leave the reader's others
             for file in staging.iterdir():
                 os.replace(file, out / file.name)

@@ -33,6 +33,7 @@ from onnx import TensorProto, helper
 from torch import nn
 
 from rnn_site import __version__
+from rnn_site.card import GraphContract, TensorContract
 from rnn_site.files import atomic_path
 
 OPSET = 17
@@ -56,7 +57,7 @@ class TensorSpec:
     dtype: str
     dims: tuple[int | str, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> TensorContract:
         """Plain data for card.json: {"dtype": "float32", "shape": ["batch", 65]}."""
         return {"dtype": self.dtype, "shape": list(self.dims)}
 
@@ -68,7 +69,7 @@ class GraphIO:
     inputs: Mapping[str, TensorSpec]
     outputs: Mapping[str, TensorSpec]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> GraphContract:
         """Plain data for card.json; key order is input/output order."""
         return {
             "inputs": {name: spec.to_json() for name, spec in self.inputs.items()},

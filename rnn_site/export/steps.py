@@ -1,0 +1,153 @@
+"""The steps every exporter shares, written once: start, the card's common fields, publish.
+
+An exporter (``rnn_site/export/<name>.py``) writes its graphs and fills its card; what is the
+same for every application lives here:
+
+1. `start_export`: the output folder, the training log (empty without one: tests export random
+   weights that way) and the commit the files are traced to, as one `ExportRun`;
+2. `card_head` and `card_common`: the card fields every task has, in one order, with the
+   prose from the application's text file (`rnn_site.export.card_text`);
+3. `ExportRun.publish`: card.json, README.md and the manifest (`rnn_site.export.cards`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict, cast
+
+from rnn_site.card import Better, Card, DataRecord, Performance, Scores
+from rnn_site.export.card_text import CardProse
+from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.export.onnx_lstm import graph_metadata
+from rnn_site.provenance import git_commit
+
+VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class ExportRun:
+    """One export of one model: its card name and version, folder, training log and commit."""
+
+    name: str
+    out_dir: Path
+    log: dict[str, Any]
+    commit: str
+    version: str = VERSION
+
+    def metadata(self, *, licence: str, data: str, **extra: str) -> dict[str, str]:
+        """The ONNX ``metadata_props`` every graph of this export carries."""
+        return graph_metadata(
+            self.name, self.version, licence=licence, data=data, commit=self.commit, **extra
+        )
+
+    def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
+        """Write the card, README and manifest; return ``paths`` with theirs added."""
+        return {**paths, **publish_card(self.out_dir, card)}
+
+
+def start_export(
+    name: str,
+    out_dir: str | Path,
+    log: dict[str, Any] | None = None,
+    commit: str | None = None,
+    version: str = VERSION,
+) -> ExportRun:
+    """Create ``out_dir`` and fix what the export records: the log (or {}) and the commit."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return ExportRun(name, folder, log or {}, commit or git_commit(), version)
+
+
+def export_checkpoint(
+    load: Callable[[Path], tuple[Any, Any]],
+    export_model: Callable[..., dict[str, Path]],
+    checkpoint: str | Path,
+    out_dir: str | Path,
+) -> dict[str, Path]:
+    """Export a trained model: ``load(checkpoint)`` gives (model, what the card needs from the
+    checkpoint: vocabulary, settings); the training log is the metrics.json beside it."""
+    model, extra = load(Path(checkpoint))
+    return export_model(model, extra, out_dir, log=read_training_log(checkpoint))
+
+
+class CardHead(TypedDict):
+    """The first fields of every card (the exporter adds ``task``, a literal per card type)."""
+
+    name: str
+    version: str
+    title: str
+    summary: str
+
+
+class CardCommon(TypedDict):
+    """The fields every card has after its task's own: scores, provenance and prose."""
+
+    data: DataRecord
+    metrics: Scores
+    baselines: Scores
+    better: dict[str, Better]
+    performance: Performance
+    licence: str
+    source_commit: str
+    intended_use: str
+    file_notes: dict[str, str]
+    preprocessing: str
+    io_notes: str
+    metrics_note: str
+    limits: list[str]
+
+
+def card_head(run: ExportRun, prose: CardProse) -> CardHead:
+    """name, version, title, summary."""
+    return {
+        "name": run.name,
+        "version": run.version,
+        "title": prose["title"],
+        "summary": prose["summary"],
+    }
+
+
+def card_common(
+    run: ExportRun,
+    prose: CardProse,
+    *,
+    data: DataRecord,
+    metrics: Scores,
+    baselines: Scores,
+    better: dict[str, Better],
+    licence: str = "MIT",
+) -> CardCommon:
+    """Scores (a model row without figures is left out), provenance and the prose fields.
+
+    ``performance`` starts empty: the benchmark fills it, and `publish_card` keeps figures an
+    earlier card already had.
+    """
+    return {
+        "data": data,
+        "metrics": {row: figures for row, figures in metrics.items() if figures},
+        "baselines": baselines,
+        "better": better,
+        "performance": {},
+        "licence": licence,
+        "source_commit": run.commit,
+        "intended_use": prose["intended_use"],
+        "file_notes": prose["file_notes"],
+        "preprocessing": prose["preprocessing"],
+        "io_notes": prose["io_notes"],
+        "metrics_note": prose["metrics_note"],
+        "limits": prose["limits"],
+    }
+
+
+_DATA_ORDER = ("name", "description", "source_package", "install", "licence")
+
+
+def data_record(prose: CardProse, **figures: Any) -> DataRecord:
+    """The card's ``data``: provenance first (the prose file's texts, or values in
+    ``figures`` where they come from the log), then counts and splits, the split note last."""
+    merged: dict[str, Any] = {**prose.get("data", {}), **figures}
+    split_note = merged.pop("split_note")
+    first = {k: merged.pop(k) for k in _DATA_ORDER if k in merged}
+    return cast(DataRecord, {**first, **merged, "split_note": split_note})
