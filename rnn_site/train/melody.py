@@ -18,7 +18,6 @@ rests. Both models see the same tokens, so the numbers compare directly.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +39,8 @@ from rnn_site.data.chorales import (
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
-from rnn_site.train.command import (
-    positive_int,
-    recipe_fields,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
-from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
+from rnn_site.train.command import Flag, Trainer
+from rnn_site.train.loop import Job, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 IGNORE = -100
@@ -224,6 +217,68 @@ def load_melody(path: str | Path) -> tuple[MelodyLSTM, MelodyVocab]:
 # --------------------------------------------------------------------------- the job
 
 
+def fit_ngram(
+    seqs: dict[str, list[np.ndarray]],
+    vocab_size: int,
+    events: dict[str, int],
+    orders: Sequence[int],
+) -> tuple[TokenNGram, dict[str, Any]]:
+    """The Kneser-Ney n-gram, its order chosen on validation → (model, scores for the log)."""
+    choice = choose_token_order(seqs["train"], seqs["val"], vocab_size, events["val"], orders)
+    ngram: TokenNGram = choice.model
+    order = choice.order
+    scores: dict[str, Any] = {
+        "name": f"token-{order}gram",
+        "order": order,
+        "smoothing": "interpolated Kneser-Ney",
+        "val_nll_per_event": choice.val_nll[order],
+        "test_nll_per_event": sum(ngram.nll(s, order) for s in seqs["test"]) / events["test"],
+        "val_nll_by_order": {str(k): v for k, v in choice.val_nll.items()},
+    }
+    print(
+        f"n-gram: order {order}, val {scores['val_nll_per_event']:.3f}, "
+        f"test {scores['test_nll_per_event']:.3f} nats/event"
+    )
+    return ngram, scores
+
+
+def generation_report(
+    model: MelodyLSTM, ngram: TokenNGram, ngram_scores: dict[str, Any], vocab: MelodyVocab,
+    test: Sequence[Chorale], temperature: float, seed: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Statistics of melodies the LSTM and the n-gram continue from each test chorale's start,
+    beside those of the real test chorales."""
+    order = ngram_scores["order"]
+    real = melody_statistics([(c.mode, c.events) for c in test])
+    lstm = generated_statistics(lambda: TorchNext(model), vocab, test, temperature, seed)
+    counted = generated_statistics(
+        lambda: lambda ids: ngram.next_probs(ids, order), vocab, test, temperature, seed
+    )
+    return {
+        "temperature": temperature,
+        "seed_events": SEED_EVENTS,
+        "real_test": real,
+        "lstm": compare(real, lstm),
+        ngram_scores["name"]: compare(real, counted),
+    }
+
+
+def data_info(
+    splits: Any, seqs: dict[str, list[np.ndarray]], events: dict[str, int]
+) -> dict[str, Any]:
+    """The data set as the log records it: source, licence, sizes, held-out files."""
+    return {
+        "name": "bach-chorales-soprano",
+        "source": "music21 corpus (BSD-3-Clause), cached in rnn_site/data/chorales-v1.json.gz",
+        "licence": "BSD-3-Clause",
+        "chorales": {name: len(getattr(splits, name)) for name in seqs},
+        "events": events,
+        "tokens": {name: int(sum(len(s) for s in seqs[name])) for name in seqs},
+        "test_files": [c.file for c in splits.test],
+        "val_files": [c.file for c in splits.val],
+    }
+
+
 def train_melody(
     out_dir: str | Path = "models/melody",
     seed: int = 0,
@@ -236,34 +291,15 @@ def train_melody(
     temperature: float = 1.0,
 ) -> dict[str, Any]:
     """Fit the n-gram, train the LSTM, score both, measure generated melodies, write artefacts."""
-    start = time.perf_counter()
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
     hp = hparams or MelodyTrainConfig()
-    torch.set_num_threads(threads)
-    out = Path(out_dir)
     chorales = load_chorales()
     splits = split_by_tune(chorales)
     vocab = MelodyVocab.from_chorales(chorales)
     pad = vocab.ids["<eos>"]
     seqs = {name: encode_all(vocab, getattr(splits, name)) for name in ("train", "val", "test")}
     events = {name: sum(len(c.events) for c in getattr(splits, name)) for name in seqs}
-
-    choice = choose_token_order(
-        seqs["train"], seqs["val"], len(vocab), events["val"], hp.ngram_orders
-    )
-    ngram: TokenNGram = choice.model
-    order = choice.order
-    ngram_scores: dict[str, Any] = {
-        "name": f"token-{order}gram",
-        "order": order,
-        "smoothing": "interpolated Kneser-Ney",
-        "val_nll_per_event": choice.val_nll[order],
-        "test_nll_per_event": sum(ngram.nll(s, order) for s in seqs["test"]) / events["test"],
-        "val_nll_by_order": {str(k): v for k, v in choice.val_nll.items()},
-    }
-    print(
-        f"n-gram: order {order}, val {ngram_scores['val_nll_per_event']:.3f}, "
-        f"test {ngram_scores['test_nll_per_event']:.3f} nats/event"
-    )
+    ngram, ngram_scores = fit_ngram(seqs, len(vocab), events, hp.ngram_orders)
 
     model_config = MelodyConfig(
         vocab_size=len(vocab),
@@ -274,40 +310,14 @@ def train_melody(
     )
     torch.manual_seed(seed)
     model = MelodyLSTM(model_config)
-    config = TrainConfig(
-        seed=seed,
-        epochs=hp.max_epochs,
-        lr=hp.lr,
-        weight_decay=hp.weight_decay,
-        schedule="cosine",
-        warmup_steps=20,
-        grad_clip=1.0,
-        patience=hp.patience,
-        metric="val_nll_per_event",
-        time_cap_s=time_left(time_cap_s, start),
-        device=device,
-        threads=threads,
-        progress=progress,
-    )
-    info = run_info(
-        "melody",
-        seed,
-        model,
-        hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
-        tokens=vocab.names,
-        data={
-            "name": "bach-chorales-soprano",
-            "source": "music21 corpus (BSD-3-Clause), cached in rnn_site/data/chorales-v1.json.gz",
-            "licence": "BSD-3-Clause",
-            "chorales": {name: len(getattr(splits, name)) for name in seqs},
-            "events": events,
-            "tokens": {name: int(sum(len(s) for s in seqs[name])) for name in seqs},
-            "test_files": [c.file for c in splits.test],
-            "val_files": [c.file for c in splits.val],
-        },
+    config = job.train_config(
+        epochs=hp.max_epochs, lr=hp.lr, weight_decay=hp.weight_decay, schedule="cosine",
+        warmup_steps=20, grad_clip=1.0, patience=hp.patience, metric="val_nll_per_event",
+    )  # fmt: skip
+    info = job.info(
+        "melody", model, hp, tokens=vocab.names, data=data_info(splits, seqs, events),
         baseline=ngram_scores,
-    )
+    )  # fmt: skip
     result = train(
         model,
         batches=lambda epoch: EpochBatches(seqs["train"], hp.batch, seed * 1000 + epoch, pad),
@@ -316,7 +326,7 @@ def train_melody(
             "val_nll_per_event": nll_per_event(m, seqs["val"], events["val"], pad)  # type: ignore[arg-type]
         },
         config=config,
-        out_dir=out,
+        out_dir=job.out,
         info=info,
     )
     model.eval()
@@ -329,54 +339,23 @@ def train_melody(
         f"melody LSTM: val {lstm['val_nll_per_event']:.3f}, "
         f"test {lstm['test_nll_per_event']:.3f} nats/event ({result.stopped})"
     )
-
-    real = melody_statistics([(c.mode, c.events) for c in splits.test])
-    statistics = {
-        "temperature": temperature,
-        "seed_events": SEED_EVENTS,
-        "real_test": real,
-        "lstm": compare(
-            real,
-            generated_statistics(lambda: TorchNext(model), vocab, splits.test, temperature, seed),
-        ),
-        ngram_scores["name"]: compare(
-            real,
-            generated_statistics(
-                lambda: lambda ids: ngram.next_probs(ids, order),
-                vocab,
-                splits.test,
-                temperature,
-                seed,
-            ),
-        ),
-    }
-    save_melody(out / "melody.pt", model, vocab)
-    return finish_training(result, out, start, melody=lstm, generated=statistics)
+    statistics = generation_report(
+        model, ngram, ngram_scores, vocab, splits.test, temperature, seed
+    )
+    save_melody(job.out / "melody.pt", model, vocab)
+    return job.finish(result, melody=lstm, generated=statistics)
 
 
 #: ``--quick``: at most 30 epochs (the published run stops early near 56).
 QUICK = {"max_epochs": 30}
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``rnn-site train melody [--quick] [--max-epochs N] [--hidden H] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0], "models/melody", quick=QUICK, prog="rnn-site train melody"
-    )
-    parser.add_argument("--max-epochs", type=positive_int, default=None)
-    parser.add_argument("--hidden", type=positive_int, default=None)
-    parser.add_argument("--ngram-max-order", type=positive_int, default=None)
-    args = parser.parse_args(argv)
-    orders = args.ngram_max_order and tuple(range(1, args.ngram_max_order + 1))
-    hparams = recipe_hparams(
-        MelodyTrainConfig,
-        args,
-        hidden_size=args.hidden,
-        max_epochs=args.max_epochs,
-        ngram_orders=orders,
-    )
-    train_melody(**run_options(args), hparams=hparams)
-    return 0
+#: ``rnn-site train melody [--quick] [--max-epochs N] [--hidden H] [--ngram-max-order N]``.
+TRAINER = Trainer(
+    "melody", __doc__, MelodyTrainConfig, train_melody, QUICK,
+    {"--max-epochs": Flag("max_epochs"), "--hidden": Flag("hidden_size"),
+     "--ngram-max-order": Flag("ngram_orders", to=lambda n: tuple(range(1, n + 1)))},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":
