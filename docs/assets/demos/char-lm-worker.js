@@ -1,3 +1,4 @@
+// @ts-check
 // Module worker for the character language model: loads the model, streams generated text one
 // character at a time through the step graph, and computes per-character hidden states through
 // the sequence graph. Running here keeps the page responsive while onnxruntime works.
@@ -9,33 +10,54 @@ import { OwnModel } from "./own-model.js";
 
 const FLUSH_MS = 30; // send text to the page ~30 times a second: smooth, and cheap for the page
 
+/** @typedef {import("./card-types.js").TextGenerationCard} TextGenerationCard */
+/** @typedef {import("./runtime.js").Ort} Ort */
+/** @typedef {import("onnxruntime-web").Tensor} Tensor */
+/** A site model or a reader's own: both have name, card() and session(role). */
+/** @typedef {Model<TextGenerationCard> | OwnModel} CharModel */
+/** @typedef {{model: CharModel, card: TextGenerationCard, vocab: Vocab}} Opened */
+
+/** @type {CharModel | null} */
 let model = null;
-let vocab = null;
+/** @type {TextGenerationCard | null} */
 let card = null;
+/** @type {(data: unknown, transfer?: Transferable[]) => void} */
 let emitProgress = () => {}; // progress goes to whichever call is loading right now
 let stopRequested = false;
 /** Readers' own models (see own-model.js), by the unique name the page gave each. */
+/** @type {Map<string, OwnModel>} */
 const ownModels = new Map();
 /**
  * The site's models opened here, by name: one worker (one onnxruntime-web instance, one WASM
  * download and compile) serves every model of a page, and switching keeps each one's sessions.
+ * @type {Map<string, Model<TextGenerationCard>>}
  */
 const siteModels = new Map();
 
+/**
+ * Make `name` the current model: its card loaded, its vocabulary built.
+ * @param {string} name
+ * @returns {Promise<Opened>}
+ */
 async function open(name) {
   if (!model || model.name !== name) {
     if (!ownModels.has(name) && !siteModels.has(name)) {
       siteModels.set(name, new Model(name, { onProgress: (p) => emitProgress({ type: "progress", ...p }) }));
     }
-    model = ownModels.get(name) ?? siteModels.get(name);
+    model = /** @type {CharModel} */ (ownModels.get(name) ?? siteModels.get(name));
     card = null;
   }
   card ??= await model.card();
-  vocab = new Vocab(card.vocab);
-  return card;
+  return { model, card, vocab: new Vocab(card.vocab) };
 }
 
-function zeros(ort) {
+/**
+ * A zero state tensor [layers, 1, hidden] for `card`'s model.
+ * @param {Ort} ort
+ * @param {TextGenerationCard} card
+ * @returns {Tensor}
+ */
+function zeros(ort, card) {
   const { num_layers: layers, hidden_size: hidden } = card.config;
   return new ort.Tensor("float32", new Float32Array(layers * hidden), [layers, 1, hidden]);
 }
@@ -43,10 +65,13 @@ function zeros(ort) {
 /**
  * Zero states for the step graph, one per state input of the card's contract: {h, c} for the
  * LSTM, {h} for the minGRU. Each comes back from the graph as `<name>_out`.
+ * @param {Ort} ort
+ * @param {TextGenerationCard} card
+ * @returns {Record<string, Tensor>}
  */
-function zeroStates(ort) {
+function zeroStates(ort, card) {
   const names = Object.keys(card.io.step.inputs).filter((name) => name !== "token");
-  return Object.fromEntries(names.map((name) => [name, zeros(ort)]));
+  return Object.fromEntries(names.map((name) => [name, zeros(ort, card)]));
 }
 
 serve({
@@ -63,7 +88,7 @@ serve({
 
   /** Load the card (vocabulary, sizes); graphs load lazily on first use. */
   async load({ model: name }) {
-    const { vocab: chars, config, version, title } = await open(name);
+    const { vocab: chars, config, version, title } = (await open(name)).card;
     return { vocab: chars, config, version, title };
   },
 
@@ -73,7 +98,7 @@ serve({
    */
   async prepare({ model: name, role = "step" }, emit) {
     emitProgress = emit;
-    await open(name);
+    const { model, card } = await open(name);
     await Promise.all([loadOrt(), model.session(role)]);
     return { vocab: card.vocab };
   },
@@ -87,7 +112,7 @@ serve({
     const called = performance.now();
     stopRequested = false;
     emitProgress = emit;
-    await open(request.model);
+    const { model, card, vocab } = await open(request.model);
     const settings = checkSettings(request, vocab.size);
     const promptIds = vocab.encode(settings.prompt); // unknown characters fail before any download
     const [ort, session] = await Promise.all([loadOrt(), model.session("step")]);
@@ -95,30 +120,36 @@ serve({
 
     const started = performance.now();
     const readyMs = started - called;
-    let states = zeroStates(ort);
+    let states = zeroStates(ort, card);
+    /** @type {Float32Array | null} */
     let logits = null;
+    /** @type {(id: number) => Promise<void>} */
     const step = async (id) => {
       const token = new ort.Tensor("int64", BigInt64Array.of(BigInt(id)), [1]);
       const out = await session.run({ token, ...states });
       states = Object.fromEntries(Object.keys(states).map((name) => [name, out[`${name}_out`]]));
-      logits = out.logits.data;
+      logits = /** @type {Float32Array} */ (out.logits.data);
     };
     for (const id of promptIds) await step(id);
 
+    // The prompt has at least one character (checkSettings), so the loop above set the logits.
+    const last = () => /** @type {Float32Array} */ (logits);
     const random = mulberry32(settings.seed);
+    /** @type {number[]} */
     const ids = [];
     let pending = "";
     let lastFlush = performance.now();
+    /** @type {number | null} */
     let firstCharMs = null;
     const generationStart = performance.now();
     const flush = () => {
-      const top = topK(softmax(logits), 5).map(([id, p]) => [vocab.chars[id], p]);
+      const top = topK(softmax(last()), 5).map(([id, p]) => [vocab.chars[id], p]);
       emit({ type: "text", text: pending, top });
       pending = "";
       lastFlush = performance.now();
     };
     for (let i = 0; i < settings.length && !stopRequested; i++) {
-      const id = sampleNext(logits, settings, random);
+      const id = sampleNext(last(), settings, random);
       ids.push(id);
       pending += vocab.chars[id];
       if (firstCharMs === null) {
@@ -149,27 +180,33 @@ serve({
    */
   async states({ model: name, text, gates = false }, emit) {
     emitProgress = emit;
-    await open(name);
+    const { model, card, vocab } = await open(name);
     if (!text) throw new DemoError("There is no text to analyse yet.");
     const ids = vocab.encode(text);
     const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
     const tokens = new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const gateNames = gates ? ["i", "f", "g", "o"] : [];
-    const out = await session.run({ tokens, h0: zeros(ort), c0: zeros(ort) }, [
+    const out = await session.run({ tokens, h0: zeros(ort, card), c0: zeros(ort, card) }, [
       "h_seq",
       "c_seq",
       ...gateNames.map((g) => `${g}_gate`),
     ]);
-    const own = (data) =>
-      data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    /** @type {(data: Tensor["data"]) => Float32Array} */
+    const own = (data) => {
+      const values = /** @type {Float32Array} */ (data); // the graph's h/c/gate outputs are float32
+      return values.byteOffset === 0 && values.byteLength === values.buffer.byteLength
+        ? values
+        : values.slice();
+    };
     const h = own(out.h_seq.data);
     const c = own(out.c_seq.data);
     const [, steps, layers, units] = out.h_seq.dims;
+    /** @type {Record<string, number | Float32Array>} */
     const result = { steps, layers, units, h, c };
     for (const g of gateNames) result[g] = own(out[`${g}_gate`].data);
     return transferable(
       result,
-      [h, c, ...gateNames.map((g) => result[g])].map((a) => a.buffer),
+      [h, c, ...gateNames.map((g) => /** @type {Float32Array} */ (result[g]))].map((a) => a.buffer),
     );
   },
 

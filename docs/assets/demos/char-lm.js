@@ -1,12 +1,24 @@
+// @ts-check
 // Character-language-model pieces shared by the text-generation page and its worker:
 // the vocabulary, a seeded random number generator, sampling, and text features for finding
 // units that "track something". Pure functions, no DOM, no onnxruntime.
 
 import { DemoError } from "./runtime.js";
-import { visibleChar } from "./ui.js";
+import { visibleChar, whole } from "./ui.js";
+
+/**
+ * Scores or probabilities over the vocabulary: onnxruntime's Float32Array, or a plain array in tests.
+ * @typedef {Float32Array | Float64Array | number[]} Numbers
+ */
+
+/**
+ * Generation settings once checked (see checkSettings); `topK` 0 keeps every id.
+ * @typedef {{prompt: string, length: number, temperature: number, topK: number, seed: number}} Settings
+ */
 
 /** Characters ↔ ids, in the card's order (id = index in `card.vocab`). */
 export class Vocab {
+  /** @param {string | string[]} chars  the card's `vocab` */
   constructor(chars) {
     this.chars = Array.from(chars);
     this.ids = new Map(this.chars.map((ch, i) => [ch, i]));
@@ -16,7 +28,11 @@ export class Vocab {
     return this.chars.length;
   }
 
-  /** ids of `text`; a character the model never saw is an error naming it and where it is. */
+  /**
+   * ids of `text`; a character the model never saw is an error naming it and where it is.
+   * @param {string} text
+   * @returns {number[]}
+   */
   encode(text) {
     const ids = [];
     let position = 0;
@@ -34,6 +50,10 @@ export class Vocab {
     return ids;
   }
 
+  /**
+   * @param {Iterable<number> | ArrayLike<number>} ids
+   * @returns {string}
+   */
   decode(ids) {
     return Array.from(ids, (id) => this.chars[id]).join("");
   }
@@ -42,6 +62,8 @@ export class Vocab {
 /**
  * mulberry32: a tiny seeded PRNG returning floats in [0, 1). Math.random cannot be seeded, and
  * "same seed, same text" is what lets a reader compare temperatures on equal terms.
+ * @param {number} seed
+ * @returns {() => number}
  */
 export function mulberry32(seed) {
   let a = seed >>> 0;
@@ -54,14 +76,23 @@ export function mulberry32(seed) {
   };
 }
 
-/** Index of the largest value; ties go to the lowest index (the Python runtime's rule too). */
+/**
+ * Index of the largest value; ties go to the lowest index (the Python runtime's rule too).
+ * @param {ArrayLike<number>} values
+ * @returns {number}
+ */
 export function argmax(values) {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
 
-/** softmax(logits / temperature) as a new Float64Array, computed stably (max subtracted). */
+/**
+ * softmax(logits / temperature) as a new Float64Array, computed stably (max subtracted).
+ * @param {Numbers} logits
+ * @param {number} [temperature]
+ * @returns {Float64Array}
+ */
 export function softmax(logits, temperature = 1) {
   const out = new Float64Array(logits.length);
   let max = -Infinity;
@@ -75,10 +106,15 @@ export function softmax(logits, temperature = 1) {
   return out;
 }
 
-/** The `k` most likely ids with their probabilities, most likely first: [[id, p], ...]. */
+/**
+ * The `k` most likely ids with their probabilities, most likely first: [[id, p], ...].
+ * @param {Numbers} probs
+ * @param {number} k
+ * @returns {[number, number][]}
+ */
 export function topK(probs, k) {
   const ids = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a] || a - b);
-  return ids.slice(0, k).map((id) => [id, probs[id]]);
+  return ids.slice(0, k).map((id) => /** @type {[number, number]} */ ([id, probs[id]]));
 }
 
 /**
@@ -86,6 +122,9 @@ export function topK(probs, k) {
  * softmax(logits / temperature) with every id outside the `topK` largest logits (0 = all) set to
  * 0 and the rest renormalised; ties go to lower ids. temperature 0 puts all the mass on the
  * argmax. The same rule as `next_distribution` in rnn_site/runtime/char_lm.py.
+ * @param {Numbers} logits
+ * @param {{temperature: number, topK?: number}} settings
+ * @returns {Float64Array}
  */
 export function nextDistribution(logits, { temperature, topK: k = 0 }) {
   const n = logits.length;
@@ -116,6 +155,10 @@ export function nextDistribution(logits, { temperature, topK: k = 0 }) {
  * Pick the next id from `logits`: temperature 0 → greedy (argmax); otherwise the first id whose
  * cumulative probability under `nextDistribution` exceeds `random()`, so a seed reproduces the
  * text.
+ * @param {Numbers} logits
+ * @param {{temperature: number, topK?: number}} settings
+ * @param {() => number} random  uniform in [0, 1), e.g. mulberry32(seed)
+ * @returns {number}
  */
 export function sampleNext(logits, { temperature, topK: k }, random) {
   if (temperature === 0) return argmax(logits);
@@ -136,6 +179,8 @@ export function sampleNext(logits, { temperature, topK: k }, random) {
  * (in the spirit of Karpathy's "visualizing and understanding RNNs" and LSTMVis).
  * Each value describes the text up to and including that character, which is what the state
  * after reading it can know.
+ * @param {string} text
+ * @returns {{name: string, label: string, values: Float32Array}[]}
  */
 export function textFeatures(text) {
   const chars = Array.from(text);
@@ -200,15 +245,12 @@ export const LIMITS = { promptChars: 2000, length: 5000, temperature: 5, seed: 2
  * Check generation settings from the form (numbers may arrive as strings or NaN) and return them
  * cleaned; anything out of range is a DemoError saying what is accepted. `vocabSize` may be null
  * before the model card is known (top-k is then only checked to be ≥ 0).
+ * @param {{prompt?: unknown, length?: string | number, temperature?: string | number,
+ *   topK?: string | number, seed?: string | number}} request
+ * @param {number | null} [vocabSize]
+ * @returns {Settings}
  */
 export function checkSettings({ prompt, length, temperature, topK: k, seed }, vocabSize = null) {
-  const whole = (value, name, min, max) => {
-    const n = Number(value);
-    if (value === "" || !Number.isInteger(n) || n < min || n > max) {
-      throw new DemoError(`${name} must be a whole number from ${min} to ${max} (got "${value}").`);
-    }
-    return n;
-  };
   if (typeof prompt !== "string" || prompt.length === 0) {
     throw new DemoError("The prompt is empty: type at least one character for the model to continue.");
   }

@@ -10,7 +10,7 @@
 // root.dataset.ownModel tells tests where the control is: "site" → "checking" → "active" | "error".
 
 import { checkOwnModel, collectFiles, OwnModelError } from "./own-model.js";
-import { SITE_ROOT } from "./runtime.js";
+import { messageOf, SITE_ROOT } from "./runtime.js";
 import { el } from "./ui.js";
 
 const KEEP_CACHE = "rnn-journey-own-model-v1";
@@ -19,7 +19,7 @@ const GUIDE = new URL("applications/own-text/", SITE_ROOT);
 let counter = 0;
 
 /**
- * @typedef {{name: string, card: any, graphs: Record<string, Uint8Array>}} CheckedModel
+ * @typedef {{name: string, card: import("./card-types.js").TextGenerationCard, graphs: Record<string, Uint8Array>}} CheckedModel
  * @typedef {{
  *   roles: string[],
  *   siteLabel: string,
@@ -28,18 +28,29 @@ let counter = 0;
  * }} Options
  */
 
-/** Files dropped on the page, folders walked (entries must be taken before the first await). */
+/**
+ * Files dropped on the page, folders walked (entries must be taken before the first await).
+ * @param {DataTransfer} transfer
+ * @returns {Promise<File[]>}
+ */
 async function droppedFiles(transfer) {
-  const entries = Array.from(transfer.items ?? [])
-    .map((item) => item.webkitGetAsEntry?.())
-    .filter(Boolean);
+  const entries = /** @type {FileSystemEntry[]} */ (
+    Array.from(transfer.items ?? [])
+      .map((item) => item.webkitGetAsEntry?.())
+      .filter(Boolean)
+  );
   if (!entries.length) return Array.from(transfer.files ?? []);
+  /** @type {File[]} */
   const files = [];
+  /** @type {(entry: FileSystemEntry) => Promise<void>} */
   const walk = async (entry) => {
-    if (entry.isFile) files.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
-    else if (entry.isDirectory) {
-      const reader = entry.createReader();
+    if (entry.isFile) {
+      const file = /** @type {FileSystemFileEntry} */ (entry);
+      files.push(await new Promise((resolve, reject) => file.file(resolve, reject)));
+    } else if (entry.isDirectory) {
+      const reader = /** @type {FileSystemDirectoryEntry} */ (entry).createReader();
       for (;;) {
+        /** @type {FileSystemEntry[]} */
         const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
         if (!batch.length) break;
         for (const child of batch) await walk(child);
@@ -50,7 +61,10 @@ async function droppedFiles(transfer) {
   return files;
 }
 
-/** The reader's kept model (file name → bytes), or null. */
+/**
+ * The reader's kept model (file name → bytes), or null.
+ * @returns {Promise<Map<string, Uint8Array> | null>}
+ */
 async function readKept() {
   if (!globalThis.caches) return null;
   try {
@@ -58,6 +72,7 @@ async function readKept() {
     const cache = await caches.open(KEEP_CACHE);
     const index = await cache.match(new URL("index.json", KEEP_PREFIX));
     if (!index) return null;
+    /** @type {string[]} */
     const names = await index.json();
     const files = new Map();
     for (const name of names) {
@@ -70,10 +85,16 @@ async function readKept() {
   }
 }
 
+/**
+ * Keep a checked model in the Cache API for the reader's next visit (only when they ask).
+ * @param {Map<string, Uint8Array>} files
+ */
 async function keep(files) {
   const cache = await caches.open(KEEP_CACHE);
   for (const [name, bytes] of files) {
-    await cache.put(new URL(encodeURIComponent(name), KEEP_PREFIX), new Response(bytes));
+    // The bytes were read into an ArrayBuffer (never a SharedArrayBuffer), as Response's types ask.
+    const body = /** @type {Uint8Array<ArrayBuffer>} */ (bytes);
+    await cache.put(new URL(encodeURIComponent(name), KEEP_PREFIX), new Response(body));
   }
   await cache.put(new URL("index.json", KEEP_PREFIX), Response.json(Array.from(files.keys())));
 }
@@ -83,8 +104,9 @@ const forget = () => globalThis.caches?.delete(KEEP_CACHE);
 /**
  * Build the control; the caller appends `node` where the demo wants it.
  * @param {HTMLElement} root  the demo's root (gets data-own-model)
- * @param {(name: string) => string} id  the demo's unique id maker
+ * @param {import("./ui.js").IdMaker} id  the demo's unique id maker
  * @param {Options} options
+ * @returns {{node: HTMLDivElement}}
  */
 export function ownModelControl(root, id, { roles, siteLabel, onUse, onReset }) {
   const filesInput = el("input", {
@@ -163,12 +185,16 @@ export function ownModelControl(root, id, { roles, siteLabel, onUse, onReset }) 
     back.hidden = true;
     root.dataset.ownModel = "site";
   };
+  /** @type {(list: string[]) => void} */
   const showProblems = (list) => {
     problems.replaceChildren(...list.map((text) => el("li", { "data-role": "own-model-problem" }, text)));
   };
   showSite();
 
-  /** @param {Map<string, Uint8Array> | null} ready  files already read, or null to read `chosen` */
+  /**
+   * @param {File[]} chosen  files the reader picked (ignored when `ready` is given)
+   * @param {Map<string, Uint8Array> | null} ready  files already read, or null to read `chosen`
+   */
   async function use(chosen, ready = null) {
     root.dataset.ownModel = "checking";
     showProblems([]);
@@ -199,7 +225,7 @@ export function ownModelControl(root, id, { roles, siteLabel, onUse, onReset }) 
         refreshKept();
       }
     } catch (err) {
-      showProblems(err instanceof OwnModelError ? err.problems : [err?.message ?? String(err)]);
+      showProblems(err instanceof OwnModelError ? err.problems : [messageOf(err)]);
       root.dataset.ownModel = "error";
       details.open = true;
     }
@@ -234,7 +260,8 @@ export function ownModelControl(root, id, { roles, siteLabel, onUse, onReset }) 
       drop.classList.add("is-over");
     });
     target.addEventListener("dragleave", () => drop.classList.remove("is-over"));
-    target.addEventListener("drop", async (e) => {
+    target.addEventListener("drop", async (event) => {
+      const e = /** @type {DragEvent} */ (event);
       e.preventDefault();
       drop.classList.remove("is-over");
       if (e.dataTransfer) use(await droppedFiles(e.dataTransfer));

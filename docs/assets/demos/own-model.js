@@ -13,7 +13,11 @@
 //   3. in the worker, each graph onnxruntime-web opens must have exactly the card's inputs and
 //      outputs (names, dtypes, fixed sizes), see `OwnModel.session`.
 
-import { DemoError, loadOrt, SITE_ROOT } from "./runtime.js";
+import { DemoError, loadOrt, messageOf, SITE_ROOT } from "./runtime.js";
+
+/** @typedef {import("./card-types.js").TextGenerationCard} TextGenerationCard */
+/** @typedef {import("./card-types.js").GraphContract} GraphContract */
+/** @typedef {import("./runtime.js").InferenceSession} InferenceSession */
 
 /** The fflate version the site build copies (package.json pins the same; a test checks both). */
 export const FFLATE_VERSION = "0.8.3";
@@ -57,7 +61,9 @@ export async function sha256Hex(bytes) {
         "so your model's files cannot be checked. Open the site over https or on localhost.",
     ]);
   }
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  // No SharedArrayBuffer reaches here (the site is not cross-origin isolated), so the bytes sit in
+  // an ArrayBuffer, which is what SubtleCrypto's types ask for.
+  const digest = await crypto.subtle.digest("SHA-256", /** @type {Uint8Array<ArrayBuffer>} */ (bytes));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -69,11 +75,15 @@ export async function loadUnzip() {
     const fflate = await import(FFLATE_URL.href);
     return fflate.unzipSync;
   } catch (err) {
-    throw new DemoError(`Could not load the .zip reader from ${FFLATE_URL.pathname}: ${err.message}`);
+    throw new DemoError(`Could not load the .zip reader from ${FFLATE_URL.pathname}: ${messageOf(err)}`);
   }
 }
 
-/** Path → file name ("my-model/step.onnx" → "step.onnx"); null for folders and OS clutter. */
+/**
+ * Path → file name ("my-model/step.onnx" → "step.onnx"); null for folders and OS clutter.
+ * @param {string} path
+ * @returns {string | null}
+ */
 function baseName(path) {
   const parts = path.split(/[\\/]/);
   const name = parts.at(-1) ?? "";
@@ -98,8 +108,11 @@ export async function collectFiles(chosen, unzip = null) {
         `${MAX_BYTES / 1024 / 1024} MB. Choose only the model folder's files.`,
     ]);
   }
+  /** @type {Map<string, Uint8Array>} */
   const files = new Map();
+  /** @type {string[]} */
   const problems = [];
+  /** @type {(path: string, bytes: Uint8Array) => void} */
   const add = (path, bytes) => {
     const name = baseName(path);
     if (name === null) return;
@@ -116,7 +129,7 @@ export async function collectFiles(chosen, unzip = null) {
       try {
         entries = read(bytes);
       } catch (err) {
-        throw new OwnModelError([`${name} is not a readable .zip file (${err.message}).`]);
+        throw new OwnModelError([`${name} is not a readable .zip file (${messageOf(err)}).`]);
       }
       for (const [path, data] of Object.entries(entries)) if (!path.endsWith("/")) add(path, data);
     } else {
@@ -127,21 +140,37 @@ export async function collectFiles(chosen, unzip = null) {
   return files;
 }
 
-/** @param {Map<string, Uint8Array>} files @param {string} name */
+/**
+ * The JSON file `name` of `files`, parsed; null (and a sentence in `problems`) where it is not JSON.
+ * @param {Map<string, Uint8Array>} files
+ * @param {string} name
+ * @param {string[]} problems
+ * @returns {any} parsed, not yet checked
+ */
 function parseJson(files, name, problems) {
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(files.get(name)));
   } catch (err) {
-    problems.push(`${name} is not valid JSON (${err.message}): export the model again.`);
+    problems.push(`${name} is not valid JSON (${messageOf(err)}): export the model again.`);
     return null;
   }
 }
 
+/** @type {(shape: (number | string)[]) => string} */
 const shapeText = (shape) => `[${shape.join(", ")}]`;
+
+/**
+ * A contract to check against, per side: tensor name → [dtype, shape].
+ * @typedef {Record<"inputs" | "outputs", Record<string, [string, (number | string)[]]>>} Expected
+ */
 
 /**
  * Check one graph's contract in the card: exactly these inputs and outputs, each with the dtype
  * and shape given (a symbolic dimension is a string, e.g. "batch"). Adds a sentence per mismatch.
+ * @param {any} card  parsed card.json, not yet checked
+ * @param {string} role
+ * @param {Expected} expected
+ * @param {string[]} problems
  */
 function checkGraphContract(card, role, expected, problems) {
   const io = card.io?.[role];
@@ -182,6 +211,7 @@ function checkGraphContract(card, role, expected, problems) {
  * @returns {string[]}
  */
 export function contractProblems(card, roles) {
+  /** @type {string[]} */
   const problems = [];
   if (card?.task !== TASK) {
     problems.push(
@@ -217,6 +247,7 @@ export function contractProblems(card, roles) {
   }
   const stepInputs = Object.keys(card.io?.step?.inputs ?? {});
   const states = stepInputs.filter((name) => name !== "token");
+  /** @type {[string, (number | string)[]]} */
   const state = ["float32", [layers, "batch", hidden]];
   if (roles.includes("step")) {
     checkGraphContract(
@@ -234,6 +265,7 @@ export function contractProblems(card, roles) {
     if (!states.length) problems.push("card.json: the step graph has no state inputs.");
   }
   if (roles.includes("sequence")) {
+    /** @type {[string, (number | string)[]]} */
     const perStep = ["float32", ["batch", "time", layers, hidden]];
     checkGraphContract(
       card,
@@ -262,7 +294,7 @@ export function contractProblems(card, roles) {
  * Throws an OwnModelError listing every problem found (each its own sentence).
  * @param {Map<string, Uint8Array>} files  file name → bytes (from `collectFiles`)
  * @param {{roles: string[]}} options  the graphs the demo needs
- * @returns {Promise<{name: string, card: any, graphs: Record<string, Uint8Array>}>}
+ * @returns {Promise<{name: string, card: TextGenerationCard, graphs: Record<string, Uint8Array>}>}
  */
 export async function checkOwnModel(files, { roles }) {
   if (!files.has("manifest.json")) {
@@ -272,6 +304,7 @@ export async function checkOwnModel(files, { roles }) {
         "file of the folder that `rnn-site export char-lm --out` wrote, or one .zip of that folder.",
     ]);
   }
+  /** @type {string[]} */
   const problems = [];
   const manifest = parseJson(files, "manifest.json", problems);
   const entry = manifest?.models?.[0];
@@ -283,10 +316,12 @@ export async function checkOwnModel(files, { roles }) {
   }
   if (problems.length) throw new OwnModelError(problems);
 
-  const listed = new Map(entry.files.map((f) => [f.path, f]));
+  /** @type {Map<string, {path: string, sha256: unknown, bytes: unknown}>} */
+  const listed = new Map(entry.files.map((/** @type {any} */ f) => [f.path, f]));
   // The card first: it says which graph files the demo needs.
   const required = ["card.json"];
   const checked = new Set();
+  /** @type {(path: string) => Promise<void>} */
   const checkFile = async (path) => {
     if (checked.has(path)) return;
     checked.add(path);
@@ -343,18 +378,35 @@ export async function checkOwnModel(files, { roles }) {
   return { name: String(card.name ?? "model"), card, graphs };
 }
 
+/** @type {Record<string, string>} */
 const ORT_TYPES = { float32: "float32", int64: "int64" };
+
+/**
+ * The parts of an onnxruntime-web InferenceSession that sessionProblems reads (tests pass plain objects).
+ * @typedef {object} SessionIo
+ * @property {readonly string[]} inputNames
+ * @property {readonly string[]} outputNames
+ * @property {readonly {name: string, isTensor: boolean, type?: string, shape?: readonly (number | string)[]}[]} [inputMetadata]
+ * @property {readonly {name: string, isTensor: boolean, type?: string, shape?: readonly (number | string)[]}[]} [outputMetadata]
+ */
 
 /**
  * Problems (sentences) where an opened session's inputs/outputs differ from the card's contract.
  * `metadata` is onnxruntime-web's `inputMetadata`/`outputMetadata` ({name, isTensor, type, shape}).
+ * @param {string} file  the graph's file name, for the sentences
+ * @param {GraphContract} contract  the card's io entry for the graph
+ * @param {SessionIo} session
+ * @returns {string[]}
  */
 export function sessionProblems(file, contract, session) {
+  /** @type {string[]} */
   const problems = [];
-  for (const [side, names, metadata] of [
+  /** @type {["inputs" | "outputs", readonly string[], SessionIo["inputMetadata"]][]} */
+  const sides = [
     ["inputs", session.inputNames, session.inputMetadata],
     ["outputs", session.outputNames, session.outputMetadata],
-  ]) {
+  ];
+  for (const [side, names, metadata] of sides) {
     const expected = Object.keys(contract[side]);
     if (names.join(",") !== expected.join(",")) {
       problems.push(`${file} has ${side} ${names.join(", ")}; card.json says ${expected.join(", ")}.`);
@@ -363,7 +415,7 @@ export function sessionProblems(file, contract, session) {
     for (const meta of metadata ?? []) {
       const spec = contract[side][meta.name];
       if (!meta.isTensor || !spec) continue;
-      const shape = meta.shape.map((d) => (typeof d === "number" ? d : String(d)));
+      const shape = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : String(d)));
       if (meta.type !== ORT_TYPES[spec.dtype] || JSON.stringify(shape) !== JSON.stringify(spec.shape)) {
         problems.push(
           `${file}: ${meta.name} is ${meta.type} ${shapeText(shape)}; card.json says ` +
@@ -382,22 +434,27 @@ export function sessionProblems(file, contract, session) {
 export class OwnModel {
   /**
    * @param {string} name  a name unique on the page (the view adds a counter)
-   * @param {any} card
+   * @param {TextGenerationCard} card  checked by checkOwnModel
    * @param {Record<string, Uint8Array>} graphs  role → ONNX bytes
    */
   constructor(name, card, graphs) {
     this.name = name;
     this.graphs = graphs;
     this.cardValue = card;
-    /** @type {Map<string, Promise<any>>} */
+    /** @type {Map<string, Promise<InferenceSession>>} */
     this.sessions = new Map();
   }
 
+  /** @returns {Promise<TextGenerationCard>} */
   card() {
     return Promise.resolve(this.cardValue);
   }
 
-  /** The onnxruntime-web session of one graph, its inputs and outputs checked against the card. */
+  /**
+   * The onnxruntime-web session of one graph, its inputs and outputs checked against the card.
+   * @param {string} role
+   * @returns {Promise<InferenceSession>}
+   */
   session(role) {
     if (!this.sessions.has(role)) {
       const promise = (async () => {
@@ -412,16 +469,17 @@ export class OwnModel {
             graphOptimizationLevel: "all",
           });
         } catch (err) {
-          throw new OwnModelError([`onnxruntime-web could not open ${file}: ${err.message}`]);
+          throw new OwnModelError([`onnxruntime-web could not open ${file}: ${messageOf(err)}`]);
         }
-        const problems = sessionProblems(file, this.cardValue.io[role], session);
+        const io = /** @type {Record<string, GraphContract>} */ (/** @type {unknown} */ (this.cardValue.io));
+        const problems = sessionProblems(file, io[role], session);
         if (problems.length) throw new OwnModelError(problems);
         return session;
       })();
       promise.catch(() => this.sessions.delete(role));
       this.sessions.set(role, promise);
     }
-    return /** @type {Promise<any>} */ (this.sessions.get(role));
+    return /** @type {Promise<InferenceSession>} */ (this.sessions.get(role));
   }
 
   /** Open every graph now, so a graph that disagrees with its card is reported before any run. */

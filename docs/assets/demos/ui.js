@@ -114,7 +114,7 @@ export function field(label, control, extra = []) {
 /**
  * `value` (a form field's text) as a whole number from `min` to `max`; otherwise a DemoError
  * that names the setting (`name`) and the range, shown to the reader as it is.
- * @param {string} value
+ * @param {unknown} value  usually a string; numbers (and anything else) go through Number() too
  * @param {string} name
  * @param {number} min
  * @param {number} max
