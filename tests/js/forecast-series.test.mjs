@@ -1,0 +1,166 @@
+// node --test tests/js: the time-series demo's forecasting (forecast-series.js) and what it draws
+// and says (forecast-chart.js), with the real forecaster graph in onnxruntime-web, against numbers
+// from the Python runtime (rnn_site.runtime.forecaster.Forecaster on the same files).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import * as ort from "onnxruntime-web";
+
+import { seasonalNaive } from "../../docs/assets/demos/forecast-baselines.js";
+import {
+  chartGeometry,
+  chartPaths,
+  drawnPoint,
+  forecastRows,
+  forecastSummary,
+} from "../../docs/assets/demos/forecast-chart.js";
+import {
+  computeForecast,
+  forecaster,
+  injectAnomalies,
+  intervalScore,
+  parseNumbers,
+  quantileLines,
+  stdev,
+  timeLabel,
+} from "../../docs/assets/demos/forecast-series.js";
+
+const MODEL = new URL("../../models/ts-forecaster/", import.meta.url);
+const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
+const data = JSON.parse(readFileSync(new URL(card.files.series, MODEL), "utf8"));
+
+let predict = null;
+/** The real forecaster graph, as the page runs it. */
+async function real() {
+  ort.env.wasm.numThreads = 1;
+  const bytes = readFileSync(new URL(card.files.forecaster, MODEL));
+  predict ??= forecaster(ort, await ort.InferenceSession.create(bytes));
+  return predict;
+}
+
+const close = (got, want, tolerance, what) =>
+  got.forEach((v, k) => assert.ok(Math.abs(v - want[k]) <= tolerance, `${what}[${k}]: ${v} vs ${want[k]}`));
+
+test("a reader's numbers: separators, and a message that says what is wrong", () => {
+  assert.deepEqual(parseNumbers("1, 2;3\n-4.5 +.5 1e2", 3), [1, 2, 3, -4.5, 0.5, 100]);
+  assert.throws(() => parseNumbers("1, 2, three", 2), /Value 3 \("three"\) is not a number/);
+  assert.throws(() => parseNumbers("1 2 NaN", 2), /Value 3 is "NaN": NaN and infinity/);
+  assert.throws(() => parseNumbers("1 2 3", 12), /Too short: 3 values; the model needs at least 12/);
+  assert.throws(() => parseNumbers("  ", 1), /Type or paste/);
+  assert.throws(() => parseNumbers("1 ".repeat(2001), 1), /At most 2000 values, got 2001/);
+  assert.equal(stdev([1, 3]), 1);
+  assert.equal(stdev([5, 5, 5]), 1); // a flat series is read in units of 1
+});
+
+test("time labels of monthly, yearly and hourly series", () => {
+  assert.equal(timeLabel(data.series.co2, data.series.co2.val_end), "1995-01");
+  assert.equal(timeLabel(data.series.sunspots, 269), "1969");
+  assert.equal(timeLabel(data.series.seattle, 7296), "2010-11-01 00:00");
+  assert.equal(timeLabel({ freq: "week", start: "" }, 3), "t = 3");
+});
+
+test("interval score, injected anomalies and the quantile layout", () => {
+  assert.equal(intervalScore(12, 8, 10, 11), 2); // twice as far above as the upper edge
+  assert.equal(intervalScore(9, 8, 10, 11), 0.5);
+  const out = injectAnomalies(new Array(20).fill(0), 4, 20, 2);
+  // n = 16: a spike of +1 at 4 + 4, a shift of −0.6 from 4 + 11 for max(3, 2) steps.
+  assert.deepEqual(
+    out.map((v, t) => [t, v]).filter(([, v]) => v !== 0),
+    [
+      [8, 1],
+      [15, -0.6],
+      [16, -0.6],
+      [17, -0.6],
+    ],
+  );
+  // Two rows of three steps, [lower, median, upper] per step.
+  const q = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  assert.deepEqual(quantileLines(q, 3, 2, 1), { lower: [10, 13], median: [11, 14], upper: [12, 15] });
+});
+
+test("the CO2 forecast from January 1995 equals the Python runtime's", async () => {
+  const series = data.series.co2;
+  const request = { series, own: null, origin: series.val_end, horizon: 12, anomalies: false };
+  const result = await computeForecast(await real(), card, request);
+  // Forecaster.forecast(co2["values"][:442], 12, "co2"), first three steps
+  close(result.forecast.median.slice(0, 3), [360.27487, 360.74698, 361.66983], 1e-3, "median");
+  close(result.forecast.lower.slice(0, 3), [360.15103, 360.62122, 361.54019], 1e-3, "lower");
+  // The card's example table (onnxruntime, 2 decimals): every median of the year.
+  const table = card.example.text.split("\n").slice(1);
+  close(
+    result.forecast.median,
+    table.map((row) => Number(row.split(/\s+/)[1])),
+    0.006,
+    "card example",
+  );
+  assert.deepEqual(result.actual, series.values.slice(442, 454));
+  assert.deepEqual(result.baseline, seasonalNaive(series.values, 442, 12, 12));
+  assert.equal(result.from, 442 - 96);
+  assert.deepEqual(result.flags, []);
+  const rows = forecastRows(result);
+  assert.deepEqual(rows[0].slice(0, 3), ["1995-01", "360.2", "360.3"]);
+  assert.equal(rows.length, 12);
+  const { summary, scores } = forecastSummary(result, false);
+  assert.match(summary, /^Forecast from 1995-01, 12 steps ahead:/);
+  assert.match(
+    summary,
+    new RegExp(`LSTM ${scores.lstm.toFixed(2)}, seasonal naive ${scores.baseline.toFixed(2)}`),
+  );
+});
+
+test("injected anomalies are flagged where the Python runtime flags them", async () => {
+  const series = data.series.co2;
+  const request = { series, own: null, origin: series.val_end, horizon: 12, anomalies: true };
+  const result = await computeForecast(await real(), card, request);
+  // Forecaster.detect_anomalies(injected[:442], "co2", start=346) with the same injection.
+  assert.deepEqual(result.flags, [371, 374, 375, 376, 377, 385, 386, 387, 388, 400, 413, 425, 437]);
+  assert.match(forecastSummary(result, true).summary, /13 points flagged as anomalous/);
+});
+
+test("a reader's own series is read in its own unit, in the style of a site series", async () => {
+  const values = [3, 5, 9, 4, 2, 6, 10, 5, 3, 7, 11, 6, 4, 8, 12, 7, 5.5];
+  const request = {
+    series: null,
+    own: { values, style: "sunspots" },
+    origin: 0,
+    horizon: 11,
+    anomalies: true,
+  };
+  const result = await computeForecast(await real(), card, request);
+  // Forecaster.forecast(values, 11, "sunspots", scale="history")
+  close(result.forecast.median.slice(0, 4), [10.84485, 5.68741, 3.4588, 7.34096], 1e-3, "median");
+  assert.equal(result.t0, values.length);
+  assert.deepEqual(result.actual, []);
+  assert.deepEqual(result.flags, []); // never flagged: there is nothing to compare with
+  assert.equal(forecastSummary(result, true).scores, null);
+  assert.equal(forecastRows(result)[0][0], "t = 17");
+});
+
+test("chart geometry: one unit per CSS pixel, 8% margins, paths joined to the last value", () => {
+  const result = {
+    series: null,
+    settings: card.series.co2,
+    values: [0, 10],
+    t0: 2,
+    h: 2,
+    from: 0,
+    forecast: { lower: [5, 5], median: [10, 10], upper: [15, 20] },
+    baseline: [0, 10],
+    actual: [],
+    flags: [],
+  };
+  const g = chartGeometry(result, 375.4);
+  assert.deepEqual([g.width, g.height, g.right, g.bottom], [375, 240, 365, 210]);
+  assert.equal(g.lo, -1.6); // values span 0..20, padded by 1.6 each side
+  assert.ok(Math.abs(g.hi - 21.6) < 1e-12);
+  assert.equal(g.x(0), 40);
+  assert.equal(g.x(3), 365);
+  assert.deepEqual([chartGeometry(result, 0).width, chartGeometry(result, 100).width], [640, 240]);
+  const paths = chartPaths(result, g.path);
+  assert.equal(paths.history, "M40.0,196.2L148.3,110.0");
+  assert.ok(paths.median.startsWith("M148.3,110.0L256.7,"), paths.median); // from the last value
+  assert.ok(paths.band.endsWith("Z"));
+  assert.deepEqual(drawnPoint({ left: 10, top: 0, width: 600, height: 200 }, 610, 50), [59, 75]);
+  assert.deepEqual(drawnPoint({ left: 10, top: 0, width: 600, height: 200 }, 0, 200), [0, 0]);
+});
