@@ -18,8 +18,8 @@ from rnn_site.sitebuild.next_data import (
     MODELS_DIR,
     TABLE_PLACEHOLDER,
     full_size_table,
-    render_next,
 )
+from rnn_site.sitebuild.page_data import render_data
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "next.md"
@@ -102,12 +102,12 @@ def test_a_tiny_adding_run_reuses_chapter_3s_training() -> None:
 
 
 def test_table_is_rendered_from_the_json(results: dict) -> None:
-    page = render_next(f"before\n{TABLE_PLACEHOLDER}\nafter")
+    page = render_data(f"before\n{TABLE_PLACEHOLDER}\nafter")
     assert TABLE_PLACEHOLDER not in page
     for row in cc.summary(results):
         assert f"| {row['label']} |" in page
         assert f"{row['test_bpc']:.3f}" in page
-    assert render_next("no placeholder") == "no placeholder"
+    assert render_data("no placeholder") == "no placeholder"
 
 
 def test_benchmark_json_has_every_contender_at_every_length() -> None:
@@ -146,14 +146,15 @@ def test_full_size_table_compares_the_demo_models_from_their_logs() -> None:
     ngram = lstm["baseline"]["test_bpc"]
     assert lstm["char_lm"]["test_bpc"] < mingru["char_lm"]["test_bpc"] < ngram
     assert mingru["baseline"] == lstm["baseline"]  # the same n-gram on the same split
-    assert FULL_SIZE_PLACEHOLDER not in render_next(FULL_SIZE_PLACEHOLDER)
+    assert FULL_SIZE_PLACEHOLDER not in render_data(FULL_SIZE_PLACEHOLDER)
 
 
 def test_rendering_the_page_does_not_need_torch(tmp_path: Path) -> None:
     code = (
         "import sys, pathlib\n"
-        "from rnn_site.sitebuild.next_data import render_next, write_next_figure\n"
-        f"assert 'minGRU' in render_next(open({str(PAGE)!r}).read())\n"
+        "from rnn_site.sitebuild.next_data import write_next_figure\n"
+        "from rnn_site.sitebuild.page_data import render_data\n"
+        f"assert 'minGRU' in render_data(open({str(PAGE)!r}).read())\n"
         f"assert write_next_figure(pathlib.Path({str(tmp_path)!r})) is not None\n"
         "assert 'torch' not in sys.modules, 'chapter 5 page data imported torch'\n"
     )

@@ -241,7 +241,7 @@ def test_page_numbers_come_from_the_measurements_and_the_code():
     """The page's placeholders resolve from own_text.json and user_text's rules, and the
     committed 1 MB plan is what the code computes today (so the page cannot drift)."""
     from rnn_site.experiments.own_text import RESULTS_PATH, plan_1mb
-    from rnn_site.sitebuild.own_text_data import render_own_text
+    from rnn_site.sitebuild.page_data import render_data
 
     if not RESULTS_PATH.exists():
         pytest.fail(f"{RESULTS_PATH} is missing: run python -m rnn_site.experiments.own_text")
@@ -250,8 +250,8 @@ def test_page_numbers_come_from_the_measurements_and_the_code():
     assert results["plan_1mb"]["default"]["minutes"] <= 15
     assert results["plan_1mb"]["quick"]["minutes"] <= 3
     page = (ROOT / "docs" / "applications" / "own-text.md").read_text("utf-8")
-    html = render_own_text(page)
-    assert "<!-- own-text:" not in html
+    html = render_data(page)
+    assert "<!-- data:" not in html
     assert f"1 MB text gets {results['plan_1mb']['default']['steps']:,} steps" in html
     for row in results["rows"]:
         assert f"{row['lstm_test_bpc']:.2f}" in html and f"{row['ngram_test_bpc']:.2f}" in html

@@ -1,4 +1,9 @@
-"""Numbers from models reach pages through one placeholder, never typed by hand."""
+"""Numbers from models reach pages through one placeholder, never typed by hand.
+
+``<!-- data:NAME:KEY[:SPEC] -->`` is the only placeholder a page may hold; it is resolved by
+`rnn_site.sitebuild.page_data.render_data`, from a card or training log (``card.``/``metrics.``
+keys) or by a registered generator (tables, figures, derived numbers).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,18 @@ from typing import Any
 
 import pytest
 
-from rnn_site.sitebuild.page_data import PageDataError, lookup, render_data
+from rnn_site.sitebuild.page_data import (
+    GENERATORS,
+    PLACEHOLDER,
+    PageDataError,
+    generator,
+    load_generators,
+    lookup,
+    render_data,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted((ROOT / "docs").rglob("*.md"))
 
 
 @pytest.fixture()
@@ -40,6 +54,9 @@ def test_placeholders_become_formatted_values(models: Path) -> None:
         ("<!-- data:char-lm:card.metrics.lstm.test_bpc -->", "char-lm/card.json has no"),
         ("<!-- data:melody:card.name -->", "no card.json for model 'melody'"),
         ("<!-- data:char-lm:card.config:.3f -->", "cannot format"),
+        ("<!-- data:char-lm:no-such-table -->", "neither card.PATH, metrics.PATH nor a generator"),
+        ("<!-- data:speech:table.results:extra -->", "data:speech:table.results: takes none"),
+        ("<!-- data:sentiment:table.examples -->", "needs an argument"),
     ],
 )
 def test_a_wrong_placeholder_fails_the_build_naming_it(
@@ -53,6 +70,51 @@ def test_lookup_reads_the_published_cards() -> None:
     assert lookup("char-lm", "card", "name") == "char-lm"
 
 
+def test_a_generator_checks_its_argument() -> None:
+    with pytest.raises(PageDataError, match="name rows 0-5 of 'word_order'"):
+        render_data("<!-- data:sentiment:table.examples:word_order.99 -->")
+    with pytest.raises(PageDataError, match="has no examples 'best'; it has"):
+        render_data("<!-- data:translator:table.examples:best -->")
+
+
+@pytest.fixture()
+def registry() -> Any:
+    """The real registry, with whatever a test registers removed afterwards."""
+    before = dict(load_generators())
+    yield GENERATORS
+    GENERATORS.clear()
+    GENERATORS.update(before)
+
+
+def test_a_generator_writes_a_table_from_the_models_folder(models: Path, registry: Any) -> None:
+    @generator("char-lm", "table.test")
+    def table(models_dir: Path) -> str:
+        return f"| bits |\n|---|\n| {lookup('char-lm', 'card', 'config.hidden_size', models_dir)} |"
+
+    @generator("char-lm", "times", argument=True)
+    def times(models_dir: Path, factor: str) -> str:
+        return str(int(factor) * 2)
+
+    page = "A\n\n<!-- data:char-lm:table.test -->\n\n<!-- data:char-lm:times:21 --> B"
+    assert render_data(page, models) == "A\n\n| bits |\n|---|\n| 288 |\n\n42 B"
+    with pytest.raises(ValueError, match="two generators"):
+        generator("char-lm", "times")(times)
+    with pytest.raises(ValueError, match="shadow the card source"):
+        generator("char-lm", "card.x")(times)
+
+
+def test_every_page_placeholder_resolves_and_every_generator_is_used() -> None:
+    """One syntax on every page, nothing left unresolved, no generator without a page."""
+    used = set()
+    other = re.compile(r"<!-- (?!data:)[a-z-]+:[a-z]")
+    for page in PAGES:
+        text = page.read_text("utf-8")
+        assert not other.search(text), f"{page.name}: a placeholder other than <!-- data:... -->"
+        used |= {(m["name"], m["key"]) for m in PLACEHOLDER.finditer(text)}
+        assert "<!-- data:" not in render_data(text), page
+    assert set(load_generators()) <= used, set(load_generators()) - used
+
+
 def _numbers(tree: Any) -> list[float]:
     if isinstance(tree, dict):
         return [x for v in tree.values() for x in _numbers(v)]
@@ -61,20 +123,67 @@ def _numbers(tree: Any) -> list[float]:
     return [tree] if isinstance(tree, float) else []
 
 
+#: Typed numbers that equal a measured value by more than chance, each with its reason.
+NOT_MEASUREMENTS = {
+    ("training.md", "0.167"): "1/6, the adding problem's predict-the-mean error, is arithmetic",
+}
+
+
+def _published_json() -> list[Path]:
+    """Every file a page's numbers come from: cards, training logs, experiments' results."""
+    return [
+        *(ROOT / "models").glob("*/card.json"),
+        *(ROOT / "models").glob("*/metrics.json"),
+        *(ROOT / "rnn_site" / "experiments" / "results").glob("*.json"),
+    ]
+
+
 def test_no_page_types_a_published_models_score() -> None:
-    """Every score of every card, as a page would print it (0.766, 2.16, 41.8%), must not appear
-    in a page's source: it has to come from a placeholder, so it follows the next export."""
+    """Every measured value of every card, training log and experiment result, as a page would
+    print it (0.766, 2.16, 41.8%), must not appear in a page's source: it has to come from a
+    placeholder, so it follows the next export. Tables count too: they are generators."""
     forms: dict[str, str] = {}
-    for card_path in (ROOT / "models").glob("*/card.json"):
-        card = json.loads(card_path.read_text("utf-8"))
-        for value in _numbers(card.get("metrics", {})) + _numbers(card.get("baselines", {})):
+    for path in _published_json():
+        for value in _numbers(json.loads(path.read_text("utf-8"))):
             for text in (f"{value:.3f}", f"{value:.2f}", f"{100 * value:.1f}%"):
                 if len(text.strip("0.%")) >= 3:  # "0.00" or "5%" would match anything
-                    forms[text] = card["name"]
+                    forms.setdefault(text, str(path.relative_to(ROOT)))
+    for path in (ROOT / "models").glob("*/card.json"):  # headline scores, also as 22.1 (chrF)
+        card = json.loads(path.read_text("utf-8"))
+        for value in _numbers([card.get(k, {}) for k in ("metrics", "baselines", "results")]):
+            if len(f"{value:.1f}".strip("-0.").replace(".", "")) >= 3:
+                forms.setdefault(f"{value:.1f}", str(path.relative_to(ROOT)))
+    assert len(forms) > 1000, "the published files hold thousands of measured values"
     typed = []
-    for page in (ROOT / "docs").rglob("*.md"):
-        text = page.read_text("utf-8")
-        for form, model in forms.items():
-            if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", text):
-                typed.append(f"{page.relative_to(ROOT)}: {form} ({model})")
+    for page in PAGES:
+        # Every decimal number of the page, whole (not the tail of a longer one).
+        for match in re.finditer(r"(?<![\d.])(-?)(\d+\.\d+)(%?)", page.read_text("utf-8")):
+            sign, number, percent = match.groups()
+            for form in {sign + number + percent, number + percent, sign + number, number}:
+                if form in forms and (page.name, form) not in NOT_MEASUREMENTS:
+                    typed.append(f"{page.relative_to(ROOT)}: {form} ({forms[form]})")
     assert typed == []
+
+
+def test_the_scan_sees_a_typed_table_row() -> None:
+    """The check above is not vacuous: the speech table, typed, would be caught."""
+    card = json.loads((ROOT / "models" / "speech" / "card.json").read_text("utf-8"))
+    cer = card["results"]["lstm"]["real_en"]["greedy"]["cer"]
+    assert f"{100 * cer:.1f}%" in render_data("<!-- data:speech:table.results -->")
+    assert len(f"{100 * cer:.1f}%".strip("0.%")) >= 3
+
+
+def test_example_sentences_come_from_the_cards() -> None:
+    """The example tables are generated: no card's example sentence is typed into a table."""
+    rows = []
+    for card_path in (ROOT / "models").glob("*/card.json"):
+        examples = json.loads(card_path.read_text("utf-8")).get("examples", {})
+        if isinstance(examples, dict):
+            for group in examples.values():
+                if isinstance(group, list):
+                    rows += [e.get("text") or e.get("en") for e in group if isinstance(e, dict)]
+    assert len(rows) >= 12
+    for page in PAGES:
+        table_rows = [ln for ln in page.read_text("utf-8").splitlines() if ln.startswith("| ")]
+        for row in table_rows:
+            assert not any(text and f"| {text} |" in row for text in rows), (page.name, row)

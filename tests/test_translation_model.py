@@ -334,9 +334,10 @@ def test_manifest_lists_the_translator_files():
 
 def test_page_numbers_match_the_model_card():
     from rnn_site.export.translator import results_table
+    from rnn_site.sitebuild.page_data import render_data
 
     card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
-    page = (ROOT / "docs/applications/translation.md").read_text("utf-8")
+    page = render_data((ROOT / "docs/applications/translation.md").read_text("utf-8"))
     assert results_table(card["results"], card["beam"]) in page
     for example in card["examples"]["good"][:3] + card["examples"]["failures"][:3]:
         assert example["en"] in page and example["beam"] in page

@@ -18,19 +18,26 @@ from typing import Any
 import numpy as np
 import torch
 
+from rnn_site.card import Example, GreedyMelody, MusicGenerationCard, Scores
 from rnn_site.data.chorales import Event, MelodyVocab, load_chorales, mark_bars, split_by_tune
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.char_lm import export_step, step_io
-from rnn_site.export.onnx_lstm import graph_metadata
+from rnn_site.export.steps import (
+    card_common,
+    card_head,
+    data_record,
+    export_checkpoint,
+    start_export,
+)
 from rnn_site.files import write_json
 from rnn_site.models.melody import MelodyLSTM
-from rnn_site.provenance import git_commit
 from rnn_site.train.melody import load_melody
 
 NAME = "melody"
 VERSION = "1.0.0"
 SEED_EVENTS = 8
 EXAMPLE_EVENTS = 32
+NLL_KEYS = ("val_nll_per_event", "test_nll_per_event")
 
 #: Which token kinds may follow each kind (MelodyVocab.allowed_after; a test checks they agree).
 GRAMMAR = {
@@ -128,6 +135,60 @@ def _table(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def melody_scores(log: dict[str, Any]) -> tuple[Scores, Scores]:
+    """(metrics, baselines) for the card: NLL per event of the LSTM and the n-gram."""
+    lstm, baseline = log.get("melody") or {}, log.get("baseline") or {}
+    metrics = {NAME: {k: float(lstm[k]) for k in NLL_KEYS if k in lstm}}
+    if not baseline.get("name"):
+        return metrics, {}
+    return metrics, {baseline["name"]: {k: float(baseline[k]) for k in NLL_KEYS if k in baseline}}
+
+
+def melody_prose(vocab: MelodyVocab, config: dict[str, Any], log: dict[str, Any]) -> CardProse:
+    """The card's prose, from ``prose/melody.md``."""
+    text = card_text(NAME)
+    generated = log.get("generated") or {}
+    chorales = (log.get("data") or {}).get("chorales", {})
+    grammar = (f"after `{k}`: {', '.join(f'`{x}`' for x in v)}" for k, v in GRAMMAR.items())
+    return text.prose(
+        tokens_json=json.dumps(vocab.names),
+        grammar="; ".join(grammar),
+        layers=str(config["num_layers"]),
+        hidden=str(config["hidden_size"]),
+        vocab_size=str(len(vocab)),
+        temperature=str(generated.get("temperature", 1.0)),
+        statistics_table=_table(generated) if generated else text.text("_no_statistics"),
+        lowest=str(vocab.pitches[0]),
+        highest=str(vocab.pitches[-1]),
+        durations=", ".join(f"{d:g}" for d in vocab.durations),
+        **{k: str(chorales.get(k, "?")) for k in ("train", "val", "test")},
+    )
+
+
+def _events(events: list[Event]) -> list[list[float | None]]:
+    return [[e.pitch, e.duration, int(e.fermata)] for e in events]
+
+
+def melody_example(
+    model: MelodyLSTM, vocab: MelodyVocab, first: dict[str, Any]
+) -> tuple[Example, GreedyMelody]:
+    """The README's example and the card's ``example_greedy``: the greedy continuation of the
+    first test chorale's opening four events, which every runtime must reproduce."""
+    seed = [Event(p, d, bool(f)) for p, d, f in first["events"][:4]]
+    seed = mark_bars(seed, first["beats_per_bar"], first["pickup"])
+    made = greedy_example(model, vocab, first["mode"], seed)
+    title = card_text(NAME).text("_example_title", seed_title=first["title"], mode=first["mode"])
+    example: Example = {"title": title, "text": describe(seed) + "  →  " + describe(made)}
+    return example, {
+        "mode": first["mode"],
+        "beats_per_bar": first["beats_per_bar"],
+        "pickup": first["pickup"],
+        "seed": _events(seed),
+        "n": EXAMPLE_EVENTS,
+        "output": _events(made),
+    }
+
+
 def export_melody_model(
     model: MelodyLSTM,
     vocab: MelodyVocab,
@@ -137,143 +198,49 @@ def export_melody_model(
     commit: str | None = None,
 ) -> dict[str, Path]:
     """Write step.onnx, seeds.json, card.json, README.md into `out_dir`; refresh the manifest."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    run = start_export(NAME, out_dir, log, commit)
     model = model.eval()
-    log = log or {}
-    commit = commit or git_commit()
-    lstm = log.get("melody") or {}
-    baseline = log.get("baseline") or {}
-    keys = ("val_nll_per_event", "test_nll_per_event")
-    metrics = {NAME: {k: float(lstm[k]) for k in keys if k in lstm}}
-    baselines = (
-        {baseline["name"]: {k: float(baseline[k]) for k in keys if k in baseline}}
-        if baseline.get("name")
-        else {}
-    )
-    metadata = graph_metadata(
-        NAME,
-        VERSION,
+    metadata = run.metadata(
         licence="MIT",
         data="Bach chorales (soprano) from the music21 corpus, BSD-3-Clause",
-        commit=commit,
         tokens_json=json.dumps(vocab.names),
         encoding="token id = position of the token name in tokens_json",
     )
-    paths = {"step": out_dir / "step.onnx", "seeds": out_dir / "seeds.json"}
+    paths = {"step": run.out_dir / "step.onnx", "seeds": run.out_dir / "seeds.json"}
     export_step(model, paths["step"], metadata)
     seed_list = seeds()
     write_json(paths["seeds"], {"schema": 1, "seeds": seed_list})
-
-    first = seed_list[0]
-    seed_events = [Event(p, d, bool(f)) for p, d, f in first["events"][:4]]
-    seed_events = mark_bars(seed_events, first["beats_per_bar"], first["pickup"])
-    example = greedy_example(model, vocab, first["mode"], seed_events)
-    generated = log.get("generated") or {}
-    data = log.get("data") or {}
-    chorales = data.get("chorales", {})
-    card: dict[str, Any] = {
-        "name": NAME,
-        "version": VERSION,
+    example, greedy = melody_example(model, vocab, seed_list[0])
+    metrics, baselines = melody_scores(run.log)
+    data = run.log.get("data") or {}
+    prose = melody_prose(vocab, model.config.to_dict(), run.log)
+    card: MusicGenerationCard = {
+        **card_head(run, prose),
         "task": "music-generation",
-        "title": "Melody LSTM (Bach chorale sopranos)",
-        "summary": (
-            "Writes chorale-like melodies one note at a time: pitch, duration, bar lines and "
-            "fermatas as tokens. Trained on the soprano lines of Bach's chorales, normalised to "
-            "C major / A minor. Small enough to run in the browser."
-        ),
         "tokens": vocab.names,
         "config": model.config.to_dict(),
         "files": {"step": "step.onnx", "seeds": "seeds.json", "torch": "melody.pt"},
         "io": {"step": step_io(model.config).to_json(), "opset": 17},
         "grammar": GRAMMAR,
-        "data": {
-            "name": "Bach chorales, soprano part",
-            "source_package": "music21 corpus (Riemenschneider numbering; 350 distinct files)",
-            "licence": "BSD-3-Clause (music21); the music is in the public domain",
-            "chorales": chorales,
-            "events": data.get("events", {}),
-            "split_note": (
-                "Split by tune (chorales whose first eight pitches agree share a tune, and a "
-                f"tune goes to one split only): {chorales.get('train', '?')} training, "
-                f"{chorales.get('val', '?')} validation, {chorales.get('test', '?')} test "
-                "chorales."
+        "generated_statistics": run.log.get("generated") or {},
+        **card_common(
+            run,
+            prose,
+            data=data_record(
+                prose, chorales=data.get("chorales", {}), events=data.get("events", {})
             ),
-        },
-        "metrics": metrics if metrics[NAME] else {},
-        "baselines": baselines,
-        "better": {"val_nll_per_event": "lower", "test_nll_per_event": "lower"},
-        "generated_statistics": generated,
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "intended_use": (
-            "Teaching and play: hear what an LSTM learns from 300 hymn melodies, and where it "
-            "fails. Not a composition tool: it writes one voice, in C major or A minor, with "
-            "the rhythms and range of a chorale soprano."
+            metrics=metrics,
+            baselines=baselines,
+            better={k: "lower" for k in NLL_KEYS},
         ),
-        "file_notes": {
-            "step": "one token in, logits for the next token out, state carried (generation).",
-            "seeds": "openings of the test chorales, for the demo (MIDI numbers, quarter notes).",
-            "torch": "the PyTorch checkpoint the graph was exported from.",
-        },
-        "preprocessing": (
-            "A melody is `<bos> major|minor [bar] pitch|rest duration [fermata] … <eos>`; "
-            "pitches are `p<MIDI>` after transposing to C major / A minor, durations "
-            "`d<quarter notes>`. Token ids are positions in `tokens`:\n\n```\n"
-            + json.dumps(vocab.names)
-            + "\n```\n\nSampling must follow the card's `grammar` (which token kinds may come "
-            "next; mask every other token), so every output is a valid sequence of events: "
-            + "; ".join(
-                f"after `{k}`: {', '.join(f'`{x}`' for x in v)}" for k, v in GRAMMAR.items()
-            )
-            + ". Pitches and `rest` are kind `pitch`, `d…` tokens kind `duration`."
-        ),
-        "io_notes": (
-            f"layers = {model.config.num_layers}, hidden = {model.config.hidden_size}, "
-            f"vocab = {len(vocab)}. Start with zero states and feed `<bos>`, the mode, then the "
-            "seed's tokens; pass `h_out`/`c_out` back in to continue."
-        ),
-        "metrics_note": (
-            "Negative log-likelihood in nats per event (all tokens after `<bos>`, divided by "
-            "the number of notes and rests) on held-out tunes; the n-gram's order was chosen on "
-            "validation. Generated melodies continue the first 4 events of each test chorale "
-            f"at temperature {generated.get('temperature', 1.0)}, as long as the original; "
-            "compared with the real test melodies:\n\n"
-            + (_table(generated) if generated else "_No generated statistics recorded._")
-            + "\n\nNLL per event:"
-        ),
-        "example": {
-            "title": f"Greedy continuation of the opening of {first['title']} "
-            f"({first['mode']}; `|` bar line, `^` fermata, durations in quarter notes):",
-            "text": describe(seed_events) + "  →  " + describe(example),
-        },
-        "example_greedy": {
-            "mode": first["mode"],
-            "beats_per_bar": first["beats_per_bar"],
-            "pickup": first["pickup"],
-            "seed": [[e.pitch, e.duration, int(e.fermata)] for e in seed_events],
-            "n": EXAMPLE_EVENTS,
-            "output": [[e.pitch, e.duration, int(e.fermata)] for e in example],
-        },
-        "limits": [
-            "One voice only, always in C major or A minor; it knows the pitches "
-            f"{vocab.pitches[0]}..{vocab.pitches[-1]} (MIDI) and the durations "
-            f"{', '.join(f'{d:g}' for d in vocab.durations)} quarter notes.",
-            "It learns local melody (steps, cadences, phrase lengths) well; it has no plan: long "
-            "generations wander and rarely return home convincingly.",
-            "300 training melodies: it has memorised fragments of hymn tunes; at low "
-            "temperature it may quote them.",
-            "The n-gram's order is capped at 10 tokens (about 4 events) by its int64 n-gram ids.",
-        ],
+        "example": example,
+        "example_greedy": greedy,
     }
-    paths.update(publish_card(out_dir, card))
-    return paths
+    return run.publish(paths, card)
 
 
 def export_melody(
     checkpoint: str | Path = "models/melody/melody.pt", out_dir: str | Path = "models/melody"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    model, vocab = load_melody(checkpoint)
-    return export_melody_model(model, vocab, out_dir, log=read_training_log(checkpoint))
+    return export_checkpoint(load_melody, export_melody_model, checkpoint, out_dir)

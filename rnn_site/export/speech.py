@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnn_site.card import Sample, Scores, SpeechRecognitionCard
 from rnn_site.data.audio import HOP, N_FFT, N_MELS, SAMPLE_RATE, write_wav
 from rnn_site.data.speech import (
     APT_PACKAGES,
@@ -35,17 +36,23 @@ from rnn_site.data.speech import (
     klettres_files,
     load_speech,
 )
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import (
     GraphIO,
     OnnxLSTMLayer,
     TensorSpec,
     export_graph,
-    graph_metadata,
+)
+from rnn_site.export.results_tables import speech_results_table as results_table
+from rnn_site.export.steps import (
+    card_common,
+    card_head,
+    data_record,
+    export_checkpoint,
+    start_export,
 )
 from rnn_site.files import atomic_path
 from rnn_site.models.speech import SpeechCTC
-from rnn_site.provenance import git_commit
 from rnn_site.train.speech import load_speech_model
 
 NAME = "speech"
@@ -60,6 +67,9 @@ SAMPLE_PICKS = (
 )
 REAL_PICKS = (("en", "B"), ("en_GB", "Y"), ("en", "M"))
 CONNECTED_PICKS = 3
+#: (results key, card metric prefix) of the sets scored against the DTW baseline.
+SCORED_SETS = (("tts_isolated", "tts_words"), ("real_en", "real_en"), ("real_en_GB", "real_en_gb"))
+BETTER = ("tts_words", "tts_strings", "real_en", "real_en_gb")
 
 
 def graph_io() -> GraphIO:
@@ -117,13 +127,13 @@ def export_graph_file(model: SpeechCTC, path: str | Path, metadata: dict[str, st
     )
 
 
-def write_samples(out_dir: Path) -> list[dict[str, Any]]:
+def write_samples(out_dir: Path) -> list[Sample]:
     """Copy a few held-out clips (WAV) and real letters (Ogg) into `out_dir`/samples."""
     folder = out_dir / "samples"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    entries: list[dict[str, Any]] = []
+    entries: list[Sample] = []
     try:
         data = load_speech(SynthesisConfig(), progress=False)
     except FileNotFoundError:
@@ -163,38 +173,56 @@ def write_samples(out_dir: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+def speech_scores(results: dict[str, Any]) -> tuple[Scores, Scores]:
+    """(metrics, baselines) for the card: greedy CER of the LSTM and of the DTW templates."""
+
+    def cer(source: str, key: str) -> float | None:
+        s = results.get(source, {}).get(key, {}).get("greedy")
+        return float(s["cer"]) if s else None
+
+    mine: dict[str, float] = {}
+    theirs: dict[str, float] = {}
+    for key, short in SCORED_SETS:
+        lstm, dtw = cer("lstm", key), cer("dtw", key)
+        if lstm is not None:
+            mine[f"{short}_cer"] = lstm
+        if dtw is not None:
+            theirs[f"{short}_cer"] = dtw
+    connected = cer("lstm", "tts_connected")
+    if connected is not None:
+        mine["tts_strings_cer"] = connected
+    return {NAME: mine}, ({"dtw-templates": theirs} if theirs else {})
 
 
-def _cell(source: dict[str, Any], key: str, how: str) -> str:
-    scores = source.get(key, {}).get(how)
-    if not scores:
-        return "–"
-    return f"{_pct(scores['cer'])} / {_pct(scores['string_accuracy'])}"
-
-
-def results_table(results: dict[str, Any]) -> str:
-    """Markdown: CER and string accuracy of the LSTM (greedy, beam) and DTW per set."""
-    names = {
-        "tts_isolated": "held-out TTS voices, isolated words",
-        "tts_connected": "held-out TTS voices, digit strings",
-        "real_en": "real recordings, KLettres en (26 letters)",
-        "real_en_GB": "real recordings, KLettres en_GB (26 letters)",
-    }
-    lines = [
-        "| test set | LSTM greedy: CER / strings right | LSTM beam: CER / strings right "
-        "| DTW: CER / right |",
-        "|---|---|---|---|",
-    ]
-    lstm, dtw = results.get("lstm", {}), results.get("dtw", {})
-    for key, label in names.items():
-        if key in lstm:
-            lines.append(
-                f"| {label} (n={lstm[key]['greedy']['n']}) | {_cell(lstm, key, 'greedy')} | "
-                f"{_cell(lstm, key, 'beam')} | {_cell(dtw, key, 'greedy')} |"
-            )
-    return "\n".join(lines)
+def speech_prose(log: dict[str, Any]) -> CardProse:
+    """The card's prose, from ``prose/speech.md``."""
+    text = card_text(NAME)
+    counts = (log.get("data") or {}).get("counts", {})
+    train, test = counts.get("train", {}), counts.get("test", {})
+    counted = (
+        text.text(
+            "_counts",
+            train_words=f"{train['word']:,}",
+            train_digits=f"{train['digits']:,}",
+            train_voices=str(train["voices"]),
+            train_minutes=f"{train['seconds'] / 60:.0f}",
+            test_words=f"{test['word']:,}",
+            test_digits=str(test["digits"]),
+            test_voices=str(test["voices"]),
+        )
+        if counts
+        else ""
+    )
+    return text.prose(
+        results_table=results_table(log.get("results") or {}),
+        dtw_templates=str(log.get("dtw_templates", "?")),
+        apt_packages=", ".join(APT_PACKAGES),
+        test_accents=", ".join(TEST_ACCENTS),
+        test_variants=", ".join(TEST_VARIANTS),
+        test_other=", ".join(TEST_OTHER),
+        val_variants=", ".join(VAL_VARIANTS),
+        counts=counted,
+    )
 
 
 def export_speech_model(
@@ -206,52 +234,20 @@ def export_speech_model(
     samples: bool = True,
 ) -> dict[str, Path]:
     """Write speech.onnx, samples/, card.json, README.md into `out_dir`; refresh the manifest."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = log or {}
-    commit = commit or git_commit()
-    metadata = graph_metadata(
-        NAME,
-        VERSION,
+    run = start_export(NAME, out_dir, log, commit)
+    metadata = run.metadata(
         licence="MIT",
         data="synthesised with espeak-ng, flite and festival voices (Debian)",
-        commit=commit,
         alphabet=VOCAB,
     )
-    paths = {"speech": out_dir / "speech.onnx"}
+    paths = {"speech": run.out_dir / "speech.onnx"}
     export_graph_file(model, paths["speech"], metadata)
-    sample_entries = write_samples(out_dir) if samples else []
-    results = log.get("results") or {}
-
-    def scores(source: str, key: str, how: str = "greedy") -> dict[str, float]:
-        s = results.get(source, {}).get(key, {}).get(how)
-        return {} if not s else {"cer": float(s["cer"]), "acc": float(s["string_accuracy"])}
-
-    metrics = {NAME: {}}  # type: dict[str, dict[str, float]]
-    baseline: dict[str, float] = {}
-    for key, short in (("tts_isolated", "tts_words"), ("real_en", "real_en"),
-                       ("real_en_GB", "real_en_gb")):  # fmt: skip
-        mine, theirs = scores("lstm", key), scores("dtw", key)
-        if mine:
-            metrics[NAME][f"{short}_cer"] = mine["cer"]
-        if theirs:
-            baseline[f"{short}_cer"] = theirs["cer"]
-    connected = scores("lstm", "tts_connected")
-    if connected:
-        metrics[NAME]["tts_strings_cer"] = connected["cer"]
-    counts = (log.get("data") or {}).get("counts", {})
-    card: dict[str, Any] = {
-        "name": NAME,
-        "version": VERSION,
+    results = run.log.get("results") or {}
+    metrics, baselines = speech_scores(results)
+    prose = speech_prose(run.log)
+    card: SpeechRecognitionCard = {
+        **card_head(run, prose),
         "task": "speech-recognition",
-        "title": "Speech recogniser: spoken digits and letters (BiLSTM + CTC)",
-        "summary": (
-            "Hears English digits (zero … nine), letter names (A … Z) and strings of digits, "
-            "and writes them down. Log-mel features computed inside the graph, two "
-            "convolutions, two bidirectional LSTM layers, CTC output. Trained only on "
-            "synthetic speech from three Debian text-to-speech engines; tested on voices it "
-            "never heard and on real recordings of the alphabet."
-        ),
         "alphabet": VOCAB,
         "blank": 0,
         "config": model.config.to_dict(),
@@ -269,95 +265,30 @@ def export_speech_model(
             "opset": 17,
             "nodes": "four native `LSTM` nodes (forward and time-reversed, two layers)",
         },
-        "samples": sample_entries,
-        "data": {
-            "name": "Synthesised spoken digits and letters (this project)",
-            "source_package": (
-                "made offline by `rnn_site.data.speech` with Debian's "
-                + ", ".join(APT_PACKAGES)
-                + "; real-speech test set: KLettres' English alphabet (klettres-data)"
-            ),
-            "licence": "synthetic data: MIT; KLettres recordings (test only): GPL-2+",
-            "counts": counts,
-            "split_note": (
-                "Whole voices are held out. Test: espeak-ng accent "
-                + ", ".join(TEST_ACCENTS)
-                + " (every variant), variants "
-                + ", ".join(TEST_VARIANTS)
-                + " (every accent), "
-                + ", ".join(TEST_OTHER)
-                + ". Validation (early stopping): variant "
-                + ", ".join(VAL_VARIANTS)
-                + ". Everything else trains. "
-                + (
-                    f"Train: {counts['train']['word']:,} words + {counts['train']['digits']:,} "
-                    f"digit strings from {counts['train']['voices']} voices "
-                    f"({counts['train']['seconds'] / 60:.0f} min); test: "
-                    f"{counts['test']['word']:,} words + {counts['test']['digits']} strings "
-                    f"from {counts['test']['voices']} voices."
-                    if counts
-                    else ""
-                )
-            ),
-        },
-        "metrics": metrics if metrics[NAME] else {},
-        "baselines": {"dtw-templates": baseline} if baseline else {},
-        "better": {
-            k: "lower"
-            for k in ["tts_words_cer", "tts_strings_cer", "real_en_cer", "real_en_gb_cer"]
-        },
+        "samples": write_samples(run.out_dir) if samples else [],
         "results": results,
-        "per_voice": log.get("per_voice", {}),
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "intended_use": (
-            "Teaching: see how a recurrent network with CTC turns a spectrogram into symbols "
-            "without being told where each one is. Not a general recogniser: it knows 36 "
-            "words and was trained only on synthetic voices."
+        "per_voice": run.log.get("per_voice", {}),
+        **card_common(
+            run,
+            prose,
+            data=data_record(prose, counts=(run.log.get("data") or {}).get("counts", {})),
+            metrics=metrics,
+            baselines=baselines,
+            better={f"{short}_cer": "lower" for short in BETTER},
         ),
-        "file_notes": {
-            "speech": "16 kHz waveform in; log-mel features and CTC log-probabilities out.",
-            "torch": "the PyTorch checkpoint the graph was exported from.",
-        },
-        "preprocessing": (
-            "None outside the graph: give mono float32 samples at 16 kHz (resample first; "
-            "`rnn_site.runtime.SpeechRecognizer` does). Inside: peak normalisation, 25 ms Hann "
-            "frames every 10 ms, power spectrum as a convolution, 40 mel bands (20–7600 Hz), "
-            "log(power + 0.001), per-band mean removed."
-        ),
-        "io_notes": (
-            "`log_probs[:, t]` covers 40 ms of audio; class 0 is the CTC blank, class k the "
-            "k-th symbol of `alphabet` (0–9 then A–Z). Greedy decoding: take the argmax per "
-            "step, merge repeats, drop blanks. At least 400 samples (25 ms)."
-        ),
-        "metrics_note": (
-            "Character error rate (CER: edits ÷ symbols said; each spoken word is one symbol, "
-            "so it is also the word error rate) and the share of clips transcribed exactly:\n\n"
-            + results_table(results)
-            + "\n\nDTW: nearest of "
-            + str(log.get("dtw_templates", "?"))
-            + " templates (training voices) under dynamic time warping of the same log-mel "
-            "features; isolated words only. Summary (CER):"
-        ),
-        "limits": [
-            "36 words only: digits, letter names, digit strings. Anything else comes out as "
-            "the nearest of them, or nothing.",
-            "Trained on synthetic voices only: real voices, rooms and microphones are far from "
-            "what it heard; the real-recording rows above say how far.",
-            "Letters that sound alike (B/D/E/P/T/V, M/N, F/S) are confused, as by people on "
-            "the telephone.",
-            "Bidirectional: it transcribes a whole clip at once, not while you speak. "
-            "Clips up to 30 s.",
-        ],
     }
-    paths.update(publish_card(out_dir, card))
-    return paths
+    return run.publish(paths, card)
 
 
 def export_speech(
     checkpoint: str | Path = "models/speech/speech.pt", out_dir: str | Path = "models/speech"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
-    model, _ = load_speech_model(checkpoint)
-    return export_speech_model(model, out_dir, log=read_training_log(checkpoint))
+
+    def load(path: Path) -> tuple[SpeechCTC, None]:
+        return load_speech_model(path)[0], None
+
+    def export(model: SpeechCTC, _: None, out: str | Path, **kw: Any) -> dict[str, Path]:
+        return export_speech_model(model, out, **kw)
+
+    return export_checkpoint(load, export, checkpoint, out_dir)

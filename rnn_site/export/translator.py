@@ -21,21 +21,29 @@ from typing import Any
 import torch
 from torch import nn
 
+from rnn_site.card import Tokenizer, TranslationCard
 from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import (
     GraphIO,
     OnnxLSTMLayer,
     TensorSpec,
     export_graph,
-    graph_metadata,
+)
+from rnn_site.export.results_tables import translator_results_table as results_table
+from rnn_site.export.steps import (
+    card_common,
+    card_head,
+    data_record,
+    export_checkpoint,
+    start_export,
 )
 from rnn_site.models.translator import Translator, reverse_padded
-from rnn_site.provenance import git_commit
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
 NAME = "translator"
+BETTER = ("test_bleu", "test_chrf", "test_bleu_greedy", "test_chrf_greedy")
 VERSION = "1.0.0"
 
 
@@ -167,29 +175,42 @@ def _scores(results: dict[str, Any], key: str, suffix: str = "") -> dict[str, fl
     return {f"test_{m}{suffix}": float(figures[m]) for m in ("bleu", "chrf") if m in figures}
 
 
-def results_table(results: dict[str, Any], beam: int) -> str:
-    """Markdown: test BLEU and chrF of beam search, greedy search and word-by-word lookup."""
-    rows = [
-        (f"**attention LSTM, beam {beam}**", results.get(f"beam-{beam}", {})),
-        ("attention LSTM, greedy", results.get("greedy", {})),
-        ("word-by-word lookup (baseline)", results.get("word-lookup", {})),
-    ]
-    lines = ["| translation | BLEU | chrF |", "|---|---|---|"]
-    for label, figures in rows:
-        if figures:
-            lines.append(f"| {label} | {figures['bleu']:.1f} | {figures['chrf']:.1f} |")
-    return "\n".join(lines)
+def translator_prose(vocabs: Vocabs, log: dict[str, Any]) -> CardProse:
+    """The card's prose, from ``prose/translator.md`` (wording by BPE or whole-word target)."""
+    text = card_text(NAME)
+    data = log.get("data") or {}
+    counts = data.get("pairs", {})
+    pieces = "bpe" if vocabs.bpe else "words"
+    return text.prose(
+        total_pairs=f"{sum(counts.values()):,}",
+        data_licence=LICENCE,
+        token_pattern=TOKEN_PATTERN,
+        target_pieces=text.text(f"_target_pieces.{pieces}", sep=SEP),
+        max_tokens=str(MAX_TOKENS),
+        results_table=results_table(log.get("results") or {}, int(log.get("beam", 5))),
+        src_words=f"{len(vocabs.src):,}",
+        known_target=text.text(f"_known_target.{pieces}", tgt_words=f"{len(vocabs.tgt):,}"),
+        apt_package=APT_PACKAGE,
+        split_counts=", ".join(f"{name} {counts[name]:,}" for name in counts),
+        lexicon_pairs=f"{int(data.get('lexicon_pairs', 0)):,}",
+    )
 
 
-def examples_table(examples: list[dict[str, Any]], n: int = 4) -> str:
-    """Markdown: test sentences with the reference, beam search and the lookup baseline."""
-    cell = lambda text: text.replace("|", "\\|")  # noqa: E731
-    lines = ["| English | reference | model (beam) | word lookup |", "|---|---|---|---|"]
-    for e in examples[:n]:
-        lines.append(
-            f"| {cell(e['en'])} | {cell(e['de'])} | {cell(e['beam'])} | {cell(e['lookup'])} |"
-        )
-    return "\n".join(lines)
+def tokenizer(vocabs: Vocabs) -> Tokenizer:
+    """The card's ``tokenizer``: how English is cut into ids and German pieces joined."""
+    return {
+        "pattern": TOKEN_PATTERN,
+        "normalize": "NFC",
+        "lowercase": True,
+        "replace": {"\u2019": "'"},
+        "pad": 0,
+        "unknown": 1,
+        "bos": 2,
+        "eos": 3,
+        "max_tokens": MAX_TOKENS,
+        # German in whole words, or in BPE pieces ("entscheid@@" continues into the next).
+        "target": {"pieces": "bpe" if vocabs.bpe else "words", "continuation": SEP},
+    }
 
 
 def export_translator_model(
@@ -202,52 +223,24 @@ def export_translator_model(
 ) -> dict[str, Path]:
     """Write encoder.onnx, decoder.onnx, card.json, README.md into `out_dir`; refresh the
     manifest."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = log or {}
-    commit = commit or git_commit()
-    metadata = graph_metadata(
-        NAME,
-        VERSION,
+    run = start_export(NAME, out_dir, log, commit)
+    metadata = run.metadata(
         licence=LICENCE,
         data=f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
-        commit=commit,
         tokenizer=TOKEN_PATTERN,
     )
-    paths = export_graphs(model, out_dir, metadata)
-    results = log.get("results") or {}
-    beam = int(log.get("beam", 5))
+    paths = export_graphs(model, run.out_dir, metadata)
+    results = run.log.get("results") or {}
+    beam = int(run.log.get("beam", 5))
     config = model.config.to_dict()
-    metrics = {NAME: {**_scores(results, f"beam-{beam}"), **_scores(results, "greedy", "_greedy")}}
+    greedy = _scores(results, "greedy", "_greedy")
     baselines = {"word-lookup": _scores(results, "word-lookup")} if "word-lookup" in results else {}
-    counts = (log.get("data") or {}).get("pairs", {})
-    lexicon = int((log.get("data") or {}).get("lexicon_pairs", 0))
-    total = sum(counts.values())
-    card: dict[str, Any] = {
-        "name": NAME,
-        "version": VERSION,
+    prose = translator_prose(vocabs, run.log)
+    card: TranslationCard = {
+        **card_head(run, prose),
         "task": "translation",
-        "title": "English→German translator (LSTM encoder–decoder with attention)",
-        "summary": (
-            "Translates a short English sentence into German one word at a time, and shows "
-            "which English words it looked at for each German word. A bidirectional LSTM "
-            "encoder and an LSTM decoder with Luong attention, trained from scratch on "
-            f"{total:,} example sentence pairs of the Ding dictionary."
-        ),
         "vocab": {"src": vocabs.src.words, "tgt": vocabs.tgt.words},
-        "tokenizer": {
-            "pattern": TOKEN_PATTERN,
-            "normalize": "NFC",
-            "lowercase": True,
-            "replace": {"\u2019": "'"},
-            "pad": 0,
-            "unknown": 1,
-            "bos": 2,
-            "eos": 3,
-            "max_tokens": MAX_TOKENS,
-            # German in whole words, or in BPE pieces ("entscheid@@" continues into the next).
-            "target": {"pieces": "bpe" if vocabs.bpe else "words", "continuation": SEP},
-        },
+        "tokenizer": tokenizer(vocabs),
         "config": config,
         "files": {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"},
         "io": {
@@ -255,95 +248,20 @@ def export_translator_model(
             "decoder": decoder_io(config).to_json(),
             "opset": 17,
         },
-        "data": {
-            "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz, "
-            "https://dict.tu-chemnitz.de/), its example sentences",
-            "source_package": f"Debian package `{APT_PACKAGE}` (/usr/share/trans/de-en), read "
-            "at training time; the pairs are not redistributed here",
-            "licence": f"{LICENCE} (GNU General Public License, version 2 or later)",
-            "pairs": counts,
-            "split_note": (
-                "Sub-entries where both sides are one sentence of 4–15 words; the first of "
-                "several alternatives; sides with placeholders (etw., jdm., sb., sth., …), "
-                "inline alternatives (/) or optional words in parentheses dropped; "
-                "deduplicated by English and by German sentence, so no test sentence was "
-                "seen in training. Seeded 80/10/10 split: "
-                + ", ".join(f"{name} {counts[name]:,}" for name in counts)
-                + f" pairs. Training also used {lexicon:,} one-word pairs: the lookup "
-                "baseline's German word for each English word of the vocabulary."
-            ),
-        },
-        "metrics": metrics if metrics[NAME] else {},
-        "baselines": baselines,
-        "better": {
-            k: "higher" for k in ("test_bleu", "test_chrf", "test_bleu_greedy", "test_chrf_greedy")
-        },
         "results": results,
         "beam": beam,
-        "examples": log.get("examples", {}),
-        "performance": {},
-        "licence": f"MIT (code); the weights are trained on {LICENCE} data",
-        "source_commit": commit,
-        "intended_use": (
-            "Teaching: watch attention line up English and German words, compare greedy and "
-            "beam search, and see how far ~11,500 sentence pairs get a small model. Not a "
-            "translation tool: it knows a few thousand words and gets most sentences wrong."
+        "examples": run.log.get("examples", {}),
+        **card_common(
+            run,
+            prose,
+            data=data_record(prose, pairs=(run.log.get("data") or {}).get("pairs", {})),
+            metrics={NAME: {**_scores(results, f"beam-{beam}"), **greedy}},
+            baselines=baselines,
+            better={k: "higher" for k in BETTER},
+            licence=prose.get("licence", ""),
         ),
-        "file_notes": {
-            "encoder": "English token ids and mask in; the memory (one vector per word) and "
-            "the decoder's initial state out.",
-            "decoder": "one decoding step: previous German word and state in; log-probabilities "
-            "of the next word, the new state and the attention weights out.",
-            "torch": "the PyTorch checkpoint the graphs were exported from.",
-        },
-        "preprocessing": (
-            "NFC-normalise, replace `’` by `'`, find every match of the regular expression "
-            f"`{TOKEN_PATTERN}`, lowercase it. An English word's id is its position in the "
-            "card's `vocab.src`; the decoder writes German tokens of `vocab.tgt` ("
-            + (
-                f"byte-pair-encoding pieces: one ending in `{SEP}` continues into the next, "
-                f"`entscheid{SEP}` + `ung` = `entscheidung`"
-                if vocabs.bpe
-                else "whole words"
-            )
-            + f"). 0 padding, 1 unknown, 2 `<s>`, 3 `</s>`. Training used at most {MAX_TOKENS} "
-            "tokens per sentence."
-        ),
-        "io_notes": (
-            "Run the encoder once; then call the decoder with `prev` = `<s>` and the encoder's "
-            "`h0`, `c0`, feeding back each chosen word and `h_out`, `c_out` until `</s>`. For "
-            "beam search, give the decoder one row per hypothesis (repeat `memory` and `mask`). "
-            "`mask` is 1.0 for words and 0.0 for padding."
-        ),
-        "metrics_note": (
-            "Test set (sentences never seen in training), lowercased and tokenized, sacrebleu "
-            "corpus BLEU and chrF (0–100):\n\n"
-            + results_table(results, beam)
-            + "\n\nAn output `<unk>` is replaced by the English word with the most attention; "
-            "the lookup baseline replaces each English word by a single-word dictionary "
-            "entry (the most frequent German candidate in the training sentences). Summary:"
-        ),
-        "limits": [
-            "Tiny data for translation (~11,500 training pairs, mostly idioms and usage "
-            "examples): it gets the gist of short everyday sentences at best, and often "
-            "invents fluent German that means something else.",
-            "Lowercase in, lowercase out (the page capitalises the first letter only), so "
-            "German nouns come out lowercase.",
-            f"Known words: {len(vocabs.src):,} English (others are `<unk>` to it) and "
-            + (
-                f"{len(vocabs.tgt):,} German word pieces, from which it spells German words, "
-                "sometimes ones that do not exist."
-                if vocabs.bpe
-                else f"{len(vocabs.tgt):,} German; where it writes `<unk>`, the English word it "
-                "attends to most is copied instead."
-            ),
-            "Trained on sentences of 4–15 words: longer input degrades fast.",
-            f"The weights are derived from {LICENCE} data (the Ding dictionary): "
-            "redistributing them may carry the GPL's obligations.",
-        ],
     }
-    paths.update(publish_card(out_dir, card))
-    return paths
+    return run.publish(paths, card)
 
 
 def export_translator(
@@ -351,5 +269,4 @@ def export_translator(
     out_dir: str | Path = "models/translator",
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
-    model, vocabs = load_translator(checkpoint)
-    return export_translator_model(model, vocabs, out_dir, log=read_training_log(checkpoint))
+    return export_checkpoint(load_translator, export_translator_model, checkpoint, out_dir)

@@ -1,18 +1,21 @@
 """Build-time content of chapter 2 (`architecture.md`), computed by the package.
 
 The parameter-count table is written by `rnn_site.scratch.parameter_count`, so the page cannot
-drift from the code: the page holds a placeholder, and the lead's MkDocs hook calls
-`render_architecture(markdown)` in `on_page_markdown` to replace it.
+drift from the code: the page holds ``<!-- data:architecture:table.parameters -->``, which the
+one page-data hook (`rnn_site.sitebuild.page_data`) replaces with `parameter_table()`.
 
 See the page: architecture.md#parameters
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rnn_site.scratch.counts import GATES, parameter_count
+from rnn_site.sitebuild.page_data import generator
 
 #: Where the table goes in docs/architecture.md.
-PARAMETERS_PLACEHOLDER = "<!-- architecture:parameter-counts -->"
+PARAMETERS_PLACEHOLDER = "<!-- data:architecture:table.parameters -->"
 #: The Shakespeare model's sizes (embedding 64 → LSTM 288), so the numbers are ones the reader
 #: meets in the demo below the table; a test checks them against models/char-lm/card.json.
 INPUT_SIZE, HIDDEN_SIZE = 64, 288
@@ -46,8 +49,7 @@ def parameter_table(input_size: int = INPUT_SIZE, hidden_size: int = HIDDEN_SIZE
     )
 
 
-def render_architecture(markdown: str) -> str:
-    """Replace chapter 2's placeholders with generated Markdown; other pages pass unchanged."""
-    if PARAMETERS_PLACEHOLDER in markdown:
-        markdown = markdown.replace(PARAMETERS_PLACEHOLDER, parameter_table())
-    return markdown
+@generator("architecture", "table.parameters")
+def parameters_on_page(models_dir: Path) -> str:
+    """The table at the Shakespeare model's sizes (the models folder is not needed)."""
+    return parameter_table()

@@ -1,6 +1,8 @@
 """MkDocs hooks: everything the site needs beyond Markdown, done at build time.
 
-- the Models page is generated from ``models/manifest.json`` and the model cards;
+- every ``<!-- data:NAME:KEY -->`` placeholder of a page becomes its value, table or figure
+  through one function, `rnn_site.sitebuild.page_data.render_data` (the Models page's list of
+  models among them);
 - ``models/`` is copied into the site so demos and readers download the same verified files;
 - KaTeX and onnxruntime-web are copied from ``node_modules`` (no page requests another host);
 - the data behind the interactive figures and the demos' precomputed examples is computed by the
@@ -16,20 +18,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from rnn_site.sitebuild.architecture_data import render_architecture
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
-from rnn_site.sitebuild.lab_data import render_lab
-from rnn_site.sitebuild.next_data import render_next, write_next_figure
-from rnn_site.sitebuild.own_text_data import render_own_text
+from rnn_site.sitebuild.next_data import write_next_figure
 from rnn_site.sitebuild.page_data import render_data
-from rnn_site.sitebuild.text_generation_data import render_text_generation, write_sampling_data
+from rnn_site.sitebuild.text_generation_data import write_sampling_data
 from rnn_site.sitebuild.vendor import copy_vendor
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
 NOTEBOOK_GLOB = "notebooks/*.py"
-MODELS_PLACEHOLDER = "<!-- models:list -->"
 
 log = logging.getLogger("mkdocs.hooks.rnn_site")
 
@@ -54,21 +52,8 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    markdown = render_data(markdown, MODELS_DIR)
-    markdown = render_architecture(markdown)
-    markdown = render_next(markdown)
-    markdown = render_lab(markdown)
-    markdown = render_text_generation(markdown, MODELS_DIR)
-    markdown = render_own_text(markdown)
-    if MODELS_PLACEHOLDER in markdown:
-        from rnn_site.sitebuild.models_page import render_models_page
-
-        markdown = markdown.replace(MODELS_PLACEHOLDER, render_models_page(MODELS_DIR))
-    if "<!-- models:first-visit -->" in markdown:
-        from rnn_site.sitebuild.models_page import FIRST_VISIT_PLACEHOLDER, render_first_visit
-
-        markdown = markdown.replace(FIRST_VISIT_PLACEHOLDER, render_first_visit())
-    return markdown
+    """Every data placeholder of the page, resolved by the one page-data mechanism."""
+    return render_data(markdown, MODELS_DIR)
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:

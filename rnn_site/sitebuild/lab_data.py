@@ -2,8 +2,8 @@
 
 `python -m rnn_site.bench.lab` times one training step of the lab's JavaScript in Chromium and of
 the NumPy package, and caches the result in ``rnn_site/experiments/results/lab_benchmark.json``;
-`render_lab(markdown)` (called by `rnn_site.sitebuild.hooks`) replaces the page's
-``<!-- lab:benchmark -->`` placeholder with a table of those numbers, so none is typed by hand.
+the page's ``<!-- data:lab:table.benchmark -->`` placeholder becomes a table of those numbers
+(`benchmark_on_page`, through the one page-data hook), so none is typed by hand.
 
 See the page: training.md#lab
 """
@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.bench.lab import RESULTS_PATH, SCHEMA
-
-BENCHMARK_PLACEHOLDER = "<!-- lab:benchmark -->"
+from rnn_site.sitebuild.page_data import generator
 
 
 def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
@@ -51,12 +50,10 @@ def benchmark_table(data: dict[str, Any]) -> str:
     return "\n".join(rows) + note
 
 
-def render_lab(markdown: str) -> str:
-    """Replace the training page's benchmark placeholder; other pages pass unchanged."""
-    if BENCHMARK_PLACEHOLDER not in markdown:
-        return markdown
+@generator("lab", "table.benchmark")
+def benchmark_on_page(models_dir: Path) -> str:
+    """The benchmark table, or a warning saying how to measure it (never a silent gap)."""
     try:
-        table = benchmark_table(load_benchmark())
+        return benchmark_table(load_benchmark())
     except (FileNotFoundError, ValueError) as exc:
-        table = f'!!! warning "No benchmark yet"\n    {exc}\n'
-    return markdown.replace(BENCHMARK_PLACEHOLDER, table)
+        return f'!!! warning "No benchmark yet"\n    {exc}\n'

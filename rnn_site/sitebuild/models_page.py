@@ -2,8 +2,9 @@
 
 The page is data-driven so it cannot drift from what is published: every model in the manifest
 gets its summary, its metrics against the baselines, its files (size, short sha256, download
-link) and a Python example. The hook in `rnn_site.sitebuild.hooks` replaces the page's
-``<!-- models:list -->`` placeholder with `render_models_page`'s Markdown.
+link) and a Python example. The page's ``<!-- data:models:cards -->`` placeholder becomes
+`render_models_page`'s Markdown and ``<!-- data:models:table.first-visit -->`` the first-visit
+benchmark's tables (generators of the one page-data hook, `rnn_site.sitebuild.page_data`).
 
 Download links are relative (``../models/<path>``) and written as raw HTML, because MkDocs
 only validates links to its own pages. The site serves ``models/`` at ``<site>/models/`` and
@@ -16,7 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rnn_site.card import Card
 from rnn_site.export.cards import scores_table
+from rnn_site.sitebuild.page_data import generator
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
@@ -29,7 +32,7 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _python_example(card: dict[str, Any]) -> str:
+def _python_example(card: Card) -> str:
     """A snippet include of rnn_site/examples/use_<name>.py if it exists (a test runs it)."""
     module = f"use_{card['name'].replace('-', '_')}.py"
     if (EXAMPLES_DIR / module).is_file():
@@ -38,7 +41,7 @@ def _python_example(card: dict[str, Any]) -> str:
     return f"```python\n{usage}\n```" if usage else "_No Python example yet._"
 
 
-def render_model(entry: dict[str, Any], card: dict[str, Any], link_prefix: str) -> str:
+def render_model(entry: dict[str, Any], card: Card, link_prefix: str) -> str:
     """The Markdown section of one model."""
     files = [
         "| file | size | sha256 | get it |",
@@ -74,13 +77,13 @@ def render_models_page(models_dir: str | Path, link_prefix: str = "../models/") 
     manifest = json.loads(manifest_path.read_text("utf-8"))
     sections = []
     for entry in manifest["models"]:
-        card = json.loads((models_dir / entry["card"]).read_text("utf-8"))
+        card: Card = json.loads((models_dir / entry["card"]).read_text("utf-8"))
         sections.append(render_model(entry, card, link_prefix))
     return "\n\n".join(sections) + "\n"
 
 
 FIRST_VISIT = Path(__file__).resolve().parents[1] / "experiments" / "results" / "first_visit.json"
-FIRST_VISIT_PLACEHOLDER = "<!-- models:first-visit -->"
+FIRST_VISIT_PLACEHOLDER = "<!-- data:models:table.first-visit -->"
 
 
 def _seconds(value: float, goal: float | None = None) -> str:
@@ -145,3 +148,15 @@ def render_first_visit(path: Path = FIRST_VISIT) -> str:
         )
         + "\n"
     )
+
+
+@generator("models", "cards")
+def cards_on_page(models_dir: Path) -> str:
+    """Every published model's section, in the manifest's order."""
+    return render_models_page(models_dir)
+
+
+@generator("models", "table.first-visit")
+def first_visit_on_page(models_dir: Path) -> str:
+    """The first-visit benchmark's tables (from its committed JSON, not the models folder)."""
+    return render_first_visit()

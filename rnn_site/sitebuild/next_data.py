@@ -3,8 +3,9 @@
 All come from cached JSON: `rnn_site/experiments/results/`, written by
 `python -m rnn_site.experiments.cell_comparison` and `python -m rnn_site.bench.scan`, and the
 training logs (`models/<name>/metrics.json`) of the two full-size models the demo runs. The
-build only reads and draws them (no torch). The page holds placeholders for the tables and an
-<img> for the figure, which `write_next_figure` draws into the built site.
+build only reads and draws them (no torch). The page holds ``<!-- data:next:table.cells -->``
+and ``<!-- data:next:table.full-size -->`` for the tables (generators of the one page-data
+hook) and an <img> for the figure, which `write_next_figure` draws into the built site.
 
 See the page: next.md#measured-side-by-side
 """
@@ -12,15 +13,15 @@ See the page: next.md#measured-side-by-side
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 from rnn_site.experiments import cell_comparison
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
 
 #: Where the table goes in docs/next.md.
-TABLE_PLACEHOLDER = "<!-- next:cell-comparison -->"
+TABLE_PLACEHOLDER = "<!-- data:next:table.cells -->"
 #: Where the full-size models' table (the demo's two models) goes in docs/next.md.
-FULL_SIZE_PLACEHOLDER = "<!-- next:full-size -->"
+FULL_SIZE_PLACEHOLDER = "<!-- data:next:table.full-size -->"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 #: The demo's models, in table order, with how the table names them.
 FULL_SIZE_MODELS = {"char-lm": "LSTM (char-lm)", "char-mingru": "minGRU (char-mingru)"}
@@ -33,12 +34,9 @@ def full_size_table(models_dir: Path = MODELS_DIR) -> str:
 
     Both were trained by `rnn_site.train.char_lm.train_char_lm` on the same split and scored
     against the same n-gram, so their logs have the same keys; the page reads the comparison
-    from here rather than from typed numbers. Raises FileNotFoundError when a log is missing.
+    from here rather than from typed numbers. Raises PageDataError when a log is missing.
     """
-    logs = {
-        name: json.loads((models_dir / name / "metrics.json").read_text("utf-8"))
-        for name in FULL_SIZE_MODELS
-    }
+    logs = {name: model_file(name, "metrics", models_dir) for name in FULL_SIZE_MODELS}
     lines = [
         "| Model | Parameters | Training | Test bits per char ↓ |",
         "|---|--:|--:|--:|",
@@ -56,21 +54,22 @@ def full_size_table(models_dir: Path = MODELS_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_next(markdown: str) -> str:
-    """Replace chapter 5's placeholders with the cached results; other pages pass."""
-    if TABLE_PLACEHOLDER in markdown:
-        try:
-            table = cell_comparison.markdown_table(cell_comparison.load_results())
-        except FileNotFoundError as exc:
-            table = f'!!! warning "No cached results"\n    {exc}\n'
-        markdown = markdown.replace(TABLE_PLACEHOLDER, table)
-    if FULL_SIZE_PLACEHOLDER in markdown:
-        try:
-            table = full_size_table()
-        except FileNotFoundError as exc:
-            table = f'!!! warning "No training log"\n    {exc}\n'
-        markdown = markdown.replace(FULL_SIZE_PLACEHOLDER, table)
-    return markdown
+@generator("next", "table.cells")
+def cells_on_page(models_dir: Path) -> str:
+    """The small cells' comparison, or a warning saying how to run it."""
+    try:
+        return cell_comparison.markdown_table(cell_comparison.load_results())
+    except FileNotFoundError as exc:
+        return f'!!! warning "No cached results"\n    {exc}\n'
+
+
+@generator("next", "table.full-size")
+def full_size_on_page(models_dir: Path) -> str:
+    """The two full-size models' table, or a warning naming the missing training log."""
+    try:
+        return full_size_table(models_dir)
+    except PageDataError as exc:
+        return f'!!! warning "No training log"\n    {exc}\n'
 
 
 def write_next_figure(site_dir: Path) -> Path | None:

@@ -1,25 +1,25 @@
 """Build-time numbers of "Train one on your own text" (`applications/own-text.md`).
 
-The page's placeholders ``<!-- own-text:NAME -->`` are replaced from the committed
+The page's placeholders ``<!-- data:own-text:NAME -->`` are replaced from the committed
 measurements of `rnn_site.experiments.own_text` (bits per character against text size, the
 step budget and time estimate for a 1 MB text) and from the rules of
 `rnn_site.data.user_text` (minimum length, vocabulary size, the unknown symbol), so no number on
-the page is typed by hand. Torch-free: the site build needs neither torch nor the corpus.
+the page is typed by hand. Each NAME is a generator of the one page-data hook
+(`rnn_site.sitebuild.page_data`), registered below from :func:`values`. Torch-free: the site
+build needs neither torch nor the corpus.
 
 See the page: applications/own-text.md
 """
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
 from rnn_site.data import user_text
+from rnn_site.sitebuild.page_data import generator, read_json
 
 RESULTS_PATH = Path(__file__).resolve().parents[1] / "experiments" / "results" / "own_text.json"
-_PLACEHOLDER = re.compile(r"<!-- own-text:([a-z0-9-]+) -->")
 
 
 def results_table(results: dict[str, Any]) -> str:
@@ -57,7 +57,7 @@ def values(results: dict[str, Any]) -> dict[str, str]:
     """Every placeholder's text."""
     plans = results.get("plan_1mb", {})
     out = {
-        "table": results_table(results),
+        "table.results": results_table(results),
         "min-chars": f"{user_text.MIN_CHARS:,}",
         "max-vocab": f"{user_text.MAX_VOCAB:,}",
         "min-count": str(user_text.MIN_COUNT),
@@ -71,16 +71,16 @@ def values(results: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def render_own_text(markdown: str, path: Path = RESULTS_PATH) -> str:
-    """Replace the page's placeholders (only pages that have them pay for reading the file)."""
-    if "<!-- own-text:" not in markdown:
-        return markdown
-    results = json.loads(path.read_text("utf-8")) if path.exists() else {"rows": []}
-    table = values(results)
+def load_results(path: Path = RESULTS_PATH) -> dict[str, Any]:
+    """The committed measurements; none yet is an empty table, not an error."""
+    return read_json(path) if path.exists() else {"rows": []}
 
-    def replace(match: re.Match[str]) -> str:
-        if match[1] not in table:
-            raise KeyError(f"unknown placeholder own-text:{match[1]}; known: {sorted(table)}")
-        return table[match[1]]
 
-    return _PLACEHOLDER.sub(replace, markdown)
+def _register(key: str) -> None:
+    @generator("own-text", key)
+    def value_on_page(models_dir: Path) -> str:
+        return values(load_results())[key]
+
+
+for _key in values({"rows": []}):
+    _register(_key)

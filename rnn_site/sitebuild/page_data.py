@@ -1,20 +1,32 @@
-"""One way to put a model's number on a page: ``<!-- data:MODEL:SOURCE.PATH:FORMAT -->``.
+"""The one way data reaches a page: ``<!-- data:NAME:KEY[:SPEC] -->``, resolved at build time.
 
-``MODEL`` is a folder under ``models/``; ``SOURCE`` is ``card`` (its card.json) or ``metrics``
-(its training log, metrics.json); ``PATH`` is the dotted path to the value inside that file
-(keys may hold dashes, as model names do); ``FORMAT`` is an optional Python format spec
-(``.3f``, ``.1%``, ``,``). For example
-``<!-- data:sentiment:card.metrics.sentiment.test_accuracy:.3f -->``.
+Two kinds of KEY, one syntax:
 
-The hook calls :func:`render_data` on every page, so a number on a page always comes from the
-files the export wrote; a path that does not exist fails the (strict) build, naming the
-placeholder, rather than printing a gap.
+- ``card.PATH`` or ``metrics.PATH``: the value at dotted ``PATH`` of ``models/NAME/card.json``
+  or of its training log ``models/NAME/metrics.json`` (keys may hold dashes, as model names
+  do; a number is a list index). ``SPEC`` is an optional Python format spec (``.3f``, ``.1%``,
+  ``,``). For example ``<!-- data:sentiment:card.metrics.sentiment.test_accuracy:.3f -->``.
+- any other KEY names a *generator* registered for NAME with :func:`generator`: a function
+  that writes a whole table, figure or derived number (a difference, a count, a sentence)
+  from the same files or from an experiment's committed results. ``SPEC``, if the generator
+  takes one, is its argument. For example ``<!-- data:speech:table.results -->`` or
+  ``<!-- data:sentiment:table.examples:word_order.0.2.5 -->``. NAME is then the model, the
+  application or the chapter the data is about.
+
+The MkDocs hook calls :func:`render_data` on every page, so every number on a page comes from
+the files the export, training or experiment wrote; a placeholder that names nothing fails the
+(strict) build, naming the placeholder, rather than printing a gap. Generators live next to
+the data they draw (``architecture_data``, ``text_generation_data``, …, listed in
+:data:`GENERATOR_MODULES`) and are imported when a page first asks for one.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,16 +35,66 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 SOURCES = {"card": "card.json", "metrics": "metrics.json"}
 
 PLACEHOLDER = re.compile(
-    r"<!-- data:(?P<model>[a-z0-9-]+):(?P<source>card|metrics)\.(?P<path>[A-Za-z0-9_.-]+)"
-    r"(?::(?P<format>[^ ]*))? -->"
+    r"<!-- data:(?P<name>[a-z0-9-]+):(?P<key>[A-Za-z0-9_.-]+)(?::(?P<spec>[^ ]*))? -->"
+)
+
+#: The modules that register generators; imported once, when a page names a generator.
+GENERATOR_MODULES = (
+    "rnn_site.sitebuild.architecture_data",
+    "rnn_site.sitebuild.lab_data",
+    "rnn_site.sitebuild.next_data",
+    "rnn_site.sitebuild.text_generation_data",
+    "rnn_site.sitebuild.own_text_data",
+    "rnn_site.sitebuild.application_tables",
+    "rnn_site.sitebuild.models_page",
 )
 
 
 class PageDataError(KeyError):
-    """A placeholder names a model, file or value that does not exist."""
+    """A placeholder names a model, file, value or generator that does not exist."""
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Generator:
+    """What ``<!-- data:NAME:KEY -->`` becomes: ``write(models_dir)``, or
+    ``write(models_dir, argument)`` when the placeholder passes one (``takes_argument``)."""
+
+    write: Callable[..., str]
+    takes_argument: bool
+
+
+GENERATORS: dict[tuple[str, str], Generator] = {}
+
+
+def generator(
+    name: str, key: str, *, argument: bool = False
+) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the decorated function as the generator of ``<!-- data:NAME:KEY -->``.
+
+    It receives the models folder (and, with ``argument=True``, the placeholder's SPEC) and
+    returns Markdown. The function is returned unchanged, so tests can call it directly.
+    """
+
+    def register(write: Callable[..., str]) -> Callable[..., str]:
+        if key.split(".", 1)[0] in SOURCES:
+            raise ValueError(f"generator key {key!r} would shadow the {key.split('.')[0]} source")
+        if (name, key) in GENERATORS:
+            raise ValueError(f"two generators for data:{name}:{key}")
+        GENERATORS[(name, key)] = Generator(write, argument)
+        return write
+
+    return register
+
+
+@cache
+def load_generators() -> dict[tuple[str, str], Generator]:
+    """Every registered generator (importing the modules that register them, once)."""
+    for module in GENERATOR_MODULES:
+        importlib.import_module(module)
+    return GENERATORS
 
 
 @cache
@@ -40,10 +102,21 @@ def _parse(path: Path, mtime_ns: int) -> Any:
     return json.loads(path.read_text("utf-8"))
 
 
-def _read(models_dir: Path, model: str, source: str) -> Any:
-    """The parsed file, parsed once per version (``mkdocs serve`` rebuilds after a re-export)."""
-    path = models_dir / model / SOURCES[source]
+def read_json(path: Path) -> Any:
+    """The parsed file, parsed once per version (``mkdocs serve`` rebuilds after a re-export).
+
+    Generators read cards, logs and experiment results through it, so a page with forty
+    placeholders parses each file once.
+    """
     return _parse(path, path.stat().st_mtime_ns)
+
+
+def model_file(model: str, source: str, models_dir: Path = MODELS_DIR) -> Any:
+    """``models_dir/model``'s parsed card (``source="card"``) or training log (``"metrics"``)."""
+    try:
+        return read_json(Path(models_dir) / model / SOURCES[source])
+    except FileNotFoundError:
+        raise PageDataError(f"no {SOURCES[source]} for model {model!r} in {models_dir}") from None
 
 
 def lookup(model: str, source: str, path: str, models_dir: Path = MODELS_DIR) -> Any:
@@ -52,10 +125,7 @@ def lookup(model: str, source: str, path: str, models_dir: Path = MODELS_DIR) ->
     Keys are matched greedily, longest first, so a key with a dot-free dash (``char-lm``) or a
     path segment that is a list index (``history.0``) both work.
     """
-    try:
-        value = _read(Path(models_dir), model, source)
-    except FileNotFoundError:
-        raise PageDataError(f"no {SOURCES[source]} for model {model!r} in {models_dir}") from None
+    value = model_file(model, source, models_dir)
     parts = path.split(".")
     while parts:
         for n in range(len(parts), 0, -1):
@@ -73,14 +143,31 @@ def lookup(model: str, source: str, path: str, models_dir: Path = MODELS_DIR) ->
     return value
 
 
-def render_data(markdown: str, models_dir: Path = MODELS_DIR) -> str:
-    """Replace every ``<!-- data:... -->`` placeholder of a page with its formatted value."""
-
-    def replace(match: re.Match[str]) -> str:
-        value = lookup(match["model"], match["source"], match["path"], models_dir)
+def resolve(name: str, key: str, spec: str | None, models_dir: Path = MODELS_DIR) -> str:
+    """The Markdown that ``<!-- data:NAME:KEY[:SPEC] -->`` stands for."""
+    source, _, path = key.partition(".")
+    if source in SOURCES and path:
+        value = lookup(name, source, path, models_dir)
         try:
-            return format(value, match["format"] or "")
+            return format(value, spec or "")
         except (TypeError, ValueError) as exc:
-            raise PageDataError(f"{match[0]}: cannot format {value!r}: {exc}") from None
+            raise PageDataError(f"data:{name}:{key}: cannot format {value!r}: {exc}") from None
+    found = load_generators().get((name, key))
+    if found is None:
+        known = sorted(k for n, k in load_generators() if n == name)
+        raise PageDataError(
+            f"data:{name}:{key} is neither card.PATH, metrics.PATH nor a generator; "
+            f"generators for {name!r}: {', '.join(known) or 'none'}"
+        )
+    if found.takes_argument != bool(spec):
+        wanted = "needs an argument (NAME:KEY:ARGUMENT)" if found.takes_argument else "takes none"
+        raise PageDataError(f"data:{name}:{key}: {wanted}")
+    return found.write(Path(models_dir), spec) if spec else found.write(Path(models_dir))
 
-    return PLACEHOLDER.sub(replace, markdown)
+
+def render_data(markdown: str, models_dir: Path = MODELS_DIR) -> str:
+    """Replace every ``<!-- data:... -->`` placeholder of a page with its Markdown.
+
+    Generated Markdown is not scanned again, so a table cannot smuggle in a placeholder.
+    """
+    return PLACEHOLDER.sub(lambda m: resolve(m["name"], m["key"], m["spec"], models_dir), markdown)

@@ -10,9 +10,10 @@ Nothing on that page is typed by hand that the package can compute:
 - the hidden-unit table, its numbers and the coloured excerpts come from the cached experiment
   `rnn_site.experiments.char_lm_units` (its JSON is committed; the build needs no corpus).
 
-`rnn_site.sitebuild.hooks` calls `render_text_generation(markdown)` in `on_page_markdown` (it
-replaces the page's `<!-- text-generation:NAME -->` placeholders) and `write_sampling_data(site_dir,
-models_dir)` after the build.
+The page's plain numbers are ``<!-- data:char-lm:card.PATH -->`` and ``metrics.PATH``
+placeholders; what needs computing (tables, differences, the units' numbers) is a generator of
+the one page-data hook, registered here as ``<!-- data:char-lm:KEY -->``.
+`rnn_site.sitebuild.hooks` calls `write_sampling_data(site_dir, models_dir)` after the build.
 
 See the page: applications/text-generation.md
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 import html
 import json
 import math
-import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from rnn_site.experiments import char_lm_units
 from rnn_site.files import atomic_path
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
 from rnn_site.sitebuild.recipes import recipes_table
 
 SCHEMA = 1
@@ -46,9 +48,6 @@ CONTEXTS = [
     ("After a word", "JULIET:\nO Romeo, Romeo! wherefore art thou"),
     ("Almost certain", "HAMLET:\nTo be, or not to be, that is the q"),
 ]
-
-_PLACEHOLDER = re.compile(r"<!-- text-generation:([a-z0-9-]+) -->")
-
 
 # ------------------------------------------------------------------ the sampling figure
 
@@ -213,22 +212,27 @@ def _title(slug: str) -> str:
 
 
 def unit_values(results: dict[str, Any]) -> dict[str, str]:
-    """Inline numbers for the prose: how many units follow a feature, and the thresholds."""
+    """Inline numbers for the prose: how many units follow a feature, and the thresholds.
+
+    Keys: ``characters``, ``strong-threshold``, ``weak-threshold``, ``select-play``,
+    ``check-play``, ``KIND-units|strong|weak|none`` (KIND ``h`` or ``c``), ``best.FEATURE``
+    (the unit), ``r.FEATURE`` (its correlation on the held-out play) and ``shared``.
+    """
     values = {
-        "units-characters": f"{results['select']['characters']:,}",
-        "units-strong-threshold": f"{results['thresholds']['strong']:.1f}",
-        "units-weak-threshold": f"{results['thresholds']['weak']:.1f}",
-        "units-select-play": _title(results["select"]["play"]),
-        "units-check-play": _title(results["check"]["play"]),
+        "characters": f"{results['select']['characters']:,}",
+        "strong-threshold": f"{results['thresholds']['strong']:.1f}",
+        "weak-threshold": f"{results['thresholds']['weak']:.1f}",
+        "select-play": _title(results["select"]["play"]),
+        "check-play": _title(results["check"]["play"]),
     }
     for kind, summary in results["summary"].items():
         for key in ("units", "strong", "weak", "none"):
-            values[f"units-{kind}-{key}"] = str(summary[key])
+            values[f"{kind}-{key}"] = str(summary[key])
     for feature in results["features"]:
         best = feature["units"][0]
-        values[f"unit-{feature['name']}"] = f"`{best['kind']}[{best['unit']}]`"
-        values[f"unit-{feature['name']}-r"] = f"{best['r_check']:+.2f}"
-    values["units-shared"] = shared_units(results)
+        values[f"best.{feature['name']}"] = f"`{best['kind']}[{best['unit']}]`"
+        values[f"r.{feature['name']}"] = f"{best['r_check']:+.2f}"
+    values["shared"] = shared_units(results)
     return values
 
 
@@ -266,70 +270,81 @@ def stale_note(results: dict[str, Any], models_dir: Path = MODELS_DIR) -> str:
     )
 
 
-# ------------------------------------------------------------------ the page
+# ------------------------------------------------------------------ the page's generators
 
 
-def page_values(models_dir: Path = MODELS_DIR) -> dict[str, str]:
-    """Every placeholder the page may use → its Markdown."""
-    folder = Path(models_dir) / MODEL
-    card = json.loads((folder / "card.json").read_text("utf-8"))
-    log = json.loads((folder / "metrics.json").read_text("utf-8"))  # the training log
-    results = char_lm_units.load_results()
-    lstm = card["metrics"][card["name"]]
+def _card(models_dir: Path) -> dict[str, Any]:
+    card: dict[str, Any] = model_file(MODEL, "card", models_dir)
+    return card
+
+
+def _log(models_dir: Path) -> dict[str, Any]:
+    log: dict[str, Any] = model_file(MODEL, "metrics", models_dir)  # the training log
+    return log
+
+
+def _units_results() -> dict[str, Any]:
+    char_lm_units.load_results()  # FileNotFoundError that says how to make them
+    results: dict[str, Any] = read_json(char_lm_units.RESULTS_PATH)
+    return results
+
+
+def _scores(models_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """(LSTM, n-gram) validation and test bits/char from the card."""
+    card = _card(models_dir)
     ((_, ngram),) = card["baselines"].items()
-    hp, data = log["hparams"], log["data"]
-    return {
-        "bpc-table": bpc_table(card),
-        "learning-curve": learning_curve(log),
-        **speed_values(log, Path(models_dir)),
-        "recipes-table": recipes_table(
-            MODEL,
-            lambda run: f"{run['char_lm']['test_bpc']:.3f}",
-            "test bits/char",
-            Path(models_dir),
-        ),
-        "greedy-example": greedy_example(card),
-        "train-characters": f"{data['characters']['train'] / 1e6:.1f} million",
-        "train-plays": str(len(data["train_plays"])),
-        "test-plays": _and([f"*{_title(p)}*" for p in data["test_plays"]]),
-        "train-streams": str(hp["batch"]),
-        "train-window": str(hp["seq_len"]),
-        "eval-every": f"{hp['eval_every']:,}",
-        "train-epochs": f"{log['epochs']:.1f}",
-        "train-minutes": str(round(log["wall_time_s"] / 60)),
-        "parameters": f"{log['parameters']:,}",
-        "ngram-order": str(log["baseline"]["order"]),
-        "ngram-context": str(log["baseline"]["order"] - 1),
-        "test-bpc": f"{lstm['test_bpc']:.2f}",
-        "bpc-gain": f"{ngram['test_bpc'] - lstm['test_bpc']:.2f}",
-        "lstm-val-test-gap": f"{lstm['test_bpc'] - lstm['val_bpc']:.2f}",
-        "ngram-val-test-gap": f"{ngram['test_bpc'] - ngram['val_bpc']:.2f}",
-        "ngram-test-bpc": f"{ngram['test_bpc']:.2f}",
-        "vocab-size": str(card["config"]["vocab_size"]),
-        "uniform-bpc": f"{math.log2(card['config']['vocab_size']):.2f}",
-        "hidden-size": str(card["config"]["hidden_size"]),
-        "units-table": units_table(results),
-        "units-strips": units_strips(results),
-        "units-stale": stale_note(results, Path(models_dir)),
-        **unit_values(results),
-    }
+    return card["metrics"][card["name"]], ngram
 
 
-def render_text_generation(markdown: str, models_dir: Path = MODELS_DIR) -> str:
-    """Replace the chapter's placeholders; pages without any pass unchanged (and cost nothing).
+#: Derived numbers of the prose: key → how it is computed from the models folder.
+VALUES: dict[str, Callable[[Path], str]] = {
+    "train-characters": lambda d: f"{_log(d)['data']['characters']['train'] / 1e6:.1f} million",
+    "train-plays": lambda d: str(len(_log(d)["data"]["train_plays"])),
+    "test-plays": lambda d: _and([f"*{_title(p)}*" for p in _log(d)["data"]["test_plays"]]),
+    "train-minutes": lambda d: str(round(_log(d)["wall_time_s"] / 60)),
+    "ngram-context": lambda d: str(_log(d)["baseline"]["order"] - 1),
+    "bpc-gain": lambda d: f"{_scores(d)[1]['test_bpc'] - _scores(d)[0]['test_bpc']:.2f}",
+    "lstm-val-test-gap": lambda d: f"{_scores(d)[0]['test_bpc'] - _scores(d)[0]['val_bpc']:.2f}",
+    "ngram-val-test-gap": lambda d: f"{_scores(d)[1]['test_bpc'] - _scores(d)[1]['val_bpc']:.2f}",
+    "ngram-test-bpc": lambda d: f"{_scores(d)[1]['test_bpc']:.2f}",
+    "uniform-bpc": lambda d: f"{math.log2(_card(d)['config']['vocab_size']):.2f}",
+    "table.bpc": lambda d: bpc_table(_card(d)),
+    "table.learning-curve": lambda d: learning_curve(_log(d)),
+    "table.recipes": lambda d: recipes_table(
+        MODEL, lambda run: f"{run['char_lm']['test_bpc']:.3f}", "test bits/char", d
+    ),
+    "example.greedy": lambda d: greedy_example(_card(d)),
+    "table.units": lambda d: units_table(_units_results()),
+    "figure.unit-strips": lambda d: units_strips(_units_results()),
+    "note.units-stale": lambda d: stale_note(_units_results(), d),
+}
 
-    An unknown placeholder is an error naming it, so a typo cannot ship an empty gap.
-    """
-    if not _PLACEHOLDER.search(markdown):
-        return markdown
-    values = page_values(models_dir)
 
-    def replace(match: re.Match[str]) -> str:
-        name = match[1]
-        if name not in values:
-            raise KeyError(
-                f"unknown placeholder <!-- text-generation:{name} -->; known: {', '.join(values)}"
-            )
-        return values[name]
+for _key, _compute in VALUES.items():
+    generator(MODEL, _key)(_compute)
 
-    return _PLACEHOLDER.sub(replace, markdown)
+
+@generator(MODEL, "speed", argument=True)
+def speed_on_page(models_dir: Path, which: str) -> str:
+    """One of :func:`speed_values`: ``published-steps-per-s``, ``quick-steps-per-s`` or
+    ``quick-minutes-at-published-speed`` (the quick ones need the kept quick log)."""
+    values = speed_values(_log(models_dir), models_dir)
+    if which not in values:
+        raise PageDataError(f"data:{MODEL}:speed:{which}: not one of {', '.join(values)}")
+    return values[which]
+
+
+@generator(MODEL, "validation-for-test", argument=True)
+def validation_for_test(models_dir: Path, target: str) -> str:
+    """The validation bits/char that a test ``target`` needs, given the LSTM's test-val gap."""
+    lstm, _ = _scores(models_dir)
+    return f"{float(target) - (lstm['test_bpc'] - lstm['val_bpc']):.2f}"
+
+
+@generator(MODEL, "units", argument=True)
+def units_on_page(models_dir: Path, which: str) -> str:
+    """One of the hidden-unit experiment's numbers for the prose (see :func:`unit_values`)."""
+    values = unit_values(_units_results())
+    if which not in values:
+        raise PageDataError(f"data:{MODEL}:units:{which}: not one of {', '.join(values)}")
+    return values[which]

@@ -242,7 +242,7 @@ def test_parameter_table_is_generated_at_build(built_site, page, site_url):
     html = (built_site / "architecture" / "index.html").read_text("utf-8")
     assert PARAMETERS_PLACEHOLDER not in html, (
         "the parameter-count placeholder was not replaced: the MkDocs hook's on_page_markdown "
-        "must call rnn_site.sitebuild.architecture_data.render_architecture"
+        "must call rnn_site.sitebuild.page_data.render_data"
     )
     page.goto(site_url + PAGE)
     table = page.text_content("xpath=//h2[@id='parameters']/following::table[1]")

@@ -14,8 +14,8 @@ from rnn_site.sitebuild.architecture_data import (
     INPUT_SIZE,
     PARAMETERS_PLACEHOLDER,
     parameter_table,
-    render_architecture,
 )
+from rnn_site.sitebuild.page_data import render_data
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +68,10 @@ def test_page_table_is_rendered_from_the_counts():
     assert "| LSTM | 4 | 329,728 | 328,704 | 4.0 |" in table
     assert "| Vanilla RNN | 1 | 82,432 | 82,176 | 1.0 |" in table
     page = f"# Chapter\n\n{PARAMETERS_PLACEHOLDER}\n\nAfter."
-    rendered = render_architecture(page)
+    rendered = render_data(page)
     assert PARAMETERS_PLACEHOLDER not in rendered
     assert "| GRU | 3 | 305,856 |" in rendered  # the Shakespeare model's sizes, 64 → 288
-    assert render_architecture("no placeholder here") == "no placeholder here"
+    assert render_data("no placeholder here") == "no placeholder here"
 
 
 def test_table_sizes_are_the_shakespeare_models():

@@ -1,0 +1,72 @@
+"""The applications' results tables on their pages, from the published model cards.
+
+Each is a generator of the one page-data hook (`rnn_site.sitebuild.page_data`), drawn by the
+same function that writes the table into the model folder's README.md
+(`rnn_site.export.results_tables`), so the page and the card cannot disagree:
+
+- ``<!-- data:speech:table.results -->``: CER and strings right per test set;
+- ``<!-- data:sentiment:table.domains -->``: accuracy / macro-F1 per domain;
+- ``<!-- data:sentiment:table.examples:SET.I.J… -->``: rows I, J, … of the card's example
+  sentences ``SET`` (``word_order`` or ``lstm_fails``), in that order; the page picks which;
+- ``<!-- data:translator:table.results -->`` and ``<!-- data:translator:table.examples:SET -->``
+  (``good`` or ``failures``, the first four).
+
+See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rnn_site.export.results_tables import (
+    sentiment_domain_table,
+    sentiment_examples_table,
+    speech_results_table,
+    translator_examples_table,
+    translator_results_table,
+)
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
+
+
+def _examples(model: str, models_dir: Path, which: str) -> list[dict[str, Any]]:
+    examples: dict[str, list[dict[str, Any]]] = model_file(model, "card", models_dir)["examples"]
+    if which not in examples:
+        raise PageDataError(
+            f"{model}/card.json has no examples {which!r}; it has {', '.join(examples)}"
+        )
+    return examples[which]
+
+
+@generator("speech", "table.results")
+def speech_results(models_dir: Path) -> str:
+    return speech_results_table(model_file("speech", "card", models_dir)["results"])
+
+
+@generator("sentiment", "table.domains")
+def sentiment_domains(models_dir: Path) -> str:
+    return sentiment_domain_table(model_file("sentiment", "card", models_dir)["results"])
+
+
+@generator("sentiment", "table.examples", argument=True)
+def sentiment_examples(models_dir: Path, rows: str) -> str:
+    """``rows`` is ``SET.I.J…``: the card's example set and which of its rows, in order."""
+    which, *picked = rows.split(".")
+    examples = _examples("sentiment", models_dir, which)
+    if not picked or not all(i.isdigit() and int(i) < len(examples) for i in picked):
+        raise PageDataError(
+            f"data:sentiment:table.examples:{rows}: name rows 0-{len(examples) - 1} "
+            f"of {which!r} after the set, as in word_order.0.2.5"
+        )
+    return sentiment_examples_table([examples[int(i)] for i in picked])
+
+
+@generator("translator", "table.results")
+def translator_results(models_dir: Path) -> str:
+    card = model_file("translator", "card", models_dir)
+    return translator_results_table(card["results"], card["beam"])
+
+
+@generator("translator", "table.examples", argument=True)
+def translator_examples(models_dir: Path, which: str) -> str:
+    return translator_examples_table(_examples("translator", models_dir, which))
