@@ -11,8 +11,8 @@ import torch
 
 from rnn_site.baselines.forecast import Forecasts, actuals, rolling_origins, score
 from rnn_site.data.timeseries import NAMES, Series
-from rnn_site.models.forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
-from rnn_site.train.forecaster import (
+from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
+from rnn_site.train.ts_forecaster import (
     Batches,
     ForecasterTrainConfig,
     batch_loss,

@@ -28,7 +28,7 @@ from rnn_site import __version__
 from rnn_site.export.cards import publish_card, read_training_log
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.files import write_json
-from rnn_site.models.forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
+from rnn_site.models.ts_forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
 from rnn_site.provenance import git_commit
 
 NAME = "ts-forecaster"
@@ -476,7 +476,7 @@ def export_forecaster(
     checkpoint: str | Path = f"models/{NAME}/{NAME}.pt", out_dir: str | Path = f"models/{NAME}"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
-    from rnn_site.train.forecaster import load_forecaster
+    from rnn_site.train.ts_forecaster import load_forecaster
 
     model, saved = load_forecaster(checkpoint)
     log = read_training_log(checkpoint)

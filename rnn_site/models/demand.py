@@ -10,7 +10,7 @@ forecast answers.
 
 Inputs are standardised with the training part's mean and standard deviation (one series, so
 one unit suffices); outputs are three quantiles (10%, 50%, 90%) per step, widened by a
-per-step conformal constant fitted on validation, as in `rnn_site.models.forecaster`.
+per-step conformal constant fitted on validation, as in `rnn_site.models.ts_forecaster`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_site.models.forecaster import QUANTILES
+from rnn_site.models.ts_forecaster import QUANTILES
 
 #: Past features per half-hour: demand, temperature, working day, sin and cos of time of day.
 PAST_FEATURES = 5

@@ -1,6 +1,6 @@
 """Train the next-day electricity demand LSTM and judge it against two baselines.
 
-Part of the ts-forecaster recipe (`rnn_site.train.forecaster` calls :func:`train_demand`): its
+Part of the ts-forecaster recipe (`rnn_site.train.ts_forecaster` calls :func:`train_demand`): its
 scores go into the same ``metrics.json``. Forecasts run from every midnight of the test period
 (November–December 2014) over the next 48 half-hours, against
 
@@ -30,7 +30,7 @@ from rnn_site.baselines.dynamic_regression import dynamic_regression
 from rnn_site.baselines.forecast import Z80, Forecasts, coverage, mase, smape
 from rnn_site.data.electricity import DAY, WEEK, Electricity, load_electricity
 from rnn_site.models.demand import DemandConfig, DemandForecaster
-from rnn_site.models.forecaster import pinball_loss
+from rnn_site.models.ts_forecaster import pinball_loss
 from rnn_site.train.loop import TrainConfig, train
 
 LEVEL = 0.8
@@ -180,7 +180,7 @@ def calibrate(
     model: DemandForecaster, data: Electricity, hp: DemandTrainConfig, norm: Standardiser
 ) -> list[float]:
     """Split-conformal widening per step from the validation midnights (see
-    `rnn_site.train.forecaster.calibrate_intervals`), in standardised units."""
+    `rnn_site.train.ts_forecaster.calibrate_intervals`), in standardised units."""
     model.interval_adjust.zero_()  # type: ignore[operator]
     origins = midnights(data.train_end, data.val_end)
     past, future = features(data, origins, hp.history, norm)

@@ -1,6 +1,6 @@
 """Train one *global* LSTM forecaster across many real series and judge it against statistics.
 
-Run it with ``python -m rnn_site.train.forecaster`` (or ``rnn-site train ts-forecaster``). It
+Run it with ``python -m rnn_site.train.ts_forecaster`` (or ``rnn-site train ts-forecaster``). It
 writes ``models/ts-forecaster/ts-forecaster.pt`` and ``models/ts-forecaster/metrics.json``.
 
 What it learns from: the training parts of the three site series (CO₂, sunspots, Seattle) and of
@@ -52,7 +52,7 @@ from rnn_site.baselines.forecast import (
 )
 from rnn_site.data.employment import load_employment, split_collection
 from rnn_site.data.timeseries import INSTALL_HINT, Series, load_all
-from rnn_site.models.forecaster import (
+from rnn_site.models.ts_forecaster import (
     NORMALISATIONS,
     ForecasterConfig,
     LSTMForecaster,
