@@ -1,3 +1,4 @@
+// @ts-check
 // Entry point for every demo and chapter figure, loaded on every page (mkdocs.yml extra_javascript,
 // type: module). A page asks for one with a marked element; this imports its module and calls the
 // module's `mount(element)`:
@@ -9,15 +10,17 @@
 
 const NAME = /^[a-z0-9-]+$/;
 
+/** @type {{attribute: string, folder: string, what: (name: string) => string}[]} */
 const KINDS = [
   { attribute: "demo", folder: "./", what: (name) => `The ${name} demo` },
   { attribute: "interactive", folder: "../interactive/", what: () => "This figure" },
 ];
 
 for (const { attribute, folder, what } of KINDS) {
-  for (const root of document.querySelectorAll(`[data-${attribute}]`)) {
+  const roots = /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(`[data-${attribute}]`));
+  for (const root of roots) {
     root.classList.add("rnn-demo");
-    const name = root.dataset[attribute];
+    const name = root.dataset[attribute] ?? ""; // present: the selector asked for it
     const started = NAME.test(name)
       ? import(`${folder}${name}.js`).then((module) => module.mount(root))
       : Promise.reject(new Error(`there is no module named "${name}"`));
@@ -25,6 +28,11 @@ for (const { attribute, folder, what } of KINDS) {
   }
 }
 
+/**
+ * Say on the page (and in the console) that a demo or figure could not start.
+ * @param {HTMLElement} root
+ * @param {string} message
+ */
 async function fail(root, message) {
   console.error(message);
   root.dataset.state = "error";

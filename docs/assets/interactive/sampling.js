@@ -1,3 +1,4 @@
+// @ts-check
 // The text-generation chapter's sampling figure: the Shakespeare model's next-character
 // distribution after a real context, reshaped by a temperature slider and a top-k control.
 // The logits were computed at build time by the Python runtime
@@ -11,11 +12,24 @@ import { mountFigure, uid } from "./common.js";
 /** Bars drawn: the most likely characters at temperature 1; the rest are summed in one line. */
 const SHOWN = 12;
 
-/** Called by docs/assets/demos/loader.js for `<div data-interactive="sampling">`. */
+/**
+ * The build's data (rnn_site/sitebuild/text_generation_data.py): the model's vocabulary and, per
+ * context, the logits of the next character.
+ * @typedef {{schema: 1, vocab: string, contexts: {label: string, text: string, logits: number[]}[]}} SamplingData
+ */
+
+/**
+ * Called by docs/assets/demos/loader.js for `<div data-interactive="sampling">`.
+ * @param {HTMLElement} root
+ */
 export function mount(root) {
   return mountFigure(root, "char-lm-sampling.json", build);
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {SamplingData} data
+ */
 function build(root, data) {
   const vocab = Array.from(data.vocab);
   const ids = { context: uid("sf-context"), temperature: uid("sf-temperature"), topK: uid("sf-top-k") };
@@ -46,6 +60,7 @@ function build(root, data) {
     "data-role": "top-k",
   });
   // Each label stays with its control when the row wraps on a narrow screen.
+  /** @type {(...children: Node[]) => HTMLSpanElement} */
   const pair = (...children) => el("span", { class: "tg-pair" }, children);
   const controls = el("div", { class: "ri-controls" }, [
     pair(el("label", { for: ids.context }, ["Context "]), contextSelect),
@@ -58,8 +73,10 @@ function build(root, data) {
   root.append(controls, contextView, bars, summary);
 
   let context = data.contexts[0];
+  /** @type {number[]} */
   let shown = [];
 
+  /** @param {number} index */
   function setContext(index) {
     context = data.contexts[index];
     // Fixed order (most likely at temperature 1), so the bars visibly flatten and sharpen.

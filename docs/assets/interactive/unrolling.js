@@ -1,3 +1,4 @@
+// @ts-check
 // Chapter 1's unrolling view: a tiny RNN reads a word one character at a time. Step through
 // time and see the hidden state h_t, and the arithmetic that produced it, change.
 // Numbers come from rnn_site.experiments.unrolling at build time (data/unrolling.json).
@@ -8,11 +9,28 @@ import { divergingColour, fmt, mountFigure, uid } from "./common.js";
 const CELL_W = 46; // width of one unrolled step in SVG units
 const UNIT = 13; // height of one hidden unit's square
 
-/** Called by docs/assets/demos/loader.js for `<div data-interactive="unrolling">`. */
+/**
+ * One step of a run: the character read, and the hidden state with the three parts it is the tanh of.
+ * @typedef {{token: string, h: number[], x_part: number[], h_part: number[], pre: number[]}} Step
+ */
+/** @typedef {{text: string, steps: Step[]}} Run */
+/**
+ * The build's data (rnn_site.experiments.unrolling): the tiny RNN's bias and its runs.
+ * @typedef {{schema: 1, weights: {b: number[]}, runs: Run[]}} UnrollingData
+ */
+
+/**
+ * Called by docs/assets/demos/loader.js for `<div data-interactive="unrolling">`.
+ * @param {HTMLElement} root
+ */
 export function mount(root) {
   return mountFigure(root, "unrolling.json", build);
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {UnrollingData} data
+ */
 function build(root, data) {
   const hidden = data.weights.b.length;
   const ids = { text: uid("ri-text"), step: uid("ri-step") };
@@ -58,6 +76,7 @@ function build(root, data) {
   let run = data.runs[0];
   const state = () => Number(slider.value);
 
+  /** @param {number} index */
   function setRun(index) {
     run = data.runs[index];
     slider.max = String(run.steps.length);
@@ -99,11 +118,22 @@ function build(root, data) {
 }
 
 const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";
+/**
+ * 12 -> "₁₂": subscripts without HTML markup.
+ * @param {number} n
+ * @returns {string}
+ */
 function sub(n) {
   return String(n).replace(/\d/g, (d) => SUBSCRIPTS[Number(d)]);
 }
 
-/** The unrolled network: one column per step, input below, hidden state above, h flowing right. */
+/**
+ * The unrolled network: one column per step, input below, hidden state above, h flowing right.
+ * @param {SVGSVGElement} figure
+ * @param {Run} run
+ * @param {number} t  steps done
+ * @param {number} hidden  units
+ */
 function drawChain(figure, run, t, hidden) {
   const T = run.steps.length;
   const width = (T + 1) * CELL_W + 8;
@@ -170,7 +200,14 @@ function drawChain(figure, run, t, hidden) {
   }
 }
 
-/** The step's arithmetic, one column per hidden unit: x_t W_x + h_{t-1} W_h + b, then tanh. */
+/**
+ * The step's arithmetic, one column per hidden unit: x_t W_x + h_{t-1} W_h + b, then tanh.
+ * @param {HTMLTableElement} table
+ * @param {UnrollingData} data
+ * @param {Run} run
+ * @param {number} t
+ * @param {number} hidden
+ */
 function drawArithmetic(table, data, run, t, hidden) {
   table.replaceChildren();
   const head = el("tr", {}, [
@@ -182,6 +219,7 @@ function drawArithmetic(table, data, run, t, hidden) {
     el("thead", {}, [head]),
   );
   const body = el("tbody");
+  /** @type {[string, number[]][]} */
   const rows =
     t === 0
       ? [["h₀", Array(hidden).fill(0)]]

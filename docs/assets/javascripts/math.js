@@ -1,3 +1,4 @@
+// @ts-check
 // Render $...$ and \(...\) with the self-hosted KaTeX (pymdownx.arithmatex in generic mode
 // wraps math in .arithmatex elements; notebook pages keep raw $...$ in their Markdown cells).
 function renderMath() {
