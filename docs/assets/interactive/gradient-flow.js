@@ -1,9 +1,21 @@
+// @ts-check
 // Chapter 3's gradient-flow explorer: how much of a final-step loss's gradient reaches each
 // earlier step, ‖∂L/∂h_t‖ against the distance T − t, for a tanh RNN, LSTM and GRU.
-// Curves come from rnn_site.experiments.gradient_flow at build time (data/gradient-flow.json).
+// Curves come from rnn_site.experiments.gradient_flow at build time (data/gradient-flow.json);
+// the plotted numbers are also in a data table under the plot. The maths is in gradient-decay.js.
 
-import { el, showError, svg } from "../demos/ui.js";
+import { dataTable, el, replaceDataTable, showError, svg } from "../demos/ui.js";
 import { fmt, mountFigure, superscript, uid } from "./common.js";
+import { decades, decayPerStep, tableRows, tickStep, verdict } from "./gradient-decay.js";
+
+/**
+ * The build's data: every curve for every cell, sequence length and weight scale.
+ * @typedef {{cell: string, time: number, scale: number, dh_norm: number[], clip_factor: number,
+ *   param_grad_norm: number}} Curve
+ * @typedef {{cells: {id: string, label: string}[], scales: number[], times: number[],
+ *   max_norm: number, curves: Curve[]}} FlowData
+ * @typedef {{id: string, values: number[]}} Series
+ */
 
 // The plot is drawn in CSS pixels at its current width (300 to 640), so text stays readable on
 // a phone instead of being scaled down with the whole figure.
@@ -11,13 +23,21 @@ const MAX_W = 640;
 const MIN_W = 200;
 const H = 300;
 const PAD = { left: 58, right: 12, top: 12, bottom: 40 };
+/** @type {Record<string, string>} */
 const COLOURS = { rnn: "#d62728", lstm: "#9467bd", "lstm-fb1": "#1f77b4", gru: "#2ca02c" };
 
-/** Called by docs/assets/demos/loader.js for `<div data-interactive="gradient-flow">`. */
+/**
+ * Called by docs/assets/demos/loader.js for `<div data-interactive="gradient-flow">`.
+ * @param {HTMLElement} root
+ */
 export function mount(root) {
   return mountFigure(root, "gradient-flow.json", build);
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {FlowData} data
+ */
 function build(root, data) {
   const byKey = new Map(data.curves.map((c) => [`${c.cell}|${c.time}|${c.scale}`, c]));
   const ids = { scale: uid("ri-scale"), time: uid("ri-time"), clip: uid("ri-clip") };
@@ -68,31 +88,44 @@ function build(root, data) {
     ),
   );
   const readout = el("p", { class: "ri-readout", "aria-live": "polite", "data-role": "readout" });
-  root.append(plot, legend, readout);
+  /** @type {Element} the plotted numbers, redrawn with the plot */
+  let table = el("details");
+  root.append(plot, legend, table, readout);
 
-  const cell = () => root.querySelector(`input[name="${group}"]:checked`).value;
+  const cell = () =>
+    /** @type {HTMLInputElement} */ (root.querySelector(`input[name="${group}"]:checked`)).value;
 
   function draw() {
     const s = data.scales[Number(scale.value)];
     const T = Number(time.value);
     scaleOut.textContent = s.toFixed(2);
     scale.setAttribute("aria-valuetext", `spectral radius ${s}`);
-    const curves = data.cells.map((c) => byKey.get(`${c.id}|${T}|${s}`));
-    if (curves.some((c) => !c)) throw new Error(`no data for T=${T}, scale=${s}`);
+    const found = data.cells.map((c) => byKey.get(`${c.id}|${T}|${s}`));
+    if (found.some((c) => !c)) throw new Error(`no data for T=${T}, scale=${s}`);
+    const curves = /** @type {Curve[]} */ (found);
+    /** @param {Curve} c */
     const factor = (c) => (clip.checked ? c.clip_factor : 1);
+    /** @type {Series[]} */
     const series = curves.map((c) => ({ id: c.cell, values: c.dh_norm.map((v) => v * factor(c)) }));
     // The plot's own width, so one SVG unit is one CSS pixel and 11 px labels stay 11 px.
     const shown = plot.getBoundingClientRect().width || root.clientWidth - 24;
     const width = Math.round(Math.max(MIN_W, Math.min(MAX_W, shown)));
     drawPlot(plot, series, cell(), T, width);
-    const chosen = curves.find((c) => c.cell === cell());
-    const label = data.cells.find((c) => c.id === chosen.cell).label;
+    table = replaceDataTable(
+      table,
+      dataTable(
+        `The plotted gradient norms (ρ = ${s}, T = ${T}${clip.checked ? ", clipped" : ""})`,
+        ["Steps back, T − t", ...data.cells.map((c) => `${c.label} ‖∂L/∂hₜ‖`)],
+        tableRows(series, (v) => fmt(v, 3)),
+      ),
+    );
+    const chosen = /** @type {Curve} */ (curves.find((c) => c.cell === cell()));
+    const label = data.cells.find((c) => c.id === chosen.cell)?.label;
     const rate = decayPerStep(chosen.dh_norm);
     const far = chosen.dh_norm[T - 1] / chosen.dh_norm[0];
-    const verdict = rate < 0.97 ? "vanishes" : rate > 1.03 ? "explodes" : "roughly keeps its size";
     let text =
       `${label}, ρ = ${s}, T = ${T}: each step back multiplies the gradient by about ${rate.toFixed(3)}, ` +
-      `so it ${verdict}: ${T - 1} steps from the loss it is ${fmt(far, 2)} times its size at the loss. ` +
+      `so it ${verdict(rate)}: ${T - 1} steps from the loss it is ${fmt(far, 2)} times its size at the loss. ` +
       `Global norm of the parameter gradients: ${fmt(chosen.param_grad_norm, 2)}.`;
     if (clip.checked) {
       text +=
@@ -109,7 +142,7 @@ function build(root, data) {
       try {
         draw();
       } catch (error) {
-        showError(root, `Could not draw: ${error.message}`);
+        showError(root, `Could not draw: ${/** @type {Error} */ (error).message}`);
       }
     });
   }
@@ -124,27 +157,21 @@ function build(root, data) {
   }).observe(root);
 }
 
-/** Geometric-mean ratio of successive norms, skipping distance 0 (same as GradientFlow.decay_per_step). */
-function decayPerStep(norms) {
-  const logs = norms
-    .slice(1)
-    .filter((v) => v > 0)
-    .map(Math.log);
-  if (logs.length < 2) return NaN;
-  return Math.exp((logs[logs.length - 1] - logs[0]) / (logs.length - 1));
-}
-
+/**
+ * Draw the curves on a log axis, `chosen` on top, at `W` CSS px wide (one SVG unit per pixel).
+ * @param {SVGSVGElement} plot
+ * @param {Series[]} series
+ * @param {string} chosen
+ * @param {number} T
+ * @param {number} W
+ */
 function drawPlot(plot, series, chosen, T, W) {
   plot.replaceChildren();
   plot.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  const all = series.flatMap((s) => s.values).filter((v) => v > 0);
-  let lo = Math.floor(Math.log10(Math.min(...all)));
-  let hi = Math.ceil(Math.log10(Math.max(...all)));
-  if (hi - lo < 2) {
-    lo -= 1;
-    hi += 1;
-  }
+  const [lo, hi] = decades(series.flatMap((s) => s.values));
+  /** @param {number} k */
   const x = (k) => PAD.left + (k / Math.max(1, T - 1)) * (W - PAD.left - PAD.right);
+  /** @param {number} v */
   const y = (v) => PAD.top + ((hi - Math.log10(v)) / (hi - lo)) * (H - PAD.top - PAD.bottom);
   const axes = svg("g", { class: "ri-axes" });
   const every = Math.ceil((hi - lo) / 8);
@@ -158,7 +185,7 @@ function drawPlot(plot, series, chosen, T, W) {
       ]),
     );
   }
-  const step = (T <= 10 ? 1 : T <= 25 ? 5 : T <= 50 ? 10 : 20) * (W < 420 && T > 10 ? 2 : 1);
+  const step = tickStep(T, W);
   for (let k = 0; k < T; k += step) {
     axes.append(svg("text", { x: x(k), y: H - PAD.bottom + 16, class: "ri-tick" }, [String(k)]));
   }
@@ -181,7 +208,7 @@ function drawPlot(plot, series, chosen, T, W) {
   );
   plot.append(axes);
   // The chosen cell last, so it is drawn on top of the others.
-  for (const s of [...series].sort((a, b) => (a.id === chosen) - (b.id === chosen))) {
+  for (const s of [...series].sort((a, b) => Number(a.id === chosen) - Number(b.id === chosen))) {
     const d = s.values
       .map((v, k) => `${k ? "L" : "M"} ${x(k).toFixed(1)} ${y(Math.max(v, 10 ** lo)).toFixed(1)}`)
       .join(" ");
