@@ -22,8 +22,8 @@ package every time (training, tests). Choices, each for a reason:
 - **Split**: a seeded permutation, 80/10/10 train/validation/test.
 - **Tokens** (:func:`tokenize`): runs of ASCII letters, digits and German letters (``äöüß``), with
   inner apostrophes, and the marks ``. , ! ? ;``; lowercased. Written so that the browser
-  (``docs/assets/demos/translation.js``) gives the same tokens letter for letter: only ASCII
-  letters and ``ÄÖÜ`` are ever lowercased, where Python and JavaScript agree.
+  (``docs/assets/demos/translation-logic.js``) gives the same tokens letter for letter: only
+  ASCII letters and ``ÄÖÜ`` are ever lowercased, where Python and JavaScript agree.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ MIN_WORDS, MAX_WORDS = 4, 15
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 
 # --8<-- [start:tokenize]
-#: The tokenizer, shared letter for letter with the browser demo (translation.js).
+#: The tokenizer, shared letter for letter with the browser demo (translation-logic.js).
 TOKEN_PATTERN = r"[A-Za-z0-9ÄÖÜäöüß]+(?:'[A-Za-z0-9ÄÖÜäöüß]+)*|[.,!?;]"
 _TOKEN = re.compile(TOKEN_PATTERN)
 

@@ -20,8 +20,8 @@ Choices, each for a reason:
   and can be reported on its own.
 - **Tokens** (:func:`tokenize`): runs of ASCII letters and digits (with inner apostrophes, so
   "don't" stays one word) and the marks ``!`` and ``?``, lowercased. Deliberately simple so the
-  browser's tokenizer (``docs/assets/demos/sentiment.js``) is the same regex; a test checks both
-  agree on tricky strings.
+  browser's tokenizer (``docs/assets/demos/sentiment-logic.js``) is the same regex; a test
+  checks both agree on tricky strings.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ SPLIT_SEED = 2014
 PAD, UNK = "<pad>", "<unk>"
 
 # --8<-- [start:tokenize]
-#: The tokenizer, shared letter for letter with the browser demo (sentiment.js).
+#: The tokenizer, shared letter for letter with the browser demo (sentiment-logic.js).
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[!?]"
 _TOKEN = re.compile(TOKEN_PATTERN)
 

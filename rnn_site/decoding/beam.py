@@ -2,8 +2,8 @@
 
 NumPy only, and independent of how the step is computed: training evaluates the PyTorch model
 through it, the runtime the ONNX decoder graph, so both search exactly the same way (the browser
-demo, ``docs/assets/demos/translation.js``, repeats the algorithm line for line and a test checks
-that it finds the same words).
+demo, ``docs/assets/demos/translation-logic.js``, repeats the algorithm line for line, and tests
+check that it finds the same words).
 
 The algorithm, kept simple enough to explain on one page:
 
@@ -53,7 +53,7 @@ def default_max_len(source_tokens: int) -> int:
 
     A German sentence is rarely more than twice as long as its English source; the bound only
     stops a model that never writes ``</s>``. Training, the runtime and the browser demo
-    (``maxLen`` in translation.js) use the same rule, so they stop at the same place.
+    (``maxLen`` in translation-logic.js) use the same rule, so they stop at the same place.
     """
     return 2 * source_tokens + 10
 

@@ -56,7 +56,7 @@ class SentimentPrediction:
         return "positive" if self.probability > 0.5 else "negative"
 
 
-#: The browser's rule (sentiment.js checkText); tokens are lowercase ASCII.
+#: The browser's rule (sentiment-logic.js checkText); tokens are lowercase ASCII.
 _WORD = re.compile("[a-z0-9]")
 
 

@@ -70,7 +70,7 @@ def test_tokenizer_is_identical_in_the_browser(page, site_url):
     page.goto(site_url + PAGE)
     wait_state(page, ("done", "error"))
     got = page.evaluate(
-        "async (cases) => { const m = await import(new URL('assets/demos/sentiment.js', "
+        "async (cases) => { const m = await import(new URL('assets/demos/sentiment-logic.js', "
         f"'{site_url}').href); return cases.map(m.tokenize); }}",
         SENTIMENT_TRICKY,
     )

@@ -109,26 +109,54 @@ def test_real_recording_is_decoded_and_transcribed(page, site_url, page_log, rec
     assert not page_log.page_errors and not page_log.console_errors
 
 
-def test_denied_microphone_shows_a_message(page, site_url, page_log):
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ("NotAllowedError", "Microphone access was denied"),
+        ("NotFoundError", "No microphone was found"),
+    ],
+)
+def test_denied_microphone_shows_a_message(page, site_url, page_log, error, message):
     page.goto(site_url + PAGE)
     assert wait_state(page, DEMO) == "done"
     page.evaluate(
-        "() => { navigator.mediaDevices.getUserMedia = () => Promise.reject("
-        "new DOMException('Permission denied', 'NotAllowedError')); }"
+        "(name) => { navigator.mediaDevices.getUserMedia = () => Promise.reject("
+        "new DOMException('refused', name)); }",
+        error,
     )
     before = counters(page)
     page.get_by_role("button", name="Record 4 s").click()
     assert wait_change(page, before) == "error"
-    assert "Microphone access was denied" in page.inner_text(f"{DEMO} [role=alert]")
-    page.evaluate(
-        "() => { navigator.mediaDevices.getUserMedia = () => Promise.reject("
-        "new DOMException('Requested device not found', 'NotFoundError')); }"
-    )
-    before = counters(page)
-    page.get_by_role("button", name="Record 4 s").click()
-    assert wait_change(page, before) == "error"
-    assert "No microphone was found" in page.inner_text(f"{DEMO} [role=alert]")
+    assert message in page.inner_text(f"{DEMO} [role=alert]")
     assert not page_log.page_errors
+
+
+def test_spectrogram_numbers_are_in_a_table(page, site_url, recognizer):
+    """The spectrogram's text alternative: its numbers per 100 ms and group of five mel bands,
+    in a table under a closed disclosure, equal to Python's features averaged the same way."""
+    page.goto(site_url + PAGE)
+    assert wait_state(page, DEMO) == "done"
+    sample = recognizer.card["samples"][0]
+    waveform, rate = read_wav(recognizer.location.path("samples/" + sample["file"]))
+    features = recognizer.transcribe(waveform, rate).features  # (frames, 40)
+    table = page.locator(f"{DEMO} [data-role=spectrogram-data] details")
+    assert table.get_attribute("open") is None
+    assert "spectrogram as numbers" in table.locator("summary").inner_text()
+    table.locator("summary").click()  # a keyboard or screen-reader user opens it the same way
+    region = table.locator("[role=region]")
+    assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+    headers = table.locator("th").all_inner_texts()
+    assert headers[0] == "Time (s)" and len(headers) == 1 + 8
+    assert headers[1].endswith(" Hz") and headers[-1] == "5.5k–7.1k Hz"
+    rows = [r.locator("td").all_inner_texts() for r in table.locator("tbody tr").all()]
+    frames = features.shape[0]
+    assert len(rows) == -(-frames // 10)
+    expected = [
+        [features[t : t + 10, g : g + 5].mean() for g in range(0, 40, 5)]
+        for t in range(0, frames, 10)
+    ]
+    assert [r[0] for r in rows] == [f"{t / 100:.1f}" for t in range(0, frames, 10)]
+    np.testing.assert_allclose([[float(v) for v in r[1:]] for r in rows], expected, atol=0.051)
 
 
 def test_bad_files_are_shown_and_the_demo_recovers(page, site_url, page_log, tmp_path):

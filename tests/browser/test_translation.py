@@ -78,7 +78,7 @@ def test_tokenizer_is_identical_in_the_browser(page, site_url):
     page.goto(site_url + PAGE)
     wait_state(page, ("done", "error"))
     got = page.evaluate(
-        "async (cases) => { const m = await import(new URL('assets/demos/translation.js', "
+        "async (cases) => { const m = await import(new URL('assets/demos/translation-logic.js', "
         f"'{site_url}').href); return cases.map((t) => [m.tokenize(t), "
         "m.detokenize(m.tokenize(t)), m.joinPieces(m.tokenize(t).map((w, i) => "
         "i % 2 ? w : w + '@@'))]); }",

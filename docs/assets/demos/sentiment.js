@@ -1,49 +1,33 @@
+// @ts-check
 // The sentiment demo: type a sentence, see P(positive) after every word as the LSTM reads it,
 // with words the model does not know marked. Mounted by loader.js on
-// `<div data-demo="sentiment" data-model="sentiment">`.
+// `<div data-demo="sentiment" data-model="sentiment">`. The logic (tokenizer, checks, the model
+// call) is in sentiment-logic.js; this file is the page.
 //
 // The model is small (one pass over a sentence takes about a millisecond), so it runs on the main
-// thread. root.dataset.state: "loading" → "ready" → "done" (a result is shown) | "error" (bad
-// input or a failed load, message in the alert box). The shown result is in root.dataset.result
-// as JSON {tokens, unknown, trajectory, probability, rating} for tests; dataset.updates counts
-// results and dataset.errors rejected inputs.
+// thread; the runtime and the model download once the page is idle. root.dataset.state:
+// "loading" → "ready" → "done" (a result is shown) | "error" (bad input or a failed load, message
+// in the alert box). The shown result is in root.dataset.result as JSON {tokens, unknown,
+// trajectory, ratings, probability, rating} for tests; dataset.updates counts results and
+// dataset.errors rejected inputs.
 
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { dataTable, el, scrollRegion, startDemo, StatusArea, submitButton, svg, textField } from "./ui.js";
+import { BrowserSentiment, checkText, MAX_CHARS, TOKEN_PATTERN } from "./sentiment-logic.js";
+import {
+  dataTable,
+  el,
+  loadWhenIdle,
+  scrollRegion,
+  startDemo,
+  StatusArea,
+  submitButton,
+  svg,
+  textField,
+} from "./ui.js";
 
-// --8<-- [start:tokenize]
-/** The tokenizer of rnn_site/data/vader.py, letter for letter (a test checks they agree). */
-export const TOKEN_PATTERN = "[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[!?]";
-const TOKEN = new RegExp(TOKEN_PATTERN, "g");
+/** @typedef {import("./sentiment-logic.js").SentimentReading} SentimentReading */
 
-export function tokenize(text) {
-  return (text.replaceAll("\u2019", "'").match(TOKEN) ?? []).map((t) => t.toLowerCase());
-}
-// --8<-- [end:tokenize]
-
-/** The same limits as rnn_site/runtime/sentiment.py. */
-export const MAX_CHARS = 5000;
-export const MAX_TOKENS = 1000;
-
-/** The words of `text`, or a DemoError saying what is wrong and what is accepted. */
-export function checkText(text) {
-  if (typeof text !== "string") throw new DemoError("The text must be a string.");
-  if (text.length > MAX_CHARS) {
-    throw new DemoError(
-      `Too long: ${text.length.toLocaleString("en")} characters; at most ${MAX_CHARS.toLocaleString("en")} are accepted (try one sentence).`,
-    );
-  }
-  const tokens = tokenize(text);
-  // "!!!" has tokens but no word: the model was trained on sentences, and would answer anyway.
-  if (!tokens.some((t) => /[a-z0-9]/.test(t)))
-    throw new DemoError("Type a sentence first: the model needs at least one word of letters or digits.");
-  if (tokens.length > MAX_TOKENS)
-    throw new DemoError(`Too long: ${tokens.length} words; at most ${MAX_TOKENS} are accepted.`);
-  return tokens;
-}
-
-const sigmoid = (x) => 1 / (1 + Math.exp(-x));
-
+/** @param {HTMLElement} root */
 export function mount(root) {
   const modelName = root.dataset.model ?? "sentiment";
   const id = startDemo(root);
@@ -67,67 +51,35 @@ export function mount(root) {
   root.append(form, verdict, words, chart, table);
   const status = new StatusArea(root);
 
+  /** @type {Model<import("./card-types.js").TextClassificationCard>} */
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
-  let index = null;
-  let session = null;
+  /** @type {BrowserSentiment | null} */
+  let sentiment = null;
 
-  const fail = (err) => status.fail(err);
-
-  async function read() {
-    const tokens = status.accept(() => checkText(text.value));
-    if (!tokens) return;
-    const ort = await loadOrt();
-    const unk = index.get("<unk>");
-    const ids = BigInt64Array.from(tokens, (t) => BigInt(index.get(t) ?? unk));
-    const out = await session.run({ tokens: new ort.Tensor("int64", ids, [1, ids.length]) });
-    const trajectory = Array.from(out.logits.data, sigmoid);
-    const ratings = Array.from(out.rating.data);
-    const unknown = tokens.map((t) => !index.has(t));
-    show(tokens, unknown, trajectory, ratings);
-    const result = {
-      tokens,
-      unknown,
-      trajectory,
-      probability: trajectory.at(-1),
-      rating: ratings.at(-1),
-    };
-    status.done(result);
-  }
-
-  function show(tokens, unknown, trajectory, ratings) {
-    const p = trajectory.at(-1);
-    const side = p > 0.5 ? "positive" : "negative";
-    verdict.replaceChildren(
-      el("strong", {}, `${side} — P(positive) = ${p.toFixed(3)}`),
-      `, predicted rating ${ratings.at(-1).toFixed(2)} on −4…+4`,
-      unknown.some(Boolean) ? ` · ${unknown.filter(Boolean).length} unknown word(s)` : "",
-    );
-    words.replaceChildren(
-      ...tokens.map((t, i) =>
-        el(
-          "span",
-          {
-            class: `rnn-sent-word ${trajectory[i] > 0.5 ? "rnn-sent-pos" : "rnn-sent-neg"}`,
-            "data-unknown": unknown[i] ? "true" : "false",
-            title: `${unknown[i] ? "unknown word; " : ""}P(positive) after it: ${trajectory[i].toFixed(3)}`,
-          },
-          unknown[i] ? el("s", {}, t) : t,
-        ),
-      ),
-    );
-    chart.replaceChildren(trajectoryChart(tokens, unknown, trajectory));
+  /** @param {BrowserSentiment} sentiment */
+  async function read(sentiment) {
+    if (status.accept(() => checkText(text.value)) === undefined) return;
+    const reading = await sentiment.predict(text.value);
+    showVerdict(verdict, reading);
+    showWords(words, reading);
+    chart.replaceChildren(trajectoryChart(reading));
     table.replaceChildren(
       dataTable(
         "The numbers in the chart",
         ["Word", "Known to the model", "P(positive) after it"],
-        tokens.map((t, i) => [t, unknown[i] ? "no" : "yes", trajectory[i].toFixed(3)]),
+        reading.tokens.map((t, i) => [
+          t,
+          reading.unknown[i] ? "no" : "yes",
+          reading.trajectory[i].toFixed(3),
+        ]),
       ),
     );
+    status.done(reading);
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    read().catch(fail);
+    if (sentiment) read(sentiment).catch((err) => status.fail(err));
   });
 
   const load = async () => {
@@ -135,27 +87,66 @@ export function mount(root) {
     if (card.tokenizer?.pattern !== TOKEN_PATTERN) {
       throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
     }
-    index = new Map(card.vocab.map((w, i) => [w, i]));
-    session = await model.session("sequence");
+    const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
+    sentiment = new BrowserSentiment(card, session, ort);
     status.info(`Model loaded: ${card.vocab.length.toLocaleString("en")} known words.`);
     root.dataset.state = "ready";
     button.disabled = false;
-    await read();
   };
-  const start = () => load().catch((err) => (session ? fail(err) : status.failLoad(err, start)));
-  start();
+  loadWhenIdle(status, button, load, () => read(/** @type {BrowserSentiment} */ (sentiment)));
 }
 
-/** SVG line of P(positive) after each word, 0.5 dashed; unknown words' labels in italics. */
-function trajectoryChart(tokens, unknown, trajectory) {
+/**
+ * "positive — P(positive) = …", the predicted rating and how many words were unknown.
+ * @param {HTMLElement} verdict
+ * @param {SentimentReading} reading
+ */
+function showVerdict(verdict, { probability, rating, unknown }) {
+  const side = probability > 0.5 ? "positive" : "negative";
+  const unknownCount = unknown.filter(Boolean).length;
+  verdict.replaceChildren(
+    el("strong", {}, `${side} — P(positive) = ${probability.toFixed(3)}`),
+    `, predicted rating ${rating.toFixed(2)} on −4…+4`,
+    unknownCount ? ` · ${unknownCount} unknown word(s)` : "",
+  );
+}
+
+/**
+ * The words coloured by the side P(positive) is on after each; unknown ones struck through.
+ * @param {HTMLElement} words
+ * @param {SentimentReading} reading
+ */
+function showWords(words, { tokens, unknown, trajectory }) {
+  words.replaceChildren(
+    ...tokens.map((t, i) =>
+      el(
+        "span",
+        {
+          class: `rnn-sent-word ${trajectory[i] > 0.5 ? "rnn-sent-pos" : "rnn-sent-neg"}`,
+          "data-unknown": unknown[i] ? "true" : "false",
+          title: `${unknown[i] ? "unknown word; " : ""}P(positive) after it: ${trajectory[i].toFixed(3)}`,
+        },
+        unknown[i] ? el("s", {}, t) : t,
+      ),
+    ),
+  );
+}
+
+/**
+ * SVG line of P(positive) after each word, 0.5 dashed; unknown words' labels in italics.
+ * @param {SentimentReading} reading
+ */
+function trajectoryChart({ tokens, unknown, trajectory, probability }) {
   const step = 46;
   const width = Math.max(320, 40 + step * tokens.length);
   const height = 190;
   const top = 12;
   const plot = 110;
-  const x = (i) => 30 + step * i + step / 2;
-  const y = (p) => top + (1 - p) * plot;
+  const x = (/** @type {number} */ i) => 30 + step * i + step / 2;
+  const y = (/** @type {number} */ p) => top + (1 - p) * plot;
   const points = trajectory.map((p, i) => `${x(i).toFixed(1)},${y(p).toFixed(1)}`).join(" ");
+  const axis = (/** @type {number} */ p, /** @type {string} */ label) =>
+    svg("text", { x: 2, y: y(p) + 4, class: "rnn-sent-axis" }, label);
   return svg(
     "svg",
     {
@@ -165,13 +156,13 @@ function trajectoryChart(tokens, unknown, trajectory) {
       width,
       height,
       role: "img",
-      "aria-label": `P(positive) after each word, ending at ${trajectory.at(-1).toFixed(2)}`,
+      "aria-label": `P(positive) after each word, ending at ${probability.toFixed(2)}`,
     },
     [
       svg("line", { x1: 30, x2: width - 4, y1: y(0.5), y2: y(0.5), class: "rnn-sent-mid" }),
-      svg("text", { x: 2, y: y(1) + 4, class: "rnn-sent-axis" }, "1"),
-      svg("text", { x: 2, y: y(0.5) + 4, class: "rnn-sent-axis" }, "½"),
-      svg("text", { x: 2, y: y(0) + 4, class: "rnn-sent-axis" }, "0"),
+      axis(1, "1"),
+      axis(0.5, "½"),
+      axis(0, "0"),
       svg("polyline", { points, class: "rnn-sent-line" }),
       ...trajectory.map((p, i) =>
         svg("circle", { cx: x(i), cy: y(p), r: 3.5, class: p > 0.5 ? "rnn-sent-pos" : "rnn-sent-neg" }, [

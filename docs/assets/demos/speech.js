@@ -1,3 +1,4 @@
+// @ts-check
 // The speech demo: pick a clip (voices held out from training, real recordings) or record one from
 // the microphone; see the spectrogram the model hears, its per-step CTC posteriors and the
 // transcript. Mounted by loader.js on `<div data-demo="speech" data-model="speech">`.
@@ -5,33 +6,50 @@
 // The graph takes 16 kHz samples and computes its own log-mel features, so the page only decodes
 // and resamples audio (the browser's decoder and an OfflineAudioContext at 16 kHz) and decodes the
 // CTC output with ctc.js (beam width 1: greedy; wider: prefix beam search; both by the rules of
-// rnn_site/decoding/ctc.py). One pass over a few seconds takes tens of milliseconds, so it runs on
-// the main thread. root.dataset.state: "loading" → "ready" → "done" (a result is shown) | "error"
-// (message in the alert box). The shown result is in root.dataset.result as JSON
-// {text, beam, alternatives, source, samples, steps, posteriors} for tests; dataset.updates counts
-// results and dataset.errors rejected inputs.
+// rnn_site/decoding/ctc.py). Checks and the charts' numbers are in speech-logic.js. One pass over
+// a few seconds takes tens of milliseconds, so it runs on the main thread; the runtime and the
+// model download once the page is idle. root.dataset.state: "loading" → "ready" → "done" (a
+// result is shown) | "error" (message in the alert box). The shown result is in
+// root.dataset.result as JSON {text, beam, alternatives, source, samples, steps, posteriors} for
+// tests; dataset.updates counts results and dataset.errors rejected inputs.
 
 import { decodeCtc } from "./ctc.js";
 import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
-import { dataTable, el, startDemo, StatusArea, submitButton } from "./ui.js";
+import {
+  checkBeam,
+  checkSamples,
+  likeliest,
+  MAX_BEAM,
+  MAX_SECONDS,
+  microphoneMessage,
+  posteriorRows,
+  SAMPLE_RATE,
+  spectrogramSummary,
+  visibleClasses,
+} from "./speech-logic.js";
+import {
+  dataTable,
+  el,
+  field,
+  loadWhenIdle,
+  numberField,
+  startDemo,
+  StatusArea,
+  submitButton,
+} from "./ui.js";
 
-export const SAMPLE_RATE = 16000;
-/** The same limits as rnn_site/runtime/speech.py. */
-export const MAX_SECONDS = 30;
-export const MIN_SAMPLES = 400;
 const RECORD_SECONDS = 4;
-export const MAX_BEAM = 32;
 
-/** The beam width from the form's text, or a DemoError saying what is accepted. */
-export function checkBeamWidth(value) {
-  const width = Number(value);
-  if (String(value).trim() === "" || !Number.isInteger(width) || width < 1 || width > MAX_BEAM) {
-    throw new DemoError(`The beam width must be a whole number from 1 (greedy) to ${MAX_BEAM}.`);
-  }
-  return width;
-}
+/**
+ * One entry of the model's samples/samples.json.
+ * @typedef {{file: string, text: string, voice: string, kind: string}} Sample
+ */
 
-/** Decode any audio file the browser understands → mono Float32Array at 16 kHz. */
+/**
+ * Decode any audio file the browser understands → mono Float32Array at 16 kHz.
+ * @param {ArrayBuffer} arrayBuffer
+ * @returns {Promise<Float32Array>}
+ */
 export async function decodeTo16k(arrayBuffer) {
   let decoded;
   try {
@@ -55,155 +73,64 @@ export async function decodeTo16k(arrayBuffer) {
   return (await offline.startRendering()).getChannelData(0).slice();
 }
 
-/** The samples, or a DemoError saying what is wrong and what is accepted. */
-export function checkSamples(samples) {
-  if (!samples || samples.length === 0) {
-    throw new DemoError("The clip is empty: give at least 25 ms of audio.");
-  }
-  if (samples.length > MAX_SECONDS * SAMPLE_RATE) {
-    const seconds = (samples.length / SAMPLE_RATE).toFixed(1);
-    throw new DemoError(`Too long: ${seconds} s; at most ${MAX_SECONDS} s is accepted.`);
-  }
-  if (samples.length < MIN_SAMPLES) {
-    throw new DemoError("Too short: at least 25 ms of audio is needed.");
-  }
-  if (!samples.every(Number.isFinite)) throw new DemoError("The clip holds invalid (NaN) samples.");
-  return samples;
-}
-
-/** A reader-facing message for a failed getUserMedia (denied, no microphone, insecure page). */
-export function microphoneMessage(err) {
-  if (err?.name === "NotAllowedError" || err?.name === "SecurityError") {
-    return "Microphone access was denied. Allow it in your browser's site settings, or pick a clip instead.";
-  }
-  if (err?.name === "NotFoundError" || err?.name === "OverconstrainedError") {
-    return "No microphone was found. Connect one, or pick a clip instead.";
-  }
-  if (err?.name === "NotReadableError") {
-    return "The microphone is busy or unavailable (another application may be using it).";
-  }
-  return `The microphone could not be started: ${err?.message ?? err}`;
-}
-
+/** @param {HTMLElement} root */
 export function mount(root) {
   const modelName = root.dataset.model ?? "speech";
   const id = startDemo(root);
   root.dataset.state = "loading";
-
-  const select = el("select", { id: id("sample") });
-  const player = el("audio", { controls: true, preload: "none", class: "rnn-speech-audio" });
-  const run = submitButton("Transcribe");
-  const record = el("button", { type: "button", class: "md-button", disabled: true }, "Record 4 s");
-  const file = el("input", { type: "file", id: id("file"), accept: "audio/*" });
-  const beamInput = el("input", {
-    id: id("beam"),
-    type: "number",
-    min: "1",
-    max: String(MAX_BEAM),
-    step: "1",
-    value: "1",
-    inputmode: "numeric",
-    "aria-describedby": id("beam-hint"),
-  });
-  const form = el("form", { class: "rnn-form", novalidate: true }, [
-    el("div", { class: "rnn-field" }, [el("label", { for: id("sample") }, "A clip"), select]),
-    player,
-    el("div", { class: "rnn-field" }, [
-      el("label", { for: id("beam") }, "Beam width"),
-      beamInput,
-      el("small", { id: id("beam-hint") }, `1 = greedy; up to ${MAX_BEAM} for prefix beam search`),
-    ]),
-    el("div", { class: "rnn-buttons" }, [run, record]),
-    el("div", { class: "rnn-field" }, [
-      el("label", { for: id("file") }, "Or open an audio file (mono or stereo, up to 30 s)"),
-      file,
-    ]),
-  ]);
+  const { form, select, player, beamInput, run, record, file } = speechForm(id);
   const transcript = el("p", {
     class: "rnn-speech-transcript",
     "data-role": "transcript",
     "aria-live": "polite",
   });
   const spectrogram = el("figure", { class: "rnn-speech-figure", "data-role": "spectrogram" });
+  const spectrogramData = el("div", { "data-role": "spectrogram-data" });
   const posteriors = el("figure", { class: "rnn-speech-figure", "data-role": "posteriors" });
   const table = el("div", { "data-role": "chart-data" });
-  root.append(form, transcript, spectrogram, posteriors, table);
+  root.append(form, transcript, spectrogram, spectrogramData, posteriors, table);
   const status = new StatusArea(root);
+  const views = { transcript, spectrogram, spectrogramData, posteriors, table };
 
+  /** @type {Model<import("./card-types.js").SpeechRecognitionCard>} */
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
+  /** @type {import("./card-types.js").SpeechRecognitionCard | null} */
   let card = null;
+  /** @type {import("onnxruntime-web").InferenceSession | null} */
   let session = null;
+  /** @type {Sample[]} */
   let samples = [];
-  let recording = null;
+  const fail = (/** @type {unknown} */ err) => status.fail(err);
+  const sampleUrl = (/** @type {Sample} */ entry) =>
+    new URL(`${modelName}/samples/${entry.file}`, MODELS_DIR);
 
-  const fail = (err) => status.fail(err);
-
+  /**
+   * @param {Float32Array} audio
+   * @param {string} source
+   */
   async function recognise(audio, source) {
     status.clearError();
-    const beam = checkBeamWidth(beamInput.value);
+    const beam = checkBeam(beamInput.value);
     checkSamples(audio);
+    if (!session || !card) throw new DemoError("The model has not loaded yet.");
     const ort = await loadOrt();
     const out = await session.run({ waveform: new ort.Tensor("float32", audio, [1, audio.length]) });
-    const [, frames, mels] = out.features.dims;
-    const [, steps, classes] = out.log_probs.dims;
-    const logProbs = out.log_probs.data;
-    const { text, alternatives } = decodeCtc(logProbs, steps, classes, card.alphabet, beam);
-    const decoder = beam === 1 ? "greedy" : `beam ${beam}`;
-    const others = alternatives.slice(1, 4).map((a) => `“${a.text}”`);
-    transcript.replaceChildren(
-      "Heard: ",
-      el("strong", { "data-role": "text" }, text === "" ? "(nothing)" : text),
-      ` · ${decoder}${others.length ? ` (next: ${others.join(", ")})` : ""}`,
-      ` · ${(audio.length / SAMPLE_RATE).toFixed(2)} s, ${steps} steps of 40 ms`,
-    );
-    spectrogram.replaceChildren(
-      drawSpectrogram(out.features.data, frames, mels),
-      el(
-        "figcaption",
-        {},
-        "Log-mel spectrogram the model hears (low pitch at the bottom, 10 ms per column).",
-      ),
-    );
-    posteriors.replaceChildren(
-      drawPosteriors(logProbs, steps, classes, card.alphabet),
-      el(
-        "figcaption",
-        {},
-        "CTC posteriors per 40 ms step: one row per symbol the model considered, darker = likelier; “–” is the blank.",
-      ),
-    );
-    const rows = [];
-    for (let t = 0; t < steps; t++) {
-      rows.push(Array.from(logProbs.subarray(t * classes, (t + 1) * classes), Math.exp));
-    }
-    const symbol = (k) => (k ? card.alphabet[k - 1] : "– (blank)");
-    table.replaceChildren(
-      dataTable(
-        "The posteriors as numbers: the likeliest symbol at each step",
-        ["Step (40 ms)", "Likeliest symbol", "Its probability"],
-        rows.map((p, t) => {
-          const best = p.indexOf(Math.max(...p));
-          return [t + 1, symbol(best), p[best].toFixed(3)];
-        }),
-      ),
-    );
-    status.done({ text, beam, alternatives, source, samples: audio.length, steps, posteriors: rows });
+    const result = showRecognition(views, out, card.alphabet, beam, audio.length);
+    status.done({ ...result, source, samples: audio.length });
   }
 
-  async function fromUrl(url, source) {
+  /** @param {Sample} entry */
+  async function fromSample(entry) {
+    const url = sampleUrl(entry);
     const response = await fetch(url);
     if (!response.ok) throw new DemoError(`Could not load ${url.pathname}: HTTP ${response.status}.`);
-    return recognise(await decodeTo16k(await response.arrayBuffer()), source);
-  }
-
-  function sampleUrl(entry) {
-    return new URL(`${modelName}/samples/${entry.file}`, MODELS_DIR);
+    return recognise(await decodeTo16k(await response.arrayBuffer()), entry.file);
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const entry = samples[Number(select.value)];
-    if (entry) fromUrl(sampleUrl(entry), entry.file).catch(fail);
+    if (entry && session) fromSample(entry).catch(fail);
   });
   select.addEventListener("change", () => {
     const entry = samples[Number(select.value)];
@@ -219,42 +146,7 @@ export function mount(root) {
       .then((audio) => recognise(audio, chosen.name))
       .catch(fail);
   });
-  record.addEventListener("click", () => {
-    if (recording) {
-      recording.stop();
-      return;
-    }
-    startRecording().catch((err) =>
-      fail(err instanceof DemoError ? err : new DemoError(microphoneMessage(err))),
-    );
-  });
-
-  async function startRecording() {
-    status.clearError();
-    if (!navigator.mediaDevices?.getUserMedia || typeof MediaRecorder === "undefined") {
-      throw new DemoError(
-        "This browser offers no microphone recording here (it needs a secure page: https or localhost). Pick a clip instead.",
-      );
-    }
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const recorder = new MediaRecorder(stream);
-    const chunks = [];
-    recorder.addEventListener("dataavailable", (e) => chunks.push(e.data));
-    const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve));
-    recording = recorder;
-    record.textContent = "Stop";
-    status.info(`Recording… say a few digits or letters (stops after ${RECORD_SECONDS} s).`);
-    recorder.start();
-    const timer = setTimeout(() => recorder.state === "recording" && recorder.stop(), RECORD_SECONDS * 1000);
-    await stopped;
-    clearTimeout(timer);
-    for (const track of stream.getTracks()) track.stop();
-    recording = null;
-    record.textContent = `Record ${RECORD_SECONDS} s`;
-    status.info("Recorded; transcribing.");
-    const blob = new Blob(chunks, { type: recorder.mimeType });
-    await recognise(await decodeTo16k(await blob.arrayBuffer()), "microphone");
-  }
+  microphoneButton(record, status, (audio) => recognise(audio, "microphone"));
 
   const load = async () => {
     card = await model.card();
@@ -265,17 +157,158 @@ export function mount(root) {
     );
     if (samples.length) player.src = sampleUrl(samples[0]).href;
     session = await model.session("speech");
-    status.info(`Model loaded: it knows ${card.alphabet.length} symbols (digits and letters).`);
+    status.info(`Model loaded: it knows ${card?.alphabet.length} symbols (digits and letters).`);
     root.dataset.state = "ready";
-    run.disabled = false;
-    record.disabled = false;
-    if (samples.length) await fromUrl(sampleUrl(samples[0]), samples[0].file);
+    run.disabled = record.disabled = file.disabled = false;
   };
-  const start = () => load().catch((err) => (session ? fail(err) : status.failLoad(err, start)));
-  start();
+  loadWhenIdle(status, run, load, async () => {
+    if (samples.length) await fromSample(samples[0]);
+  });
 }
 
-/** Grey-scale image of the features, time left to right, low bands at the bottom. */
+/** @param {(name: string) => string} id */
+function speechForm(id) {
+  const select = el("select", { id: id("sample") });
+  const player = el("audio", { controls: true, preload: "none", class: "rnn-speech-audio" });
+  const run = submitButton("Transcribe");
+  const record = el("button", { type: "button", class: "md-button", disabled: true }, "Record 4 s");
+  const file = el("input", { type: "file", id: id("file"), accept: "audio/*", disabled: true });
+  const { field: beamField, input: beamInput } = numberField(id, {
+    name: "beam",
+    label: "Beam width",
+    hint: `1 = greedy; up to ${MAX_BEAM} for prefix beam search`,
+    value: 1,
+    max: MAX_BEAM,
+  });
+  const form = el("form", { class: "rnn-form", novalidate: true }, [
+    field("A clip", select),
+    player,
+    beamField,
+    el("div", { class: "rnn-buttons" }, [run, record]),
+    field(`Or open an audio file (mono or stereo, up to ${MAX_SECONDS} s)`, file),
+  ]);
+  return { form, select, player, beamInput, run, record, file };
+}
+
+/**
+ * The record button (enabled once the model has loaded): records up to RECORD_SECONDS (pressing
+ * it again stops early), then hands the 16 kHz samples to `onAudio`. Microphone failures become
+ * a message for the reader.
+ * @param {HTMLButtonElement} button
+ * @param {import("./ui.js").StatusArea} status
+ * @param {(audio: Float32Array) => Promise<void>} onAudio
+ */
+function microphoneButton(button, status, onAudio) {
+  /** @type {MediaRecorder | null} */
+  let recording = null;
+  const fail = (/** @type {unknown} */ err) =>
+    status.fail(err instanceof DemoError ? err : new DemoError(microphoneMessage(err)));
+
+  async function record() {
+    status.clearError();
+    if (!navigator.mediaDevices?.getUserMedia || typeof MediaRecorder === "undefined") {
+      throw new DemoError(
+        "This browser offers no microphone recording here (it needs a secure page: https or localhost). Pick a clip instead.",
+      );
+    }
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const recorder = new MediaRecorder(stream);
+    /** @type {Blob[]} */
+    const chunks = [];
+    recorder.addEventListener("dataavailable", (e) => chunks.push(e.data));
+    const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve));
+    recording = recorder;
+    button.textContent = "Stop";
+    status.info(`Recording… say a few digits or letters (stops after ${RECORD_SECONDS} s).`);
+    recorder.start();
+    const timer = setTimeout(() => recorder.state === "recording" && recorder.stop(), RECORD_SECONDS * 1000);
+    await stopped;
+    clearTimeout(timer);
+    for (const track of stream.getTracks()) track.stop();
+    recording = null;
+    button.textContent = `Record ${RECORD_SECONDS} s`;
+    status.info("Recorded; transcribing.");
+    const blob = new Blob(chunks, { type: recorder.mimeType });
+    return decodeTo16k(await blob.arrayBuffer());
+  }
+
+  button.addEventListener("click", () => {
+    if (recording) return recording.stop();
+    record()
+      .then(onAudio, fail)
+      .catch((err) => status.fail(err));
+  });
+}
+
+/**
+ * Show one recognition: the transcript, both charts and the tables of their numbers.
+ * @param {Record<"transcript" | "spectrogram" | "spectrogramData" | "posteriors" | "table", HTMLElement>} views
+ * @param {import("onnxruntime-web").InferenceSession.OnnxValueMapType} out  the graph's outputs
+ * @param {string} alphabet
+ * @param {number} beam
+ * @param {number} length  samples at 16 kHz
+ */
+function showRecognition(views, out, alphabet, beam, length) {
+  const [, frames, mels] = out.features.dims;
+  const [, steps, classes] = out.log_probs.dims;
+  const logProbs = /** @type {Float32Array} */ (out.log_probs.data);
+  const features = /** @type {Float32Array} */ (out.features.data);
+  const { text, alternatives } = decodeCtc(logProbs, steps, classes, alphabet, beam);
+  const decoder = beam === 1 ? "greedy" : `beam ${beam}`;
+  const others = alternatives.slice(1, 4).map((a) => `“${a.text}”`);
+  views.transcript.replaceChildren(
+    "Heard: ",
+    el("strong", { "data-role": "text" }, text === "" ? "(nothing)" : text),
+    ` · ${decoder}${others.length ? ` (next: ${others.join(", ")})` : ""}`,
+    ` · ${(length / SAMPLE_RATE).toFixed(2)} s, ${steps} steps of 40 ms`,
+  );
+  const posteriors = posteriorRows(logProbs, steps, classes);
+  views.spectrogram.replaceChildren(
+    drawSpectrogram(features, frames, mels),
+    el("figcaption", {}, "Log-mel spectrogram the model hears (low pitch at the bottom, 10 ms per column)."),
+  );
+  views.spectrogramData.replaceChildren(spectrogramTable(features, frames, mels));
+  views.posteriors.replaceChildren(
+    drawPosteriors(posteriors, alphabet),
+    el(
+      "figcaption",
+      {},
+      "CTC posteriors per 40 ms step: one row per symbol the model considered, darker = likelier; “–” is the blank.",
+    ),
+  );
+  const symbol = (/** @type {number} */ k) => (k ? alphabet[k - 1] : "– (blank)");
+  views.table.replaceChildren(
+    dataTable(
+      "The posteriors as numbers: the likeliest symbol at each step",
+      ["Step (40 ms)", "Likeliest symbol", "Its probability"],
+      likeliest(posteriors).map(({ step, best, p }) => [step + 1, symbol(best), p.toFixed(3)]),
+    ),
+  );
+  return { text, beam, alternatives, steps, posteriors };
+}
+
+/**
+ * The spectrogram's numbers: mean level per 100 ms and group of five mel bands, low to high.
+ * @param {Float32Array} features
+ * @param {number} frames
+ * @param {number} mels
+ */
+function spectrogramTable(features, frames, mels) {
+  const { bands, rows } = spectrogramSummary(features, frames, mels);
+  const hz = (/** @type {number} */ f) => (f < 1000 ? `${Math.round(f)}` : `${(f / 1000).toFixed(1)}k`);
+  return dataTable(
+    "The spectrogram as numbers: level per 100 ms and band (against the clip's average in each band)",
+    ["Time (s)", ...bands.map((b) => `${hz(b.lowHz)}–${hz(b.highHz)} Hz`)],
+    rows.map((r) => [r.start.toFixed(1), ...r.values.map((v) => v.toFixed(1))]),
+  );
+}
+
+/**
+ * Grey-scale image of the features, time left to right, low bands at the bottom.
+ * @param {Float32Array} data
+ * @param {number} frames
+ * @param {number} mels
+ */
 function drawSpectrogram(data, frames, mels) {
   const scale = 3;
   // Shown stretched to the page's width at a fixed height (CSS), like a strip chart.
@@ -286,9 +319,9 @@ function drawSpectrogram(data, frames, mels) {
     height: String(mels * scale),
     class: "rnn-speech-canvas rnn-speech-stretch",
     role: "img",
-    "aria-label": `Log-mel spectrogram, ${frames} frames of 10 ms, ${mels} bands`,
+    "aria-label": `Log-mel spectrogram, ${frames} frames of 10 ms, ${mels} bands (numbers in the table below)`,
   });
-  const ctx = canvas.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   let low = Infinity;
   let high = -Infinity;
   for (const v of data) {
@@ -312,17 +345,14 @@ function drawSpectrogram(data, frames, mels) {
   return canvas;
 }
 
-/** Heat map of the posteriors: the blank and every symbol that reaches 5% somewhere. */
-function drawPosteriors(logProbs, steps, classes, alphabet) {
-  const rows = [0];
-  for (let k = 1; k < classes; k++) {
-    for (let t = 0; t < steps; t++) {
-      if (logProbs[t * classes + k] > Math.log(0.05)) {
-        rows.push(k);
-        break;
-      }
-    }
-  }
+/**
+ * Heat map of the posteriors: the blank and every symbol that reaches 5% somewhere.
+ * @param {number[][]} posteriors  (steps × classes) probabilities
+ * @param {string} alphabet
+ */
+function drawPosteriors(posteriors, alphabet) {
+  const steps = posteriors.length;
+  const rows = visibleClasses(posteriors);
   const cell = 8;
   const rowHeight = 14;
   const names = rows.map((k) => (k ? alphabet[k - 1] : "–"));
@@ -334,10 +364,10 @@ function drawPosteriors(logProbs, steps, classes, alphabet) {
     role: "img",
     "aria-label": `CTC posteriors for ${steps} steps: rows ${names.join(", ")} (– is the blank)`,
   });
-  const ctx = canvas.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   rows.forEach((k, r) => {
     for (let t = 0; t < steps; t++) {
-      const p = Math.exp(logProbs[t * classes + k]);
+      const p = posteriors[t][k];
       ctx.fillStyle = k ? `rgba(63, 81, 181, ${p})` : `rgba(120, 120, 120, ${p})`;
       ctx.fillRect(t * cell, r * rowHeight + 1, cell - 1, rowHeight - 2);
     }

@@ -1,0 +1,93 @@
+// node --test tests/js: the speech demo's input checks and the numbers behind its charts, against
+// rnn_site.data.audio and rnn_site.decoding (values computed with Python, shown next to each case).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  checkBeam,
+  checkSamples,
+  likeliest,
+  melCentres,
+  microphoneMessage,
+  posteriorRows,
+  spectrogramSummary,
+  visibleClasses,
+} from "../../docs/assets/demos/speech-logic.js";
+
+const close = (a, b, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+test("mel band centres are rnn_site.data.audio.mel_filterbank's", () => {
+  // mel_to_hz(np.linspace(hz_to_mel(20), hz_to_mel(7600), 42))[1:-1][[0, 4, 5, 9, 35, 39]]
+  const python = [
+    64.23817998803496, 270.0936608580235, 329.69807471120265, 607.0579317179471, 5460.229925339762,
+    7119.551752954244,
+  ];
+  const centres = melCentres(40);
+  assert.equal(centres.length, 40);
+  [0, 4, 5, 9, 35, 39].forEach((m, i) => close(centres[m], python[i]));
+});
+
+test("the spectrogram summary averages 100 ms × 5-band blocks, the last block short", () => {
+  // data = (np.arange(23 * 40) % 13 / 4).reshape(23, 40); blocks of 10 frames × 5 bands, mean.
+  const frames = 23;
+  const mels = 40;
+  const data = Float32Array.from({ length: frames * mels }, (_, i) => (i % 13) / 4);
+  const { bands, rows } = spectrogramSummary(data, frames, mels);
+  const python = [
+    [1.56, 1.575, 1.265, 1.735, 1.425, 1.44, 1.65, 1.275],
+    [1.265, 1.735, 1.425, 1.44, 1.65, 1.275, 1.68, 1.5],
+    [2.283333333333333, 0.7166666666666667, 1.75, 1.7, 1.0, 2.25, 0.9, 1.5],
+  ];
+  assert.deepEqual(
+    rows.map((r) => r.start),
+    [0, 0.1, 0.2],
+  );
+  rows.forEach((r, i) => r.values.forEach((v, g) => close(v, python[i][g], 1e-12)));
+  assert.equal(bands.length, 8);
+  close(bands[0].lowHz, 64.23817998803496);
+  close(bands[0].highHz, 270.0936608580235);
+  close(bands[1].lowHz, 329.69807471120265);
+  close(bands[7].highHz, 7119.551752954244);
+});
+
+test("posteriors, the likeliest symbol per step and the rows worth drawing", () => {
+  const logProbs = Float32Array.from([0.7, 0.2, 0.1, 0.04, 0.5, 0.5, 0.9, 0.06, 0.04].map(Math.log));
+  const rows = posteriorRows(logProbs, 3, 3);
+  rows.flat().forEach((p, i) => close(p, [0.7, 0.2, 0.1, 0.04, 0.5, 0.5, 0.9, 0.06, 0.04][i], 1e-7));
+  // Ties go to the first class, as numpy's argmax (and ctc.js's greedy decoding).
+  assert.deepEqual(
+    likeliest(rows).map(({ step, best }) => [step, best]),
+    [
+      [0, 0],
+      [1, 1],
+      [2, 0],
+    ],
+  );
+  assert.deepEqual(visibleClasses(rows), [0, 1, 2]);
+  assert.deepEqual(visibleClasses(rows, 0.3), [0, 1, 2]);
+  assert.deepEqual(visibleClasses(rows, 0.55), [0]);
+});
+
+test("bad clips and beam widths get the runtime's limits", () => {
+  assert.throws(() => checkSamples(new Float32Array(0)), { message: /The clip is empty/ });
+  assert.throws(() => checkSamples(new Float32Array(399)), { message: /Too short: at least 25 ms/ });
+  assert.throws(() => checkSamples(new Float32Array(30 * 16000 + 1)), {
+    message: "Too long: 30.0 s; at most 30 s is accepted.",
+  });
+  assert.throws(() => checkSamples(Float32Array.from({ length: 400 }, (_, i) => (i === 9 ? NaN : 0))), {
+    message: /invalid \(NaN\)/,
+  });
+  assert.equal(checkSamples(new Float32Array(400)).length, 400);
+  assert.equal(checkBeam("32"), 32);
+  assert.throws(() => checkBeam("33"), {
+    message: "The beam width must be a whole number from 1 (greedy) to 32.",
+  });
+});
+
+test("microphone failures become the reader's message", () => {
+  const named = (name) => Object.assign(new Error("x"), { name });
+  assert.match(microphoneMessage(named("NotAllowedError")), /access was denied/);
+  assert.match(microphoneMessage(named("OverconstrainedError")), /No microphone was found/);
+  assert.match(microphoneMessage(named("NotReadableError")), /busy or unavailable/);
+  assert.equal(microphoneMessage(new Error("boom")), "The microphone could not be started: boom");
+});
