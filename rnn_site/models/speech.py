@@ -132,10 +132,17 @@ class SpeechCTC(nn.Module):
         return F.relu(self.conv2(x)).transpose(1, 2)
 
     def forward(
-        self, waveform: torch.Tensor, lengths: torch.Tensor
+        self,
+        waveform: torch.Tensor,
+        lengths: torch.Tensor,
+        feature_mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``feature_mask`` (batch, frames, 40), in training only: SpecAugment's zeroed spans
+        (`rnn_site.train.speech_augment`); zero is the features' mean after normalisation."""
         with torch.no_grad():  # fixed features: no gradient needed through the DFT
             feats = self.features(waveform, lengths)  # (batch, frames, 40), padding = 0
+            if feature_mask is not None:
+                feats = feats * feature_mask
         x = self.frontend(feats)  # (batch, steps, C)
         steps = step_count(frame_count(lengths))
         packed = nn.utils.rnn.pack_padded_sequence(

@@ -15,9 +15,12 @@ the rest of a 10-minute budget, on 2 cores.
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from rnn_site.baselines.dtw import DTWClassifier, dtw_features, pick_templates
+from rnn_site.data.audio import N_MELS
 from rnn_site.data.speech import (
     VOCAB,
     SynthesisConfig,
@@ -37,13 +41,14 @@ from rnn_site.data.speech import (
     load_speech,
 )
 from rnn_site.decoding.ctc import error_rates, greedy_decode, prefix_beam_decode
-from rnn_site.models.speech import SpeechConfig, SpeechCTC
+from rnn_site.models.speech import SpeechConfig, SpeechCTC, frame_count
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
 from rnn_site.train.command import Flag, Trainer
 from rnn_site.train.loop import Job, train
+from rnn_site.train.speech_augment import KINDS, LEGACY, Augmenter, kinds_of, parse_augment
 
-Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+Batch = tuple[torch.Tensor, ...]  # waveforms, lengths, targets, target lengths[, feature masks]
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class SpeechTrainConfig:
     max_epochs: int = 20
     patience: int = 4
     dtw_templates_per_symbol: int = 12
+    #: training-time augmentation (`rnn_site.train.speech_augment.parse_augment`)
+    augment: str = LEGACY
 
 
 def pad_waveforms(clips: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,11 +76,17 @@ def pad_waveforms(clips: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tens
 class EpochBatches:
     """Training clips, freshly augmented, in batches of similar length (less padding).
 
-    Seeded per epoch; pools of 50 batches sorted by length (see `length_bucketed`).
+    Seeded per epoch; pools of 50 batches sorted by length (see `length_bucketed`). With
+    ``augment="legacy"`` each clip goes through `rnn_site.data.speech.augment`; otherwise
+    through the switched-on kinds of `rnn_site.train.speech_augment` (a batch then carries a
+    fifth tensor, the feature masks, when "mask" is on).
     """
 
-    def __init__(self, utterances: Sequence[Utterance], batch: int, seed: int) -> None:
+    def __init__(
+        self, utterances: Sequence[Utterance], batch: int, seed: int, augment: str = LEGACY
+    ) -> None:
         self.utterances, self.batch, self.seed = utterances, batch, seed
+        self.augment = augment
 
     def __len__(self) -> int:
         return math.ceil(len(self.utterances) / self.batch)
@@ -81,18 +94,54 @@ class EpochBatches:
     def __iter__(self) -> Iterator[Batch]:
         rng = np.random.default_rng(self.seed)
         sizes = [len(u.audio) for u in self.utterances]
-        for indices in length_bucketed(sizes, self.batch, 50, rng):
+        order = length_bucketed(sizes, self.batch, 50, rng)
+        if self.augment != LEGACY:
+            yield from prefetched(self.make_batch, order)
+            return
+        for indices in order:
             chosen = [self.utterances[i] for i in indices]
             x, lengths = pad_waveforms([augment(u.audio, rng) for u in chosen])
-            targets = torch.tensor([k for u in chosen for k in labels_to_ids(u.label)])
-            target_lengths = torch.tensor([len(u.label) for u in chosen])
-            yield x, lengths, targets, target_lengths
+            yield (x, lengths, *self.targets(chosen))
+
+    @staticmethod
+    def targets(chosen: Sequence[Utterance]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The CTC targets of a batch, concatenated, and their lengths."""
+        targets = torch.tensor([k for u in chosen for k in labels_to_ids(u.label)])
+        return targets, torch.tensor([len(u.label) for u in chosen])
+
+    def make_batch(self, number: int, indices: Sequence[int]) -> Batch:
+        """Batch ``number`` of the epoch, changed by `speech_augment` with its own seed (so
+        batches can be made ahead, in another thread, and still come out the same)."""
+        augmenter = Augmenter(kinds_of(self.augment), self.seed * 10_000 + number)
+        chosen = [self.utterances[i] for i in indices]
+        x, lengths = pad_waveforms([augmenter.waveform(u.audio) for u in chosen])
+        if not augmenter.masks:
+            return (x, lengths, *self.targets(chosen))
+        total = int(frame_count(torch.tensor(x.shape[1])))
+        masks = augmenter.feature_masks(frame_count(lengths), total, N_MELS)
+        return (x, lengths, *self.targets(chosen), masks)
+
+
+def prefetched(
+    make: Callable[[int, Sequence[int]], Batch], order: Sequence[Sequence[int]], ahead: int = 4
+) -> Iterator[Batch]:
+    """``make(k, order[k])`` for every k, in order, computed up to ``ahead`` batches early in
+    one worker thread: augmenting a clip costs about as much as training on it, and torch and
+    NumPy release the GIL, so the second core does it while the first trains."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque[Future[Batch]] = deque()
+        for k, indices in enumerate(order):
+            pending.append(pool.submit(make, k, indices))
+            if len(pending) > ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def ctc_loss(model: SpeechCTC, batch: Batch) -> torch.Tensor:
-    """Mean CTC loss per target symbol (blank = class 0)."""
-    x, lengths, targets, target_lengths = batch
-    log_probs, steps = model(x, lengths)
+    """Mean CTC loss per target symbol (blank = class 0); a fifth tensor masks the features."""
+    x, lengths, targets, target_lengths, *masks = batch
+    log_probs, steps = model(x, lengths, *masks)
     return F.ctc_loss(
         log_probs.transpose(0, 1), targets, steps, target_lengths, blank=0, zero_infinity=True
     )
@@ -231,7 +280,7 @@ def train_speech(
     )  # fmt: skip
     result = train(
         model,
-        batches=lambda epoch: EpochBatches(data.train, hp.batch, seed * 1000 + epoch),
+        batches=lambda epoch: EpochBatches(data.train, hp.batch, seed * 1000 + epoch, hp.augment),
         loss_fn=ctc_loss,  # type: ignore[arg-type]
         evaluate=evaluate,  # type: ignore[arg-type]
         config=config,
@@ -265,10 +314,27 @@ def train_speech(
 #: ``--quick``: 3 epochs (about 8 minutes on 2 idle cores; the published recipe runs 20).
 QUICK = {"max_epochs": 3}
 
-#: ``rnn-site train speech [--quick] [--max-epochs N] [--hidden H]``.
+
+def augment_flag(text: str) -> str:
+    """argparse type of ``--augment``: the canonical value, or a one-line error."""
+    try:
+        return parse_augment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+#: ``rnn-site train speech [--quick] [--max-epochs N] [--hidden H] [--augment KINDS]``.
 TRAINER = Trainer(
     "speech", __doc__, SpeechTrainConfig, train_speech, QUICK,
-    {"--max-epochs": Flag("max_epochs"), "--hidden": Flag("hidden_size")},
+    {
+        "--max-epochs": Flag("max_epochs"),
+        "--hidden": Flag("hidden_size"),
+        "--augment": Flag(
+            "augment", type=augment_flag,
+            help="legacy (default), none, all, or a comma-separated list of "
+            + ", ".join(KINDS),
+        ),
+    },
 )  # fmt: skip
 main = TRAINER.main
 
