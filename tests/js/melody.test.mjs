@@ -7,26 +7,18 @@ import { test } from "node:test";
 
 import * as ort from "onnxruntime-web";
 
-import {
-  MelodyTokens,
-  melodyStepper,
-  melodyToMidi,
-  noteName,
-  noteSchedule,
-  sampleMelody,
-  tokenKind,
-} from "../../docs/assets/demos/melody.js";
+import * as melody from "../../docs/assets/demos/melody.js";
 import { melodyText, noteRows, rollLayout, seedText } from "../../docs/assets/demos/piano-roll.js";
 
 const MODEL = new URL("../../models/melody/", import.meta.url);
 const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
-const tokens = new MelodyTokens(card);
+const tokens = new melody.MelodyTokens(card);
 
 test("note names and token kinds follow MelodyVocab", () => {
-  assert.equal(noteName(60), "C4");
-  assert.equal(noteName(70), "Bb4");
-  assert.equal(noteName(null), "rest");
-  assert.deepEqual(["p60", "rest", "d1.5", "bar", "<eos>"].map(tokenKind), [
+  assert.equal(melody.noteName(60), "C4");
+  assert.equal(melody.noteName(70), "Bb4");
+  assert.equal(melody.noteName(null), "rest");
+  assert.deepEqual(["p60", "rest", "d1.5", "bar", "<eos>"].map(melody.tokenKind), [
     "pitch",
     "pitch",
     "duration",
@@ -76,12 +68,12 @@ let session = null;
 async function stepper() {
   ort.env.wasm.numThreads = 1;
   session ??= await ort.InferenceSession.create(readFileSync(new URL(card.files.step, MODEL)));
-  return melodyStepper(ort, session, card.config);
+  return melody.melodyStepper(ort, session, card.config);
 }
 
 test("greedy decoding through the step graph equals the Python runtime's example", async () => {
   const example = card.example_greedy; // written by rnn_site.export.melody with MelodyModel.generate
-  const generated = await sampleMelody(await stepper(), tokens, {
+  const generated = await melody.sampleMelody(await stepper(), tokens, {
     mode: example.mode,
     seedEvents: example.seed,
     beatsPerBar: example.beats_per_bar,
@@ -99,9 +91,9 @@ test("greedy decoding through the step graph equals the Python runtime's example
 test("sampling keeps the grammar, makes exactly n events, and a seed reproduces it", async () => {
   const request = { mode: "minor", seedEvents: [], beatsPerBar: 4, pickup: 0, length: 40, temperature: 1.5 };
   const step = await stepper();
-  const a = await sampleMelody(step, tokens, { ...request, seed: 7 });
-  const b = await sampleMelody(await stepper(), tokens, { ...request, seed: 7 });
-  const c = await sampleMelody(await stepper(), tokens, { ...request, seed: 8 });
+  const a = await melody.sampleMelody(step, tokens, { ...request, seed: 7 });
+  const b = await melody.sampleMelody(await stepper(), tokens, { ...request, seed: 7 });
+  const c = await melody.sampleMelody(await stepper(), tokens, { ...request, seed: 8 });
   assert.equal(a.length, 40);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
@@ -126,16 +118,16 @@ test("MIDI bytes equal rnn_site.runtime.midi.melody_to_midi's", () => {
     [null, 1, 0],
     [64, 8, 0],
   ];
-  assert.equal(Buffer.from(melodyToMidi(events, { beatsPerBar: 3 })).toString("hex"), python);
+  assert.equal(Buffer.from(melody.melodyToMidi(events, { beatsPerBar: 3 })).toString("hex"), python);
   // melody_to_midi([Event(60, 1.0)]).hex(): 4/4 by default
   assert.equal(
-    Buffer.from(melodyToMidi([[60, 1, 0]])).toString("hex"),
+    Buffer.from(melody.melodyToMidi([[60, 1, 0]])).toString("hex"),
     "4d546864000000060000000101e04d54726b0000001f00ff51030b71b000ff58040402180800c00000903c508360803c0000ff2f00",
   );
 });
 
 test("the player's schedule: 80 beats a minute, rests move time, a fermata holds longer", () => {
-  const { notes, end } = noteSchedule([
+  const { notes, end } = melody.noteSchedule([
     [69, 1, 0],
     [null, 1, 0],
     [81, 2, 1],

@@ -254,130 +254,76 @@ function readSettings({ temperature, length, seed }) {
   };
 }
 
-/** @param {HTMLElement} root */
-export function mount(root) {
-  const id = startDemo(root);
-  const setState = (/** @type {string} */ state) => (root.dataset.state = state);
-  setState("loading");
-  root.dataset.playing = "false";
-  const view = settingsView(id);
-  const { source, mode, buttons } = view;
-  const statusBox = el("div", { class: "rnn-status-box" });
-  const status = new StatusArea(statusBox);
-  const result = resultView();
-  root.append(view.form, statusBox, ...result.nodes);
-
+/**
+ * Where the seed comes from: a test chorale's opening, or the notes pressed on the keyboard
+ * (up to LIMITS.seedNotes). `setChoices` fills the list and the keys once the card and the
+ * seeds are in; `current` is the seed Generate uses.
+ * @param {ReturnType<typeof settingsView>} view
+ * @param {StatusArea} status
+ */
+function seedChooser({ source, mode, keyboard, seedLine, buttons }, status) {
   /** @type {ChoraleSeed[]} */
   let seeds = [];
   /** @type {SeedEvent[]} */
-  let clicked = [];
-  /** @type {{tokens: MelodyTokens, card: MelodyCard} | null} */
-  let loaded = null;
-  /** @type {Melody | null} */
-  let melody = null;
-  const player = new Player(() => {
-    root.dataset.playing = "false";
-    buttons.stop.disabled = true;
-    buttons.play.disabled = melody === null;
-  });
-
+  let pressed = [];
   /** @returns {Seed} */
-  const currentSeed = () => {
+  const current = () => {
     if (source.value === "keyboard")
-      return { mode: mode.value, events: clicked, beatsPerBar: 4, pickup: 0, title: "your notes" };
+      return { mode: mode.value, events: pressed, beatsPerBar: 4, pickup: 0, title: "your notes" };
     const s = seeds[Number(source.value)];
     return { mode: s.mode, events: s.events, beatsPerBar: s.beats_per_bar, pickup: s.pickup, title: s.title };
   };
-  const showSeed = () => {
-    const s = currentSeed();
+  const show = () => {
+    const s = current();
     if (source.value !== "keyboard") mode.value = s.mode;
     mode.disabled = source.value !== "keyboard";
-    view.seedLine.textContent = s.events.length
+    seedLine.textContent = s.events.length
       ? `Seed (${s.title}): ${seedText(s.events)}`
       : "Seed: none — press keys to add notes, or let the model start from nothing.";
   };
   /** @param {SeedEvent[]} events */
   const playOnKeyboard = (events) => {
-    clicked = events;
+    pressed = events;
     source.value = "keyboard";
-    showSeed();
+    show();
   };
-
-  /** @type {Model<import("./card-types.js").MusicGenerationCard>} */
-  const model = new Model(root.dataset.model ?? "melody", { onProgress: (p) => status.progress(p) });
-  const load = async () => {
-    const card = await model.card();
-    const tokens = new MelodyTokens(card);
-    seeds = (await model.json("seeds")).seeds;
+  source.addEventListener("change", show);
+  buttons.clear.addEventListener("click", () => playOnKeyboard([]));
+  /** @param {ChoraleSeed[]} chorales @param {number[]} pitches  the pitches the model knows */
+  const setChoices = (chorales, pitches) => {
+    seeds = chorales;
     source.replaceChildren(
       ...seeds.map((s, i) => el("option", { value: String(i) }, `Opening of ${s.title}`)),
       el("option", { value: "keyboard" }, KEYBOARD_OPTION),
     );
-    view.keyboard.replaceChildren(
-      ...keyboardKeys(tokens.pitches, (pitch) => {
-        if (clicked.length >= LIMITS.seedNotes)
+    keyboard.replaceChildren(
+      ...keyboardKeys(pitches, (pitch) => {
+        if (pressed.length >= LIMITS.seedNotes)
           status.info(`A seed may have up to ${LIMITS.seedNotes} notes.`);
-        else playOnKeyboard([...clicked, [pitch, 1, 0]]);
+        else playOnKeyboard([...pressed, [pitch, 1, 0]]);
       }),
     );
-    loaded = { tokens, card };
-    showSeed();
-    buttons.generate.disabled = false;
-    setState("ready");
-    status.info("Pick a start and press Generate.");
-    // onnxruntime and the step graph download once the page is idle (Generate loads them itself
-    // with the browser's data saver on, or after a failed download, which it shows).
-    whenIdle(() =>
-      model.session("step").then(
-        () =>
-          root.dataset.state === "ready" &&
-          status.info("The model is ready in your browser: press Generate."),
-        () => {},
-      ),
-    );
+    show();
   };
-  const start = () => load().catch((err) => status.failLoad(err, start));
-  start();
+  return { current, setChoices };
+}
 
-  source.addEventListener("change", showSeed);
-  buttons.clear.addEventListener("click", () => playOnKeyboard([]));
-
-  /** @param {{tokens: MelodyTokens, card: MelodyCard}} model */
-  const generate = async ({ tokens, card }) => {
-    const seed = currentSeed();
-    const settings = { ...seed, seedEvents: seed.events, ...readSettings(view) };
-    setState("generating");
-    status.info("Generating…");
-    const [ort, session] = await Promise.all([loadOrt(), model.session("step")]);
-    const started = performance.now();
-    const generated = await sampleMelody(melodyStepper(ort, session, card.config), tokens, settings);
-    melody = { seedEvents: seed.events, generated, beatsPerBar: seed.beatsPerBar };
-    result.show(melody);
-    root.dataset.events = JSON.stringify(generated.map(([p, d, f]) => [p, d, f]));
-    const ms = Math.round(performance.now() - started);
-    status.info(
-      `Generated ${generated.length} notes in ${ms} ms (temperature ${settings.temperature}, seed ${settings.seed}). Press Play to hear them.`,
-    );
-    buttons.play.disabled = false;
-    buttons.download.disabled = false;
-    setState("done");
-  };
-  view.form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (buttons.generate.disabled || !loaded) return;
-    status.clearError();
-    player.stop();
-    buttons.generate.disabled = true;
-    try {
-      await generate(loaded);
-    } catch (err) {
-      status.error(err);
-      setState("error");
-    } finally {
-      buttons.generate.disabled = false;
-    }
+/**
+ * Play, Stop and Download MIDI for the last melody; `setMelody` enables them for a new one.
+ * root.dataset.playing is "true" while sound plays.
+ * @param {HTMLElement} root
+ * @param {ReturnType<typeof settingsView>["buttons"]} buttons
+ * @param {StatusArea} status
+ */
+function playback(root, buttons, status) {
+  /** @type {Melody | null} */
+  let melody = null;
+  root.dataset.playing = "false";
+  const player = new Player(() => {
+    root.dataset.playing = "false";
+    buttons.stop.disabled = true;
+    buttons.play.disabled = melody === null;
   });
-
   buttons.play.addEventListener("click", () => {
     if (!melody) return;
     try {
@@ -394,5 +340,88 @@ export function mount(root) {
     if (!melody) return;
     const events = [...melody.seedEvents, ...melody.generated];
     download(root, melodyToMidi(events, { beatsPerBar: melody.beatsPerBar === 3 ? 3 : 4 }), "melody.mid");
+  });
+  /** @param {Melody} next */
+  const setMelody = (next) => {
+    melody = next;
+    buttons.play.disabled = false;
+    buttons.download.disabled = false;
+  };
+  return { stop: () => player.stop(), setMelody };
+}
+
+/** @param {HTMLElement} root */
+export function mount(root) {
+  const id = startDemo(root);
+  const setState = (/** @type {string} */ state) => (root.dataset.state = state);
+  setState("loading");
+  const view = settingsView(id);
+  const { buttons } = view;
+  const statusBox = el("div", { class: "rnn-status-box" });
+  const status = new StatusArea(statusBox);
+  const result = resultView();
+  root.append(view.form, statusBox, ...result.nodes);
+  const seeds = seedChooser(view, status);
+  const player = playback(root, buttons, status);
+
+  /** @type {Model<import("./card-types.js").MusicGenerationCard>} */
+  const model = new Model(root.dataset.model ?? "melody", { onProgress: (p) => status.progress(p) });
+  /** @type {{tokens: MelodyTokens, card: MelodyCard} | null} */
+  let loaded = null;
+  const load = async () => {
+    const card = await model.card();
+    const tokens = new MelodyTokens(card);
+    seeds.setChoices((await model.json("seeds")).seeds, tokens.pitches);
+    loaded = { tokens, card };
+    buttons.generate.disabled = false;
+    setState("ready");
+    status.info("Pick a start and press Generate.");
+    // onnxruntime and the step graph download once the page is idle (Generate loads them itself
+    // with the browser's data saver on, or after a failed download, which it then shows).
+    whenIdle(() =>
+      model.session("step").then(
+        () =>
+          root.dataset.state === "ready" &&
+          status.info("The model is ready in your browser: press Generate."),
+        () => {},
+      ),
+    );
+  };
+  const start = () => load().catch((err) => status.failLoad(err, start));
+  start();
+
+  /** @param {{tokens: MelodyTokens, card: MelodyCard}} model */
+  const generate = async ({ tokens, card }) => {
+    const seed = seeds.current();
+    const settings = { ...seed, seedEvents: seed.events, ...readSettings(view) };
+    setState("generating");
+    status.info("Generating…");
+    const [ort, session] = await Promise.all([loadOrt(), model.session("step")]);
+    const started = performance.now();
+    const generated = await sampleMelody(melodyStepper(ort, session, card.config), tokens, settings);
+    const melody = { seedEvents: seed.events, generated, beatsPerBar: seed.beatsPerBar };
+    result.show(melody);
+    root.dataset.events = JSON.stringify(generated.map(([p, d, f]) => [p, d, f]));
+    const ms = Math.round(performance.now() - started);
+    status.info(
+      `Generated ${generated.length} notes in ${ms} ms (temperature ${settings.temperature}, seed ${settings.seed}). Press Play to hear them.`,
+    );
+    player.setMelody(melody);
+    setState("done");
+  };
+  view.form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (buttons.generate.disabled || !loaded) return;
+    status.clearError();
+    player.stop();
+    buttons.generate.disabled = true;
+    try {
+      await generate(loaded);
+    } catch (err) {
+      status.error(err);
+      setState("error");
+    } finally {
+      buttons.generate.disabled = false;
+    }
   });
 }

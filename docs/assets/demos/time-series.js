@@ -29,6 +29,7 @@ import { dataTable, el, field, startDemo, StatusArea, svg, whenIdle } from "./ui
 /** @typedef {import("./forecast-series.js").ForecastCard} ForecastCard */
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
 /** @typedef {import("./forecast-series.js").Series} Series */
+/** @typedef {import("./forecast-series.js").SeriesSettings} SeriesSettings */
 
 const OWN = "own";
 
@@ -67,7 +68,29 @@ function controlsView(id) {
       el("label", { for: anomalies.id }, [anomalies, " Inject anomalies and flag them"]),
     ]),
   ]);
-  return { controls, seriesSelect, origin, originOut, horizon, horizonOut, anomalies };
+  /** Show the origin as a date (also to screen readers, which would read the index) and the horizon. */
+  const showLabels = (/** @type {Series} */ series) => {
+    originOut.textContent = timeLabel(series, Number(origin.value));
+    origin.setAttribute("aria-valuetext", originOut.textContent);
+    horizonOut.textContent = horizon.value;
+  };
+  /** A site series was chosen: its origin range from `lookback` on, its test start, its horizon. */
+  const setSeries = (/** @type {Series} */ series, /** @type {SeriesSettings} */ settings) => {
+    origin.min = String(settings.lookback);
+    origin.max = String(series.values.length);
+    origin.value = String(series.val_end);
+    horizon.value = String(settings.horizon);
+    showLabels(series);
+  };
+  /** The series list (name → title), then "your own"; the horizon up to the card's maximum. */
+  const setChoices = (/** @type {[string, string][]} */ choices, /** @type {number} */ maxHorizon) => {
+    seriesSelect.replaceChildren(
+      ...choices.map(([name, title]) => el("option", { value: name }, title)),
+      el("option", { value: OWN }, "Your own series (paste or draw)"),
+    );
+    horizon.max = String(maxHorizon);
+  };
+  return { controls, seriesSelect, origin, horizon, anomalies, showLabels, setSeries, setChoices };
 }
 
 /**
@@ -246,6 +269,31 @@ function drawInput(chart, enabled, ownText, ownForm) {
   });
 }
 
+/**
+ * `task` run one at a time: a call while it runs asks for one more run after it, so the latest
+ * controls win and a burst of slider moves costs one extra forecast, not one each.
+ * @param {() => Promise<void>} task
+ */
+function latestOnly(task) {
+  let running = false;
+  let pending = false;
+  return async () => {
+    if (running) {
+      pending = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        pending = false;
+        await task();
+      } while (pending);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 /** @param {HTMLElement} root */
 export function mount(root) {
   const id = startDemo(root);
@@ -261,74 +309,49 @@ export function mount(root) {
   const model = new Model(root.dataset.model ?? "ts-forecaster", { onProgress: (p) => status.progress(p) });
   /** @type {ForecastCard | null} */
   let card = null;
-  /** @type {{series: Record<string, Series>} | null} */
-  let data = null;
+  /** @type {Record<string, Series>} */
+  let allSeries = {};
   /** @type {{values: number[], style: string} | null} */
   let ownSeries = null;
-  let pending = false; // a newer request arrived while one was running
-  let running = false;
-
-  const current = () => (c.seriesSelect.value === OWN || !data ? null : data.series[c.seriesSelect.value]);
+  const current = () => (c.seriesSelect.value === OWN ? null : (allSeries[c.seriesSelect.value] ?? null));
   /** @type {import("./forecast-series.js").Predict} */
   const predict = async (windows, scale, ids) =>
     forecaster(await loadOrt(), await model.session("forecaster"))(windows, scale, ids);
 
-  /** Draw the forecast for the controls as they are now (at most one at a time; the latest wins). */
-  async function update() {
-    if (running) {
-      pending = true;
+  /** Draw the forecast for the controls as they are now. */
+  const update = latestOnly(async () => {
+    const series = current();
+    if (series) c.showLabels(series);
+    if ((!series && !ownSeries) || !card) {
+      view.clear("Type, paste or draw a series, then press Forecast my series.");
+      root.dataset.state = "waiting";
       return;
     }
-    running = true;
+    const anomalies = c.anomalies.checked;
+    const request = {
+      series,
+      own: ownSeries,
+      origin: Number(c.origin.value),
+      horizon: Number(c.horizon.value),
+      anomalies,
+    };
     try {
-      do {
-        pending = false;
-        const series = current();
-        if (series) {
-          c.originOut.textContent = timeLabel(series, Number(c.origin.value));
-          c.origin.setAttribute("aria-valuetext", c.originOut.textContent);
-          c.horizonOut.textContent = c.horizon.value;
-        }
-        if ((!series && !ownSeries) || !card) {
-          view.clear("Type, paste or draw a series, then press Forecast my series.");
-          root.dataset.state = "waiting";
-          break;
-        }
-        const request = {
-          series,
-          own: ownSeries,
-          origin: Number(c.origin.value),
-          horizon: Number(c.horizon.value),
-          anomalies: c.anomalies.checked,
-        };
-        view.show(await computeForecast(predict, card, request), c.anomalies.checked);
-        status.clearError();
-        status.info(`Model ${card.name} v${card.version} (onnxruntime-web, in your browser).`);
-        root.dataset.state = "ready";
-      } while (pending);
+      view.show(await computeForecast(predict, card, request), anomalies);
+      status.clearError();
+      status.info(`Model ${card.name} v${card.version} (onnxruntime-web, in your browser).`);
+      root.dataset.state = "ready";
     } catch (err) {
       status.error(err);
       root.dataset.state = "error";
-    } finally {
-      running = false;
     }
-  }
+  });
 
   /** Set the controls for the chosen series (its origin range, horizon), then forecast. */
   function selectSeries(forecastNow = true) {
     const series = current();
     own.ownForm.hidden = series !== null;
     c.origin.disabled = c.anomalies.disabled = series === null;
-    if (series && card) {
-      const settings = card.series[series.name];
-      c.origin.min = String(settings.lookback);
-      c.origin.max = String(series.values.length);
-      c.origin.value = String(series.val_end);
-      c.horizon.value = String(settings.horizon);
-      c.horizonOut.textContent = c.horizon.value;
-      c.originOut.textContent = timeLabel(series, series.val_end);
-      c.origin.setAttribute("aria-valuetext", c.originOut.textContent);
-    }
+    if (series && card) c.setSeries(series, card.series[series.name]);
     if (forecastNow) update();
   }
 
@@ -355,14 +378,11 @@ export function mount(root) {
     try {
       status.info("Loading the model card and the series…");
       card = await model.card();
-      data = await model.json("series");
-      const options = Object.entries(data?.series ?? {}).map(([name, s]) => [name, s.title]);
-      c.seriesSelect.replaceChildren(
-        ...options.map(([name, title]) => el("option", { value: name }, title)),
-        el("option", { value: OWN }, "Your own series (paste or draw)"),
-      );
-      own.ownStyle.replaceChildren(...options.map(([name, title]) => el("option", { value: name }, title)));
-      c.horizon.max = String(card.max_horizon);
+      allSeries = (await model.json("series")).series;
+      /** @type {[string, string][]} */
+      const choices = Object.entries(allSeries).map(([name, s]) => [name, s.title]);
+      c.setChoices(choices, card.max_horizon);
+      own.ownStyle.replaceChildren(...choices.map(([name, title]) => el("option", { value: name }, title)));
       own.ownText.value = "3, 5, 9, 4, 2, 6, 10, 5, 3, 7, 11, 6, 4, 8, 12, 7";
       selectSeries(false);
       // onnxruntime and the graph (a few MB) download once the page is idle, then the first
