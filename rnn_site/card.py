@@ -129,22 +129,29 @@ class Usage(TypedDict):
     html: NotRequired[str]
 
 
-class CardBase(TypedDict):
-    """The fields of every card, whatever its task.
-
-    Prose fields (title, summary, intended_use, file_notes, preprocessing, io_notes,
-    metrics_note, limits, the data's texts) come from ``rnn_site/export/prose/<name>.md``;
-    ``usage.python`` from ``rnn_site/examples/use_<name>.py``; ``training`` from the training
-    log; ``performance`` from the benchmark.
-    """
+class CardHead(TypedDict):
+    """The first fields of every card (each task's card adds ``task``, a literal)."""
 
     name: str
     version: str
     title: str
     summary: str
-    config: dict[str, Any]
-    files: dict[str, str]
-    io: Contract
+
+
+class CardNotes(TypedDict):
+    """The prose sections after the scores, from ``rnn_site/export/prose/<name>.md``."""
+
+    intended_use: str
+    file_notes: dict[str, str]
+    preprocessing: str
+    io_notes: str
+    metrics_note: str
+    limits: list[str]
+
+
+class CardScores(TypedDict):
+    """What every card says about its data, scores and provenance."""
+
     data: DataRecord
     metrics: Scores
     baselines: Scores
@@ -152,12 +159,24 @@ class CardBase(TypedDict):
     performance: Performance
     licence: str
     source_commit: str
-    intended_use: str
-    file_notes: dict[str, str]
-    preprocessing: str
-    io_notes: str
-    metrics_note: str
-    limits: list[str]
+
+
+class CardCommon(CardScores, CardNotes):
+    """The fields after a task's own: scores and provenance, then the notes."""
+
+
+class CardBase(CardHead, CardCommon):
+    """The fields of every card, whatever its task.
+
+    Prose fields (title, summary, the notes, the data's texts) come from
+    ``rnn_site/export/prose/<name>.md``; ``usage.python`` from the application's runnable
+    example in ``rnn_site/examples``; ``training`` from the training log; ``performance`` from
+    the benchmark.
+    """
+
+    config: dict[str, Any]
+    files: dict[str, str]
+    io: Contract
     example: NotRequired[Example]
     training: NotRequired[TrainingRecord]
     usage: NotRequired[Usage]

@@ -25,6 +25,8 @@ import re
 from pathlib import Path
 from typing import NotRequired, TypedDict, cast
 
+from rnn_site.card import CardNotes
+
 PROSE_DIR = Path(__file__).with_name("prose")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -43,17 +45,11 @@ class DataProse(TypedDict):
     licence: NotRequired[str]
 
 
-class CardProse(TypedDict):
+class CardProse(CardNotes):
     """Every prose field of a card, as `CardText.prose` returns it."""
 
     title: str
     summary: str
-    intended_use: str
-    file_notes: dict[str, str]
-    preprocessing: str
-    io_notes: str
-    metrics_note: str
-    limits: list[str]
     data: NotRequired[DataProse]
     licence: NotRequired[str]
 

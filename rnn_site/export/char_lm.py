@@ -31,16 +31,10 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.card import Contract, DataRecord, Example, GreedyText, TextGenerationCard
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
-from rnn_site.export.steps import (
-    ExportRun,
-    card_common,
-    card_head,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
 from rnn_site.train.char_lm import load_char_lm
 
@@ -85,11 +79,8 @@ def sequence_io(config: CharLMConfig) -> GraphIO:
 # --------------------------------------------------------------------------- graphs
 
 
-class CharLMStepGraph(nn.Module):
-    """What step.onnx computes: token (batch,), h, c (layers, batch, H) → logits (batch, V), h, c.
-
-    Each LSTM layer is one native ONNX LSTM node over a time axis of length 1.
-    """
+class _CharLMGraph(nn.Module):
+    """The model's embedding and head, and each LSTM layer as one native ONNX LSTM node."""
 
     def __init__(self, model: CharLSTM) -> None:
         super().__init__()
@@ -98,6 +89,13 @@ class CharLMStepGraph(nn.Module):
             OnnxLSTMLayer.from_torch(model.lstm, k) for k in range(model.config.num_layers)
         )
         self.head = model.head
+
+
+class CharLMStepGraph(_CharLMGraph):
+    """What step.onnx computes: token (batch,), h, c (layers, batch, H) → logits (batch, V), h, c.
+
+    Each LSTM layer is one native ONNX LSTM node over a time axis of length 1.
+    """
 
     def forward(
         self, token: torch.Tensor, h: torch.Tensor, c: torch.Tensor
@@ -111,20 +109,12 @@ class CharLMStepGraph(nn.Module):
         return self.head(x[0]), torch.cat(h_out), torch.cat(c_out)
 
 
-class CharLMSequenceGraph(nn.Module):
+class CharLMSequenceGraph(_CharLMGraph):
     """What sequence.onnx computes; see the module docstring for how gates and cells are found.
 
     tokens (batch, time), h0, c0 (layers, batch, H) → logits (batch, time, V), h_out, c_out,
     then h_seq, c_seq, i_gate, f_gate, g_gate, o_gate each (batch, time, layers, H).
     """
-
-    def __init__(self, model: CharLSTM) -> None:
-        super().__init__()
-        self.embed = model.embed
-        self.layers = nn.ModuleList(
-            OnnxLSTMLayer.from_torch(model.lstm, k) for k in range(model.config.num_layers)
-        )
-        self.head = model.head
 
     def forward(self, tokens: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor) -> tuple:
         x = self.embed(tokens.transpose(0, 1))  # (time, batch, embed)
@@ -381,7 +371,7 @@ CHAR_IO_NOTES = {
 
 
 def char_card(
-    run: ExportRun,
+    run: steps.ExportRun,
     prose: CardProse,
     vocab: str,
     config: dict[str, Any],
@@ -394,13 +384,13 @@ def char_card(
     """The card of a character model trained by `train_char_lm` (char-lm, char-mingru, a
     reader's own folder): same data, split, baseline and decoding, so one layout."""
     return {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "text-generation",
         "vocab": vocab,
         "config": config,
         "files": files,
         "io": io,
-        **card_common(
+        **steps.card_common(
             run,
             prose,
             data=card_data,
@@ -433,7 +423,7 @@ def export_char_lm_model(
     are kept: the benchmark owns them. Returns {"step", "sequence", "card", "readme",
     "manifest"} → paths.
     """
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     model = model.eval()
     card_data, scores = data_info(run.log), scores_from_log(run.log)
     metadata = onnx_metadata(vocab, card_data, scores, run.commit)
@@ -464,4 +454,4 @@ def export_char_lm(
     checkpoint: str | Path = "models/char-lm/char-lm.pt", out_dir: str | Path = "models/char-lm"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    return export_checkpoint(load_char_lm, export_char_lm_model, checkpoint, out_dir)
+    return steps.export_checkpoint(load_char_lm, export_char_lm_model, checkpoint, out_dir)

@@ -19,6 +19,7 @@ import onnx
 import torch
 from torch import nn
 
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.cards import read_card
 from rnn_site.export.char_lm import (
@@ -34,7 +35,6 @@ from rnn_site.export.char_lm import (
     vocab_values,
 )
 from rnn_site.export.onnx_lstm import GraphIO, TensorSpec, export_graph
-from rnn_site.export.steps import export_checkpoint, start_export
 from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
 from rnn_site.train.char_mingru import NAME, load_char_mingru
 
@@ -104,7 +104,7 @@ def export_char_mingru_model(
     Without `log` (metrics.json) the card has no metrics; tests export random weights this way.
     Returns {"step", "card", "readme", "manifest"} → paths.
     """
-    run = start_export(NAME, out_dir, log, commit, VERSION)
+    run = steps.start_export(NAME, out_dir, log, commit, VERSION)
     model = model.eval()
     card_data = data_info(run.log)
     scores = scores_from_log(run.log, NAME)
@@ -137,7 +137,7 @@ def export_char_mingru(
     checkpoint: str | Path = f"models/{NAME}/{NAME}.pt", out_dir: str | Path = f"models/{NAME}"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    return export_checkpoint(load_char_mingru, export_char_mingru_model, checkpoint, out_dir)
+    return steps.export_checkpoint(load_char_mingru, export_char_mingru_model, checkpoint, out_dir)
 
 
 __all__ = ["CharMinRNNConfig", "export_char_mingru", "export_char_mingru_model", "step_io"]

@@ -20,15 +20,9 @@ import torch
 
 from rnn_site.card import Example, GreedyMelody, MusicGenerationCard, Scores
 from rnn_site.data.chorales import Event, MelodyVocab, load_chorales, mark_bars, split_by_tune
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.char_lm import export_step, step_io
-from rnn_site.export.steps import (
-    card_common,
-    card_head,
-    data_record,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.files import write_json
 from rnn_site.models.melody import MelodyLSTM
 from rnn_site.train.melody import load_melody
@@ -198,7 +192,7 @@ def export_melody_model(
     commit: str | None = None,
 ) -> dict[str, Path]:
     """Write step.onnx, seeds.json, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     model = model.eval()
     metadata = run.metadata(
         licence="MIT",
@@ -215,7 +209,7 @@ def export_melody_model(
     data = run.log.get("data") or {}
     prose = melody_prose(vocab, model.config.to_dict(), run.log)
     card: MusicGenerationCard = {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "music-generation",
         "tokens": vocab.names,
         "config": model.config.to_dict(),
@@ -223,10 +217,10 @@ def export_melody_model(
         "io": {"step": step_io(model.config).to_json(), "opset": 17},
         "grammar": GRAMMAR,
         "generated_statistics": run.log.get("generated") or {},
-        **card_common(
+        **steps.card_common(
             run,
             prose,
-            data=data_record(
+            data=steps.data_record(
                 prose, chorales=data.get("chorales", {}), events=data.get("events", {})
             ),
             metrics=metrics,
@@ -243,4 +237,4 @@ def export_melody(
     checkpoint: str | Path = "models/melody/melody.pt", out_dir: str | Path = "models/melody"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and metrics.json that training wrote."""
-    return export_checkpoint(load_melody, export_melody_model, checkpoint, out_dir)
+    return steps.export_checkpoint(load_melody, export_melody_model, checkpoint, out_dir)

@@ -17,21 +17,10 @@ from torch import nn
 
 from rnn_site.card import Better, Scores, TextClassificationCard
 from rnn_site.data.vader import TOKEN_PATTERN
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import (
-    GraphIO,
-    OnnxLSTMLayer,
-    TensorSpec,
-    export_graph,
-)
+from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import sentiment_domain_table as _domain_table
-from rnn_site.export.steps import (
-    card_common,
-    card_head,
-    data_record,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.models.sentiment import RATING_SCALE, SentimentLSTM
 from rnn_site.train.sentiment import MAX_TOKENS, load_sentiment
 
@@ -120,7 +109,7 @@ def export_sentiment_model(
     commit: str | None = None,
 ) -> dict[str, Path]:
     """Write sequence.onnx, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     metadata = run.metadata(
         licence="MIT",
         data="VADER human-rated sentences (vaderSentiment 3.3.2), MIT",
@@ -133,7 +122,7 @@ def export_sentiment_model(
     prose = sentiment_prose(words, run.log)
     data = run.log.get("data") or {}
     card: TextClassificationCard = {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "text-classification",
         "vocab": words,
         "tokenizer": {
@@ -149,10 +138,10 @@ def export_sentiment_model(
         "io": {"sequence": sequence_io().to_json(), "opset": 17},
         "results": results,
         "examples": run.log.get("examples", {}),
-        **card_common(
+        **steps.card_common(
             run,
             prose,
-            data=data_record(prose, sentences=data.get("sentences", {})),
+            data=steps.data_record(prose, sentences=data.get("sentences", {})),
             metrics=metrics,
             baselines=baselines,
             better=BETTER,
@@ -171,4 +160,4 @@ def export_sentiment(
         model, vocab = load_sentiment(path)
         return model, vocab.words
 
-    return export_checkpoint(load, export_sentiment_model, checkpoint, out_dir)
+    return steps.export_checkpoint(load, export_sentiment_model, checkpoint, out_dir)

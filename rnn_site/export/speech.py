@@ -36,21 +36,10 @@ from rnn_site.data.speech import (
     klettres_files,
     load_speech,
 )
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import (
-    GraphIO,
-    OnnxLSTMLayer,
-    TensorSpec,
-    export_graph,
-)
+from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import speech_results_table as results_table
-from rnn_site.export.steps import (
-    card_common,
-    card_head,
-    data_record,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.files import atomic_path
 from rnn_site.models.speech import SpeechCTC
 from rnn_site.train.speech import load_speech_model
@@ -234,7 +223,7 @@ def export_speech_model(
     samples: bool = True,
 ) -> dict[str, Path]:
     """Write speech.onnx, samples/, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     metadata = run.metadata(
         licence="MIT",
         data="synthesised with espeak-ng, flite and festival voices (Debian)",
@@ -246,7 +235,7 @@ def export_speech_model(
     metrics, baselines = speech_scores(results)
     prose = speech_prose(run.log)
     card: SpeechRecognitionCard = {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "speech-recognition",
         "alphabet": VOCAB,
         "blank": 0,
@@ -268,10 +257,10 @@ def export_speech_model(
         "samples": write_samples(run.out_dir) if samples else [],
         "results": results,
         "per_voice": run.log.get("per_voice", {}),
-        **card_common(
+        **steps.card_common(
             run,
             prose,
-            data=data_record(prose, counts=(run.log.get("data") or {}).get("counts", {})),
+            data=steps.data_record(prose, counts=(run.log.get("data") or {}).get("counts", {})),
             metrics=metrics,
             baselines=baselines,
             better={f"{short}_cer": "lower" for short in BETTER},
@@ -284,11 +273,6 @@ def export_speech(
     checkpoint: str | Path = "models/speech/speech.pt", out_dir: str | Path = "models/speech"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
-
-    def load(path: Path) -> tuple[SpeechCTC, None]:
-        return load_speech_model(path)[0], None
-
-    def export(model: SpeechCTC, _: None, out: str | Path, **kw: Any) -> dict[str, Path]:
-        return export_speech_model(model, out, **kw)
-
-    return export_checkpoint(load, export, checkpoint, out_dir)
+    return steps.export_checkpoint(
+        lambda path: load_speech_model(path)[:1], export_speech_model, checkpoint, out_dir
+    )

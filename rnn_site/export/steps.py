@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
-from rnn_site.card import Better, Card, DataRecord, Performance, Scores
+from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
 from rnn_site.export.card_text import CardProse
 from rnn_site.export.cards import publish_card, read_training_log
 from rnn_site.export.onnx_lstm import graph_metadata
@@ -61,42 +61,17 @@ def start_export(
 
 
 def export_checkpoint(
-    load: Callable[[Path], tuple[Any, Any]],
+    load: Callable[[Path], tuple[Any, ...]],
     export_model: Callable[..., dict[str, Path]],
     checkpoint: str | Path,
     out_dir: str | Path,
+    **options: Any,
 ) -> dict[str, Path]:
-    """Export a trained model: ``load(checkpoint)`` gives (model, what the card needs from the
-    checkpoint: vocabulary, settings); the training log is the metrics.json beside it."""
-    model, extra = load(Path(checkpoint))
-    return export_model(model, extra, out_dir, log=read_training_log(checkpoint))
-
-
-class CardHead(TypedDict):
-    """The first fields of every card (the exporter adds ``task``, a literal per card type)."""
-
-    name: str
-    version: str
-    title: str
-    summary: str
-
-
-class CardCommon(TypedDict):
-    """The fields every card has after its task's own: scores, provenance and prose."""
-
-    data: DataRecord
-    metrics: Scores
-    baselines: Scores
-    better: dict[str, Better]
-    performance: Performance
-    licence: str
-    source_commit: str
-    intended_use: str
-    file_notes: dict[str, str]
-    preprocessing: str
-    io_notes: str
-    metrics_note: str
-    limits: list[str]
+    """Export a trained model: ``load(checkpoint)`` gives the leading arguments of
+    ``export_model`` (the model, then what its card needs from the checkpoint: vocabulary,
+    settings); the training log is the metrics.json that training wrote beside it."""
+    loaded = load(Path(checkpoint))
+    return export_model(*loaded, out_dir, log=read_training_log(checkpoint), **options)
 
 
 def card_head(run: ExportRun, prose: CardProse) -> CardHead:

@@ -24,25 +24,18 @@ from torch import nn
 from rnn_site.card import Tokenizer, TranslationCard
 from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import (
-    GraphIO,
-    OnnxLSTMLayer,
-    TensorSpec,
-    export_graph,
-)
+from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import translator_results_table as results_table
-from rnn_site.export.steps import (
-    card_common,
-    card_head,
-    data_record,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
 NAME = "translator"
+GRAPH_DOCS = {
+    "encoder": "Translator encoder: English token ids and mask -> memory and initial state.",
+    "decoder": "Translator decoder step: previous German word and state -> next-word log-probs.",
+}
 BETTER = ("test_bleu", "test_chrf", "test_bleu_greedy", "test_chrf_greedy")
 VERSION = "1.0.0"
 
@@ -147,25 +140,17 @@ def export_graphs(
     config = model.config.to_dict()
     encoder_inputs, decoder_inputs = example_inputs(model)
     paths = {"encoder": out_dir / "encoder.onnx", "decoder": out_dir / "decoder.onnx"}
-    export_graph(
-        EncoderGraph(model),
-        encoder_inputs,
-        paths["encoder"],
-        encoder_io(config),
-        {**metadata, "graph": "encoder"},
-        doc="Translator encoder: English token ids and mask -> memory and initial state.",
-    )
-    export_graph(
-        DecoderStepGraph(model),
-        decoder_inputs,
-        paths["decoder"],
-        decoder_io(config),
-        {**metadata, "graph": "decoder"},
-        doc="Translator decoder step: previous German word and state -> next-word log-probs.",
+    no_folding = {"constant_folding": False}
+    graphs: tuple[tuple[str, nn.Module, tuple[torch.Tensor, ...], GraphIO, dict], ...] = (
+        ("encoder", EncoderGraph(model), encoder_inputs, encoder_io(config), {}),
         # The tied embedding feeds both a Gather and the output MatMul: without folding it is
         # stored once instead of twice (onnxruntime folds the transpose at load time).
-        constant_folding=False,
+        ("decoder", DecoderStepGraph(model), decoder_inputs, decoder_io(config), no_folding),
     )
+    for role, graph, inputs, contract, options in graphs:
+        metadata_role = {**metadata, "graph": role}
+        doc = GRAPH_DOCS[role]
+        export_graph(graph, inputs, paths[role], contract, metadata_role, doc=doc, **options)
     return paths
 
 
@@ -223,7 +208,7 @@ def export_translator_model(
 ) -> dict[str, Path]:
     """Write encoder.onnx, decoder.onnx, card.json, README.md into `out_dir`; refresh the
     manifest."""
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     metadata = run.metadata(
         licence=LICENCE,
         data=f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
@@ -237,7 +222,7 @@ def export_translator_model(
     baselines = {"word-lookup": _scores(results, "word-lookup")} if "word-lookup" in results else {}
     prose = translator_prose(vocabs, run.log)
     card: TranslationCard = {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "translation",
         "vocab": {"src": vocabs.src.words, "tgt": vocabs.tgt.words},
         "tokenizer": tokenizer(vocabs),
@@ -251,10 +236,10 @@ def export_translator_model(
         "results": results,
         "beam": beam,
         "examples": run.log.get("examples", {}),
-        **card_common(
+        **steps.card_common(
             run,
             prose,
-            data=data_record(prose, pairs=(run.log.get("data") or {}).get("pairs", {})),
+            data=steps.data_record(prose, pairs=(run.log.get("data") or {}).get("pairs", {})),
             metrics={NAME: {**_scores(results, f"beam-{beam}"), **greedy}},
             baselines=baselines,
             better={k: "higher" for k in BETTER},
@@ -269,4 +254,4 @@ def export_translator(
     out_dir: str | Path = "models/translator",
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
-    return export_checkpoint(load_translator, export_translator_model, checkpoint, out_dir)
+    return steps.export_checkpoint(load_translator, export_translator_model, checkpoint, out_dir)

@@ -27,15 +27,9 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.card import Better, ForecastingCard, Scores
+from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
-from rnn_site.export.steps import (
-    card_common,
-    card_head,
-    data_record,
-    export_checkpoint,
-    start_export,
-)
 from rnn_site.files import write_json
 from rnn_site.models.ts_forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
 
@@ -349,7 +343,7 @@ def export_forecaster_model(
     ``checkpoint`` carries the per-series settings ("series", "min_history"); ``series_json``
     is what :func:`series_payload` builds. Performance figures already in the card are kept.
     """
-    run = start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, log, commit)
     card_series = checkpoint["series"]
     metadata = {
         "name": NAME,
@@ -367,7 +361,7 @@ def export_forecaster_model(
     metrics, baselines = forecast_scores(run.log)
     prose = forecaster_prose(run.log)
     card: ForecastingCard = {
-        **card_head(run, prose),
+        **steps.card_head(run, prose),
         "task": "time-series-forecasting",
         "config": config.to_dict(),
         "quantiles": list(QUANTILES),
@@ -379,10 +373,10 @@ def export_forecaster_model(
         "io": {"forecaster": forecaster_io(config).to_json(), "opset": 17},
         "targets": targets_from_log(run.log),
         "normalisations": normalisation_runs(run.log),
-        **card_common(
+        **steps.card_common(
             run,
             prose,
-            data=data_record(prose, series=card_series),
+            data=steps.data_record(prose, series=card_series),
             metrics=metrics,
             baselines=baselines,
             better=forecaster_better(card_series),
@@ -408,7 +402,7 @@ def export_forecaster(
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
     from rnn_site.train.ts_forecaster import load_forecaster
 
-    def export(model: LSTMForecaster, saved: dict[str, Any], out: str | Path, **kw: Any) -> Any:
-        return export_forecaster_model(model, saved, out, series_json=series_payload(), **kw)
-
-    return export_checkpoint(load_forecaster, export, checkpoint, out_dir)
+    series_json = series_payload()
+    return steps.export_checkpoint(
+        load_forecaster, export_forecaster_model, checkpoint, out_dir, series_json=series_json
+    )
