@@ -194,6 +194,37 @@ def calibrate(
     return [float(a) for a in adjust]
 
 
+def baseline_scores(data: Electricity, origins: np.ndarray, unit: float) -> dict[str, Any]:
+    """Seasonal naive (a week earlier) and the dynamic regression from every test midnight."""
+    regression = dynamic_regression(
+        data.demand, data.temperature, data.workday, data.train_end, origins, DAY
+    )
+    return {
+        "seasonal-naive-week": scores(data, weekly_naive(data, origins), unit),
+        "dynamic-regression": scores(data, regression, unit),
+    }
+
+
+def what_if_plus5(
+    model: DemandForecaster, data: Electricity, origins: np.ndarray, hp: DemandTrainConfig,
+    norm: Standardiser,
+) -> dict[str, Any]:  # fmt: skip
+    """What if every test day were 5 °C hotter? The mean change of the median forecast, split
+    by how hot the day really was (air conditioning answers on hot days, heating on cold)."""
+    hotter = forecast(model, data, origins, hp, norm, data.temperature + 5.0)
+    base = forecast(model, data, origins, hp, norm)
+    rows = origins[:, None] + np.arange(DAY)[None, :]
+    day_max = data.temperature[rows].max(axis=1)
+    change = (hotter.median - base.median).mean(axis=1)
+    hot = day_max >= 25
+    return {
+        "mean_change_gw": float(change.mean()),
+        "hot_days_change_gw": float(change[hot].mean()) if hot.any() else None,
+        "mild_days_change_gw": float(change[~hot].mean()) if (~hot).any() else None,
+        "hot_days": int(hot.sum()),
+    }
+
+
 def train_demand(
     out_dir: str | Path,
     hp: DemandTrainConfig,
@@ -211,16 +242,7 @@ def train_demand(
     unit = scale(data)
     val_origins = midnights(data.train_end, data.val_end)
     test_origins = midnights(data.val_end, data.size)
-    baselines = {
-        "seasonal-naive-week": scores(data, weekly_naive(data, test_origins), unit),
-        "dynamic-regression": scores(
-            data,
-            dynamic_regression(
-                data.demand, data.temperature, data.workday, data.train_end, test_origins, DAY
-            ),
-            unit,
-        ),
-    }
+    baselines = baseline_scores(data, test_origins, unit)
     baseline_s = time.perf_counter() - start
     config = DemandConfig(hidden_size=hp.hidden_size, horizon=DAY, history=hp.history)
     torch.manual_seed(seed)
@@ -230,25 +252,19 @@ def train_demand(
         f = forecast(m, data, val_origins, hp, norm)  # type: ignore[arg-type]
         return {"val_mase": scores(data, f, unit)["mase"]}
 
+    # time_cap_s is what is left of the ts-forecaster job's cap (its caller's time_left).
+    train_config = TrainConfig(
+        seed=seed, max_steps=hp.max_steps, lr=hp.lr, schedule="cosine",
+        warmup_steps=hp.warmup_steps, eval_every=hp.eval_every, patience=hp.patience,
+        metric="val_mase", time_cap_s=time_cap_s, device=device, threads=threads,
+        progress=progress,
+    )  # fmt: skip
     result = train(
         model,
         batches=lambda epoch: DemandBatches(data, norm, hp, hp.max_steps, seed + 1000 + epoch),
         loss_fn=demand_loss,
         evaluate=evaluate,
-        config=TrainConfig(
-            seed=seed,
-            max_steps=hp.max_steps,
-            lr=hp.lr,
-            schedule="cosine",
-            warmup_steps=hp.warmup_steps,
-            eval_every=hp.eval_every,
-            patience=hp.patience,
-            metric="val_mase",
-            time_cap_s=time_cap_s,
-            device=device,
-            threads=threads,
-            progress=progress,
-        ),
+        config=train_config,
         out_dir=out_dir,
         info={"name": "ts-forecaster electricity", "hparams": asdict(hp)},
         log_name="train-electricity.json",
@@ -256,13 +272,6 @@ def train_demand(
     model.eval()
     adjust = calibrate(model, data, hp, norm)
     lstm = scores(data, forecast(model, data, test_origins, hp, norm), unit)
-    # What if every test day were 5 °C hotter? The mean change of the median forecast, split
-    # by how hot the day really was (air conditioning answers on hot days, heating on cold).
-    hotter = forecast(model, data, test_origins, hp, norm, data.temperature + 5.0)
-    base = forecast(model, data, test_origins, hp, norm)
-    rows = test_origins[:, None] + np.arange(DAY)[None, :]
-    day_max = data.temperature[rows].max(axis=1)
-    change = (hotter.median - base.median).mean(axis=1)
     section = {
         "config": config.to_dict(),
         "hparams": asdict(hp),
@@ -279,16 +288,7 @@ def train_demand(
         "complete": result.complete,
         "train_wall_time_s": result.wall_time_s,
         "baseline_wall_time_s": round(baseline_s, 3),
-        "what_if_plus5": {
-            "mean_change_gw": float(change.mean()),
-            "hot_days_change_gw": float(change[day_max >= 25].mean())
-            if (day_max >= 25).any()
-            else None,
-            "mild_days_change_gw": float(change[day_max < 25].mean())
-            if (day_max < 25).any()
-            else None,
-            "hot_days": int((day_max >= 25).sum()),
-        },
+        "what_if_plus5": what_if_plus5(model, data, test_origins, hp, norm),
     }
     print(
         f"electricity: LSTM MASE {lstm['mase']:.3f} cov {lstm['coverage80']:.2f}; "

