@@ -32,6 +32,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rnn_site.applications import (
     APPLICATIONS,
@@ -350,34 +351,56 @@ def build_parser() -> argparse.ArgumentParser:
         "--models-dir", help="folder holding the models (default: the repository's models/)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    train = sub.add_parser(
-        "train", help="train a model (needs torch)", description=cmd_train.__doc__
+    _add_torch_commands(sub)
+    _add_generate(sub)
+    _add_runtime_commands(sub)
+    models = sub.add_parser(
+        "models", help="inspect the published models", description="Inspect the published models."
     )
-    train.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    _command(models_sub, "list", "list models with their key metric", cmd_models_list)
+    _add_bench(sub)
+    return parser
+
+
+def _command(
+    sub: Any, name: str, help: str, func: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    """A subcommand whose description is ``func``'s docstring and which runs ``func``."""
+    command: argparse.ArgumentParser = sub.add_parser(name, help=help, description=func.__doc__)
+    command.set_defaults(func=func)
+    return command
+
+
+def _add_torch_commands(sub: Any) -> None:
+    """``train`` and ``export``: the commands that need torch (with ``bench``)."""
+    names = f"model name: {', '.join(RECIPES)}"
+    train = _command(sub, "train", "train a model (needs torch)", cmd_train)
+    train.add_argument("name", help=names)
     train.add_argument(
         "train_args", nargs=argparse.REMAINDER, help="passed on to the trainer (e.g. --seed 1)"
     )
-    train.set_defaults(func=cmd_train)
-
-    export = sub.add_parser(
-        "export",
-        help="export a trained model to ONNX (needs torch)",
-        description=cmd_export.__doc__,
-    )
-    export.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    export = _command(sub, "export", "export a trained model to ONNX (needs torch)", cmd_export)
+    export.add_argument("name", help=names)
     export.add_argument("--checkpoint", help="checkpoint to export (default: the model's own)")
     export.add_argument(
         "--out", help="write a self-contained model folder here (its own manifest.json)"
     )
     export.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
-    export.set_defaults(func=cmd_export)
 
-    gen = sub.add_parser(
-        "generate",
-        help="generate text (numpy + onnxruntime only)",
-        description=cmd_generate.__doc__,
-    )
+
+def _add_bench(sub: Any) -> None:
+    """``bench``: per-token latency of a model (needs torch)."""
+    bench = _command(sub, "bench", "benchmark per-token latency (needs torch)", cmd_bench)
+    bench.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
+    bench.add_argument("--tokens", type=int, default=500, help="tokens per timed run (default 500)")
+    bench.add_argument("--repeats", type=int, default=7, help="interleaved rounds (default 7)")
+    bench.add_argument("--no-write", action="store_true", help="print only; leave the card alone")
+
+
+def _add_generate(sub: Any) -> None:
+    """``generate``: text from a character model."""
+    gen = _command(sub, "generate", "generate text (numpy + onnxruntime only)", cmd_generate)
     gen.add_argument("name", help="model name or directory, e.g. char-lm or char-mingru")
     gen.add_argument("--prompt", help="text to continue (default: the card's example prompt)")
     gen.add_argument("--n", type=int, default=200, help="characters to generate (default 200)")
@@ -393,69 +416,37 @@ def build_parser() -> argparse.ArgumentParser:
         default="error",
         help="what to do with prompt characters the model does not know",
     )
-    gen.set_defaults(func=cmd_generate)
 
-    translate = sub.add_parser(
-        "translate",
-        help="translate English to German (numpy + onnxruntime only)",
-        description=cmd_translate.__doc__,
-    )
-    translate.add_argument("text", help='one English sentence, e.g. "The weather is nice today."')
-    translate.add_argument(
-        "--beam-width",
-        "--beam",  # the old spelling, kept for one release
-        dest="beam_width",
-        type=int,
-        default=1,
-        help="beam width 1-10; 1 is greedy",
-    )
-    translate.add_argument("--model", default="translator", help="model name or directory")
-    translate.set_defaults(func=cmd_translate)
 
-    transcribe = sub.add_parser(
-        "transcribe",
-        help="transcribe spoken digits and letters (numpy + onnxruntime only)",
-        description=cmd_transcribe.__doc__,
-    )
-    transcribe.add_argument("wav", help="a 16-bit PCM WAV file, at most 30 s")
-    transcribe.add_argument(
-        "--beam-width",
-        "--beam",  # the old spelling, kept for one release
-        dest="beam_width",
-        type=int,
-        default=1,
-        help="CTC beam width 1-32; 1 is greedy",
-    )
-    transcribe.add_argument("--model", default="speech", help="model name or directory")
-    transcribe.set_defaults(func=cmd_transcribe)
+#: ``translate``, ``transcribe`` and ``classify``: (help, function, input and its help,
+#: default model, help of ``--beam-width`` or None where the task has no beam).
+RUNTIME_COMMANDS = {
+    "translate": ("translate English to German", cmd_translate, "text",
+                  'one English sentence, e.g. "The weather is nice today."', "translator",
+                  "beam width 1-10; 1 is greedy"),
+    "transcribe": ("transcribe spoken digits and letters", cmd_transcribe, "wav",
+                   "a 16-bit PCM WAV file, at most 30 s", "speech",
+                   "CTC beam width 1-32; 1 is greedy"),
+    "classify": ("sentiment of a text", cmd_classify, "text",
+                 'text to classify, e.g. "a wonderful, moving film"', "sentiment", None),
+}  # fmt: skip
 
-    classify = sub.add_parser(
-        "classify",
-        help="sentiment of a text (numpy + onnxruntime only)",
-        description=cmd_classify.__doc__,
-    )
-    classify.add_argument("text", help='text to classify, e.g. "a wonderful, moving film"')
-    classify.add_argument("--model", default="sentiment", help="model name or directory")
-    classify.set_defaults(func=cmd_classify)
 
-    models = sub.add_parser(
-        "models", help="inspect the published models", description="Inspect the published models."
-    )
-    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-    listing = models_sub.add_parser(
-        "list", help="list models with their key metric", description=cmd_models_list.__doc__
-    )
-    listing.set_defaults(func=cmd_models_list)
-
-    bench = sub.add_parser(
-        "bench", help="benchmark per-token latency (needs torch)", description=cmd_bench.__doc__
-    )
-    bench.add_argument("name", help=f"model name: {', '.join(RECIPES)}")
-    bench.add_argument("--tokens", type=int, default=500, help="tokens per timed run (default 500)")
-    bench.add_argument("--repeats", type=int, default=7, help="interleaved rounds (default 7)")
-    bench.add_argument("--no-write", action="store_true", help="print only; leave the card alone")
-    bench.set_defaults(func=cmd_bench)
-    return parser
+def _add_runtime_commands(sub: Any) -> None:
+    """The commands that run one exported model with numpy and onnxruntime alone."""
+    for name, (help, func, arg, arg_help, model, beam_help) in RUNTIME_COMMANDS.items():
+        command = _command(sub, name, f"{help} (numpy + onnxruntime only)", func)
+        command.add_argument(arg, help=arg_help)
+        if beam_help:
+            command.add_argument(
+                "--beam-width",
+                "--beam",  # the old spelling, kept for one release
+                dest="beam_width",
+                type=int,
+                default=1,
+                help=beam_help,
+            )
+        command.add_argument("--model", default=model, help="model name or directory")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
