@@ -1,13 +1,16 @@
-"""Model cards: each published README is exactly what the card renders to, and the contract
-text names the axes the graphs really declare."""
+"""Model cards: each published README is exactly what the card renders to, the contract
+text names the axes the graphs really declare, and the card's words come from its prose file."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from rnn_site.card import CardNotes
+from rnn_site.export.card_text import PROSE_DIR, CardProse
 from rnn_site.export.cards import dynamic_axes_text, render_readme
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -48,3 +51,60 @@ def test_every_card_declares_at_least_one_dynamic_axis() -> None:
     for card_path in CARDS:
         card = json.loads(card_path.read_text("utf-8"))
         assert "dynamic" in dynamic_axes_text(card["io"]), card_path.parent.name
+
+
+# ------------------------------------------------------------------ prose from text files
+
+
+def _prose(name: str, card: dict, log: dict) -> CardProse:
+    """The card prose each exporter writes, built from its prose file and the published inputs
+    (the card's vocabulary and config, the training log beside it)."""
+    from rnn_site.data.chorales import MelodyVocab
+    from rnn_site.export import (
+        char_lm,
+        char_mingru,
+        melody,
+        sentiment,
+        speech,
+        translator,
+        ts_forecaster,
+    )
+
+    bpe = card.get("tokenizer", {}).get("target", {}).get("pieces") == "bpe"
+    build: dict[str, Callable[[], CardProse]] = {
+        "char-lm": lambda: char_lm.char_lm_prose(card["vocab"], card["config"], log),
+        "char-mingru": lambda: char_mingru.char_mingru_prose(card["vocab"], card["config"]),
+        "sentiment": lambda: sentiment.sentiment_prose(card["vocab"], log),
+        "translator": lambda: translator.translator_prose(card["vocab"], bpe, log),
+        "speech": lambda: speech.speech_prose(log),
+        "melody": lambda: melody.melody_prose(MelodyVocab(card["tokens"]), card["config"], log),
+        "ts-forecaster": lambda: ts_forecaster.forecaster_prose(log),
+    }
+    return build[name]()
+
+
+@pytest.mark.parametrize("card_path", CARDS, ids=lambda p: p.parent.name)
+def test_card_prose_comes_from_its_text_file(card_path: Path) -> None:
+    """Re-building the prose from rnn_site/export/prose/<name>.md and the published inputs
+    gives exactly the published card's words: the text files are the source, not a copy."""
+    pytest.importorskip("torch")  # the exporters import torch; the prose itself does not
+    card = json.loads(card_path.read_text("utf-8"))
+    log = json.loads((card_path.parent / "metrics.json").read_text("utf-8"))
+    prose = _prose(card["name"], card, log)
+    for key in (*CardNotes.__annotations__, "title", "summary", "licence"):
+        if key in prose:
+            assert prose[key] == card[key], key  # type: ignore[literal-required]
+    data = prose.get("data", {})
+    for key, text in data.items():
+        assert text == card["data"][key], f"data.{key}"
+    if card["name"] == "char-mingru":  # its data and example texts are char-lm's
+        data = _prose("char-lm", card, log).get("data", {})
+    assert data["split_note"] == card["data"]["split_note"]
+    assert {"intended_use", "limits", "preprocessing"} <= set(prose)
+
+
+def test_every_application_has_a_prose_file_and_no_other_is_left() -> None:
+    from rnn_site.applications import APPLICATIONS
+
+    files = {p.stem for p in PROSE_DIR.glob("*.md")}
+    assert {a.name for a in APPLICATIONS} | {"char-lm-folder"} == files

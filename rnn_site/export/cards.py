@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from rnn_site.applications import UnknownApplicationError, application
-from rnn_site.card import Card, Contract, GraphContract, TrainingRecord
+from rnn_site.card import Card, GraphContract, TrainingRecord
 from rnn_site.files import atomic_path
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
@@ -72,7 +73,7 @@ def baseline_warning(card: Card) -> str:
     return "".join(lines)
 
 
-def dynamic_axes_text(io: Contract) -> str:
+def dynamic_axes_text(io: Mapping[str, Any]) -> str:
     """'`batch` and `src` are dynamic axes.': the named dimensions of the declared graph shapes.
 
     Read from the card's contract rather than written per model, so a model whose time axis is

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from rnn_site.card import Tokenizer, TranslationCard
+from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
 from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
 from rnn_site.export import steps
@@ -160,12 +160,12 @@ def _scores(results: dict[str, Any], key: str, suffix: str = "") -> dict[str, fl
     return {f"test_{m}{suffix}": float(figures[m]) for m in ("bleu", "chrf") if m in figures}
 
 
-def translator_prose(vocabs: Vocabs, log: dict[str, Any]) -> CardProse:
+def translator_prose(vocab: TranslationVocab, bpe: bool, log: dict[str, Any]) -> CardProse:
     """The card's prose, from ``prose/translator.md`` (wording by BPE or whole-word target)."""
     text = card_text(NAME)
     data = log.get("data") or {}
     counts = data.get("pairs", {})
-    pieces = "bpe" if vocabs.bpe else "words"
+    pieces = "bpe" if bpe else "words"
     return text.prose(
         total_pairs=f"{sum(counts.values()):,}",
         data_licence=LICENCE,
@@ -173,8 +173,8 @@ def translator_prose(vocabs: Vocabs, log: dict[str, Any]) -> CardProse:
         target_pieces=text.text(f"_target_pieces.{pieces}", sep=SEP),
         max_tokens=str(MAX_TOKENS),
         results_table=results_table(log.get("results") or {}, int(log.get("beam", 5))),
-        src_words=f"{len(vocabs.src):,}",
-        known_target=text.text(f"_known_target.{pieces}", tgt_words=f"{len(vocabs.tgt):,}"),
+        src_words=f"{len(vocab['src']):,}",
+        known_target=text.text(f"_known_target.{pieces}", tgt_words=f"{len(vocab['tgt']):,}"),
         apt_package=APT_PACKAGE,
         split_counts=", ".join(f"{name} {counts[name]:,}" for name in counts),
         lexicon_pairs=f"{int(data.get('lexicon_pairs', 0)):,}",
@@ -220,11 +220,12 @@ def export_translator_model(
     config = model.config.to_dict()
     greedy = _scores(results, "greedy", "_greedy")
     baselines = {"word-lookup": _scores(results, "word-lookup")} if "word-lookup" in results else {}
-    prose = translator_prose(vocabs, run.log)
+    vocab: TranslationVocab = {"src": vocabs.src.words, "tgt": vocabs.tgt.words}
+    prose = translator_prose(vocab, vocabs.bpe is not None, run.log)
     card: TranslationCard = {
         **steps.card_head(run, prose),
         "task": "translation",
-        "vocab": {"src": vocabs.src.words, "tgt": vocabs.tgt.words},
+        "vocab": vocab,
         "tokenizer": tokenizer(vocabs),
         "config": config,
         "files": {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"},
