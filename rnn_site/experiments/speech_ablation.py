@@ -1,0 +1,127 @@
+"""The speech recogniser's augmentation ablation: one training run per augmentation, side by side.
+
+Each run is the published command with ``--augment KINDS`` and a smaller epoch budget
+(``rnn-site train speech --max-epochs 8 --augment noise``); its ``metrics.json`` holds the
+validation and test scores. This module only *collects* finished runs into one JSON file (for
+the page) and a Markdown table::
+
+    python -m rnn_site.experiments.speech_ablation RUN_DIR... --json OUT.json --md OUT.md
+
+Augmentations are chosen on the validation voices (synthetic: the espeak m2 variant of every
+training accent); the KLettres real recordings are test only and are reported, never used to
+choose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: (key in metrics.json results, column title) of the test sets, in table order.
+SETS = (
+    ("tts_isolated", "held-out voices, words"),
+    ("tts_connected", "held-out voices, digit strings"),
+    ("real_en", "real en (KLettres)"),
+    ("real_en_GB", "real en_GB (KLettres)"),
+)
+
+
+def is_finished(folder: Path) -> bool:
+    """Whether the run in ``folder`` completed its recipe and was scored."""
+    path = folder / "metrics.json"
+    if not path.exists():
+        return False
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    return "results" in metrics and metrics.get("stopped") in ("finished", "early_stopping")
+
+
+def run_record(folder: Path) -> dict[str, Any]:
+    """One finished run: its recipe, best validation CER and greedy/beam test CERs."""
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    if "results" not in metrics:
+        raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
+    hparams = metrics["hparams"]
+    lstm = metrics["results"]["lstm"]
+    return {
+        "name": folder.name,
+        "augment": hparams.get("augment", "legacy"),
+        "command": metrics["recipe"]["command"],
+        "epochs": hparams["max_epochs"],
+        "steps": metrics["steps"],
+        "best_epoch": metrics["best_epoch"],
+        "stopped": metrics["stopped"],
+        "val_cer": round(metrics["best"]["val_cer"], 4),
+        "test_cer": {k: round(lstm[k]["greedy"]["cer"], 4) for k, _ in SETS if k in lstm},
+        "test_cer_beam": {k: round(lstm[k]["beam"]["cer"], 4) for k, _ in SETS if k in lstm},
+        "train_wall_time_s": round(metrics["train_wall_time_s"]),
+        "process_cpu_s": metrics.get("process_cpu_s"),
+    }
+
+
+def dtw_record(folder: Path) -> dict[str, float]:
+    """The DTW template baseline's greedy CERs (the same in every run: same templates)."""
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    dtw = metrics["results"]["dtw"]
+    return {k: round(dtw[k]["greedy"]["cer"], 4) for k, _ in SETS if k in dtw}
+
+
+def collect(folders: Sequence[Path], machine: str) -> dict[str, Any]:
+    """Every finished run in ``folders`` (unfinished ones are skipped) and the DTW baseline."""
+    finished = [f for f in folders if is_finished(f)]
+    runs = [run_record(f) for f in finished]
+    return {
+        "schema": 1,
+        "task": "speech recognition, augmentation ablation",
+        "machine": machine,
+        "chosen_on": "validation voices (synthetic espeak m2 variant); KLettres is test only",
+        "metric": "character error rate, greedy decoding (beam: prefix beam, width 8)",
+        "dtw": dtw_record(finished[0]) if finished else {},
+        "runs": runs,
+    }
+
+
+def percent(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The ablation as a Markdown table: one row per run, then DTW."""
+    head = "| run | --augment | epochs | val CER | " + " | ".join(t for _, t in SETS) + " |"
+    rows = [head, "|---|---|--:|--:|" + "--:|" * len(SETS)]
+    for r in results["runs"]:
+        cells = [percent(r["test_cer"].get(k)) for k, _ in SETS]
+        rows.append(
+            f"| {r['name']} | `{r['augment']}` | {r['epochs']} | {percent(r['val_cer'])} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    dtw = results.get("dtw") or {}
+    if dtw:
+        cells = [percent(dtw.get(k)) for k, _ in SETS]
+        rows.append("| DTW templates | – | – | – | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--md", type=Path)
+    parser.add_argument("--machine", default="2-core CPU machine, no GPU, shared (1 thread)")
+    args = parser.parse_args(argv)
+    results = collect(args.runs, args.machine)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    text = table(results)
+    if args.md:
+        args.md.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
