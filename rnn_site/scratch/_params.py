@@ -101,3 +101,48 @@ class Params:
         See the page: architecture.md#parameters
         """
         return self.W_x.dtype  # type: ignore[attr-defined]
+
+
+class SummedBiasParams(Params):
+    """Parameters laid out as ``W_x``, ``W_h`` and one bias ``b`` (the RNN and the LSTM).
+
+    PyTorch keeps two biases, but these cells only ever add them together, so one `b` is exact
+    and converting to or from PyTorch is a transpose and a sum, the same for both cells.
+
+    See the page: architecture.md#parameters
+    """
+
+    @classmethod
+    def from_torch(
+        cls,
+        weight_ih: np.ndarray,
+        weight_hh: np.ndarray,
+        bias_ih: np.ndarray | None = None,
+        bias_hh: np.ndarray | None = None,
+    ) -> Self:
+        """Convert PyTorch layer-0 weights (as NumPy arrays) to our layout.
+
+        PyTorch's weight_ih_l0: (gates*H, I) and weight_hh_l0: (gates*H, H) act on column
+        vectors, so we transpose; the gate order is already ours. Its two biases (gates*H,) are
+        summed; missing biases (bias=False) count as zeros.
+
+        See the page: architecture.md#parameters
+        """
+        b = np.zeros(weight_hh.shape[0], dtype=weight_hh.dtype)
+        for bias in (bias_ih, bias_hh):
+            if bias is not None:
+                b = b + bias
+        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), b=b)  # type: ignore[call-arg]
+
+    def to_torch(self) -> dict[str, np.ndarray]:
+        """Weights named as in PyTorch's ``state_dict()``; the summed bias goes to bias_ih.
+
+        See the page: architecture.md#parameters
+        """
+        b: np.ndarray = self.b  # type: ignore[attr-defined]
+        return {
+            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),  # type: ignore[attr-defined]
+            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),  # type: ignore[attr-defined]
+            "bias_ih_l0": b.copy(),
+            "bias_hh_l0": np.zeros_like(b),
+        }

@@ -19,13 +19,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._checks import (
-    check_array,
-    check_cache,
-    check_finite_params,
-    check_sequence,
-)
 from rnn_site.scratch._params import Params
+from rnn_site.scratch._unroll import backprop_one_state, begin_forward, gate_by_name
 from rnn_site.scratch.activations import sigmoid
 from rnn_site.scratch.init import Seed, glorot_uniform, recurrent_orthogonal
 
@@ -139,9 +134,7 @@ class GRUForward:
 
         See the page: architecture.md#gru
         """
-        if name not in GATE_NAMES:
-            raise ValueError(f"unknown GRU gate {name!r}; choose one of 'r', 'z', 'n'")
-        return self.gates[:, :, GATE_NAMES.index(name)]
+        return gate_by_name(self.gates, GATE_NAMES, name, "GRU")
 
 
 @dataclass
@@ -219,12 +212,8 @@ def gru_forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None) 
 
     See the page: architecture.md#gru
     """
-    check_finite_params(params.arrays())
-    x = check_sequence(x, params.input_size, params.dtype)
-    batch, time, _ = x.shape
-    hidden = params.hidden_size
-    h0 = check_array(h0, "h0", (batch, hidden), "(batch, hidden)", params.dtype)
-    h = np.empty((batch, time, hidden), dtype=params.dtype)
+    x, h0, h = begin_forward(params, x, h0)
+    batch, time, hidden = h.shape
     gates = np.empty((batch, time, 3, hidden), dtype=params.dtype)
     h_t = h0
     for t in range(time):
@@ -243,16 +232,11 @@ def gru_backward(
 
     See the page: architecture.md#gru
     """
-    check_cache(params.input_size, params.hidden_size, cache.x, cache.h)
-    batch, time, hidden = cache.h.shape
-    dh = check_array(dh, "dh", (batch, time, hidden), "(batch, time, hidden)", params.dtype)
-    dh_next = check_array(dh_T, "dh_T", (batch, hidden), "(batch, hidden)", params.dtype)
-    grads = params.zeros_like()
-    dx = np.empty_like(cache.x)
-    for t in reversed(range(time)):
-        h_prev = cache.h[:, t - 1] if t > 0 else cache.h0
-        dx[:, t], dh_next, step = gru_backward_step(
-            params, cache.x[:, t], h_prev, cache.gates[:, t], dh[:, t] + dh_next
-        )
-        grads.add_(step)
+
+    def step(
+        t: int, h_prev: np.ndarray, dh_t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, GRUParams]:
+        return gru_backward_step(params, cache.x[:, t], h_prev, cache.gates[:, t], dh_t)
+
+    grads, dx, dh_next = backprop_one_state(params, cache, dh, dh_T, step)
     return GRUGrads(params=grads, x=dx, h0=dh_next)

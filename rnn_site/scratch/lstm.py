@@ -17,13 +17,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._checks import (
-    check_array,
-    check_cache,
-    check_finite_params,
-    check_sequence,
-)
-from rnn_site.scratch._params import Params
+from rnn_site.scratch._params import SummedBiasParams
+from rnn_site.scratch._unroll import begin_backward, begin_forward, check_state, gate_by_name
 from rnn_site.scratch.activations import sigmoid
 from rnn_site.scratch.init import Seed, forget_gate_bias, glorot_uniform, recurrent_orthogonal
 
@@ -31,11 +26,12 @@ GATE_NAMES = ("i", "f", "g", "o")
 
 
 @dataclass
-class LSTMParams(Params):
+class LSTMParams(SummedBiasParams):
     """Weights of an LSTM, the four gates stacked side by side in order i, f, g, o.
 
     W_x: (input, 4*hidden), W_h: (hidden, 4*hidden), b: (4*hidden,). Gate k uses columns
-    k*H:(k+1)*H. PyTorch's two biases are only ever added together, so one `b` is exact.
+    k*H:(k+1)*H. PyTorch's two biases are only ever added together, so one `b` is exact, and
+    its weights load with a transpose (`from_torch`, `to_torch`): its gate order is ours.
 
     See the page: architecture.md#lstm
     """
@@ -46,40 +42,6 @@ class LSTMParams(Params):
 
     GATES: ClassVar[int] = 4
     BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]] = (("b", 4),)
-
-    @classmethod
-    def from_torch(
-        cls,
-        weight_ih: np.ndarray,
-        weight_hh: np.ndarray,
-        bias_ih: np.ndarray | None = None,
-        bias_hh: np.ndarray | None = None,
-    ) -> LSTMParams:
-        """Convert `torch.nn.LSTM` layer-0 weights (as NumPy arrays) to our layout.
-
-        PyTorch's weight_ih_l0: (4H, I) and weight_hh_l0: (4H, H) act on column vectors, so we
-        transpose; the gate order is already i, f, g, o. Its two biases (4H,) are summed;
-        missing biases (bias=False) count as zeros.
-
-        See the page: architecture.md#lstm
-        """
-        b = np.zeros(weight_hh.shape[0], dtype=weight_hh.dtype)
-        for bias in (bias_ih, bias_hh):
-            if bias is not None:
-                b = b + bias
-        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), b=b)
-
-    def to_torch(self) -> dict[str, np.ndarray]:
-        """Weights named as in `torch.nn.LSTM(...).state_dict()`; the bias goes to bias_ih.
-
-        See the page: architecture.md#lstm
-        """
-        return {
-            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),
-            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),
-            "bias_ih_l0": self.b.copy(),
-            "bias_hh_l0": np.zeros_like(self.b),
-        }
 
     @classmethod
     def initialize(
@@ -142,9 +104,7 @@ class LSTMForward:
 
         See the page: architecture.md#lstm
         """
-        if name not in GATE_NAMES:
-            raise ValueError(f"unknown LSTM gate {name!r}; choose one of 'i', 'f', 'g', 'o'")
-        return self.gates[:, :, GATE_NAMES.index(name)]
+        return gate_by_name(self.gates, GATE_NAMES, name, "LSTM")
 
 
 @dataclass
@@ -232,13 +192,9 @@ def lstm_forward(
 
     See the page: architecture.md#lstm
     """
-    check_finite_params(params.arrays())
-    x = check_sequence(x, params.input_size, params.dtype)
-    batch, time, _ = x.shape
-    hidden = params.hidden_size
-    h0 = check_array(h0, "h0", (batch, hidden), "(batch, hidden)", params.dtype)
-    c0 = check_array(c0, "c0", (batch, hidden), "(batch, hidden)", params.dtype)
-    h = np.empty((batch, time, hidden), dtype=params.dtype)
+    x, h0, h = begin_forward(params, x, h0)
+    batch, time, hidden = h.shape
+    c0 = check_state(params, c0, "c0", batch)
     c = np.empty_like(h)
     gates = np.empty((batch, time, 4, hidden), dtype=params.dtype)
     h_t, c_t = h0, c0
@@ -264,14 +220,9 @@ def lstm_backward(
 
     See the page: architecture.md#lstm
     """
-    check_cache(params.input_size, params.hidden_size, cache.x, cache.h)
-    batch, time, hidden = cache.h.shape
-    dh = check_array(dh, "dh", (batch, time, hidden), "(batch, time, hidden)", params.dtype)
-    dh_next = check_array(dh_T, "dh_T", (batch, hidden), "(batch, hidden)", params.dtype)
-    dc_next = check_array(dc_T, "dc_T", (batch, hidden), "(batch, hidden)", params.dtype)
-    grads = params.zeros_like()
-    dx = np.empty_like(cache.x)
-    for t in reversed(range(time)):
+    dh, dh_next, grads, dx = begin_backward(params, cache.x, cache.h, dh, dh_T)
+    dc_next = check_state(params, dc_T, "dc_T", len(dh))
+    for t in reversed(range(dh.shape[1])):
         h_prev = cache.h[:, t - 1] if t > 0 else cache.h0
         c_prev = cache.c[:, t - 1] if t > 0 else cache.c0
         dx[:, t], dh_next, dc_next, step = lstm_backward_step(

@@ -14,22 +14,17 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._checks import (
-    check_array,
-    check_cache,
-    check_finite_params,
-    check_sequence,
-)
-from rnn_site.scratch._params import Params
+from rnn_site.scratch._params import SummedBiasParams
+from rnn_site.scratch._unroll import backprop_one_state, begin_forward
 from rnn_site.scratch.init import Seed, glorot_uniform, identity, orthogonal
 
 
 @dataclass
-class RNNParams(Params):
+class RNNParams(SummedBiasParams):
     """Weights of a tanh RNN, laid out for row-vector inputs (`x_t @ W_x`).
 
     W_x: (input, hidden), W_h: (hidden, hidden), b: (hidden,). PyTorch keeps two biases, but
-    they are only ever added together, so one `b` is exact.
+    they are only ever added together, so one `b` is exact (`from_torch`, `to_torch`).
 
     See the page: architecture.md#rnn
     """
@@ -40,40 +35,6 @@ class RNNParams(Params):
 
     GATES: ClassVar[int] = 1
     BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]] = (("b", 1),)
-
-    @classmethod
-    def from_torch(
-        cls,
-        weight_ih: np.ndarray,
-        weight_hh: np.ndarray,
-        bias_ih: np.ndarray | None = None,
-        bias_hh: np.ndarray | None = None,
-    ) -> RNNParams:
-        """Convert `torch.nn.RNN` weights (as NumPy arrays) to our layout.
-
-        PyTorch's weight_ih_l0: (H, I) and weight_hh_l0: (H, H) act on column vectors, so we
-        transpose; its two biases (H,) are summed. Missing biases (bias=False) count as zeros.
-
-        See the page: architecture.md#rnn
-        """
-        hidden = weight_hh.shape[0]
-        b = np.zeros(hidden, dtype=weight_hh.dtype)
-        for bias in (bias_ih, bias_hh):
-            if bias is not None:
-                b = b + bias
-        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), b=b)
-
-    def to_torch(self) -> dict[str, np.ndarray]:
-        """Weights named as in `torch.nn.RNN(...).state_dict()`; the summed bias goes to bias_ih.
-
-        See the page: architecture.md#rnn
-        """
-        return {
-            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),
-            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),
-            "bias_ih_l0": self.b.copy(),
-            "bias_hh_l0": np.zeros_like(self.b),
-        }
 
     @classmethod
     def initialize(
@@ -187,14 +148,9 @@ def rnn_forward(params: RNNParams, x: np.ndarray, h0: np.ndarray | None = None) 
 
     See the page: architecture.md#rnn
     """
-    check_finite_params(params.arrays())
-    x = check_sequence(x, params.input_size, params.dtype)
-    batch, time, _ = x.shape
-    hidden = params.hidden_size
-    h0 = check_array(h0, "h0", (batch, hidden), "(batch, hidden)", params.dtype)
-    h = np.empty((batch, time, hidden), dtype=params.dtype)
+    x, h0, h = begin_forward(params, x, h0)
     h_t = h0
-    for t in range(time):
+    for t in range(x.shape[1]):
         h_t = h[:, t] = rnn_step(params, x[:, t], h_t)
     return RNNForward(h=h, cache=RNNCache(x=x, h0=h0, h=h))
 
@@ -210,16 +166,11 @@ def rnn_backward(
 
     See the page: architecture.md#rnn
     """
-    check_cache(params.input_size, params.hidden_size, cache.x, cache.h)
-    batch, time, hidden = cache.h.shape
-    dh = check_array(dh, "dh", (batch, time, hidden), "(batch, time, hidden)", params.dtype)
-    dh_next = check_array(dh_T, "dh_T", (batch, hidden), "(batch, hidden)", params.dtype)
-    grads = params.zeros_like()
-    dx = np.empty_like(cache.x)
-    for t in reversed(range(time)):
-        h_prev = cache.h[:, t - 1] if t > 0 else cache.h0
-        dx[:, t], dh_next, step = rnn_backward_step(
-            params, cache.x[:, t], h_prev, cache.h[:, t], dh[:, t] + dh_next
-        )
-        grads.add_(step)
+
+    def step(
+        t: int, h_prev: np.ndarray, dh_t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, RNNParams]:
+        return rnn_backward_step(params, cache.x[:, t], h_prev, cache.h[:, t], dh_t)
+
+    grads, dx, dh_next = backprop_one_state(params, cache, dh, dh_T, step)
     return RNNGrads(params=grads, x=dx, h0=dh_next)
