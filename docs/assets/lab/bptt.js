@@ -10,6 +10,14 @@ import { mat } from "./linalg.js";
  * array of (B, H) matrices (zeros where the loss ignores a step). `state0` empty means zeros.
  * Returns {loss, dstate0, h, state, dhNorms, caches}; parameter gradients are added into `grads`.
  * dhNorms[t] = ‖∂L/∂h_t‖ (Frobenius over the batch) as the (truncated) backward pass saw it.
+ * @param {import("./cells.js").Cell} cell
+ * @param {import("./cells.js").Params} params
+ * @param {import("./linalg.js").Mat[]} x
+ * @param {(hChunk: import("./linalg.js").Mat[], start: number) => {loss: number, dh: import("./linalg.js").Mat[]}} lossGrad
+ * @param {import("./cells.js").Params} grads
+ * @param {number | null} [k]  steps per chunk; null is full BPTT
+ * @param {import("./linalg.js").Mat[]} [state0]
+ * @param {{wantDx?: boolean}} [options]
  */
 export function truncatedBptt(
   cell,

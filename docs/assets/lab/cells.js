@@ -11,6 +11,19 @@ import { addMatmulAT, addSumRows, mat, matmul, matmulBT, zerosLike } from "./lin
 
 /** @typedef {import("./linalg.js").Mat} Mat */
 /** @typedef {Record<string, Mat>} Params */
+/**
+ * @typedef {{onDh?: ((t: number, dhT: Mat) => void) | null, wantDx?: boolean}} BackwardOptions
+ */
+/**
+ * One recurrent cell (see CELLS). The cache is whatever its forward keeps for its backward.
+ * @typedef {object} Cell
+ * @property {string} name
+ * @property {number} gates  blocks of H columns in W_x, W_h and b (LSTM 4, GRU 3)
+ * @property {string[]} stateNames
+ * @property {(params: Params, x: Mat[], state: Mat[]) => {h: Mat[], state: Mat[], cache: any}} forward
+ * @property {(params: Params, cache: any, dh: Mat[], dstate: Mat[], grads: Params,
+ *   options?: BackwardOptions) => {dx: (Mat | null)[], dstate: Mat[]}} backward  dx entries are null when `wantDx` is false
+ */
 
 /** Logistic sigmoid written as 0.5 * (1 + tanh(a / 2)), as in activations.py. */
 export function sigmoid(a) {
@@ -193,6 +206,7 @@ export function gruBackwardStep(params, xT, hPrev, gatesT, dhT, grads, wantDx = 
  * -> {h, state, cache} and `backward(params, cache, dh, dstate, grads, options)` -> {dx, dstate}.
  * A state is an array of (B, H) matrices (LSTM: [h, c]). `options.onDh(t, dh_t)` sees the total
  * gradient reaching each h_t (the lab's ‖∂L/∂h_t‖ chart); `options.wantDx = false` skips dx.
+ * @type {Record<string, Cell>}
  */
 export const CELLS = {
   rnn: {
@@ -211,7 +225,9 @@ export const CELLS = {
       for (let t = x.length - 1; t >= 0; t--) {
         const dhT = addMats(dh[t], dhNext);
         if (onDh) onDh(t, dhT);
-        [dx[t], dhNext] = rnnBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, h[t], dhT, grads, wantDx);
+        [dx[t], dhNext] = /** @type {[Mat | null, Mat]} */ (
+          rnnBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, h[t], dhT, grads, wantDx)
+        );
       }
       return { dx, dstate: [dhNext] };
     },
@@ -249,17 +265,8 @@ export const CELLS = {
         if (onDh) onDh(t, dhT);
         const hPrev = t > 0 ? h[t - 1] : h0;
         const cPrev = t > 0 ? c[t - 1] : c0;
-        [dx[t], dhNext, dcNext] = lstmBackwardStep(
-          params,
-          x[t],
-          hPrev,
-          cPrev,
-          c[t],
-          gates[t],
-          dhT,
-          dcNext,
-          grads,
-          wantDx,
+        [dx[t], dhNext, dcNext] = /** @type {[Mat | null, Mat, Mat]} */ (
+          lstmBackwardStep(params, x[t], hPrev, cPrev, c[t], gates[t], dhT, dcNext, grads, wantDx)
         );
       }
       return { dx, dstate: [dhNext, dcNext] };
@@ -286,7 +293,9 @@ export const CELLS = {
       for (let t = x.length - 1; t >= 0; t--) {
         const dhT = addMats(dh[t], dhNext);
         if (onDh) onDh(t, dhT);
-        [dx[t], dhNext] = gruBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, gates[t], dhT, grads, wantDx);
+        [dx[t], dhNext] = /** @type {[Mat | null, Mat]} */ (
+          gruBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, gates[t], dhT, grads, wantDx)
+        );
       }
       return { dx, dstate: [dhNext] };
     },

@@ -131,7 +131,12 @@ export function runConfigs(settings) {
   }));
 }
 
-/** Settings as URL query text: only what differs from the defaults (B's keys start with "b."). */
+/**
+ * Settings as URL query text: only what differs from the defaults (B's keys start with "b.").
+ * @param {any} settings
+ * @param {string | null} [preset]  the preset's id, if the settings are one
+ * @returns {string}
+ */
 export function toQuery(settings, preset = null) {
   const base = defaults();
   const q = new URLSearchParams();

@@ -57,6 +57,10 @@ function thin(points) {
  * Draw lines on a log-scale y axis, or with `unit` a linear one from 0 to 1 (gate values).
  * series: [{points: [[x, y]], cls}], hlines: [{y, label, cls}], vlines: [{x, label, cls}].
  * Values the axis cannot show (non-finite; non-positive on a log axis) are left out.
+ * @param {SVGSVGElement} node
+ * @param {{series: {points: [number, number | null | undefined][], cls: string}[],
+ *   hlines?: {y: number, label: string, cls?: string}[], vlines?: {x: number, label: string, cls?: string}[],
+ *   xLabel: string, xMin?: number | null, xMax?: number | null, unit?: boolean}} chart
  */
 export function drawLogChart(
   node,

@@ -16,10 +16,19 @@ let running = false;
 /** Which reset this session answers to: the page ignores updates from an older one. */
 let generation = 0;
 
-function post(updates) {
+/** @typedef {ReturnType<LabSession["advance"]>[number]} Update one run's news from one step */
+
+const scope = /** @type {DedicatedWorkerScope} */ (/** @type {unknown} */ (self));
+
+/**
+ * Send the page what changed, per run.
+ * @param {LabSession} session
+ * @param {NonNullable<Update>[][]} updates
+ */
+function post(session, updates) {
   const finished = session.finished(maxSteps);
   if (finished) running = false;
-  self.postMessage({
+  scope.postMessage({
     type: "update",
     generation,
     step: session.step,
@@ -30,7 +39,14 @@ function post(updates) {
   });
 }
 
-function train(slices) {
+/**
+ * Train one slice (about SLICE_MS) or, with `slices` false, one step.
+ * @param {LabSession} session
+ * @param {boolean} slices
+ * @returns {NonNullable<Update>[][]}
+ */
+function train(session, slices) {
+  /** @type {NonNullable<Update>[][]} */
   const updates = session.runs.map(() => []);
   const start = performance.now();
   do {
@@ -50,7 +66,7 @@ let timer = null;
 function loop() {
   timer = null;
   if (!running || !session) return;
-  post(train(true));
+  post(session, train(session, true));
   if (running) timer = setTimeout(loop, 0);
 }
 
@@ -67,7 +83,7 @@ self.onmessage = ({ data }) => {
       session = new LabSession(data.configs, data.passage);
       generation = data.generation;
       maxSteps = data.maxSteps;
-      self.postMessage({ type: "reset", baseline: session.baseline, solvedBelow: session.solvedBelow });
+      scope.postMessage({ type: "reset", baseline: session.baseline, solvedBelow: session.solvedBelow });
     } else if (!session) {
       throw new Error("the lab has no session yet; reset first");
     } else if (data.type === "start" && !session.finished(maxSteps)) {
@@ -76,12 +92,16 @@ self.onmessage = ({ data }) => {
       loop();
     } else if (data.type === "pause") {
       stop();
-      post(session.runs.map(() => []));
+      post(
+        session,
+        session.runs.map(() => []),
+      );
     } else if (data.type === "step" && !running && !session.finished(maxSteps)) {
-      post(train(false));
+      post(session, train(session, false));
     }
   } catch (err) {
     stop();
-    self.postMessage({ type: "error", message: err?.message ?? String(err) });
+    const message = /** @type {{message?: string} | null | undefined} */ (err)?.message;
+    scope.postMessage({ type: "error", message: message ?? String(err) });
   }
 };

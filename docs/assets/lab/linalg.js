@@ -5,7 +5,13 @@
 
 /** @typedef {{rows: number, cols: number, data: Float64Array}} Mat */
 
-/** A rows × cols matrix of zeros, or wrapping `data` (row-major, not copied). */
+/**
+ * A rows × cols matrix of zeros, or wrapping `data` (row-major, not copied).
+ * @param {number} rows
+ * @param {number} cols
+ * @param {Float64Array} [data]
+ * @returns {Mat}
+ */
 export function mat(rows, cols, data = new Float64Array(rows * cols)) {
   if (data.length !== rows * cols) throw new Error(`expected ${rows * cols} values, got ${data.length}`);
   return { rows, cols, data };
@@ -134,6 +140,7 @@ export function sumSquares(m) {
 export function qr(a) {
   const [n, k] = [a.rows, a.cols];
   const R = a.data.slice();
+  /** @type {[Float64Array, number][]} */
   const vs = [];
   const diag = new Float64Array(k);
   for (let j = 0; j < k; j++) {

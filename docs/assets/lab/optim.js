@@ -18,7 +18,10 @@ export class SGD {
 
 export class Adam {
   constructor({ lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }) {
-    Object.assign(this, { lr, beta1, beta2, eps });
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
     /** @type {Record<string, Float64Array>} */
     this.m = {};
     /** @type {Record<string, Float64Array>} */

@@ -7,6 +7,13 @@
 import { defaults } from "./config.js";
 
 /** ‖∂L/∂h‖ `back` steps before the last step, relative to the last step, at the first step. */
+/**
+ * How much of the first step's gradient norm is left `back` steps before the last: a ratio, or
+ * null when the profile is missing or too short.
+ * @param {{firstProfile: number[] | null}} run
+ * @param {number} back
+ * @returns {number | null}
+ */
 export function reach(run, back) {
   const p = run.firstProfile;
   if (!p || p.length <= back) return null;
@@ -89,7 +96,7 @@ export const PRESETS = [
       if (!a.firstProfile || !b.firstProfile) return null;
       const [ra, rb] = [reach(a, 20), reach(b, 20)];
       const text = `20 steps back: ${sci(ra)} of the gradient at ρ = 0.5, ${sci(rb)} at ρ = 3.`;
-      return ra < 1e-6 && rb > 1 ? held(text) : failed(text);
+      return ra !== null && rb !== null && ra < 1e-6 && rb > 1 ? held(text) : failed(text);
     },
   },
   {
@@ -107,7 +114,7 @@ export const PRESETS = [
       if (!a.firstProfile || !b.firstProfile) return null;
       const [ra, rb] = [reach(a, 20), reach(b, 20)];
       const text = `20 steps back: ${sci(ra)} with bias 1, ${sci(rb)} with bias 0.`;
-      return ra > 10 * rb ? held(text) : failed(text);
+      return ra !== null && rb !== null && ra > 10 * rb ? held(text) : failed(text);
     },
   },
   {

@@ -12,6 +12,21 @@ export const SMOOTHING = 20;
 export const SAMPLE_EVERY = 200;
 export const SAMPLE_LENGTH = 160;
 
+/**
+ * One run of a session and the histories the charts draw.
+ * @typedef {object} RunRecord
+ * @property {LabRun} run
+ * @property {number[]} losses
+ * @property {number[]} smooth  mean of the last SMOOTHING losses, per step
+ * @property {[number, number][]} norms  gradient norm before and after clipping, per step
+ * @property {number[]} forget  the LSTM's mean forget gate, per step
+ * @property {Float64Array | null} profile  the latest ‖∂L/∂h_t‖ over t
+ * @property {number[] | null} firstProfile  the first step's ‖∂L/∂h_t‖ over t
+ * @property {{step: number, text: string} | null} sample
+ * @property {number | null} solvedAt
+ * @property {{step: number, reason: string} | null} diverged
+ */
+
 export class LabSession {
   /**
    * @param {object[]} configs one run config per run (A, then B); they share task, length, batch,
@@ -25,6 +40,7 @@ export class LabSession {
     this.data = dataStream(shared.seed);
     this.sampler = new LabRandom((shared.seed + 1) >>> 0);
     this.step = 0;
+    /** @type {RunRecord[]} */
     this.runs = configs.map((config) => ({
       run: new LabRun(
         {
@@ -58,7 +74,10 @@ export class LabSession {
     return this.task.solvedBelow(this.shared);
   }
 
-  /** True once every run has diverged or `maxSteps` are done. */
+  /**
+   * True once every run has diverged or `maxSteps` are done.
+   * @param {number} maxSteps
+   */
   finished(maxSteps) {
     return this.step >= maxSteps || this.runs.every((r) => r.diverged);
   }
@@ -71,7 +90,7 @@ export class LabSession {
     return this.runs.map((r) => {
       if (r.diverged) return null;
       const out = r.run.step(batch);
-      if (out.diverged) {
+      if (out.diverged !== undefined) {
         r.diverged = {
           step,
           reason: `${out.diverged}: exploding gradients. Try clipping or a smaller learning rate.`,
@@ -84,15 +103,17 @@ export class LabSession {
       r.smooth.push(smooth);
       r.norms.push([out.normBefore, out.normAfter]);
       if (out.forget !== null) r.forget.push(out.forget);
-      r.profile = out.dhNorms;
-      if (!r.firstProfile) r.firstProfile = Array.from(out.dhNorms);
+      const dhNorms = out.dhNorms;
+      r.profile = dhNorms;
+      if (!r.firstProfile) r.firstProfile = Array.from(dhNorms);
       if (r.solvedAt === null && recent.length === SMOOTHING && smooth < this.solvedBelow) r.solvedAt = step;
       let sample = null;
       if (this.shared.task === "char" && step % SAMPLE_EVERY === 0) {
-        const ids = r.run.sample(this.sampler, SAMPLE_LENGTH, this.task.ids[0]);
+        const task = /** @type {import("./tasks.js").CharTask} */ (this.task);
+        const ids = r.run.sample(this.sampler, SAMPLE_LENGTH, task.ids[0]);
         sample = r.sample = {
           step,
-          text: this.task.vocab[this.task.ids[0]] + ids.map((i) => this.task.vocab[i]).join(""),
+          text: task.vocab[task.ids[0]] + ids.map((i) => task.vocab[i]).join(""),
         };
       }
       return {
@@ -101,7 +122,7 @@ export class LabSession {
         smooth,
         norms: [out.normBefore, out.normAfter],
         forget: out.forget,
-        profile: Array.from(out.dhNorms),
+        profile: Array.from(dhNorms),
         sample,
         solvedAt: r.solvedAt,
       };

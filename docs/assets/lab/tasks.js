@@ -6,6 +6,29 @@
 
 import { mat } from "./linalg.js";
 
+/**
+ * One batch: inputs over time, and the targets at the steps the loss reads.
+ * @typedef {{x: import("./linalg.js").Mat[], targets: {steps: number[], y: Float64Array}}} Batch
+ */
+
+/**
+ * A lab task. Sizes, thresholds and batches take the shared run config; some tasks ignore it.
+ * @typedef {object} Task
+ * @property {string} name
+ * @property {"regression" | "classes"} kind
+ * @property {(config: any) => number} inputSize
+ * @property {(config: any) => number} outputSize
+ * @property {(config: any) => number} baseline  the loss of a trivial answer
+ * @property {(config: any) => number} solvedBelow  a smoothed loss under this counts as solved
+ * @property {(config: any) => number} minLength
+ * @property {(rng: import("./rng.js").LabRandom, config: any) => Batch} batch
+ */
+
+/**
+ * The char task also carries its vocabulary and the passage as ids.
+ * @typedef {Task & {vocab: string, ids: number[]}} CharTask
+ */
+
 /** Symbols of the copy task; inputs are one-hot over the symbols, a blank and a "go" marker. */
 export const COPY_SYMBOLS = 8;
 
@@ -13,6 +36,7 @@ export const COPY_SYMBOLS = 8;
  * The adding problem: T pairs (value, marker); values uniform in [0, 1), one marker in each half.
  * Target: the sum of the two marked values, read after the last step. Always answering 1 scores
  * an MSE of 1/6; "solved" is below a tenth of that (as in rnn_site/experiments/long_range.py).
+ * @type {Task}
  */
 export const adding = {
   name: "adding",
@@ -42,6 +66,7 @@ export const adding = {
  * The copy (memory) task: k random symbols, blanks, a "go" marker at step T-k-1, then the model
  * must output the k symbols at the last k steps. Guessing scores ln(8) nats per symbol;
  * "solved" is below 0.1 nats (about 90% of symbols right).
+ * @type {Task}
  */
 export const copy = {
   name: "copy",
@@ -73,6 +98,10 @@ export const copy = {
  * Next-character prediction on a short passage: random windows of T + 1 characters, one-hot
  * inputs, a target at every step. Baseline: the passage's character entropy (what counting
  * characters gives); "solved": below its bigram entropy (what counting pairs gives).
+ */
+/**
+ * @param {string} passage
+ * @returns {CharTask}
  */
 export function charTask(passage) {
   const vocab = [...new Set(passage)].sort().join("");

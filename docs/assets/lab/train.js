@@ -15,7 +15,14 @@ import { adding, charTask, copy } from "./tasks.js";
 /** The data stream's seed is the run's seed plus this, so weights and data draw independently. */
 export const DATA_SEED_OFFSET = 0x5eed;
 
-/** Cell weights and readout from `rng`, in the order Python draws them (init_model in lab.py). */
+/**
+ * Cell weights and readout from `rng`, in the order Python draws them (init_model in lab.py).
+ * @param {any} config  a run config (see LabRun)
+ * @param {number} inputSize
+ * @param {number} outputSize
+ * @param {LabRandom} rng
+ * @returns {{params: import("./cells.js").Params, readout: import("./cells.js").Params}}
+ */
 export function initModel(config, inputSize, outputSize, rng) {
   const cell = getCell(config.cell);
   const [G, H] = [cell.gates, config.hidden];
@@ -29,6 +36,7 @@ export function initModel(config, inputSize, outputSize, rng) {
     W_h = hstack(Array.from({ length: G }, () => identity(H, config.rho)));
   else throw new RangeError(`unknown init "${config.init}"; choose xavier, orthogonal or identity`);
   const b = config.cell === "lstm" ? forgetGateBias(H, config.forgetBias) : mat(1, G * H);
+  /** @type {import("./cells.js").Params} */
   const params = config.cell === "gru" ? { W_x, W_h, b, b_hn: mat(1, H) } : { W_x, W_h, b };
   const readout = { W_y: glorotUniform(H, outputSize, rng), b_y: mat(1, outputSize) };
   return { params, readout };
@@ -99,7 +107,12 @@ export class LabRun {
     return { ...this.params, ...this.readout };
   }
 
-  /** Train on one batch: returns {loss, normBefore, normAfter, dhNorms, forget} or {diverged}. */
+  /**
+   * Train on one batch: returns {loss, normBefore, normAfter, dhNorms, forget} or {diverged}.
+   * @param {import("./tasks.js").Batch} batch
+   * @returns {{diverged: string, loss: number} | {diverged?: undefined, loss: number, normBefore: number,
+   *   normAfter: number, dhNorms: Float64Array, forget: number | null}}
+   */
   step(batch) {
     const { config, task } = this;
     const B = config.batch;
