@@ -3,7 +3,7 @@
 nox -s serve     build what the site needs, then serve it on http://127.0.0.1:8000
 nox -s tests     the whole test suite (unit, parity, site build, real-browser tests)
 nox -s docs      strict build of the site into site/
-nox -s lint      prettier + ruff + mypy
+nox -s lint      prettier + tsc (JSDoc types of the site's JS) + ruff + mypy
 nox -s train -- char-lm     retrain a model (then export it)
 nox -s bench     the benchmarks (Python runtimes side by side, then the browser)
 """
@@ -66,11 +66,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """prettier on the demos' JS/CSS, ruff on everything, mypy on the package."""
+    """prettier and tsc on the site's JS/CSS, ruff on everything, mypy on the package."""
     # mypy must see torch's real types (the train extra), or the package's type: ignores go stale.
     _install(session, "train", "lint")
     _npm_ci(session)
     session.run("npm", "run", "--silent", "check-format", external=True)
+    session.run("npm", "run", "--silent", "typecheck", external=True)  # tsc --noEmit, tsconfig.json
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "rnn_site")
