@@ -87,3 +87,17 @@ def test_published_model_matches_its_checkpoint() -> None:
     for t in range(ids.shape[1]):
         ort_logits, h = runtime.step(ids[:, t].numpy(), h)
     np.testing.assert_allclose(ort_logits[0], logits[0, -1].numpy(), atol=TOL, rtol=TOL)
+
+
+def test_usage_example_file_runs_the_published_model(monkeypatch, capsys) -> None:
+    """The card's usage example is rnn_site/examples/use_char_mingru.py, and it runs."""
+    import runpy
+
+    monkeypatch.delenv("RNN_SITE_MODELS", raising=False)
+    path = ROOT / "rnn_site" / "examples" / "use_char_mingru.py"
+    runpy.run_path(str(path), run_name="__main__")
+    printed = capsys.readouterr().out.rstrip("\n")
+    model = CharLanguageModel.load("char-mingru")
+    assert printed == model.generate("ROMEO:", n=200, temperature=0.8, seed=0)
+    card = json.loads((ROOT / "models" / "char-mingru" / "card.json").read_text("utf-8"))
+    assert card["usage"]["python"] in path.read_text("utf-8")

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
-from rnn_site.card import Better, ForecastingCard, Scores
+from rnn_site.card import Better, ForecastingCard, Scores, SeriesSettings
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
@@ -281,7 +281,9 @@ def forecaster_prose(log: dict[str, Any]) -> CardProse:
     )
 
 
-def example_text(session_path: Path, series_json: dict[str, Any], card_series: dict) -> str:
+def example_text(
+    session_path: Path, series_json: dict[str, Any], card_series: dict[str, SeriesSettings]
+) -> str:
     """A 12-month CO₂ forecast from January 1995 (the first test month), next to the truth."""
     from rnn_site.onnx_session import create_session
 
