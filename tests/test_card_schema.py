@@ -43,3 +43,21 @@ def test_schema_rejects_what_a_reader_would_trip_on() -> None:
     assert not validator.is_valid({**card, "task": "image-generation"})
     assert not validator.is_valid({**card, "metrics": {"char-lm": {"val_bpc": "low"}}})
     assert not validator.is_valid({**card, "vocabulary": card["vocab"]})
+
+
+def test_the_card_type_needs_neither_torch_nor_numpy() -> None:
+    """The runtime and the site build read cards: the type must import with neither."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None\n"
+        "sys.modules['numpy'] = None\n"
+        "from rnn_site.card import Card, card_schema\n"
+        "assert card_schema()['oneOf']\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
