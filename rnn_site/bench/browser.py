@@ -67,10 +67,15 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 
 
 class SiteServer:
-    """Serve a built site on 127.0.0.1 at a free port; `with SiteServer(dir) as url:`."""
+    """Serve a built site on 127.0.0.1 at a free port; `with SiteServer(dir) as url:`.
+
+    A subclass may set ``handler`` to serve differently (`rnn_site.bench.first_visit` gzips).
+    """
+
+    handler: type[SimpleHTTPRequestHandler] = _SiteHandler
 
     def __init__(self, site_dir: Path) -> None:
-        handler = functools.partial(_SiteHandler, directory=str(site_dir))
+        handler = functools.partial(self.handler, directory=str(site_dir))
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

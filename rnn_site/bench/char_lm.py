@@ -28,6 +28,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from rnn_site.bench.figures import cpu_name
 from rnn_site.export.cards import update_card
 from rnn_site.export.manifest import write_manifest
 from rnn_site.models.char_lm import CharLSTM
@@ -127,16 +128,6 @@ def _time_run(fresh: Callable[[], Stepper], tokens: np.ndarray) -> np.ndarray:
     return times
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def measure(
     model: CharLSTM,
     runtime: CharLanguageModel,
@@ -189,7 +180,7 @@ def measure(
         "repeats": repeats,
         "threads": 1,
         "setup": (
-            f"{_cpu_name()}, 1 thread, torch {torch.__version__}, "
+            f"{cpu_name()}, 1 thread, torch {torch.__version__}, "
             f"onnxruntime {ort.__version__}, numpy {np.__version__}, "
             f"Python {platform.python_version()}"
         ),

@@ -26,11 +26,10 @@ import os
 import platform
 import statistics
 import sys
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from rnn_site.bench.browser import CHROMIUM_ARGS, _site, _SiteHandler, chromium_path
+from rnn_site.bench.browser import CHROMIUM_ARGS, SiteServer, _site, _SiteHandler, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "rnn_site" / "experiments" / "results" / "first_visit.json"
@@ -87,24 +86,10 @@ class _GzipHandler(_SiteHandler):
         return io.BytesIO(body)
 
 
-class GzipSiteServer:
+class GzipSiteServer(SiteServer):
     """Serve a built site gzip-compressed on 127.0.0.1 at a free port."""
 
-    def __init__(self, site_dir: Path) -> None:
-        import threading
-
-        handler = functools.partial(_GzipHandler, directory=str(site_dir))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    handler = _GzipHandler
 
 
 def site_pages(site: Path) -> list[str]:

@@ -15,8 +15,6 @@ writes ``rnn_site/experiments/results/lab_benchmark.json``, which the training p
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import statistics
@@ -27,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from rnn_site.bench.browser import CHROMIUM_ARGS, SiteServer, chromium_path
-from rnn_site.files import atomic_path
+from rnn_site.bench.figures import conditions, cpu_name, figures_parser, publish
 from rnn_site.scratch.lab import DATA_SEED_OFFSET, LabConfig, LabRun, make_batch
 from rnn_site.scratch.rng import LabRandom
 
@@ -68,13 +66,6 @@ _TIME_IN_WORKER = """async (data) => {
     worker.postMessage(data);
   });
 }"""
-
-
-def _cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 class ChromiumLab:
@@ -140,10 +131,9 @@ def measure(rounds: int = 5, steps: int = 50, warmup: int = 30) -> dict[str, Any
         "steps_per_second": {k: round(steps / statistics.median(v), 1) for k, v in times.items()},
         "rounds": rounds,
         "steps_per_round": steps,
-        "setup": f"{_cpu_name()}, {os.cpu_count()} cores; Chromium {_chromium_version()}; "
+        "setup": f"{cpu_name()}, {os.cpu_count()} cores; Chromium {_chromium_version()}; "
         f"Python {platform.python_version()}, NumPy {np.__version__}",
-        "load_average": [round(v, 2) for v in (*load_before, *os.getloadavg())],
-        "measured": time.strftime("%Y-%m-%d"),
+        **conditions(load_before),
     }
 
 
@@ -156,20 +146,14 @@ def _chromium_version() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: measure, print, and rewrite the cached JSON the training page reads."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = figures_parser(__doc__, RESULTS_PATH)
     parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--out", type=Path, default=RESULTS_PATH)
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     figures = measure(args.rounds, args.steps)
     rates = figures["steps_per_second"]
     print(f"steps/s  chromium {rates['chromium']:.1f}  numpy {rates['numpy']:.1f}  ")
     print(f"ratio chromium/numpy {rates['chromium'] / rates['numpy']:.2f}")
-    print(f"{figures['setup']}; load average before/after {figures['load_average']}")
-    if not args.no_write:
-        with atomic_path(args.out) as tmp:
-            tmp.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    publish(figures, args)
 
 
 if __name__ == "__main__":

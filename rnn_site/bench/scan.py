@@ -19,22 +19,18 @@ Timings belong here, never in tests.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import statistics
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from rnn_site.bench.char_lm import _cpu_name
+from rnn_site.bench.figures import conditions, cpu_name, figures_parser, publish
 from rnn_site.experiments.cell_comparison import BENCHMARK_PATH, BENCHMARK_SCHEMA
-from rnn_site.files import atomic_path
 from rnn_site.models.min_rnn import MinRNN
 
 LENGTHS = (16, 64, 256, 1024)
@@ -102,10 +98,9 @@ def measure(
             c: [round(1000 * statistics.median(times[c, t]), 3) for t in lengths]
             for c in contenders
         },
-        "setup": f"{_cpu_name()}, {threads} thread(s), torch {torch.__version__}, "
+        "setup": f"{cpu_name()}, {threads} thread(s), torch {torch.__version__}, "
         f"Python {platform.python_version()}",
-        "load_average": [round(v, 2) for v in (*load_before, *os.getloadavg())],
-        "measured": time.strftime("%Y-%m-%d"),
+        **conditions(load_before),
     }
 
 
@@ -121,19 +116,13 @@ def format_table(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: measure, print the ratios, and rewrite the cached JSON the plot reads."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = figures_parser(__doc__, BENCHMARK_PATH)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
-    parser.add_argument("--out", type=Path, default=BENCHMARK_PATH)
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     figures = measure(tuple(args.lengths), rounds=args.rounds, threads=args.threads)
     print(format_table(figures))
-    print(f"{figures['setup']}; load average before/after {figures['load_average']}")
-    if not args.no_write:
-        with atomic_path(args.out) as tmp:
-            tmp.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    publish(figures, args)
 
 
 if __name__ == "__main__":

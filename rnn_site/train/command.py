@@ -159,7 +159,7 @@ class Flag:
     ``type`` and ``choices``, and ``to`` turning the parsed value into the field's value."""
 
     field: str
-    type: Callable[[str], Any] | None = positive_int
+    type: Callable[[str], Any] = positive_int
     help: str | None = None
     choices: Sequence[str] | None = None
     to: Callable[[Any], Any] | None = None

@@ -14,7 +14,7 @@ which the binary label throws away.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,7 @@ def load_sentiment(path: str | Path) -> tuple[SentimentLSTM, Vocab]:
 
 
 def fit_baselines(
-    parts: dict[str, Sequence[Sentence]], ids: dict[str, list[np.ndarray]], vocab_size: int
+    parts: Mapping[str, Sequence[Sentence]], ids: dict[str, list[np.ndarray]], vocab_size: int
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Bag-of-words (L2 chosen on validation) and VADER's rules, scored on val and test →
     (the bag-of-words model, the scores, what the log records about the choices)."""
@@ -204,7 +204,7 @@ def fit_baselines(
     return bow, results, choices
 
 
-def data_info(parts: dict[str, Sequence[Sentence]]) -> dict[str, Any]:
+def data_info(parts: Mapping[str, Sequence[Sentence]]) -> dict[str, Any]:
     """The data set as the log records it: source, licence, sentences per split and domain."""
     return {
         "name": "VADER human-rated sentences (Hutto & Gilbert, ICWSM 2014)",

@@ -660,7 +660,7 @@ TRAINER = Trainer(
     NAME, __doc__, ForecasterTrainConfig, train_forecaster, QUICK,
     {"--max-steps": Flag("max_steps"),
      "--normalisation": Flag(
-         "normalisations", None, "train only this input normalisation (default: both, keep "
+         "normalisations", str, "train only this input normalisation (default: both, keep "
          "the better on validation)", NORMALISATIONS, lambda name: (name,))},
 )  # fmt: skip
 main = TRAINER.main
