@@ -87,6 +87,18 @@ def test_the_pages_claims_hold_in_the_cached_run(results: dict) -> None:
     assert fastest["label"] == "LSTM"
 
 
+@pytest.mark.parametrize(("layout", "shown_px"), [("wide", 461), ("narrow", 270)])
+def test_benchmark_figure_text_stays_11px_at_its_narrowest(layout: str, shown_px: int) -> None:
+    """Labels are SVG text of one size, at least 11 CSS px at the narrowest width the page shows
+    the layout at (a browser test measures the built page too)."""
+    svg = cc.benchmark_svg(cc.load_benchmark(), layout)
+    view_width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg)[1])
+    sizes = [float(s) for s in re.findall(r"<text[^>]*font-size: ([\d.]+)px", svg)]
+    assert len(sizes) >= 15  # ticks, axis titles, the title and the legend
+    assert min(sizes) * shown_px / view_width >= 11
+    assert svg == cc.benchmark_svg(cc.load_benchmark(), layout)  # same JSON, same file
+
+
 def test_matched_width_finds_the_closest_size() -> None:
     assert cc.matched_width(lambda h: h * h, 1000) == 32  # 31² = 961, 32² = 1024
     assert cc.matched_width(lambda h: 10 * h, 95) == 9  # a tie goes to the narrower model

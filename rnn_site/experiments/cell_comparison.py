@@ -371,28 +371,74 @@ BENCHMARK_LABELS = {
 }
 
 
-def benchmark_figure(data: dict[str, Any]) -> Any:
+#: The benchmark figure's two layouts: (width, height) in inches and the text size in points.
+#: Each is drawn for the width it is shown at (docs/next.md picks one with a media query), so
+#: no text is drawn under 11 CSS px: "wide" when shown 461 CSS px wide or more (screens wider
+#: than 32em give it about 480), "narrow" from 270 px (a 320 px phone gives it 288).
+BENCHMARK_LAYOUTS = {"wide": ((6.4, 4.6), 11.0), "narrow": ((3.4, 4.9), 10.0)}
+
+
+def benchmark_svg(data: dict[str, Any], layout: str = "wide") -> str:
+    """The benchmark figure as SVG text, with its labels as SVG text (readable, measurable).
+
+    No date in the metadata and a fixed salt for its element ids: the same JSON always draws
+    the same file.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"scan-benchmark-{layout}"}):
+        fig = benchmark_figure(data, layout)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def benchmark_figure(data: dict[str, Any], layout: str = "wide") -> Any:
     """Training step time against sequence length, one line per contender (log-log axes).
 
-    Drawn from the cached benchmark only; returns the matplotlib Figure.
+    Drawn from the cached benchmark only; returns the matplotlib Figure (`benchmark_svg` saves
+    it). Every label has the layout's one size, which a browser test measures on the page; ticks
+    are plain numbers, since mathtext exponents would be drawn smaller than the labels.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullFormatter, StrMethodFormatter
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name, row in data["ms"].items():
-        style = "-o" if name.startswith("mingru") else "--s"
-        ax.loglog(data["lengths"], row, style, label=BENCHMARK_LABELS.get(name, name), ms=4)
-    ax.set_xlabel("sequence length T (characters per training window)")
-    ax.set_ylabel("ms per training step (forward + backward)")
-    ax.set_title(
-        f"batch {data['batch']}, width {data['size']}, {data['threads']} CPU thread(s)", fontsize=9
-    )
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    size, points = BENCHMARK_LAYOUTS[layout]
+    narrow = layout == "narrow"
+    with plt.rc_context({"font.size": points}):
+        fig, ax = plt.subplots(figsize=size)
+        for name, row in data["ms"].items():
+            style = "-o" if name.startswith("mingru") else "--s"
+            ax.loglog(data["lengths"], row, style, label=BENCHMARK_LABELS.get(name, name), ms=4)
+        ax.xaxis.set_major_locator(FixedLocator(data["lengths"]))
+        values = [v for row in data["ms"].values() for v in row]
+        decades = range(math.floor(math.log10(min(values))), math.ceil(math.log10(max(values))) + 1)
+        ax.yaxis.set_major_locator(FixedLocator([m * 10**d for d in decades for m in (1, 3)]))
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+            axis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(min(values) / 1.5, max(values) * 1.5)
+        ax.set_xlabel(
+            "sequence length T" if narrow else "sequence length T (characters per window)"
+        )
+        ax.set_ylabel("ms per training step" if narrow else "ms per training step (fwd + bwd)")
+        threads = f"{data['threads']} thread{'s' if data['threads'] != 1 else ''}"
+        ax.set_title(f"batch {data['batch']}, width {data['size']}, {threads}", fontsize=points)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16 if narrow else -0.14),
+            ncol=1 if narrow else 2,
+            fontsize=points,
+            frameon=False,
+        )
+        fig.tight_layout()
     return fig
 
 

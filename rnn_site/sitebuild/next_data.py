@@ -12,10 +12,10 @@ See the page: next.md#measured-side-by-side
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from rnn_site.experiments import cell_comparison
+from rnn_site.sitebuild.data_tables import data_table
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
 
 #: Where the table goes in docs/next.md.
@@ -27,6 +27,8 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 FULL_SIZE_MODELS = {"char-lm": "LSTM (char-lm)", "char-mingru": "minGRU (char-mingru)"}
 #: The figure's place in the built site (docs/next.md links to it).
 FIGURE_PATH = Path("assets/figures/scan-benchmark.svg")
+#: The same figure laid out for phones (docs/next.md shows it below 32em).
+NARROW_FIGURE_PATH = Path("assets/figures/scan-benchmark-narrow.svg")
 
 
 def full_size_table(models_dir: Path = MODELS_DIR) -> str:
@@ -72,21 +74,33 @@ def full_size_on_page(models_dir: Path) -> str:
         return f'!!! warning "No training log"\n    {exc}\n'
 
 
+@generator("next", "table.scan")
+def scan_table(models_dir: Path) -> str:
+    """The benchmark figure's numbers under a disclosure (its text alternative), or a warning."""
+    try:
+        data = cell_comparison.load_benchmark()
+    except FileNotFoundError as exc:
+        return f'!!! warning "No cached benchmark"\n    {exc}\n'
+    names = list(data["ms"])
+    rows = [
+        [f"{length:,}", *(f"{data['ms'][name][k]:.1f}" for name in names)]
+        for k, length in enumerate(data["lengths"])
+    ]
+    headers = ["T", *(cell_comparison.BENCHMARK_LABELS.get(n, n) for n in names)]
+    return data_table("The plotted times, ms per training step", headers, rows) + "\n"
+
+
 def write_next_figure(site_dir: Path) -> Path | None:
-    """Draw the benchmark figure as SVG into the site; None (no file) without a cached run."""
+    """Draw the benchmark figure as SVG into the site, in its wide and its phone layout.
+
+    Returns the wide one's path; None (no file) without a cached run. The page picks the layout
+    for the screen with a <picture> media query, so its text is never drawn under 11 CSS px.
+    """
     if not cell_comparison.BENCHMARK_PATH.is_file():
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = cell_comparison.benchmark_figure(cell_comparison.load_benchmark())
-    buffer = io.StringIO()
-    # No date in the metadata: the same JSON always draws the same file.
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    target = Path(site_dir) / FIGURE_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(buffer.getvalue(), encoding="utf-8")
-    return target
+    data = cell_comparison.load_benchmark()
+    for layout, path in (("wide", FIGURE_PATH), ("narrow", NARROW_FIGURE_PATH)):
+        target = Path(site_dir) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(cell_comparison.benchmark_svg(data, layout), encoding="utf-8")
+    return Path(site_dir) / FIGURE_PATH

@@ -31,6 +31,7 @@ from rnn_site.experiments import char_lm_units
 from rnn_site.files import atomic_path
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
+from rnn_site.sitebuild.data_tables import data_table
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
 from rnn_site.sitebuild.recipes import recipes_table
 
@@ -171,6 +172,21 @@ def unit_strip(text: str, values: list[float]) -> str:
     return f'<pre class="tg-strip">{"".join(spans)}</pre>'
 
 
+#: How the strips' data tables write a character (as the demos' visibleChar does).
+_VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}
+
+
+def strip_table(name: str, text: str, values: list[float]) -> str:
+    """The strip's numbers: each character with the unit's activation after reading it."""
+    rows = [
+        [str(t + 1), _VISIBLE.get(ch, ch), f"{v:+.3f}"]
+        for t, (ch, v) in enumerate(zip(text, values, strict=True))
+    ]
+    return data_table(
+        f"Values of {name}, character by character", ["Step", "Character", name], rows
+    )
+
+
 def units_table(results: dict[str, Any]) -> str:
     """Markdown: per feature, the unit chosen on one play and its correlation on the other."""
     select, check = results["select"]["play"], results["check"]["play"]
@@ -195,12 +211,14 @@ def units_strips(results: dict[str, Any]) -> str:
         if (best["kind"], best["unit"]) in seen:
             continue
         seen.add((best["kind"], best["unit"]))
+        name = f"{best['kind']}[{best['unit']}]"
         parts.append(
             f'<figure class="tg-unit" data-feature="{feature["name"]}">'
-            f"<figcaption><code>{best['kind']}[{best['unit']}]</code>, the unit that best follows "
+            f"<figcaption><code>{name}</code>, the unit that best follows "
             f"<em>{html.escape(feature['label'])}</em> (r = {best['r_check']:+.2f} on "
             "this play)</figcaption>"
-            f"{unit_strip(results['excerpt'], best['excerpt'])}</figure>"
+            f"{unit_strip(results['excerpt'], best['excerpt'])}"
+            f"{strip_table(name, results['excerpt'], best['excerpt'])}</figure>"
         )
     return "\n".join(parts) + "\n"
 
