@@ -124,6 +124,31 @@ def norm_scale(values: np.ndarray) -> float:
     return scale if scale > 0 else 1.0
 
 
+#: What is fixed about each site series: title, unit, time step, season (period), how far the
+#: LSTM looks back, the horizon its metrics are reported at, source and licence. The loaders
+#: below add the values, the first date and the split.
+ABOUT: dict[str, tuple[str, str, str, int, int, int, str, str]] = {
+    "co2": ("Mauna Loa CO₂ (monthly)", "ppm", "month", 12, 48, 12,
+            "statsmodels==0.15.0, statsmodels.datasets.co2 (weekly, averaged to monthly)",
+            "public domain (NOAA/Scripps), as stated by statsmodels"),
+    "sunspots": ("Sunspots (yearly)", "sunspot number", "year", 11, 40, 11,
+                 "statsmodels==0.15.0, statsmodels.datasets.sunspots",
+                 "public domain, as stated by statsmodels"),
+    "seattle": ("Seattle temperature (hourly, 2010)", "°F", "hour", 24, 96, 24,
+                "vega_datasets==0.9.0, data.seattle_temps (bundled, offline)",
+                "public domain (NOAA), as stated by vega_datasets (package: MIT)"),
+}  # fmt: skip
+
+
+def site_series(name: str, start: str, values: np.ndarray, train_end: int, val_end: int) -> Series:
+    """A site series from its loaded values and split, with what :data:`ABOUT` fixes."""
+    title, unit, freq, period, lookback, horizon, source, licence = ABOUT[name]
+    return Series(
+        name, title, unit, freq, start, values, period, lookback, horizon, train_end, val_end,
+        source, licence,
+    )  # fmt: skip
+
+
 def load_co2() -> Series:
     """Monthly mean CO₂ at Mauna Loa, March 1958 – December 2001 (526 months)."""
     import statsmodels.api as sm
@@ -133,21 +158,8 @@ def load_co2() -> Series:
     # 1958–1989 train, 1990–1994 validation, 1995–2001 test.
     train_end = int((monthly.index.year < 1990).sum())
     val_end = int((monthly.index.year < 1995).sum())
-    return Series(
-        name="co2",
-        title="Mauna Loa CO₂ (monthly)",
-        unit="ppm",
-        freq="month",
-        start=monthly.index[0].strftime("%Y-%m"),
-        values=monthly.to_numpy(dtype=np.float64),
-        period=12,
-        lookback=48,
-        horizon=12,
-        train_end=train_end,
-        val_end=val_end,
-        source="statsmodels==0.15.0, statsmodels.datasets.co2 (weekly, averaged to monthly)",
-        licence="public domain (NOAA/Scripps), as stated by statsmodels",
-    )
+    start = monthly.index[0].strftime("%Y-%m")
+    return site_series("co2", start, monthly.to_numpy(dtype=np.float64), train_end, val_end)
 
 
 def load_sunspots() -> Series:
@@ -159,21 +171,8 @@ def load_sunspots() -> Series:
     # 1700–1929 train, 1930–1968 validation, 1969–2008 test (about four cycles).
     train_end = int((years < 1930).sum())
     val_end = int((years < 1969).sum())
-    return Series(
-        name="sunspots",
-        title="Sunspots (yearly)",
-        unit="sunspot number",
-        freq="year",
-        start=str(years[0]),
-        values=frame["SUNACTIVITY"].to_numpy(dtype=np.float64),
-        period=11,
-        lookback=40,
-        horizon=11,
-        train_end=train_end,
-        val_end=val_end,
-        source="statsmodels==0.15.0, statsmodels.datasets.sunspots",
-        licence="public domain, as stated by statsmodels",
-    )
+    values = frame["SUNACTIVITY"].to_numpy(dtype=np.float64)
+    return site_series("sunspots", str(years[0]), values, train_end, val_end)
 
 
 def load_seattle() -> Series:
@@ -188,21 +187,8 @@ def load_seattle() -> Series:
     # January–August train, September–October validation, November–December test.
     train_end = int((hourly.index.month < 9).sum())
     val_end = int((hourly.index.month < 11).sum())
-    return Series(
-        name="seattle",
-        title="Seattle temperature (hourly, 2010)",
-        unit="°F",
-        freq="hour",
-        start=hourly.index[0].strftime("%Y-%m-%dT%H:00"),
-        values=hourly.to_numpy(dtype=np.float64),
-        period=24,
-        lookback=96,
-        horizon=24,
-        train_end=train_end,
-        val_end=val_end,
-        source="vega_datasets==0.9.0, data.seattle_temps (bundled, offline)",
-        licence="public domain (NOAA), as stated by vega_datasets (package: MIT)",
-    )
+    start = hourly.index[0].strftime("%Y-%m-%dT%H:00")
+    return site_series("seattle", start, hourly.to_numpy(dtype=np.float64), train_end, val_end)
 
 
 _LOADERS = {"co2": load_co2, "sunspots": load_sunspots, "seattle": load_seattle}
