@@ -7,7 +7,7 @@ parameters by name through this base class without knowing which cell it holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -103,14 +103,22 @@ class Params:
         return self.W_x.dtype  # type: ignore[attr-defined]
 
 
-class SummedBiasParams(Params):
-    """Parameters laid out as ``W_x``, ``W_h`` and one bias ``b`` (the RNN and the LSTM).
+@dataclass
+class CellParams(Params):
+    """The weights every scratch cell has: ``W_x`` (input, gates*H), ``W_h`` (H, gates*H) and
+    a bias ``b`` (gates*H,), plus the conversion to and from PyTorch's layout.
 
-    PyTorch keeps two biases, but these cells only ever add them together, so one `b` is exact
-    and converting to or from PyTorch is a transpose and a sum, the same for both cells.
+    PyTorch's weight_ih_l0: (gates*H, I) and weight_hh_l0: (gates*H, H) act on column vectors,
+    so converting is a transpose (the gate orders are already PyTorch's). PyTorch keeps two
+    biases; the RNN and the LSTM only ever add them together, so one `b` is exact. A cell whose
+    biases do not simply add (the GRU) overrides the two bias methods.
 
     See the page: architecture.md#parameters
     """
+
+    W_x: np.ndarray
+    W_h: np.ndarray
+    b: np.ndarray
 
     @classmethod
     def from_torch(
@@ -120,11 +128,20 @@ class SummedBiasParams(Params):
         bias_ih: np.ndarray | None = None,
         bias_hh: np.ndarray | None = None,
     ) -> Self:
-        """Convert PyTorch layer-0 weights (as NumPy arrays) to our layout.
+        """Convert PyTorch layer-0 weights (as NumPy arrays) to our layout, exactly.
 
-        PyTorch's weight_ih_l0: (gates*H, I) and weight_hh_l0: (gates*H, H) act on column
-        vectors, so we transpose; the gate order is already ours. Its two biases (gates*H,) are
-        summed; missing biases (bias=False) count as zeros.
+        Missing biases (bias=False) count as zeros.
+
+        See the page: architecture.md#parameters
+        """
+        biases = cls.biases_from_torch(weight_hh, bias_ih, bias_hh)
+        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), **biases)
+
+    @classmethod
+    def biases_from_torch(
+        cls, weight_hh: np.ndarray, bias_ih: np.ndarray | None, bias_hh: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """Our bias fields from PyTorch's two biases: their sum, as ``b``.
 
         See the page: architecture.md#parameters
         """
@@ -132,17 +149,22 @@ class SummedBiasParams(Params):
         for bias in (bias_ih, bias_hh):
             if bias is not None:
                 b = b + bias
-        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), b=b)  # type: ignore[call-arg]
+        return {"b": b}
 
     def to_torch(self) -> dict[str, np.ndarray]:
-        """Weights named as in PyTorch's ``state_dict()``; the summed bias goes to bias_ih.
+        """Weights named as in PyTorch's ``state_dict()``.
 
         See the page: architecture.md#parameters
         """
-        b: np.ndarray = self.b  # type: ignore[attr-defined]
         return {
-            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),  # type: ignore[attr-defined]
-            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),  # type: ignore[attr-defined]
-            "bias_ih_l0": b.copy(),
-            "bias_hh_l0": np.zeros_like(b),
+            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),
+            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),
+            **self.biases_to_torch(),
         }
+
+    def biases_to_torch(self) -> dict[str, np.ndarray]:
+        """PyTorch's two biases from ours: the summed bias goes to bias_ih, zeros to bias_hh.
+
+        See the page: architecture.md#parameters
+        """
+        return {"bias_ih_l0": self.b.copy(), "bias_hh_l0": np.zeros_like(self.b)}

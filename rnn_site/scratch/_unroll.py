@@ -9,7 +9,7 @@ state, and reading a gate by name.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -77,3 +77,19 @@ def gate_by_name(gates: np.ndarray, names: Sequence[str], name: str, cell: str) 
         choices = ", ".join(repr(n) for n in names)
         raise ValueError(f"unknown {cell} gate {name!r}; choose one of {choices}")
     return gates[:, :, list(names).index(name)]
+
+
+class GatedForward:
+    """The ``gate(name)`` of a forward result whose ``gates`` are (B, T, gates, H): the cell sets
+    ``GATE_NAMES`` (in stacking order) and ``CELL`` (its name in the error message)."""
+
+    GATE_NAMES: ClassVar[tuple[str, ...]]
+    CELL: ClassVar[str]
+    gates: np.ndarray
+
+    def gate(self, name: str) -> np.ndarray:
+        """One gate's activations (B, T, H) by name, e.g. ``.gate("f")`` for the LSTM's forget gate.
+
+        See the page: architecture.md#lstm
+        """
+        return gate_by_name(self.gates, self.GATE_NAMES, name, self.CELL)

@@ -19,8 +19,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._params import Params
-from rnn_site.scratch._unroll import backprop_one_state, begin_forward, gate_by_name
+from rnn_site.scratch._params import CellParams
+from rnn_site.scratch._unroll import GatedForward, backprop_one_state, begin_forward
 from rnn_site.scratch.activations import sigmoid
 from rnn_site.scratch.init import Seed, glorot_uniform, recurrent_orthogonal
 
@@ -28,7 +28,7 @@ GATE_NAMES = ("r", "z", "n")
 
 
 @dataclass
-class GRUParams(Params):
+class GRUParams(CellParams):
     """Weights of a GRU, gates stacked side by side in order r, z, n.
 
     W_x: (input, 3*hidden), W_h: (hidden, 3*hidden), b: (3*hidden,) = [b_r, b_z, b_n] (PyTorch's
@@ -38,26 +38,17 @@ class GRUParams(Params):
     See the page: architecture.md#gru
     """
 
-    W_x: np.ndarray
-    W_h: np.ndarray
-    b: np.ndarray
     b_hn: np.ndarray
 
     GATES: ClassVar[int] = 3
     BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]] = (("b", 3), ("b_hn", 1))
 
     @classmethod
-    def from_torch(
-        cls,
-        weight_ih: np.ndarray,
-        weight_hh: np.ndarray,
-        bias_ih: np.ndarray | None = None,
-        bias_hh: np.ndarray | None = None,
-    ) -> GRUParams:
-        """Convert `torch.nn.GRU` layer-0 weights (as NumPy arrays) to our layout, exactly.
-
-        weight_ih_l0: (3H, I) and weight_hh_l0: (3H, H) are transposed (gate order r, z, n is
-        kept); bias_hh's r and z parts fold into `b`, its n part becomes `b_hn`.
+    def biases_from_torch(
+        cls, weight_hh: np.ndarray, bias_ih: np.ndarray | None, bias_hh: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """`b` and `b_hn` from `torch.nn.GRU`'s biases, exactly: bias_hh's r and z parts fold
+        into `b`, its n part becomes `b_hn`.
 
         See the page: architecture.md#gru
         """
@@ -69,22 +60,16 @@ class GRUParams(Params):
         if bias_hh is not None:
             b[: 2 * hidden] += bias_hh[: 2 * hidden]
             b_hn = b_hn + bias_hh[2 * hidden :]
-        return cls(W_x=weight_ih.T.copy(), W_h=weight_hh.T.copy(), b=b, b_hn=b_hn)
+        return {"b": b, "b_hn": b_hn}
 
-    def to_torch(self) -> dict[str, np.ndarray]:
-        """Weights named as in `torch.nn.GRU(...).state_dict()`.
+    def biases_to_torch(self) -> dict[str, np.ndarray]:
+        """`torch.nn.GRU`'s two biases: ours as bias_ih, `b_hn` as bias_hh's n part.
 
         See the page: architecture.md#gru
         """
-        hidden = self.hidden_size
         bias_hh = np.zeros_like(self.b)
-        bias_hh[2 * hidden :] = self.b_hn
-        return {
-            "weight_ih_l0": np.ascontiguousarray(self.W_x.T),
-            "weight_hh_l0": np.ascontiguousarray(self.W_h.T),
-            "bias_ih_l0": self.b.copy(),
-            "bias_hh_l0": bias_hh,
-        }
+        bias_hh[2 * self.hidden_size :] = self.b_hn
+        return {"bias_ih_l0": self.b.copy(), "bias_hh_l0": bias_hh}
 
     @classmethod
     def initialize(
@@ -119,7 +104,7 @@ class GRUCache:
 
 
 @dataclass
-class GRUForward:
+class GRUForward(GatedForward):
     """Result of `gru_forward`: h: (B, T, H), gates: (B, T, 3, H) in order r, z, n, and cache.
 
     See the page: architecture.md#gru
@@ -129,12 +114,8 @@ class GRUForward:
     gates: np.ndarray
     cache: GRUCache
 
-    def gate(self, name: str) -> np.ndarray:
-        """One gate's activations (B, T, H) by name: "r", "z" or "n".
-
-        See the page: architecture.md#gru
-        """
-        return gate_by_name(self.gates, GATE_NAMES, name, "GRU")
+    GATE_NAMES: ClassVar[tuple[str, ...]] = GATE_NAMES
+    CELL: ClassVar[str] = "GRU"
 
 
 @dataclass

@@ -17,8 +17,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._params import SummedBiasParams
-from rnn_site.scratch._unroll import begin_backward, begin_forward, check_state, gate_by_name
+from rnn_site.scratch._params import CellParams
+from rnn_site.scratch._unroll import GatedForward, begin_backward, begin_forward, check_state
 from rnn_site.scratch.activations import sigmoid
 from rnn_site.scratch.init import Seed, forget_gate_bias, glorot_uniform, recurrent_orthogonal
 
@@ -26,7 +26,7 @@ GATE_NAMES = ("i", "f", "g", "o")
 
 
 @dataclass
-class LSTMParams(SummedBiasParams):
+class LSTMParams(CellParams):
     """Weights of an LSTM, the four gates stacked side by side in order i, f, g, o.
 
     W_x: (input, 4*hidden), W_h: (hidden, 4*hidden), b: (4*hidden,). Gate k uses columns
@@ -35,10 +35,6 @@ class LSTMParams(SummedBiasParams):
 
     See the page: architecture.md#lstm
     """
-
-    W_x: np.ndarray
-    W_h: np.ndarray
-    b: np.ndarray
 
     GATES: ClassVar[int] = 4
     BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]] = (("b", 4),)
@@ -85,7 +81,7 @@ class LSTMCache:
 
 
 @dataclass
-class LSTMForward:
+class LSTMForward(GatedForward):
     """Result of `lstm_forward`: all states and gate activations, plus the cache for backward.
 
     h, c: (B, T, H); gates: (B, T, 4, H) after their activations, in order i, f, g, o
@@ -99,12 +95,8 @@ class LSTMForward:
     gates: np.ndarray
     cache: LSTMCache
 
-    def gate(self, name: str) -> np.ndarray:
-        """One gate's activations (B, T, H) by name: "i", "f", "g" or "o".
-
-        See the page: architecture.md#lstm
-        """
-        return gate_by_name(self.gates, GATE_NAMES, name, "LSTM")
+    GATE_NAMES: ClassVar[tuple[str, ...]] = GATE_NAMES
+    CELL: ClassVar[str] = "LSTM"
 
 
 @dataclass

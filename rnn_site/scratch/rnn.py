@@ -14,13 +14,13 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import DTypeLike
 
-from rnn_site.scratch._params import SummedBiasParams
+from rnn_site.scratch._params import CellParams
 from rnn_site.scratch._unroll import backprop_one_state, begin_forward
 from rnn_site.scratch.init import Seed, glorot_uniform, identity, orthogonal
 
 
 @dataclass
-class RNNParams(SummedBiasParams):
+class RNNParams(CellParams):
     """Weights of a tanh RNN, laid out for row-vector inputs (`x_t @ W_x`).
 
     W_x: (input, hidden), W_h: (hidden, hidden), b: (hidden,). PyTorch keeps two biases, but
@@ -28,10 +28,6 @@ class RNNParams(SummedBiasParams):
 
     See the page: architecture.md#rnn
     """
-
-    W_x: np.ndarray
-    W_h: np.ndarray
-    b: np.ndarray
 
     GATES: ClassVar[int] = 1
     BIAS_GATES: ClassVar[tuple[tuple[str, int], ...]] = (("b", 1),)
