@@ -8,12 +8,33 @@ docs/assets/demos/ui.js): ``data-state`` ("loading", "ready", "done", "error", .
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 #: Buttons need text; every other control needs a non-empty <label> (JS, for page.eval_on_...).
 UNLABELLED = """els => els.filter(e => e.tagName === 'BUTTON'
     ? !e.textContent.trim() : !(e.labels && e.labels.length && e.labels[0].textContent.trim()))
     .map(e => e.outerHTML)"""
+
+
+def open_demo(page: Any, url: str, demo: str) -> str:
+    """Open `url` and wait for the demo's first result or error (its model loads when the page
+    is idle, then it runs its example); return the state."""
+    page.goto(url)
+    return wait_state(page, demo)
+
+
+def site_model(runtime: Any, name: str) -> Any:
+    """A pytest fixture: `runtime` (a runtime class) loaded from the built site's models/`name`,
+    the very files the page downloads."""
+
+    @pytest.fixture
+    def model(built_site: Path) -> Any:
+        return runtime.load(built_site / "models" / name)
+
+    return model
 
 
 def wait_state(page: Any, demo: str, states: tuple[str, ...] = ("done", "error")) -> str:
@@ -49,6 +70,19 @@ def unlabelled_controls(page: Any, demo: str) -> list[str]:
     return list(
         page.eval_on_selector_all(f"{demo} :is(input, select, textarea, button)", UNLABELLED)
     )
+
+
+def serve_damaged(page: Any, pattern: str) -> None:
+    """Serve the files matching `pattern` with their middle byte flipped: the real file, damaged
+    on the way, which the demo's sha256 check must refuse with a message for the reader."""
+
+    def damage(route: Any) -> None:
+        response = route.fetch()
+        body = bytearray(response.body())
+        body[len(body) // 2] ^= 0xFF
+        route.fulfill(response=response, body=bytes(body))
+
+    page.route(pattern, damage)
 
 
 def assert_clean(page_log: Any, site_url: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_helpers import serve_damaged
 
 from rnn_site.runtime.char_lm import CharLanguageModel
 
@@ -88,14 +89,7 @@ def test_bad_input_is_a_message_not_a_crash(page, site_url, page_log):
 
 def test_a_damaged_model_is_reported_on_the_page(page, site_url, page_log):
     """char-mingru's step graph arrives corrupted: the LSTM's text stays, the reader is told."""
-
-    def corrupt(route: Any) -> None:
-        response = route.fetch()
-        body = bytearray(response.body())
-        body[len(body) // 2] ^= 0xFF
-        route.fulfill(response=response, body=bytes(body))
-
-    page.route("**/models/char-mingru/step.onnx", corrupt)
+    serve_damaged(page, "**/models/char-mingru/step.onnx")
     assert run(page, site_url, "ROMEO:", 10) == "error"
     assert "step.onnx is damaged or out of date" in alert(page)
     assert page.get_attribute("[data-role=output-char-lm]", "data-generated")

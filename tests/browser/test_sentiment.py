@@ -4,7 +4,6 @@ unknown words marked, bad input shown as errors, and the tokenizer identical to 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import demo_helpers
@@ -21,13 +20,7 @@ PAGE = "applications/sentiment/"
 DEMO = "[data-demo=sentiment]"
 
 
-@pytest.fixture
-def sentiment(built_site: Path) -> SentimentModel:
-    return SentimentModel.load(built_site / "models" / "sentiment")
-
-
-def wait_state(page: Any, states: tuple[str, ...]) -> str:
-    return demo_helpers.wait_state(page, DEMO, states)
+sentiment = demo_helpers.site_model(SentimentModel, "sentiment")
 
 
 def read(page: Any, text: str) -> str:
@@ -35,8 +28,9 @@ def read(page: Any, text: str) -> str:
 
 
 def test_demo_matches_python_and_marks_unknown_words(page, site_url, page_log, sentiment):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done", page.text_content("[role=alert]")
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done", page.text_content(
+        "[role=alert]"
+    )
     text = "The plot is not bad at all, but zzqxv acting is painfully dull!"
     assert read(page, text) == "done"
     shown = json.loads(page.get_attribute(DEMO, "data-result"))
@@ -54,24 +48,42 @@ def test_demo_matches_python_and_marks_unknown_words(page, site_url, page_log, s
     demo_helpers.assert_clean(page_log, site_url)
 
 
-def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done"
-    assert read(page, "   ... -- ") == "error"
-    assert "Type a sentence first" in page.inner_text(f"{DEMO} [role=alert]")
-    assert read(page, "a " * 2600) == "error"
-    assert "Too long" in page.inner_text(f"{DEMO} [role=alert]")
+@pytest.mark.parametrize(
+    ("text", "message"), [("   ... -- ", "Type a sentence first"), ("a " * 2600, "Too long")]
+)
+def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log, text, message):
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done"
+    assert read(page, text) == "error"
+    assert message in page.inner_text(f"{DEMO} [role=alert]")
     assert read(page, "a lovely film") == "done"
     assert page.inner_text(f"{DEMO} [role=alert]").strip() == ""
     assert not page_log.page_errors
 
 
 def test_tokenizer_is_identical_in_the_browser(page, site_url):
-    page.goto(site_url + PAGE)
-    wait_state(page, ("done", "error"))
+    demo_helpers.open_demo(page, site_url + PAGE, DEMO)
     got = page.evaluate(
         "async (cases) => { const m = await import(new URL('assets/demos/sentiment-logic.js', "
         f"'{site_url}').href); return cases.map(m.tokenize); }}",
         SENTIMENT_TRICKY,
     )
     assert got == [tokenize(t) for t in SENTIMENT_TRICKY]
+
+
+def test_with_the_data_saver_on_nothing_downloads_before_the_first_press(page, site_url):
+    """The model loads when the page is idle, except with the browser's data saver on: then the
+    button says so and the first press downloads it, and reads the sentence."""
+    page.add_init_script(
+        "Object.defineProperty(navigator, 'connection', {value: {saveData: true}})"
+    )
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/models/sentiment/" in r.url else None)
+    page.goto(site_url + PAGE)
+    page.wait_for_selector(f"{DEMO} button[type=submit]:not([disabled])")
+    assert "Data saver is on" in page.inner_text(f"{DEMO} [data-role=status]")
+    assert page.get_attribute(DEMO, "data-state") == "loading"
+    assert fetched == []
+    page.click(f"{DEMO} button[type=submit]")
+    assert demo_helpers.wait_state(page, DEMO) == "done"
+    assert any(u.endswith(".onnx") for u in fetched)
+    assert json.loads(page.get_attribute(DEMO, "data-result"))["tokens"][:2] == ["the", "plot"]

@@ -7,12 +7,11 @@ from __future__ import annotations
 import io
 import json
 import wave
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from demo_helpers import assert_clean, unlabelled_controls, wait_state
+from demo_helpers import assert_clean, open_demo, site_model, unlabelled_controls
 
 from rnn_site.data.audio import read_wav
 from rnn_site.decoding.ctc import greedy_decode, prefix_beam_decode
@@ -24,9 +23,7 @@ PAGE = "applications/speech/"
 DEMO = "[data-demo=speech]"
 
 
-@pytest.fixture
-def recognizer(built_site: Path) -> SpeechRecognizer:
-    return SpeechRecognizer.load(built_site / "models" / "speech")
+recognizer = site_model(SpeechRecognizer, "speech")
 
 
 def wait_change(page: Any, before: tuple[str, str]) -> str:
@@ -59,8 +56,8 @@ def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
 
 @pytest.mark.parametrize("beam", [1, 4])
 def test_each_shipped_clip_is_heard_as_python_hears_it(page, site_url, page_log, recognizer, beam):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done", page.text_content(f"{DEMO} [role=alert]")
+    state = open_demo(page, site_url + PAGE, DEMO)
+    assert state == "done", page.text_content(f"{DEMO} [role=alert]")
     samples = recognizer.card["samples"]
     wavs = [i for i, s in enumerate(samples) if s["file"].endswith(".wav")]
     assert len(wavs) >= 2
@@ -98,8 +95,7 @@ def test_real_recording_is_decoded_and_transcribed(page, site_url, page_log, rec
     real = [i for i, s in enumerate(samples) if s["file"].endswith(".ogg")]
     if not real:
         pytest.skip("no real recording shipped (klettres-data was not installed at export)")
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     before = counters(page)
     page.select_option("#speech-sample", str(real[0]))
     page.click(f"{DEMO} button[type=submit]")
@@ -117,8 +113,7 @@ def test_real_recording_is_decoded_and_transcribed(page, site_url, page_log, rec
     ],
 )
 def test_denied_microphone_shows_a_message(page, site_url, page_log, error, message):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     page.evaluate(
         "(name) => { navigator.mediaDevices.getUserMedia = () => Promise.reject("
         "new DOMException('refused', name)); }",
@@ -134,8 +129,7 @@ def test_denied_microphone_shows_a_message(page, site_url, page_log, error, mess
 def test_spectrogram_numbers_are_in_a_table(page, site_url, recognizer):
     """The spectrogram's text alternative: its numbers per 100 ms and group of five mel bands,
     in a table under a closed disclosure, equal to Python's features averaged the same way."""
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     sample = recognizer.card["samples"][0]
     waveform, rate = read_wav(recognizer.location.path("samples/" + sample["file"]))
     features = recognizer.transcribe(waveform, rate).features  # (frames, 40)
@@ -160,8 +154,7 @@ def test_spectrogram_numbers_are_in_a_table(page, site_url, recognizer):
 
 
 def test_bad_files_are_shown_and_the_demo_recovers(page, site_url, page_log, tmp_path):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     cases = [
         ("notes.txt", b"this is not audio", "could not be decoded"),
         ("long.wav", wav_bytes(np.zeros(31 * 8000), 8000), "Too long"),
@@ -183,8 +176,7 @@ def test_bad_files_are_shown_and_the_demo_recovers(page, site_url, page_log, tmp
 
 def test_demo_fits_a_phone_screen(page, site_url):
     page.set_viewport_size({"width": 375, "height": 740})
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     width = page.evaluate(f"document.querySelector('{DEMO}').scrollWidth")
     assert width <= 375
     assert unlabelled_controls(page, DEMO) == []
@@ -192,8 +184,7 @@ def test_demo_fits_a_phone_screen(page, site_url):
 
 @pytest.mark.parametrize("width", ["0", "2.5", "33", ""])
 def test_bad_beam_width_is_shown_and_the_demo_recovers(page, site_url, page_log, width):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, DEMO) == "done"
+    assert open_demo(page, site_url + PAGE, DEMO) == "done"
     page.fill("#speech-beam", width)
     before = counters(page)
     page.click(f"{DEMO} button[type=submit]")
@@ -223,8 +214,7 @@ def tricky_log_probs(seed: int, steps: int = 12, classes: int = 4) -> np.ndarray
 def test_ctc_decoding_is_identical_in_the_browser(page, site_url):
     """ctc.js against rnn_site/decoding/ctc.py on made-up posteriors: same transcripts, in the
     same order (ties included), and the same log-probabilities."""
-    page.goto(site_url + PAGE)
-    wait_state(page, DEMO)
+    open_demo(page, site_url + PAGE, DEMO)
     alphabet = "5AB"
     cases = [tricky_log_probs(seed) for seed in range(40)]
     widths = [1, 2, 3, 8]

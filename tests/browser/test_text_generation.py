@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from demo_helpers import serve_damaged
 
 from rnn_site.bench.browser import DEMO_PAGE, fill_demo, wait_finished
 from rnn_site.experiments.char_lm_units import text_features
@@ -232,13 +233,7 @@ def test_no_horizontal_scroll_on_a_375px_phone(browser, site_url):
 
 def test_a_damaged_model_file_is_refused_with_a_message(page, site_url, page_log):
     # Serve step.onnx with one byte flipped: the sha256 check must catch it before ORT sees it.
-    def corrupt(route):
-        response = route.fetch()
-        body = bytearray(response.body())
-        body[len(body) // 2] ^= 0xFF
-        route.fulfill(response=response, body=bytes(body))
-
-    page.route("**/models/char-lm/step.onnx", corrupt)
+    serve_damaged(page, "**/models/char-lm/step.onnx")
     open_demo(page, site_url)
     assert generate(page, prompt="ROMEO:\n", length=20, temperature=0) == "error"
     assert "step.onnx is damaged or out of date" in alert(page)

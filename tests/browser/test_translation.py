@@ -5,7 +5,6 @@ the tokenizer identical to Python's."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import demo_helpers
@@ -23,13 +22,7 @@ PAGE = "applications/translation/"
 DEMO = "[data-demo=translation]"
 
 
-@pytest.fixture
-def translator(built_site: Path) -> Translator:
-    return Translator.load(built_site / "models" / "translator")
-
-
-def wait_state(page: Any, states: tuple[str, ...]) -> str:
-    return demo_helpers.wait_state(page, DEMO, states)
+translator = demo_helpers.site_model(Translator, "translator")
 
 
 def translate(page: Any, text: str, beam: str = "1") -> str:
@@ -37,8 +30,9 @@ def translate(page: Any, text: str, beam: str = "1") -> str:
 
 
 def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translator):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done", page.text_content("[role=alert]")
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done", page.text_content(
+        "[role=alert]"
+    )
     text = "Where is the zzqxv station?"
     for beam in (1, 3):
         assert translate(page, text, str(beam)) == "done"
@@ -61,22 +55,22 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
 
 
 def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done"
-    assert translate(page, "   ... -- ") == "error"
-    assert "Type a sentence first" in page.inner_text(f"{DEMO} [role=alert]")
-    assert translate(page, "a " * 600) == "error"
-    assert "Too long" in page.inner_text(f"{DEMO} [role=alert]")
-    assert translate(page, "I have a cold.", beam="0") == "error"
-    assert "beam width must be a whole number from 1" in page.inner_text(f"{DEMO} [role=alert]")
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done"
+    cases = [
+        ("   ... -- ", "1", "Type a sentence first"),
+        ("a " * 600, "1", "Too long"),
+        ("I have a cold.", "0", "beam width must be a whole number from 1"),
+    ]
+    for text, beam, message in cases:
+        assert translate(page, text, beam) == "error"
+        assert message in page.inner_text(f"{DEMO} [role=alert]")
     assert translate(page, "I have a cold.", beam="2") == "done"
     assert page.inner_text(f"{DEMO} [role=alert]").strip() == ""
     assert not page_log.page_errors
 
 
 def test_tokenizer_is_identical_in_the_browser(page, site_url):
-    page.goto(site_url + PAGE)
-    wait_state(page, ("done", "error"))
+    demo_helpers.open_demo(page, site_url + PAGE, DEMO)
     got = page.evaluate(
         "async (cases) => { const m = await import(new URL('assets/demos/translation-logic.js', "
         f"'{site_url}').href); return cases.map((t) => [m.tokenize(t), "
@@ -92,8 +86,7 @@ def test_tokenizer_is_identical_in_the_browser(page, site_url):
 
 def test_demo_fits_a_phone_screen(page, site_url):
     page.set_viewport_size({"width": 375, "height": 800})
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done"
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done"
     width = page.evaluate(f"document.querySelector('{DEMO}').getBoundingClientRect().width")
     assert width <= 375
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -101,22 +94,14 @@ def test_demo_fits_a_phone_screen(page, site_url):
 
 def test_a_damaged_model_file_is_shown_on_the_page(page, site_url, page_log):
     # decoder.onnx with one byte flipped: the sha256 check refuses it, and the reader is told.
-    def corrupt(route: Any) -> None:
-        response = route.fetch()
-        body = bytearray(response.body())
-        body[len(body) // 2] ^= 0xFF
-        route.fulfill(response=response, body=bytes(body))
-
-    page.route("**/models/translator/decoder.onnx", corrupt)
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "error"
+    demo_helpers.serve_damaged(page, "**/models/translator/decoder.onnx")
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "error"
     assert "decoder.onnx is damaged or out of date" in page.inner_text(f"{DEMO} [role=alert]")
     assert page.get_attribute(f"{DEMO} button[type=submit]", "disabled") is not None
     assert not page_log.page_errors
 
 
 def test_every_control_is_labelled(page, site_url):
-    page.goto(site_url + PAGE)
-    assert wait_state(page, ("done", "error")) == "done"
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done"
     assert demo_helpers.unlabelled_controls(page, DEMO) == []
     assert page.locator(f"{DEMO} svg.rnn-tr-heatmap[role=img][aria-label]").count() == 1

@@ -37,119 +37,27 @@ const select = ({ t, rows }, keep) => ({ t, rows: keep.map((r) => rows[r]) });
 const start = { t: 0, rows: [0] };
 
 // rnn_site.decoding.beam.beam_search(step, select, (0, [0]), bos=2, eos=3, beam=..., max_len=...)
-// with the same decoder in NumPy: [m, beam, max_len, ids, score, attention rows].
+// with the same decoder in NumPy: [m, beam, max_len, ids, score, s of each attention row]. Row i
+// of the attention is [previous word, i, s]: <s> (2), then the words; one more row when </s> won.
 const PYTHON = [
-  [
-    11,
-    1,
-    4,
-    [0, 1, 4, 2],
-    -1.0,
-    [
-      [2, 0, 0],
-      [0, 1, 2],
-      [1, 2, 2],
-      [4, 3, 3],
-    ],
-  ],
-  [
-    11,
-    1,
-    8,
-    [0, 1, 4, 2, 2],
-    -1.25,
-    [
-      [2, 0, 0],
-      [0, 1, 2],
-      [1, 2, 2],
-      [4, 3, 3],
-      [2, 4, 2],
-      [2, 5, 4],
-    ],
-  ],
-  [
-    11,
-    2,
-    8,
-    [0, 1, 4, 2, 6, 1, 6],
-    -1.5,
-    [
-      [2, 0, 0],
-      [0, 1, 2],
-      [1, 2, 2],
-      [4, 3, 3],
-      [2, 4, 2],
-      [6, 5, 4],
-      [1, 6, 0],
-      [6, 7, 1],
-    ],
-  ],
-  [
-    4,
-    1,
-    4,
-    [2, 2, 0, 1],
-    -0.25,
-    [
-      [2, 0, 0],
-      [2, 1, 2],
-      [2, 2, 4],
-      [0, 3, 1],
-    ],
-  ],
-  [
-    4,
-    3,
-    4,
-    [2, 2, 0, 1],
-    -0.25,
-    [
-      [2, 0, 0],
-      [2, 1, 2],
-      [2, 2, 4],
-      [0, 3, 1],
-    ],
-  ],
-  [
-    4,
-    5,
-    4,
-    [2, 6, 0],
-    -0.25,
-    [
-      [2, 0, 0],
-      [2, 1, 2],
-      [6, 2, 4],
-      [0, 3, 0],
-    ],
-  ],
-  [
-    4,
-    3,
-    8,
-    [2, 2, 0, 1, 1, 0, 0, 1],
-    -0.25,
-    [
-      [2, 0, 0],
-      [2, 1, 2],
-      [2, 2, 4],
-      [0, 3, 1],
-      [1, 4, 1],
-      [1, 5, 2],
-      [0, 6, 3],
-      [0, 7, 3],
-    ],
-  ],
+  [11, 1, 4, [0, 1, 4, 2], -1.0, [0, 2, 2, 3]],
+  [11, 1, 8, [0, 1, 4, 2, 2], -1.25, [0, 2, 2, 3, 2, 4]],
+  [11, 2, 8, [0, 1, 4, 2, 6, 1, 6], -1.5, [0, 2, 2, 3, 2, 4, 0, 1]],
+  [4, 1, 4, [2, 2, 0, 1], -0.25, [0, 2, 4, 1]],
+  [4, 3, 4, [2, 2, 0, 1], -0.25, [0, 2, 4, 1]],
+  [4, 5, 4, [2, 6, 0], -0.25, [0, 2, 4, 0]],
+  [4, 3, 8, [2, 2, 0, 1, 1, 0, 0, 1], -0.25, [0, 2, 4, 1, 1, 2, 3, 3]],
 ];
 
 test("beam search finds Python's words, score and attention, ties included", async () => {
-  for (const [m, beam, maxLen, ids, score, attention] of PYTHON) {
+  for (const [m, beam, maxLen, ids, score, s] of PYTHON) {
     const best = await beamSearch(decoder(m), select, start, { bos: 2, eos: 3, beam, maxLen });
     assert.deepEqual(best.ids, ids, `m ${m}, beam ${beam}, max_len ${maxLen}`);
     assert.equal(best.score, score);
+    const prev = [2, ...ids];
     assert.deepEqual(
       best.attention.map((row) => Array.from(row)),
-      attention,
+      s.map((si, i) => [prev[i], i, si]),
     );
   }
 });

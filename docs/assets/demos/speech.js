@@ -14,7 +14,7 @@
 // tests; dataset.updates counts results and dataset.errors rejected inputs.
 
 import { decodeCtc } from "./ctc.js";
-import { DemoError, loadOrt, Model, MODELS_DIR, fetchJson } from "./runtime.js";
+import { DemoError, loadOrt, Model, MODELS_DIR } from "./runtime.js";
 import {
   checkBeam,
   checkSamples,
@@ -40,10 +40,8 @@ import {
 
 const RECORD_SECONDS = 4;
 
-/**
- * One entry of the model's samples/samples.json.
- * @typedef {{file: string, text: string, voice: string, kind: string}} Sample
- */
+/** One clip of the card's `samples` (the files are in the model's samples/ folder). */
+/** @typedef {import("./card-types.js").SpeechRecognitionCard["samples"][number]} Sample */
 
 /**
  * Decode any audio file the browser understands → mono Float32Array at 16 kHz.
@@ -79,18 +77,9 @@ export function mount(root) {
   const id = startDemo(root);
   root.dataset.state = "loading";
   const { form, select, player, beamInput, run, record, file } = speechForm(id);
-  const transcript = el("p", {
-    class: "rnn-speech-transcript",
-    "data-role": "transcript",
-    "aria-live": "polite",
-  });
-  const spectrogram = el("figure", { class: "rnn-speech-figure", "data-role": "spectrogram" });
-  const spectrogramData = el("div", { "data-role": "spectrogram-data" });
-  const posteriors = el("figure", { class: "rnn-speech-figure", "data-role": "posteriors" });
-  const table = el("div", { "data-role": "chart-data" });
-  root.append(form, transcript, spectrogram, spectrogramData, posteriors, table);
+  const views = resultViews();
+  root.append(form, ...Object.values(views));
   const status = new StatusArea(root);
-  const views = { transcript, spectrogram, spectrogramData, posteriors, table };
 
   /** @type {Model<import("./card-types.js").SpeechRecognitionCard>} */
   const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
@@ -136,22 +125,12 @@ export function mount(root) {
     const entry = samples[Number(select.value)];
     if (entry) player.src = sampleUrl(entry).href;
   });
-  file.addEventListener("change", () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    status.clearError();
-    chosen
-      .arrayBuffer()
-      .then(decodeTo16k)
-      .then((audio) => recognise(audio, chosen.name))
-      .catch(fail);
-  });
+  audioFileInput(file, status, recognise);
   microphoneButton(record, status, (audio) => recognise(audio, "microphone"));
 
   const load = async () => {
     card = await model.card();
-    const index = await fetchJson(new URL(`${modelName}/samples/samples.json`, MODELS_DIR));
-    samples = index.samples ?? [];
+    samples = card.samples ?? [];
     select.replaceChildren(
       ...samples.map((s, i) => el("option", { value: String(i) }, `“${s.text}” — ${s.voice} (${s.kind})`)),
     );
@@ -163,6 +142,36 @@ export function mount(root) {
   };
   loadWhenIdle(status, run, load, async () => {
     if (samples.length) await fromSample(samples[0]);
+  });
+}
+
+/** Where a result is shown, in page order: transcript, both charts and their numbers. */
+function resultViews() {
+  return {
+    transcript: el("p", { class: "rnn-speech-transcript", "data-role": "transcript", "aria-live": "polite" }),
+    spectrogram: el("figure", { class: "rnn-speech-figure", "data-role": "spectrogram" }),
+    spectrogramData: el("div", { "data-role": "spectrogram-data" }),
+    posteriors: el("figure", { class: "rnn-speech-figure", "data-role": "posteriors" }),
+    table: el("div", { "data-role": "chart-data" }),
+  };
+}
+
+/**
+ * The file box: a chosen audio file is decoded to 16 kHz and handed to `onAudio` with its name.
+ * @param {HTMLInputElement} input
+ * @param {StatusArea} status
+ * @param {(audio: Float32Array, name: string) => Promise<void>} onAudio
+ */
+function audioFileInput(input, status, onAudio) {
+  input.addEventListener("change", () => {
+    const chosen = input.files?.[0];
+    if (!chosen) return;
+    status.clearError();
+    chosen
+      .arrayBuffer()
+      .then(decodeTo16k)
+      .then((audio) => onAudio(audio, chosen.name))
+      .catch((err) => status.fail(err));
   });
 }
 
@@ -195,7 +204,7 @@ function speechForm(id) {
  * it again stops early), then hands the 16 kHz samples to `onAudio`. Microphone failures become
  * a message for the reader.
  * @param {HTMLButtonElement} button
- * @param {import("./ui.js").StatusArea} status
+ * @param {StatusArea} status
  * @param {(audio: Float32Array) => Promise<void>} onAudio
  */
 function microphoneButton(button, status, onAudio) {
