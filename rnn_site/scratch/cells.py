@@ -40,40 +40,31 @@ class Cell:
     backward: BackwardFn
 
 
-def _rnn_forward(params: RNNParams, x: np.ndarray, state: State) -> tuple[np.ndarray, State, Any]:
-    out = rnn_forward(params, x, *state)
-    return out.h, (out.h[:, -1],), out.cache
+def _cell(
+    name: str,
+    params_type: type[Params],
+    state_names: tuple[str, ...],
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+) -> Cell:
+    """A `Cell` over a module's ``<cell>_forward``/``<cell>_backward``, which take and return
+    their states by name: the forward result's ``h``, ``c`` and the gradients' ``h0``, ``c0``."""
 
+    def run_forward(params: Params, x: np.ndarray, state: State) -> tuple[np.ndarray, State, Any]:
+        out = forward(params, x, *state)
+        return out.h, tuple(getattr(out, s)[:, -1] for s in state_names), out.cache
 
-def _rnn_backward(params: RNNParams, cache: Any, dh: np.ndarray, dstate: State) -> Any:
-    g = rnn_backward(params, cache, dh, *dstate)
-    return g.params, g.x, (g.h0,)
+    def run_backward(params: Params, cache: Any, dh: np.ndarray, dstate: State) -> Any:
+        g = backward(params, cache, dh, *dstate)
+        return g.params, g.x, tuple(getattr(g, f"{s}0") for s in state_names)
 
-
-def _lstm_forward(params: LSTMParams, x: np.ndarray, state: State) -> tuple[np.ndarray, State, Any]:
-    out = lstm_forward(params, x, *state)
-    return out.h, (out.h[:, -1], out.c[:, -1]), out.cache
-
-
-def _lstm_backward(params: LSTMParams, cache: Any, dh: np.ndarray, dstate: State) -> Any:
-    g = lstm_backward(params, cache, dh, *dstate)
-    return g.params, g.x, (g.h0, g.c0)
-
-
-def _gru_forward(params: GRUParams, x: np.ndarray, state: State) -> tuple[np.ndarray, State, Any]:
-    out = gru_forward(params, x, *state)
-    return out.h, (out.h[:, -1],), out.cache
-
-
-def _gru_backward(params: GRUParams, cache: Any, dh: np.ndarray, dstate: State) -> Any:
-    g = gru_backward(params, cache, dh, *dstate)
-    return g.params, g.x, (g.h0,)
+    return Cell(name, params_type, state_names, run_forward, run_backward)
 
 
 CELLS: dict[str, Cell] = {
-    "rnn": Cell("rnn", RNNParams, ("h",), _rnn_forward, _rnn_backward),
-    "lstm": Cell("lstm", LSTMParams, ("h", "c"), _lstm_forward, _lstm_backward),
-    "gru": Cell("gru", GRUParams, ("h",), _gru_forward, _gru_backward),
+    "rnn": _cell("rnn", RNNParams, ("h",), rnn_forward, rnn_backward),
+    "lstm": _cell("lstm", LSTMParams, ("h", "c"), lstm_forward, lstm_backward),
+    "gru": _cell("gru", GRUParams, ("h",), gru_forward, gru_backward),
 }
 
 

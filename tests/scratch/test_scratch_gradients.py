@@ -17,7 +17,6 @@ from rnn_site.scratch import (
     numerical_gradient,
     relative_error,
 )
-from rnn_site.scratch.cells import _lstm_forward
 
 PARAMS = {"rnn": RNNParams, "lstm": LSTMParams, "gru": GRUParams}
 EXPECTED_KEYS = {
@@ -62,7 +61,7 @@ def test_checker_catches_a_wrong_gradient():
         return grads.params, grads.x, (grads.h0, grads.c0)
 
     lstm = get_cell("lstm")
-    broken = Cell("broken", LSTMParams, lstm.state_names, _lstm_forward, broken_backward)
+    broken = Cell("broken", LSTMParams, lstm.state_names, lstm.forward, broken_backward)
     x = np.random.default_rng(0).standard_normal((2, 3, 2))
     errors = check_cell_gradients(broken, noisy_params("lstm", 2, 3, seed=1), x)
     assert errors["W_h"] > 1e-3
