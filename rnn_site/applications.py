@@ -30,6 +30,13 @@ class Application:
     (``""`` where none does yet); page and demo: the site page (under ``docs/``) and the demo
     module (under ``docs/assets/demos/``) that show it; example: the runnable
     ``rnn_site/examples`` module its card's usage example is read from.
+
+    Naming: an application's own modules carry its one name (``train/ts_forecaster.py`` for
+    ``ts-forecaster``, hyphens as underscores). Data modules are the exception: they are named
+    for their data set (``shakespeare``, ``vader``, ``ding``, ``chorales``, ``timeseries``),
+    since one data set may serve several applications (char-lm and char-mingru both read
+    ``shakespeare``); likewise a network several models share is named for its idea
+    (``models/min_rnn`` holds char-mingru's network and the cell comparison's).
     """
 
     name: str
