@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import onnx
@@ -411,10 +411,9 @@ def export_char_lm_model(
     vocab: str,
     out_dir: str | Path,
     *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
     example_prompt: str = GREEDY_PROMPT,
     example_n: int = GREEDY_LENGTH,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Export `model` into `out_dir` (graphs, card, README) and refresh ../manifest.json.
 
@@ -423,7 +422,7 @@ def export_char_lm_model(
     are kept: the benchmark owns them. Returns {"step", "sequence", "card", "readme",
     "manifest"} → paths.
     """
-    run = steps.start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, **options)
     model = model.eval()
     card_data, scores = data_info(run.log), scores_from_log(run.log)
     metadata = onnx_metadata(vocab, card_data, scores, run.commit)

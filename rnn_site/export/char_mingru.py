@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import onnx
 import torch
@@ -95,16 +95,14 @@ def export_char_mingru_model(
     model: CharMinRNN,
     vocab: str,
     out_dir: str | Path,
-    *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Export `model` into `out_dir` (step.onnx, card, README) and refresh ../manifest.json.
 
     Without `log` (metrics.json) the card has no metrics; tests export random weights this way.
     Returns {"step", "card", "readme", "manifest"} → paths.
     """
-    run = steps.start_export(NAME, out_dir, log, commit, VERSION)
+    run = steps.start_export(NAME, out_dir, **options, version=VERSION)
     model = model.eval()
     card_data = data_info(run.log)
     scores = scores_from_log(run.log, NAME)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -29,6 +29,11 @@ from rnn_site.train.melody import load_melody
 
 NAME = "melody"
 VERSION = "1.0.0"
+#: The graph's licence and training data, in its ONNX metadata.
+PROVENANCE = {
+    "licence": "MIT",
+    "data": "Bach chorales (soprano) from the music21 corpus, BSD-3-Clause",
+}
 SEED_EVENTS = 8
 EXAMPLE_EVENTS = 32
 NLL_KEYS = ("val_nll_per_event", "test_nll_per_event")
@@ -187,16 +192,13 @@ def export_melody_model(
     model: MelodyLSTM,
     vocab: MelodyVocab,
     out_dir: str | Path,
-    *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write step.onnx, seeds.json, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = steps.start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, **options)
     model = model.eval()
     metadata = run.metadata(
-        licence="MIT",
-        data="Bach chorales (soprano) from the music21 corpus, BSD-3-Clause",
+        **PROVENANCE,
         tokens_json=json.dumps(vocab.names),
         encoding="token id = position of the token name in tokens_json",
     )

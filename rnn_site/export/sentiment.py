@@ -10,7 +10,7 @@ LSTM and both baselines (overall and per domain), and the examples the page show
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 from torch import nn
@@ -26,6 +26,8 @@ from rnn_site.train.sentiment import MAX_TOKENS, load_sentiment
 
 NAME = "sentiment"
 VERSION = "1.0.0"
+#: The graph's licence and training data, in its ONNX metadata.
+PROVENANCE = {"licence": "MIT", "data": "VADER human-rated sentences (vaderSentiment 3.3.2), MIT"}
 MODEL_NAMES = {"lstm": NAME, "bag-of-words": "bag-of-words", "vader": "vader-rules"}
 #: results figure → card metric key (and the same with "movie_" for the movie domain).
 SCORE_KEYS = {"accuracy": "test_accuracy", "macro_f1": "test_macro_f1"}
@@ -104,17 +106,11 @@ def export_sentiment_model(
     model: SentimentLSTM,
     words: list[str],
     out_dir: str | Path,
-    *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write sequence.onnx, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = steps.start_export(NAME, out_dir, log, commit)
-    metadata = run.metadata(
-        licence="MIT",
-        data="VADER human-rated sentences (vaderSentiment 3.3.2), MIT",
-        tokenizer=TOKEN_PATTERN,
-    )
+    run = steps.start_export(NAME, out_dir, **options)
+    metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
     paths = {"sequence": run.out_dir / "sequence.onnx"}
     export_sequence(model, paths["sequence"], metadata)
     results = run.log.get("results") or {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +46,11 @@ from rnn_site.train.speech import load_speech_model
 
 NAME = "speech"
 VERSION = "1.0.0"
+#: The graph's licence and training data, in its ONNX metadata.
+PROVENANCE = {
+    "licence": "MIT",
+    "data": "synthesised with espeak-ng, flite and festival voices (Debian)",
+}
 STEP_SECONDS = 4 * HOP / SAMPLE_RATE
 #: The demo's samples: (voice, label) of held-out synthetic clips, and KLettres letters.
 SAMPLE_PICKS = (
@@ -218,17 +223,12 @@ def export_speech_model(
     model: SpeechCTC,
     out_dir: str | Path,
     *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
     samples: bool = True,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write speech.onnx, samples/, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = steps.start_export(NAME, out_dir, log, commit)
-    metadata = run.metadata(
-        licence="MIT",
-        data="synthesised with espeak-ng, flite and festival voices (Debian)",
-        alphabet=VOCAB,
-    )
+    run = steps.start_export(NAME, out_dir, **options)
+    metadata = run.metadata(**PROVENANCE, alphabet=VOCAB)
     paths = {"speech": run.out_dir / "speech.onnx"}
     export_graph_file(model, paths["speech"], metadata)
     results = run.log.get("results") or {}

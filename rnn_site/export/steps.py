@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
 from rnn_site.export.card_text import CardProse
@@ -45,6 +45,14 @@ class ExportRun:
     def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
         """Write the card, README and manifest; return ``paths`` with theirs added."""
         return {**paths, **publish_card(self.out_dir, card)}
+
+
+class ExportOptions(TypedDict, total=False):
+    """What every ``export_<name>_model`` takes besides the model: the training log
+    (metrics.json; without it the card has no scores) and the commit to record."""
+
+    log: dict[str, Any] | None
+    commit: str | None
 
 
 def start_export(

@@ -16,7 +16,7 @@ direction reads each sentence reversed within its length, exactly as in training
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 from torch import nn
@@ -32,6 +32,11 @@ from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
 NAME = "translator"
+#: The graphs' licence and training data, in their ONNX metadata.
+PROVENANCE = {
+    "licence": LICENCE,
+    "data": f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
+}
 GRAPH_DOCS = {
     "encoder": "Translator encoder: English token ids and mask -> memory and initial state.",
     "decoder": "Translator decoder step: previous German word and state -> next-word log-probs.",
@@ -202,18 +207,12 @@ def export_translator_model(
     model: Translator,
     vocabs: Vocabs,
     out_dir: str | Path,
-    *,
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write encoder.onnx, decoder.onnx, card.json, README.md into `out_dir`; refresh the
     manifest."""
-    run = steps.start_export(NAME, out_dir, log, commit)
-    metadata = run.metadata(
-        licence=LICENCE,
-        data=f"Ding English-German dictionary (Debian {APT_PACKAGE}), {LICENCE}",
-        tokenizer=TOKEN_PATTERN,
-    )
+    run = steps.start_export(NAME, out_dir, **options)
+    metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
     paths = export_graphs(model, run.out_dir, metadata)
     results = run.log.get("results") or {}
     beam = int(run.log.get("beam", 5))

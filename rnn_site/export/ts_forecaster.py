@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 import numpy as np
 import onnx
@@ -337,15 +337,14 @@ def export_forecaster_model(
     out_dir: str | Path,
     *,
     series_json: dict[str, Any],
-    log: dict[str, Any] | None = None,
-    commit: str | None = None,
+    **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Export ``model`` into ``out_dir`` (graph, series.json, card, README), refresh the manifest.
 
     ``checkpoint`` carries the per-series settings ("series", "min_history"); ``series_json``
     is what :func:`series_payload` builds. Performance figures already in the card are kept.
     """
-    run = steps.start_export(NAME, out_dir, log, commit)
+    run = steps.start_export(NAME, out_dir, **options)
     card_series = checkpoint["series"]
     metadata = {
         "name": NAME,
