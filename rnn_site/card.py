@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict, Union
 
 SCHEMA_PATH = Path(__file__).with_name("card.schema.json")
-SCHEMA_ID = "https://rnn-journey.example/card.schema.json"
 
 #: Whether a larger figure of a metric is better, per metric key.
 Better = Literal["lower", "higher"]
@@ -372,7 +371,6 @@ def card_schema() -> dict[str, Any]:
     variants = [_schema(t, defs) for t in typing.get_args(Card)]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
         "title": "Model card (card.json) of Interactive RNN Journey",
         "description": "Generated from rnn_site/card.py by `python -m rnn_site.card`; "
         "do not edit by hand.",
