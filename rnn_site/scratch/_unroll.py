@@ -55,18 +55,22 @@ def backprop_one_state(
     cache: Any,
     dh: np.ndarray,
     dh_T: np.ndarray | None,
-    step: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, P]],
+    backward_step: Callable[..., tuple[np.ndarray, np.ndarray, P]],
+    saved: np.ndarray,
 ) -> tuple[P, np.ndarray, np.ndarray]:
     """BPTT for a cell whose only state is h (the RNN, the GRU) → (dparams, dx, dL/dh0).
 
-    Walks t = T-1 .. 0 carrying dL/dh_{t-1} back: ``step(t, h_prev, dh_t)`` is the cell's
-    backward step at t, given the gradient that reached h_t from the loss and from t+1; the
-    steps' parameter gradients are summed.
+    Walks t = T-1 .. 0 carrying dL/dh_{t-1} back through
+    ``backward_step(params, x_t, h_prev, saved[:, t], dh_t)``, the cell's backward step given
+    what its forward step saved at t (the RNN: h_t; the GRU: its gates) and the gradient that
+    reached h_t from the loss and from t+1; the steps' parameter gradients are summed.
     """
     dh, dh_next, grads, dx = begin_backward(params, cache.x, cache.h, dh, dh_T)
     for t in reversed(range(cache.h.shape[1])):
         h_prev = cache.h[:, t - 1] if t > 0 else cache.h0
-        dx[:, t], dh_next, dparams = step(t, h_prev, dh[:, t] + dh_next)
+        dx[:, t], dh_next, dparams = backward_step(
+            params, cache.x[:, t], h_prev, saved[:, t], dh[:, t] + dh_next
+        )
         grads.add_(dparams)
     return grads, dx, dh_next
 

@@ -213,11 +213,5 @@ def gru_backward(
 
     See the page: architecture.md#gru
     """
-
-    def step(
-        t: int, h_prev: np.ndarray, dh_t: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, GRUParams]:
-        return gru_backward_step(params, cache.x[:, t], h_prev, cache.gates[:, t], dh_t)
-
-    grads, dx, dh_next = backprop_one_state(params, cache, dh, dh_T, step)
-    return GRUGrads(params=grads, x=dx, h0=dh_next)
+    grads, dx, dh0 = backprop_one_state(params, cache, dh, dh_T, gru_backward_step, cache.gates)
+    return GRUGrads(params=grads, x=dx, h0=dh0)

@@ -162,11 +162,5 @@ def rnn_backward(
 
     See the page: architecture.md#rnn
     """
-
-    def step(
-        t: int, h_prev: np.ndarray, dh_t: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, RNNParams]:
-        return rnn_backward_step(params, cache.x[:, t], h_prev, cache.h[:, t], dh_t)
-
-    grads, dx, dh_next = backprop_one_state(params, cache, dh, dh_T, step)
-    return RNNGrads(params=grads, x=dx, h0=dh_next)
+    grads, dx, dh0 = backprop_one_state(params, cache, dh, dh_T, rnn_backward_step, cache.h)
+    return RNNGrads(params=grads, x=dx, h0=dh0)
