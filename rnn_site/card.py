@@ -12,6 +12,9 @@ from these types by ``python -m rnn_site.card``; a test checks that the file is 
 that every published card validates against it.
 """
 
+# No `from __future__ import annotations`: on Python 3.11 a TypedDict sees NotRequired[...]
+# only in evaluated annotations, and the JSON Schema's "required" lists depend on it.
+
 import json
 import sys
 import types

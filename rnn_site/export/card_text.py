@@ -20,6 +20,9 @@ The format, chosen to read well as Markdown:
 - An HTML comment (``<!-- … -->``) before the first section says what the file is for.
 """
 
+# No `from __future__ import annotations`: on Python 3.11 a TypedDict sees NotRequired[...]
+# only in evaluated annotations, and the JSON Schema's "required" lists depend on it.
+
 import functools
 import re
 from pathlib import Path
