@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.data._cache import require_cache
 from rnn_site.files import atomic_path
 
 VERSION = 1
@@ -191,12 +192,7 @@ def build_cache(path: str | Path = CACHE_PATH, progress: bool = True) -> Path:
 
 def load_chorales(path: str | Path = CACHE_PATH) -> list[Chorale]:
     """The cached chorales, normalised to C major / A minor (standard library only)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; rebuild it with `python -m rnn_site.data.chorales` "
-            f"({INSTALL_HINT})"
-        )
+    path = require_cache(path, "rnn_site.data.chorales", INSTALL_HINT)
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
     if data.get("version") != VERSION:

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.data._cache import require_cache
 from rnn_site.files import atomic_path
 
 VERSION = 1
@@ -138,12 +139,7 @@ class Vocab:
 
 def load_sentences(path: str | Path = CACHE_PATH) -> list[Sentence]:
     """Every sentence of the cached file (all four domains, neutral ones included)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing; rebuild it with `python -m rnn_site.data.vader` (downloads "
-            f"{PACKAGE} from PyPI with pip)"
-        )
+    path = require_cache(path, "rnn_site.data.vader", f"downloads {PACKAGE} from PyPI with pip")
     raw = path.read_bytes()
     if path == CACHE_PATH and hashlib.sha256(raw).hexdigest() != CACHE_SHA256:
         raise ValueError(
