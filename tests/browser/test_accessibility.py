@@ -239,3 +239,50 @@ def test_axe_sees_a_real_violation(site_url, browser, axe_path):
     finally:
         context.close()
     assert any("color-contrast" in p for p in problems), json.dumps(problems)
+
+
+#: axe's landmark rules are "best-practice" (moderate), outside WCAG_TAGS: run here by name.
+LANDMARK_RULES = [
+    "landmark-unique",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "landmark-one-main",
+]
+#: The home page, an application with code blocks, and the API page that repeats headings.
+LANDMARK_PAGES = ["", "applications/sentiment/", "api/runtime/"]
+
+_AXE_RULES = """async (rules) => {
+  const result = await axe.run(document, { runOnly: { type: "rule", values: rules } });
+  return result.violations.map((v) =>
+    v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(" | "));
+}"""
+
+
+def test_landmarks_are_unique(site_url, browser, axe_path):
+    """Each landmark has a role and name of its own (issue 20): the nested nav sections are named
+    by their titles (overrides/partials/nav-item.html), the TOC's nested lists and the code
+    blocks' copy-button wrappers are no landmarks (toc-item.html, assets/javascripts/landmarks.js).
+    Two unnamed <nav> added to the page show that the check can fail."""
+    context = _context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = []
+    try:
+        for path in LANDMARK_PAGES:
+            page.goto(site_url + path, wait_until="load")
+            # Material adds the copy buttons' wrappers after load: wait until it has.
+            page.wait_for_function(
+                "() => !document.querySelector('.highlight code') "
+                "|| document.querySelector('.md-code__nav')"
+            )
+            page.add_script_tag(path=str(axe_path))
+            problems += [f"/{path}: {p}" for p in page.evaluate(_AXE_RULES, LANDMARK_RULES)]
+        page.evaluate(
+            "() => document.querySelector('article').append("
+            "document.createElement('nav'), document.createElement('nav'))"
+        )
+        injected = page.evaluate(_AXE_RULES, LANDMARK_RULES)
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
+    assert any(p.startswith("landmark-unique") for p in injected), injected
