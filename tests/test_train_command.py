@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from rnn_site.applications import APPLICATIONS
 from rnn_site.train.command import (
     positive_int,
     recipe_hparams,
@@ -101,16 +102,16 @@ def test_cuda_without_a_gpu_is_refused_in_one_line(capsys: pytest.CaptureFixture
     )
 
 
-@pytest.mark.parametrize(
-    "module",
-    ["char_lm", "char_mingru", "melody", "sentiment", "speech", "translator", "forecaster"],
-)
+TRAINER_MODULES = [app.trainer.partition(":")[0] for app in APPLICATIONS]
+
+
+@pytest.mark.parametrize("module", TRAINER_MODULES, ids=lambda m: m.rsplit(".", 1)[-1])
 def test_every_trainer_has_a_quick_preset_and_refuses_negative_budgets(
     module: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import importlib
 
-    trainer = importlib.import_module(f"rnn_site.train.{module}")
+    trainer = importlib.import_module(module)
     assert trainer.QUICK, f"{module} has no --quick preset"
     flag = "--max-steps" if "max_steps" in trainer.QUICK else "--max-epochs"
     with pytest.raises(SystemExit) as exit_info:
