@@ -26,6 +26,17 @@ def open_demo(page: Any, url: str, demo: str) -> str:
     return wait_state(page, demo)
 
 
+def call_module(page: Any, site_url: str, module: str, function: str, argument: Any) -> Any:
+    """Import ``assets/demos/<module>`` as the built site serves it and return
+    ``function(module, argument)``, `function` being JavaScript source such as
+    ``"(m, cases) => cases.map(m.tokenize)"``: the browser's own copy under test, not Node's."""
+    return page.evaluate(
+        f"async (argument) => ({function})(await import(new URL('assets/demos/{module}', "
+        f"'{site_url}').href), argument)",
+        argument,
+    )
+
+
 def site_model(runtime: Any, name: str) -> Any:
     """A pytest fixture: `runtime` (a runtime class) loaded from the built site's models/`name`,
     the very files the page downloads."""

@@ -61,12 +61,9 @@ def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log, text
 
 
 def test_tokenizer_is_identical_in_the_browser(page, site_url):
-    demo_helpers.open_demo(page, site_url + PAGE, DEMO)
-    got = page.evaluate(
-        "async (cases) => { const m = await import(new URL('assets/demos/sentiment-logic.js', "
-        f"'{site_url}').href); return cases.map(m.tokenize); }}",
-        SENTIMENT_TRICKY,
-    )
+    page.goto(site_url)
+    js = "(m, cases) => cases.map(m.tokenize)"
+    got = demo_helpers.call_module(page, site_url, "sentiment-logic.js", js, SENTIMENT_TRICKY)
     assert got == [tokenize(t) for t in SENTIMENT_TRICKY]
 
 

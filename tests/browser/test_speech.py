@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from demo_helpers import assert_clean, open_demo, site_model, unlabelled_controls
+from demo_helpers import assert_clean, call_module, open_demo, site_model, unlabelled_controls
 
 from rnn_site.data.audio import read_wav
 from rnn_site.decoding.ctc import greedy_decode, prefix_beam_decode
@@ -218,12 +218,13 @@ def test_ctc_decoding_is_identical_in_the_browser(page, site_url):
     alphabet = "5AB"
     cases = [tricky_log_probs(seed) for seed in range(40)]
     widths = [1, 2, 3, 8]
-    got = page.evaluate(
-        "async ([cases, widths, alphabet]) => {"
-        f" const m = await import(new URL('assets/demos/ctc.js', '{site_url}').href);"
-        " return cases.map((c) => ({greedy: m.greedyDecode(c.flat(), c.length, c[0].length,"
-        " alphabet), beams: widths.map((w) => m.prefixBeamDecode(c.flat(), c.length,"
-        " c[0].length, alphabet, w))})); }",
+    got = call_module(
+        page,
+        site_url,
+        "ctc.js",
+        "(m, [cases, widths, alphabet]) => cases.map((c) => ({greedy: m.greedyDecode(c.flat(),"
+        " c.length, c[0].length, alphabet), beams: widths.map((w) => m.prefixBeamDecode(c.flat(),"
+        " c.length, c[0].length, alphabet, w))}))",
         [[c.tolist() for c in cases], widths, alphabet],
     )
     for case, shown in zip(cases, got, strict=True):

@@ -70,14 +70,12 @@ def test_bad_input_is_shown_and_the_demo_recovers(page, site_url, page_log):
 
 
 def test_tokenizer_is_identical_in_the_browser(page, site_url):
-    demo_helpers.open_demo(page, site_url + PAGE, DEMO)
-    got = page.evaluate(
-        "async (cases) => { const m = await import(new URL('assets/demos/translation-logic.js', "
-        f"'{site_url}').href); return cases.map((t) => [m.tokenize(t), "
-        "m.detokenize(m.tokenize(t)), m.joinPieces(m.tokenize(t).map((w, i) => "
-        "i % 2 ? w : w + '@@'))]); }",
-        TRICKY,
+    page.goto(site_url)
+    js = (
+        "(m, cases) => cases.map((t) => [m.tokenize(t), m.detokenize(m.tokenize(t)),"
+        " m.joinPieces(m.tokenize(t).map((w, i) => (i % 2 ? w : w + '@@')))])"
     )
+    got = demo_helpers.call_module(page, site_url, "translation-logic.js", js, TRICKY)
     pieces = [[w if i % 2 else w + "@@" for i, w in enumerate(tokenize(t))] for t in TRICKY]
     assert got == [
         [tokenize(t), detokenize(tokenize(t)), join(p)] for t, p in zip(TRICKY, pieces, strict=True)

@@ -33,14 +33,7 @@ export function mount(root) {
   const id = startDemo(root);
   root.dataset.state = "loading";
 
-  const { field, input: text } = textField(id, {
-    label: "A sentence in English",
-    hint: "Words the model has never seen are shown struck through and count as “unknown”.",
-    value: "The plot is not bad at all, but the acting is painfully dull.",
-    maxChars: MAX_CHARS,
-  });
-  const button = submitButton("Read it");
-  const form = el("form", { class: "rnn-form", novalidate: true }, [field, button]);
+  const { form, text, button } = sentimentForm(id);
   const verdict = el("p", { class: "rnn-sent-verdict", "data-role": "verdict", "aria-live": "polite" });
   const words = el("p", { class: "rnn-sent-words", "data-role": "words" });
   const chart = scrollRegion(
@@ -94,6 +87,18 @@ export function mount(root) {
     button.disabled = false;
   };
   loadWhenIdle(status, button, load, () => read(/** @type {BrowserSentiment} */ (sentiment)));
+}
+
+/** @param {(name: string) => string} id */
+function sentimentForm(id) {
+  const { field, input: text } = textField(id, {
+    label: "A sentence in English",
+    hint: "Words the model has never seen are shown struck through and count as “unknown”.",
+    value: "The plot is not bad at all, but the acting is painfully dull.",
+    maxChars: MAX_CHARS,
+  });
+  const button = submitButton("Read it");
+  return { form: el("form", { class: "rnn-form", novalidate: true }, [field, button]), text, button };
 }
 
 /**
