@@ -9,7 +9,8 @@ same function that writes the table into the model folder's README.md
 - ``<!-- data:sentiment:table.examples:SET.I.J… -->``: rows I, J, … of the card's example
   sentences ``SET`` (``word_order`` or ``lstm_fails``), in that order; the page picks which;
 - ``<!-- data:translator:table.results -->`` and ``<!-- data:translator:table.examples:SET -->``
-  (``good`` or ``failures``, the first four).
+  (``good`` or ``failures``, the first four); ``<!-- data:translator:pairs-total -->``, the
+  sentence pairs of all three splits.
 
 See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md
 """
@@ -70,3 +71,9 @@ def translator_results(models_dir: Path) -> str:
 @generator("translator", "table.examples", argument=True)
 def translator_examples(models_dir: Path, which: str) -> str:
     return translator_examples_table(_examples("translator", models_dir, which))
+
+
+@generator("translator", "pairs-total")
+def translator_pairs(models_dir: Path) -> str:
+    pairs = model_file("translator", "card", models_dir)["data"]["pairs"]
+    return f"{sum(pairs.values()):,}"
