@@ -47,6 +47,7 @@ export function truncatedBptt(
     // The truncation: nothing flows back into this chunk from later chunks, and the gradient
     // w.r.t. the chunk's starting state is dropped (except for the very first).
     const noFuture = nextState.map((s) => mat(s.rows, s.cols));
+    /** @type {(t: number, dhT: import("./linalg.js").Mat) => void} */
     const onDh = (t, dhT) => {
       let s = 0;
       for (const v of dhT.data) s += v * v;

@@ -2,7 +2,13 @@
 // Clipping by global norm, as rnn_site/scratch/clipping.py: if all gradients together have norm
 // above maxNorm, scale every one by the same factor, so the step keeps its direction.
 
-/** The L2 norm of every gradient matrix taken together. */
+/** @typedef {Record<string, import("./linalg.js").Mat>} Grads gradient matrices by parameter name */
+
+/**
+ * The L2 norm of every gradient matrix taken together.
+ * @param {Grads} grads
+ * @returns {number}
+ */
 export function globalNorm(grads) {
   let s = 0;
   for (const g of Object.values(grads)) for (const v of g.data) s += v * v;
@@ -12,6 +18,9 @@ export function globalNorm(grads) {
 /**
  * Scale `grads` in place so their global norm is at most maxNorm; returns the norm before.
  * Throws for a non-finite norm (clipping would silently turn it into NaN everywhere).
+ * @param {Grads} grads
+ * @param {number} maxNorm
+ * @returns {number}
  */
 export function clipByGlobalNorm(grads, maxNorm) {
   if (!(Number.isFinite(maxNorm) && maxNorm > 0)) {

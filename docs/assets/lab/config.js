@@ -2,7 +2,41 @@
 // The lab's settings, DOM-free: every control's label, range and default, the checks that refuse
 // out-of-range values (with a message for the page), and the round trip to a shareable URL.
 
-/** Settings shared by both runs of an A/B comparison (one data stream feeds both). */
+/**
+ * One control: its label, kind, options or range, default, and (optionally) the task or cell it
+ * applies to.
+ * @typedef {{label: string, default: string | number | boolean, task?: string, cell?: string} & (
+ *   {type: "select", options: [string, string][]} | {type: "int" | "number", min: number, max: number}
+ *   | {type: "checkbox"})} Field
+ */
+
+/**
+ * Settings shared by both runs (SHARED_FIELDS' values).
+ * @typedef {{task: string, length: number, batch: number, recall: number, seed: number, steps: number}} SharedSettings
+ */
+
+/**
+ * Settings of one run (RUN_FIELDS' values).
+ * @typedef {{cell: string, hidden: number, init: string, rho: number, forgetBias: string, optimizer: string,
+ *   lr: number, clipOn: boolean, tau: number, truncation: number}} RunSettings
+ */
+
+/**
+ * Everything the lab's controls hold; `ab` turns run B on.
+ * @typedef {{shared: SharedSettings, a: RunSettings, b: RunSettings, ab: boolean}} Settings
+ */
+
+/**
+ * What one run trains with (runConfigs): the shared settings and the run's own, clipping as one
+ * threshold (0: off) and the forget-gate bias as a number.
+ * @typedef {SharedSettings & {cell: string, hidden: number, init: string, rho: number,
+ *   forgetBias: number, optimizer: string, lr: number, clip: number, truncation: number}} RunConfig
+ */
+
+/**
+ * Settings shared by both runs of an A/B comparison (one data stream feeds both).
+ * @type {Record<keyof SharedSettings, Field>}
+ */
 export const SHARED_FIELDS = {
   task: {
     label: "Task",
@@ -21,7 +55,10 @@ export const SHARED_FIELDS = {
   steps: { label: "Stop after steps", type: "int", min: 1, max: 20000, default: 2000 },
 };
 
-/** Settings of one run (A, and B in A/B mode). */
+/**
+ * Settings of one run (A, and B in A/B mode).
+ * @type {Record<keyof RunSettings, Field>}
+ */
 export const RUN_FIELDS = {
   cell: {
     label: "Cell",
@@ -70,15 +107,21 @@ export const RUN_FIELDS = {
   truncation: { label: "Truncation k (0: full BPTT)", type: "int", min: 0, max: 200, default: 0 },
 };
 
-/** Every setting at its default: {shared, a, b, ab}. */
+/**
+ * Every setting at its default: {shared, a, b, ab}.
+ * @returns {Settings}
+ */
 export function defaults() {
+  /** @type {(fields: Record<string, Field>) => any} */
   const pick = (fields) => Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]));
   return { shared: pick(SHARED_FIELDS), a: pick(RUN_FIELDS), b: pick(RUN_FIELDS), ab: false };
 }
 
 /**
  * Parse one control's text; returns {value} or {error} with a message for beside the control.
- * @param {any} field @param {string | boolean} text
+ * @param {Field} field
+ * @param {string | boolean} text
+ * @returns {{value: string | number | boolean} | {error: string}}
  */
 export function parseField(field, text) {
   if (field.type === "checkbox") return { value: Boolean(text) };
@@ -96,14 +139,18 @@ export function parseField(field, text) {
   return { value };
 }
 
-/** Checks across fields: {where: "shared.recall", error} for each problem (empty when fine). */
+/**
+ * Checks across fields: {where: "shared.recall", error} for each problem (empty when fine).
+ * @param {Settings} settings
+ * @returns {{where: string, error: string}[]}
+ */
 export function crossChecks(settings) {
   const problems = [];
   const { task, length, recall } = settings.shared;
   if (task === "copy" && length < 2 * recall + 1) {
     problems.push({ where: "shared.length", error: `the copy task needs T ≥ 2k + 1 = ${2 * recall + 1}` });
   }
-  for (const run of settings.ab ? ["a", "b"] : ["a"]) {
+  for (const run of /** @type {("a" | "b")[]} */ (settings.ab ? ["a", "b"] : ["a"])) {
     if (settings[run].truncation > length) {
       problems.push({
         where: `${run}.truncation`,
@@ -114,7 +161,11 @@ export function crossChecks(settings) {
   return problems;
 }
 
-/** The run configs LabSession takes: [A] or [A, B]. */
+/**
+ * The run configs LabSession takes: [A] or [A, B].
+ * @param {Settings} settings
+ * @returns {RunConfig[]}
+ */
 export function runConfigs(settings) {
   const runs = settings.ab ? [settings.a, settings.b] : [settings.a];
   return runs.map((r) => ({
@@ -133,11 +184,12 @@ export function runConfigs(settings) {
 
 /**
  * Settings as URL query text: only what differs from the defaults (B's keys start with "b.").
- * @param {any} settings
+ * @param {Settings} settings
  * @param {string | null} [preset]  the preset's id, if the settings are one
  * @returns {string}
  */
 export function toQuery(settings, preset = null) {
+  /** @type {{shared: Record<string, unknown>, a: Record<string, unknown>, b: Record<string, unknown>}} */
   const base = defaults();
   const q = new URLSearchParams();
   if (preset) q.set("preset", preset);
@@ -153,11 +205,16 @@ export function toQuery(settings, preset = null) {
 /**
  * Settings from URL query text over `start` (defaults or a preset's). Unknown keys are ignored;
  * a bad value keeps the start value and is reported: returns {settings, errors: [message]}.
+ * @param {string} text
+ * @param {Settings} [start]
+ * @returns {{settings: Settings, errors: string[]}}
  */
 export function fromQuery(text, start = defaults()) {
   const q = new URLSearchParams(text);
   const settings = structuredClone(start);
+  /** @type {string[]} */
   const errors = [];
+  /** @type {(fields: Record<string, Field>, target: Record<string, unknown>, prefix: string) => void} */
   const read = (fields, target, prefix) => {
     for (const [k, field] of Object.entries(fields)) {
       const raw = q.get(prefix + k);

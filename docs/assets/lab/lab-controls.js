@@ -5,9 +5,26 @@
 import { el } from "../demos/ui.js";
 import { RUN_FIELDS, SHARED_FIELDS, crossChecks, parseField } from "./config.js";
 
-/** One control with its label and message line; returns {field, control}. */
+/** @typedef {import("./config.js").Field} Field */
+/** @typedef {import("./config.js").Settings} Settings */
+/**
+ * One setting's control, its wrapper, its message line and its spec.
+ * @typedef {{field: HTMLDivElement, input: HTMLInputElement | HTMLSelectElement, msg: HTMLElement, spec: Field}} Control
+ */
+
+/** The settings' groups, in form order. */
+const GROUPS = /** @type {const} */ (["shared", "a", "b"]);
+
+/**
+ * One control with its label and message line; returns {field, control}.
+ * @param {string} id
+ * @param {string} key
+ * @param {Field} spec
+ * @returns {Omit<Control, "spec">}
+ */
 function control(id, key, spec) {
   const msg = el("small", { id: `${id}-msg`, class: "rnn-lab-msg", "aria-live": "polite" });
+  /** @type {HTMLInputElement | HTMLSelectElement} */
   let input;
   if (spec.type === "select") {
     input = el(
@@ -42,9 +59,13 @@ function control(id, key, spec) {
 /**
  * The form: shared settings, run A, an A/B switch and run B. `onChange()` fires after any edit.
  * read() returns {settings, errors} and marks refused controls; write(settings) fills them in.
+ * @param {import("../demos/ui.js").IdMaker} id
+ * @param {() => void} onChange
  */
 export function settingsForm(id, onChange) {
+  /** @type {Record<(typeof GROUPS)[number], Record<string, Control>>} */
   const groups = { shared: {}, a: {}, b: {} };
+  /** @type {(legend: string, fields: Record<string, Field>, group: (typeof GROUPS)[number], prefix: string) => HTMLFieldSetElement} */
   const fieldset = (legend, fields, group, prefix) =>
     el("fieldset", { class: "rnn-lab-fieldset" }, [
       el("legend", {}, legend),
@@ -70,32 +91,43 @@ export function settingsForm(id, onChange) {
   ]);
   const node = el("div", { class: "rnn-lab-form" }, [shared, runA, abField, runB]);
 
+  /** @param {Settings} settings */
   function visibility(settings) {
     runB.hidden = !settings.ab;
-    for (const group of ["shared", "a", "b"]) {
+    for (const group of GROUPS) {
       for (const c of Object.values(groups[group])) {
         const cell = group === "shared" ? null : settings[group].cell;
-        c.field.hidden =
-          (c.spec.task && c.spec.task !== settings.shared.task) || (c.spec.cell && c.spec.cell !== cell);
+        c.field.hidden = Boolean(
+          (c.spec.task && c.spec.task !== settings.shared.task) || (c.spec.cell && c.spec.cell !== cell),
+        );
       }
     }
   }
 
+  /** @returns {{settings: Settings, errors: string[]}} */
   function read() {
-    const settings = { shared: {}, a: {}, b: {}, ab: abBox.checked };
+    // Filled in below, one value per control (a refused value reads as its default).
+    const settings = /** @type {Settings} */ (
+      /** @type {unknown} */ ({ shared: {}, a: {}, b: {}, ab: abBox.checked })
+    );
+    /** @type {string[]} */
     const errors = [];
-    for (const group of ["shared", "a", "b"]) {
+    for (const group of GROUPS) {
+      const values = /** @type {Record<string, unknown>} */ (settings[group]);
       for (const [key, c] of Object.entries(groups[group])) {
-        const parsed = parseField(c.spec, c.spec.type === "checkbox" ? c.input.checked : c.input.value);
+        const parsed = parseField(
+          c.spec,
+          c.spec.type === "checkbox" ? /** @type {HTMLInputElement} */ (c.input).checked : c.input.value,
+        );
         setError(c, "error" in parsed ? parsed.error : "");
-        settings[group][key] = "error" in parsed ? c.spec.default : parsed.value;
+        values[key] = "error" in parsed ? c.spec.default : parsed.value;
         if ("error" in parsed && (group !== "b" || settings.ab))
           errors.push(`${c.spec.label}: ${parsed.error}`);
       }
     }
     if (!errors.length) {
       for (const { where, error } of crossChecks(settings)) {
-        const [group, key] = where.split(".");
+        const [group, key] = /** @type {[(typeof GROUPS)[number], string]} */ (where.split("."));
         setError(groups[group][key], error);
         errors.push(`${groups[group][key].spec.label}: ${error}`);
       }
@@ -104,12 +136,15 @@ export function settingsForm(id, onChange) {
     return { settings, errors };
   }
 
+  /** @param {Settings} settings */
   function write(settings) {
     abBox.checked = settings.ab;
-    for (const group of ["shared", "a", "b"]) {
+    for (const group of GROUPS) {
+      const values = /** @type {Record<string, unknown>} */ (settings[group]);
       for (const [key, c] of Object.entries(groups[group])) {
-        if (c.spec.type === "checkbox") c.input.checked = Boolean(settings[group][key]);
-        else c.input.value = String(settings[group][key]);
+        if (c.spec.type === "checkbox")
+          /** @type {HTMLInputElement} */ (c.input).checked = Boolean(values[key]);
+        else c.input.value = String(values[key]);
         setError(c, "");
       }
     }
@@ -119,6 +154,10 @@ export function settingsForm(id, onChange) {
   return { node, read, write, controls: groups };
 }
 
+/**
+ * @param {Control} c
+ * @param {string} message  empty clears it
+ */
 function setError(c, message) {
   c.msg.textContent = message;
   c.msg.classList.toggle("rnn-lab-error", Boolean(message));

@@ -61,6 +61,7 @@ function train(session, slices) {
 }
 
 /** The next slice, if one is scheduled: only one may be, or Start after Reset would run two loops. */
+/** @type {ReturnType<typeof setTimeout> | null} */
 let timer = null;
 
 function loop() {
@@ -72,7 +73,7 @@ function loop() {
 
 function stop() {
   running = false;
-  clearTimeout(timer);
+  if (timer !== null) clearTimeout(timer);
   timer = null;
 }
 

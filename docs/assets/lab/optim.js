@@ -3,11 +3,18 @@
 // Adam's bias corrections are running products (b1^t as b1 * b1 * ...), as in Python, so both
 // sides round them identically.
 
+/** @typedef {Record<string, import("./linalg.js").Mat>} Mats matrices by parameter name */
+
 export class SGD {
+  /** @param {{lr: number}} options */
   constructor({ lr }) {
     this.lr = lr;
   }
 
+  /**
+   * @param {Mats} params  updated in place
+   * @param {Mats} grads
+   */
   step(params, grads) {
     for (const [name, p] of Object.entries(params)) {
       const g = grads[name].data;
@@ -17,6 +24,7 @@ export class SGD {
 }
 
 export class Adam {
+  /** @param {{lr: number, beta1?: number, beta2?: number, eps?: number}} options */
   constructor({ lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }) {
     this.lr = lr;
     this.beta1 = beta1;
@@ -30,6 +38,10 @@ export class Adam {
     this.b2t = 1;
   }
 
+  /**
+   * @param {Mats} params  updated in place
+   * @param {Mats} grads
+   */
   step(params, grads) {
     this.b1t *= this.beta1;
     this.b2t *= this.beta2;
@@ -49,7 +61,12 @@ export class Adam {
   }
 }
 
-/** An optimiser by name: "sgd" or "adam". */
+/**
+ * An optimiser by name: "sgd" or "adam".
+ * @param {string} name
+ * @param {number} lr
+ * @returns {SGD | Adam}
+ */
 export function makeOptimizer(name, lr) {
   if (name === "sgd") return new SGD({ lr });
   if (name === "adam") return new Adam({ lr });

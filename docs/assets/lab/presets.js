@@ -6,6 +6,21 @@
 
 import { defaults } from "./config.js";
 
+/** @typedef {ReturnType<import("./session.js").LabSession["summary"]>[number]} RunSummary */
+/** @typedef {{held: boolean, text: string}} Verdict */
+
+/**
+ * One preset: the claim it reproduces, its settings over the defaults, and its verdict on the
+ * runs' summaries (null while undecided).
+ * @typedef {object} Preset
+ * @property {string} id
+ * @property {string} title
+ * @property {string} claim
+ * @property {{shared?: Partial<import("./config.js").SharedSettings>, a?: Partial<import("./config.js").RunSettings>,
+ *   b?: Partial<import("./config.js").RunSettings>, ab?: boolean}} settings
+ * @property {(runs: RunSummary[], finished: boolean) => Verdict | null} verdict
+ */
+
 /** ‖∂L/∂h‖ `back` steps before the last step, relative to the last step, at the first step. */
 /**
  * How much of the first step's gradient norm is left `back` steps before the last: a ratio, or
@@ -20,11 +35,16 @@ export function reach(run, back) {
   return p[p.length - 1 - back] / p[p.length - 1];
 }
 
+/** @type {(r: RunSummary) => boolean} */
 const solved = (r) => r.solvedAt !== null;
+/** @type {(x: number | null) => string} */
 const sci = (x) => (x === null ? "–" : x.toExponential(1));
+/** @type {(text: string) => Verdict} */
 const held = (text) => ({ held: true, text });
+/** @type {(text: string) => Verdict} */
 const failed = (text) => ({ held: false, text });
 
+/** @type {Preset[]} */
 export const PRESETS = [
   {
     id: "lstm-adding-20",
@@ -76,7 +96,9 @@ export const PRESETS = [
     verdict([a], finished) {
       if (solved(a)) {
         const text = `solved at step ${a.solvedAt}.`;
-        return a.solvedAt > 1000 ? held(text) : failed(`${text} That is within 1,000 steps.`);
+        return /** @type {number} */ (a.solvedAt) > 1000
+          ? held(text)
+          : failed(`${text} That is within 1,000 steps.`);
       }
       return finished || a.diverged ? failed(`not solved in ${a.steps} steps.`) : null;
     },
@@ -148,6 +170,7 @@ export const PRESETS = [
     },
     verdict([a, b], finished) {
       if (!finished && !(solved(a) && solved(b))) return null;
+      /** @type {(r: RunSummary) => string} */
       const say = (r) =>
         solved(r) ? `solved at step ${r.solvedAt}` : `ended at ${r.smoothLoss?.toFixed(3)}`;
       const text = `with clipping ${say(a)}; without ${say(b)}.`;
@@ -169,6 +192,7 @@ export const PRESETS = [
       const cut = b.firstProfile ? b.firstProfile.slice(0, -10).every((v) => v === 0) : null;
       if (cut === false) return failed("under truncation, gradient reached more than k steps back.");
       if (!finished && !(solved(a) && solved(b))) return null;
+      /** @type {(r: RunSummary) => string} */
       const say = (r) =>
         solved(r) ? `solved at step ${r.solvedAt}` : `ended at ${r.smoothLoss?.toFixed(3)}`;
       const text = `gradient more than 10 steps back under truncation: exactly 0; full BPTT ${say(a)}; k = 10 ${say(b)}.`;
@@ -188,6 +212,7 @@ export const PRESETS = [
     },
     verdict([a, b], finished) {
       if (!finished && !(solved(a) && solved(b))) return null;
+      /** @type {(r: RunSummary) => string} */
       const say = (r) =>
         solved(r) ? `solved at step ${r.solvedAt}` : `ended at ${r.smoothLoss?.toFixed(2)} nats`;
       const text = `LSTM ${say(a)}; tanh RNN ${say(b)}.`;
@@ -212,12 +237,20 @@ export const PRESETS = [
   },
 ];
 
-/** A preset by id, or undefined. */
+/**
+ * A preset by id, or undefined.
+ * @param {string | null} id
+ * @returns {Preset | undefined}
+ */
 export function findPreset(id) {
   return PRESETS.find((p) => p.id === id);
 }
 
-/** A preset's full settings: its values over the defaults. */
+/**
+ * A preset's full settings: its values over the defaults.
+ * @param {Preset} preset
+ * @returns {import("./config.js").Settings}
+ */
 export function presetSettings(preset) {
   const base = defaults();
   const s = preset.settings;

@@ -36,19 +36,33 @@ export class LabRandom {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** A uniform integer in [0, n). */
+  /**
+   * A uniform integer in [0, n).
+   * @param {number} n
+   * @returns {number}
+   */
   integer(n) {
     return Math.floor(this.random() * n);
   }
 
-  /** `count` uniforms in [low, high), in order (row-major when they fill a matrix). */
+  /**
+   * `count` uniforms in [low, high), in order (row-major when they fill a matrix).
+   * @param {number} low
+   * @param {number} high
+   * @param {number} count
+   * @returns {Float64Array}
+   */
   uniform(low, high, count) {
     const out = new Float64Array(count);
     for (let i = 0; i < count; i++) out[i] = low + (high - low) * this.random();
     return out;
   }
 
-  /** `count` standard normals, in order. */
+  /**
+   * `count` standard normals, in order.
+   * @param {number} count
+   * @returns {Float64Array}
+   */
   standardNormal(count) {
     const out = new Float64Array(count);
     for (let i = 0; i < count; i++) out[i] = this.normal();

@@ -29,7 +29,7 @@ export const SAMPLE_LENGTH = 160;
 
 export class LabSession {
   /**
-   * @param {object[]} configs one run config per run (A, then B); they share task, length, batch,
+   * @param {import("./config.js").RunConfig[]} configs one run config per run (A, then B); they share task, length, batch,
    *   recall and seed, so one batch feeds both
    * @param {string} passage the char task's text
    */

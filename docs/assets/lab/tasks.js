@@ -132,8 +132,15 @@ export function charTask(passage) {
   };
 }
 
-/** Entropy in nats of the next character given the previous order-1 characters, from counts. */
+/**
+ * Entropy in nats of the next character given the previous order-1 characters, from counts.
+ * @param {number[]} ids
+ * @param {number} V  vocabulary size
+ * @param {number} order
+ * @returns {number}
+ */
 export function entropy(ids, V, order) {
+  /** @type {Map<string, Float64Array>} */
   const counts = new Map();
   for (let i = order - 1; i < ids.length; i++) {
     const key = ids.slice(i - order + 1, i).join(",");
