@@ -12,6 +12,7 @@ import torch
 from rnn_site.baselines.forecast import Forecasts, actuals, rolling_origins, score
 from rnn_site.data.timeseries import NAMES, Series
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
+from rnn_site.train.loop import TrainConfig, train
 from rnn_site.train.ts_forecaster import (
     Batches,
     ForecasterTrainConfig,
@@ -25,7 +26,6 @@ from rnn_site.train.ts_forecaster import (
     validation_origins,
     windows,
 )
-from rnn_site.train.loop import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "models" / "ts-forecaster"

@@ -19,9 +19,9 @@ import onnx
 import pytest
 import torch
 
-from rnn_site.export.ts_forecaster import export_forecaster_model, forecaster_io
 from rnn_site.export.manifest import verify
 from rnn_site.export.onnx_lstm import declared_io
+from rnn_site.export.ts_forecaster import export_forecaster_model, forecaster_io
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
 from rnn_site.runtime import (
     Forecaster,
