@@ -216,6 +216,10 @@ class AugmentConfig:
     snr_db: tuple[float, float] = (5.0, 35.0)
     noise_exponent: tuple[float, float] = (0.0, 2.0)
     gain_db: tuple[float, float] = (-20.0, 10.0)
+    # Half the clips keep their tight trim (0.08 s), half get up to 0.3 s more each side: the
+    # features are normalised by the clip's mean, which silence shifts, and a recogniser must
+    # hear both a trimmed test clip and a microphone recording with pauses around the word.
+    silence_probability: float = 0.5
     silence_s: tuple[float, float] = (0.0, 0.3)
     time_masks: int = 2
     time_mask_fraction: float = 0.1  # at most this share of the clip's frames per mask
@@ -268,7 +272,7 @@ class Augmenter:
             x = add_noise(x, coloured_noise(x.shape[0], exponent, self.generator), snr)
         if "gain" in self.kinds:
             x = apply_gain(x, self.uniform(c.gain_db))
-        if "silence" in self.kinds:
+        if "silence" in self.kinds and self.chance(c.silence_probability):
             before = round(self.uniform(c.silence_s) * SAMPLE_RATE)
             x = pad_silence(x, before, round(self.uniform(c.silence_s) * SAMPLE_RATE))
         return x.clamp(-1.0, 1.0).numpy().astype(np.float32)
