@@ -24,7 +24,18 @@ import {
 } from "./melody.js";
 import { melodyText, noteRows, rollLayout, seedText } from "./piano-roll.js";
 import { DemoError, loadOrt, Model } from "./runtime.js";
-import { dataTable, el, field, scrollRegion, startDemo, StatusArea, svg, whenIdle, whole } from "./ui.js";
+import {
+  dataTable,
+  el,
+  field,
+  scrollRegion,
+  startDemo,
+  StatusArea,
+  submitButton,
+  svg,
+  whenIdle,
+  whole,
+} from "./ui.js";
 
 /** @typedef {import("./melody.js").SeedEvent} SeedEvent */
 /** @typedef {import("./melody.js").MelodyEvent} MelodyEvent */
@@ -91,9 +102,7 @@ class Player {
  * @param {boolean} disabled
  */
 function button(label, role, disabled = true) {
-  return /** @type {HTMLButtonElement} */ (
-    el("button", { type: "button", class: "md-button", disabled, "data-role": role }, label)
-  );
+  return el("button", { type: "button", class: "md-button", disabled, "data-role": role }, label);
 }
 
 /**
@@ -105,7 +114,7 @@ function button(label, role, disabled = true) {
  */
 function numberInput(id, min, max, value) {
   const attributes = { id, type: "number", min: String(min), max: String(max), value: String(value) };
-  return /** @type {HTMLInputElement} */ (el("input", { ...attributes, inputmode: "numeric" }));
+  return el("input", { ...attributes, inputmode: "numeric" });
 }
 
 /**
@@ -114,28 +123,25 @@ function numberInput(id, min, max, value) {
  * @param {(name: string) => string} id
  */
 function settingsView(id) {
-  const source = /** @type {HTMLSelectElement} */ (
-    el("select", { id: id("source") }, [el("option", { value: "keyboard" }, KEYBOARD_OPTION)])
-  );
-  const mode = /** @type {HTMLSelectElement} */ (
-    el("select", { id: id("mode") }, [
-      el("option", { value: "major" }, "C major"),
-      el("option", { value: "minor" }, "A minor"),
-    ])
-  );
-  const temperature = /** @type {HTMLInputElement} */ (
-    el("input", { id: id("temperature"), type: "range", min: "0", max: "2", step: "0.05", value: "0.9" })
-  );
-  const temperatureOut = /** @type {HTMLOutputElement} */ (
-    el("output", { for: id("temperature"), "aria-hidden": "true" }, "0.90")
-  );
+  const source = el("select", { id: id("source") }, [el("option", { value: "keyboard" }, KEYBOARD_OPTION)]);
+  const mode = el("select", { id: id("mode") }, [
+    el("option", { value: "major" }, "C major"),
+    el("option", { value: "minor" }, "A minor"),
+  ]);
+  const temperature = el("input", {
+    id: id("temperature"),
+    type: "range",
+    min: "0",
+    max: "2",
+    step: "0.05",
+    value: "0.9",
+  });
+  const temperatureOut = el("output", { for: id("temperature"), "aria-hidden": "true" }, "0.90");
   temperature.addEventListener("input", () => (temperatureOut.value = Number(temperature.value).toFixed(2)));
   const length = numberInput(id("length"), 1, LIMITS.length, 48);
   const seed = numberInput(id("seed"), 0, LIMITS.seed, 1);
   const buttons = {
-    generate: /** @type {HTMLButtonElement} */ (
-      el("button", { type: "submit", class: "md-button md-button--primary", disabled: true }, "Generate")
-    ),
+    generate: submitButton("Generate"),
     play: button("Play", "play"),
     stop: button("Stop", "stop"),
     download: button("Download MIDI", "download"),
@@ -147,20 +153,18 @@ function settingsView(id) {
     role: "group",
     "aria-label": "Keyboard: each key adds a quarter note to the seed",
   });
-  const form = /** @type {HTMLFormElement} */ (
-    el("form", { class: "rnn-form", novalidate: true }, [
-      el("div", { class: "rnn-controls" }, [field("Start from", source), field("Key", mode)]),
-      keyboard,
-      el("div", { class: "rnn-buttons" }, [buttons.clear]),
-      seedLine,
-      el("div", { class: "rnn-controls" }, [
-        field("Temperature", temperature, [temperatureOut]),
-        field("Length (notes)", length),
-        field("Seed", seed),
-      ]),
-      el("div", { class: "rnn-buttons" }, [buttons.generate, buttons.play, buttons.stop, buttons.download]),
-    ])
-  );
+  const form = el("form", { class: "rnn-form", novalidate: true }, [
+    el("div", { class: "rnn-controls" }, [field("Start from", source), field("Key", mode)]),
+    keyboard,
+    el("div", { class: "rnn-buttons" }, [buttons.clear]),
+    seedLine,
+    el("div", { class: "rnn-controls" }, [
+      field("Temperature", temperature, [temperatureOut]),
+      field("Length (notes)", length),
+      field("Seed", seed),
+    ]),
+    el("div", { class: "rnn-buttons" }, [buttons.generate, buttons.play, buttons.stop, buttons.download]),
+  ]);
   return { form, source, mode, temperature, length, seed, buttons, seedLine, keyboard };
 }
 

@@ -38,28 +38,26 @@ const OWN = "own";
  * @param {(name: string) => string} id
  */
 function controlsView(id) {
-  const seriesSelect = /** @type {HTMLSelectElement} */ (el("select", { id: id("series") }));
+  const seriesSelect = el("select", { id: id("series") });
   const range = (
     /** @type {string} */ name,
     /** @type {number} */ min,
     /** @type {number} */ max,
     /** @type {number} */ value,
   ) =>
-    /** @type {HTMLInputElement} */ (
-      el("input", {
-        id: id(name),
-        type: "range",
-        min: String(min),
-        max: String(max),
-        step: "1",
-        value: String(value),
-      })
-    );
+    el("input", {
+      id: id(name),
+      type: "range",
+      min: String(min),
+      max: String(max),
+      step: "1",
+      value: String(value),
+    });
   const origin = range("origin", 0, 1, 0);
   const originOut = el("output", { for: id("origin"), "data-role": "origin-label" });
   const horizon = range("horizon", 1, 24, 12);
   const horizonOut = el("output", { for: id("horizon") });
-  const anomalies = /** @type {HTMLInputElement} */ (el("input", { id: id("anomalies"), type: "checkbox" }));
+  const anomalies = el("input", { id: id("anomalies"), type: "checkbox" });
   const controls = el("div", { class: "rnn-controls" }, [
     field("Series", seriesSelect),
     field("Forecast origin", origin, [originOut]),
@@ -98,21 +96,22 @@ function controlsView(id) {
  * @param {(name: string) => string} id
  */
 function ownFormView(id) {
-  const ownText = /** @type {HTMLTextAreaElement} */ (
-    el("textarea", { id: id("own"), rows: "3", spellcheck: "false", "aria-describedby": id("own-hint") })
-  );
-  const ownStyle = /** @type {HTMLSelectElement} */ (el("select", { id: id("own-style") }));
+  const ownText = el("textarea", {
+    id: id("own"),
+    rows: "3",
+    spellcheck: "false",
+    "aria-describedby": id("own-hint"),
+  });
+  const ownStyle = el("select", { id: id("own-style") });
   const hint =
     "Commas, spaces or new lines between values; or draw on the chart below with the mouse or a finger.";
-  const ownForm = /** @type {HTMLFormElement} */ (
-    el("form", { class: "rnn-form", novalidate: true, hidden: true, "data-role": "own-form" }, [
-      field("Your numbers (oldest first)", ownText, [el("small", { id: id("own-hint") }, hint)]),
-      field("Read it like", ownStyle),
-      el("div", { class: "rnn-buttons" }, [
-        el("button", { type: "submit", class: "md-button md-button--primary" }, "Forecast my series"),
-      ]),
-    ])
-  );
+  const ownForm = el("form", { class: "rnn-form", novalidate: true, hidden: true, "data-role": "own-form" }, [
+    field("Your numbers (oldest first)", ownText, [el("small", { id: id("own-hint") }, hint)]),
+    field("Read it like", ownStyle),
+    el("div", { class: "rnn-buttons" }, [
+      el("button", { type: "submit", class: "md-button md-button--primary" }, "Forecast my series"),
+    ]),
+  ]);
   return { ownForm, ownText, ownStyle };
 }
 
@@ -192,14 +191,12 @@ function drawChart(chart, result) {
  * @param {HTMLElement} root  the demo, whose dataset carries the result for tests
  */
 function chartView(root) {
-  const chart = /** @type {SVGSVGElement} */ (
-    svg("svg", {
-      viewBox: "0 0 640 300",
-      role: "img",
-      "aria-label": "Forecast chart (loading)",
-      "data-role": "chart",
-    })
-  );
+  const chart = svg("svg", {
+    viewBox: "0 0 640 300",
+    role: "img",
+    "aria-label": "Forecast chart (loading)",
+    "data-role": "chart",
+  });
   chart.style.width = "100%";
   chart.style.touchAction = "none";
   const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
