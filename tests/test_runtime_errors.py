@@ -46,7 +46,7 @@ from rnn_site.runtime import (
     WrongTaskError,
 )
 from rnn_site.runtime.char_lm import MAX_PROMPT
-from rnn_site.runtime.forecaster import MAX_ABS_VALUE
+from rnn_site.runtime.ts_forecaster import MAX_ABS_VALUE
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -408,7 +408,7 @@ def test_forecast_scale_is_checked(forecaster, scale):
 
 
 def test_anomaly_scores_in_batches_equal_one_batch(forecaster, monkeypatch):
-    from rnn_site.runtime import forecaster as module
+    from rnn_site.runtime import ts_forecaster as module
 
     values = forecaster.load_series("co2")["values"][:400]
     whole = forecaster.anomaly_scores(values, "co2")

@@ -60,7 +60,7 @@ from rnn_site.runtime.errors import (
     UnknownSeriesError,
     WrongTaskError,
 )
-from rnn_site.runtime.forecaster import Forecast, Forecaster
+from rnn_site.runtime.ts_forecaster import Forecast, Forecaster
 from rnn_site.runtime.melody import MelodyModel
 from rnn_site.runtime.registry import list_models, locate
 from rnn_site.runtime.sentiment import SentimentModel, SentimentPrediction

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rnn_site.runtime.forecaster import Forecaster
+from rnn_site.runtime.ts_forecaster import Forecaster
 
 pytestmark = pytest.mark.browser
 
