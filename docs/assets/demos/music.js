@@ -29,6 +29,7 @@ import {
   el,
   field,
   scrollRegion,
+  slider,
   startDemo,
   StatusArea,
   submitButton,
@@ -128,16 +129,7 @@ function settingsView(id) {
     el("option", { value: "major" }, "C major"),
     el("option", { value: "minor" }, "A minor"),
   ]);
-  const temperature = el("input", {
-    id: id("temperature"),
-    type: "range",
-    min: "0",
-    max: "2",
-    step: "0.05",
-    value: "0.9",
-  });
-  const temperatureOut = el("output", { for: id("temperature"), "aria-hidden": "true" }, "0.90");
-  temperature.addEventListener("input", () => (temperatureOut.value = Number(temperature.value).toFixed(2)));
+  const temperature = slider(id("temperature"), { min: 0, max: 2, step: 0.05, value: 0.9 }, 2);
   const length = numberInput(id("length"), 1, LIMITS.length, 48);
   const seed = numberInput(id("seed"), 0, LIMITS.seed, 1);
   const buttons = {
@@ -159,13 +151,13 @@ function settingsView(id) {
     el("div", { class: "rnn-buttons" }, [buttons.clear]),
     seedLine,
     el("div", { class: "rnn-controls" }, [
-      field("Temperature", temperature, [temperatureOut]),
+      field("Temperature", temperature.input, [temperature.output]),
       field("Length (notes)", length),
       field("Seed", seed),
     ]),
     el("div", { class: "rnn-buttons" }, [buttons.generate, buttons.play, buttons.stop, buttons.download]),
   ]);
-  return { form, source, mode, temperature, length, seed, buttons, seedLine, keyboard };
+  return { form, source, mode, temperature: temperature.input, length, seed, buttons, seedLine, keyboard };
 }
 
 /**

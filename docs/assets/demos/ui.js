@@ -112,6 +112,21 @@ export function field(label, control, extra = []) {
 }
 
 /**
+ * A range slider and an <output> that shows its value with `digits` decimals as it moves (for the
+ * eye: aria-hidden, since the slider itself tells a screen reader its value).
+ * @param {string} id  the slider's id
+ * @param {{min: number, max: number, step: number, value: number}} range
+ * @param {number} [digits]
+ * @returns {{input: HTMLInputElement, output: HTMLOutputElement}}
+ */
+export function slider(id, { min, max, step, value }, digits = 0) {
+  const input = el("input", { id, type: "range", min, max, step, value });
+  const output = el("output", { for: id, "aria-hidden": "true" }, value.toFixed(digits));
+  input.addEventListener("input", () => (output.value = Number(input.value).toFixed(digits)));
+  return { input, output };
+}
+
+/**
  * `value` (a form field's text) as a whole number from `min` to `max`; otherwise a DemoError
  * that names the setting (`name`) and the range, shown to the reader as it is.
  * @param {unknown} value  usually a string; numbers (and anything else) go through Number() too
