@@ -187,3 +187,36 @@ def test_example_sentences_come_from_the_cards() -> None:
         table_rows = [ln for ln in page.read_text("utf-8").splitlines() if ln.startswith("| ")]
         for row in table_rows:
             assert not any(text and f"| {text} |" in row for text in rows), (page.name, row)
+
+
+#: Typed counts that equal one on the card by coincidence, each with its reason.
+NOT_FROM_THE_CARD = {
+    ("translator", "4,000"): "the BPE variant's 3,950 merges give about 4,000 pieces",
+}
+
+
+def _integers(tree: Any) -> list[int]:
+    if isinstance(tree, dict):
+        return [x for v in tree.values() for x in _integers(v)]
+    if isinstance(tree, list):
+        return [x for v in tree for x in _integers(v)]
+    return [tree] if isinstance(tree, int) and not isinstance(tree, bool) else []
+
+
+def test_no_application_page_types_its_cards_data_sizes() -> None:
+    """Counts of the card's data and configuration (11,578 pairs, 6,000 words) reach the
+    application's page through placeholders too: a retrained model changes them."""
+    from rnn_site.applications import APPLICATIONS
+
+    typed = []
+    for app in APPLICATIONS:
+        card = json.loads((ROOT / "models" / app.name / "card.json").read_text("utf-8"))
+        sizes = _integers([card.get("data", {}), card.get("config", {})])
+        forms = {f"{n:,}" for n in sizes if n >= 1000} - {
+            form for name, form in NOT_FROM_THE_CARD if name == app.name
+        }
+        text = (ROOT / "docs" / app.page).read_text("utf-8")
+        for match in re.finditer(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])", text):
+            if match[0] in forms:
+                typed.append(f"{app.page}: {match[0]} ({app.name}/card.json)")
+    assert typed == []
