@@ -25,12 +25,22 @@ import { addMatmulAT, addSumRows, mat, matmul, matmulBT, zerosLike } from "./lin
  *   options?: BackwardOptions) => {dx: (Mat | null)[], dstate: Mat[]}} backward  dx entries are null when `wantDx` is false
  */
 
-/** Logistic sigmoid written as 0.5 * (1 + tanh(a / 2)), as in activations.py. */
+/**
+ * Logistic sigmoid written as 0.5 * (1 + tanh(a / 2)), as in activations.py.
+ * @param {number} a
+ * @returns {number}
+ */
 export function sigmoid(a) {
   return 0.5 * (1 + Math.tanh(0.5 * a));
 }
 
-/** x_t W_x + h W_h + b: the pre-activations of every gate, (B, G*H). */
+/**
+ * x_t W_x + h W_h + b: the pre-activations of every gate, (B, G*H).
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} h
+ * @returns {Mat}
+ */
 function preActivation(params, xT, h) {
   const a = matmul(xT, params.W_x);
   const ah = matmul(h, params.W_h);
@@ -42,7 +52,13 @@ function preActivation(params, xT, h) {
 }
 
 // --8<-- [start:rnn_step]
-/** One tanh RNN step: x_t: (B, I), h: (B, H) -> new h: (B, H). */
+/**
+ * One tanh RNN step: x_t: (B, I), h: (B, H) -> new h: (B, H).
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} h
+ * @returns {Mat}
+ */
 export function rnnStep(params, xT, h) {
   const a = preActivation(params, xT, h);
   for (let n = 0; n < a.data.length; n++) a.data[n] = Math.tanh(a.data[n]);
@@ -51,7 +67,17 @@ export function rnnStep(params, xT, h) {
 // --8<-- [end:rnn_step]
 
 // --8<-- [start:rnn_backward_step]
-/** Backprop one step: dL/dh_t -> [dx_t, dL/dh_prev]; adds the step's parameter gradients to grads. */
+/**
+ * Backprop one step: dL/dh_t -> [dx_t, dL/dh_prev]; adds the step's parameter gradients to grads.
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} hPrev
+ * @param {Mat} hT
+ * @param {Mat} dhT
+ * @param {Params} grads
+ * @param {boolean} [wantDx]
+ * @returns {[Mat | null, Mat]}
+ */
 export function rnnBackwardStep(params, xT, hPrev, hT, dhT, grads, wantDx = true) {
   // tanh' = 1 - tanh², and h_t *is* the tanh output.
   const da = zerosLike(dhT);
@@ -65,7 +91,14 @@ export function rnnBackwardStep(params, xT, hPrev, hT, dhT, grads, wantDx = true
 // --8<-- [end:rnn_backward_step]
 
 // --8<-- [start:lstm_step]
-/** One LSTM step: x_t: (B, I), h, c: (B, H) -> [h, c, gates: (B, 4H) activated, i f g o]. */
+/**
+ * One LSTM step: x_t: (B, I), h, c: (B, H) -> [h, c, gates: (B, 4H) activated, i f g o].
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} h
+ * @param {Mat} c
+ * @returns {[Mat, Mat, Mat]}
+ */
 export function lstmStep(params, xT, h, c) {
   const gates = preActivation(params, xT, h);
   const [B, H] = [h.rows, h.cols];
@@ -129,7 +162,13 @@ export function lstmBackwardStep(params, xT, hPrev, cPrev, cT, gatesT, dhT, dcT,
 // --8<-- [end:lstm_backward_step]
 
 // --8<-- [start:gru_step]
-/** One GRU step: x_t: (B, I), h: (B, H) -> [h, gates: (B, 3H) activated, r z n]. */
+/**
+ * One GRU step: x_t: (B, I), h: (B, H) -> [h, gates: (B, 3H) activated, r z n].
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} h
+ * @returns {[Mat, Mat]}
+ */
 export function gruStep(params, xT, h) {
   const [B, H] = [h.rows, h.cols];
   const ax = matmul(xT, params.W_x); // the input's say in r, z, n (plus b below)
@@ -158,7 +197,17 @@ export function gruStep(params, xT, h) {
 // --8<-- [end:gru_step]
 
 // --8<-- [start:gru_backward_step]
-/** Backprop one step: dL/dh_t -> [dx_t, dL/dh_prev]; adds the step's parameter gradients to grads. */
+/**
+ * Backprop one step: dL/dh_t -> [dx_t, dL/dh_prev]; adds the step's parameter gradients to grads.
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} hPrev
+ * @param {Mat} gatesT
+ * @param {Mat} dhT
+ * @param {Params} grads
+ * @param {boolean} [wantDx]
+ * @returns {[Mat | null, Mat]}
+ */
 export function gruBackwardStep(params, xT, hPrev, gatesT, dhT, grads, wantDx = true) {
   const [B, H] = [dhT.rows, dhT.cols];
   const hn = matmul(hPrev, params.W_h); // recomputed: cheaper than caching (only its n block is used)
@@ -220,6 +269,7 @@ export const CELLS = {
       return { h, state: [hT], cache: { x, h0, h } };
     },
     backward(params, { x, h0, h }, dh, [dhLast], grads, { onDh = null, wantDx = true } = {}) {
+      /** @type {(Mat | null)[]} */
       const dx = [];
       let dhNext = dhLast;
       for (let t = x.length - 1; t >= 0; t--) {
@@ -257,6 +307,7 @@ export const CELLS = {
       grads,
       { onDh = null, wantDx = true } = {},
     ) {
+      /** @type {(Mat | null)[]} */
       const dx = [];
       let dhNext = dhLast,
         dcNext = dcLast;
@@ -288,6 +339,7 @@ export const CELLS = {
       return { h, state: [hT], cache: { x, h0, h, gates } };
     },
     backward(params, { x, h0, h, gates }, dh, [dhLast], grads, { onDh = null, wantDx = true } = {}) {
+      /** @type {(Mat | null)[]} */
       const dx = [];
       let dhNext = dhLast;
       for (let t = x.length - 1; t >= 0; t--) {
@@ -302,17 +354,30 @@ export const CELLS = {
   },
 };
 
-/** Look a cell up by name ("rnn", "lstm", "gru"). */
+/**
+ * Look a cell up by name ("rnn", "lstm", "gru").
+ * @param {string} name
+ * @returns {Cell}
+ */
 export function getCell(name) {
   if (!Object.hasOwn(CELLS, name)) throw new RangeError(`unknown cell "${name}"; choose rnn, lstm or gru`);
   return CELLS[name];
 }
 
-/** Zero gradients shaped like the parameters. */
+/**
+ * Zero gradients shaped like the parameters.
+ * @param {Params} params
+ * @returns {Params}
+ */
 export function zerosLikeParams(params) {
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, zerosLike(v)]));
 }
 
+/**
+ * @param {Mat} a
+ * @param {Mat} b
+ * @returns {Mat}
+ */
 function addMats(a, b) {
   const out = mat(a.rows, a.cols);
   for (let n = 0; n < out.data.length; n++) out.data[n] = a.data[n] + b.data[n];

@@ -17,21 +17,37 @@ export function mat(rows, cols, data = new Float64Array(rows * cols)) {
   return { rows, cols, data };
 }
 
-/** A matrix from nested arrays [[...], ...] (tests and JSON). */
+/**
+ * A matrix from nested arrays [[...], ...] (tests and JSON).
+ * @param {number[][]} rows
+ * @returns {Mat}
+ */
 export function fromRows(rows) {
   const cols = rows.length ? rows[0].length : 0;
   return mat(rows.length, cols, Float64Array.from(rows.flat()));
 }
 
-/** Nested arrays from a matrix (tests and JSON). */
+/**
+ * Nested arrays from a matrix (tests and JSON).
+ * @param {Mat} m
+ * @returns {number[][]}
+ */
 export function toRows(m) {
   return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
 }
 
+/**
+ * @param {Mat} m
+ * @returns {Mat}
+ */
 export function copy(m) {
   return mat(m.rows, m.cols, m.data.slice());
 }
 
+/**
+ * @param {Mat} m
+ * @returns {Mat}
+ */
 export function zerosLike(m) {
   return mat(m.rows, m.cols);
 }
@@ -39,7 +55,15 @@ export function zerosLike(m) {
 // The three products below are the lab's hot loops (about 90% of a training step). Their inner
 // loops are unrolled by four: V8 runs them about 1.4 times faster that way.
 
-/** O[o .. o+m) += v * B[row .. row+m): one row of a product, accumulated. */
+/**
+ * O[o .. o+m) += v * B[row .. row+m): one row of a product, accumulated.
+ * @param {Float64Array} O
+ * @param {number} o
+ * @param {number} v
+ * @param {Float64Array} B
+ * @param {number} row
+ * @param {number} m
+ */
 function axpy(O, o, v, B, row, m) {
   let j = 0;
   for (; j + 3 < m; j += 4) {
@@ -51,7 +75,12 @@ function axpy(O, o, v, B, row, m) {
   for (; j < m; j++) O[o + j] += v * B[row + j];
 }
 
-/** a @ b: (n, k) @ (k, m) -> (n, m). */
+/**
+ * a @ b: (n, k) @ (k, m) -> (n, m).
+ * @param {Mat} a
+ * @param {Mat} b
+ * @returns {Mat}
+ */
 export function matmul(a, b) {
   const out = mat(a.rows, b.cols);
   const [n, k, m] = [a.rows, a.cols, b.cols];
@@ -67,7 +96,12 @@ export function matmul(a, b) {
   return out;
 }
 
-/** out += aᵀ @ b: (n, k)ᵀ @ (n, m) -> (k, m), accumulated (a step's weight gradient). */
+/**
+ * out += aᵀ @ b: (n, k)ᵀ @ (n, m) -> (k, m), accumulated (a step's weight gradient).
+ * @param {Mat} out
+ * @param {Mat} a
+ * @param {Mat} b
+ */
 export function addMatmulAT(out, a, b) {
   const [n, k, m] = [a.rows, a.cols, b.cols];
   const A = a.data,
@@ -82,7 +116,12 @@ export function addMatmulAT(out, a, b) {
   return out;
 }
 
-/** a @ bᵀ: (n, m) @ (k, m)ᵀ -> (n, k) (backprop through x W: dL/dx = dL/da Wᵀ). */
+/**
+ * a @ bᵀ: (n, m) @ (k, m)ᵀ -> (n, k) (backprop through x W: dL/dx = dL/da Wᵀ).
+ * @param {Mat} a
+ * @param {Mat} b
+ * @returns {Mat}
+ */
 export function matmulBT(a, b) {
   const out = mat(a.rows, b.rows);
   const [n, m, k] = [a.rows, a.cols, b.rows];
@@ -111,7 +150,11 @@ export function matmulBT(a, b) {
   return out;
 }
 
-/** out += column sums of a: (n, m) -> (m,) as a 1 × m matrix (a bias gradient). */
+/**
+ * out += column sums of a: (n, m) -> (m,) as a 1 × m matrix (a bias gradient).
+ * @param {Mat} out
+ * @param {Mat} a
+ */
 export function addSumRows(out, a) {
   for (let r = 0; r < a.rows; r++) {
     for (let j = 0; j < a.cols; j++) out.data[j] += a.data[r * a.cols + j];
@@ -119,13 +162,22 @@ export function addSumRows(out, a) {
   return out;
 }
 
-/** In place a += scale * b. */
+/**
+ * In place a += scale * b.
+ * @param {Mat} a
+ * @param {Mat} b
+ * @param {number} [scale]
+ */
 export function addScaled(a, b, scale = 1) {
   for (let i = 0; i < a.data.length; i++) a.data[i] += scale * b.data[i];
   return a;
 }
 
-/** The sum of squares of every entry. */
+/**
+ * The sum of squares of every entry.
+ * @param {Mat} m
+ * @returns {number}
+ */
 export function sumSquares(m) {
   let s = 0;
   for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
@@ -136,6 +188,7 @@ export function sumSquares(m) {
  * Householder QR of a (n, k) matrix with n >= k: returns Q (n, k) and the diagonal of R.
  * NumPy calls LAPACK for the same factorisation; Q is unique once R's diagonal signs are fixed,
  * which `orthogonal` does, so both sides agree to rounding.
+ * @param {Mat} a
  */
 export function qr(a) {
   const [n, k] = [a.rows, a.cols];

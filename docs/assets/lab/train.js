@@ -12,12 +12,18 @@ import { makeOptimizer } from "./optim.js";
 import { LabRandom } from "./rng.js";
 import { adding, charTask, copy } from "./tasks.js";
 
+/** @typedef {import("./linalg.js").Mat} Mat */
+/** @typedef {import("./cells.js").Params} Params */
+/** @typedef {import("./tasks.js").Task} Task */
+/** @typedef {import("./tasks.js").Batch} Batch */
+/** @typedef {import("./config.js").RunConfig} RunConfig */
+
 /** The data stream's seed is the run's seed plus this, so weights and data draw independently. */
 export const DATA_SEED_OFFSET = 0x5eed;
 
 /**
  * Cell weights and readout from `rng`, in the order Python draws them (init_model in lab.py).
- * @param {any} config  a run config (see LabRun)
+ * @param {RunConfig} config
  * @param {number} inputSize
  * @param {number} outputSize
  * @param {LabRandom} rng
@@ -42,7 +48,17 @@ export function initModel(config, inputSize, outputSize, rng) {
   return { params, readout };
 }
 
-/** The readout's loss on the steps of one chunk: returns {loss, dh}; adds readout gradients. */
+/**
+ * The readout's loss on the steps of one chunk: returns {loss, dh}; adds readout gradients.
+ * @param {Task} task
+ * @param {Params} readout
+ * @param {Params} rgrads
+ * @param {Batch["targets"]} targets
+ * @param {number} B
+ * @param {Mat[]} hChunk
+ * @param {number} start
+ * @returns {{loss: number, dh: Mat[]}}
+ */
 export function readoutLoss(task, readout, rgrads, targets, B, hChunk, start) {
   const { steps, y } = targets;
   const count = B * steps.length;
@@ -86,6 +102,10 @@ export function readoutLoss(task, readout, rgrads, targets, B, hChunk, start) {
  * forgetBias, truncation (k or 0 for full BPTT), seed, recall}.
  */
 export class LabRun {
+  /**
+   * @param {RunConfig} config
+   * @param {Task} task
+   */
   constructor(config, task) {
     this.config = config;
     this.task = task;
@@ -118,6 +138,7 @@ export class LabRun {
     const B = config.batch;
     const grads = zerosLikeParams(this.params);
     const rgrads = zerosLikeParams(this.readout);
+    /** @type {(hChunk: Mat[], start: number) => {loss: number, dh: Mat[]}} */
     const lossGrad = (hChunk, start) =>
       readoutLoss(task, this.readout, rgrads, batch.targets, B, hChunk, start);
     const k = config.truncation > 0 ? config.truncation : null;
@@ -144,7 +165,13 @@ export class LabRun {
     };
   }
 
-  /** Sample `n` characters (char task) from a seed character, drawing from `rng`. */
+  /**
+   * Sample `n` characters (char task) from a seed character, drawing from `rng`.
+   * @param {LabRandom} rng
+   * @param {number} n
+   * @param {number} [first]  the seed character's id
+   * @returns {number[]}
+   */
   sample(rng, n, first = 0) {
     const V = this.task.outputSize(this.config);
     const H = this.config.hidden;
@@ -174,7 +201,11 @@ export class LabRun {
   }
 }
 
-/** The LSTM's forget gate averaged over batch, time and units (gate block 1 of each row). */
+/**
+ * The LSTM's forget gate averaged over batch, time and units (gate block 1 of each row).
+ * @param {{gates: Mat[]}[]} caches
+ * @returns {number}
+ */
 function meanForget(caches) {
   let s = 0,
     n = 0;
@@ -188,7 +219,12 @@ function meanForget(caches) {
   return s / n;
 }
 
-/** The task object for a config: adding, copy, or char on `passage`. */
+/**
+ * The task object for a config: adding, copy, or char on `passage`.
+ * @param {string} name
+ * @param {string} [passage]
+ * @returns {Task}
+ */
 export function taskFor(name, passage = "") {
   if (name === "adding") return adding;
   if (name === "copy") return copy;
@@ -196,12 +232,22 @@ export function taskFor(name, passage = "") {
   throw new RangeError(`unknown task "${name}"; choose adding, copy or char`);
 }
 
-/** The data stream of a run: its own LabRandom, so two runs with one seed see the same batches. */
+/**
+ * The data stream of a run: its own LabRandom, so two runs with one seed see the same batches.
+ * @param {number} seed
+ * @returns {LabRandom}
+ */
 export function dataStream(seed) {
   return new LabRandom((seed + DATA_SEED_OFFSET) >>> 0);
 }
 
-/** The losses of `steps` steps from scratch (tests and the benchmark; the worker steps itself). */
+/**
+ * The losses of `steps` steps from scratch (tests and the benchmark; the worker steps itself).
+ * @param {RunConfig} config
+ * @param {number} steps
+ * @param {string} [passage]
+ * @returns {number[]}
+ */
 export function trainCurve(config, steps, passage = "") {
   const task = taskFor(config.task, passage);
   const run = new LabRun(config, task);
