@@ -140,3 +140,30 @@ def test_export_refuses_a_run_the_safety_cap_cut_short(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "incomplete run (stopped by 'time_cap' at step 12)" in err
     assert not (folder / "card.json").exists()
+
+
+def test_a_trainer_turns_its_flags_into_hyperparameters() -> None:
+    """Each model flag lands in its field, converted where the field wants another shape, on
+    top of the ``--quick`` preset; flags not given leave the recipe's values."""
+    from rnn_site.train import char_mingru, melody, ts_forecaster
+
+    def hparams(trainer, *argv: str):
+        return trainer.hparams_of(trainer.parser().parse_args(list(argv)))
+
+    assert hparams(melody.TRAINER) == melody.MelodyTrainConfig()
+    assert hparams(melody.TRAINER, "--quick", "--ngram-max-order", "3") == (
+        melody.MelodyTrainConfig(max_epochs=30, ngram_orders=(1, 2, 3))
+    )
+    chosen = hparams(ts_forecaster.TRAINER, "--normalisation", "level", "--max-steps", "7")
+    assert chosen.normalisations == ("level",) and chosen.max_steps == 7
+    assert hparams(char_mingru.TRAINER, "--quick").max_steps == 2000
+    assert char_mingru.TRAINER.options["name"] == "char-mingru"
+
+
+def test_a_trainer_refuses_a_flag_outside_its_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    from rnn_site.train import ts_forecaster
+
+    with pytest.raises(SystemExit) as exit_info:
+        ts_forecaster.main(["--normalisation", "log"])
+    assert exit_info.value.code == 2
+    assert "argument --normalisation: invalid choice: 'log'" in capsys.readouterr().err

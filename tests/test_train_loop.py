@@ -18,6 +18,7 @@ from rnn_site.train.artifacts import atomic_path, write_json
 from rnn_site.train.char_lm import EpochWindows, bits_per_char, lm_step, lm_windows
 from rnn_site.train.loop import (
     CarriedState,
+    Job,
     TrainConfig,
     finish_training,
     lr_factor,
@@ -158,6 +159,32 @@ def test_finish_training_writes_the_log_the_outcome_and_the_slice_results(
     assert metrics["scores"] == {"test": 0.5}
     assert metrics["wall_time_s"] >= metrics["train_wall_time_s"] > 0
     assert "linear: 40 steps (finished); total" in capsys.readouterr().out
+
+
+@dataclass(frozen=True)
+class Budget:
+    width: int = 2
+    max_epochs: int = 2
+
+
+def test_a_job_frames_a_trainer_run_from_its_folder_to_its_metrics(tmp_path: Path) -> None:
+    """`Job` is what every ``train_<model>`` shares: the folder, the loop config's job fields,
+    the log head with the recipe line (command and budget), and the final metrics."""
+    out = tmp_path / "new" / "run"
+    job = Job.begin(out, 3, 60.0, 1, False, "cpu", {"command": "rnn-site train linear"})
+    assert out.is_dir() and torch.get_num_threads() == 1
+    config = job.train_config(epochs=2, lr=0.05, schedule="constant")
+    assert (config.seed, config.threads, config.progress, config.device) == (3, 1, False, "cpu")
+    assert config.time_cap_s is not None and 1.0 <= config.time_cap_s <= 60.0
+    model = nn.Linear(2, 1)
+    model.config = HParams(width=1)  # type: ignore[assignment]
+    info = job.info("linear", model, Budget())
+    assert info["recipe"] == {"command": "rnn-site train linear", "max_epochs": 2}
+    assert info["seed"] == 3 and info["hparams"] == {"width": 2, "max_epochs": 2}
+    result = train(model, regression_batches, mse, val_loss, config, job.out, info=info)
+    metrics = job.finish(result, scores={"test": 1.0})
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+    assert metrics["complete"] and metrics["steps"] == 40 and metrics["scores"] == {"test": 1.0}
 
 
 def test_time_left_is_what_remains_of_the_cap_and_never_below_one_second() -> None:

@@ -197,14 +197,17 @@ class Trainer:
             )
         return parser
 
-    def run(self, args: argparse.Namespace) -> int:
-        """Train with the parsed ``args``; returns the exit status."""
+    def hparams_of(self, args: argparse.Namespace) -> Any:
+        """This run's hyperparameters: the recipe, the ``--quick`` preset, then the flags."""
         values = {}
         for flag, spec in self.flags.items():
             value = getattr(args, flag.lstrip("-").replace("-", "_"))
             values[spec.field] = spec.to(value) if spec.to and value is not None else value
-        hparams = recipe_hparams(self.hparams, args, **values)
-        self.train(**run_options(args), hparams=hparams, **self.options)
+        return recipe_hparams(self.hparams, args, **values)
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Train with the parsed ``args``; returns the exit status."""
+        self.train(**run_options(args), hparams=self.hparams_of(args), **self.options)
         return 0
 
     def main(self, argv: Sequence[str] | None = None) -> int:
