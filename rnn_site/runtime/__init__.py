@@ -60,12 +60,12 @@ from rnn_site.runtime.errors import (
     UnknownSeriesError,
     WrongTaskError,
 )
-from rnn_site.runtime.ts_forecaster import Forecast, Forecaster
 from rnn_site.runtime.melody import MelodyModel
 from rnn_site.runtime.registry import list_models, locate
 from rnn_site.runtime.sentiment import SentimentModel, SentimentPrediction
 from rnn_site.runtime.speech import SpeechRecognizer, Transcription
 from rnn_site.runtime.translator import TranslationResult, Translator
+from rnn_site.runtime.ts_forecaster import Forecast, Forecaster
 
 __all__ = [
     "AudioTooLongError",

@@ -5,8 +5,7 @@
         default_model = "sentiment"         # what load() opens without a name
         graphs = ("sequence",)              # roles in the card's "files", opened at load
 
-        def __init__(self, location, graphs, *, intra_op_threads=1):
-            super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+        def read_card(self):
             self.vocab = self.card["vocab"]   # read the card; raise ModelMismatchError if off
             self._sequence = self.session("sequence")
 
@@ -45,7 +44,8 @@ class RuntimeModel:
     """Base of the runtime classes: a located, verified model and its onnxruntime sessions.
 
     Subclasses set `task`, `default_model` and `graphs` (and `optional_graphs`, verified at
-    load but opened on first use), and read their card in ``__init__``.
+    load but opened on first use), and read their card in `read_card`, which ``__init__`` calls
+    last, so no subclass repeats the constructor.
     """
 
     task: ClassVar[str] = ""
@@ -69,6 +69,11 @@ class RuntimeModel:
         #: Whether files were checked against the manifest at load; files read later (such as
         #: the forecaster's series.json) are checked the same way.
         self.verified = True
+        self.read_card()
+
+    def read_card(self) -> None:
+        """Read what this class needs from `self.card` and open its sessions; raise a
+        ModelMismatchError naming card.json if the card does not fit (subclasses)."""
 
     @classmethod
     def load(

@@ -37,7 +37,6 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
     UnknownCharacterError,
 )
-from rnn_site.runtime.registry import ModelLocation
 
 OnUnknown = Literal["error", "skip", "replace"]
 
@@ -131,10 +130,7 @@ class CharLanguageModel(RuntimeModel):
     graphs = ("step",)
     optional_graphs = ("sequence",)
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         vocab, config = self.card["vocab"], self.card["config"]
         if (
             not isinstance(vocab, str)

@@ -48,7 +48,6 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
 )
 from rnn_site.runtime.midi import melody_to_midi
-from rnn_site.runtime.registry import ModelLocation
 
 #: Most events one `generate` call writes, and most events a prompt or a MIDI file may hold.
 MAX_EVENTS = 2000
@@ -66,10 +65,7 @@ class MelodyModel(RuntimeModel):
     default_model = "melody"
     graphs = ("step",)
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         if len(self.card["tokens"]) != self.card["config"]["vocab_size"]:
             raise ModelMismatchError(
                 "card.json: the number of tokens differs from vocab_size", file="card.json"

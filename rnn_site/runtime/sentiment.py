@@ -20,7 +20,6 @@ import numpy as np
 from rnn_site.data.vader import UNK, tokenize
 from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.errors import InvalidArgumentError, ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a paragraph, not a book).
@@ -79,10 +78,7 @@ class SentimentModel(RuntimeModel):
     default_model = "sentiment"
     graphs = ("sequence",)
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         vocab = self.card["vocab"]
         if (
             not isinstance(vocab, list)

@@ -30,7 +30,6 @@ from rnn_site.runtime.errors import (
     ModelMismatchError,
     NonFiniteAudioError,
 )
-from rnn_site.runtime.registry import ModelLocation
 
 #: Longest clip accepted, in seconds (the model was trained on clips under 5 s).
 MAX_SECONDS = 30.0
@@ -136,10 +135,7 @@ class SpeechRecognizer(RuntimeModel):
     default_model = "speech"
     graphs = ("speech",)
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         classes = self.card["io"]["speech"]["outputs"]["log_probs"]["shape"][-1]
         if not isinstance(self.card["alphabet"], str) or len(self.card["alphabet"]) + 1 != classes:
             raise ModelMismatchError(

@@ -24,7 +24,6 @@ from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.checks import MISSING, check_beam_width, check_int, renamed
 from rnn_site.runtime.errors import InvalidArgumentError, ModelMismatchError
-from rnn_site.runtime.registry import ModelLocation
 from rnn_site.runtime.text import checked_tokens
 
 #: Longest text accepted, in characters and in tokens (a few sentences; trained on ≤ 15 words).
@@ -79,10 +78,7 @@ class Translator(RuntimeModel):
     default_model = "translator"
     graphs = ("encoder", "decoder")
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         card, config = self.card, self.card["config"]
         for side in ("src", "tgt"):
             words = card["vocab"][side]

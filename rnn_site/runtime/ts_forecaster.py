@@ -34,7 +34,6 @@ from rnn_site.runtime.errors import (
     NonFiniteValueError,
     UnknownSeriesError,
 )
-from rnn_site.runtime.registry import ModelLocation
 
 #: Most values one call reads (long histories are cut to the lookback anyway; this guards memory).
 MAX_VALUES = 1_000_000
@@ -136,10 +135,7 @@ class Forecaster(RuntimeModel):
     default_model = "ts-forecaster"
     graphs = ("forecaster",)
 
-    def __init__(
-        self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
-    ) -> None:
-        super().__init__(location, graphs, intra_op_threads=intra_op_threads)
+    def read_card(self) -> None:
         self.series: dict[str, dict[str, Any]] = self.card["series"]
         for name, settings in self.series.items():
             if not all(_is_real(settings.get(k)) for k in ("id", "lookback", "norm_scale")):
