@@ -384,11 +384,9 @@ export function mount(root) {
       selectSeries(false);
       // onnxruntime and the graph (a few MB) download once the page is idle, then the first
       // forecast is drawn; with the browser's data saver on, the reader's first move starts them.
-      status.info("Loading the forecaster…");
-      if (!whenIdle(update)) {
-        view.clear(
-          "Your browser's data saver is on: move a control to download the model and see its forecast.",
-        );
+      if (whenIdle(update)) status.info("Loading the forecaster…");
+      else {
+        status.info("Data saver is on: move a control to download the model and see its forecast.");
         root.dataset.state = "waiting";
       }
     } catch (err) {
