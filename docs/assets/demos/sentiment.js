@@ -31,7 +31,6 @@ import {
 export function mount(root) {
   const modelName = root.dataset.model ?? "sentiment";
   const id = startDemo(root);
-  root.dataset.state = "loading";
 
   const { form, text, button } = sentimentForm(id);
   const verdict = el("p", { class: "rnn-sent-verdict", "data-role": "verdict", "aria-live": "polite" });

@@ -75,7 +75,6 @@ export async function decodeTo16k(arrayBuffer) {
 export function mount(root) {
   const modelName = root.dataset.model ?? "speech";
   const id = startDemo(root);
-  root.dataset.state = "loading";
   const { form, select, player, beamInput, run, record, file } = speechForm(id);
   const views = resultViews();
   root.append(form, ...Object.values(views));

@@ -40,7 +40,6 @@ import {
 export function mount(root) {
   const modelName = root.dataset.model ?? "translator";
   const id = startDemo(root);
-  root.dataset.state = "loading";
   const { form, text, beamInput, button } = translationForm(id);
   const sourceLine = el("p", { class: "rnn-tr-source", "data-role": "source" });
   const output = el("p", { class: "rnn-tr-output", "data-role": "output", "aria-live": "polite" });

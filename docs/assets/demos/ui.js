@@ -460,14 +460,16 @@ export function whenIdle(task) {
 
 /**
  * Start a model demo when the page is idle: `load` (onnxruntime-web and the model) then `first`
- * (a first result). A failed load offers *Try again*; a failed first result shows like any other.
- * With the data saver on, nothing downloads until the reader presses `button`.
+ * (a first result); the demo's state is "loading" until `load` says otherwise. A failed load
+ * offers *Try again*; a failed first result shows like any other. With the data saver on,
+ * nothing downloads until the reader presses `button`.
  * @param {StatusArea} status
  * @param {HTMLButtonElement} button  the demo's main button, disabled until `load` enables it
  * @param {() => Promise<void>} load
  * @param {() => Promise<void>} first
  */
 export function loadWhenIdle(status, button, load, first) {
+  status.root.dataset.state = "loading";
   const start = () =>
     load()
       .then(first, (err) => status.failLoad(err, start))
