@@ -5,16 +5,18 @@ Small enough to export under 2 MB and to run a character at a time in the browse
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from rnn_site.models.config import ModelConfig
 
 State = tuple[torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
-class CharLMConfig:
+class CharLMConfig(ModelConfig):
     """Shape of the model; plain data so it can be logged to JSON and stored in the card."""
 
     vocab_size: int
@@ -22,9 +24,6 @@ class CharLMConfig:
     hidden_size: int = 256
     num_layers: int = 1
     dropout: float = 0.0
-
-    def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
 
 
 # --8<-- [start:model]

@@ -15,12 +15,13 @@ per-step conformal constant fitted on validation, as in `rnn_site.models.ts_fore
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnn_site.models.config import ModelConfig
 from rnn_site.models.ts_forecaster import QUANTILES
 
 #: Past features per half-hour: demand, temperature, working day, sin and cos of time of day.
@@ -31,15 +32,12 @@ FUTURE_FEATURES = 6
 
 
 @dataclass(frozen=True)
-class DemandConfig:
+class DemandConfig(ModelConfig):
     """Shape of the model; plain data, logged to JSON and stored in the card."""
 
     hidden_size: int = 64
     horizon: int = 48
     history: int = 96
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 class DemandForecaster(nn.Module):

@@ -16,12 +16,14 @@ See the page: next.md#mingru-and-minlstm
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from rnn_site.models.config import ModelConfig
 
 MinCell = Literal["mingru", "minlstm"]
 _GATES = {"mingru": 2, "minlstm": 3}
@@ -191,7 +193,7 @@ class MinRNNStack(nn.Module):
 
 
 @dataclass(frozen=True)
-class CharMinRNNConfig:
+class CharMinRNNConfig(ModelConfig):
     """Shape of the character model; the embedding width is the stack's width."""
 
     vocab_size: int
@@ -199,9 +201,6 @@ class CharMinRNNConfig:
     num_layers: int = 3
     cell: MinCell = "mingru"
     scan: Scan = "log"
-
-    def to_dict(self) -> dict[str, int | str]:
-        return asdict(self)
 
 
 class CharMinRNN(nn.Module):

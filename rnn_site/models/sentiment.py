@@ -10,23 +10,22 @@ never influences it).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from rnn_site.models.config import ModelConfig
 
 RATING_SCALE = 4.0  # ratings are in [-4, 4]; the head predicts rating / 4
 
 
 @dataclass(frozen=True)
-class SentimentConfig:
+class SentimentConfig(ModelConfig):
     vocab_size: int
     embed_dim: int = 64
     hidden_size: int = 128
     dropout: float = 0.3
-
-    def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
 
 
 class SentimentLSTM(nn.Module):

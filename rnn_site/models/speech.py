@@ -19,7 +19,7 @@ only once its end is heard; the price is that nothing is emitted before the clip
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,7 @@ from torch import nn
 
 from rnn_site.data.audio import HOP, LOG_FLOOR, N_FFT, PEAK_FLOOR, mel_filterbank
 from rnn_site.data.speech import VOCAB
+from rnn_site.models.config import ModelConfig
 
 
 # --8<-- [start:logmel]
@@ -91,16 +92,13 @@ def frame_mask(lengths: torch.Tensor, total: int) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class SpeechConfig:
+class SpeechConfig(ModelConfig):
     vocab_size: int = len(VOCAB) + 1  # + the CTC blank, class 0
     n_mels: int = 40
     conv_channels: int = 96
     hidden_size: int = 96
     num_layers: int = 2
     dropout: float = 0.15
-
-    def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
 
 
 class SpeechCTC(nn.Module):

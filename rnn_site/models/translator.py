@@ -14,16 +14,18 @@ gives padding a score of -1e9. The same code runs in training and in the exporte
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from rnn_site.models.config import ModelConfig
 
 NEG = -1e9  # attention score of padding: exp() of it is exactly 0 in float32
 
 
 @dataclass(frozen=True)
-class TranslatorConfig:
+class TranslatorConfig(ModelConfig):
     """Sizes of the translator; saved in the checkpoint and the card, so a model can be rebuilt
     from either (``Translator(TranslatorConfig(**card["config"]))``)."""
 
@@ -33,9 +35,6 @@ class TranslatorConfig:
     encoder_hidden: int = 64  # per direction; the memory has 2 × this
     decoder_hidden: int = 128
     dropout: float = 0.3
-
-    def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

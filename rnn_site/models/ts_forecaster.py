@@ -27,18 +27,21 @@ never lies above the median nor the 90% one below it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from rnn_site.models.config import ModelConfig
 
 QUANTILES = (0.1, 0.5, 0.9)
 NORMALISATIONS = ("seasonal-diff", "level")
 
 
 @dataclass(frozen=True)
-class ForecasterConfig:
+class ForecasterConfig(ModelConfig):
     """Shape of the model; plain data, logged to JSON and stored in the card."""
 
     n_series: int = 3
@@ -59,8 +62,9 @@ class ForecasterConfig:
         # JSON round trips turn the tuple into a list; keep it hashable.
         object.__setattr__(self, "periods", tuple(int(p) for p in self.periods))
 
-    def to_dict(self) -> dict[str, int | str | list[int]]:
-        data = asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, with ``periods`` as a list (as JSON gives it back)."""
+        data = super().to_dict()
         data["periods"] = list(self.periods)
         return data
 
