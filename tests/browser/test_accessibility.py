@@ -250,7 +250,13 @@ LANDMARK_RULES = [
     "landmark-one-main",
 ]
 #: The home page, an application with code blocks, and the API page that repeats headings.
-LANDMARK_PAGES = ["", "applications/sentiment/", "api/runtime/"]
+LANDMARK_PAGES = [
+    "",
+    "applications/sentiment/",
+    "api/runtime/",
+    "models/",  # wide tables: scroll regions
+    "notebooks/rnn-step-by-step/",  # notebook cells and outputs: scroll regions
+]
 
 _AXE_RULES = """async (rules) => {
   const result = await axe.run(document, { runOnly: { type: "rule", values: rules } });
@@ -262,21 +268,35 @@ _AXE_RULES = """async (rules) => {
 def test_landmarks_are_unique(site_url, browser, axe_path):
     """Each landmark has a role and name of its own (issue 20): the nested nav sections are named
     by their titles (overrides/partials/nav-item.html), the TOC's nested lists and the code
-    blocks' copy-button wrappers are no landmarks (toc-item.html, assets/javascripts/landmarks.js).
+    blocks' copy-button wrappers are no landmarks (toc-item.html, assets/javascripts/landmarks.js),
+    and each sideways-scrolling region is numbered (scroll-regions.js), on a desktop and a phone.
     Two unnamed <nav> added to the page show that the check can fail."""
+    problems = []
+    for width in (1280, 320):
+        context = _context(browser, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            for path in LANDMARK_PAGES:
+                page.goto(site_url + path, wait_until="load")
+                # Material adds the copy buttons' wrappers after load, and scroll-regions.js
+                # names the regions on the frame after load: wait until both have run.
+                page.wait_for_function(
+                    "() => !document.querySelector('.highlight code') "
+                    "|| document.querySelector('.md-code__nav')"
+                )
+                page.evaluate(
+                    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+                )
+                page.add_script_tag(path=str(axe_path))
+                found = page.evaluate(_AXE_RULES, LANDMARK_RULES)
+                problems += [f"/{path} {width}px: {p}" for p in found]
+        finally:
+            context.close()
     context = _context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    problems = []
     try:
-        for path in LANDMARK_PAGES:
-            page.goto(site_url + path, wait_until="load")
-            # Material adds the copy buttons' wrappers after load: wait until it has.
-            page.wait_for_function(
-                "() => !document.querySelector('.highlight code') "
-                "|| document.querySelector('.md-code__nav')"
-            )
-            page.add_script_tag(path=str(axe_path))
-            problems += [f"/{path}: {p}" for p in page.evaluate(_AXE_RULES, LANDMARK_RULES)]
+        page.goto(site_url, wait_until="load")
+        page.add_script_tag(path=str(axe_path))
         page.evaluate(
             "() => document.querySelector('article').append("
             "document.createElement('nav'), document.createElement('nav'))"
