@@ -1,6 +1,6 @@
 """Every page of the built site, in Chromium: no request leaves the local server, no console
 error. Pages are visited as a reader would, including the demo page, whose model loads when
-its demo scrolls into view."""
+the page is idle."""
 
 from __future__ import annotations
 
@@ -33,9 +33,11 @@ def test_every_page_stays_local_and_logs_no_error(built_site, site_url, page, pa
         page_log.bad_responses.clear()
         page.goto(site_url + path, wait_until="networkidle")
         if path == "applications/text-generation/":
-            # The demo preloads its model in a worker; wait until that settles too.
+            # The demo preloads its model in a worker once the page is idle (its module mounts
+            # after load, so the status line may not exist yet); wait until that settles too.
             page.wait_for_function(
-                "document.querySelector('[data-role=status]').textContent.includes('ready')",
+                "document.querySelector('[data-demo=text-generation] [data-role=status]')"
+                "?.textContent.includes('ready')",
                 timeout=120_000,
             )
         foreign = [
