@@ -121,11 +121,24 @@ export function lstmStep(params, xT, h, c) {
 }
 // --8<-- [end:lstm_step]
 
-// --8<-- [start:lstm_backward_step]
 /**
- * Backprop one step: (dL/dh_t, dL/dc_t) -> [dx_t, dL/dh_prev, dL/dc_prev], adding the step's
- * parameter gradients into `grads`. dh_t and dc_t already include what flowed back from t+1.
+ * lstmBackwardStep's types, kept above the snippet the training page shows (its description is
+ * the comment inside).
+ * @param {Params} params
+ * @param {Mat} xT
+ * @param {Mat} hPrev
+ * @param {Mat} cPrev
+ * @param {Mat} cT
+ * @param {Mat} gatesT  activated gates i, f, g, o of this step
+ * @param {Mat} dhT
+ * @param {Mat} dcT
+ * @param {Params} grads
+ * @param {boolean} [wantDx]
+ * @returns {[Mat | null, Mat, Mat]}
  */
+// --8<-- [start:lstm_backward_step]
+// Backprop one step: (dL/dh_t, dL/dc_t) -> [dx_t, dL/dh_prev, dL/dc_prev], adding the step's
+// parameter gradients into `grads`. dh_t and dc_t already include what flowed back from t+1.
 export function lstmBackwardStep(params, xT, hPrev, cPrev, cT, gatesT, dhT, dcT, grads, wantDx = true) {
   const [B, H] = [dhT.rows, dhT.cols];
   const da = mat(B, 4 * H);

@@ -11,7 +11,12 @@ const MARGIN = { left: 46, right: 12, top: 10, bottom: 30 };
 /** At most this many points per line: long runs are thinned evenly (the last point is kept). */
 const MAX_POINTS = 500;
 
-/** A chart figure: caption, an SVG that `draw` fills, and a table that `table` fills. */
+/**
+ * A chart figure: caption, an SVG that `draw` fills, and a table that `table` fills.
+ * @param {string} title
+ * @param {string} description
+ * @returns {{figure: HTMLElement, svg: SVGSVGElement, table: HTMLTableElement}}
+ */
 export function chartFigure(title, description) {
   const svgNode = svg("svg", { class: "rnn-lab-svg", height: String(HEIGHT), "aria-hidden": "true" });
   const caption = el("figcaption", {}, [el("strong", {}, title), " ", description]);
@@ -20,7 +25,13 @@ export function chartFigure(title, description) {
   return { figure, svg: svgNode, table: tbl };
 }
 
-/** Fill a table: header row, then one row per entry (cells as text). */
+/**
+ * Fill a table: header row, then one row per entry (cells as text).
+ * @param {HTMLTableElement} tbl
+ * @param {string} caption
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
 export function fillTable(tbl, caption, header, rows) {
   tbl.replaceChildren(
     el("caption", {}, caption),
@@ -47,6 +58,11 @@ export function fillTable(tbl, caption, header, rows) {
   );
 }
 
+/**
+ * @template P
+ * @param {P[]} points
+ * @returns {P[]}
+ */
 function thin(points) {
   if (points.length <= MAX_POINTS) return points;
   const every = Math.ceil(points.length / MAX_POINTS);
@@ -59,7 +75,7 @@ function thin(points) {
  * Values the axis cannot show (non-finite; non-positive on a log axis) are left out.
  * @param {SVGSVGElement} node
  * @param {{series: {points: [number, number | null | undefined][], cls: string}[],
- *   hlines?: {y: number, label: string, cls?: string}[], vlines?: {x: number, label: string, cls?: string}[],
+ *   hlines?: {y: number | null, label: string, cls?: string}[], vlines?: {x: number, label: string, cls?: string}[],
  *   xLabel: string, xMin?: number | null, xMax?: number | null, unit?: boolean}} chart
  */
 export function drawLogChart(
@@ -69,11 +85,20 @@ export function drawLogChart(
   const width = Math.max(200, Math.round(node.parentElement?.clientWidth || 320));
   node.setAttribute("width", String(width));
   node.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
-  const ok = (y) => Number.isFinite(y) && (unit ? y >= 0 : y > 0);
-  const lines = series.map((s) => ({ ...s, points: thin(s.points.filter(([, y]) => ok(y))) }));
+  /**
+   * @param {number | null | undefined} y
+   * @returns {y is number}
+   */
+  const ok = (y) => Number.isFinite(y) && (unit ? Number(y) >= 0 : Number(y) > 0);
+  const lines = series.map((s) => ({
+    ...s,
+    points: thin(/** @type {[number, number][]} */ (s.points.filter(([, y]) => ok(y)))),
+  }));
   const ys = [...lines.flatMap((s) => s.points.map(([, y]) => y)), ...hlines.map((h) => h.y).filter(ok)];
   const xs = lines.flatMap((s) => s.points.map(([x]) => x));
+  /** @type {(x: number, y: number, label: string, attrs?: Record<string, string>) => SVGTextElement} */
   const text = (x, y, label, attrs = {}) => svg("text", { x: String(x), y: String(y), ...attrs }, label);
+  /** @type {(x1: number, y1: number, x2: number, y2: number, cls: string) => SVGLineElement} */
   const line = (x1, y1, x2, y2, cls) =>
     svg("line", { x1: String(x1), y1: String(y1), x2: String(x2), y2: String(y2), class: cls });
   if (!xs.length) {
@@ -87,17 +112,22 @@ export function drawLogChart(
   const x0 = xMin ?? Math.min(...xs);
   const x1 = Math.max(xMax ?? Math.max(...xs, ...vlines.map((v) => v.x)), x0 + 1);
   const [left, right, top, bottom] = [MARGIN.left, width - MARGIN.right, MARGIN.top, HEIGHT - MARGIN.bottom];
+  /** @type {(x: number) => number} */
   const px = (x) => left + ((x - x0) / (x1 - x0)) * (right - left);
+  /** @type {(y: number) => number} */
   const py = unit
     ? (y) => bottom - y * (bottom - top)
     : (y) => bottom - ((Math.log10(y) - lo) / (hi - lo)) * (bottom - top);
+  /** @type {(y: number | null) => boolean} */
   const inRange = (y) => ok(y) && (unit ? y <= 1 : y >= 10 ** lo && y <= 10 ** hi);
   // Grid lines: quarters on a unit axis, else decades labelled 10ⁿ (at most about six labels).
+  /** @type {[number, string][]} */
   const ticks = [];
   if (unit) for (const y of [0, 0.25, 0.5, 0.75, 1]) ticks.push([y, String(y)]);
   else
     for (let e = lo; e <= hi; e += Math.max(1, Math.ceil((hi - lo) / 6)))
       ticks.push([10 ** e, `10${superscript(e)}`]);
+  /** @type {SVGElement[]} */
   const children = [];
   for (const [y, label] of ticks) {
     children.push(line(left, py(y), right, py(y), "rnn-lab-grid"));
@@ -107,8 +137,9 @@ export function drawLogChart(
   children.push(text(right, HEIGHT - 8, String(Math.round(x1)), { "text-anchor": "end" }));
   children.push(text((left + right) / 2, HEIGHT - 8, xLabel, { "text-anchor": "middle" }));
   for (const h of hlines.filter((h) => inRange(h.y))) {
-    children.push(line(left, py(h.y), right, py(h.y), `rnn-lab-hline ${h.cls ?? ""}`));
-    children.push(text(right, py(h.y) - 3, h.label, { "text-anchor": "end" }));
+    const y = py(/** @type {number} */ (h.y)); // inRange let only numbers through
+    children.push(line(left, y, right, y, `rnn-lab-hline ${h.cls ?? ""}`));
+    children.push(text(right, y - 3, h.label, { "text-anchor": "end" }));
   }
   for (const v of vlines) {
     children.push(line(px(v.x), top, px(v.x), bottom, `rnn-lab-vline ${v.cls ?? ""}`));
@@ -121,7 +152,11 @@ export function drawLogChart(
   node.replaceChildren(...children);
 }
 
-/** A number for the tables: fmt's style, "–" when missing. */
+/**
+ * A number for the tables: fmt's style, "–" when missing.
+ * @param {number | null | undefined} x
+ * @returns {string}
+ */
 export function num(x) {
   return x === null || x === undefined ? "–" : fmt(x);
 }

@@ -7,6 +7,14 @@ import { el } from "../demos/ui.js";
 import { runConfigs } from "./config.js";
 import { RUN_NAMES, chartFigure, drawLogChart, fillTable, num } from "./lab-charts.js";
 
+/**
+ * What draw() shows: each run's steps so far, each run's latest ‖∂L/∂h_t‖ (null before one
+ * arrives), the task's lines, and the settings the runs were started with.
+ * @typedef {{log: import("./session.js").StepUpdate[][], profiles: (number[] | null)[],
+ *   meta: {baseline: number | null, solvedBelow: number | null}, settings: import("./config.js").Settings}} ViewState
+ */
+
+/** @returns {{node: HTMLDivElement, draw: (state: ViewState) => void}} */
 export function chartsView() {
   const charts = {
     loss: chartFigure(
@@ -26,6 +34,7 @@ export function chartsView() {
     samples,
   ]);
 
+  /** @param {ViewState} state */
   function draw({ log, profiles, meta, settings: current }) {
     const names = log.map((_, i) => (log.length > 1 ? `Run ${RUN_NAMES[i]}` : "Run"));
     const last = log.map((h) => h.at(-1) ?? null);

@@ -13,6 +13,10 @@ import { PRESETS, findPreset, presetSettings } from "./presets.js";
 
 const CUSTOM = "custom";
 
+/**
+ * Called by docs/assets/demos/loader.js (through training-lab.js) for `<div data-demo="training-lab">`.
+ * @param {HTMLElement} root
+ */
 export async function mount(root) {
   const id = startDemo(root, "rnn-lab");
   root.dataset.state = "loading";
@@ -71,9 +75,15 @@ export async function mount(root) {
   form.write(start);
 
   const worker = new Worker(new URL("./lab-worker.js", import.meta.url), { type: "module" });
+  /** @typedef {import("./lab-view.js").ViewState} ViewState */
+  /** @type {ViewState["log"]} */
   let log = [];
-  /** The latest ‖∂L/∂h_t‖ profile of each run. */
+  /**
+   * The latest ‖∂L/∂h_t‖ profile of each run.
+   * @type {ViewState["profiles"]}
+   */
   let profiles = [];
+  /** @type {ViewState["meta"]} */
   let meta = { baseline: null, solvedBelow: null };
   let running = false;
   let finished = false;
@@ -90,10 +100,12 @@ export async function mount(root) {
     }
     if (data.generation !== generation) return; // from a session the reader has since reset
     // A diverged step has no numbers to draw; the summary reports it.
-    data.updates.forEach((steps, i) => {
+    /** @type {import("./session.js").Update[][]} */
+    const updates = data.updates;
+    updates.forEach((steps, i) => {
       for (const u of steps) if (!u.diverged) log[i].push(u);
       const latest = steps.findLast((u) => u.profile);
-      if (latest) profiles[i] = latest.profile;
+      if (latest) profiles[i] = /** @type {number[]} */ (latest.profile); // findLast kept one with a profile
     });
     running = data.running;
     finished = data.finished;
@@ -113,12 +125,14 @@ export async function mount(root) {
     scheduleDraw();
   };
 
+  /** @param {string} message */
   function fail(message) {
     running = false;
     status.fail(new Error(message));
     syncButtons();
   }
 
+  /** @param {import("./config.js").Settings} settings */
   function reset(settings) {
     current = settings;
     log = runConfigs(settings).map(() => []);
@@ -203,6 +217,8 @@ export async function mount(root) {
     buttons.step.disabled = running || finished;
   }
 
+  /** @typedef {import("./presets.js").RunSummary[]} Summary */
+  /** @param {Summary} summary */
   function reportDivergence(summary) {
     const stopped = summary
       .map((r, i) =>
@@ -212,6 +228,10 @@ export async function mount(root) {
     if (stopped.length) status.error({ message: stopped.join(" ") });
   }
 
+  /**
+   * @param {Summary} summary
+   * @returns {boolean} whether the preset's claim is decided
+   */
   function judge(summary) {
     if (!preset) return false;
     const v = preset.verdict(summary, finished);

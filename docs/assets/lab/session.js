@@ -27,6 +27,15 @@ export const SAMPLE_LENGTH = 160;
  * @property {{step: number, reason: string} | null} diverged
  */
 
+/**
+ * What advance() reports for one run: a step's numbers, or where it diverged.
+ * @typedef {NonNullable<ReturnType<LabSession["advance"]>[number]>} Update
+ */
+/**
+ * A step that trained (the charts draw these).
+ * @typedef {Extract<Update, {loss: number}>} StepUpdate
+ */
+
 export class LabSession {
   /**
    * @param {import("./config.js").RunConfig[]} configs one run config per run (A, then B); they share task, length, batch,
