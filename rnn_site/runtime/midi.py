@@ -6,7 +6,7 @@ variable-length quantity (7 bits per byte, high bit set on all but the last). A 
 only: tempo and time-signature meta events, one program change, a note-on/note-off pair per
 note (a rest is just a longer delta before the next note-on), and end-of-track.
 
-The browser demo writes the same bytes (``docs/assets/demos/music.js``); a test compares them.
+The browser demo writes the same bytes (``docs/assets/demos/melody.js``); a test compares them.
 """
 
 from __future__ import annotations
