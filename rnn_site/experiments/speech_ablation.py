@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rnn_site.export.cards import recipe_command
+
 #: (key in metrics.json results, column title) of the test sets, in table order.
 SETS = (
     ("tts_isolated", "held-out voices, words"),
@@ -39,8 +41,9 @@ def is_finished(folder: Path) -> bool:
     return "results" in metrics and metrics.get("stopped") in ("finished", "early_stopping")
 
 
-def run_record(folder: Path) -> dict[str, Any]:
-    """One finished run: its recipe, best validation CER and greedy/beam test CERs."""
+def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
+    """One finished run: its recipe, best validation CER and greedy/beam test CERs (and the
+    padded scores if computed before or ``padded``)."""
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
@@ -49,7 +52,7 @@ def run_record(folder: Path) -> dict[str, Any]:
     return {
         "name": folder.name,
         "augment": hparams.get("augment", "legacy"),
-        "command": metrics["recipe"]["command"],
+        "command": recipe_command(metrics["recipe"]["command"]),
         "epochs": hparams["max_epochs"],
         "steps": metrics["steps"],
         "best_epoch": metrics["best_epoch"],
@@ -59,7 +62,48 @@ def run_record(folder: Path) -> dict[str, Any]:
         "test_cer_beam": {k: round(lstm[k]["beam"]["cer"], 4) for k, _ in SETS if k in lstm},
         "train_wall_time_s": round(metrics["train_wall_time_s"]),
         "process_cpu_s": metrics.get("process_cpu_s"),
+        f"padded_{PAD_S}s_cer": (
+            padded_scores(folder) if padded or (folder / "padded.json").exists() else {}
+        ),
     }
+
+
+#: Silence added before and after each clip for the "padded" scores (a microphone recording
+#: has pauses around the word; the test sets are trimmed to 0.08 s).
+PAD_S = 0.25
+
+
+def padded_scores(folder: Path, pad_s: float = PAD_S) -> dict[str, float]:
+    """Greedy CER of the run's checkpoint on clips with ``pad_s`` of silence added each side:
+    the validation voices (may be used to choose) and KLettres (test only).
+
+    Cached in ``padded.json`` in the run's folder.
+    """
+    cache = folder / "padded.json"
+    if cache.exists():
+        return json.loads(cache.read_text(encoding="utf-8"))
+    import numpy as np
+
+    from rnn_site.data.speech import SynthesisConfig, Utterance, load_real_letters, load_speech
+    from rnn_site.decoding.ctc import error_rates
+    from rnn_site.train.speech import load_speech_model, transcribe_all
+
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    data = load_speech(SynthesisConfig(**metrics["synthesis"]), progress=False)
+    model, _ = load_speech_model(folder / "speech.pt")
+    silence = np.zeros(round(pad_s * 16_000), np.float32)
+
+    def cer(utterances: Sequence[Utterance]) -> float:
+        padded = [
+            Utterance(np.concatenate([silence, u.audio, silence]), u.label, u.voice, u.kind)
+            for u in utterances
+        ]
+        refs = [u.label for u in utterances]
+        return round(error_rates(refs, transcribe_all(model, padded))["cer"], 4)
+
+    out = {"val": cer(data.val), "real": cer(load_real_letters())}
+    cache.write_text(json.dumps(out) + "\n", encoding="utf-8")
+    return out
 
 
 def dtw_record(folder: Path) -> dict[str, float]:
@@ -69,10 +113,10 @@ def dtw_record(folder: Path) -> dict[str, float]:
     return {k: round(dtw[k]["greedy"]["cer"], 4) for k, _ in SETS if k in dtw}
 
 
-def collect(folders: Sequence[Path], machine: str) -> dict[str, Any]:
+def collect(folders: Sequence[Path], machine: str, padded: bool = False) -> dict[str, Any]:
     """Every finished run in ``folders`` (unfinished ones are skipped) and the DTW baseline."""
     finished = [f for f in folders if is_finished(f)]
-    runs = [run_record(f) for f in finished]
+    runs = [run_record(f, padded) for f in finished]
     return {
         "schema": 1,
         "task": "speech recognition, augmentation ablation",
@@ -90,10 +134,16 @@ def percent(x: float | None) -> str:
 
 def table(results: dict[str, Any]) -> str:
     """The ablation as a Markdown table: one row per run, then DTW."""
-    head = "| run | --augment | epochs | val CER | " + " | ".join(t for _, t in SETS) + " |"
-    rows = [head, "|---|---|--:|--:|" + "--:|" * len(SETS)]
+    padded = ("val", "real")
+    head = (
+        "| run | --augment | epochs | val CER | "
+        + " | ".join(t for _, t in SETS)
+        + f" | padded {PAD_S} s: val | real (en + en_GB) |"
+    )
+    rows = [head, "|---|---|--:|--:|" + "--:|" * (len(SETS) + len(padded))]
     for r in results["runs"]:
         cells = [percent(r["test_cer"].get(k)) for k, _ in SETS]
+        cells += [percent(r[f"padded_{PAD_S}s_cer"].get(k)) for k in padded]
         rows.append(
             f"| {r['name']} | `{r['augment']}` | {r['epochs']} | {percent(r['val_cer'])} | "
             + " | ".join(cells)
@@ -101,7 +151,7 @@ def table(results: dict[str, Any]) -> str:
         )
     dtw = results.get("dtw") or {}
     if dtw:
-        cells = [percent(dtw.get(k)) for k, _ in SETS]
+        cells = [percent(dtw.get(k)) for k, _ in SETS] + ["–"] * len(padded)
         rows.append("| DTW templates | – | – | – | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
 
@@ -111,9 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--md", type=Path)
+    parser.add_argument("--padded", action="store_true", help="score silence-padded clips")
     parser.add_argument("--machine", default="2-core CPU machine, no GPU, shared (1 thread)")
     args = parser.parse_args(argv)
-    results = collect(args.runs, args.machine)
+    results = collect(args.runs, args.machine, args.padded)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     text = table(results)

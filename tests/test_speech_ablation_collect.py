@@ -1,0 +1,51 @@
+"""The speech ablation collector reads finished runs' metrics.json into the page's JSON/table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rnn_site.experiments.speech_ablation import collect, table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fake_run(folder: Path, augment: str, cer: float, stopped: str = "finished") -> Path:
+    sets = ("tts_isolated", "tts_connected", "real_en", "real_en_GB")
+    scores = {k: {"greedy": {"cer": cer}, "beam": {"cer": cer / 2}} for k in sets}
+    folder.mkdir()
+    metrics = {
+        "hparams": {"augment": augment, "max_epochs": 8},
+        "recipe": {"command": f"rnn-site train speech --out-dir {folder} --augment {augment}"},
+        "steps": 10, "best_epoch": 7, "stopped": stopped, "best": {"val_cer": cer / 4},
+        "train_wall_time_s": 12.3, "process_cpu_s": 20.0,
+        "results": {"lstm": scores, "dtw": {k: {"greedy": {"cer": 0.5}} for k in sets[::2]}},
+    }  # fmt: skip
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return folder
+
+
+def test_collects_finished_runs_without_their_scratch_folder(tmp_path):
+    runs = [
+        fake_run(tmp_path / "none", "none", 0.4),
+        fake_run(tmp_path / "noise", "noise", 0.2),
+        fake_run(tmp_path / "cut", "speed", 0.1, stopped="time_cap"),
+    ]
+    results = collect([*runs, tmp_path / "missing"], "test machine")
+    assert [r["name"] for r in results["runs"]] == ["none", "noise"]
+    noise = results["runs"][1]
+    assert noise["command"] == "rnn-site train speech --augment noise"
+    assert noise["val_cer"] == 0.05 and noise["test_cer"]["real_en_GB"] == 0.2
+    assert results["dtw"] == {"tts_isolated": 0.5, "real_en": 0.5}
+    text = table(results)
+    assert "| noise | `noise` | 8 | 5.0% | 20.0% | 20.0% | 20.0% | 20.0% | – | – |" in text
+    assert "| DTW templates | – | – | – | 50.0% | – | 50.0% | – | – | – |" in text
+
+
+def test_committed_ablation_lists_the_published_recipe():
+    results = json.loads((ROOT / "rnn_site/experiments/results/speech_ablation.json").read_text())
+    card = json.loads((ROOT / "models/speech/card.json").read_text())
+    commands = {r["command"] for r in results["runs"]}
+    assert card["training"]["command"] in commands
+    names = {r["augment"] for r in results["runs"]}
+    assert {"none", "speed", "pitch", "reverb", "noise", "gain", "silence", "mask"} <= names
