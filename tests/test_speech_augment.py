@@ -229,8 +229,8 @@ def test_mask_batches_carry_masks_over_the_feature_frames():
         assert not (masks == 0).all()
 
 
-def test_legacy_batches_are_the_published_recipes():
-    """``--augment legacy`` (the default) draws exactly as the recipe did before this module."""
+def test_legacy_batches_are_the_earlier_recipes():
+    """``--augment legacy`` draws exactly as the recipe published before this module did."""
     from rnn_site.data.speech import augment, labels_to_ids
     from rnn_site.train.batching import length_bucketed, pad_right
 
