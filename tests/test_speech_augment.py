@@ -246,3 +246,14 @@ def test_legacy_batches_are_the_earlier_recipes():
     assert len(got) == len(expected)
     for a, b in zip(got, expected, strict=True):
         assert len(a) == 4 and all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
+
+
+def test_recorded_command_has_no_out_dir_even_when_given_twice():
+    """`rnn-site train speech --out-dir X` reaches the parser with two --out-dir flags."""
+    from rnn_site.train.speech import TRAINER
+
+    args = TRAINER.parser().parse_args(
+        ["--out-dir", "models/speech", "--out-dir", "/tmp/run", "--augment", "noise"]
+    )
+    assert args.out_dir == "/tmp/run"
+    assert args.command == "rnn-site train speech --augment noise"

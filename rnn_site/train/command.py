@@ -41,7 +41,9 @@ class TrainingParser(argparse.ArgumentParser):
                 self.error(f"--device {parsed.device}: torch sees no CUDA GPU; use --device cpu")
         parsed._quick = self.quick
         given = list(sys.argv[1:] if args is None else args)
-        if "--out-dir" in given[:-1]:  # where to write is not part of the recipe
+        # Where to write is not part of the recipe; `rnn-site train` adds one --out-dir before
+        # the user's own, so drop every one.
+        while "--out-dir" in given[:-1]:
             at = given.index("--out-dir")
             del given[at : at + 2]
         parsed.command = shlex.join([*self.prog.split(), *given])
