@@ -436,7 +436,9 @@ class Stepper {
   /** Units from the inputs; a bad one is reported and left out, the others still show. */
   readUnits() {
     const units = /** @type {Shown} */ (this.data).states.units;
+    /** @type {number[]} */
     const picked = [];
+    /** @type {string[]} */
     const problems = [];
     for (const [k, input] of this.units.unitInputs.entries()) {
       try {
