@@ -214,7 +214,10 @@ def test_keeping_the_model_is_off_by_default_and_works_when_asked(browser, site_
         page.wait_for_function(
             f"document.querySelector('{TEXT_DEMO}').dataset.ownModel === 'active'"
         )
-        page.wait_for_function(
+        # The demo shows "Use the kept model" once every file is in the cache (index.json is
+        # written last); reloading before that would race the writes.
+        page.locator(f"{TEXT_DEMO} button", has_text="Use the kept model").wait_for(state="visible")
+        assert page.evaluate(
             "async () => (await caches.keys()).includes('rnn-journey-own-model-v1')"
         )
         page.reload()
