@@ -244,3 +244,13 @@ def test_model_commands_need_no_torch():
     )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) >= 4
+
+
+def test_models_page_example_is_the_registry_one_for_every_published_model():
+    from rnn_site.applications import APPLICATIONS
+
+    page = render_models_page(ROOT / "models")
+    for app in APPLICATIONS:
+        path = app.example.replace(".", "/") + ".py"
+        assert f'--8<-- "{path}:use"' in page, app.name
+        assert (ROOT / path).is_file()

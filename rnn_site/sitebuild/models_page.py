@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rnn_site.applications import APPLICATIONS
 from rnn_site.card import Card
 from rnn_site.export.cards import scores_table
 from rnn_site.sitebuild.page_data import generator
@@ -33,10 +34,13 @@ def _size(n: int) -> str:
 
 
 def _python_example(card: Card) -> str:
-    """A snippet include of rnn_site/examples/use_<name>.py if it exists (a test runs it)."""
-    module = f"use_{card['name'].replace('-', '_')}.py"
-    if (EXAMPLES_DIR / module).is_file():
-        return f'```python\n--8<-- "rnn_site/examples/{module}:use"\n```'
+    """A snippet include of the registry's runnable example for this model (a test runs it),
+    else the card's own usage text (a model exported outside the registry)."""
+    app = next((a for a in APPLICATIONS if a.name == card["name"]), None)
+    if app is not None and app.example:
+        path = app.example.replace(".", "/") + ".py"
+        if (EXAMPLES_DIR.parents[1] / path).is_file():
+            return f'```python\n--8<-- "{path}:use"\n```'
     usage = card.get("usage", {}).get("python")
     return f"```python\n{usage}\n```" if usage else "_No Python example yet._"
 
