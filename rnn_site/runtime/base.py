@@ -1,6 +1,6 @@
 """What every runtime class shares: `load()`, written once, and the sessions of its graphs.
 
-    class SentimentModel(RuntimeModel):
+    class SentimentModel(RuntimeModel[TextClassificationCard]):
         task = "text-classification"        # the card's "task" this class runs
         default_model = "sentiment"         # what load() opens without a name
         graphs = ("sequence",)              # roles in the card's "files", opened at load
@@ -22,10 +22,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 import onnxruntime as ort
 
+from rnn_site.card import GraphContract
 from rnn_site.runtime.errors import (
     InvalidArgumentError,
     ModelMismatchError,
@@ -37,10 +38,14 @@ from rnn_site.runtime.registry import ModelLocation, locate
 from rnn_site.runtime.session import open_graph
 
 #: card "task" → the runtime class that runs it, filled as the classes are defined.
-TASK_CLASSES: dict[str, type[RuntimeModel]] = {}
+TASK_CLASSES: dict[str, type[RuntimeModel[Any]]] = {}
+
+#: The card type a runtime class reads (`rnn_site.card`'s TypedDict for its task), so mypy
+#: checks every ``self.card[...]`` against the card's schema.
+CardT = TypeVar("CardT")
 
 
-class RuntimeModel:
+class RuntimeModel(Generic[CardT]):
     """Base of the runtime classes: a located, verified model and its onnxruntime sessions.
 
     Subclasses set `task`, `default_model` and `graphs` (and `optional_graphs`, verified at
@@ -62,7 +67,8 @@ class RuntimeModel:
         self, location: ModelLocation, graphs: dict[str, bytes], *, intra_op_threads: int = 1
     ) -> None:
         self.location = location
-        self.card: dict[str, Any] = location.card
+        # Typed, not checked here: read_card's reads are, and the exporters write to the schema.
+        self.card: CardT = cast(CardT, location.card)
         self._graph_bytes = dict(graphs)
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._threads = intra_op_threads
@@ -165,13 +171,23 @@ class RuntimeModel:
             if role not in self._graph_bytes:
                 raise InvalidArgumentError(
                     f"model {self.location.name!r} has no {role!r} graph "
-                    f"(its card lists {', '.join(self.card['files'])})"
+                    f"(its card lists {', '.join(self.location.card['files'])})"
                 )
             data = self._graph_bytes.pop(role)  # the session keeps what it needs
             self._sessions[role] = open_graph(
                 self.location, role, intra_op_threads=self._threads, data=data
             )
         return self._sessions[role]
+
+    def contract(self, role: str) -> GraphContract:
+        """The card's declared inputs and outputs of the graph with this role."""
+        graph = self.location.card["io"][role]
+        if not isinstance(graph, dict):
+            raise ModelMismatchError(
+                f"{self.location.path('card.json')}: io[{role!r}] is not a graph contract",
+                file="card.json",
+            )
+        return cast(GraphContract, graph)
 
     def has_graph(self, role: str) -> bool:
         """Whether the model has a graph with this role (opened or not yet)."""

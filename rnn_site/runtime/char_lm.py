@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import onnxruntime as ort
 
+from rnn_site.card import TextGenerationCard
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_choice, check_int, check_seed, check_temperature
 from rnn_site.runtime.checks import check_text as _check_text
@@ -116,7 +117,7 @@ def choose_next(
 # --8<-- [end:next_distribution]
 
 
-class CharLanguageModel(RuntimeModel):
+class CharLanguageModel(RuntimeModel[TextGenerationCard]):
     """A character language model behind a small, checked API: generate, score, look inside.
 
     Build it with `load` ("char-lm" → models/char-lm, or a model folder; see
@@ -208,7 +209,7 @@ class CharLanguageModel(RuntimeModel):
     @property
     def state_names(self) -> list[str]:
         """The step graph's state inputs in order: ["h", "c"] for an LSTM, ["h"] for a minGRU."""
-        return [name for name in self.card["io"]["step"]["inputs"] if name != "token"]
+        return [name for name in self.contract("step")["inputs"] if name != "token"]
 
     def initial_state(self, batch: int = 1) -> tuple[np.ndarray, ...]:
         """Zero states, (layers, batch, hidden) float32 each (h, c for an LSTM; h for a minGRU):

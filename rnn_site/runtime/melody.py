@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.card import MusicGenerationCard
 from rnn_site.data.chorales import Event, MelodyVocab, mark_bars
 from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.char_lm import choose_next
@@ -55,7 +56,7 @@ MAX_EVENTS = 2000
 SeedItem = Event | tuple[Any, ...] | Sequence[Any]
 
 
-class MelodyModel(RuntimeModel):
+class MelodyModel(RuntimeModel[MusicGenerationCard]):
     """The melody LSTM behind a checked API: generate events, write them as MIDI.
 
     Build it with `load` ("melody" → models/melody, see `rnn_site.runtime.base.RuntimeModel`).

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_site.card import TextClassificationCard
 from rnn_site.data.vader import UNK, tokenize
 from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.errors import InvalidArgumentError, ModelMismatchError
@@ -67,7 +68,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # the same as 1 / (1 + e^-x), without overflow
 
 
-class SentimentModel(RuntimeModel):
+class SentimentModel(RuntimeModel[TextClassificationCard]):
     """The sentiment LSTM behind a checked API: `predict(text)`.
 
     Build it with `load` ("sentiment" → models/sentiment, see

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.card import SpeechRecognitionCard
 from rnn_site.data.audio import N_FFT, SAMPLE_RATE, resample
 from rnn_site.decoding.ctc import Hypothesis, greedy_decode, prefix_beam_decode
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
@@ -125,7 +126,7 @@ def check_waveform(waveform: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
     return x, rate
 
 
-class SpeechRecognizer(RuntimeModel):
+class SpeechRecognizer(RuntimeModel[SpeechRecognitionCard]):
     """The speech recogniser behind a checked API: `transcribe(waveform, sample_rate)`.
 
     Build it with `load` ("speech" → models/speech, see `rnn_site.runtime.base.RuntimeModel`).
@@ -136,7 +137,7 @@ class SpeechRecognizer(RuntimeModel):
     graphs = ("speech",)
 
     def read_card(self) -> None:
-        classes = self.card["io"]["speech"]["outputs"]["log_probs"]["shape"][-1]
+        classes = self.contract("speech")["outputs"]["log_probs"]["shape"][-1]
         if not isinstance(self.card["alphabet"], str) or len(self.card["alphabet"]) + 1 != classes:
             raise ModelMismatchError(
                 "card.json: the alphabet's length + 1 (blank) differs from the graph's classes",

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.card import TranslationCard
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import BOS, EOS, PAD, PUNCTUATION, UNK, detokenize, tokenize
 from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
@@ -67,7 +68,7 @@ class TranslationResult:
         return detokenize(self.words)
 
 
-class Translator(RuntimeModel):
+class Translator(RuntimeModel[TranslationCard]):
     """The translator behind a checked API: `translate(text, beam_width=1, max_len=None)`.
 
     Build it with `load` ("translator" → models/translator, see

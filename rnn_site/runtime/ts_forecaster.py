@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from rnn_site.baselines.anomaly import interval_score
+from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_int, is_integer
 from rnn_site.runtime.errors import (
@@ -124,7 +125,7 @@ def _is_real(value: object) -> bool:
     )
 
 
-class Forecaster(RuntimeModel):
+class Forecaster(RuntimeModel[ForecastingCard]):
     """The exported forecaster behind a small, checked API.
 
     Build it with `load` ("ts-forecaster" → models/ts-forecaster, see
@@ -136,7 +137,7 @@ class Forecaster(RuntimeModel):
     graphs = ("forecaster",)
 
     def read_card(self) -> None:
-        self.series: dict[str, dict[str, Any]] = self.card["series"]
+        self.series: dict[str, SeriesSettings] = self.card["series"]
         for name, settings in self.series.items():
             if not all(_is_real(settings.get(k)) for k in ("id", "lookback", "norm_scale")):
                 raise ModelMismatchError(
@@ -149,7 +150,7 @@ class Forecaster(RuntimeModel):
 
     # ------------------------------------------------------------------ checks
 
-    def _settings(self, series: Any) -> dict[str, Any]:
+    def _settings(self, series: Any) -> SeriesSettings:
         if not isinstance(series, str):
             raise UnknownSeriesError(
                 f"series must be a str naming one of {', '.join(self.series)}, got "
@@ -164,7 +165,7 @@ class Forecaster(RuntimeModel):
     def _horizon(self, horizon: Any) -> int:
         return check_int(horizon, "horizon", 1, self.max_horizon, InvalidHorizonError)
 
-    def _scale(self, scale: Any, settings: dict[str, Any], history: np.ndarray) -> float:
+    def _scale(self, scale: Any, settings: SeriesSettings, history: np.ndarray) -> float:
         if isinstance(scale, str) and scale == "series":
             return float(settings["norm_scale"])
         if isinstance(scale, str) and scale == "history":
