@@ -6,7 +6,11 @@
   differently.
 - ``series.json``: the three public-domain site series (values, splits, scales), so the browser
   demo and the runtime's examples need neither statsmodels nor vega_datasets. The GPL-3
-  employment and electricity series are never written here.
+  employment series are never written here.
+- ``baselines.json``: SARIMA's forecasts of those series from every test origin, drawn by the
+  demo beside the LSTM's.
+- ``demand.onnx`` and ``electricity-days.json``: the electricity model and the three GPL-3 days
+  its what-if demo forecasts (`rnn_site.export.demand`).
 - ``card.json`` / ``README.md``: the model card, with the measured scores against the baselines.
 
 Shared machinery (exporter settings, native LSTM node, metadata, atomic writes) lives in
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Unpack, cast
 
@@ -29,9 +34,13 @@ from rnn_site import __version__
 from rnn_site.card import Better, ForecastingCard, Scores, SeriesSettings
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.cards import read_training_log
+from rnn_site.export.demand import demand_io, electricity_days, export_demand_onnx
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.files import write_json
+from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.models.ts_forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
+from rnn_site.train.demand import Standardiser
 
 NAME = "ts-forecaster"
 
@@ -331,18 +340,32 @@ def forecaster_better(series: Iterable[str]) -> dict[str, Better]:
     return better | {"mase_held_out_mean": "lower", "mase_electricity": "lower"}
 
 
+@dataclass(frozen=True)
+class DemandExport:
+    """What the electricity part of the export writes: the model, its standardiser and the
+    demo's days (:func:`rnn_site.export.demand.electricity_days`)."""
+
+    model: DemandForecaster
+    norm: Standardiser
+    days: dict[str, Any]
+
+
 def export_forecaster_model(
     model: LSTMForecaster,
     checkpoint: dict[str, Any],
     out_dir: str | Path,
     *,
     series_json: dict[str, Any],
+    baselines_json: dict[str, Any] | None = None,
+    demand: DemandExport | None = None,
     **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Export ``model`` into ``out_dir`` (graph, series.json, card, README), refresh the manifest.
 
     ``checkpoint`` carries the per-series settings ("series", "min_history"); ``series_json``
-    is what :func:`series_payload` builds. Performance figures already in the card are kept.
+    is what :func:`series_payload` builds, ``baselines_json`` what :func:`statistical_payload`
+    builds (the demo's SARIMA forecasts); ``demand`` adds demand.onnx and the electricity days.
+    Performance figures already in the card are kept.
     """
     run = steps.start_export(NAME, out_dir, **options)
     card_series = checkpoint["series"]
@@ -358,6 +381,17 @@ def export_forecaster_model(
     paths = {"forecaster": run.out_dir / "forecaster.onnx", "series": run.out_dir / "series.json"}
     export_onnx(model, paths["forecaster"], metadata)
     write_json(paths["series"], series_json)
+    files = {"forecaster": "forecaster.onnx", "series": "series.json", "torch": f"{NAME}.pt"}
+    io: dict[str, Any] = {"forecaster": forecaster_io(model.config).to_json(), "opset": 17}
+    if baselines_json is not None:
+        paths["baselines"] = write_json(run.out_dir / "baselines.json", baselines_json)
+        files["baselines"] = "baselines.json"
+    if demand is not None:
+        paths["demand"] = run.out_dir / "demand.onnx"
+        export_demand_onnx(demand.model, demand.norm, paths["demand"], metadata)
+        paths["electricity"] = write_json(run.out_dir / "electricity-days.json", demand.days)
+        files |= {"demand": "demand.onnx", "electricity": "electricity-days.json"}
+        io["demand"] = demand_io(demand.model.config.history).to_json()
     config = model.config
     metrics, baselines = forecast_scores(run.log)
     prose = forecaster_prose(run.log)
@@ -370,8 +404,8 @@ def export_forecaster_model(
         "min_history": checkpoint["min_history"],
         "max_horizon": config.horizon,
         "series": card_series,
-        "files": {"forecaster": "forecaster.onnx", "series": "series.json", "torch": f"{NAME}.pt"},
-        "io": {"forecaster": forecaster_io(config).to_json(), "opset": 17},
+        "files": files,
+        "io": io,
         "targets": targets_from_log(run.log),
         "normalisations": normalisation_runs(run.log),
         **steps.card_common(
@@ -397,13 +431,54 @@ def series_payload() -> dict[str, Any]:
     return {"schema": 1, "series": {name: s.to_json() for name, s in load_all().items()}}
 
 
+def statistical_payload(horizon: int) -> dict[str, Any]:
+    """baselines.json: SARIMA's median forecast of each site series from every test origin
+    (every ``STRIDES`` steps from the first test value to the end), ``horizon`` steps each,
+    for the demo to draw beside the LSTM (needs the ``train`` extra; a few minutes)."""
+    from rnn_site.baselines.forecast import sarima
+    from rnn_site.data.timeseries import load_all
+    from rnn_site.train.ts_forecaster import STRIDES
+
+    series = {}
+    for name, s in load_all().items():
+        origins = np.arange(s.val_end, s.values.size + 1, STRIDES[name])
+        median = sarima(s, origins, horizon).median
+        series[name] = {
+            "first": s.val_end,
+            "stride": STRIDES[name],
+            "median": np.round(median, 4).tolist(),  # a tenth of a per mille of the units
+        }
+    return {"schema": 1, "model": "sarima", "horizon": horizon, "series": series}
+
+
+def demand_export(checkpoint: dict[str, Any]) -> DemandExport | None:
+    """The demand model of a checkpoint and its demo days, or None if it has none."""
+    from rnn_site.data.electricity import load_electricity
+    from rnn_site.train.demand import scale
+
+    saved = checkpoint.get("demand")
+    if not saved:
+        return None
+    model = DemandForecaster(DemandConfig(**saved["config"]))
+    model.load_state_dict(saved["state_dict"])
+    data = load_electricity()
+    days = electricity_days(data, model.config.history, scale(data))
+    return DemandExport(model.eval(), Standardiser(**saved["standardiser"]), days)
+
+
 def export_forecaster(
     checkpoint: str | Path = f"models/{NAME}/{NAME}.pt", out_dir: str | Path = f"models/{NAME}"
 ) -> dict[str, Path]:
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
     from rnn_site.train.ts_forecaster import load_forecaster
 
-    series_json = series_payload()
-    return steps.export_checkpoint(
-        load_forecaster, export_forecaster_model, checkpoint, out_dir, series_json=series_json
+    model, saved = load_forecaster(Path(checkpoint))
+    return export_forecaster_model(
+        model,
+        saved,
+        out_dir,
+        log=read_training_log(checkpoint),
+        series_json=series_payload(),
+        baselines_json=statistical_payload(model.config.horizon),
+        demand=demand_export(saved),
     )

@@ -58,8 +58,12 @@ class DemandForecaster(nn.Module):
     def forward(self, past: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
         _, state = self.encoder(past)
         out, _ = self.decoder(future, state)
-        raw = self.head(out)  # (batch, horizon, 3)
-        adjust = self.interval_adjust[: future.shape[1]]  # type: ignore[index]
+        return self.quantiles(self.head(out))
+
+    def quantiles(self, raw: torch.Tensor) -> torch.Tensor:
+        """The head's raw output (batch, horizon, 3) → (lower, median, upper), each side
+        ``softplus`` wide plus the calibrated ``interval_adjust`` (shared with the ONNX graph)."""
+        adjust = self.interval_adjust[: raw.shape[1]]  # type: ignore[index]
         median = raw[..., 1]
         lower = median - (F.softplus(raw[..., 0]) + adjust).clamp(min=0)
         upper = median + (F.softplus(raw[..., 2]) + adjust).clamp(min=0)

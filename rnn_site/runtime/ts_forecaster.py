@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,7 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     task = "time-series-forecasting"
     default_model = "ts-forecaster"
     graphs = ("forecaster",)
+    optional_graphs = ("demand",)
 
     def read_card(self) -> None:
         self.series: dict[str, SeriesSettings] = self.card["series"]
@@ -275,17 +277,130 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         (ModelIntegrityError otherwise), as the graphs are at load.
         """
         self._settings(series)
-        file = self.card["files"].get("series")
+        return dict(self._data_file("series", lambda parsed: parsed["series"][series]))
+
+    def _data_file(self, role: str, pick: Callable[[Any], Any]) -> Any:
+        """``pick`` applied to the parsed JSON file the card names for ``role``, read once per
+        call with its sha256 checked against the manifest (ModelIntegrityError otherwise, or
+        when the file lacks what ``pick`` reads)."""
+        file = self.card["files"].get(role)
         if not isinstance(file, str):
             raise ModelIntegrityError(
-                f"{self.location.path('card.json')} lists no series file", file="card.json"
+                f"{self.location.path('card.json')} lists no {role} file", file="card.json"
             )
         location = self.location
         data = location.read_verified(file) if self.verified else location.read_bytes(file)
         try:
-            parsed = json.loads(data.decode("utf-8"))
-            return dict(parsed["series"][series])
+            return pick(json.loads(data.decode("utf-8")))
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ModelIntegrityError(
-                f"{location.path(file)} does not hold series {series!r}: {exc}", file=file
+                f"{location.path(file)} does not hold what {role} needs: {exc}", file=file
             ) from None
+
+    # ------------------------------------------------------------------ baselines
+
+    def statistical_forecast(self, series: str, origin: int) -> np.ndarray | None:
+        """SARIMA's median forecast of a site series from ``origin`` (max_horizon steps), as
+        precomputed at export for the test period's origins (baselines.json), or None where
+        no forecast was stored (an origin before the test period or between strides)."""
+        self._settings(series)
+        if not is_integer(origin):
+            raise InvalidArgumentError(f"origin must be an integer, got {type(origin).__name__}")
+        stored = self._data_file("baselines", lambda parsed: parsed["series"][series])
+        k, rest = divmod(int(origin) - int(stored["first"]), int(stored["stride"]))
+        if rest or not 0 <= k < len(stored["median"]):
+            return None
+        return np.asarray(stored["median"][k], dtype=np.float64)
+
+    # ------------------------------------------------------------------ electricity
+
+    def electricity_days(self) -> dict[str, Any]:
+        """The demo's electricity days (electricity-days.json, GPL-3, hash-checked)."""
+        return dict(self._data_file("electricity", dict))
+
+    def forecast_demand(self, demand: Any, temperature: Any, workday: Any) -> Forecast:
+        """Next-day electricity demand (48 half-hours, GW) from the midnight after ``demand``.
+
+        ``demand``: the 336 half-hours (GW) of the week before that midnight; ``temperature``
+        (°C) and ``workday`` (1 or 0): the two days before it and the day itself (144 each;
+        the card's io["demand"] says the sizes). The model reads the day's temperatures as a
+        perfect weather forecast, so changing them asks "what if".
+        """
+        if not self.has_graph("demand"):
+            raise InvalidArgumentError(f"model {self.location.name!r} has no demand graph")
+        shapes = self.contract("demand")["inputs"]
+        arrays = {}
+        for name, value in (("demand", demand), ("temperature", temperature), ("workday", workday)):
+            array = as_series(value, name)
+            size = shapes[name]["shape"][1]
+            if array.size != size:
+                raise InvalidSeriesError(f"{name} needs {size} values, got {array.size}")
+            arrays[name] = array[None].astype(np.float32)
+        if not np.isin(arrays["workday"], (0.0, 1.0)).all():
+            raise InvalidSeriesError("workday values must be 1 (a working day) or 0")
+        with raw_inputs(f"{self.location.name} demand graph"):
+            (q,) = self.session("demand").run(None, arrays)
+        q = _finite(q[0].astype(np.float64))
+        return Forecast(median=q[:, 1], lower=q[:, 0], upper=q[:, 2])
+
+    def demand_what_if(self, day: int, shift: float = 0.0) -> DemandWhatIf:
+        """Day ``day`` of `electricity_days` forecast with its temperature moved by ``shift``
+        °C: the LSTM, the dynamic regression (its temperature terms moved the same way) and
+        the same half-hours one week earlier, beside what happened at the real temperature."""
+        days = self.electricity_days()
+        if not is_integer(day) or not 0 <= int(day) < len(days["days"]):
+            raise InvalidArgumentError(f"day must be 0 to {len(days['days']) - 1}, got {day!r}")
+        if not _is_real(shift) or not -15 <= float(shift) <= 15:
+            raise InvalidArgumentError(f"shift must be a number of °C within ±15, got {shift!r}")
+        inputs = demand_inputs(days, int(day), float(shift))
+        return DemandWhatIf(
+            lstm=self.forecast_demand(*inputs),
+            regression=regression_what_if(days, int(day), float(shift)),
+            seasonal_naive=inputs[0][:48].astype(np.float64),
+            actual=np.asarray(days["demand"], np.float64)[_day_rows(days, int(day))],
+            temperature=inputs[1][-48:].astype(np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class DemandWhatIf:
+    """One electricity day: the LSTM's forecast and two baselines (GW), what happened, and the
+    temperatures the forecast read (°C), each over the day's 48 half-hours."""
+
+    lstm: Forecast
+    regression: np.ndarray
+    seasonal_naive: np.ndarray
+    actual: np.ndarray
+    temperature: np.ndarray
+
+
+def _day_rows(days: dict[str, Any], day: int) -> slice:
+    origin = int(days["days"][day]["origin"])
+    return slice(origin, origin + 48)
+
+
+def demand_inputs(
+    days: dict[str, Any], day: int, shift: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(demand week, temperature, workday) for day ``day`` of electricity-days.json, the day's
+    own temperatures moved by ``shift`` °C (the past is what it was)."""
+    origin, history = int(days["days"][day]["origin"]), int(days["history"])
+    demand = np.asarray(days["demand"], np.float64)[origin - 336 : origin]
+    around = slice(origin - history, origin + 48)
+    temperature = np.asarray(days["temperature"], np.float64)[around].copy()
+    temperature[history:] += shift
+    return demand, temperature, np.asarray(days["workday"], np.float64)[around]
+
+
+def regression_what_if(days: dict[str, Any], day: int, shift: float) -> np.ndarray:
+    """The dynamic regression's forecast of day ``day`` with its temperatures moved by
+    ``shift``: only its terms in t, t², t³ (t = (°C − 20) / 10) change, by their coefficients;
+    the ARMA errors depend on the past alone (`rnn_site.baselines.dynamic_regression`)."""
+    rows = _day_rows(days, day)
+    before = (np.asarray(days["temperature"], np.float64)[rows] - 20.0) / 10.0
+    after = before + shift / 10.0
+    change = sum(
+        b * (after ** (p + 1) - before ** (p + 1))
+        for p, b in enumerate(days["regression_temperature"])
+    )
+    return np.asarray(days["days"][day]["regression"], np.float64) + change

@@ -14,9 +14,16 @@ import { timeLabel } from "./forecast-series.js";
  * @param {ForecastResult} result
  * @param {number} cssWidth  the chart's width on the page (0 before layout: 640 is assumed)
  */
-export function chartGeometry({ values, t0, h, from, forecast, baseline, actual }, cssWidth) {
+export function chartGeometry({ values, t0, h, from, forecast, baseline, statistical, actual }, cssWidth) {
   const history = values.slice(from, t0);
-  const all = [...history, ...actual, ...forecast.lower, ...forecast.upper, ...baseline];
+  const all = [
+    ...history,
+    ...actual,
+    ...forecast.lower,
+    ...forecast.upper,
+    ...baseline,
+    ...(statistical ?? []),
+  ];
   let lo = Math.min(...all);
   let hi = Math.max(...all);
   if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
@@ -42,11 +49,12 @@ export function chartGeometry({ values, t0, h, from, forecast, baseline, actual 
 
 /**
  * The path strings of the chart's lines, each joined to the last known value so nothing floats:
- * history, the 80% band (closed), what happened, the seasonal naive and the LSTM's median.
+ * history, the 80% band (closed), what happened, the seasonal naive, SARIMA ("" without one)
+ * and the LSTM's median.
  * @param {ForecastResult} result
  * @param {ReturnType<typeof chartGeometry>["path"]} path
  */
-export function chartPaths({ values, t0, from, forecast, baseline, actual }, path) {
+export function chartPaths({ values, t0, from, forecast, baseline, statistical, actual }, path) {
   /** @type {[number, number]} */
   const last = [t0 - 1, values[t0 - 1]];
   /** @param {number[]} line @returns {[number, number][]} */
@@ -61,6 +69,7 @@ export function chartPaths({ values, t0, from, forecast, baseline, actual }, pat
     history: path(values.slice(from, t0).map((v, i) => [from + i, v])),
     actual: path(ahead(actual)),
     baseline: path(ahead(baseline)),
+    statistical: statistical ? path(ahead(statistical)) : "",
     median: path(ahead(forecast.median)),
   };
 }
@@ -77,23 +86,30 @@ export const labeller = (result) => (/** @type {number} */ t) =>
  * are known (in the unit of the card's `scale`, the training part's seasonal-naive error).
  * @param {ForecastResult} result
  * @param {boolean} anomaliesShown  whether the reader asked for anomalies to be flagged
- * @returns {{name: string, summary: string, scores: {lstm: number, baseline: number} | null}}
+ * @returns {{name: string, summary: string, scores: {lstm: number, baseline: number, statistical?: number} | null}}
  */
 export function forecastSummary(result, anomaliesShown) {
-  const { t0, h, forecast, baseline, actual, flags } = result;
+  const { t0, h, forecast, baseline, statistical, actual, flags } = result;
   const label = labeller(result);
   const unit = result.series ? ` ${result.series.unit}` : "";
   const name = `Forecast of ${h} steps from ${label(t0)}: median from ${forecast.median[0].toPrecision(4)} to ${forecast.median[h - 1].toPrecision(4)}${unit}.`;
-  let summary = `Forecast from ${label(t0)}, ${h} step${h > 1 ? "s" : ""} ahead: solid line = history, dashed = what happened, coloured = LSTM median with its 80% interval, blue dots = seasonal naive (the same time one season earlier).`;
+  let summary = `Forecast from ${label(t0)}, ${h} step${h > 1 ? "s" : ""} ahead: solid line = history, dashed = what happened, coloured = LSTM median with its 80% interval, blue dots = seasonal naive (the same time one season earlier)${statistical ? ", green dashes = SARIMA (fitted on the training part)" : ""}.`;
+  if (result.series && !statistical)
+    summary +=
+      " SARIMA's forecast is stored for origins in the test period only (every midnight for hourly series).";
   let scores = null;
   if (actual.length) {
     const inside = actual.filter((v, k) => v >= forecast.lower[k] && v <= forecast.upper[k]).length;
     const mae = actual.reduce((a, v, k) => a + Math.abs(v - forecast.median[k]), 0) / actual.length;
-    scores = {
+    /** @type {{lstm: number, baseline: number, statistical?: number}} */
+    const found = {
       lstm: mase(actual, forecast.median, result.settings.scale),
       baseline: mase(actual, baseline, result.settings.scale),
     };
-    summary += ` Mean absolute error ${mae.toPrecision(3)}${unit}; ${inside} of ${actual.length} actual values inside the interval. MASE of this forecast: LSTM ${scores.lstm.toFixed(2)}, seasonal naive ${scores.baseline.toFixed(2)} (lower is better).`;
+    if (statistical) found.statistical = mase(actual, statistical, result.settings.scale);
+    scores = found;
+    const sarima = found.statistical === undefined ? "" : `, SARIMA ${found.statistical.toFixed(2)}`;
+    summary += ` Mean absolute error ${mae.toPrecision(3)}${unit}; ${inside} of ${actual.length} actual values inside the interval. MASE of this forecast: LSTM ${found.lstm.toFixed(2)}, seasonal naive ${found.baseline.toFixed(2)}${sarima} (lower is better).`;
   }
   if (anomaliesShown && result.series)
     summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled).`;
@@ -101,15 +117,24 @@ export function forecastSummary(result, anomaliesShown) {
 }
 
 /** The data table's column headers; forecastRows gives its rows. */
-export const FORECAST_HEADERS = ["Time", "Lower (10%)", "Median", "Upper (90%)", "Seasonal naive", "Actual"];
+export const FORECAST_HEADERS = [
+  "Time",
+  "Lower (10%)",
+  "Median",
+  "Upper (90%)",
+  "Seasonal naive",
+  "SARIMA",
+  "Actual",
+];
 
 /**
- * One row per forecast step, 4 significant digits; "Actual" empty past the known values.
+ * One row per forecast step, 4 significant digits; "SARIMA" empty without a stored forecast,
+ * "Actual" empty past the known values.
  * @param {ForecastResult} result
  * @returns {string[][]}
  */
 export function forecastRows(result) {
-  const { t0, forecast, baseline, actual } = result;
+  const { t0, forecast, baseline, statistical, actual } = result;
   const label = labeller(result);
   return forecast.median.map((m, k) => [
     label(t0 + k),
@@ -117,6 +142,7 @@ export function forecastRows(result) {
     m.toPrecision(4),
     forecast.upper[k].toPrecision(4),
     baseline[k].toPrecision(4),
+    statistical ? statistical[k].toPrecision(4) : "",
     k < actual.length ? actual[k].toPrecision(4) : "",
   ]);
 }

@@ -27,7 +27,7 @@ export const MAX_OWN_VALUES = 2000;
 
 /**
  * The parts of the forecaster card this module and the demo read.
- * @typedef {Pick<import("./card-types.js").ForecastingCard, "series" | "min_history" | "max_horizon" | "name" | "version">} ForecastCard
+ * @typedef {Pick<import("./card-types.js").ForecastingCard, "series" | "min_history" | "max_horizon" | "name" | "version" | "files">} ForecastCard
  */
 
 /** @typedef {{median: number[], lower: number[], upper: number[]}} Forecast */
@@ -45,6 +45,7 @@ export const MAX_OWN_VALUES = 2000;
  * @property {number} from
  * @property {Forecast} forecast
  * @property {number[]} baseline
+ * @property {number[] | null} statistical  SARIMA's forecast from t0 (site series, test origins)
  * @property {number[]} actual
  * @property {number[]} flags
  */
@@ -54,6 +55,29 @@ export const MAX_OWN_VALUES = 2000;
  * series ids → quantiles, flat [batch, steps, 3] (lower, median, upper).
  * @typedef {(windows: number[][], scale: number[], ids: number[]) => Promise<{q: ArrayLike<number>, steps: number}>} Predict
  */
+
+/**
+ * baselines.json as the export writes it: SARIMA's median forecast of each site series from
+ * origins first, first + stride, … (horizon steps each).
+ * @typedef {{model: string, horizon: number, series: Record<string, {first: number, stride: number, median: number[][]}>}} StatisticalForecasts
+ */
+
+/**
+ * The stored statistical forecast of `name` from origin t0 (its first h steps), or null where
+ * none was stored: the same lookup as Forecaster.statistical_forecast in Python.
+ * @param {StatisticalForecasts | null} stored
+ * @param {string} name
+ * @param {number} t0
+ * @param {number} h
+ * @returns {number[] | null}
+ */
+export function statisticalForecast(stored, name, t0, h) {
+  const entry = stored?.series[name];
+  if (!entry) return null;
+  const k = (t0 - entry.first) / entry.stride;
+  if (!Number.isInteger(k) || k < 0 || k >= entry.median.length) return null;
+  return entry.median[k].slice(0, h);
+}
 
 /**
  * Parse numbers separated by commas, spaces, semicolons or new lines.
@@ -207,9 +231,15 @@ export async function anomalyFlags(predict, values, start, t0, settings, scale) 
  * @param {Predict} predict
  * @param {ForecastCard} card
  * @param {{series: Series | null, own: {values: number[], style: string} | null, origin: number, horizon: number, anomalies: boolean}} request
+ * @param {StatisticalForecasts | null} [stored]  baselines.json (SARIMA for the site series)
  * @returns {Promise<ForecastResult>}
  */
-export async function computeForecast(predict, card, { series, own, origin, horizon: h, anomalies }) {
+export async function computeForecast(
+  predict,
+  card,
+  { series, own, origin, horizon: h, anomalies },
+  stored = null,
+) {
   let values, t0, settings, scale, from;
   if (series) {
     settings = card.series[series.name];
@@ -234,7 +264,9 @@ export async function computeForecast(predict, card, { series, own, origin, hori
   const actual = series ? values.slice(t0, Math.min(values.length, t0 + h)) : [];
   // The baseline the LSTM must beat, computed here for any series, a reader's own included.
   const baseline = seasonalNaive(values, t0, settings.period, h);
-  return { series, settings, values, t0, h, from, forecast, baseline, actual, flags };
+  // The statistician's forecast, precomputed at export (site series, test-period origins).
+  const statistical = series ? statisticalForecast(stored, series.name, t0, h) : null;
+  return { series, settings, values, t0, h, from, forecast, baseline, statistical, actual, flags };
 }
 
 /**

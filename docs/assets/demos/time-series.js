@@ -24,7 +24,7 @@ import {
 } from "./forecast-chart.js";
 import { computeForecast, forecaster, parseNumbers, timeLabel } from "./forecast-series.js";
 import { loadOrt, Model } from "./runtime.js";
-import { dataTable, el, field, startDemo, StatusArea, svg, whenIdle } from "./ui.js";
+import { chartSvg, dataTable, el, field, latestOnly, startDemo, StatusArea, svg, whenIdle } from "./ui.js";
 
 /** @typedef {import("./forecast-series.js").ForecastCard} ForecastCard */
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
@@ -156,6 +156,12 @@ function drawChart(chart, result) {
       "stroke-linecap": "round",
       "data-role": "baseline",
     }),
+    line(lines.statistical, {
+      stroke: "#2e7d32",
+      "stroke-width": "1.5",
+      "stroke-dasharray": "6 3",
+      "data-role": "statistical",
+    }),
     line(lines.median, { stroke: accent, "stroke-width": "2", "data-role": "median" }),
     svg("line", {
       x1: originX,
@@ -191,13 +197,7 @@ function drawChart(chart, result) {
  * @param {HTMLElement} root  the demo, whose dataset carries the result for tests
  */
 function chartView(root) {
-  const chart = svg("svg", {
-    viewBox: "0 0 640 300",
-    role: "img",
-    "aria-label": "Forecast chart (loading)",
-    "data-role": "chart",
-  });
-  chart.style.width = "100%";
+  const chart = chartSvg("Forecast chart (loading)");
   chart.style.touchAction = "none";
   const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
   const table = el("div", { "data-role": "chart-data" });
@@ -213,6 +213,7 @@ function chartView(root) {
     table.replaceChildren(dataTable("The numbers in the chart", FORECAST_HEADERS, forecastRows(result)));
     root.dataset.forecast = JSON.stringify(result.forecast);
     root.dataset.baseline = JSON.stringify(result.baseline);
+    root.dataset.statistical = JSON.stringify(result.statistical);
     root.dataset.mase = scores ? JSON.stringify(scores) : "";
     root.dataset.anomalies = String(result.flags.length);
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
@@ -266,31 +267,6 @@ function drawInput(chart, enabled, ownText, ownForm) {
   });
 }
 
-/**
- * `task` run one at a time: a call while it runs asks for one more run after it, so the latest
- * controls win and a burst of slider moves costs one extra forecast, not one each.
- * @param {() => Promise<void>} task
- */
-function latestOnly(task) {
-  let running = false;
-  let pending = false;
-  return async () => {
-    if (running) {
-      pending = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        pending = false;
-        await task();
-      } while (pending);
-    } finally {
-      running = false;
-    }
-  };
-}
-
 /** @param {HTMLElement} root */
 export function mount(root) {
   const id = startDemo(root);
@@ -308,6 +284,8 @@ export function mount(root) {
   let card = null;
   /** @type {Record<string, Series>} */
   let allSeries = {};
+  /** @type {import("./forecast-series.js").StatisticalForecasts | null} */
+  let stored = null;
   /** @type {{values: number[], style: string} | null} */
   let ownSeries = null;
   const current = () => (c.seriesSelect.value === OWN ? null : (allSeries[c.seriesSelect.value] ?? null));
@@ -333,7 +311,7 @@ export function mount(root) {
       anomalies,
     };
     try {
-      view.show(await computeForecast(predict, card, request), anomalies);
+      view.show(await computeForecast(predict, card, request, stored), anomalies);
       status.clearError();
       status.info(`Model ${card.name} v${card.version} (onnxruntime-web, in your browser).`);
       root.dataset.state = "ready";
@@ -376,6 +354,8 @@ export function mount(root) {
       status.info("Loading the model card and the series…");
       card = await model.card();
       allSeries = (await model.json("series")).series;
+      // SARIMA's stored forecasts (a model exported before they existed has none).
+      if (card.files.baselines) stored = await model.json("baselines");
       /** @type {[string, string][]} */
       const choices = Object.entries(allSeries).map(([name, s]) => [name, s.title]);
       c.setChoices(choices, card.max_horizon);

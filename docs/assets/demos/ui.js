@@ -479,3 +479,45 @@ export function loadWhenIdle(status, button, load, first) {
   status.info(`Data saver is on: press “${button.textContent}” to download the model.`);
   button.addEventListener("click", () => ((button.disabled = true), start()), { once: true });
 }
+
+/**
+ * `task` run one at a time: a call while it runs asks for one more run after it, so the latest
+ * controls win and a burst of slider moves costs one extra forecast, not one each.
+ * @param {() => Promise<void>} task
+ */
+export function latestOnly(task) {
+  let running = false;
+  let pending = false;
+  return async () => {
+    if (running) {
+      pending = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        pending = false;
+        await task();
+      } while (pending);
+    } finally {
+      running = false;
+    }
+  };
+}
+
+/**
+ * An empty chart: an SVG image as wide as its container, named `label` for screen readers until
+ * the demo draws it (and names what it drew).
+ * @param {string} label
+ * @returns {SVGSVGElement}
+ */
+export function chartSvg(label) {
+  const chart = svg("svg", {
+    viewBox: "0 0 640 300",
+    role: "img",
+    "aria-label": label,
+    "data-role": "chart",
+  });
+  chart.style.width = "100%";
+  return /** @type {SVGSVGElement} */ (chart);
+}
