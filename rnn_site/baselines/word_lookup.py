@@ -17,34 +17,37 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rnn_site.data.ding import tokenize, word_entries
+from rnn_site.data.ding import detokenize, tokenize, word_entries
 
 
-def scoring_text(text: str) -> str:
-    """The form every score compares: lowercased tokens joined by spaces.
+def scoring_text(text: str, cased: bool = False) -> str:
+    """The form every score compares: tokens joined by spaces (lowercased unless ``cased``).
 
-    Hypotheses and references both go through it, so the scores measure words, not casing
-    or spacing around punctuation.
+    Hypotheses and references both go through it, so the scores measure words (and, cased,
+    their capitals: "Buch", not "buch"), not spacing around punctuation.
     """
-    return " ".join(tokenize(text))
+    return " ".join(tokenize(text, lowercase=not cased))
 
 
-def translation_scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+def translation_scores(
+    hypotheses: Sequence[str], references: Sequence[str], cased: bool = False
+) -> dict[str, float]:
     """Corpus BLEU and chrF of :func:`scoring_text` forms, in 0..100."""
     import sacrebleu
 
-    hyps = [scoring_text(h) for h in hypotheses]
-    refs = [scoring_text(r) for r in references]
+    hyps = [scoring_text(h, cased) for h in hypotheses]
+    refs = [scoring_text(r, cased) for r in references]
     bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize="none", force=True)
     chrf = sacrebleu.corpus_chrf(hyps, [refs])
     return {"bleu": round(float(bleu.score), 2), "chrf": round(float(chrf.score), 2)}
 
 
-def sentence_chrf(hypothesis: str, reference: str) -> float:
+def sentence_chrf(hypothesis: str, reference: str, cased: bool = False) -> float:
     """chrF (0..100) of one sentence, in the same form as :func:`translation_scores`."""
     import sacrebleu
 
-    return float(sacrebleu.sentence_chrf(scoring_text(hypothesis), [scoring_text(reference)]).score)
+    hyp, ref = scoring_text(hypothesis, cased), scoring_text(reference, cased)
+    return float(sacrebleu.sentence_chrf(hyp, [ref]).score)
 
 
 @dataclass
@@ -52,24 +55,33 @@ class WordLookup:
     """English word → German word. table: the chosen translation of every known English word."""
 
     table: dict[str, str]
+    cased: bool = False
 
     @classmethod
-    def build(cls, lines: Iterable[str], german_texts: Iterable[str] = ()) -> WordLookup:
-        """From the dictionary's lines; `german_texts` (training sentences) rank the candidates."""
-        frequency = Counter(t for text in german_texts for t in tokenize(text))
+    def build(
+        cls, lines: Iterable[str], german_texts: Iterable[str] = (), cased: bool = False
+    ) -> WordLookup:
+        """From the dictionary's lines; `german_texts` (training sentences) rank the candidates.
+
+        ``cased``: German words as the dictionary writes them ("Buch"), ranked by their cased
+        counts, and the sentence's first letter capitalised, as the model writes German.
+        """
+        frequency = Counter(t for text in german_texts for t in tokenize(text, not cased))
         candidates: dict[str, list[str]] = {}
-        for english, german in word_entries(lines):
+        for english, german in word_entries(lines, cased):
             options = candidates.setdefault(english, [])
             if german not in options:
                 options.append(german)
         # max() keeps the first of equal counts: the entry found first in the file.
         table = {en: max(options, key=lambda g: frequency[g]) for en, options in candidates.items()}
-        return cls(table)
+        return cls(table, cased)
 
     def translate_tokens(self, tokens: Sequence[str]) -> list[str]:
         """Each token's German word, or the token itself without an entry."""
         return [self.table.get(t, t) for t in tokens]
 
     def translate(self, text: str) -> str:
-        """The German words of `text`, space-separated (lowercase, as tokenized)."""
-        return " ".join(self.translate_tokens(tokenize(text)))
+        """The German words of `text`: space-separated and lowercase, or, ``cased``, as a
+        sentence (no space before punctuation, first letter capitalised)."""
+        words = self.translate_tokens(tokenize(text))
+        return detokenize(words) if self.cased else " ".join(words)

@@ -53,14 +53,16 @@ TOKEN_PATTERN = r"[A-Za-z0-9ÄÖÜäöüß]+(?:'[A-Za-z0-9ÄÖÜäöüß]+)*|[.,
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, lowercase: bool = True) -> list[str]:
     """Lowercased words (ASCII and German letters, digits, inner apostrophes) and ``.,!?;``.
 
     The text is NFC-normalised first (so a typed "u + ¨" is "ü"); curly apostrophes count as
-    straight ones; any other character separates words and is dropped.
+    straight ones; any other character separates words and is dropped. English (what the model
+    reads) is lowercased; German (what it writes) keeps its case with ``lowercase=False``.
     """
     text = unicodedata.normalize("NFC", text).replace("\u2019", "'")
-    return [t.lower() for t in _TOKEN.findall(text)]
+    tokens = _TOKEN.findall(text)
+    return [t.lower() for t in tokens] if lowercase else tokens
 
 
 # --8<-- [end:tokenize]
@@ -211,16 +213,21 @@ def split_pairs(pairs: Sequence[Pair]) -> dict[str, list[Pair]]:
 # --------------------------------------------------------------------------- single words
 
 
-def word_entries(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+def word_entries(lines: Iterable[str], cased: bool = False) -> Iterator[tuple[str, str]]:
     """(English word, German word) for sub-entries whose alternatives are single words.
 
     Every one-word English alternative is paired with the first one-word German alternative of
     the same sub-entry: ``Aalfang {m} :: eel fishing`` gives nothing, ``Aas {n}; Aasfleisch {n}
     :: carrion`` gives ("carrion", "aas"). Verbs lose their "to ": ``to triple`` → "triple".
+    ``cased``: the German word as the dictionary writes it ("Aas"); the English is lowercased.
     """
     for pair in (split_line(line) for line in lines):
         for de, en in pair or []:
-            germans = [_one_word(a) for a in strip_annotations(de).split("; ") if " " not in a]
+            germans = [
+                _one_word(a, lowercase=not cased)
+                for a in strip_annotations(de).split("; ")
+                if " " not in a
+            ]
             german = next((g for g in germans if g), None)
             if german is None:
                 continue
@@ -233,12 +240,66 @@ def word_entries(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
                     yield english, german
 
 
-def _one_word(text: str) -> str | None:
+def _one_word(text: str, lowercase: bool = True) -> str | None:
     """The token if `text` is exactly one word token, else None."""
     if _PLACEHOLDERS.search(text):
         return None
-    tokens = tokenize(text)
+    tokens = tokenize(text, lowercase)
     return tokens[0] if len(tokens) == 1 and tokens[0] not in PUNCTUATION else None
+
+
+# --------------------------------------------------------------------------- phrases
+
+MAX_PHRASE_WORDS = 8
+
+
+def _phrase(side: str) -> str | None:
+    """A sub-entry's first alternative as a clean phrase of 1–8 words, or None."""
+    text = strip_annotations(first_alternative(strip_annotations(side))).replace("\u2019", "'")
+    if not text or _PLACEHOLDERS.search(text) or len(text.split()) > MAX_PHRASE_WORDS:
+        return None
+    return text
+
+
+def phrase_pairs(lines: Iterable[str], exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(English, German) for the dictionary's headwords, inflected forms and short phrases.
+
+    Every sub-entry that is not a sentence pair: its first alternative on each side, 1–8 words,
+    without placeholders (``etw.``, ``sb.``); English verbs lose their "to " ("to go" → "go").
+    German keeps its case ("Haus"), the extra training data that teaches the model words
+    and nouns' capitals. A pair whose English or German side, tokenized, is one of the
+    ``exclude`` texts (the validation and test sentences) or contains one is dropped, so no
+    held-out sentence reaches training this way; duplicates are kept once.
+    """
+    banned = {normalise(text) for text in exclude}
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for line in lines:
+        for de, en in split_line(line) or []:
+            clean_de, clean_en = _phrase(de), _phrase(en)
+            if not (clean_de and clean_en):
+                continue
+            clean_en = clean_en.removeprefix("to ")
+            if clean_sentence(clean_de) and clean_sentence(clean_en):
+                continue  # a sentence pair: load_pairs owns those (and their split)
+            key = (normalise(clean_en), " ".join(tokenize(clean_de, lowercase=False)))
+            if not key[0] or not key[1] or key in seen:
+                continue
+            if _overlaps(key[0], banned) or _overlaps(key[1].lower(), banned):
+                continue
+            seen.add(key)
+            out.append((clean_en, clean_de))
+    return out
+
+
+def _overlaps(text: str, banned: set[str]) -> bool:
+    """Whether `text` (normalised) is a banned sentence or, when it is sentence-long, holds one."""
+    words = text.split()
+    return any(
+        " ".join(words[i:j]) in banned
+        for i in range(len(words))
+        for j in range(i + min(MIN_WORDS, len(words)), len(words) + 1)
+    )
 
 
 # --------------------------------------------------------------------------- vocabulary

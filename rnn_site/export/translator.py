@@ -15,10 +15,14 @@ direction reads each sentence reversed within its length, exactly as in training
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Unpack
 
+import numpy as np
+import onnx
 import torch
+from onnx import numpy_helper
 from torch import nn
 
 from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
@@ -26,7 +30,13 @@ from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
+from rnn_site.export.onnx_lstm import (
+    GraphIO,
+    OnnxLSTMLayer,
+    TensorSpec,
+    export_graph,
+    write_model,
+)
 from rnn_site.export.results_tables import translator_results_table as results_table
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
@@ -127,6 +137,27 @@ class DecoderStepGraph(nn.Module):
         return log_probs, h_out, c_out, attention
 
 
+def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
+    """Store every float32 initializer of at least `min_size` values as float16, read back
+    through a ``Cast`` to float32 (in place): the file halves, and onnxruntime folds the casts
+    at session creation, so every computation stays float32 (only the weights are rounded)."""
+    graph = model.graph
+    casts = []
+    for tensor in graph.initializer:
+        if tensor.data_type != onnx.TensorProto.FLOAT or math.prod(tensor.dims) < min_size:
+            continue
+        values = numpy_helper.to_array(tensor).astype(np.float16)
+        name = tensor.name
+        tensor.CopyFrom(numpy_helper.from_array(values, f"{name}.float16"))
+        casts.append(
+            onnx.helper.make_node("Cast", [f"{name}.float16"], [name], to=onnx.TensorProto.FLOAT)
+        )
+    nodes = [*casts, *graph.node]  # casts before every node that reads them: still sorted
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
 def example_inputs(model: Translator) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
     """Inputs for tracing, with batch 2 and source length 3 (sizes > 1: dynamic axes)."""
     tokens = torch.tensor([[5, 6, 7], [8, 9, 0]])
@@ -137,9 +168,10 @@ def example_inputs(model: Translator) -> tuple[tuple[torch.Tensor, ...], tuple[t
 
 
 def export_graphs(
-    model: Translator, out_dir: str | Path, metadata: dict[str, str]
+    model: Translator, out_dir: str | Path, metadata: dict[str, str], float16: bool = False
 ) -> dict[str, Path]:
-    """Write encoder.onnx and decoder.onnx for `model`; return their paths."""
+    """Write encoder.onnx and decoder.onnx for `model`; return their paths. ``float16``:
+    weights stored in half precision (see :func:`float16_weights`)."""
     out_dir = Path(out_dir)
     model.eval()
     config = model.config.to_dict()
@@ -155,7 +187,13 @@ def export_graphs(
     for role, graph, inputs, contract, options in graphs:
         metadata_role = {**metadata, "graph": role}
         doc = GRAPH_DOCS[role]
-        export_graph(graph, inputs, paths[role], contract, metadata_role, doc=doc, **options)
+        onnx_model = export_graph(
+            graph, inputs, paths[role], contract, metadata_role, doc=doc, **options
+        )
+        if float16:
+            onnx_model = float16_weights(onnx_model)
+            onnx.checker.check_model(onnx_model, full_check=True)
+            write_model(onnx_model, paths[role])
     return paths
 
 
