@@ -250,8 +250,16 @@ class TranslationCard(CardBase):
     examples: dict[str, Any]
 
 
+class SilenceTrim(TypedDict):
+    """How the runtime and the demo cut silence around speech (rnn_site.data.speech_trim)."""
+
+    frame: int
+    threshold_db: float
+    margin_s: float
+
+
 class AudioSettings(TypedDict):
-    """The audio front end inside the speech graph."""
+    """The audio front end inside the speech graph, and the silence trim before it."""
 
     sample_rate: int
     n_fft: int
@@ -259,6 +267,7 @@ class AudioSettings(TypedDict):
     n_mels: int
     step_seconds: float
     min_samples: int
+    trim: NotRequired[SilenceTrim]
 
 
 class Sample(TypedDict):

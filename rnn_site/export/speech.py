@@ -36,6 +36,7 @@ from rnn_site.data.speech import (
     klettres_files,
     load_speech,
 )
+from rnn_site.data.speech_trim import TRIM
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
@@ -247,6 +248,11 @@ def export_speech_model(
             "n_mels": N_MELS,
             "step_seconds": STEP_SECONDS,
             "min_samples": N_FFT,
+            "trim": {
+                "frame": TRIM.frame,
+                "threshold_db": TRIM.threshold_db,
+                "margin_s": TRIM.margin_s,
+            },
         },
         "files": {"speech": "speech.onnx", "torch": "speech.pt"},
         "io": {

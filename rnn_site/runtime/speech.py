@@ -6,7 +6,10 @@
     result.text, result.posteriors, result.features, result.alternatives
 
 The graph takes 16 kHz samples and computes its own features, so the only preparation here is
-checking the input and resampling it (`rnn_site.data.audio.resample`, band-limited, NumPy).
+checking the input, resampling it (`rnn_site.data.audio.resample`, band-limited, NumPy) and
+cutting the silence around the speech (`rnn_site.data.speech_trim`, with the card's
+``audio.trim`` settings, as the browser demo does): the features are normalised by the clip's
+mean, so long silence changes what the model hears.
 Decoding is greedy (default) or prefix beam search (`rnn_site.decoding.ctc`).
 """
 
@@ -20,6 +23,7 @@ import numpy as np
 
 from rnn_site.card import SpeechRecognitionCard
 from rnn_site.data.audio import N_FFT, SAMPLE_RATE, resample
+from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span
 from rnn_site.decoding.ctc import Hypothesis, greedy_decode, prefix_beam_decode
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_beam_width, check_choice
@@ -46,7 +50,8 @@ class Transcription:
     text: the transcript ("55512"); posteriors: (steps, 37) probabilities per 40 ms step
     (column 0 is the blank, column k the symbol ``alphabet[k - 1]``); features: (frames, 40)
     the log-mel spectrogram the model saw; alternatives: the beam's transcripts with their log
-    probabilities (only the greedy one when decoded greedily).
+    probabilities (only the greedy one when decoded greedily); kept: (start, stop) of the 16 kHz
+    samples the model heard, the rest being silence cut before and after the speech.
     """
 
     text: str
@@ -54,6 +59,7 @@ class Transcription:
     features: np.ndarray = field(repr=False)
     alternatives: list[Hypothesis]
     step_seconds: float
+    kept: tuple[int, int] = (0, 0)
 
 
 def check_waveform(waveform: Any, sample_rate: Any) -> tuple[np.ndarray, int]:
@@ -145,6 +151,9 @@ class SpeechRecognizer(RuntimeModel[SpeechRecognitionCard]):
             )
         self.alphabet: str = self.card["alphabet"]
         self.step_seconds: float = float(self.card["audio"]["step_seconds"])
+        # Cards exported before the trim was published lack it: the same settings then.
+        trim = self.card["audio"].get("trim")
+        self.trim_settings = TrimSettings(**trim) if trim else TRIM
         self._session = self.session("speech")
 
     def run(self, samples_16k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,17 +173,21 @@ class SpeechRecognizer(RuntimeModel[SpeechRecognitionCard]):
         *,
         decoder: str = "greedy",
         beam_width: int = 8,
+        trim: bool = True,
     ) -> Transcription:
         """Transcribe one mono clip at any rate from 4 to 192 kHz (resampled to 16 kHz).
 
         `waveform` and `sample_rate` as `check_waveform` accepts (25 ms to 30 s). decoder:
         "greedy" or "beam" (CTC prefix beam search of `beam_width` 1 to 32, `MAX_BEAM_WIDTH`;
-        checked whichever decoder is chosen).
+        checked whichever decoder is chosen). trim: cut the silence before and after the speech
+        first (`rnn_site.data.speech_trim`), as the model's test clips were.
         """
         check_choice(decoder, "decoder", ("greedy", "beam"))
         beam_width = check_beam_width(beam_width, MAX_BEAM_WIDTH)
         samples, rate = check_waveform(waveform, sample_rate)
-        features, log_probs = self.run(resample(samples, rate, SAMPLE_RATE))
+        audio = resample(samples, rate, SAMPLE_RATE)
+        start, stop = speech_span(audio, self.trim_settings) if trim else (0, len(audio))
+        features, log_probs = self.run(audio[start:stop])
         if decoder == "beam":
             alternatives = prefix_beam_decode(log_probs, self.alphabet, beam_width)
             text = alternatives[0].text
@@ -188,4 +201,5 @@ class SpeechRecognizer(RuntimeModel[SpeechRecognitionCard]):
             features=features,
             alternatives=alternatives,
             step_seconds=self.step_seconds,
+            kept=(start, stop),
         )

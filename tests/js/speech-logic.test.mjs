@@ -11,6 +11,8 @@ import {
   microphoneMessage,
   posteriorRows,
   spectrogramSummary,
+  speechSpan,
+  TRIM,
   visibleClasses,
 } from "../../docs/assets/demos/speech-logic.js";
 
@@ -90,4 +92,36 @@ test("microphone failures become the reader's message", () => {
   assert.match(microphoneMessage(named("OverconstrainedError")), /No microphone was found/);
   assert.match(microphoneMessage(named("NotReadableError")), /busy or unavailable/);
   assert.equal(microphoneMessage(new Error("boom")), "The microphone could not be started: boom");
+});
+
+test("speechSpan cuts silence by the rules of rnn_site.data.speech_trim.speech_span", () => {
+  // x = hiss·sin(1.7 i) + 0.5·sin(0.3 i)·sin(π (i − lead) / body) for lead ≤ i < lead + body, as
+  // float32; spans from speech_span(x) and speech_span(x, TrimSettings(threshold_db=-30,
+  // margin_s=0.02)).
+  const signal = (/** @type {number[]} */ [n, lead, body, hiss]) =>
+    Float32Array.from({ length: n }, (_, i) => {
+      const inside = i >= lead && i < lead + body;
+      const burst = inside ? 0.5 * Math.sin(i * 0.3) * Math.sin((Math.PI * (i - lead)) / body) : 0;
+      return hiss * Math.sin(i * 1.7) + burst;
+    });
+  /** [n, lead, body, hiss] → [published span, tight span] */
+  const cases = new Map([
+    ["16000 6000 3000 0", "4640 10400 | 5600 9280"],
+    ["16000 6000 3000 1e-3", "4640 10400 | 5600 9280"],
+    // Hiss 34 dB under the burst's peak is "speech" at −40 dB: nothing is cut.
+    ["16000 6000 3000 1e-2", "0 16000 | 5600 9280"],
+    ["5000 100 4800 0", "0 5000 | 0 5000"],
+    ["12345 0 700 1e-4", "0 2080 | 0 1120"],
+    ["16000 15900 100 0", "14560 16000 | 15520 16000"],
+  ]);
+  const tight = { frame: 160, threshold_db: -30, margin_s: 0.02 };
+  const numbers = (/** @type {string} */ text) => text.split(" ").map(Number);
+  for (const [args, spans] of cases) {
+    const x = signal(numbers(args));
+    assert.equal(`${speechSpan(x).join(" ")} | ${speechSpan(x, tight).join(" ")}`, spans, args);
+  }
+  assert.deepEqual(speechSpan(new Float32Array(1000)), [0, 1000]);
+  assert.deepEqual(speechSpan(new Float32Array(1000).fill(1)), [0, 1000]);
+  assert.deepEqual(speechSpan(new Float32Array(0)), [0, 0]);
+  assert.deepEqual(TRIM, { frame: 160, threshold_db: -40, margin_s: 0.08 });
 });

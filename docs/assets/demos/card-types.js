@@ -100,7 +100,7 @@
  *   alphabet: string,
  *   blank: number,
  *   audio: {sample_rate: number, n_fft: number, hop: number, n_mels: number, step_seconds: number,
- *     min_samples: number},
+ *     min_samples: number, trim?: {frame: number, threshold_db: number, margin_s: number}},
  *   samples: {file: string, text: string, voice: string, kind: string, licence?: string}[],
  *   config: Record<string, number>,
  *   io: {speech: GraphContract, opset: number, nodes?: string},

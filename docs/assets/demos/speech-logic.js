@@ -1,7 +1,8 @@
 // @ts-check
 // The speech demo's logic, DOM-free: input checks with the limits of rnn_site/runtime/speech.py,
-// the microphone's error messages, and the numbers behind the two charts (posteriors per step,
-// the spectrogram summarised per 100 ms and band group, the mel bands of rnn_site/data/audio.py).
+// the silence trim of rnn_site/data/speech_trim.py, the microphone's error messages, and the
+// numbers behind the two charts (posteriors per step, the spectrogram summarised per 100 ms and
+// band group, the mel bands of rnn_site/data/audio.py).
 // CTC decoding itself is in ctc.js. Checked against Python by tests/js/speech-logic.test.mjs.
 
 import { checkBeamWidth } from "./input-checks.js";
@@ -16,6 +17,45 @@ export const MAX_BEAM = 32;
 export const FRAME_SECONDS = 0.01;
 export const F_MIN = 20;
 export const F_MAX = 7600;
+
+/**
+ * How silence around speech is cut (rnn_site/data/speech_trim.py; the card's `audio.trim`).
+ * @typedef {{frame: number, threshold_db: number, margin_s: number}} TrimSettings
+ */
+/** @type {TrimSettings} The published settings, for a card that predates them. */
+export const TRIM = { frame: 160, threshold_db: -40, margin_s: 0.08 };
+
+/**
+ * Where the speech is in 16 kHz `samples`, with `margin_s` of what surrounds it: [start, stop).
+ * A 10 ms frame is speech when its mean power is at most `threshold_db` below the loudest
+ * frame's (the features are normalised by the clip's mean, so long silence changes what the
+ * model hears). The whole clip when nothing stands out or less than 25 ms would be kept.
+ * rnn_site.data.speech_trim.speech_span, rule for rule.
+ * @param {ArrayLike<number>} samples
+ * @param {TrimSettings} [trim]
+ * @returns {[number, number]}
+ */
+export function speechSpan(samples, trim = TRIM) {
+  const n = samples.length;
+  if (n === 0) return [0, 0];
+  const frames = Math.ceil(n / trim.frame);
+  const power = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    const end = Math.min(n, (f + 1) * trim.frame);
+    let sum = 0;
+    for (let i = f * trim.frame; i < end; i++) sum += samples[i] * samples[i];
+    power[f] = sum / (end - f * trim.frame);
+  }
+  const loudest = Math.max(...power);
+  if (loudest === 0) return [0, n];
+  const floor = loudest * 10 ** (trim.threshold_db / 10);
+  const first = power.findIndex((p) => p >= floor);
+  const last = power.findLastIndex((p) => p >= floor);
+  const margin = Math.round(trim.margin_s * SAMPLE_RATE);
+  const start = Math.max(0, first * trim.frame - margin);
+  const stop = Math.min(n, (last + 1) * trim.frame + margin);
+  return stop - start >= MIN_SAMPLES ? [start, stop] : [0, n];
+}
 
 /** The beam width from the form's text, or a DemoError saying what is accepted. */
 export const checkBeam = (/** @type {unknown} */ value) => checkBeamWidth(value, MAX_BEAM);

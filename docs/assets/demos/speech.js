@@ -10,8 +10,9 @@
 // a few seconds takes tens of milliseconds, so it runs on the main thread; the runtime and the
 // model download once the page is idle. root.dataset.state: "loading" → "ready" → "done" (a
 // result is shown) | "error" (message in the alert box). The shown result is in
-// root.dataset.result as JSON {text, beam, alternatives, source, samples, steps, posteriors} for
-// tests; dataset.updates counts results and dataset.errors rejected inputs.
+// root.dataset.result as JSON {text, beam, alternatives, source, samples, kept, steps, posteriors}
+// for tests (kept: [start, stop) of the samples heard, the silence around them cut);
+// dataset.updates counts results and dataset.errors rejected inputs.
 
 import { decodeCtc } from "./ctc.js";
 import { DemoError, loadOrt, Model, MODELS_DIR } from "./runtime.js";
@@ -25,6 +26,8 @@ import {
   posteriorRows,
   SAMPLE_RATE,
   spectrogramSummary,
+  speechSpan,
+  TRIM,
   visibleClasses,
 } from "./speech-logic.js";
 import {
@@ -101,10 +104,13 @@ export function mount(root) {
     const beam = checkBeam(beamInput.value);
     checkSamples(audio);
     if (!session || !card) throw new DemoError("The model has not loaded yet.");
+    // The silence around the speech is cut first, as the Python runtime does.
+    const kept = speechSpan(audio, card.audio.trim ?? TRIM);
+    const heard = audio.subarray(...kept);
     const ort = await loadOrt();
-    const out = await session.run({ waveform: new ort.Tensor("float32", audio, [1, audio.length]) });
-    const result = showRecognition(views, out, card.alphabet, beam, audio.length);
-    status.done({ ...result, source, samples: audio.length });
+    const out = await session.run({ waveform: new ort.Tensor("float32", heard, [1, heard.length]) });
+    const result = showRecognition(views, out, card.alphabet, beam, audio.length, heard.length);
+    status.done({ ...result, source, samples: audio.length, kept });
   }
 
   /** @param {Sample} entry */
@@ -255,8 +261,9 @@ function microphoneButton(button, status, onAudio) {
  * @param {string} alphabet
  * @param {number} beam
  * @param {number} length  samples at 16 kHz
+ * @param {number} kept  of which the model heard these (the silence around them cut)
  */
-function showRecognition(views, out, alphabet, beam, length) {
+function showRecognition(views, out, alphabet, beam, length, kept) {
   const [, frames, mels] = out.features.dims;
   const [, steps, classes] = out.log_probs.dims;
   const logProbs = /** @type {Float32Array} */ (out.log_probs.data);
@@ -268,7 +275,9 @@ function showRecognition(views, out, alphabet, beam, length) {
     "Heard: ",
     el("strong", { "data-role": "text" }, text === "" ? "(nothing)" : text),
     ` · ${decoder}${others.length ? ` (next: ${others.join(", ")})` : ""}`,
-    ` · ${(length / SAMPLE_RATE).toFixed(2)} s, ${steps} steps of 40 ms`,
+    ` · ${(length / SAMPLE_RATE).toFixed(2)} s`,
+    kept < length ? ` (${(kept / SAMPLE_RATE).toFixed(2)} s heard, the silence around it cut)` : "",
+    `, ${steps} steps of 40 ms`,
   );
   const posteriors = posteriorRows(logProbs, steps, classes);
   views.spectrogram.replaceChildren(

@@ -1,0 +1,76 @@
+"""Cut the silence before and after speech, the same way in Python and in the browser.
+
+The speech model normalises its features by the clip's own mean (``rnn_site.data.audio``), so
+a second of silence around a one-second word shifts every feature and the recogniser hears
+something else. Its training and test clips are trimmed when they are made; a microphone
+recording or an audio file is not. :func:`trim_silence` gives every clip the runtime sees the
+same shape: speech with ``margin_s`` of what surrounds it.
+
+Energy, not single samples, decides what is speech: the mean power of each 10 ms frame against
+the loudest frame's, ``threshold_db`` below it or louder. A microphone's hiss, a click or a
+breath moves single samples past a threshold much more often than it moves a frame's power.
+The browser runs the same rule with the same constants, read from the model card
+(``audio.trim``): ``trimSilence`` in docs/assets/demos/speech-logic.js.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from rnn_site.data.audio import HOP, N_FFT
+
+
+@dataclass(frozen=True)
+class TrimSettings:
+    """How silence is cut (at 16 kHz): frames of ``frame`` samples; a frame is speech when its
+    mean power is at most ``threshold_db`` below the loudest frame's; ``margin_s`` of the clip
+    is kept before the first and after the last speech frame."""
+
+    frame: int = HOP
+    threshold_db: float = -40.0
+    margin_s: float = 0.08
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: The published settings (the card's ``audio.trim``).
+TRIM = TrimSettings()
+
+
+def speech_span(
+    samples: np.ndarray, settings: TrimSettings = TRIM, rate: int = 16_000
+) -> tuple[int, int]:
+    """(start, stop) sample indices of the speech in ``samples`` with its margins.
+
+    The whole clip when nothing stands out (digital silence) or when what would be kept is
+    shorter than the model's one frame (25 ms). A last, shorter frame counts with the samples
+    it has.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    n = len(x)
+    if n == 0:
+        return 0, 0
+    frames = -(-n // settings.frame)
+    padded = np.zeros(frames * settings.frame)
+    padded[:n] = x
+    sizes = np.full(frames, settings.frame)
+    sizes[-1] = n - (frames - 1) * settings.frame
+    power = (padded.reshape(frames, settings.frame) ** 2).sum(axis=1) / sizes
+    loudest = float(power.max())
+    if loudest == 0.0:
+        return 0, n
+    loud = np.flatnonzero(power >= loudest * 10.0 ** (settings.threshold_db / 10.0))
+    margin = round(settings.margin_s * rate)
+    start = max(0, int(loud[0]) * settings.frame - margin)
+    stop = min(n, (int(loud[-1]) + 1) * settings.frame + margin)
+    return (start, stop) if stop - start >= N_FFT else (0, n)
+
+
+def trim_silence(samples: np.ndarray, settings: TrimSettings = TRIM) -> np.ndarray:
+    """16 kHz ``samples`` without the silence before and after the speech (a view)."""
+    start, stop = speech_span(samples, settings)
+    return samples[start:stop]
