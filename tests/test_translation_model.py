@@ -131,6 +131,10 @@ def test_word_lookup_and_scores():
     assert lookup.translate("The big dogs bark.") == "die groß hunde bark ."
     perfect = translation_scores(["Die Katze ist groß."], ["die katze ist groß ."])
     assert perfect == {"bleu": 100.0, "chrf": 100.0}
+    cased = WordLookup.build(LINES, ["Die Katze ist groß.", "Die Hunde."], cased=True)
+    assert cased.translate("The big cat.") == "Der groß Katze."  # "Katze" as the dictionary writes it
+    # Cased, "katze" for "Katze" is a wrong word: BLEU drops from 100.
+    assert translation_scores(["Die katze ist groß."], ["Die Katze ist groß."], True)["bleu"] < 60
     assert translation_scores(["x y z"], ["die katze ist groß ."])["bleu"] == 0.0
 
 
@@ -186,8 +190,8 @@ def test_training_smoke_learns_a_copy_task_in_bpe_pieces(tmp_path, monkeypatch):
         pairs.append(Pair(f"{chosen}.", f"{chosen}!", split, i))
     monkeypatch.setattr(trainer, "read_lines", lambda: LINES)
     hparams = trainer.TranslatorTrainConfig(
-        embed_dim=16, encoder_hidden=16, decoder_hidden=32, max_epochs=20, dropout=0.0,
-        lr=1e-2, patience=None, batch=32, bpe_merges=6,
+        embed_dim=16, encoder_hidden=16, decoder_hidden=32, max_steps=140, eval_every=70,
+        dropout=0.0, lr=1e-2, batch=32, bpe_merges=6, phrases=0.0,
     )  # fmt: skip
     metrics = trainer.train_translator(
         tmp_path, threads=1, progress=False, hparams=hparams, pairs=pairs
@@ -198,7 +202,9 @@ def test_training_smoke_learns_a_copy_task_in_bpe_pieces(tmp_path, monkeypatch):
     model, vocabs = trainer.load_translator(tmp_path / "translator.pt")
     assert vocabs.bpe is not None and any(p.endswith("@@") for p in vocabs.tgt.words)
     out = trainer.translate(model, vocabs, "eins zwei drei vier.")
-    assert out.words == ["eins", "zwei", "drei", "vier", "!"], out.pieces
+    # English is read lowercase; German is written as the training sentences write it.
+    assert out.words == ["Eins", "Zwei", "Drei", "Vier", "!"], out.pieces
+    assert "val_bleu" in history[-1] and 0 <= history[-1]["val_chrf"] <= 100
 
 
 # --------------------------------------------------------------------------- export

@@ -75,8 +75,8 @@ class TranslatorTrainConfig:
     batch: int = 128
     lr: float = 3e-3
     label_smoothing: float = 0.1
-    max_steps: int = 4000
-    eval_every: int = 500
+    max_steps: int = 2400
+    eval_every: int = 400
     lexicon: bool = False  # train on the lookup baseline's one-word pairs (the old recipe)
     # German as written ("Das Buch"), scored cased; False: everything lowercase (the old model).
     cased: bool = True
@@ -460,7 +460,7 @@ def train_translator(
 
 
 #: ``--quick``: a fifth of the published steps (at most 10 minutes on 2 cores).
-QUICK = {"max_steps": 1000, "eval_every": 250}
+QUICK = {"max_steps": 600, "eval_every": 200}
 
 
 def non_negative_float(text: str) -> float:
