@@ -132,7 +132,9 @@ def test_word_lookup_and_scores():
     perfect = translation_scores(["Die Katze ist groß."], ["die katze ist groß ."])
     assert perfect == {"bleu": 100.0, "chrf": 100.0}
     cased = WordLookup.build(LINES, ["Die Katze ist groß.", "Die Hunde."], cased=True)
-    assert cased.translate("The big cat.") == "Der groß Katze."  # "Katze" as the dictionary writes it
+    assert (
+        cased.translate("The big cat.") == "Der groß Katze."
+    )  # "Katze" as the dictionary writes it
     # Cased, "katze" for "Katze" is a wrong word: BLEU drops from 100.
     assert translation_scores(["Die katze ist groß."], ["Die Katze ist groß."], True)["bleu"] < 60
     assert translation_scores(["x y z"], ["die katze ist groß ."])["bleu"] == 0.0

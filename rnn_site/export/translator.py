@@ -140,7 +140,9 @@ class DecoderStepGraph(nn.Module):
 def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
     """Store every float32 initializer of at least `min_size` values as float16, read back
     through a ``Cast`` to float32 (in place): the file halves, and onnxruntime folds the casts
-    at session creation, so every computation stays float32 (only the weights are rounded)."""
+    at session creation, so every computation stays float32 (only the weights are rounded;
+    training rounds them the same way before it scores the test set, so nothing changes for a
+    trained model). Small constants (such as the -1e9 of masked attention) stay float32."""
     graph = model.graph
     casts = []
     for tensor in graph.initializer:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from rnn_site.baselines.word_lookup import WordLookup, sentence_chrf, translation_scores
@@ -290,6 +291,16 @@ def pick_examples(
     return {"good": [row(i) for i in ranked[:n]], "failures": [row(i) for i in ranked[-n:][::-1]]}
 
 
+def round_to_float16(model: nn.Module) -> nn.Module:
+    """Round every weight to float16 precision (kept as float32), as the exported graphs store
+    them (export/translator.py): the test scores are then the shipped weights' scores, and
+    storing them as float16 loses nothing more."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(parameter.half().float())
+    return model
+
+
 def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path:
     """Checkpoint: config, weights and both vocabularies in id order."""
     merges = vocabs.bpe.merges if vocabs.bpe else []
@@ -454,6 +465,7 @@ def train_translator(
         info=job.info("translator", model, hp, data=data),
     )
     model.eval()
+    round_to_float16(model)  # the weights as shipped: what the test set scores
     save_translator(job.out / "translator.pt", model, vocabs)
     extra = score_test(model, vocabs, test, lookup_out, results, progress) if evaluate_test else {}
     return job.finish(result, **extra, results=results, beam=BEAM)
