@@ -1,0 +1,70 @@
+// node --test tests/js: the electricity what-if (forecast-demand.js) on the published files, with
+// the real demand graph in onnxruntime-web; the browser test checks the same numbers against the
+// Python runtime (tests/browser/test_time_series.py).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import * as ort from "onnxruntime-web";
+
+import {
+  DAY,
+  demandInputs,
+  demandPredictor,
+  demandRows,
+  demandSummary,
+  demandWhatIf,
+  halfHour,
+  regressionWhatIf,
+  WEEK,
+} from "../../docs/assets/demos/forecast-demand.js";
+import { statisticalForecast } from "../../docs/assets/demos/forecast-series.js";
+
+const MODEL = new URL("../../models/ts-forecaster/", import.meta.url);
+const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
+const read = (/** @type {string} */ role) =>
+  JSON.parse(readFileSync(new URL(card.files[role], MODEL), "utf8"));
+const days = read("electricity");
+
+test("the inputs are the week before the day and the day's shifted temperatures", () => {
+  const { origin } = days.days[2];
+  const shifted = demandInputs(days, 2, 5);
+  assert.deepEqual(shifted.demand, days.demand.slice(origin - WEEK, origin));
+  assert.equal(shifted.temperature.length, days.history + DAY);
+  const base = demandInputs(days, 2, 0);
+  assert.deepEqual(shifted.temperature.slice(0, days.history), base.temperature.slice(0, days.history));
+  shifted.temperature
+    .slice(days.history)
+    .forEach((t, k) => assert.ok(Math.abs(t - base.temperature[days.history + k] - 5) < 1e-9));
+  assert.deepEqual(regressionWhatIf(days, 2, 0), days.days[2].regression);
+  assert.equal(halfHour(0), "00:00");
+  assert.equal(halfHour(47), "23:30");
+});
+
+test("a hotter hot day raises both forecasts; the table and caption say so", async () => {
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(readFileSync(new URL(card.files.demand, MODEL)));
+  const predict = demandPredictor(ort, session);
+  const base = await demandWhatIf(predict, days, 2, 0);
+  const hot = await demandWhatIf(predict, days, 2, 5);
+  const mean = (/** @type {number[]} */ v) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(mean(hot.lstm.median) > mean(base.lstm.median), "air conditioning: more demand");
+  assert.ok(mean(hot.regression) > mean(base.regression));
+  assert.deepEqual(hot.naive, base.naive);
+  hot.lstm.median.forEach((m, k) => assert.ok(hot.lstm.lower[k] <= m && m <= hot.lstm.upper[k]));
+  const rows = demandRows(hot);
+  assert.equal(rows.length, DAY);
+  assert.equal(rows[0][3], hot.lstm.median[0].toFixed(3));
+  assert.match(demandSummary(hot, base, days), /moves the day's mean forecast by \+/);
+  await assert.rejects(demandWhatIf(predict, days, 2, 40), RangeError);
+});
+
+test("stored SARIMA forecasts are found at their origins only", () => {
+  const stored = read("baselines");
+  const co2 = stored.series.co2;
+  assert.deepEqual(statisticalForecast(stored, "co2", co2.first, 12), co2.median[0].slice(0, 12));
+  assert.equal(statisticalForecast(stored, "co2", co2.first - 1, 12), null);
+  const seattle = stored.series.seattle;
+  assert.equal(statisticalForecast(stored, "seattle", seattle.first + 1, 24), null);
+  assert.equal(statisticalForecast(null, "co2", co2.first, 12), null);
+});

