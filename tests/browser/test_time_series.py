@@ -31,12 +31,12 @@ def updates(page: Any) -> int:
     return int(page.get_attribute(DEMO, "data-updates") or 0)
 
 
-def after(page: Any, action: Any, attribute: str = "data-updates") -> None:
+def after(page: Any, action: Any, attribute: str = "data-updates", demo: str = DEMO) -> None:
     """Run ``action`` and wait until the demo has finished one more forecast (or error)."""
-    before = int(page.get_attribute(DEMO, attribute) or 0)
+    before = int(page.get_attribute(demo, attribute) or 0)
     action()
     page.wait_for_function(
-        f"document.querySelector('{DEMO}').getAttribute('{attribute}') > {before}",
+        f"document.querySelector('{demo}').getAttribute('{attribute}') > {before}",
         timeout=30_000,
     )
 
@@ -156,4 +156,51 @@ def test_seasonal_naive_is_drawn_beside_the_lstm_with_the_mase_of_each(
     assert scores["baseline"] == pytest.approx(mase(actual, expected, scale), rel=1e-9)
     summary = page.text_content(f"{DEMO} [data-role=summary]")
     assert f"seasonal naive {scores['baseline']:.2f}" in summary
+    # SARIMA, precomputed at export, drawn on the same chart with its MASE.
+    sarima = forecaster.statistical_forecast("co2", origin)[:12]
+    np.testing.assert_allclose(json.loads(page.get_attribute(DEMO, "data-statistical")), sarima)
+    assert page.locator(f"{DEMO} [data-role=statistical]").count() == 1
+    assert scores["statistical"] == pytest.approx(mase(actual, sarima, scale), rel=1e-9)
+    assert f"SARIMA {scores['statistical']:.2f}" in summary
+    table = page.locator(f"{DEMO} [data-role=chart-data] tbody tr").first
+    assert float(table.locator("td").nth(5).text_content()) == float(f"{sarima[0]:.4g}")
     assert page_log.page_errors == []
+
+
+WHAT_IF = "[data-demo=demand-what-if]"
+
+
+def test_electricity_what_if_on_a_phone_matches_the_python_runtime(
+    page, site_url, page_log, forecaster
+):
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(site_url + PAGE)
+    page.wait_for_selector(f"{WHAT_IF}[data-state=ready]", timeout=60_000)
+
+    def check(day: int, shift: float) -> None:
+        expected = forecaster.demand_what_if(day, shift)
+        got = json.loads(page.get_attribute(WHAT_IF, "data-forecast"))
+        for key in ("median", "lower", "upper"):
+            np.testing.assert_allclose(got[key], getattr(expected.lstm, key), atol=1e-4)
+        for key, python in (
+            ("regression", expected.regression),
+            ("naive", expected.seasonal_naive),
+        ):
+            np.testing.assert_allclose(
+                json.loads(page.get_attribute(WHAT_IF, f"data-{key}")), python
+            )
+
+    check(2, 0.0)  # the hottest test day, at its recorded temperature
+    after(page, lambda: set_range(page, "#demand-what-if-shift", 5), demo=WHAT_IF)
+    check(2, 5.0)
+    assert "+5 °C" in page.text_content(f"{WHAT_IF} output")
+    assert "moves the day's mean forecast by +" in page.text_content(
+        f"{WHAT_IF} [data-role=summary]"
+    )
+    after(page, lambda: page.select_option("#demand-what-if-day", "0"), demo=WHAT_IF)
+    check(0, 5.0)
+    # Readable on a 320 px phone: the chart fits, its labels are 11 px, the table holds the day.
+    box = page.locator(f"{WHAT_IF} [data-role=chart]").bounding_box()
+    assert box["width"] <= 320 and box["height"] >= 200
+    assert page.locator(f"{WHAT_IF} [data-role=chart-data] tbody tr").count() == 48
+    assert page_log.page_errors == [] and page_log.console_errors == []
