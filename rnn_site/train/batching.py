@@ -8,10 +8,14 @@ pools of a few dozen batches, then shuffles the batches, so an epoch stays rando
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 import torch
+
+B = TypeVar("B")
 
 
 def pad_right(rows: Sequence[np.ndarray], dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -36,3 +40,22 @@ def length_bucketed(
         run = sorted(order[start : start + size], key=lambda i: lengths[i])
         batches += [run[i : i + batch] for i in range(0, len(run), batch)]
     return [batches[b] for b in rng.permutation(len(batches))]
+
+
+class ShuffledBatches(Generic[B]):
+    """One epoch of ``n`` examples in an order shuffled by ``seed``, cut into batches of
+    ``batch`` indices that ``make`` turns into a training batch; has ``len`` for the progress bar.
+
+    A new ``seed`` per epoch (``seed * 1000 + epoch`` in the trainers) reshuffles each pass.
+    """
+
+    def __init__(self, n: int, batch: int, seed: int, make: Callable[[np.ndarray], B]) -> None:
+        self.n, self.batch, self.seed, self.make = n, batch, seed, make
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch)
+
+    def __iter__(self) -> Iterator[B]:
+        order = np.random.default_rng(self.seed).permutation(self.n)
+        for start in range(0, len(order), self.batch):
+            yield self.make(order[start : start + self.batch])

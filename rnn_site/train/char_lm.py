@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -37,13 +37,14 @@ from rnn_site.train.command import (
     run_options,
     training_parser,
 )
-from rnn_site.train.loop import CarriedState, Job, train
+from rnn_site.train.hparams import StepBudget, loop_fields, network_config
+from rnn_site.train.loop import CarriedState, Job, RunOptions, train
 
 Window = tuple[torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
-class CharLMTrainConfig:
+class CharLMTrainConfig(StepBudget):
     """Hyperparameters of this model, chosen by measurement (see the model card).
 
     The first published model, 1 layer of 256 units (~352k parameters), stopped at 3.5 epochs
@@ -62,12 +63,13 @@ class CharLMTrainConfig:
     dropout: float = 0.15
     batch: int = 32
     seq_len: int = 64
+    eval_streams: int = 32
+    # The budget.
     lr: float = 6e-3
     warmup_steps: int = 200
     grad_clip: float = 1.0
     max_steps: int = 40_000
     eval_every: int = 2000
-    eval_streams: int = 32
 
 
 def lm_windows(ids: torch.Tensor, batch: int, seq_len: int, offset: int = 0) -> Iterator[Window]:
@@ -202,31 +204,18 @@ def fit_ngram(corpus: Any) -> dict[str, Any]:
 
 def char_lstm(vocab_size: int, hp: CharLMTrainConfig) -> CharLSTM:
     """The published network: the char-lm recipe's default ``build``."""
-    return CharLSTM(
-        CharLMConfig(
-            vocab_size=vocab_size,
-            embed_dim=hp.embed_dim,
-            hidden_size=hp.hidden_size,
-            num_layers=hp.num_layers,
-            dropout=hp.dropout,
-        )
-    )
+    return CharLSTM(network_config(CharLMConfig, hp, vocab_size=vocab_size))
 
 
 def train_char_lm(
     out_dir: str | Path = "models/char-lm",
-    seed: int = 0,
-    time_cap_s: float | None = None,
-    hparams: CharLMTrainConfig | None = None,
-    threads: int = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     *,
+    hparams: CharLMTrainConfig | None = None,
     name: str = "char-lm",
     build: Callable[[int, Any], nn.Module] | None = None,
     corpus: Any = None,
     data: dict[str, Any] | None = None,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Fit the n-gram baseline, train the LSTM, evaluate both on val and test, write artefacts.
 
@@ -237,9 +226,11 @@ def train_char_lm(
     ``build(vocab_size, hparams) -> model`` (a model with CharLSTM's calling convention and a
     ``config.to_dict()``), as `rnn_site.train.char_mingru` does. ``corpus`` (with ``train``,
     ``val``, ``test``, ``vocab``, ``vocab_size`` and ``encode``) and its ``data`` description
-    replace Shakespeare, as `train_on_text` does for a reader's own text.
+    replace Shakespeare, as `train_on_text` does for a reader's own text. ``run`` is the job's
+    frame (:class:`RunOptions`; 2 threads unless given).
     """
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    job = Job.of(out_dir, run, threads=2)
+    seed = job.seed
     hp = hparams or CharLMTrainConfig()
     if corpus is None:
         corpus, data = shakespeare_corpus()
@@ -252,10 +243,8 @@ def train_char_lm(
     torch.manual_seed(seed)
     model = (build or char_lstm)(corpus.vocab_size, hp)
     config = job.train_config(
-        epochs=1000,  # bounded by max_steps
-        max_steps=hp.max_steps, lr=hp.lr, schedule="cosine", warmup_steps=hp.warmup_steps,
-        grad_clip=hp.grad_clip, eval_every=hp.eval_every, metric="val_bpc",
-    )  # fmt: skip
+        **loop_fields(hp), epochs=1000, schedule="cosine", metric="val_bpc"
+    )  # epochs: bounded by max_steps
     result = train(
         model,
         batches=lambda epoch: EpochWindows(
@@ -392,17 +381,10 @@ def train_on_text(
         "prompt": _first_words(text.train),
     }
     return train_char_lm(
-        out_dir,
-        seed,
-        time_cap_s,
-        hp,
-        threads,
-        progress,
-        device,
-        {**(command or {}), "preset": "quick" if quick else "default", "text": "sized"},
-        corpus=text,
-        data=data,
-    )
+        out_dir, hparams=hp, corpus=text, data=data, seed=seed, time_cap_s=time_cap_s,
+        threads=threads, progress=progress, device=device,
+        recipe={**(command or {}), "preset": "quick" if quick else "default", "text": "sized"},
+    )  # fmt: skip
 
 
 #: ``--quick``: the small model this site published first, 6,000 steps (about 8 minutes on 2

@@ -34,7 +34,6 @@ class CharMinGRUTrainConfig(CharLMTrainConfig):
     num_layers: int = 4
     lr: float = 3e-3
     max_steps: int = 10_000
-    eval_every: int = 2000
     dropout: float = 0.0
 
 

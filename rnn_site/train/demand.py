@@ -31,19 +31,20 @@ from rnn_site.baselines.forecast import Z80, Forecasts, coverage, mase, smape
 from rnn_site.data.electricity import DAY, WEEK, Electricity, load_electricity
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.models.ts_forecaster import pinball_loss
+from rnn_site.train.hparams import StepBudget, loop_fields, network_config
 from rnn_site.train.loop import TrainConfig, train
 
 LEVEL = 0.8
 
 
 @dataclass(frozen=True)
-class DemandTrainConfig:
+class DemandTrainConfig(StepBudget):
     """Hyperparameters of the demand model (a part of the ts-forecaster recipe)."""
 
     hidden_size: int = 64
     history: int = 2 * DAY
     batch_size: int = 64
-    lr: float = 3e-3
+    # The budget (StepBudget's lr).
     warmup_steps: int = 50
     max_steps: int = 1500
     eval_every: int = 100
@@ -244,7 +245,7 @@ def train_demand(
     test_origins = midnights(data.val_end, data.size)
     baselines = baseline_scores(data, test_origins, unit)
     baseline_s = time.perf_counter() - start
-    config = DemandConfig(hidden_size=hp.hidden_size, horizon=DAY, history=hp.history)
+    config = network_config(DemandConfig, hp, horizon=DAY)
     torch.manual_seed(seed)
     model = DemandForecaster(config)
 
@@ -254,10 +255,8 @@ def train_demand(
 
     # time_cap_s is what is left of the ts-forecaster job's cap (its caller's time_left).
     train_config = TrainConfig(
-        seed=seed, max_steps=hp.max_steps, lr=hp.lr, schedule="cosine",
-        warmup_steps=hp.warmup_steps, eval_every=hp.eval_every, patience=hp.patience,
-        metric="val_mase", time_cap_s=time_cap_s, device=device, threads=threads,
-        progress=progress,
+        seed=seed, **loop_fields(hp), schedule="cosine", metric="val_mase",
+        time_cap_s=time_cap_s, device=device, threads=threads, progress=progress,
     )  # fmt: skip
     result = train(
         model,

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 import numpy as np
 import torch
@@ -504,6 +504,19 @@ def finish_training(
     return metrics
 
 
+class RunOptions(TypedDict, total=False):
+    """The frame of a run, which every ``train_<model>`` takes as keywords beside its
+    hyperparameters and hands to :meth:`Job.begin` (the command line fills it with
+    :func:`rnn_site.train.command.run_options`)."""
+
+    seed: int
+    time_cap_s: float | None
+    threads: int | None
+    progress: bool
+    device: str
+    recipe: dict[str, Any] | None
+
+
 @dataclass
 class Job:
     """The frame of one ``train_<model>`` job, shared by every trainer: where it writes, its
@@ -544,6 +557,14 @@ class Job:
         if job.threads is not None:
             torch.set_num_threads(job.threads)
         return job
+
+    @classmethod
+    def of(cls, out_dir: str | Path, run: RunOptions, threads: int | None = None) -> Job:
+        """:meth:`begin` with a trainer's ``**run`` keywords; ``threads`` is the trainer's
+        own default thread count, used when ``run`` names none."""
+        options = RunOptions(threads=threads)
+        options.update(run)
+        return cls.begin(out_dir, **options)
 
     def train_config(self, **loop: Any) -> TrainConfig:
         """The loop's config: the model's schedule ``loop`` fields plus the job's seed, device,

@@ -17,11 +17,10 @@ rests. Both models see the same tokens, so the numbers compare directly.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -39,8 +38,10 @@ from rnn_site.data.chorales import (
 )
 from rnn_site.models.melody import MelodyConfig, MelodyLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
+from rnn_site.train.batching import ShuffledBatches
 from rnn_site.train.command import Flag, Trainer
-from rnn_site.train.loop import Job, train
+from rnn_site.train.hparams import EpochBudget, loop_fields, network_config
+from rnn_site.train.loop import Job, RunOptions, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 IGNORE = -100
@@ -48,23 +49,24 @@ SEED_EVENTS = 4  # generated melodies continue the first 4 events of each test c
 
 
 @dataclass(frozen=True)
-class MelodyTrainConfig:
+class MelodyTrainConfig(EpochBudget):
     """Hyperparameters, chosen on validation NLL (see the model card).
 
     One layer of 256 units is ~1.2 MB as ONNX. With 38k training tokens the LSTM overfits
-    after a few dozen epochs; dropout 0.3 and early stopping on validation hold it back.
+    after a few dozen epochs; dropout 0.3 and early stopping on validation hold it back, so the
+    budget is long (200 epochs) and patient (12), in batches of 16 chorales.
     """
 
     embed_dim: int = 32
     hidden_size: int = 256
     num_layers: int = 1
     dropout: float = 0.3
-    batch: int = 16
-    lr: float = 3e-3
+    ngram_orders: tuple[int, ...] = tuple(range(1, 11))
+    # The budget (EpochBudget's otherwise).
     weight_decay: float = 0.0
+    batch: int = 16
     max_epochs: int = 200
     patience: int = 12
-    ngram_orders: tuple[int, ...] = tuple(range(1, 11))
 
 
 def encode_all(vocab: MelodyVocab, chorales: Sequence[Chorale]) -> list[np.ndarray]:
@@ -84,21 +86,13 @@ def pad_batch(sequences: Sequence[np.ndarray], pad: int) -> Batch:
     return x, y
 
 
-class EpochBatches:
+class EpochBatches(ShuffledBatches[Batch]):
     """The training chorales shuffled (seeded per epoch) into padded batches; has ``len``."""
 
     def __init__(self, sequences: list[np.ndarray], batch: int, seed: int, pad: int) -> None:
-        self.sequences, self.batch, self.seed, self.pad = sequences, batch, seed, pad
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.sequences) / self.batch)
-
-    def __iter__(self) -> Iterator[Batch]:
-        order = np.random.default_rng(self.seed).permutation(len(self.sequences))
-        for start in range(0, len(order), self.batch):
-            yield pad_batch(
-                [self.sequences[i] for i in order[start : start + self.batch]], self.pad
-            )
+        super().__init__(
+            len(sequences), batch, seed, lambda rows: pad_batch([sequences[i] for i in rows], pad)
+        )
 
 
 def batch_loss(model: MelodyLSTM, batch: Batch) -> torch.Tensor:
@@ -281,17 +275,16 @@ def data_info(
 
 def train_melody(
     out_dir: str | Path = "models/melody",
-    seed: int = 0,
-    time_cap_s: float | None = None,
+    *,
     hparams: MelodyTrainConfig | None = None,
-    threads: int = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     temperature: float = 1.0,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
-    """Fit the n-gram, train the LSTM, score both, measure generated melodies, write artefacts."""
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    """Fit the n-gram, train the LSTM, score both, measure generated melodies, write artefacts.
+
+    ``run`` is the job's frame (:class:`RunOptions`; 2 threads unless given)."""
+    job = Job.of(out_dir, run, threads=2)
+    seed = job.seed
     hp = hparams or MelodyTrainConfig()
     chorales = load_chorales()
     splits = split_by_tune(chorales)
@@ -301,18 +294,11 @@ def train_melody(
     events = {name: sum(len(c.events) for c in getattr(splits, name)) for name in seqs}
     ngram, ngram_scores = fit_ngram(seqs, len(vocab), events, hp.ngram_orders)
 
-    model_config = MelodyConfig(
-        vocab_size=len(vocab),
-        embed_dim=hp.embed_dim,
-        hidden_size=hp.hidden_size,
-        num_layers=hp.num_layers,
-        dropout=hp.dropout,
-    )
     torch.manual_seed(seed)
-    model = MelodyLSTM(model_config)
+    model = MelodyLSTM(network_config(MelodyConfig, hp, vocab_size=len(vocab)))
     config = job.train_config(
-        epochs=hp.max_epochs, lr=hp.lr, weight_decay=hp.weight_decay, schedule="cosine",
-        warmup_steps=20, grad_clip=1.0, patience=hp.patience, metric="val_nll_per_event",
+        **loop_fields(hp), schedule="cosine", warmup_steps=20, grad_clip=1.0,
+        metric="val_nll_per_event",
     )  # fmt: skip
     info = job.info(
         "melody", model, hp, tokens=vocab.names, data=data_info(splits, seqs, events),

@@ -13,11 +13,10 @@ which the binary label throws away.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -28,29 +27,29 @@ from rnn_site.baselines.vader_rules import vader_predict
 from rnn_site.data.vader import DOMAINS, Sentence, Vocab, binary_splits, tokenize
 from rnn_site.models.sentiment import RATING_SCALE, SentimentConfig, SentimentLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
-from rnn_site.train.batching import pad_right
+from rnn_site.train.batching import ShuffledBatches, pad_right
 from rnn_site.train.command import Flag, Trainer
-from rnn_site.train.loop import Job, train
+from rnn_site.train.hparams import EpochBudget, loop_fields, network_config
+from rnn_site.train.loop import Job, RunOptions, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 MAX_TOKENS = 100  # training sentences are cut here (99% are under 45 words)
 
 
 @dataclass(frozen=True)
-class SentimentTrainConfig:
+class SentimentTrainConfig(EpochBudget):
     """Hyperparameters (chosen on validation macro-F1; see the model card)."""
 
     embed_dim: int = 64
     hidden_size: int = 128
     dropout: float = 0.4
-    min_count: int = 2
     # 6,000 words keeps the exported graph under 2 MB (the 64-wide embedding is most of it);
     # the 2,000 rarer words it drops cover little of the text (see the model card).
     max_vocab: int = 6000
-    batch: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 0.0
+    min_count: int = 2
     rating_weight: float = 0.5
+    # The budget (EpochBudget's otherwise): 12 short epochs of 64 sentences.
+    weight_decay: float = 0.0
     max_epochs: int = 12
     patience: int = 3
 
@@ -70,24 +69,18 @@ def pad_batch(ids: Sequence[np.ndarray], labels: Sequence[int], ratings: Sequenc
     return x, lengths, torch.tensor(labels, dtype=torch.float32), torch.tensor(ratings)
 
 
-class EpochBatches:
+class EpochBatches(ShuffledBatches[Batch]):
     """Training sentences shuffled (seeded per epoch) into padded batches; has ``len``."""
 
     def __init__(self, ids: list[np.ndarray], sentences: Sequence[Sentence], batch: int, seed: int):
-        self.ids, self.sentences, self.batch, self.seed = ids, sentences, batch, seed
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.ids) / self.batch)
-
-    def __iter__(self) -> Iterator[Batch]:
-        order = np.random.default_rng(self.seed).permutation(len(self.ids))
-        for start in range(0, len(order), self.batch):
-            chosen = order[start : start + self.batch]
-            yield pad_batch(
-                [self.ids[i] for i in chosen],
-                [self.sentences[i].label for i in chosen],
-                [self.sentences[i].rating for i in chosen],
+        def make(rows: np.ndarray) -> Batch:
+            return pad_batch(
+                [ids[i] for i in rows],
+                [sentences[i].label for i in rows],
+                [sentences[i].rating for i in rows],
             )
+
+        super().__init__(len(ids), batch, seed, make)
 
 
 def last_step(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -220,16 +213,14 @@ def data_info(parts: Mapping[str, Sequence[Sentence]]) -> dict[str, Any]:
 def train_sentiment(
     out_dir: str | Path = "models/sentiment",
     *,
-    seed: int = 0,
-    time_cap_s: float | None = None,
-    threads: int | None = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     hparams: SentimentTrainConfig | None = None,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
-    """Fit the baselines and the LSTM; write the checkpoint and metrics.json; return metrics."""
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    """Fit the baselines and the LSTM; write the checkpoint and metrics.json; return metrics.
+
+    ``run`` is the job's frame (:class:`RunOptions`; 2 threads unless given)."""
+    job = Job.of(out_dir, run, threads=2)
+    seed = job.seed
     hp = hparams or SentimentTrainConfig()
     splits = binary_splits()
     parts = {"train": splits.train, "val": splits.val, "test": splits.test}
@@ -238,12 +229,11 @@ def train_sentiment(
     val_labels = [s.label for s in splits.val]
     bow, results, choices = fit_baselines(parts, ids, len(vocab))
 
-    model_config = SentimentConfig(len(vocab), hp.embed_dim, hp.hidden_size, hp.dropout)
     torch.manual_seed(seed)
-    model = SentimentLSTM(model_config)
+    model = SentimentLSTM(network_config(SentimentConfig, hp, vocab_size=len(vocab)))
     config = job.train_config(
-        epochs=hp.max_epochs, lr=hp.lr, weight_decay=hp.weight_decay, schedule="cosine",
-        warmup_steps=50, grad_clip=1.0, patience=hp.patience, metric="val_macro_f1", mode="max",
+        **loop_fields(hp), schedule="cosine", warmup_steps=50, grad_clip=1.0,
+        metric="val_macro_f1", mode="max",
     )  # fmt: skip
 
     def evaluate(m: SentimentLSTM) -> dict[str, float]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -45,28 +45,27 @@ from rnn_site.models.speech import SpeechConfig, SpeechCTC, frame_count
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
 from rnn_site.train.command import Flag, Trainer
-from rnn_site.train.loop import Job, train
+from rnn_site.train.hparams import EpochBudget, loop_fields, network_config
+from rnn_site.train.loop import Job, RunOptions, train
 from rnn_site.train.speech_augment import KINDS, LEGACY, Augmenter, kinds_of, parse_augment
 
 Batch = tuple[torch.Tensor, ...]  # waveforms, lengths, targets, target lengths[, feature masks]
 
 
 @dataclass(frozen=True)
-class SpeechTrainConfig:
+class SpeechTrainConfig(EpochBudget):
     """Hyperparameters (chosen by hand on the validation voices; see the model card)."""
 
     conv_channels: int = 64
     hidden_size: int = 64
     num_layers: int = 2
     dropout: float = 0.1
-    batch: int = 16
-    lr: float = 3e-3
-    max_epochs: int = 40
-    patience: int = 4
     dtw_templates_per_symbol: int = 12
     #: training-time augmentation (`rnn_site.train.speech_augment.parse_augment`); chosen by
     #: the ablation in rnn_site/experiments/results/speech_ablation.json ("legacy" until 2026-12)
     augment: str = "pitch,noise,silence"
+    # The budget (EpochBudget's otherwise).
+    batch: int = 16
 
 
 def pad_waveforms(clips: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -238,37 +237,28 @@ def load_speech_model(path: str | Path) -> tuple[SpeechCTC, str]:
 def train_speech(
     out_dir: str | Path = "models/speech",
     *,
-    seed: int = 0,
-    time_cap_s: float | None = None,
-    threads: int | None = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     hparams: SpeechTrainConfig | None = None,
     synthesis: SynthesisConfig | None = None,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
-    """Synthesise (or reuse), train, score model and baseline; write checkpoint + metrics.json."""
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    """Synthesise (or reuse), train, score model and baseline; write checkpoint + metrics.json.
+
+    ``run`` is the job's frame (:class:`RunOptions`; 2 threads unless given)."""
+    job = Job.of(out_dir, run, threads=2)
+    seed = job.seed
     cpu_start = time.process_time()
     hp = hparams or SpeechTrainConfig()
     synthesis = synthesis or SynthesisConfig(seed=seed)
-    data = load_speech(synthesis, workers=threads or 2, progress=progress)
+    data = load_speech(synthesis, workers=job.threads or 2, progress=job.progress)
     real = load_real_letters()
     synthesis_s = time.perf_counter() - job.start
     print(f"data ready in {synthesis_s:.0f} s: {data.counts()} + {len(real)} real letters")
 
-    model_config = SpeechConfig(
-        conv_channels=hp.conv_channels,
-        hidden_size=hp.hidden_size,
-        num_layers=hp.num_layers,
-        dropout=hp.dropout,
-    )
     torch.manual_seed(seed)
-    model = SpeechCTC(model_config)
+    model = SpeechCTC(network_config(SpeechConfig, hp))
     config = job.train_config(
-        epochs=hp.max_epochs, lr=hp.lr, schedule="cosine", warmup_steps=100, grad_clip=5.0,
-        patience=hp.patience, metric="val_cer", mode="min",
-    )  # fmt: skip
+        **loop_fields(hp), schedule="cosine", warmup_steps=100, grad_clip=5.0, metric="val_cer"
+    )
 
     def evaluate(m: SpeechCTC) -> dict[str, float]:
         refs = [u.label for u in data.val]

@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import torch
@@ -61,7 +61,8 @@ from rnn_site.models.ts_forecaster import (
 from rnn_site.train.artifacts import save_torch
 from rnn_site.train.command import Flag, Trainer
 from rnn_site.train.demand import DemandTrainConfig, train_demand
-from rnn_site.train.loop import Job, TrainConfig, time_left, train
+from rnn_site.train.hparams import StepBudget, loop_fields, network_config
+from rnn_site.train.loop import Job, RunOptions, TrainConfig, time_left, train
 
 NAME = "ts-forecaster"
 MIN_HISTORY = 12
@@ -81,21 +82,19 @@ Batch = list[tuple[int, torch.Tensor, torch.Tensor]]  # (family id, inputs, targ
 
 
 @dataclass(frozen=True)
-class ForecasterTrainConfig:
+class ForecasterTrainConfig(StepBudget):
     """Hyperparameters; ``normalisations`` are trained in turn and the best on validation kept."""
 
     hidden_size: int = 64
     series_dim: int = 4
     per_series: int = 32
-    lr: float = 2e-3
-    warmup_steps: int = 100
-    max_steps: int = 4000
-    eval_every: int = 200
-    patience: int = 6
     short_history_share: float = 0.3
     normalisations: tuple[str, ...] = NORMALISATIONS
     #: Steps of the electricity demand model (`rnn_site.train.demand`); 0 skips it.
     electricity_steps: int = 1500
+    # The budget (StepBudget's otherwise).
+    lr: float = 2e-3
+    patience: int = 6
 
 
 @dataclass(frozen=True)
@@ -384,14 +383,10 @@ def train_one(
     info: dict[str, Any],
 ) -> tuple[LSTMForecaster, Any]:
     """Train one model with the given input normalisation (same seed and batches for each)."""
-    config = ForecasterConfig(
-        n_series=len(FAMILY),
-        series_dim=hp.series_dim,
-        hidden_size=hp.hidden_size,
-        horizon=HORIZON,
-        periods=tuple(site[name].period for name in FAMILY),
-        normalisation=normalisation,
-    )
+    config = network_config(
+        ForecasterConfig, hp, n_series=len(FAMILY), horizon=HORIZON,
+        periods=tuple(site[name].period for name in FAMILY), normalisation=normalisation,
+    )  # fmt: skip
     torch.manual_seed(train_config.seed)
     model = LSTMForecaster(config)
     result = train(
@@ -547,10 +542,8 @@ def train_normalisations(
     best: tuple[float, str, LSTMForecaster, Any] | None = None
     for normalisation in hp.normalisations:
         train_config = job.train_config(
-            epochs=1, max_steps=hp.max_steps, lr=hp.lr, schedule="cosine",
-            warmup_steps=hp.warmup_steps, eval_every=hp.eval_every, patience=hp.patience,
-            metric="val_mase",
-        )  # fmt: skip
+            **loop_fields(hp), epochs=1, schedule="cosine", metric="val_mase"
+        )
         model, result = train_one(
             normalisation, site, groups, collection, hp, train_config, job.out, info
         )
@@ -564,24 +557,21 @@ def train_normalisations(
 
 def train_forecaster(
     out_dir: str | Path = "models/ts-forecaster",
-    seed: int = 0,
-    time_cap_s: float | None = None,
+    *,
     hparams: ForecasterTrainConfig | None = None,
-    threads: int = 1,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     data: tuple[dict[str, Series], dict[str, Series], dict[str, Series]] | None = None,
     site_baselines: Sequence[str] = ("naive", "seasonal-naive", "sarima", "holt-winters"),
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Score the baselines, train one model per normalisation, keep the best on validation,
     calibrate its intervals, score everything on test, write artefacts.
 
     The recipe is ``hparams.max_steps`` per normalisation (with early stopping on validation
     MASE); ``time_cap_s`` is only a safety cap. ``data`` replaces the real series (tests).
-    Returns the metrics written to ``metrics.json``.
+    Returns the metrics written to ``metrics.json``. ``run`` is the job's frame
+    (:class:`RunOptions`; 1 thread unless given).
     """
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    job = Job.of(out_dir, run, threads=1)
     hp = hparams or ForecasterTrainConfig()
     data = data or load_data()
     site, collection, held = data
