@@ -212,15 +212,25 @@ def test_training_smoke_learns_a_copy_task_in_bpe_pieces(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- export
 
 
-def test_export_parity_and_declared_shapes(tmp_path):
+@pytest.mark.parametrize("float16", [False, True])
+def test_export_parity_and_declared_shapes(tmp_path, float16):
     import onnx
 
     from rnn_site.export.onnx_lstm import declared_io
     from rnn_site.export.translator import decoder_io, encoder_io, export_graphs
     from rnn_site.onnx_session import create_session
+    from rnn_site.train.translator import round_to_float16
 
     model = tiny_model()
-    paths = export_graphs(model, tmp_path, {"name": "test"})
+    if float16:
+        # A target embedding big enough (1,600 values) to be stored as float16; training
+        # rounds the weights before scoring, so storing them so loses nothing more.
+        torch.manual_seed(0)
+        model = round_to_float16(Translator(TranslatorConfig(30, 200, 8, 6, 10, 0.0)).eval())
+    paths = export_graphs(model, tmp_path, {"name": "test"}, float16=float16)
+    if float16:
+        stored = {t.data_type for t in onnx.load(paths["decoder"]).graph.initializer}
+        assert onnx.TensorProto.FLOAT16 in stored
     config = model.config.to_dict()
     for role, contract in (("encoder", encoder_io(config)), ("decoder", decoder_io(config))):
         onnx_model = onnx.load(paths[role])

@@ -222,7 +222,8 @@ def translator_prose(vocab: TranslationVocab, bpe: bool, log: dict[str, Any]) ->
         known_target=text.text(f"_known_target.{pieces}", tgt_words=f"{len(vocab['tgt']):,}"),
         apt_package=APT_PACKAGE,
         split_counts=", ".join(f"{name} {counts[name]:,}" for name in counts),
-        lexicon_pairs=f"{int(data.get('lexicon_pairs', 0)):,}",
+        phrase_pairs=f"{int(data.get('phrase_pairs', 0)):,}",
+        phrases_per_epoch=f"{int(data.get('phrases_per_epoch', 0)):,}",
     )
 
 
@@ -253,7 +254,7 @@ def export_translator_model(
     manifest."""
     run = steps.start_export(NAME, out_dir, **options)
     metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
-    paths = export_graphs(model, run.out_dir, metadata)
+    paths = export_graphs(model, run.out_dir, metadata, float16=True)
     results = run.log.get("results") or {}
     beam = int(run.log.get("beam", 5))
     config = model.config.to_dict()

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -53,6 +53,7 @@ from rnn_site.train.command import Flag, Trainer, non_negative_int
 from rnn_site.train.loop import Job, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+M = TypeVar("M", bound=nn.Module)
 MAX_TOKENS = 30  # longest sentence in tokens; 4–15 words plus punctuation stay under it
 BEAM = 5  # the beam width the card reports
 
@@ -184,8 +185,10 @@ class EpochBatches:
         # Sentences of similar length together (less padding, a third less work); each epoch
         # adds its own seeded sample of `n_extra` dictionary phrases.
         rng = np.random.default_rng(self.seed)
-        chosen_extra = (
-            rng.choice(len(self.extra), self.n_extra, replace=False) if self.n_extra else []
+        chosen_extra: list[int] = (
+            rng.choice(len(self.extra), self.n_extra, replace=False).tolist()
+            if self.n_extra
+            else []
         )
         pairs = self.encoded + [self.extra[i] for i in chosen_extra]
         lengths = [len(src) for src, _ in pairs]
@@ -291,7 +294,7 @@ def pick_examples(
     return {"good": [row(i) for i in ranked[:n]], "failures": [row(i) for i in ranked[-n:][::-1]]}
 
 
-def round_to_float16(model: nn.Module) -> nn.Module:
+def round_to_float16(model: M) -> M:
     """Round every weight to float16 precision (kept as float32), as the exported graphs store
     them (export/translator.py): the test scores are then the shipped weights' scores, and
     storing them as float16 loses nothing more."""

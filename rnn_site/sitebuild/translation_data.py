@@ -1,0 +1,78 @@
+"""The translation page's measured story: what each lever bought, the curve, the target.
+
+Generators of the page-data hook (`rnn_site.sitebuild.page_data`), each reading one file, so the
+page cannot drift from what was measured:
+
+- ``<!-- data:translator:table.levers -->``: one short run per lever at the same step budget
+  (rnn_site/experiments/results/translator_levers.json, `rnn_site.experiments.translator_levers`);
+- ``<!-- data:translator:table.curve -->``: validation BLEU and chrF against steps, from the
+  published run's evaluation log (models/translator/metrics.json);
+- ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+
+LEVERS = Path(__file__).resolve().parents[1] / "experiments" / "results" / "translator_levers.json"
+#: The target of issue 17: test BLEU (cased, beam search) at least this.
+TARGET_BLEU = 10.0
+
+
+def _runs() -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in read_json(LEVERS)["runs"]}
+
+
+def _markdown(head: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, first column left-aligned and the figures right-aligned."""
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "--:|" * (len(head) - 1)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+@generator("translator", "table.levers")
+def levers_table(models_dir: Path) -> str:
+    """One row per lever: validation BLEU and chrF at the shared budget, and the change
+    against the run it modifies."""
+    runs = _runs()
+    rows = []
+    for run in runs.values():
+        base = runs.get(run.get("compared_to") or "")
+        cells = [run["lever"]]
+        for key in ("val_bleu", "val_chrf"):
+            cells += [f"{run[key]:.1f}", "–" if base is None else f"{run[key] - base[key]:+.1f}"]
+        rows.append([*cells, f"{run['parameters']:,}"])
+    head = ["run", "validation BLEU", "change", "validation chrF", "change", "parameters"]
+    return _markdown(head, rows)
+
+
+@generator("translator", "table.curve")
+def curve_table(models_dir: Path) -> str:
+    """Validation loss, BLEU and chrF (greedy, cased) at every evaluation of the published run."""
+    history = model_file("translator", "metrics", models_dir)["history"]
+    if not all("val_bleu" in entry for entry in history):
+        raise PageDataError("models/translator/metrics.json has no validation BLEU per step")
+    rows = [
+        [f"{e['step']:,}", f"{e['val_loss']:.2f}", f"{e['val_bleu']:.1f}", f"{e['val_chrf']:.1f}"]
+        for e in history
+    ]
+    return _markdown(["step", "validation loss", "BLEU", "chrF"], rows)
+
+
+@generator("translator", "target")
+def target_sentence(models_dir: Path) -> str:
+    """Whether the card's test BLEU (beam search) meets the target, in one sentence."""
+    card = model_file("translator", "card", models_dir)
+    figures = card["results"][f"beam-{card['beam']}"]
+    lookup = card["results"]["word-lookup"]
+    bleu, chrf = figures["bleu"], figures["chrf"]
+    met = bleu >= TARGET_BLEU
+    beats = bleu > lookup["bleu"] and chrf > lookup["chrf"]
+    return (
+        f"The target was test BLEU ≥ {TARGET_BLEU:.0f} (cased, beam {card['beam']}) and a win "
+        f"over the lookup on both scores: BLEU {bleu:.1f} {'meets' if met else '**misses**'} "
+        f"it, and the model {'beats' if beats else '**does not beat**'} the lookup on both "
+        f"(chrF {chrf:.1f} against {lookup['chrf']:.1f})."
+    )
