@@ -1,0 +1,201 @@
+"""The speech page's measured story: the augmentation ablation, silence, letter confusions, targets.
+
+Generators of the page-data hook (`rnn_site.sitebuild.page_data`), each reading one committed
+file, so the page cannot drift from what was measured:
+
+- ``<!-- data:speech:table.ablation -->``: what each augmentation bought on the real voices
+  (rnn_site/experiments/results/speech_ablation.json); ``<!-- data:speech:ablation:RUN.SET -->``
+  one of its CERs (SET: ``real`` for both KLettres speakers, or a test set of the card, or
+  ``val``), as a percentage;
+- ``<!-- data:speech:table.silence -->`` and ``<!-- data:speech:silence:SET.KEY -->``: CER with
+  and without the silence trim (rnn_site/experiments/results/speech_silence.json);
+- ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
+  KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
+  how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
+- ``<!-- data:speech:table.targets -->``: the targets of the published model against the card.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+
+RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
+ABLATION = RESULTS / "speech_ablation.json"
+SILENCE = RESULTS / "speech_silence.json"
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
+#: a telephone line.
+E_SET = "BCDEGPTVZ"
+SPEAKERS = (("real_en", "American speaker"), ("real_en_GB", "British speaker"))
+
+#: The targets set for the published model (issue 18): (card metric, at most, label).
+TARGETS = (
+    ("tts_isolated", 0.15, "held-out voices, words (and below DTW)"),
+    ("tts_connected", 0.08, "held-out voices, digit strings"),
+    ("real_en", 0.20, "real speaker, American English"),
+    ("real_en_GB", 0.35, "real speaker, British English"),
+)
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def real_cer(run: dict[str, Any]) -> float:
+    """CER over both KLettres speakers (26 letters each, so the mean of the two)."""
+    cer = run["test_cer"]
+    return (cer["real_en"] + cer["real_en_GB"]) / 2
+
+
+def _runs() -> dict[str, dict[str, Any]]:
+    return {r["name"]: r for r in read_json(ABLATION)["runs"]}
+
+
+@generator("speech", "table.ablation")
+def ablation_table(models_dir: Path) -> str:
+    """One row per training run: real-voice CER, its change against no augmentation at the
+    same budget, and the synthetic sets."""
+    runs = _runs()
+    # The control of a run: no augmentation, the same number of epochs (if there is one).
+    controls = {r["epochs"]: r for r in runs.values() if r["augment"] == "none"}
+    lines = [
+        "| augmentation (`--augment`) | epochs | real voices: CER | vs none (points) | real en | "
+        "real en_GB | held-out words | digit strings | validation |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for run in runs.values():
+        control = controls.get(run["epochs"])
+        change = (
+            "–"
+            if control is None or control is run
+            else f"{100 * (real_cer(run) - real_cer(control)):+.1f}"
+        )
+        cer = run["test_cer"]
+        lines.append(
+            f"| `{run['augment']}` | {run['epochs']} | {pct(real_cer(run))} | "
+            f"{change} | {pct(cer['real_en'])} | "
+            f"{pct(cer['real_en_GB'])} | {pct(cer['tts_isolated'])} | "
+            f"{pct(cer['tts_connected'])} | {pct(run['val_cer'])} |"
+        )
+    return "\n".join(lines)
+
+
+@generator("speech", "ablation", argument=True)
+def ablation_value(models_dir: Path, spec: str) -> str:
+    """``RUN.SET``: one CER of one run, as a percentage (``real``: both KLettres speakers)."""
+    name, _, which = spec.rpartition(".")
+    run = _runs().get(name)
+    if run is None:
+        raise PageDataError(f"data:speech:ablation:{spec}: no run {name!r} in {ABLATION.name}")
+    if which == "real":
+        return pct(real_cer(run))
+    if which == "val":
+        return pct(run["val_cer"])
+    if which not in run["test_cer"]:
+        raise PageDataError(f"data:speech:ablation:{spec}: no test set {which!r}")
+    return pct(run["test_cer"][which])
+
+
+SILENCE_SETS = {
+    "tts_isolated": "held-out voices, words (as the card scores them)",
+    "tts_connected": "held-out voices, digit strings (as the card scores them)",
+    "real_en": "real speaker, American (as the card scores them)",
+    "real_en_GB": "real speaker, British (as the card scores them)",
+    "real_shipped": "real speakers, the KLettres files as shipped",
+    "tts_isolated_padded": "held-out voices, words, 1 s of silence each side",
+    "real_padded": "real speakers, 1 s of silence each side",
+    "real_padded_hiss": "real speakers, 1 s each side with hiss 45 dB under the peak",
+}
+
+
+@generator("speech", "table.silence")
+def silence_table(models_dir: Path) -> str:
+    sets = read_json(SILENCE)["sets"]
+    lines = [
+        "| clips | n | mean length | untrimmed: CER | trimmed: CER | length kept |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for key, label in SILENCE_SETS.items():
+        s = sets[key]
+        lines.append(
+            f"| {label} | {s['n']} | {s['seconds']:.2f} s | {pct(s['untrimmed'])} | "
+            f"{pct(s['trimmed'])} | {s['seconds_trimmed']:.2f} s |"
+        )
+    return "\n".join(lines)
+
+
+@generator("speech", "silence", argument=True)
+def silence_value(models_dir: Path, spec: str) -> str:
+    """``SET.KEY``: ``untrimmed`` or ``trimmed`` CER of a set, or ``threshold`` (dB) /
+    ``margin`` (ms) of the published settings (SET ``settings``)."""
+    results = read_json(SILENCE)
+    name, _, key = spec.partition(".")
+    if name == "settings" and key in ("threshold", "margin"):
+        settings = results["settings"]
+        return (
+            f"{settings['threshold_db']:.0f}"
+            if key == "threshold"
+            else f"{1000 * settings['margin_s']:.0f}"
+        )
+    if name not in results["sets"] or key not in ("untrimmed", "trimmed"):
+        raise PageDataError(f"data:speech:silence:{spec}: expected SET.untrimmed|trimmed")
+    return pct(results["sets"][name][key])
+
+
+def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Speaker → letter said → what the model heard (greedy), from the card's test errors
+    (a letter not among the errors was heard right)."""
+    out = {}
+    for key, _ in SPEAKERS:
+        result = card["results"]["lstm"][key]
+        errors = {e["said"]: e["heard"] for e in result["errors"]}
+        if result["greedy"]["n"] != len(LETTERS) or len(result["errors"]) >= 40:
+            raise PageDataError(f"speech card: {key} is not one clip per letter with every error")
+        out[key] = {letter: errors.get(letter, letter) for letter in LETTERS}
+    return out
+
+
+@generator("speech", "table.confusion")
+def confusion_table(models_dir: Path) -> str:
+    heard = heard_letters(model_file("speech", "card", models_dir))
+    lines = [
+        "| letter said | " + " | ".join(f"heard from the {label}" for _, label in SPEAKERS) + " |",
+        "|---|---|---|",
+    ]
+    for letter in LETTERS:
+        name = f"{letter} (E-set)" if letter in E_SET else letter
+        cells = []
+        for key, _ in SPEAKERS:
+            got = heard[key][letter]
+            cells.append("right" if got == letter else f"**{got or '(nothing)'}**")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+@generator("speech", "confusion", argument=True)
+def confusion_count(models_dir: Path, group: str) -> str:
+    """``e-set`` or ``others``: "R of N" recordings of the group's letters heard right."""
+    if group not in ("e-set", "others"):
+        raise PageDataError(f"data:speech:confusion:{group}: expected e-set or others")
+    heard = heard_letters(model_file("speech", "card", models_dir))
+    letters = [c for c in LETTERS if (c in E_SET) == (group == "e-set")]
+    right = sum(heard[key][c] == c for key, _ in SPEAKERS for c in letters)
+    return f"{right} of {len(letters) * len(SPEAKERS)}"
+
+
+@generator("speech", "table.targets")
+def targets_table(models_dir: Path) -> str:
+    """Target against the card's greedy CER, and whether it is met."""
+    results = model_file("speech", "card", models_dir)["results"]
+    lines = ["| test set | target CER | published model | met? |", "|---|--:|--:|---|"]
+    for key, limit, label in TARGETS:
+        cer = results["lstm"][key]["greedy"]["cer"]
+        met = cer <= limit
+        if key == "tts_isolated":
+            met = met and cer < results["dtw"][key]["greedy"]["cer"]
+        lines.append(f"| {label} | ≤ {pct(limit)} | {pct(cer)} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""The speech page's generated tables (rnn_site/sitebuild/speech_data.py) say what the card and
+the committed results say: targets, letter confusions, the ablation's controls, silence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rnn_site.sitebuild import speech_data
+from rnn_site.sitebuild.page_data import MODELS_DIR, PageDataError, render_data
+
+CARD = json.loads((MODELS_DIR / "speech" / "card.json").read_text("utf-8"))
+
+
+def rows(table: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+
+
+def test_targets_table_compares_the_card_with_each_target():
+    table = rows(render_data("<!-- data:speech:table.targets -->"))
+    lstm = CARD["results"]["lstm"]
+    expected = [f"{100 * lstm[key]['greedy']['cer']:.1f}%" for key, _, _ in speech_data.TARGETS]
+    assert [r[2] for r in table] == expected
+    # The published model misses all four (the page says so in words too).
+    assert [r[3] for r in table] == ["no"] * 4
+
+
+def test_confusion_table_lists_every_letter_and_the_cards_errors():
+    table = rows(render_data("<!-- data:speech:table.confusion -->"))
+    assert [r[0][0] for r in table] == list(speech_data.LETTERS)
+    wrong = sum(cell != "right" for r in table for cell in r[1:])
+    errors = sum(len(CARD["results"]["lstm"][k]["errors"]) for k in ("real_en", "real_en_GB"))
+    assert wrong == errors
+    right = {
+        group: int(render_data(f"<!-- data:speech:confusion:{group} -->").split(" of ")[0])
+        for group in ("e-set", "others")
+    }
+    assert sum(right.values()) == 2 * 26 - errors
+    with pytest.raises(PageDataError, match="expected e-set or others"):
+        render_data("<!-- data:speech:confusion:vowels -->")
+
+
+def test_ablation_compares_each_run_with_its_same_length_control():
+    table = rows(render_data("<!-- data:speech:table.ablation -->"))
+    by_run = {(r[0], r[1]): r for r in table}
+    assert by_run[("`none`", "8")][3] == "–" and by_run[("`none`", "40")][3] == "–"
+    assert by_run[("`legacy`", "20")][3] == "–"  # no 20-epoch control
+    pitch, none = by_run[("`pitch`", "8")], by_run[("`none`", "8")]
+    change = float(pitch[2].rstrip("%")) - float(none[2].rstrip("%"))
+    assert float(pitch[3]) == pytest.approx(change, abs=0.11)
+    assert render_data("<!-- data:speech:ablation:pitch.real -->") == pitch[2]
+    with pytest.raises(PageDataError, match="no run 'loud'"):
+        render_data("<!-- data:speech:ablation:loud.real -->")
+
+
+def test_silence_values_come_from_the_results_file():
+    results = json.loads(Path(speech_data.SILENCE).read_text("utf-8"))
+    shipped = results["sets"]["real_shipped"]
+    got = render_data("<!-- data:speech:silence:real_shipped.trimmed -->")
+    assert got == f"{100 * shipped['trimmed']:.1f}%"
+    assert render_data("<!-- data:speech:silence:settings.margin -->") == "80"
+    assert render_data("<!-- data:speech:silence:settings.threshold -->") == "-40"
+    assert len(rows(render_data("<!-- data:speech:table.silence -->"))) == len(
+        speech_data.SILENCE_SETS
+    )
