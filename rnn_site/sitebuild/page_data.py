@@ -47,7 +47,6 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.own_text_data",
     "rnn_site.sitebuild.application_tables",
     "rnn_site.sitebuild.speech_data",
-    "rnn_site.sitebuild.speech_data",
     "rnn_site.sitebuild.translation_data",
     "rnn_site.sitebuild.models_page",
 )
