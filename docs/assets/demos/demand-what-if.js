@@ -128,9 +128,14 @@ export function mount(root) {
   /** @type {WhatIf | null} */
   let recorded = null;
 
+  let started = false;
+  const start = () => {
+    if (!started) load();
+    started = true;
+  };
   const update = latestOnly(async () => {
     showShift();
-    if (!days) return;
+    if (!days) return start();
     try {
       const predict = demandPredictor(await loadOrt(), await model.session("demand"));
       const day = Number(daySelect.value);
@@ -179,11 +184,13 @@ export function mount(root) {
         ),
       );
       daySelect.value = String(loaded.days.length - 1);
-      if (whenIdle(update)) status.info("Loading the demand model…");
-      else status.info("Data saver is on: move a control to download the model.");
+      status.info("Loading the demand model…");
+      update();
     } catch (err) {
       status.failLoad(err, load);
     }
   };
-  load();
+  // This demo sits below the forecaster's: its files download once the page is idle, after that
+  // demo's first requests (with the data saver on, at the reader's first move).
+  if (!whenIdle(start)) status.info("Data saver is on: move a control to download the model.");
 }
