@@ -271,7 +271,7 @@ def phrase_pairs(lines: Iterable[str], exclude: Iterable[str] = ()) -> list[tupl
     ``exclude`` texts (the validation and test sentences) or contains one is dropped, so no
     held-out sentence reaches training this way; duplicates are kept once.
     """
-    banned = {normalise(text) for text in exclude}
+    banned = {_words(text) for text in exclude}
     seen: set[tuple[str, str]] = set()
     out = []
     for line in lines:
@@ -285,11 +285,17 @@ def phrase_pairs(lines: Iterable[str], exclude: Iterable[str] = ()) -> list[tupl
             key = (normalise(clean_en), " ".join(tokenize(clean_de, lowercase=False)))
             if not key[0] or not key[1] or key in seen:
                 continue
-            if _overlaps(key[0], banned) or _overlaps(key[1].lower(), banned):
+            if _overlaps(_words(clean_en), banned) or _overlaps(_words(clean_de), banned):
                 continue
             seen.add(key)
             out.append((clean_en, clean_de))
     return out
+
+
+def _words(text: str) -> str:
+    """The lowercased word tokens of `text`, punctuation left out: "My house is big." and
+    "my house is big" are the same text to :func:`phrase_pairs`."""
+    return " ".join(t for t in tokenize(text) if t not in PUNCTUATION)
 
 
 def _overlaps(text: str, banned: set[str]) -> bool:

@@ -7,7 +7,9 @@ page cannot drift from what was measured:
   (rnn_site/experiments/results/translator_levers.json, `rnn_site.experiments.translator_levers`);
 - ``<!-- data:translator:table.curve -->``: validation BLEU and chrF against steps, from the
   published run's evaluation log (models/translator/metrics.json);
-- ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not.
+- ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not;
+- ``<!-- data:translator:table.recipes -->``: the published and the ``--quick`` recipe, with
+  their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+from rnn_site.sitebuild.recipes import recipes_table
 
 LEVERS = Path(__file__).resolve().parents[1] / "experiments" / "results" / "translator_levers.json"
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
@@ -76,3 +79,14 @@ def target_sentence(models_dir: Path) -> str:
         f"it, and the model {'beats' if beats else '**does not beat**'} the lookup on both "
         f"(chrF {chrf:.1f} against {lookup['chrf']:.1f})."
     )
+
+
+@generator("translator", "table.recipes")
+def recipes(models_dir: Path) -> str:
+    """The published and quick runs: command, steps, wall time, test BLEU / chrF (beam)."""
+
+    def score(log: dict[str, Any]) -> str:
+        figures = log["results"][f"beam-{log['beam']}"]
+        return f"{figures['bleu']:.1f} / {figures['chrf']:.1f}"
+
+    return recipes_table("translator", score, "test BLEU / chrF (beam)", models_dir)

@@ -474,8 +474,9 @@ def train_translator(
     return job.finish(result, **extra, results=results, beam=BEAM)
 
 
-#: ``--quick``: a fifth of the published steps (at most 10 minutes on 2 cores).
-QUICK = {"max_steps": 600, "eval_every": 200}
+#: ``--quick``: a sixth of the published steps (a few minutes on 2 idle cores); the page's
+#: "larger model" lever is this run (rnn_site/experiments/translator_levers.py).
+QUICK = {"max_steps": 400, "eval_every": 200}
 
 
 def non_negative_float(text: str) -> float:
