@@ -167,6 +167,31 @@ def test_seasonal_naive_is_drawn_beside_the_lstm_with_the_mase_of_each(
     assert page_log.page_errors == []
 
 
+def test_own_series_is_scored_on_its_last_values_against_seasonal_naive(
+    page, site_url, page_log, forecaster
+):
+    from rnn_site.baselines.forecast import mase
+    from rnn_site.data.timeseries import seasonal_scale
+
+    open_demo(page, site_url)
+    page.select_option("#time-series-series", "own")
+    t = np.arange(60)
+    values = np.round(100 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12) + 3 * np.cos(t), 2)
+    page.fill("#time-series-own", ", ".join(map(str, values)))
+    after(page, lambda: page.click(f"{DEMO} [data-role=own-form] button"))
+    h = int(page.input_value("#time-series-horizon"))
+    cut = len(values) - h
+    lstm = forecaster.forecast(values[:cut], h, "co2", scale="history").median
+    naive = values[cut - 12 + np.arange(h) % 12]
+    unit = seasonal_scale(values[:cut], 12)
+    scores = json.loads(page.get_attribute(DEMO, "data-mase"))
+    assert scores["lstm"] == pytest.approx(mase(values[cut:], lstm, unit), rel=1e-4)
+    assert scores["baseline"] == pytest.approx(mase(values[cut:], naive, unit), rel=1e-9)
+    summary = page.text_content(f"{DEMO} [data-role=summary]")
+    assert f"MASE LSTM {scores['lstm']:.2f}, seasonal naive {scores['baseline']:.2f}" in summary
+    assert page_log.page_errors == []
+
+
 WHAT_IF = "[data-demo=demand-what-if]"
 
 

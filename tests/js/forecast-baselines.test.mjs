@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { mase, seasonalNaive } from "../../docs/assets/demos/forecast-baselines.js";
+import { mase, seasonalNaive, seasonalScale } from "../../docs/assets/demos/forecast-baselines.js";
 
 test("seasonal naive repeats the last season, as far ahead as asked", () => {
   const values = [1, 2, 3, 4, 5, 6, 7];
@@ -17,4 +17,11 @@ test("MASE is the mean absolute error in units of the training seasonal error", 
   // rnn_site.baselines.forecast.mase(np.array([1, 2, 4]), np.array([1, 3, 1]), 2.0) == 2/3
   assert.equal(mase([1, 2, 4], [1, 3, 1], 2), 2 / 3);
   assert.ok(Number.isNaN(mase([], [], 1)));
+});
+
+test("seasonalScale is seasonal_scale: the seasonal lag, lag 1 for a short history, 1 when flat", () => {
+  assert.equal(seasonalScale([1, 2, 3, 5, 6], 2), 8 / 3);
+  assert.equal(seasonalScale([1, 2, 4, 7], 12), 2);
+  assert.equal(seasonalScale([5, 5, 5], 2), 1);
+  assert.throws(() => seasonalScale([5], 12), RangeError);
 });

@@ -35,3 +35,19 @@ export function mase(actual, forecast, scale) {
   for (let k = 0; k < actual.length; k++) total += Math.abs(actual[k] - forecast[k]);
   return total / actual.length / scale;
 }
+
+/**
+ * MASE's unit for a history: mean |y_t − y_{t−period}| (lag 1 when the history is not longer
+ * than a period; 1 for a constant one), as rnn_site.data.timeseries.seasonal_scale.
+ * @param {number[]} values  at least two
+ * @param {number} period
+ * @returns {number}
+ */
+export function seasonalScale(values, period) {
+  const lag = values.length > period ? period : 1;
+  if (values.length <= lag) throw new RangeError(`need more than ${lag} values, got ${values.length}`);
+  let total = 0;
+  for (let t = lag; t < values.length; t++) total += Math.abs(values[t] - values[t - lag]);
+  const scale = total / (values.length - lag);
+  return scale > 0 ? scale : 1;
+}

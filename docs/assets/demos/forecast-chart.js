@@ -111,6 +111,12 @@ export function forecastSummary(result, anomaliesShown) {
     const sarima = found.statistical === undefined ? "" : `, SARIMA ${found.statistical.toFixed(2)}`;
     summary += ` Mean absolute error ${mae.toPrecision(3)}${unit}; ${inside} of ${actual.length} actual values inside the interval. MASE of this forecast: LSTM ${found.lstm.toFixed(2)}, seasonal naive ${found.baseline.toFixed(2)}${sarima} (lower is better).`;
   }
+  if (result.backtest) {
+    const { t0: cut, scores: b } = result.backtest;
+    scores = b;
+    summary += ` Forecast from ${label(cut)} instead, both would have missed your last ${h} values by MASE LSTM ${b.lstm.toFixed(2)}, seasonal naive ${b.baseline.toFixed(2)} (lower is better; the unit is your series' own seasonal change before ${label(cut)}).`;
+  } else if (!result.series)
+    summary += ` With ${h} more values than the model needs, your series would also be scored: both forecasts made ${h} values before its end, against its last ${h} values.`;
   if (anomaliesShown && result.series)
     summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled).`;
   return { name, summary, scores };

@@ -6,7 +6,7 @@
 // The same definitions as the Python side: rnn_site.runtime.forecaster (windows, scale, the
 // quantile layout) and rnn_site.baselines.anomaly.interval_score.
 
-import { seasonalNaive } from "./forecast-baselines.js";
+import { mase, seasonalNaive, seasonalScale } from "./forecast-baselines.js";
 import { DemoError } from "./runtime.js";
 
 export const MAX_OWN_VALUES = 2000;
@@ -48,6 +48,14 @@ export const MAX_OWN_VALUES = 2000;
  * @property {number[] | null} statistical  SARIMA's forecast from t0 (site series, test origins)
  * @property {number[]} actual
  * @property {number[]} flags
+ * @property {Backtest | null} [backtest]  a reader's own series: both forecasts of its last h values
+ */
+
+/**
+ * A reader's own series has no future to compare with, so both forecasts are also made from h
+ * values before its end and scored on those last values (MASE in the unit of the history
+ * before them, `seasonalScale`).
+ * @typedef {{t0: number, lstm: number[], baseline: number[], actual: number[], scores: {lstm: number, baseline: number}}} Backtest
  */
 
 /**
@@ -266,7 +274,37 @@ export async function computeForecast(
   const baseline = seasonalNaive(values, t0, settings.period, h);
   // The statistician's forecast, precomputed at export (site series, test-period origins).
   const statistical = series ? statisticalForecast(stored, series.name, t0, h) : null;
-  return { series, settings, values, t0, h, from, forecast, baseline, statistical, actual, flags };
+  const backtest = own ? await ownBacktest(predict, values, settings, h, card.min_history) : null;
+  return { series, settings, values, t0, h, from, forecast, baseline, statistical, actual, flags, backtest };
+}
+
+/**
+ * Both forecasts of the last h values of a reader's series from the values before them, and the
+ * MASE of each; null when fewer than `minHistory` values (or fewer than two) would remain.
+ * @param {Predict} predict
+ * @param {number[]} values
+ * @param {SeriesSettings} settings
+ * @param {number} h
+ * @param {number} minHistory
+ * @returns {Promise<Backtest | null>}
+ */
+export async function ownBacktest(predict, values, settings, h, minHistory) {
+  const t0 = values.length - h;
+  if (t0 < Math.max(minHistory, 2)) return null;
+  const past = values.slice(0, t0);
+  const window = past.slice(-settings.lookback);
+  const { q, steps } = await predict([window], [stdev(window)], [settings.id]);
+  const lstm = quantileLines(q, steps, h).median;
+  const baseline = seasonalNaive(values, t0, settings.period, h);
+  const actual = values.slice(t0);
+  const unit = seasonalScale(past, settings.period);
+  return {
+    t0,
+    lstm,
+    baseline,
+    actual,
+    scores: { lstm: mase(actual, lstm, unit), baseline: mase(actual, baseline, unit) },
+  };
 }
 
 /**
