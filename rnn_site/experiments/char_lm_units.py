@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_site.card import TextGenerationCard
 from rnn_site.files import atomic_path
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
@@ -196,7 +197,7 @@ def run(models_dir: str | os.PathLike[str] | None = None, chars: int = CHARS) ->
     }
 
 
-def model_sha256(manifest: dict[str, Any], folder: str, card: dict[str, Any]) -> str:
+def model_sha256(manifest: dict[str, Any], folder: str, card: TextGenerationCard) -> str:
     """The manifest's sha256 of the sequence graph, the one these states came from."""
     path = f"{folder}/{card['files']['sequence']}"
     for model in manifest["models"]:
