@@ -149,12 +149,12 @@ def run(checkpoint: str = "models/ts-forecaster/ts-forecaster.pt") -> dict[str, 
             }
         return result
 
-    late, test = summary("validation_late"), summary("test")
+    late, on_test = summary("validation_late"), summary("test")
     chosen = min(METHODS, key=lambda m: late[m]["mean_abs_error"])
     return {
         "checkpoint": checkpoint,
         "series": rows,
-        "summary": {"validation_late": late, "test": test},
+        "summary": {"validation_late": late, "test": on_test},
         "chosen_on_validation": chosen,
     }
 
