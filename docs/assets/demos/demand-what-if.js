@@ -192,5 +192,8 @@ export function mount(root) {
   };
   // This demo sits below the forecaster's: its files download once the page is idle, after that
   // demo's first requests (with the data saver on, at the reader's first move).
-  if (!whenIdle(start)) status.info("Data saver is on: move a control to download the model.");
+  if (!whenIdle(start)) {
+    status.info("Data saver is on: move a control to download the model.");
+    root.dataset.state = "waiting";
+  }
 }
