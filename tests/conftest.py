@@ -12,6 +12,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> None:
+    """Every test starts on one torch thread (where torch is loaded at all): its numbers then
+    do not depend on the core count, and the shared 2-core machine is not oversubscribed. A
+    test that trains with ``threads=N`` still gets N (``Job.begin`` sets it)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run the real strict build once and return the site directory.

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shipped import ROOT
 
 from rnn_site.experiments import cell_comparison as cc
 from rnn_site.experiments import long_range
@@ -21,7 +22,6 @@ from rnn_site.sitebuild.next_data import (
 )
 from rnn_site.sitebuild.page_data import render_data
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "next.md"
 
 

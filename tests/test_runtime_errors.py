@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shipped import MODELS, runtime_fixture
 
 from rnn_site.data.audio import read_wav
 from rnn_site.data.chorales import Event
@@ -48,29 +49,11 @@ from rnn_site.runtime import (
 from rnn_site.runtime.char_lm import MAX_PROMPT
 from rnn_site.runtime.ts_forecaster import MAX_ABS_VALUE
 
-ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "models"
 WAV = MODELS / "speech" / "samples" / "flite-rms-7024.wav"
-
-
-@pytest.fixture(scope="module")
-def lm() -> CharLanguageModel:
-    return CharLanguageModel.load("char-lm", models_dir=MODELS)
-
-
-@pytest.fixture(scope="module")
-def forecaster() -> Forecaster:
-    return Forecaster.load("ts-forecaster", models_dir=MODELS)
-
-
-@pytest.fixture(scope="module")
-def speech() -> SpeechRecognizer:
-    return SpeechRecognizer.load("speech", models_dir=MODELS)
-
-
-@pytest.fixture(scope="module")
-def melody() -> MelodyModel:
-    return MelodyModel.load("melody", models_dir=MODELS)
+lm = runtime_fixture("char-lm")
+forecaster = runtime_fixture("ts-forecaster")
+speech = runtime_fixture("speech")
+melody = runtime_fixture("melody")
 
 
 def copy_model(tmp_path: Path, name: str) -> Path:

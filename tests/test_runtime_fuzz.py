@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from shipped import MODELS
 
 from rnn_site.cli import main
 from rnn_site.runtime import (
@@ -36,8 +36,6 @@ from rnn_site.runtime import (
 )
 from rnn_site.runtime.registry import list_models, locate
 
-ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "models"
 # The strategies' own repr grows large; hypothesis warns about that, not about our code.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -93,9 +91,9 @@ def call(function: Any, *args: Any, **kwargs: Any) -> Any:
         return exc
 
 
-def optional(**strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """Keyword arguments where each named one is independently left out or fuzzed."""
-    return st.fixed_dictionaries({}, optional=strategies)
+def optional(*names: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments ``names``, each independently left out or fuzzed with ``anything``."""
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(names, anything))
 
 
 @pytest.fixture(scope="module")
@@ -114,17 +112,7 @@ def models() -> dict[str, Any]:
 
 
 @FUZZ
-@given(
-    optional(
-        prompt=anything,
-        n=anything,
-        temperature=anything,
-        top_k=anything,
-        seed=anything,
-        greedy=anything,
-        on_unknown=anything,
-    )
-)
+@given(optional("prompt", "n", "temperature", "top_k", "seed", "greedy", "on_unknown"))
 def test_char_lm_stream_and_generate(models, kwargs):
     lm = models["lm"]
     args = {"prompt": "ROMEO:", "n": 3, **kwargs}
@@ -135,7 +123,7 @@ def test_char_lm_stream_and_generate(models, kwargs):
 
 
 @FUZZ
-@given(anything, optional(on_unknown=anything, replacement=anything))
+@given(anything, optional("on_unknown", "replacement"))
 def test_char_lm_score_states_encode_decode(models, text, kwargs):
     lm = models["lm"]
     on_unknown = {k: v for k, v in kwargs.items() if k == "on_unknown"}
@@ -163,23 +151,13 @@ def test_raw_graph_calls(models, first, rest, batch):
 
 @pytest.mark.filterwarnings("ignore:seed= is deprecated:DeprecationWarning")
 @FUZZ
-@given(
-    optional(
-        prompt=anything,
-        n=anything,
-        temperature=anything,
-        seed=anything,
-        mode=anything,
-        beats_per_bar=anything,
-        pickup=anything,
-    )
-)
+@given(optional("prompt", "n", "temperature", "seed", "mode", "beats_per_bar", "pickup"))
 def test_melody_generate(models, kwargs):
     call(models["melody"].generate, **{"n": 2, **kwargs})
 
 
 @FUZZ
-@given(anything, optional(tempo_bpm=anything, beats_per_bar=anything))
+@given(anything, optional("tempo_bpm", "beats_per_bar"))
 def test_melody_to_midi_and_check_event(models, events, kwargs):
     melody = models["melody"]
     call(melody.to_midi, events, **kwargs)
@@ -199,7 +177,7 @@ def test_sentiment(models, text):
 
 
 @FUZZ
-@given(anything, optional(beam_width=anything, max_len=anything))
+@given(anything, optional("beam_width", "max_len"))
 def test_translator(models, text, kwargs):
     translator = models["translator"]
     call(translator.translate, text, **kwargs)
@@ -211,7 +189,7 @@ def test_translator(models, text, kwargs):
 
 
 @FUZZ
-@given(anything, optional(sample_rate=anything, decoder=anything, beam_width=anything))
+@given(anything, optional("sample_rate", "decoder", "beam_width"))
 def test_speech(models, waveform, kwargs):
     speech = models["speech"]
     call(speech.transcribe, waveform, **kwargs)
@@ -222,7 +200,7 @@ def test_speech(models, waveform, kwargs):
 
 
 @FUZZ
-@given(anything, optional(horizon=anything, series=anything, scale=anything))
+@given(anything, optional("horizon", "series", "scale"))
 def test_forecaster_forecast(models, history, kwargs):
     forecaster = models["forecaster"]
     call(forecaster.forecast, history, **{"horizon": 3, **kwargs})
@@ -230,7 +208,7 @@ def test_forecaster_forecast(models, history, kwargs):
 
 
 @FUZZ
-@given(anything, optional(series=anything, start=anything))
+@given(anything, optional("series", "start"))
 def test_forecaster_anomalies(models, values, kwargs):
     forecaster = models["forecaster"]
     call(forecaster.anomaly_scores, values, **kwargs)
@@ -244,7 +222,7 @@ def test_forecaster_anomalies(models, values, kwargs):
 @FUZZ
 @given(
     anything,
-    optional(models_dir=anything, verify=anything, intra_op_threads=anything),
+    optional("models_dir", "verify", "intra_op_threads"),
     st.sampled_from(
         [CharLanguageModel, Forecaster, MelodyModel, SentimentModel, SpeechRecognizer, Translator]
     ),

@@ -4,11 +4,11 @@ trained model beating bag-of-words on the movie-review test set."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from shipped import MODELS, ROOT, runtime_fixture
 
 from rnn_site.baselines.bow import BagOfWords, classification_scores
 from rnn_site.baselines.vader_rules import vader_predict
@@ -18,22 +18,11 @@ from rnn_site.runtime import (
     InvalidArgumentError,
     InvalidLengthError,
     InvalidTextError,
-    SentimentModel,
     TextTooLongError,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL_DIR = ROOT / "models" / "sentiment"
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def model() -> SentimentModel:
-    return SentimentModel.load(MODEL_DIR)
+MODEL_DIR = MODELS / "sentiment"
+model = runtime_fixture("sentiment")
 
 
 def test_classification_scores_by_hand():

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import runpy
 import shutil
-from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from shipped import MODELS, ROOT, runtime_fixture
 from skips import skip_locally_fail_in_ci
 
 from rnn_site.data.audio import SAMPLE_RATE, log_mel, read_wav, resample
@@ -27,21 +27,10 @@ from rnn_site.runtime import (
     InvalidAudioError,
     InvalidSampleRateError,
     NonFiniteAudioError,
-    SpeechRecognizer,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL_DIR = ROOT / "models" / "speech"
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def model() -> SpeechRecognizer:
-    return SpeechRecognizer.load(MODEL_DIR)
+MODEL_DIR = MODELS / "speech"
+model = runtime_fixture("speech")
 
 
 @pytest.fixture(scope="module")

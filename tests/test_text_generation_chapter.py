@@ -6,26 +6,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shipped import MODELS, ROOT, runtime_fixture
 
 from rnn_site.experiments import char_lm_units
-from rnn_site.runtime import CharLanguageModel, InvalidLengthError, InvalidTemperatureError
+from rnn_site.runtime import InvalidLengthError, InvalidTemperatureError
 from rnn_site.runtime.char_lm import choose_next, next_distribution
 from rnn_site.runtime.registry import read_manifest
 from rnn_site.sitebuild import text_generation_data as tg
 from rnn_site.sitebuild.page_data import PageDataError, render_data
 
-ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "models"
 PAGE = ROOT / "docs" / "applications" / "text-generation.md"
-
-
-@pytest.fixture(scope="module")
-def model() -> CharLanguageModel:
-    return CharLanguageModel.load("char-lm", models_dir=MODELS)
+model = runtime_fixture("char-lm")
 
 
 # ------------------------------------------------------------------ next_distribution

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from shipped import MODELS
 
 from rnn_site.baselines.forecast import Forecasts, actuals, rolling_origins, score
 from rnn_site.data.timeseries import NAMES, Series
@@ -27,8 +27,7 @@ from rnn_site.train.ts_forecaster import (
     windows,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "models" / "ts-forecaster"
+SHIPPED = MODELS / "ts-forecaster"
 torch.set_num_threads(1)
 
 

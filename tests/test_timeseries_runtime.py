@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import runpy
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from shipped import run_without
 
 from rnn_site.export.manifest import verify
 from rnn_site.export.onnx_lstm import declared_io
@@ -226,10 +225,6 @@ def test_card_and_readme_describe_the_files_and_the_example_runs(exported, monke
 
 
 NO_TORCH = """
-import sys
-sys.modules["torch"] = None
-sys.modules["onnx"] = None
-sys.modules["statsmodels"] = None
 from rnn_site.runtime import Forecaster
 model = Forecaster.load(sys.argv[1])
 print(model.forecast(list(range(30)), 6, "sunspots").median.tolist())
@@ -237,13 +232,7 @@ print(model.forecast(list(range(30)), 6, "sunspots").median.tolist())
 
 
 def test_runtime_works_without_torch(exported):
-    result = subprocess.run(
-        [sys.executable, "-c", NO_TORCH, str(exported[1] / "ts-forecaster")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
+    out = run_without(
+        ("torch", "onnx", "statsmodels"), NO_TORCH, str(exported[1] / "ts-forecaster")
     )
-    assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 6
+    assert len(json.loads(out)) == 6

@@ -171,10 +171,10 @@ def test_a_job_frames_a_trainer_run_from_its_folder_to_its_metrics(tmp_path: Pat
     """`Job` is what every ``train_<model>`` shares: the folder, the loop config's job fields,
     the log head with the recipe line (command and budget), and the final metrics."""
     out = tmp_path / "new" / "run"
-    job = Job.begin(out, 3, 60.0, 1, False, "cpu", {"command": "rnn-site train linear"})
-    assert out.is_dir() and torch.get_num_threads() == 1
+    job = Job.begin(out, 3, 60.0, 2, False, "cpu", {"command": "rnn-site train linear"})
+    assert out.is_dir() and torch.get_num_threads() == 2  # every test starts on 1 (conftest)
     config = job.train_config(epochs=2, lr=0.05, schedule="constant")
-    assert (config.seed, config.threads, config.progress, config.device) == (3, 1, False, "cpu")
+    assert (config.seed, config.threads, config.progress, config.device) == (3, 2, False, "cpu")
     assert config.time_cap_s is not None and 1.0 <= config.time_cap_s <= 60.0
     model = nn.Linear(2, 1)
     model.config = HParams(width=1)  # type: ignore[assignment]
