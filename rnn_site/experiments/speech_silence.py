@@ -111,7 +111,7 @@ def measure(checkpoint: Path) -> dict[str, Any]:
     }
     grid = [{**s.to_dict(), **{k: cer(trimmed(v, s)) for k, v in validation.items()}} for s in GRID]
     untrimmed_val = {k: cer(v) for k, v in validation.items()}
-    sets = groups(data.test, load_real_letters())
+    sets = groups(data.test, load_real_letters(), trim=False)
     shipped = shipped_letters()
     sets |= {
         "real_shipped": shipped,
