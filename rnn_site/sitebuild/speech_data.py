@@ -101,10 +101,10 @@ def ablation_value(models_dir: Path, spec: str) -> str:
 
 
 SILENCE_SETS = {
-    "tts_isolated": "held-out voices, words (as the card scores them)",
-    "tts_connected": "held-out voices, digit strings (as the card scores them)",
-    "real_en": "real speaker, American (as the card scores them)",
-    "real_en_GB": "real speaker, British (as the card scores them)",
+    "tts_isolated": "held-out voices, words (the card's test clips)",
+    "tts_connected": "held-out voices, digit strings (the card's test clips)",
+    "real_en": "real speaker, American (the card's test clips)",
+    "real_en_GB": "real speaker, British (the card's test clips)",
     "real_shipped": "real speakers, the KLettres files as shipped",
     "tts_isolated_padded": "held-out voices, words, 1 s of silence each side",
     "real_padded": "real speakers, 1 s of silence each side",
