@@ -5,7 +5,7 @@ microphone recording or a file is not. This scores the published checkpoint (gre
 card's decoding) on clips with and without the runtime's trim
 (:func:`rnn_site.data.speech_trim.trim_silence`):
 
-- the card's test sets as the card scores them (the trim must leave these alone);
+- the card's test clips as they were made (the cut must leave their scores alone);
 - KLettres' files as shipped (about 2 s each, most of it silence);
 - clips with 1 s of digital silence added each side, and with hiss under that silence.
 
