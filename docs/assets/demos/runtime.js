@@ -311,6 +311,20 @@ export class Model {
   }
 
   /**
+   * The card of a text model whose tokenizer this page implements as `pattern`; a card with
+   * another tokenizer (a model newer than the page) is refused, since its tokens would differ.
+   * @param {string} pattern
+   * @returns {Promise<C>}
+   */
+  async textCard(pattern) {
+    const card = await this.card();
+    if (/** @type {{tokenizer?: {pattern?: string}}} */ (card).tokenizer?.pattern !== pattern) {
+      throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
+    }
+    return card;
+  }
+
+  /**
    * @param {ManifestEntry} entry
    * @param {string} path  relative to models/
    * @returns {ManifestFile}

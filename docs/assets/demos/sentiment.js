@@ -11,10 +11,11 @@
 // trajectory, ratings, probability, rating} for tests; dataset.updates counts results and
 // dataset.errors rejected inputs.
 
-import { DemoError, loadOrt, Model } from "./runtime.js";
+import { loadOrt } from "./runtime.js";
 import { BrowserSentiment, checkText, MAX_CHARS, TOKEN_PATTERN } from "./sentiment-logic.js";
 import {
   dataTable,
+  demoModel,
   el,
   loadWhenIdle,
   scrollRegion,
@@ -29,7 +30,6 @@ import {
 
 /** @param {HTMLElement} root */
 export function mount(root) {
-  const modelName = root.dataset.model ?? "sentiment";
   const id = startDemo(root);
 
   const { form, text, button } = sentimentForm(id);
@@ -43,8 +43,8 @@ export function mount(root) {
   root.append(form, verdict, words, chart, table);
   const status = new StatusArea(root);
 
-  /** @type {Model<import("./card-types.js").TextClassificationCard>} */
-  const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").TextClassificationCard>} */
+  const model = demoModel(root, "sentiment", status);
   /** @type {BrowserSentiment | null} */
   let sentiment = null;
 
@@ -75,15 +75,10 @@ export function mount(root) {
   });
 
   const load = async () => {
-    const card = await model.card();
-    if (card.tokenizer?.pattern !== TOKEN_PATTERN) {
-      throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
-    }
+    const card = await model.textCard(TOKEN_PATTERN);
     const [ort, session] = await Promise.all([loadOrt(), model.session("sequence")]);
     sentiment = new BrowserSentiment(card, session, ort);
-    status.info(`Model loaded: ${card.vocab.length.toLocaleString("en")} known words.`);
-    root.dataset.state = "ready";
-    button.disabled = false;
+    status.ready(`Model loaded: ${card.vocab.length.toLocaleString("en")} known words.`, button);
   };
   loadWhenIdle(status, button, load, () => read(/** @type {BrowserSentiment} */ (sentiment)));
 }

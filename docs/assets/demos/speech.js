@@ -15,7 +15,7 @@
 // dataset.updates counts results and dataset.errors rejected inputs.
 
 import { decodeCtc } from "./ctc.js";
-import { DemoError, loadOrt, Model, MODELS_DIR } from "./runtime.js";
+import { DemoError, loadOrt, MODELS_DIR } from "./runtime.js";
 import {
   checkBeam,
   checkSamples,
@@ -32,6 +32,7 @@ import {
 } from "./speech-logic.js";
 import {
   dataTable,
+  demoModel,
   el,
   field,
   loadWhenIdle,
@@ -76,15 +77,14 @@ export async function decodeTo16k(arrayBuffer) {
 
 /** @param {HTMLElement} root */
 export function mount(root) {
-  const modelName = root.dataset.model ?? "speech";
   const id = startDemo(root);
   const { form, select, player, beamInput, run, record, file } = speechForm(id);
   const views = resultViews();
   root.append(form, ...Object.values(views));
   const status = new StatusArea(root);
 
-  /** @type {Model<import("./card-types.js").SpeechRecognitionCard>} */
-  const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").SpeechRecognitionCard>} */
+  const model = demoModel(root, "speech", status);
   /** @type {import("./card-types.js").SpeechRecognitionCard | null} */
   let card = null;
   /** @type {import("onnxruntime-web").InferenceSession | null} */
@@ -93,7 +93,7 @@ export function mount(root) {
   let samples = [];
   const fail = (/** @type {unknown} */ err) => status.fail(err);
   const sampleUrl = (/** @type {Sample} */ entry) =>
-    new URL(`${modelName}/samples/${entry.file}`, MODELS_DIR);
+    new URL(`${model.name}/samples/${entry.file}`, MODELS_DIR);
 
   /**
    * @param {Float32Array} audio
@@ -141,9 +141,12 @@ export function mount(root) {
     );
     if (samples.length) player.src = sampleUrl(samples[0]).href;
     session = await model.session("speech");
-    status.info(`Model loaded: it knows ${card?.alphabet.length} symbols (digits and letters).`);
-    root.dataset.state = "ready";
-    run.disabled = record.disabled = file.disabled = false;
+    status.ready(
+      `Model loaded: it knows ${card?.alphabet.length} symbols (digits and letters).`,
+      run,
+      record,
+      file,
+    );
   };
   loadWhenIdle(status, run, load, async () => {
     if (samples.length) await fromSample(samples[0]);

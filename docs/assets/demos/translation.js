@@ -11,7 +11,7 @@
 // in root.dataset.result as JSON {source, sourceUnknown, pieces, words, replaced, attention,
 // score, beam} for tests; dataset.updates counts results and dataset.errors rejected inputs.
 
-import { DemoError, loadOrt, Model } from "./runtime.js";
+import { loadOrt } from "./runtime.js";
 import {
   BrowserTranslator,
   checkBeam,
@@ -23,6 +23,7 @@ import {
 } from "./translation-logic.js";
 import {
   dataTable,
+  demoModel,
   el,
   loadWhenIdle,
   numberField,
@@ -38,7 +39,6 @@ import {
 
 /** @param {HTMLElement} root */
 export function mount(root) {
-  const modelName = root.dataset.model ?? "translator";
   const id = startDemo(root);
   const { form, text, beamInput, button } = translationForm(id);
   const sourceLine = el("p", { class: "rnn-tr-source", "data-role": "source" });
@@ -51,8 +51,8 @@ export function mount(root) {
   root.append(form, sourceLine, output, heatmap, table);
   const status = new StatusArea(root);
 
-  /** @type {Model<import("./card-types.js").TranslationCard>} */
-  const model = new Model(modelName, { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").TranslationCard>} */
+  const model = demoModel(root, "translator", status);
   /** @type {BrowserTranslator | null} */
   let translator = null;
   let busy = false;
@@ -87,10 +87,7 @@ export function mount(root) {
   });
 
   const load = async () => {
-    const card = await model.card();
-    if (card.tokenizer?.pattern !== TOKEN_PATTERN) {
-      throw new DemoError("This page's tokenizer differs from the model's; reload the page.");
-    }
+    const card = await model.textCard(TOKEN_PATTERN);
     const [ort, encoder, decoder] = await Promise.all([
       loadOrt(),
       model.session("encoder"),
@@ -98,9 +95,10 @@ export function mount(root) {
     ]);
     translator = new BrowserTranslator(card, encoder, decoder, ort);
     const words = (/** @type {string[]} */ v) => v.length.toLocaleString("en");
-    status.info(`Model loaded: ${words(card.vocab.src)} English and ${words(card.vocab.tgt)} German words.`);
-    root.dataset.state = "ready";
-    button.disabled = false;
+    status.ready(
+      `Model loaded: ${words(card.vocab.src)} English and ${words(card.vocab.tgt)} German words.`,
+      button,
+    );
   };
   loadWhenIdle(status, button, load, () => run(/** @type {BrowserTranslator} */ (translator)));
 }

@@ -3,7 +3,7 @@
 // progress and errors shown on the page (role=status / role=alert), and number formatting.
 // Nothing model-specific. Safe to import from a worker: nothing here touches the DOM until called.
 
-import { DemoError } from "./runtime.js";
+import { DemoError, Model } from "./runtime.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -253,6 +253,18 @@ export class StatusArea {
   }
 
   /**
+   * The model has loaded: say so in `text`, set the state to "ready" and enable the `controls`
+   * the reader uses next.
+   * @param {string} text
+   * @param {...(HTMLButtonElement | HTMLInputElement | HTMLSelectElement)} controls
+   */
+  ready(text, ...controls) {
+    this.info(text);
+    this.root.dataset.state = "ready";
+    for (const control of controls) control.disabled = false;
+  }
+
+  /**
    * Download progress of one file; `total` may be unknown (0).
    * @param {import("./runtime.js").Progress} progress
    */
@@ -436,6 +448,19 @@ export function scrollRegion(figure, name) {
   figure.setAttribute("role", "region");
   figure.setAttribute("aria-label", name);
   return figure;
+}
+
+/**
+ * A demo's model: the one its root names in `data-model` (else `fallback`), with its downloads
+ * shown in `status`. Annotate the variable with the card type the demo reads.
+ * @template {import("./runtime.js").Card} C
+ * @param {HTMLElement} root
+ * @param {string} fallback
+ * @param {StatusArea} status
+ * @returns {Model<C>}
+ */
+export function demoModel(root, fallback, status) {
+  return new Model(root.dataset.model ?? fallback, { onProgress: (p) => status.progress(p) });
 }
 
 /**

@@ -264,6 +264,31 @@ export function gruBackwardStep(params, xT, hPrev, gatesT, dhT, grads, wantDx = 
 // --8<-- [end:gru_backward_step]
 
 /**
+ * Backprop through time for a cell whose state is h alone (RNN, GRU): from the last step to the
+ * first, add the gradient flowing back from t+1 to the loss's own at t, show it to `onDh`, and
+ * let `step(t, h_prev, dh_t)` return [dx_t, dL/dh_prev] (adding its parameter gradients).
+ * @param {number} T
+ * @param {Mat} h0
+ * @param {Mat[]} h
+ * @param {Mat[]} dh
+ * @param {Mat} dhLast
+ * @param {((t: number, dh: Mat) => void) | null} onDh
+ * @param {(t: number, hPrev: Mat, dhT: Mat) => [Mat | null, Mat]} step
+ * @returns {{dx: (Mat | null)[], dstate: Mat[]}}
+ */
+function backThroughTime(T, h0, h, dh, dhLast, onDh, step) {
+  /** @type {(Mat | null)[]} */
+  const dx = [];
+  let dhNext = dhLast;
+  for (let t = T - 1; t >= 0; t--) {
+    const dhT = addMats(dh[t], dhNext);
+    if (onDh) onDh(t, dhT);
+    [dx[t], dhNext] = step(t, t > 0 ? h[t - 1] : h0, dhT);
+  }
+  return { dx, dstate: [dhNext] };
+}
+
+/**
  * The three cells behind one interface, like rnn_site/scratch/cells.py: `forward(params, x, state)`
  * -> {h, state, cache} and `backward(params, cache, dh, dstate, grads, options)` -> {dx, dstate}.
  * A state is an array of (B, H) matrices (LSTM: [h, c]). `options.onDh(t, dh_t)` sees the total
@@ -282,17 +307,9 @@ export const CELLS = {
       return { h, state: [hT], cache: { x, h0, h } };
     },
     backward(params, { x, h0, h }, dh, [dhLast], grads, { onDh = null, wantDx = true } = {}) {
-      /** @type {(Mat | null)[]} */
-      const dx = [];
-      let dhNext = dhLast;
-      for (let t = x.length - 1; t >= 0; t--) {
-        const dhT = addMats(dh[t], dhNext);
-        if (onDh) onDh(t, dhT);
-        [dx[t], dhNext] = /** @type {[Mat | null, Mat]} */ (
-          rnnBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, h[t], dhT, grads, wantDx)
-        );
-      }
-      return { dx, dstate: [dhNext] };
+      return backThroughTime(x.length, h0, h, dh, dhLast, onDh, (t, hPrev, dhT) =>
+        rnnBackwardStep(params, x[t], hPrev, h[t], dhT, grads, wantDx),
+      );
     },
   },
   lstm: {
@@ -352,17 +369,9 @@ export const CELLS = {
       return { h, state: [hT], cache: { x, h0, h, gates } };
     },
     backward(params, { x, h0, h, gates }, dh, [dhLast], grads, { onDh = null, wantDx = true } = {}) {
-      /** @type {(Mat | null)[]} */
-      const dx = [];
-      let dhNext = dhLast;
-      for (let t = x.length - 1; t >= 0; t--) {
-        const dhT = addMats(dh[t], dhNext);
-        if (onDh) onDh(t, dhT);
-        [dx[t], dhNext] = /** @type {[Mat | null, Mat]} */ (
-          gruBackwardStep(params, x[t], t > 0 ? h[t - 1] : h0, gates[t], dhT, grads, wantDx)
-        );
-      }
-      return { dx, dstate: [dhNext] };
+      return backThroughTime(x.length, h0, h, dh, dhLast, onDh, (t, hPrev, dhT) =>
+        gruBackwardStep(params, x[t], hPrev, gates[t], dhT, grads, wantDx),
+      );
     },
   },
 };
