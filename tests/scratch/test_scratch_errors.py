@@ -7,22 +7,12 @@ import re
 import numpy as np
 import pytest
 
-from rnn_site.scratch import (
-    GRUParams,
-    LSTMParams,
-    RNNParams,
-    gru_backward,
-    gru_forward,
-    lstm_backward,
-    lstm_forward,
-    rnn_backward,
-    rnn_forward,
-)
+from rnn_site import scratch
 
 CELLS = {
-    "rnn": (RNNParams, rnn_forward, rnn_backward),
-    "lstm": (LSTMParams, lstm_forward, lstm_backward),
-    "gru": (GRUParams, gru_forward, gru_backward),
+    "rnn": (scratch.RNNParams, scratch.rnn_forward, scratch.rnn_backward),
+    "lstm": (scratch.LSTMParams, scratch.lstm_forward, scratch.lstm_backward),
+    "gru": (scratch.GRUParams, scratch.gru_forward, scratch.gru_backward),
 }
 INPUT, HIDDEN = 10, 4
 
@@ -66,10 +56,10 @@ def test_bad_initial_state(cell):
 
 
 def test_bad_lstm_cell_state():
-    params = LSTMParams.initialize(INPUT, HIDDEN, seed=0)
+    params = scratch.LSTMParams.initialize(INPUT, HIDDEN, seed=0)
     expected = "c0 must have shape (batch, hidden) = (1, 4), got (4,)"
     with pytest.raises(ValueError, match=re.escape(expected)):
-        lstm_forward(params, np.zeros((1, 2, INPUT)), None, np.zeros(4))
+        scratch.lstm_forward(params, np.zeros((1, 2, INPUT)), None, np.zeros(4))
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -88,34 +78,34 @@ def test_bad_output_gradient(cell):
 
 
 def test_inconsistent_parameters():
-    good = LSTMParams.initialize(3, 4, seed=0)
+    good = scratch.LSTMParams.initialize(3, 4, seed=0)
     with pytest.raises(ValueError, match=re.escape("W_h must be 2-D (hidden, 4*hidden)")):
-        LSTMParams(W_x=good.W_x, W_h=good.W_h[:, :12], b=good.b)
+        scratch.LSTMParams(W_x=good.W_x, W_h=good.W_h[:, :12], b=good.b)
     with pytest.raises(
         ValueError, match=re.escape("W_x must be 2-D (input, 4*hidden) = (input, 16)")
     ):
-        LSTMParams(W_x=good.W_x[:, :12], W_h=good.W_h, b=good.b)
+        scratch.LSTMParams(W_x=good.W_x[:, :12], W_h=good.W_h, b=good.b)
     with pytest.raises(ValueError, match=re.escape("b must have shape (16,) to match hidden = 4")):
-        LSTMParams(W_x=good.W_x, W_h=good.W_h, b=good.b[:4])
+        scratch.LSTMParams(W_x=good.W_x, W_h=good.W_h, b=good.b[:4])
     with pytest.raises(ValueError, match="parameters must share one dtype"):
-        LSTMParams(W_x=good.W_x.astype(np.float32), W_h=good.W_h, b=good.b)
+        scratch.LSTMParams(W_x=good.W_x.astype(np.float32), W_h=good.W_h, b=good.b)
     with pytest.raises(ValueError, match="W_x must be float32 or float64, got int64"):
-        RNNParams(W_x=np.zeros((2, 3), dtype=np.int64), W_h=np.zeros((3, 3)), b=np.zeros(3))
-    gru = GRUParams.initialize(3, 4, seed=0)
+        scratch.RNNParams(W_x=np.zeros((2, 3), dtype=np.int64), W_h=np.zeros((3, 3)), b=np.zeros(3))
+    gru = scratch.GRUParams.initialize(3, 4, seed=0)
     with pytest.raises(
         ValueError, match=re.escape("b_hn must have shape (4,) to match hidden = 4")
     ):
-        GRUParams(W_x=gru.W_x, W_h=gru.W_h, b=gru.b, b_hn=gru.b)
+        scratch.GRUParams(W_x=gru.W_x, W_h=gru.W_h, b=gru.b, b_hn=gru.b)
 
 
 def test_nan_in_parameters_is_reported_at_forward():
-    params = RNNParams.initialize(INPUT, HIDDEN, seed=0)
+    params = scratch.RNNParams.initialize(INPUT, HIDDEN, seed=0)
     params.W_h[2, 1] = np.nan
     with pytest.raises(ValueError, match=re.escape("W_h contains NaN or inf at index (2, 1)")):
-        rnn_forward(params, np.zeros((1, 2, INPUT)))
+        scratch.rnn_forward(params, np.zeros((1, 2, INPUT)))
 
 
 def test_unknown_gate_name():
-    out = lstm_forward(LSTMParams.initialize(2, 3, seed=0), np.zeros((1, 2, 2)))
+    out = scratch.lstm_forward(scratch.LSTMParams.initialize(2, 3, seed=0), np.zeros((1, 2, 2)))
     with pytest.raises(ValueError, match="unknown LSTM gate 'r'; choose one of 'i', 'f', 'g', 'o'"):
         out.gate("r")

@@ -64,73 +64,52 @@ def assert_close(ours, theirs, what):
     )
 
 
-def test_rnn_matches_torch():
-    torch.manual_seed(0)
-    module = torch.nn.RNN(INPUT, HIDDEN, batch_first=True)
-    x, states, dh, dstates = random_arrays(1, 1)
-    out, final, g, dx, dstate0 = torch_run(module, x, states, dh, dstates)
+def torch_case(module_type, params_type, seed):
+    """A seeded torch layer, random inputs and upstream gradients for it (two states for the
+    LSTM), torch's outputs and gradients, and our parameters holding the same weights."""
+    torch.manual_seed(seed)
+    module = module_type(INPUT, HIDDEN, batch_first=True)
+    inputs = random_arrays(seed + 1, 2 if module_type is torch.nn.LSTM else 1)
+    expected = torch_run(module, *inputs)
     w = torch_weights(module)
-    params = RNNParams.from_torch(
+    params = params_type.from_torch(
         w["weight_ih_l0"], w["weight_hh_l0"], w["bias_ih_l0"], w["bias_hh_l0"]
     )
-    fwd = rnn_forward(params, x, states[0])
-    assert_close(fwd.h, out, "h")
-    assert_close(fwd.h[:, -1], final[0], "h_T")
-    grads = rnn_backward(params, fwd.cache, dh, dstates[0])
-    assert_close(grads.params.W_x.T, g["weight_ih_l0"], "dW_x")
-    assert_close(grads.params.W_h.T, g["weight_hh_l0"], "dW_h")
-    # b = bias_ih + bias_hh, so each torch bias has the same gradient as b.
-    assert_close(grads.params.b, g["bias_ih_l0"], "db (ih)")
-    assert_close(grads.params.b, g["bias_hh_l0"], "db (hh)")
-    assert_close(grads.x, dx, "dx")
-    assert_close(grads.h0, dstate0[0], "dh0")
+    return params, inputs, expected
 
 
-def test_lstm_matches_torch():
-    torch.manual_seed(1)
-    module = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
-    x, states, dh, dstates = random_arrays(2, 2)
-    out, final, g, dx, dstate0 = torch_run(module, x, states, dh, dstates)
-    w = torch_weights(module)
-    params = LSTMParams.from_torch(
-        w["weight_ih_l0"], w["weight_hh_l0"], w["bias_ih_l0"], w["bias_hh_l0"]
+@pytest.mark.parametrize(
+    ("module_type", "params_type", "forward", "backward", "seed"),
+    [
+        (torch.nn.RNN, RNNParams, rnn_forward, rnn_backward, 0),
+        (torch.nn.LSTM, LSTMParams, lstm_forward, lstm_backward, 1),
+        (torch.nn.GRU, GRUParams, gru_forward, gru_backward, 2),
+    ],
+    ids=["rnn", "lstm", "gru"],
+)
+def test_cell_matches_torch(module_type, params_type, forward, backward, seed):
+    params, (x, states, dh, dstates), (out, final, g, dx, dstate0) = torch_case(
+        module_type, params_type, seed
     )
-    fwd = lstm_forward(params, x, *states)
+    fwd = forward(params, x, *states)
     assert_close(fwd.h, out, "h")
     assert_close(fwd.h[:, -1], final[0], "h_T")
-    assert_close(fwd.c[:, -1], final[1], "c_T")
-    grads = lstm_backward(params, fwd.cache, dh, *dstates)
+    grads = backward(params, fwd.cache, dh, *dstates)
     assert_close(grads.params.W_x.T, g["weight_ih_l0"], "dW_x")
     assert_close(grads.params.W_h.T, g["weight_hh_l0"], "dW_h")
     assert_close(grads.params.b, g["bias_ih_l0"], "db (ih)")
-    assert_close(grads.params.b, g["bias_hh_l0"], "db (hh)")
-    assert_close(grads.x, dx, "dx")
-    assert_close(grads.h0, dstate0[0], "dh0")
-    assert_close(grads.c0, dstate0[1], "dc0")
-
-
-def test_gru_matches_torch():
-    torch.manual_seed(2)
-    module = torch.nn.GRU(INPUT, HIDDEN, batch_first=True)
-    x, states, dh, dstates = random_arrays(3, 1)
-    out, final, g, dx, dstate0 = torch_run(module, x, states, dh, dstates)
-    w = torch_weights(module)
-    params = GRUParams.from_torch(
-        w["weight_ih_l0"], w["weight_hh_l0"], w["bias_ih_l0"], w["bias_hh_l0"]
-    )
-    fwd = gru_forward(params, x, states[0])
-    assert_close(fwd.h, out, "h")
-    assert_close(fwd.h[:, -1], final[0], "h_T")
-    grads = gru_backward(params, fwd.cache, dh, dstates[0])
     H = HIDDEN
-    assert_close(grads.params.W_x.T, g["weight_ih_l0"], "dW_x")
-    assert_close(grads.params.W_h.T, g["weight_hh_l0"], "dW_h")
-    assert_close(grads.params.b, g["bias_ih_l0"], "db (ih)")
-    # r and z: bias_hh sits beside bias_ih; n: bias_hh is b_hn, inside r * (h W_hn + b_hn).
-    assert_close(grads.params.b[: 2 * H], g["bias_hh_l0"][: 2 * H], "db (hh, r and z)")
-    assert_close(grads.params.b_hn, g["bias_hh_l0"][2 * H :], "db_hn")
+    if module_type is torch.nn.GRU:
+        # r and z: bias_hh sits beside bias_ih; n: bias_hh is b_hn, inside r * (h W_hn + b_hn).
+        assert_close(grads.params.b[: 2 * H], g["bias_hh_l0"][: 2 * H], "db (hh, r and z)")
+        assert_close(grads.params.b_hn, g["bias_hh_l0"][2 * H :], "db_hn")
+    else:  # b = bias_ih + bias_hh, so each torch bias has the same gradient as b.
+        assert_close(grads.params.b, g["bias_hh_l0"], "db (hh)")
     assert_close(grads.x, dx, "dx")
     assert_close(grads.h0, dstate0[0], "dh0")
+    if module_type is torch.nn.LSTM:
+        assert_close(fwd.c[:, -1], final[1], "c_T")
+        assert_close(grads.c0, dstate0[1], "dc0")
 
 
 @pytest.mark.parametrize(
