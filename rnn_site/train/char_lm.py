@@ -37,14 +37,14 @@ from rnn_site.train.command import (
     run_options,
     training_parser,
 )
-from rnn_site.train.hparams import StepBudget, loop_fields, network_config
+from rnn_site.train.hparams import LSTMNetwork, StepBudget, loop_fields, network_config
 from rnn_site.train.loop import CarriedState, Job, RunOptions, train
 
 Window = tuple[torch.Tensor, torch.Tensor]
 
 
 @dataclass(frozen=True)
-class CharLMTrainConfig(StepBudget):
+class CharLMTrainConfig(StepBudget, LSTMNetwork):
     """Hyperparameters of this model, chosen by measurement (see the model card).
 
     The first published model, 1 layer of 256 units (~352k parameters), stopped at 3.5 epochs
@@ -57,9 +57,7 @@ class CharLMTrainConfig(StepBudget):
     seen (2M), 32 x 64 per update reached 2.49 val bpc where 64 x 128 reached 2.90.
     """
 
-    embed_dim: int = 64
     hidden_size: int = 288
-    num_layers: int = 1
     dropout: float = 0.15
     batch: int = 32
     seq_len: int = 64

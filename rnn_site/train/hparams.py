@@ -10,6 +10,8 @@ budget is one of two kinds:
   (char-lm and char-mingru, the ts-forecaster and its demand model).
 
 A recipe subclasses one, adds its model's fields and restates only the defaults it changes.
+Recipes whose network is the embedding → LSTM → linear of `rnn_site.models.char_lm` (char-lm
+and melody, whose MelodyConfig is a CharLMConfig) take its fields from :class:`LSTMNetwork`.
 Fields named as the loop's (:class:`~rnn_site.train.loop.TrainConfig`) or the network config's
 are passed on by name (:func:`loop_fields`, :func:`network_config`), so a trainer does not copy
 them one by one.
@@ -61,6 +63,18 @@ def loop_fields(hparams: Any) -> dict[str, Any]:
     if "max_epochs" in values:
         values["epochs"] = values.pop("max_epochs")
     return {name: value for name, value in values.items() if name in LOOP_FIELDS}
+
+
+@dataclass(frozen=True)
+class LSTMNetwork:
+    """The sizes of an embedding → LSTM → linear network (``CharLMConfig`` without its
+    vocabulary); the defaults are the first published char-lm: 64-wide embedding, one layer of
+    256 units, no dropout."""
+
+    embed_dim: int = 64
+    hidden_size: int = 256
+    num_layers: int = 1
+    dropout: float = 0.0
 
 
 def network_config(cls: Callable[..., C], hparams: Any, **given: Any) -> C:

@@ -40,7 +40,7 @@ from rnn_site.models.melody import MelodyConfig, MelodyLSTM
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import ShuffledBatches
 from rnn_site.train.command import Flag, Trainer
-from rnn_site.train.hparams import EpochBudget, loop_fields, network_config
+from rnn_site.train.hparams import EpochBudget, LSTMNetwork, loop_fields, network_config
 from rnn_site.train.loop import Job, RunOptions, train
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -49,7 +49,7 @@ SEED_EVENTS = 4  # generated melodies continue the first 4 events of each test c
 
 
 @dataclass(frozen=True)
-class MelodyTrainConfig(EpochBudget):
+class MelodyTrainConfig(EpochBudget, LSTMNetwork):
     """Hyperparameters, chosen on validation NLL (see the model card).
 
     One layer of 256 units is ~1.2 MB as ONNX. With 38k training tokens the LSTM overfits
@@ -58,8 +58,6 @@ class MelodyTrainConfig(EpochBudget):
     """
 
     embed_dim: int = 32
-    hidden_size: int = 256
-    num_layers: int = 1
     dropout: float = 0.3
     ngram_orders: tuple[int, ...] = tuple(range(1, 11))
     # The budget (EpochBudget's otherwise).
