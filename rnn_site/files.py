@@ -40,11 +40,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+def json_text(obj: Any) -> str:
+    """``obj`` as indented, key-sorted JSON (stable diffs, reproducible bytes); NaN/inf rejected."""
+    return json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented, key-sorted JSON (stable diffs); NaN/inf are rejected."""
-    text = json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    """Write ``obj`` as `json_text` atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(json_text(obj), encoding="utf-8")
     return Path(path)
 
 

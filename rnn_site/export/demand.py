@@ -9,7 +9,9 @@
   period and the two before it) with the week before them, and the dynamic regression's
   forecast of each day with its temperature coefficients, so a shifted temperature moves the
   statistical baseline too. These values are GPL-3 (fpp2's ``elecdemand``); the file says so
-  and is the only part of that data set the model folder carries.
+  and is not committed: ``electricity-forecasts.json`` (our numbers alone) is, and
+  `rnn_site.data.electricity.write_days` rebuilds the days file from it and the installed
+  package, byte for byte.
 """
 
 from __future__ import annotations

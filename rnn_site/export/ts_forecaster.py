@@ -10,7 +10,9 @@
 - ``baselines.json``: SARIMA's forecasts of those series from every test origin, drawn by the
   demo beside the LSTM's.
 - ``demand.onnx`` and ``electricity-days.json``: the electricity model and the three GPL-3 days
-  its what-if demo forecasts (`rnn_site.export.demand`).
+  its what-if demo forecasts (`rnn_site.export.demand`), with ``electricity-forecasts.json``,
+  the same days without the data set's values: that one is committed, the days file is
+  regenerated from it and the installed package (`rnn_site.data.electricity.write_days`).
 - ``card.json`` / ``README.md``: the model card, with the measured scores against the baselines.
 
 Shared machinery (exporter settings, native LSTM node, metadata, atomic writes) lives in
@@ -32,6 +34,7 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.card import Better, ForecastingCard, Scores, SeriesSettings
+from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.cards import read_training_log
@@ -389,8 +392,15 @@ def export_forecaster_model(
     if demand is not None:
         paths["demand"] = run.out_dir / "demand.onnx"
         export_demand_onnx(demand.model, demand.norm, paths["demand"], metadata)
-        paths["electricity"] = write_json(run.out_dir / "electricity-days.json", demand.days)
-        files |= {"demand": "demand.onnx", "electricity": "electricity-days.json"}
+        # The days hold GPL-3 values: the committed file is ours alone, write_days joins them.
+        forecasts = forecasts_payload(demand.days)
+        paths["electricity"] = write_json(run.out_dir / DAYS_FILE, demand.days)
+        paths["electricity_forecasts"] = write_json(run.out_dir / FORECASTS_FILE, forecasts)
+        files |= {
+            "demand": "demand.onnx",
+            "electricity": DAYS_FILE,
+            "electricity_forecasts": FORECASTS_FILE,
+        }
         io["demand"] = demand_io(demand.model.config.history).to_json()
     config = model.config
     metrics, baselines = forecast_scores(run.log)

@@ -67,6 +67,11 @@ class ModelIntegrityError(RnnSiteError):
         )
 
 
+class GeneratedFileMissingError(ModelIntegrityError):
+    """A model file that is generated on the user's machine, not shipped, has not been written
+    (the message says why it is not shipped and the command that writes it)."""
+
+
 class ModelMismatchError(ModelIntegrityError):
     """A file loads, but its inputs/outputs do not match the model card's contract."""
 

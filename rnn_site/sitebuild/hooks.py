@@ -4,6 +4,8 @@
   through one function, `rnn_site.sitebuild.page_data.render_data` (the Models page's list of
   models among them);
 - ``models/`` is copied into the site so demos and readers download the same verified files;
+  files that are generated rather than committed (the electricity days, GPL-3 data) are
+  written first from the installed data package;
 - KaTeX and onnxruntime-web are copied from ``node_modules`` (no page requests another host);
 - the data behind the interactive figures and the demos' precomputed examples is computed by the
   package (numpy + onnxruntime, never torch);
@@ -18,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from rnn_site.data.electricity import write_missing_days
 from rnn_site.sitebuild.chapter_data import write_chapter_data
 from rnn_site.sitebuild.demo_data import write_demo_data
 from rnn_site.sitebuild.next_data import write_next_figure
@@ -49,6 +52,11 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     server.watch(str(MODELS_DIR))
     server.watch(str(ROOT / "rnn_site"))
     return server
+
+
+def on_pre_build(config: Any) -> None:
+    """Models' files that are generated, not committed, exist before any page reads models/."""
+    write_missing_days(MODELS_DIR)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
