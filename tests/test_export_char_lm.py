@@ -45,6 +45,13 @@ def session(path: Path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def run_sequence(model_dir: Path, tokens, h0, c0) -> dict[str, np.ndarray]:
+    """The sequence graph's outputs by name, as onnxruntime computes them."""
+    seq = session(model_dir / "sequence.onnx")
+    feed = {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
+    return dict(zip([o.name for o in seq.get_outputs()], seq.run(None, feed), strict=True))
+
+
 def random_inputs(model: CharLSTM, batch: int, time: int, seed: int = 0):
     """Tokens (batch, time) and non-zero initial states, so the state inputs are exercised."""
     gen = torch.Generator().manual_seed(seed)
@@ -175,15 +182,7 @@ def test_sequence_graph_matches_torch(exported, batch, time):
     with torch.no_grad():
         logits, (h_ref, c_ref) = model(tokens, (h0, c0))
         reference = torch_reference(model, tokens, h0, c0)
-    seq = session(model_dir / "sequence.onnx")
-    names = [o.name for o in seq.get_outputs()]
-    out = dict(
-        zip(
-            names,
-            seq.run(None, {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}),
-            strict=True,
-        )
-    )
+    out = run_sequence(model_dir, tokens, h0, c0)
     assert max_diff(out["logits"], logits) <= TOL
     assert max_diff(out["h_out"], h_ref) <= TOL and max_diff(out["c_out"], c_ref) <= TOL
     for name, expected in reference.items():
@@ -324,16 +323,8 @@ def test_sequence_graph_runs_in_onnxruntime_web(exported, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     web = json.loads(result.stdout)
-    seq = session(model_dir / "sequence.onnx")
-    names = [o.name for o in seq.get_outputs()]
-    python = dict(
-        zip(
-            names,
-            seq.run(None, {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}),
-            strict=True,
-        )
-    )
-    assert list(web) == names
+    python = run_sequence(model_dir, tokens, h0, c0)
+    assert list(web) == list(python)
     for name, expected in python.items():
         assert web[name]["dims"] == list(expected.shape)
         assert max_diff(np.array(web[name]["data"]).reshape(expected.shape), expected) <= TOL

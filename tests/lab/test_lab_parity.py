@@ -137,6 +137,13 @@ def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"js": json.loads(result.stdout), "expected": expected}
 
 
+def assert_params_close(got: dict[str, Any], want: dict[str, Any], atol: float) -> None:
+    """Every parameter the JS case returned (flat lists) equals Python's within ``atol``."""
+    for name, value in want["params"].items():
+        ours = np.array(got["params"][name]).reshape(value.shape)
+        np.testing.assert_allclose(ours, value, rtol=0, atol=atol, err_msg=name)
+
+
 def test_random_numbers_are_identical_and_normals_agree(js: dict[str, Any]) -> None:
     rng = LabRandom(12345)
     assert js["js"]["random"] == [rng.random() for _ in range(1000)]  # bit for bit
@@ -166,28 +173,14 @@ def test_params_after_20_adam_steps_with_clipping_match(js: dict[str, Any]) -> N
     got, want = js["js"]["cases"][index], js["expected"][index]
     np.testing.assert_allclose(got["losses"], want["losses"], rtol=1e-9)
     assert want["losses"][-1] < want["losses"][0]  # the steps did something
-    for name, value in want["params"].items():
-        np.testing.assert_allclose(
-            np.array(got["params"][name]).reshape(value.shape),
-            value,
-            rtol=0,
-            atol=1e-7,
-            err_msg=name,
-        )
+    assert_params_close(got, want, atol=1e-7)
 
 
 @pytest.mark.parametrize("which", range(len(CURVE_CONFIGS)))
 def test_seeded_weights_data_and_50_step_curve_match(js: dict[str, Any], which: int) -> None:
     index = len(GRAD_CONFIGS) + 1 + which
     got, want = js["js"]["cases"][index], js["expected"][index]
-    for name, value in want["params"].items():
-        np.testing.assert_allclose(
-            np.array(got["params"][name]).reshape(value.shape),
-            value,
-            rtol=0,
-            atol=1e-12,
-            err_msg=name,
-        )
+    assert_params_close(got, want, atol=1e-12)
     batch = want["batch"]
     assert np.array(got["x"]).transpose(1, 0, 2).tolist() == batch.x.tolist()
     assert got["y"] == batch.y.flatten().tolist()
