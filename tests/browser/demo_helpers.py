@@ -102,3 +102,11 @@ def assert_clean(page_log: Any, site_url: str) -> None:
     assert not page_log.console_errors, page_log.console_errors
     assert not page_log.bad_responses, page_log.bad_responses
     assert all(u.startswith(site_url) for u in page_log.requests), page_log.requests
+
+
+def assert_fits_width(page: Any) -> None:
+    """The page scrolls only up and down: nothing on it is wider than the viewport."""
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], f"page is {width[0]}px wide in a {width[1]}px viewport"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from demo_helpers import assert_fits_width
 
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.sitebuild.architecture_data import PARAMETERS_PLACEHOLDER
@@ -230,10 +231,7 @@ def test_no_horizontal_scroll_on_a_375px_phone(browser, site_url):
     try:
         open_explorer(page, site_url)
         page.locator(DEMO).scroll_into_view_if_needed()
-        width = page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert width[0] <= width[1], f"page is {width[0]}px wide in a {width[1]}px viewport"
+        assert_fits_width(page)
     finally:
         context.close()
 

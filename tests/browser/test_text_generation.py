@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from demo_helpers import serve_damaged
+from demo_helpers import assert_fits_width, serve_damaged
 
 from rnn_site.bench.browser import DEMO_PAGE, fill_demo, wait_finished
 from rnn_site.experiments.char_lm_units import text_features
@@ -223,10 +223,7 @@ def test_no_horizontal_scroll_on_a_375px_phone(browser, site_url):
     try:
         open_demo(page, site_url)
         assert generate(page, prompt="ROMEO:\n", length=300, temperature=0.8) == "done"
-        width = page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert width[0] <= width[1], f"page is {width[0]}px wide in a {width[1]}px viewport"
+        assert_fits_width(page)
     finally:
         context.close()
 
