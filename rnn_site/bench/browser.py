@@ -89,6 +89,30 @@ class SiteServer:
         self.httpd.server_close()
 
 
+#: States in which a demo waits for the reader (StatusArea in docs/assets/demos/ui.js).
+SETTLED = ["ready", "done", "idle", "example", "error", "waiting", "stopped"]
+
+
+def wait_settled(page: Any, timeout_ms: float = 60_000) -> None:
+    """Wait until every demo on the page waits for the reader: loaded, answered or failed."""
+    page.wait_for_function(
+        "(settled) => Array.from(document.querySelectorAll('[data-demo]'))"
+        ".every((d) => settled.includes(d.dataset.state))",
+        arg=SETTLED,
+        timeout=timeout_ms,
+    )
+
+
+def set_range(page: Any, selector: str, value: float) -> None:
+    """Move a range input to ``value`` as a reader's drag would (it takes no typing): set it and
+    send the ``input`` event the demo listens to."""
+    page.eval_on_selector(
+        selector,
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
+        str(value),
+    )
+
+
 def fill_demo(
     page: Any, *, prompt: str, length: int, temperature: float, top_k: int = 0, seed: int = 42
 ) -> None:
@@ -97,11 +121,7 @@ def fill_demo(
     page.fill("#text-generation-length", str(length))
     page.fill("#text-generation-top-k", str(top_k))
     page.fill("#text-generation-seed", str(seed))
-    page.eval_on_selector(
-        "#text-generation-temperature",
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
-        str(temperature),
-    )
+    set_range(page, "#text-generation-temperature", temperature)
 
 
 def wait_finished(page: Any, timeout_ms: float = 120_000) -> str:

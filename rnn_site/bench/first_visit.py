@@ -29,7 +29,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rnn_site.bench.browser import CHROMIUM_ARGS, SiteServer, _site, _SiteHandler, chromium_path
+from rnn_site.bench.browser import (
+    CHROMIUM_ARGS,
+    SiteServer,
+    _site,
+    _SiteHandler,
+    chromium_path,
+    wait_settled,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "rnn_site" / "experiments" / "results" / "first_visit.json"
@@ -44,8 +51,6 @@ SLOW_LINK = {
 
 GOALS_S = {"cold_fast": 1.0, "warm_fast": 0.3, "cold_9mbps": 8.0}
 
-# States in which a demo waits for the reader (docs/assets/demos/ui.js, StatusArea).
-_SETTLED = ["ready", "done", "idle", "example", "error", "waiting", "stopped"]
 #: The state that means "a result from the model is on screen"; "done" unless listed here
 #: (sentiment, translation and speech are "ready" once loaded, then "done" with their answer).
 _RESULT = {"time-series": "ready"}
@@ -101,15 +106,6 @@ def site_pages(site: Path) -> list[str]:
     ]
 
 
-def _wait_settled(page: Any) -> None:
-    page.wait_for_function(
-        "(s) => Array.from(document.querySelectorAll('[data-demo]'))"
-        ".every((d) => s.includes(d.dataset.state))",
-        arg=_SETTLED,
-        timeout=180_000,
-    )
-
-
 class _InFlight:
     """Requests of a page and its workers still under way (Playwright's "networkidle" sees only
     the page's own, not the WASM and models a demo's worker fetches in the background)."""
@@ -150,7 +146,7 @@ def page_bytes(browser: Any, url: str, path: str, site: Path) -> dict[str, int]:
     inflight = _InFlight(page)
     try:
         page.goto(url + path, wait_until="load")
-        _wait_settled(page)
+        wait_settled(page, 180_000)
         inflight.wait_quiet(page)
     finally:
         context.close()

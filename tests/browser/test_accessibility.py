@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from rnn_site.bench.browser import wait_settled
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,21 +120,8 @@ def content_pages(site: Path) -> list[str]:
     return [p for p in html_pages(site) if not p.startswith("assets/")]
 
 
-#: States in which a demo waits for the reader (see StatusArea in docs/assets/demos/ui.js).
-SETTLED = ["ready", "done", "idle", "example", "error", "waiting", "stopped"]
-
 #: Demos whose main button starts open-ended work; checked before running, covered elsewhere.
 NOT_RUN = {"training-lab": "trains until the reader stops it (tests/lab cover it)"}
-
-
-def settle(page: Any) -> None:
-    """Wait until every demo on the page has finished loading (or failed, which axe then sees)."""
-    page.wait_for_function(
-        "(settled) => Array.from(document.querySelectorAll('[data-demo]'))"
-        ".every((d) => settled.includes(d.dataset.state))",
-        arg=SETTLED,
-        timeout=60_000,
-    )
 
 
 def run_demos(page: Any) -> None:
@@ -164,7 +153,7 @@ def test_every_page_passes_axe_at_desktop_width(built_site, site_url, browser, a
     try:
         for path in content_pages(built_site):
             page.goto(site_url + path, wait_until="load")
-            settle(page)
+            wait_settled(page)  # loaded, or failed (which axe then sees)
             problems += axe_problems(page, axe_path, f"/{path} {scheme} 1280px")
     finally:
         context.close()
@@ -185,7 +174,7 @@ def test_phone_widths_pass_axe_and_never_scroll_sideways(
     try:
         for path in content_pages(built_site):
             page.goto(site_url + path, wait_until="load")
-            settle(page)
+            wait_settled(page)  # loaded, or failed (which axe then sees)
             sideways = page.evaluate(_SIDEWAYS)
             if sideways:
                 problems.append(f"/{path} {width}px scrolls sideways: {sideways}")
@@ -206,7 +195,7 @@ def test_after_running_each_demo(built_site, site_url, browser, axe_path, width,
     try:
         for path in demo_pages(built_site):
             page.goto(site_url + path, wait_until="load")
-            settle(page)
+            wait_settled(page)  # loaded, or failed (which axe then sees)
             run_demos(page)
             sideways = page.evaluate(_SIDEWAYS)
             if sideways:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from rnn_site.bench.browser import set_range
 from rnn_site.data.chorales import Event
 from rnn_site.runtime.melody import MelodyModel
 
@@ -36,11 +37,7 @@ def open_demo(page: Any, site_url: str) -> None:
 def generate(page: Any, *, length: int, temperature: float, seed: int = 1) -> str:
     page.fill("#music-length", str(length))
     page.fill("#music-seed", str(seed))
-    page.eval_on_selector(
-        "#music-temperature",
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }",
-        str(temperature),
-    )
+    set_range(page, "#music-temperature", temperature)
     page.click(f"{DEMO} button[type=submit]")
     page.wait_for_function(
         "['done', 'error'].includes(document.querySelector('[data-demo=music]').dataset.state)",
