@@ -35,6 +35,11 @@ def _markdown(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+def _change(delta: float) -> str:
+    """A signed change with one decimal; one that rounds to zero is "0.0", not "-0.0"."""
+    return "0.0" if abs(delta) < 0.05 else f"{delta:+.1f}"
+
+
 @generator("translator", "table.levers")
 def levers_table(models_dir: Path) -> str:
     """One row per lever: validation BLEU and chrF at the shared budget, and the change
@@ -45,7 +50,7 @@ def levers_table(models_dir: Path) -> str:
         base = runs.get(run.get("compared_to") or "")
         cells = [run["lever"]]
         for key in ("val_bleu", "val_chrf"):
-            cells += [f"{run[key]:.1f}", "–" if base is None else f"{run[key] - base[key]:+.1f}"]
+            cells += [f"{run[key]:.1f}", "–" if base is None else _change(run[key] - base[key])]
         rows.append([*cells, f"{run['parameters']:,}"])
     head = ["run", "validation BLEU", "change", "validation chrF", "change", "parameters"]
     return _markdown(head, rows)
