@@ -32,7 +32,7 @@ def test_levers_are_collected_and_compared_with_the_run_they_change(tmp_path, mo
     write_run(tmp_path / "L0-sentences", 1.0, 10.0)
     write_run(tmp_path / "L1-phrases", 1.5, 12.5)
     write_run(tmp_path / "L2-larger", 9.9, 99.0, stopped="time_cap")  # not finished: left out
-    results = translator_levers.collect(tmp_path, "test machine")
+    results = translator_levers.collect([tmp_path], "test machine")
     assert [r["name"] for r in results["runs"]] == ["L0-sentences", "L1-phrases"]
     assert results["runs"][1]["compared_to"] == "L0-sentences"
     path = tmp_path / "levers.json"
@@ -40,7 +40,7 @@ def test_levers_are_collected_and_compared_with_the_run_they_change(tmp_path, mo
     monkeypatch.setattr(translation_data, "LEVERS", path)
     table = translation_data.levers_table(tmp_path).splitlines()
     assert table[2].startswith("| sentences only") and "| – |" in table[2]
-    assert "| 1.5 | +0.5 | 12.5 | +2.5 | 1,000 |" in table[3]
+    assert "| 400 | 1.5 | +0.5 | 12.5 | +2.5 | 1,000 |" in table[3]
 
 
 def test_the_curve_needs_validation_bleu_in_the_log(tmp_path):

@@ -423,3 +423,14 @@ def test_page_claims_about_search_match_the_model(runtime):
     assert "weil" in order.words and order.words[-2:] == ["war", "."]
     war = order.attention[order.words.index("war")]
     assert order.source[int(war.argmax())] == "was"
+
+
+@pytest.mark.parametrize("flag", [["--phrases", "-1"], ["--phrases", "inf"], ["--max-steps", "0"]])
+def test_bad_training_flags_are_one_error_line(flag, capsys):
+    from rnn_site.train.translator import TRAINER
+
+    with pytest.raises(SystemExit) as info:
+        TRAINER.main(flag)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: argument " + flag[0]), err

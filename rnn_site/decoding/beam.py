@@ -20,7 +20,7 @@ With width 1 this is greedy search: the likeliest word each step until ``</s>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,14 +112,21 @@ def beam_search(
 
 
 def replace_unknown(
-    words: Sequence[str], attention: Sequence[np.ndarray], source: Sequence[str], unk: str
+    words: Sequence[str],
+    attention: Sequence[np.ndarray],
+    source: Sequence[str],
+    unk: str,
+    dictionary: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[bool]]:
-    """Replace each output ``unk`` by the source word it attends to most (names, numbers and
-    rare words are often copied as they are). Returns the words and which were replaced."""
+    """Replace each output ``unk`` by the source word it attends to most, translated by
+    ``dictionary`` where it has the word, else copied (names, numbers and rare words often
+    stay as they are): Luong et al. (2015)'s fix for the rare-word problem. Returns the words
+    and which were replaced."""
     out, replaced = [], []
     for word, weights in zip(words, attention, strict=False):
         if word == unk and len(source):
-            out.append(source[int(np.argmax(weights[: len(source)]))])
+            attended = source[int(np.argmax(weights[: len(source)]))]
+            out.append((dictionary or {}).get(attended, attended))
             replaced.append(True)
         else:
             out.append(word)

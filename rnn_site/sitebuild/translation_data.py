@@ -25,8 +25,8 @@ LEVERS = Path(__file__).resolve().parents[1] / "experiments" / "results" / "tran
 TARGET_BLEU = 10.0
 
 
-def _runs() -> dict[str, dict[str, Any]]:
-    return {r["name"]: r for r in read_json(LEVERS)["runs"]}
+def _runs() -> list[dict[str, Any]]:
+    return list(read_json(LEVERS)["runs"])
 
 
 def _markdown(head: list[str], rows: list[list[str]]) -> str:
@@ -42,17 +42,18 @@ def _change(delta: float) -> str:
 
 @generator("translator", "table.levers")
 def levers_table(models_dir: Path) -> str:
-    """One row per lever: validation BLEU and chrF at the shared budget, and the change
-    against the run it modifies."""
+    """One row per lever and budget: validation BLEU and chrF, and the change against the run
+    it modifies at the same budget."""
     runs = _runs()
+    by_name = {(r["name"], r["steps"]): r for r in runs}
     rows = []
-    for run in runs.values():
-        base = runs.get(run.get("compared_to") or "")
-        cells = [run["lever"]]
+    for run in runs:
+        base = by_name.get((run.get("compared_to") or "", run["steps"]))
+        cells = [run["lever"], f"{run['steps']:,}"]
         for key in ("val_bleu", "val_chrf"):
             cells += [f"{run[key]:.1f}", "–" if base is None else _change(run[key] - base[key])]
         rows.append([*cells, f"{run['parameters']:,}"])
-    head = ["run", "validation BLEU", "change", "validation chrF", "change", "parameters"]
+    head = ["run", "steps", "validation BLEU", "change", "validation chrF", "change", "parameters"]
     return _markdown(head, rows)
 
 

@@ -19,7 +19,7 @@ import argparse
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,6 +82,9 @@ class TranslatorTrainConfig:
     lexicon: bool = False  # train on the lookup baseline's one-word pairs (the old recipe)
     # German as written ("Das Buch"), scored cased; False: everything lowercase (the old model).
     cased: bool = True
+    # An output <unk> becomes the lookup's German for the English word it attends to most
+    # (False: that English word, copied).
+    unk_dictionary: bool = True
     # Dictionary headwords and phrases mixed into every epoch, as a multiple of the number of
     # training sentences (0: sentences only); only pairs whose English words are all known.
     phrases: float = 0.5
@@ -96,6 +99,8 @@ class Vocabs:
     tgt: Vocab
     bpe: BPE | None = None
     cased: bool = False
+    #: English word → German word, for an output <unk> that attends to it (else it is copied).
+    dictionary: dict[str, str] = field(default_factory=dict)
 
     def target(self, text: str) -> list[str]:
         """German text → its target tokens (words, or BPE pieces), cased if the model is."""
@@ -116,6 +121,13 @@ def lexicon_pairs(lookup: WordLookup, vocabs: Vocabs) -> list[tuple[np.ndarray, 
             if pieces and all(p in vocabs.tgt.index for p in pieces):
                 out.append((vocabs.src.encode([en]), vocabs.tgt.encode(pieces)))
     return out
+
+
+def unk_dictionary(lookup: WordLookup, vocabs: Vocabs) -> dict[str, str]:
+    """The lookup baseline's German word for every English word of the vocabulary it knows:
+    what an output <unk> becomes when it attends to that word (shipped in the card)."""
+    words = vocabs.src.words[len(Vocab.SPECIALS) :]
+    return {en: lookup.table[en] for en in words if en in lookup.table}
 
 
 def encode_pair(vocabs: Vocabs, pair: Pair) -> tuple[np.ndarray, np.ndarray]:
@@ -262,7 +274,9 @@ def translate(
             beam=beam,
             max_len=max_len,
         )
-    pieces, replaced = replace_unknown(vocabs.tgt.decode(best.ids), best.attention, source, UNK)
+    pieces, replaced = replace_unknown(
+        vocabs.tgt.decode(best.ids), best.attention, source, UNK, vocabs.dictionary
+    )
     return Translation(pieces, replaced, np.array(best.attention))
 
 
@@ -308,7 +322,7 @@ def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path
     """Checkpoint: config, weights and both vocabularies in id order."""
     merges = vocabs.bpe.merges if vocabs.bpe else []
     words = {"src": vocabs.src.words, "tgt": vocabs.tgt.words, "merges": merges,
-             "cased": vocabs.cased}  # fmt: skip
+             "cased": vocabs.cased, "dictionary": vocabs.dictionary}  # fmt: skip
     return save_checkpoint(path, model, words)
 
 
@@ -317,7 +331,8 @@ def load_translator(path: str | Path) -> tuple[Translator, Vocabs]:
     model, words = load_checkpoint(path, lambda config: Translator(TranslatorConfig(**config)))
     merges = [(a, b) for a, b in words.get("merges", [])]
     bpe = BPE(merges) if merges else None
-    return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), bpe, bool(words.get("cased")))
+    cased, dictionary = bool(words.get("cased")), dict(words.get("dictionary") or {})
+    return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), bpe, cased, dictionary)
 
 
 def build_vocabs(train_pairs: Sequence[Pair], hp: TranslatorTrainConfig) -> Vocabs:
@@ -359,7 +374,9 @@ def greedy_texts(
                 seq = [int(step[i]) for step in ids]
                 seq = seq[: seq.index(eos)] if eos in seq else seq
                 attention = [row[i] for row in rows]
-                pieces, _ = replace_unknown(vocabs.tgt.decode(seq), attention, source, UNK)
+                pieces, _ = replace_unknown(
+                    vocabs.tgt.decode(seq), attention, source, UNK, vocabs.dictionary
+                )
                 out.append(detokenize(join(pieces)))
     return out
 
@@ -425,6 +442,8 @@ def train_translator(
     bos, eos = vocabs.tgt.index[BOS], vocabs.tgt.index[EOS]
 
     lookup = WordLookup.build(lines, (p.de for p in train_pairs), hp.cased)
+    if hp.unk_dictionary:
+        vocabs = replace(vocabs, dictionary=unk_dictionary(lookup, vocabs))
     lexicon = lexicon_pairs(lookup, vocabs) if hp.lexicon else []
     encoded["train"] += lexicon
     phrases = phrase_examples(lines, parts["val"] + parts["test"], vocabs) if hp.phrases else []
@@ -451,6 +470,7 @@ def train_translator(
         "pairs": {name: len(part) for name, part in parts.items()},
         "lookup_entries": len(lookup.table),
         "lexicon_pairs": len(lexicon),
+        "unk_dictionary": len(vocabs.dictionary),
         "phrase_pairs": len(phrases),
         "phrases_per_epoch": round(hp.phrases * len(encoded["train"])),
         "cased": hp.cased,
