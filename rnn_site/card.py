@@ -248,6 +248,8 @@ class TranslationCard(CardBase):
     results: dict[str, Any]
     beam: int
     examples: dict[str, Any]
+    #: English word → German word: what an output ``<unk>`` attending to it becomes.
+    unk_dictionary: NotRequired[dict[str, str]]
 
 
 class SilenceTrim(TypedDict):

@@ -82,6 +82,10 @@ def test_replace_unknown_copies_the_most_attended_word():
         ["i", "zork"], "<unk>",
     )  # fmt: skip
     assert words == ["ich", "zork", "."] and replaced == [False, True, False]
+    # With a dictionary: its German word where it has one ("i" → "ich"), else the copy.
+    attention = [np.array([0.9, 0.1]), np.array([0.2, 0.8])]
+    words, _ = replace_unknown(["<unk>", "<unk>"], attention, ["i", "zork"], "<unk>", {"i": "ich"})
+    assert words == ["ich", "zork"]
 
 
 # --------------------------------------------------------------------------- BPE
@@ -384,7 +388,7 @@ def test_page_numbers_match_the_model_card():
         (ROOT / "rnn_site/experiments/results/translator_levers.json").read_text("utf-8")
     )
     for run in levers["runs"]:
-        assert f"| {run['lever']} | {run['val_bleu']:.1f} |" in page
+        assert f"| {run['lever']} | {run['steps']:,} | {run['val_bleu']:.1f} |" in page
     size = sum((MODEL_DIR / card["files"][r]).stat().st_size for r in ("encoder", "decoder"))
     assert f"The model is about {size / 1e6:.1f} MB" in flat
 

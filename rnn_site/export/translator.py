@@ -276,6 +276,7 @@ def export_translator_model(
         },
         "results": results,
         "beam": beam,
+        "unk_dictionary": vocabs.dictionary,
         "examples": run.log.get("examples", {}),
         **steps.card_common(
             run,

@@ -98,6 +98,8 @@ class Translator(RuntimeModel[TranslationCard]):
         self.src_words: list[str] = card["vocab"]["src"]
         self.tgt_words: list[str] = card["vocab"]["tgt"]
         self.src_index = {w: i for i, w in enumerate(self.src_words)}
+        # English word → German, for an output <unk> attending to it (older cards: none).
+        self.dictionary: dict[str, str] = dict(card.get("unk_dictionary") or {})
         self.tgt_index = {w: i for i, w in enumerate(self.tgt_words)}
         self._encoder = self.session("encoder")
         self._decoder = self.session("decoder")
@@ -169,7 +171,7 @@ class Translator(RuntimeModel[TranslationCard]):
             max_len=max_len,
         )
         pieces, replaced = replace_unknown(
-            [self.tgt_words[i] for i in best.ids], best.attention, source, UNK
+            [self.tgt_words[i] for i in best.ids], best.attention, source, UNK, self.dictionary
         )
         return TranslationResult(
             source=source,

@@ -116,6 +116,18 @@ test("an unknown output word becomes the English word it attends to most", () =>
       replaced: [false, true, true, false],
     },
   );
+  // With a dictionary: its German word where it has one, else the copy.
+  const dictionary = new Map([["the", "die"]]);
+  assert.deepEqual(
+    replaceUnknown(
+      ["<unk>", "<unk>"],
+      [attention[0], attention[1]],
+      ["the", "paris", "station"],
+      "<unk>",
+      dictionary,
+    ),
+    { words: ["station", "die"], replaced: [true, true] },
+  );
 });
 
 test("gatherRows reorders a flat beam", () => {

@@ -90,6 +90,7 @@
  *   beam: number,
  *   results: Record<string, unknown>,
  *   examples: Record<string, unknown>,
+ *   unk_dictionary?: Record<string, string>,
  * }} TranslationCard
  */
 

@@ -9,7 +9,7 @@ import { DemoError } from "./runtime.js";
 
 /**
  * The part of the translator's card.json that the browser reads.
- * @typedef {Pick<import("./card-types.js").TranslationCard, "vocab" | "tokenizer" | "config">} TranslatorCard
+ * @typedef {Pick<import("./card-types.js").TranslationCard, "vocab" | "tokenizer" | "config" | "unk_dictionary">} TranslatorCard
  */
 
 /**
@@ -206,13 +206,15 @@ export function markedWords(pieces, replaced) {
 }
 
 /**
- * rnn_site.decoding.beam.replace_unknown: an output `unk` becomes the most attended English word.
+ * rnn_site.decoding.beam.replace_unknown: an output `unk` becomes the most attended English word,
+ * translated by `dictionary` where it has the word, else copied.
  * @param {string[]} words
  * @param {ArrayLike<number>[]} attention  one row per word
  * @param {string[]} source
  * @param {string} unk
+ * @param {Map<string, string>} [dictionary]
  */
-export function replaceUnknown(words, attention, source, unk) {
+export function replaceUnknown(words, attention, source, unk, dictionary = new Map()) {
   /** @type {string[]} */
   const out = [];
   /** @type {boolean[]} */
@@ -222,7 +224,7 @@ export function replaceUnknown(words, attention, source, unk) {
       const row = attention[i];
       let j = 0;
       for (let k = 1; k < source.length; k++) if (row[k] > row[j]) j = k;
-      out.push(source[j]);
+      out.push(dictionary.get(source[j]) ?? source[j]);
       replaced.push(true);
     } else {
       out.push(w);
@@ -265,6 +267,7 @@ export class BrowserTranslator {
     this.src = new Map(card.vocab.src.map((w, i) => [w, i]));
     this.tgt = card.vocab.tgt;
     this.bpe = card.tokenizer.target?.pieces === "bpe";
+    this.dictionary = new Map(Object.entries(card.unk_dictionary ?? {}));
     this.encoder = encoder;
     this.decoder = decoder;
     this.ort = ort;
@@ -288,6 +291,7 @@ export class BrowserTranslator {
         h.attention,
         source,
         "<unk>",
+        this.dictionary,
       );
     const best = await beamSearch(
       (prev, s) => this.step(prev, s, S),
