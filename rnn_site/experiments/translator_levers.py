@@ -21,10 +21,10 @@ metrics.json), on the page next to this table.
     python -m rnn_site.experiments.translator_levers OUT_DIR [--steps 400] [--json OUT.json]
 
 trains every run into ``OUT_DIR/NAME`` (a run already finished there is reused) and collects
-them. About 15 minutes a run on the loaded 2-core machine, 1 thread. The published results
-hold two budgets: every lever at 400 steps, and the first three at 800 (``--steps 800 --only
-L0-sentences,L1-phrases,L2-larger`` into a second folder; collect both with
-``--collect-only DIR400 DIR800``).
+them. About 15 minutes a run on the loaded 2-core machine, 1 thread. A longer budget goes into
+a second folder (``--steps 800 --only L0-sentences,L1-phrases``); ``--collect-only DIR DIR2``
+collects both into one table. The published results hold the 400-step runs, scored with the
+English word copied for an output ``<unk>`` (they predate the dictionary lookup).
 """
 
 from __future__ import annotations
