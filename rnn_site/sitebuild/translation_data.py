@@ -8,6 +8,8 @@ page cannot drift from what was measured:
 - ``<!-- data:translator:table.curve -->``: validation BLEU and chrF against steps, from the
   published run's evaluation log (models/translator/metrics.json);
 - ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not;
+- ``<!-- data:translator:copy-run -->``: the test scores of the same recipe with an output
+  ``<unk>`` copied instead of looked up (rnn_site/experiments/results/translator_copy_unk.json);
 - ``<!-- data:translator:table.recipes -->``: the published and the ``--quick`` recipe, with
   their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`).
 """
@@ -20,7 +22,10 @@ from typing import Any
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
 from rnn_site.sitebuild.recipes import recipes_table
 
-LEVERS = Path(__file__).resolve().parents[1] / "experiments" / "results" / "translator_levers.json"
+RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
+LEVERS = RESULTS / "translator_levers.json"
+#: The published recipe's first run, identical but for an output <unk>: the English word copied.
+COPY_RUN = RESULTS / "translator_copy_unk.json"
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
 TARGET_BLEU = 10.0
 
@@ -96,3 +101,14 @@ def recipes(models_dir: Path) -> str:
         return f"{figures['bleu']:.1f} / {figures['chrf']:.1f}"
 
     return recipes_table("translator", score, "test BLEU / chrF (beam)", models_dir)
+
+
+@generator("translator", "copy-run")
+def copy_run(models_dir: Path) -> str:
+    """The copy-only run's test scores, as the page quotes them."""
+    log = read_json(COPY_RUN)
+    beam, greedy = log["results"][f"beam-{log['beam']}"], log["results"]["greedy"]
+    return (
+        f"BLEU {beam['bleu']:.1f} and chrF {beam['chrf']:.1f} with beam {log['beam']} "
+        f"(greedy {greedy['bleu']:.1f} and {greedy['chrf']:.1f})"
+    )
