@@ -40,14 +40,24 @@ def site_url(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = _require_chromium()
+def playwright() -> Iterator[Any]:
+    """The one Playwright driver of the session: its sync API runs an event loop, and a second
+    ``sync_playwright()`` started while it runs is refused ("Sync API inside the asyncio loop"),
+    so a test that needs a browser with other flags launches it from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    executable = _require_chromium()
+    browser = playwright.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @dataclass

@@ -54,10 +54,10 @@ def microphone_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.n
 
 
 @pytest.fixture(scope="module")
-def microphone_browser(microphone_wav: tuple[Path, np.ndarray]) -> Iterator[Any]:
-    """Chromium whose microphone is the WAV (permission granted without a prompt)."""
+def microphone_browser(playwright: Any, microphone_wav: tuple[Path, np.ndarray]) -> Iterator[Any]:
+    """Chromium whose microphone is the WAV (permission granted without a prompt), launched from
+    the session's one Playwright driver (conftest's ``playwright``)."""
     from conftest import _require_chromium
-    from playwright.sync_api import sync_playwright
 
     executable = _require_chromium()
     fake = [
@@ -65,12 +65,11 @@ def microphone_browser(microphone_wav: tuple[Path, np.ndarray]) -> Iterator[Any]
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={microphone_wav[0]}",
     ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake]
-        )
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake]
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
