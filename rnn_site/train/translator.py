@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import numpy as np
 import torch
@@ -50,7 +50,8 @@ from rnn_site.models.translator import Translator, TranslatorConfig
 from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
 from rnn_site.train.command import Flag, Trainer, non_negative_int
-from rnn_site.train.loop import Job, train
+from rnn_site.train.hparams import loop_fields, network_config
+from rnn_site.train.loop import Job, RunOptions, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 M = TypeVar("M", bound=nn.Module)
@@ -421,18 +422,14 @@ def score_test(
 def train_translator(
     out_dir: str | Path = "models/translator",
     *,
-    seed: int = 0,
-    time_cap_s: float | None = None,
-    threads: int | None = 2,
-    progress: bool = True,
-    device: str = "cpu",
-    recipe: dict[str, Any] | None = None,
     hparams: TranslatorTrainConfig | None = None,
     pairs: Sequence[Pair] | None = None,
     evaluate_test: bool = True,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Fit the model, score it and the baseline; write the checkpoint and metrics.json."""
-    job = Job.begin(out_dir, seed, time_cap_s, threads, progress, device, recipe)
+    job = Job.of(out_dir, run, threads=2)
+    seed, progress = job.seed, job.progress
     hp = hparams or TranslatorTrainConfig()
     lines = read_lines()
     parts = split_pairs(pairs if pairs is not None else load_pairs())
@@ -453,15 +450,12 @@ def train_translator(
     results: dict[str, Any] = {"word-lookup": translation_scores(lookup_out, references, hp.cased)}
     print(f"word-by-word lookup: test {results['word-lookup']}")
 
-    model_config = TranslatorConfig(
-        len(vocabs.src), len(vocabs.tgt), hp.embed_dim, hp.encoder_hidden, hp.decoder_hidden,
-        hp.dropout,
-    )  # fmt: skip
     torch.manual_seed(seed)
-    model = Translator(model_config)
+    sizes = {"src_vocab": len(vocabs.src), "tgt_vocab": len(vocabs.tgt)}
+    model = Translator(network_config(TranslatorConfig, hp, **sizes))
     config = job.train_config(
-        epochs=10_000, max_steps=hp.max_steps, eval_every=hp.eval_every, lr=hp.lr,
-        schedule="cosine", warmup_steps=100, grad_clip=1.0, metric="val_bleu", mode="max",
+        **loop_fields(hp), epochs=10_000, schedule="cosine", warmup_steps=100, grad_clip=1.0,
+        metric="val_bleu", mode="max",
     )  # fmt: skip
     data = {
         "name": "Ding English–German dictionary (Frank Richter, TU Chemnitz), example sentences",
