@@ -23,8 +23,8 @@ metrics.json), on the page next to this table.
 trains every run into ``OUT_DIR/NAME`` (a run already finished there is reused) and collects
 them. About 15 minutes a run on the loaded 2-core machine, 1 thread. A longer budget goes into
 a second folder (``--steps 800 --only L0-sentences,L1-phrases``); ``--collect-only DIR DIR2``
-collects both into one table. The published results hold the 400-step runs, scored with the
-English word copied for an output ``<unk>`` (they predate the dictionary lookup).
+collects both into one table. The published results hold the 400-step runs, with an output
+``<unk>`` looked up in the dictionary as the published model does.
 """
 
 from __future__ import annotations
