@@ -20,13 +20,20 @@ def save_torch(path: str | os.PathLike[str], obj: Any) -> Path:
     return Path(path)
 
 
-def save_checkpoint(path: str | os.PathLike[str], model: Any, vocab: Any) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike[str], model: Any, vocab: Any, *, float16: bool = False
+) -> Path:
     """The checkpoint format every model shares: its config, its weights and its vocabulary.
 
     ``model.config`` must have ``to_dict()`` (the models' config dataclasses do); ``vocab`` is
     plain data in id order (a string of characters, or a list of token names or words).
+    ``float16`` stores floating weights at half size, for a model whose weights are already
+    rounded to float16 (nothing is lost; `load_checkpoint` copies them back into float32).
     """
-    payload = {"config": model.config.to_dict(), "state_dict": model.state_dict(), "vocab": vocab}
+    state = model.state_dict()
+    if float16:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    payload = {"config": model.config.to_dict(), "state_dict": state, "vocab": vocab}
     return save_torch(path, payload)
 
 

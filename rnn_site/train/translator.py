@@ -320,11 +320,12 @@ def round_to_float16(model: M) -> M:
 
 
 def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path:
-    """Checkpoint: config, weights and both vocabularies in id order."""
+    """Checkpoint: config, weights (float16: `round_to_float16` has rounded them, so half the
+    file loses nothing) and both vocabularies in id order."""
     merges = vocabs.bpe.merges if vocabs.bpe else []
     words = {"src": vocabs.src.words, "tgt": vocabs.tgt.words, "merges": merges,
              "cased": vocabs.cased, "dictionary": vocabs.dictionary}  # fmt: skip
-    return save_checkpoint(path, model, words)
+    return save_checkpoint(path, model, words, float16=True)
 
 
 def load_translator(path: str | Path) -> tuple[Translator, Vocabs]:
