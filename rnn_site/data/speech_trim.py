@@ -10,7 +10,7 @@ Energy, not single samples, decides what is speech: the mean power of each 10 ms
 the loudest frame's, ``threshold_db`` below it or louder. A microphone's hiss, a click or a
 breath moves single samples past a threshold much more often than it moves a frame's power.
 The browser runs the same rule with the same constants, read from the model card
-(``audio.trim``): ``trimSilence`` in docs/assets/demos/speech-logic.js.
+(``audio.trim``): ``speechSpan`` in docs/assets/demos/speech-logic.js.
 """
 
 from __future__ import annotations

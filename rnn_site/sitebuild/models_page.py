@@ -13,11 +13,12 @@ the page itself sits one folder deep.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
-from rnn_site.applications import APPLICATIONS
+from rnn_site.applications import UnknownApplicationError, application
 from rnn_site.card import Card
 from rnn_site.export.cards import scores_table
 from rnn_site.sitebuild.page_data import generator
@@ -36,9 +37,8 @@ def _size(n: int) -> str:
 def _python_example(card: Card) -> str:
     """A snippet include of the registry's runnable example for this model (a test runs it),
     else the card's own usage text (a model exported outside the registry)."""
-    app = next((a for a in APPLICATIONS if a.name == card["name"]), None)
-    if app is not None and app.example:
-        path = app.example.replace(".", "/") + ".py"
+    with contextlib.suppress(UnknownApplicationError):
+        path = application(card["name"]).example.replace(".", "/") + ".py"
         if (EXAMPLES_DIR.parents[1] / path).is_file():
             return f'```python\n--8<-- "{path}:use"\n```'
     usage = card.get("usage", {}).get("python")

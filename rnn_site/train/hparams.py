@@ -5,9 +5,11 @@ Each recipe's hyperparameters are one frozen dataclass, logged verbatim beside t
 budget is one of two kinds:
 
 - :class:`EpochBudget`: passes over the data with early stopping on validation (melody,
-  sentiment, speech, translator);
+  sentiment, speech);
 - :class:`StepBudget`: a fixed number of optimiser steps, evaluated every ``eval_every``
-  (char-lm and char-mingru, the ts-forecaster and its demand model).
+  (char-lm and char-mingru, the ts-forecaster and its demand model). The translator is
+  step-budgeted too but declares its own fields (subclassing would add ``warmup_steps`` to
+  its logged hyperparameters).
 
 A recipe subclasses one, adds its model's fields and restates only the defaults it changes.
 Recipes whose network is the embedding → LSTM → linear of `rnn_site.models.char_lm` (char-lm
