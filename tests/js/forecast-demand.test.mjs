@@ -2,10 +2,11 @@
 // the real demand graph in onnxruntime-web; the browser test checks the same numbers against the
 // Python runtime (tests/browser/test_time_series.py).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import * as ort from "onnxruntime-web";
+
+import { shippedModel } from "./shipped-model.mjs";
 
 import {
   DAY,
@@ -20,10 +21,7 @@ import {
 } from "../../docs/assets/demos/forecast-demand.js";
 import { statisticalForecast } from "../../docs/assets/demos/forecast-series.js";
 
-const MODEL = new URL("../../models/ts-forecaster/", import.meta.url);
-const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
-const read = (/** @type {string} */ role) =>
-  JSON.parse(readFileSync(new URL(card.files[role], MODEL), "utf8"));
+const { card, bytes, json: read } = shippedModel("ts-forecaster");
 const days = read("electricity");
 
 test("the inputs are the week before the day and the day's shifted temperatures", () => {
@@ -43,7 +41,7 @@ test("the inputs are the week before the day and the day's shifted temperatures"
 
 test("a hotter hot day raises both forecasts; the table and caption say so", async () => {
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(readFileSync(new URL(card.files.demand, MODEL)));
+  const session = await ort.InferenceSession.create(bytes("demand"));
   const predict = demandPredictor(ort, session);
   const base = await demandWhatIf(predict, days, 2, 0);
   const hot = await demandWhatIf(predict, days, 2, 5);

@@ -2,10 +2,11 @@
 // and says (forecast-chart.js), with the real forecaster graph in onnxruntime-web, against numbers
 // from the Python runtime (rnn_site.runtime.forecaster.Forecaster on the same files).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import * as ort from "onnxruntime-web";
+
+import { shippedModel } from "./shipped-model.mjs";
 
 import { seasonalNaive } from "../../docs/assets/demos/forecast-baselines.js";
 import {
@@ -26,15 +27,14 @@ import {
   timeLabel,
 } from "../../docs/assets/demos/forecast-series.js";
 
-const MODEL = new URL("../../models/ts-forecaster/", import.meta.url);
-const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
-const data = JSON.parse(readFileSync(new URL(card.files.series, MODEL), "utf8"));
+const { card, bytes: modelBytes, json } = shippedModel("ts-forecaster");
+const data = json("series");
 
 let predict = null;
 /** The real forecaster graph, as the page runs it. */
 async function real() {
   ort.env.wasm.numThreads = 1;
-  const bytes = readFileSync(new URL(card.files.forecaster, MODEL));
+  const bytes = modelBytes("forecaster");
   predict ??= forecaster(ort, await ort.InferenceSession.create(bytes));
   return predict;
 }

@@ -2,16 +2,16 @@
 // against the Python runtime: tokens, greedy decoding through the real step graph in
 // onnxruntime-web, MIDI bytes, the note schedule and the roll's geometry.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import * as ort from "onnxruntime-web";
 
+import { shippedModel } from "./shipped-model.mjs";
+
 import * as melody from "../../docs/assets/demos/melody.js";
 import { melodyText, noteRows, rollLayout, seedText } from "../../docs/assets/demos/piano-roll.js";
 
-const MODEL = new URL("../../models/melody/", import.meta.url);
-const card = JSON.parse(readFileSync(new URL("card.json", MODEL), "utf8"));
+const { card, bytes } = shippedModel("melody");
 const tokens = new melody.MelodyTokens(card);
 
 test("note names and token kinds follow MelodyVocab", () => {
@@ -67,7 +67,7 @@ let session = null;
 /** The real step graph, as the page runs it, from a fresh (zero) state. */
 async function stepper() {
   ort.env.wasm.numThreads = 1;
-  session ??= await ort.InferenceSession.create(readFileSync(new URL(card.files.step, MODEL)));
+  session ??= await ort.InferenceSession.create(bytes("step"));
   return melody.melodyStepper(ort, session, card.config);
 }
 
