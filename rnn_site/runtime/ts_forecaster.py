@@ -25,7 +25,7 @@ import numpy as np
 from rnn_site.baselines.anomaly import interval_score
 from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
-from rnn_site.runtime.checks import check_int, is_integer
+from rnn_site.runtime.checks import _show, check_int, is_integer
 from rnn_site.runtime.errors import (
     GeneratedFileMissingError,
     HistoryTooShortError,
@@ -180,7 +180,7 @@ class Forecaster(RuntimeModel[ForecastingCard]):
                 value = float(scale)
         if not np.isfinite(value) or not 0 < value <= MAX_ABS_VALUE:
             raise InvalidArgumentError(
-                f"scale must be 'series', 'history' or a finite number > 0, got {scale!r}"
+                f"scale must be 'series', 'history' or a finite number > 0, got {_show(scale)}"
             )
         return value
 

@@ -106,6 +106,7 @@ def test_other_series_and_anomaly_flags(page, site_url, page_log, forecaster):
         ("1 2 3", "Too short: 3 values"),
         ("1, 2, NaN, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13", "NaN"),
         ("   ", "Type or paste"),
+        ("1 " * 20 + "1e39", "Value 21 (1e39) is too large"),  # drew an Infinity path before
     ],
 )
 def test_invalid_own_series_gets_a_message(page, site_url, page_log, text, message):

@@ -49,6 +49,10 @@ test("a reader's numbers: separators, and a message that says what is wrong", ()
   assert.throws(() => parseNumbers("1 2 3", 12), /Too short: 3 values; the model needs at least 12/);
   assert.throws(() => parseNumbers("  ", 1), /Type or paste/);
   assert.throws(() => parseNumbers("1 ".repeat(2001), 1), /At most 2000 values, got 2001/);
+  // 1e39 is a finite double but infinite in float32: it drew an Infinity forecast before.
+  assert.throws(() => parseNumbers("1 2 1e39", 2), /Value 3 \(1e39\) is too large: .*float32/);
+  assert.throws(() => parseNumbers("1 -3.5e38", 2), /Value 2 \(-3.5e38\) is too large/);
+  assert.deepEqual(parseNumbers("3.4e38 -3.4e38", 2), [3.4e38, -3.4e38]);
   assert.equal(stdev([1, 3]), 1);
   assert.equal(stdev([5, 5, 5]), 1); // a flat series is read in units of 1
 });
@@ -135,6 +139,13 @@ test("a reader's own series is read in its own unit, in the style of a site seri
   assert.deepEqual(result.flags, []); // never flagged: there is nothing to compare with
   assert.equal(forecastSummary(result, true).scores, null);
   assert.equal(forecastRows(result)[0][0], "t = 17");
+});
+
+test("values within float32 that overflow inside the graph are refused, not drawn", async () => {
+  const values = parseNumbers("3.4e38 -3.4e38 ".repeat(20), card.min_history);
+  const request = { series: null, own: { values, style: "co2" }, origin: 0, horizon: 5, anomalies: false };
+  // Python: Forecaster.forecast(values, 5, "co2", scale="history") raises InvalidSeriesError.
+  await assert.rejects(computeForecast(await real(), card, request), /forecast overflowed float32/);
 });
 
 test("chart geometry: one unit per CSS pixel, 8% margins, paths joined to the last value", () => {

@@ -10,6 +10,8 @@ import { mase, seasonalNaive, seasonalScale } from "./forecast-baselines.js";
 import { DemoError } from "./runtime.js";
 
 export const MAX_OWN_VALUES = 2000;
+/** Largest magnitude a value may have: the graph computes in float32, beyond which it is infinite. */
+export const MAX_ABS_VALUE = 3.4028234663852886e38;
 
 /**
  * One series as series.json ships it.
@@ -108,6 +110,11 @@ export function parseNumbers(text, minLength) {
     if (!Number.isFinite(value)) {
       throw new DemoError(
         `Value ${i + 1} ("${token.slice(0, 20)}") is not a number. Use digits, a dot for decimals, and commas or spaces between values.`,
+      );
+    }
+    if (Math.abs(value) > MAX_ABS_VALUE) {
+      throw new DemoError(
+        `Value ${i + 1} (${token.slice(0, 20)}) is too large: values must be within ±3.4e38 (the model computes in float32), so rescale the series first.`,
       );
     }
     values.push(value);
@@ -324,6 +331,12 @@ export function forecaster(ort, session) {
       series: new ort.Tensor("int64", BigInt64Array.from(ids.map((i) => BigInt(i))), [windows.length]),
     };
     const { quantiles } = await session.run(feeds);
-    return { q: /** @type {Float32Array} */ (quantiles.data), steps: quantiles.dims[1] };
+    const q = /** @type {Float32Array} */ (quantiles.data);
+    // Values within float32 can still overflow inside the graph: say so rather than draw Infinity.
+    if (!q.every(Number.isFinite))
+      throw new DemoError(
+        "The forecast overflowed float32 (the values are too large): rescale the series first.",
+      );
+    return { q, steps: quantiles.dims[1] };
   };
 }
