@@ -29,12 +29,18 @@ def random_model(seed: int = 0, **config: int) -> CharLSTM:
     return CharLSTM(CharLMConfig(vocab_size=len(VOCAB), **settings)).eval()
 
 
-def export_random(models_dir: Path, seed: int = 0, **config: int) -> tuple[CharLSTM, Path]:
-    """Export a random model as models_dir/char-lm (with checkpoint, log and manifest)."""
+def export_random(
+    models_dir: Path, seed: int = 0, float16: bool = False, **config: int
+) -> tuple[CharLSTM, Path]:
+    """Export a random model as models_dir/char-lm (with checkpoint, log and manifest);
+    ``float16``: its weights rounded and shipped as the published recipe does."""
     from rnn_site.export.char_lm import export_char_lm
+    from rnn_site.train.artifacts import round_to_float16
 
     torch.set_num_threads(1)
     model = random_model(seed, **config)
+    if float16:
+        round_to_float16(model)
     model_dir = models_dir / "char-lm"
     model_dir.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -43,6 +49,7 @@ def export_random(models_dir: Path, seed: int = 0, **config: int) -> tuple[CharL
     )
     import json
 
-    (model_dir / "metrics.json").write_text(json.dumps(LOG))
+    log = {**LOG, "hparams": {"float16": True}} if float16 else LOG
+    (model_dir / "metrics.json").write_text(json.dumps(log))
     export_char_lm(model_dir / "char-lm.pt", model_dir)
     return model, model_dir

@@ -31,12 +31,17 @@ GATES = ("i_gate", "f_gate", "g_gate", "o_gate")
 torch.set_num_threads(1)
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["1-layer", "2-layer"])
+@pytest.fixture(
+    scope="module", params=[1, 2, "float16"], ids=["1-layer", "2-layer", "1-layer-float16"]
+)
 def exported(request, tmp_path_factory):
-    """(model, model_dir): one layer as trained, and two layers (hidden 64) for the stacking."""
-    layers = request.param
+    """(model, model_dir): one layer, two layers (hidden 64) for the stacking, and one layer
+    with float16 weights as the published recipe ships them."""
+    layers = 2 if request.param == 2 else 1
     config = {"num_layers": layers} if layers == 1 else {"num_layers": 2, "hidden_size": 64}
-    return export_random(tmp_path_factory.mktemp(f"models{layers}"), seed=layers, **config)
+    folder = tmp_path_factory.mktemp(f"models{request.param}")
+    float16 = request.param == "float16"
+    return export_random(folder, seed=layers, float16=float16, **config)
 
 
 def session(path: Path) -> ort.InferenceSession:
@@ -148,6 +153,17 @@ def test_files_are_small_stripped_and_carry_metadata(exported):
         assert json.loads(meta["data"])["name"] == "shakespeare-plays"
 
 
+def test_a_float16_recipe_ships_float16_weights(exported):
+    """Every large weight is stored at half size when (and only when) the run rounded them."""
+    model, model_dir = exported
+    float16 = json.loads((model_dir / "metrics.json").read_text()).get("hparams", {})
+    for file in ("step.onnx", "sequence.onnx"):
+        stored = {t.data_type for t in onnx.load(model_dir / file).graph.initializer if t.dims}
+        expected = onnx.TensorProto.FLOAT16 if float16 else onnx.TensorProto.FLOAT
+        assert expected in stored
+        assert (onnx.TensorProto.FLOAT16 in stored) == bool(float16)
+
+
 def test_sequence_graph_stores_each_weight_once(exported):
     model, model_dir = exported
     proto = onnx.load(model_dir / "sequence.onnx")
@@ -219,9 +235,18 @@ def test_step_and_sequence_graphs_agree(exported):
 # ------------------------------------------------------------------ parity with NumPy scratch
 
 
+def stored_weights(proto: onnx.ModelProto) -> dict[str, np.ndarray]:
+    """Initializers by the name the graph reads them under, as float32 (a float16 weight is
+    stored as ``<name>.float16`` and cast back)."""
+    return {
+        t.name.removesuffix(".float16"): numpy_helper.to_array(t).astype(np.float32)
+        for t in proto.graph.initializer
+    }
+
+
 def onnx_layer_to_scratch(proto: onnx.ModelProto, layer: int) -> LSTMParams:
     """Read the LSTM node's W, R, B initializers (ONNX order i, o, f, c) into scratch params."""
-    init = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    init = stored_weights(proto)
     node = [n for n in proto.graph.node if n.op_type == "LSTM"][layer]
     w, r, b = (init[name][0] for name in node.input[1:4])
     hidden = r.shape[-1]
@@ -245,9 +270,7 @@ def test_onnx_weights_in_numpy_scratch_lstm_give_the_same_states(exported):
     out = session(model_dir / "sequence.onnx").run(
         ["h_seq", "c_seq"], {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
     )
-    embed = next(
-        numpy_helper.to_array(t) for t in proto.graph.initializer if t.name == "embed.weight"
-    )
+    embed = stored_weights(proto)["embed.weight"]
     x = embed[tokens.numpy()]
     for k in range(model.config.num_layers):
         scratch = lstm_forward(onnx_layer_to_scratch(proto, k), x, h0[k].numpy(), c0[k].numpy())

@@ -177,7 +177,7 @@ _GRAPHS: dict[str, tuple[type[nn.Module], Callable[[CharLMConfig], GraphIO], str
 
 
 def _export(
-    kind: str, model: CharLSTM, path: str | Path, metadata: dict[str, str]
+    kind: str, model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool
 ) -> onnx.ModelProto:
     graph, contract, doc, options = _GRAPHS[kind]
     return _export_graph(
@@ -187,18 +187,23 @@ def _export(
         contract(model.config),
         {**metadata, "graph": kind},
         doc=doc,
+        float16=float16,
         **options,
     )
 
 
-def export_step(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> onnx.ModelProto:
-    """Write step.onnx for `model` and return it."""
-    return _export("step", model, path, metadata)
+def export_step(
+    model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool = False
+) -> onnx.ModelProto:
+    """Write step.onnx for `model` and return it (``float16``: weights stored at half size)."""
+    return _export("step", model, path, metadata, float16)
 
 
-def export_sequence(model: CharLSTM, path: str | Path, metadata: dict[str, str]) -> onnx.ModelProto:
+def export_sequence(
+    model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool = False
+) -> onnx.ModelProto:
     """Write sequence.onnx for `model` and return it (weights stored once: no constant folding)."""
-    return _export("sequence", model, path, metadata)
+    return _export("sequence", model, path, metadata, float16)
 
 
 # --------------------------------------------------------------------------- provenance
@@ -427,8 +432,10 @@ def export_char_lm_model(
     card_data, scores = data_info(run.log), scores_from_log(run.log)
     metadata = onnx_metadata(vocab, card_data, scores, run.commit)
     paths = {"step": run.out_dir / "step.onnx", "sequence": run.out_dir / "sequence.onnx"}
-    export_step(model, paths["step"], metadata)
-    export_sequence(model, paths["sequence"], metadata)
+    # A recipe that rounded its weights to float16 ships them so (both graphs under 2 MB).
+    float16 = bool(run.log.get("hparams", {}).get("float16"))
+    export_step(model, paths["step"], metadata, float16)
+    export_sequence(model, paths["sequence"], metadata, float16)
     config = model.config.to_dict()
     card = char_card(
         run,

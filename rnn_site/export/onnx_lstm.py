@@ -21,15 +21,17 @@ where ONNX's "c" is PyTorch's candidate "g". Names below follow PyTorch (i, f, g
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import onnx
 import torch
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
 from rnn_site import __version__
@@ -394,6 +396,7 @@ def export_graph(
     doc: str = "",
     constant_folding: bool = True,
     placeholders: bool = False,
+    float16: bool = False,
 ) -> onnx.ModelProto:
     """Export `module` to `path` with the project's settings; return the model as written.
 
@@ -402,6 +405,7 @@ def export_graph(
     two nodes share as one initializer (folding would store a transposed copy; onnxruntime
     folds at load time instead, in memory). `placeholders=True` when the module uses
     `cell_state_scan` (declares our custom domain to the exporter until it is lowered).
+    `float16=True` stores the weights in half precision (:func:`float16_weights`).
     """
     module.eval()
     buffer = io.BytesIO()
@@ -429,9 +433,35 @@ def export_graph(
     declare_io(model, contract)
     set_metadata(model, metadata)
     model.doc_string = doc
+    if float16:
+        float16_weights(model)
     # full_check runs strict shape inference: a declared shape that contradicts the graph fails.
     onnx.checker.check_model(model, full_check=True)
     write_model(model, path)
+    return model
+
+
+def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
+    """Store every float32 initializer of at least `min_size` values as float16, read back
+    through a ``Cast`` to float32 (in place): the file halves, and onnxruntime folds the casts
+    at session creation, so every computation stays float32 (only the weights are rounded;
+    training rounds them the same way (`rnn_site.train.artifacts.round_to_float16`) before it
+    scores the test set, so nothing changes for a trained model). Small constants (such as the
+    -1e9 of masked attention) stay float32."""
+    graph = model.graph
+    casts = []
+    for tensor in graph.initializer:
+        if tensor.data_type != onnx.TensorProto.FLOAT or math.prod(tensor.dims) < min_size:
+            continue
+        values = numpy_helper.to_array(tensor).astype(np.float16)
+        name = tensor.name
+        tensor.CopyFrom(numpy_helper.from_array(values, f"{name}.float16"))
+        casts.append(
+            onnx.helper.make_node("Cast", [f"{name}.float16"], [name], to=onnx.TensorProto.FLOAT)
+        )
+    nodes = [*casts, *graph.node]  # casts before every node that reads them: still sorted
+    del graph.node[:]
+    graph.node.extend(nodes)
     return model
 
 

@@ -15,14 +15,10 @@ direction reads each sentence reversed within its length, exactly as in training
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Unpack
 
-import numpy as np
-import onnx
 import torch
-from onnx import numpy_helper
 from torch import nn
 
 from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
@@ -35,7 +31,6 @@ from rnn_site.export.onnx_lstm import (
     OnnxLSTMLayer,
     TensorSpec,
     export_graph,
-    write_model,
 )
 from rnn_site.export.results_tables import translator_results_table as results_table
 from rnn_site.models.translator import Translator, reverse_padded
@@ -137,29 +132,6 @@ class DecoderStepGraph(nn.Module):
         return log_probs, h_out, c_out, attention
 
 
-def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
-    """Store every float32 initializer of at least `min_size` values as float16, read back
-    through a ``Cast`` to float32 (in place): the file halves, and onnxruntime folds the casts
-    at session creation, so every computation stays float32 (only the weights are rounded;
-    training rounds them the same way before it scores the test set, so nothing changes for a
-    trained model). Small constants (such as the -1e9 of masked attention) stay float32."""
-    graph = model.graph
-    casts = []
-    for tensor in graph.initializer:
-        if tensor.data_type != onnx.TensorProto.FLOAT or math.prod(tensor.dims) < min_size:
-            continue
-        values = numpy_helper.to_array(tensor).astype(np.float16)
-        name = tensor.name
-        tensor.CopyFrom(numpy_helper.from_array(values, f"{name}.float16"))
-        casts.append(
-            onnx.helper.make_node("Cast", [f"{name}.float16"], [name], to=onnx.TensorProto.FLOAT)
-        )
-    nodes = [*casts, *graph.node]  # casts before every node that reads them: still sorted
-    del graph.node[:]
-    graph.node.extend(nodes)
-    return model
-
-
 def example_inputs(model: Translator) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
     """Inputs for tracing, with batch 2 and source length 3 (sizes > 1: dynamic axes)."""
     tokens = torch.tensor([[5, 6, 7], [8, 9, 0]])
@@ -173,7 +145,7 @@ def export_graphs(
     model: Translator, out_dir: str | Path, metadata: dict[str, str], float16: bool = False
 ) -> dict[str, Path]:
     """Write encoder.onnx and decoder.onnx for `model`; return their paths. ``float16``:
-    weights stored in half precision (see :func:`float16_weights`)."""
+    weights stored in half precision (see `rnn_site.export.onnx_lstm.float16_weights`)."""
     out_dir = Path(out_dir)
     model.eval()
     config = model.config.to_dict()
@@ -189,13 +161,9 @@ def export_graphs(
     for role, graph, inputs, contract, options in graphs:
         metadata_role = {**metadata, "graph": role}
         doc = GRAPH_DOCS[role]
-        onnx_model = export_graph(
-            graph, inputs, paths[role], contract, metadata_role, doc=doc, **options
+        export_graph(
+            graph, inputs, paths[role], contract, metadata_role, doc=doc, float16=float16, **options
         )
-        if float16:
-            onnx_model = float16_weights(onnx_model)
-            onnx.checker.check_model(onnx_model, full_check=True)
-            write_model(onnx_model, paths[role])
     return paths
 
 

@@ -35,6 +35,7 @@ class CharMinGRUTrainConfig(CharLMTrainConfig):
     lr: float = 3e-3
     max_steps: int = 10_000
     dropout: float = 0.0
+    float16: bool = False
 
 
 def build(vocab_size: int, hp: Any) -> CharMinRNN:

@@ -22,12 +22,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import Any, Unpack
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 from tqdm.auto import tqdm
 
 from rnn_site.baselines.word_lookup import WordLookup, sentence_chrf, translation_scores
@@ -48,14 +47,13 @@ from rnn_site.data.ding import (
 )
 from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.models.translator import Translator, TranslatorConfig
-from rnn_site.train.artifacts import load_checkpoint, save_checkpoint
+from rnn_site.train.artifacts import load_checkpoint, round_to_float16, save_checkpoint
 from rnn_site.train.batching import length_bucketed, pad_right
 from rnn_site.train.command import Flag, Trainer, non_negative_int
 from rnn_site.train.hparams import loop_fields, network_config
 from rnn_site.train.loop import Job, RunOptions, train
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
-M = TypeVar("M", bound=nn.Module)
 MAX_TOKENS = 30  # longest sentence in tokens; 4–15 words plus punctuation stay under it
 BEAM = 5  # the beam width the card reports
 
@@ -308,16 +306,6 @@ def pick_examples(
     short = [i for i, p in enumerate(pairs) if len(p.en.split()) <= 8]
     ranked = sorted(short, key=lambda i: (-chrf[i], i))
     return {"good": [row(i) for i in ranked[:n]], "failures": [row(i) for i in ranked[-n:][::-1]]}
-
-
-def round_to_float16(model: M) -> M:
-    """Round every weight to float16 precision (kept as float32), as the exported graphs store
-    them (export/translator.py): the test scores are then the shipped weights' scores, and
-    storing them as float16 loses nothing more."""
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.copy_(parameter.half().float())
-    return model
 
 
 def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path:
