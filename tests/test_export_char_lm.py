@@ -155,7 +155,7 @@ def test_files_are_small_stripped_and_carry_metadata(exported):
 
 def test_a_float16_recipe_ships_float16_weights(exported):
     """Every large weight is stored at half size when (and only when) the run rounded them."""
-    model, model_dir = exported
+    _, model_dir = exported
     float16 = json.loads((model_dir / "metrics.json").read_text()).get("hparams", {})
     for file in ("step.onnx", "sequence.onnx"):
         stored = {t.data_type for t in onnx.load(model_dir / file).graph.initializer if t.dims}
