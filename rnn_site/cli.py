@@ -323,6 +323,30 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_verify(args: argparse.Namespace) -> int:
+    """Check every file models/manifest.json lists against its size and sha256. A generated
+    file not written yet (data whose licence keeps it out of the repository) is a note naming
+    the command that writes it, not a failure. Exit 1 when a file does not match."""
+    from rnn_site.export.manifest import check
+
+    models_dir = Path(args.models_dir) if args.models_dir else _default_models_dir()
+    if not models_dir.is_dir():
+        raise UsageError(f"models folder {str(models_dir)!r} is not a folder")
+    try:
+        found = check(models_dir)
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not a manifest's shape
+        raise UsageError(f"{models_dir / 'manifest.json'} cannot be read: {exc!r}") from None
+    for note in found.notes:
+        print(f"note: {note}")
+    for problem in found.problems:
+        print(f"problem: {problem}")
+    if found.problems:
+        return 1
+    other = " other" if found.notes else ""
+    print(f"ok: every{other} file in {models_dir / 'manifest.json'} matches its size and sha256")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the model's benchmark, print the table and store the figures in its card."""
     recipe = _recipe(args.name)
@@ -359,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     _command(models_sub, "list", "list models with their key metric", cmd_models_list)
+    _command(models_sub, "verify", "check the model files against the manifest", cmd_models_verify)
     _add_bench(sub)
     return parser
 

@@ -30,6 +30,7 @@ def models(tmp_path_factory) -> Path:
     "argv",
     [
         *([], ["train"], ["export"], ["generate"], ["models"], ["models", "list"], ["bench"]),
+        ["models", "verify"],
         *(["translate"], ["transcribe"], ["classify"]),
     ],
     ids=lambda argv: " ".join(argv) or "main",

