@@ -65,3 +65,27 @@ def test_silence_values_come_from_the_results_file():
     assert len(rows(render_data("<!-- data:speech:table.silence -->"))) == len(
         speech_data.SILENCE_SETS
     )
+
+
+def test_the_ablation_story_reads_its_budgets_and_clip_counts_from_the_files():
+    """The page typed "8 epochs", "40 epochs", "52 letters; one letter is 1.9 points"."""
+    runs = {r["name"]: r for r in json.loads(speech_data.ABLATION.read_text("utf-8"))["runs"]}
+    for name in ("none", "all", "none-40-epochs", "published-pitch,noise,silence"):
+        got = render_data(f"<!-- data:speech:ablation:{name}.epochs -->")
+        assert got == str(runs[name]["epochs"])
+    # "the same N epochs with no change": the long control has the published run's budget.
+    assert runs["none-40-epochs"]["epochs"] == runs["published-pitch,noise,silence"]["epochs"]
+    n = {CARD["results"]["lstm"][key]["greedy"]["n"] for key in ("real_en", "real_en_GB")}
+    assert n == {len(speech_data.LETTERS)}  # one clip per letter and speaker
+    assert render_data("<!-- data:speech:real-clips:speaker -->") == "26"
+    assert render_data("<!-- data:speech:real-clips:both -->") == "52"
+    assert render_data("<!-- data:speech:clip-points:speaker -->") == "3.8"
+    assert render_data("<!-- data:speech:clip-points:both -->") == "1.9"
+    with pytest.raises(PageDataError, match="expected speaker or both"):
+        render_data("<!-- data:speech:real-clips:all -->")
+
+
+def test_the_recipe_sentence_reads_the_training_log():
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    minutes = render_data("<!-- data:speech:train-minutes -->")
+    assert abs(int(minutes) - log["train_wall_time_s"] / 60) <= 0.5

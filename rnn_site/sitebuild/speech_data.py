@@ -6,13 +6,18 @@ file, so the page cannot drift from what was measured:
 - ``<!-- data:speech:table.ablation -->``: what each augmentation bought on the real voices
   (rnn_site/experiments/results/speech_ablation.json); ``<!-- data:speech:ablation:RUN.SET -->``
   one of its CERs (SET: ``real`` for both KLettres speakers, or a test set of the card, or
-  ``val``), as a percentage;
+  ``val``), as a percentage, or its epoch budget (SET ``epochs``);
+- ``<!-- data:speech:real-clips:WHO -->``: how many KLettres clips the real-voice CERs are
+  over (WHO ``speaker`` or ``both``), and ``<!-- data:speech:clip-points:WHO -->`` what one
+  clip is worth in percentage points of that CER;
 - ``<!-- data:speech:table.silence -->`` and ``<!-- data:speech:silence:SET.KEY -->``: CER with
   and without the silence trim (rnn_site/experiments/results/speech_silence.json);
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
 - ``<!-- data:speech:table.targets -->``: the targets of the published model against the card.
+- ``<!-- data:speech:train-minutes -->``: the published run's training time in whole minutes
+  (its training log).
 """
 
 from __future__ import annotations
@@ -93,11 +98,42 @@ def ablation_value(models_dir: Path, spec: str) -> str:
         raise PageDataError(f"data:speech:ablation:{spec}: no run {name!r} in {ABLATION.name}")
     if which == "real":
         return pct(real_cer(run))
+    if which == "epochs":
+        return str(run["epochs"])
     if which == "val":
         return pct(run["val_cer"])
     if which not in run["test_cer"]:
         raise PageDataError(f"data:speech:ablation:{spec}: no test set {which!r}")
     return pct(run["test_cer"][which])
+
+
+def real_clips(models_dir: Path, who: str) -> int:
+    """Clips per KLettres speaker (``speaker``) or of both (``both``): the card's test sets,
+    which the ablation's runs were scored on too (one clip per letter and speaker)."""
+    if who not in ("speaker", "both"):
+        raise PageDataError(f"data:speech:real-clips:{who}: expected speaker or both")
+    lstm = model_file("speech", "card", models_dir)["results"]["lstm"]
+    counts = {lstm[key]["greedy"]["n"] for key, _ in SPEAKERS}
+    if len(counts) != 1:  # real_cer is the mean of the two: equal weights need equal counts
+        raise PageDataError(f"speech card: the KLettres speakers have {sorted(counts)} clips")
+    (n,) = counts
+    return n if who == "speaker" else n * len(SPEAKERS)
+
+
+@generator("speech", "real-clips", argument=True)
+def real_clips_value(models_dir: Path, who: str) -> str:
+    return str(real_clips(models_dir, who))
+
+
+@generator("speech", "clip-points", argument=True)
+def clip_points(models_dir: Path, who: str) -> str:
+    """Percentage points of CER that one clip (one letter) is worth, one decimal."""
+    return f"{100 / real_clips(models_dir, who):.1f}"
+
+
+@generator("speech", "train-minutes")
+def train_minutes(models_dir: Path) -> str:
+    return f"{model_file('speech', 'metrics', models_dir)['train_wall_time_s'] / 60:.0f}"
 
 
 SILENCE_SETS = {
