@@ -36,3 +36,20 @@ def test_the_table_shows_the_published_run_then_the_quick_one(tmp_path: Path) ->
     both = recipes_table("m", score, "bpc", tmp_path, tmp_path / "quick").splitlines()
     assert both[3].startswith("| quick | `not recorded (trained before step budgets)` | 6,000 |")
     assert both[3].endswith("| 2.250 |")
+
+
+def test_a_replaced_recipe_keeps_its_row_after_the_quick_one(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "metrics.json").write_text(json.dumps(_log("rnn-site train m", 20_000, 1.9)))
+    kept = tmp_path / "quick"
+    kept.mkdir()
+    quick_log_path("m", kept).write_text(json.dumps(_log("rnn-site train m --quick", 6000, 2.2)))
+    (kept / "m-earlier-288-units.json").write_text(json.dumps(_log("old", 40_000, 2.119)))
+    score = lambda log: f"{log['char_lm']['test_bpc']:.3f}"  # noqa: E731
+    rows = recipes_table("m", score, "bpc", tmp_path, kept).splitlines()
+    assert [row.split(" | ")[0] for row in rows[2:]] == [
+        "| published",
+        "| quick",
+        "| earlier, 288 units",
+    ]
+    assert rows[4].endswith("| 40,000 | 430,000 | 30 min (Test CPU, 1 thread) | 2.119 |")

@@ -3,7 +3,9 @@
 The published log is the model folder's ``metrics.json``; the ``--quick`` run's log is kept
 in ``rnn_site/experiments/results/recipes/<name>-quick.json`` (copy its ``metrics.json`` there
 after ``rnn-site train NAME --quick --no-progress``). Pages show both, so a reader who tries
-the quick preset knows what to expect of it, and no figure is typed by hand.
+the quick preset knows what to expect of it, and no figure is typed by hand. A recipe that a
+newer one replaced keeps its log beside them as ``<name>-earlier-<label>.json`` (its row reads
+"earlier, <label>"), so a page can show the metric against model size and steps.
 """
 
 from __future__ import annotations
@@ -56,4 +58,7 @@ def recipes_table(
     quick = quick_log_path(name, quick_dir)
     if quick.is_file():
         lines.append(_row("quick", json.loads(quick.read_text("utf-8")), score))
+    for earlier in sorted(quick_dir.glob(f"{name}-earlier-*.json")):
+        label = earlier.stem.removeprefix(f"{name}-earlier-").replace("-", " ")
+        lines.append(_row(f"earlier, {label}", json.loads(earlier.read_text("utf-8")), score))
     return "\n".join(lines) + "\n"
