@@ -23,9 +23,10 @@ import {
   sampleMelody,
 } from "./melody.js";
 import { melodyText, noteRows, rollLayout, seedText } from "./piano-roll.js";
-import { DemoError, loadOrt, Model } from "./runtime.js";
+import { DemoError, loadOrt } from "./runtime.js";
 import {
   dataTable,
+  demoModel,
   el,
   field,
   scrollRegion,
@@ -360,8 +361,8 @@ export function mount(root) {
   const seeds = seedChooser(view, status);
   const player = playback(root, buttons, status);
 
-  /** @type {Model<import("./card-types.js").MusicGenerationCard>} */
-  const model = new Model(root.dataset.model ?? "melody", { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").MusicGenerationCard>} */
+  const model = demoModel(root, "melody", status);
   /** @type {{tokens: MelodyTokens, card: MelodyCard} | null} */
   let loaded = null;
   const load = async () => {

@@ -23,8 +23,19 @@ import {
   labeller,
 } from "./forecast-chart.js";
 import { computeForecast, forecaster, parseNumbers, timeLabel } from "./forecast-series.js";
-import { loadOrt, Model } from "./runtime.js";
-import { chartSvg, dataTable, el, field, latestOnly, startDemo, StatusArea, svg, whenIdle } from "./ui.js";
+import { loadOrt } from "./runtime.js";
+import {
+  chartSvg,
+  dataTable,
+  demoModel,
+  el,
+  field,
+  latestOnly,
+  startDemo,
+  StatusArea,
+  svg,
+  whenIdle,
+} from "./ui.js";
 
 /** @typedef {import("./forecast-series.js").ForecastCard} ForecastCard */
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
@@ -278,8 +289,8 @@ export function mount(root) {
   const view = chartView(root);
   root.append(c.controls, own.ownForm, statusBox, ...view.nodes);
 
-  /** @type {Model<import("./card-types.js").ForecastingCard>} */
-  const model = new Model(root.dataset.model ?? "ts-forecaster", { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").ForecastingCard>} */
+  const model = demoModel(root, "ts-forecaster", status);
   /** @type {ForecastCard | null} */
   let card = null;
   /** @type {Record<string, Series>} */
