@@ -107,7 +107,9 @@ def test_conformal_calibration_covers_eighty_percent_of_validation_windows():
     site, collection, _ = tiny_data()
     torch.manual_seed(1)
     model = LSTMForecaster(ForecasterConfig(hidden_size=8, periods=(12, 11, 24))).eval()
-    torch.nn.init.normal_(model.head.weight, std=0.1)  # some intervals too wide, some too narrow
+    torch.nn.init.normal_(
+        model.networks[0].head.weight, std=0.1
+    )  # some intervals too wide, some too narrow
     adjust = calibrate_intervals(model, site, collection)
     assert set(adjust) == {0, 1, 2} and all(len(a) == 24 for a in adjust.values())
     for family in (1, 2):  # one series per family: its validation coverage per step is ≥ 80%
@@ -120,7 +122,7 @@ def test_conformal_calibration_covers_eighty_percent_of_validation_windows():
 
 def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     hp = ForecasterTrainConfig(
-        hidden_size=8, per_series=8, max_steps=40, eval_every=20, electricity_steps=0
+        hidden_size=8, per_series=8, max_steps=40, eval_every=20, electricity_steps=0, members=2
     )
     metrics = train_forecaster(
         tmp_path, hparams=hp, progress=False, data=tiny_data(),
@@ -131,6 +133,11 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     best = min(runs, key=lambda n: runs[n]["val"]["val_mase"])
     assert metrics["normalisation"] == best and metrics["model_config"]["normalisation"] == best
     assert metrics["complete"] and metrics["steps"] == runs[best]["steps"]
+    # The chosen normalisation's network is the ensemble's first member; a second seed joins it.
+    ensemble = metrics["ensemble"]
+    assert [m["val"] for m in ensemble["members"]][0] == runs[best]["val"]
+    assert len(ensemble["members"]) == 2 and metrics["model_config"]["members"] == 2
+    assert metrics["forecaster"] == ensemble["test"]
     assert set(metrics["held_out"]) == {"h1", "h2"}
     summary = metrics["held_out_summary"]
     assert summary["series"] == 2 and 0 <= summary["beats_holt-winters"] <= 2
@@ -139,6 +146,7 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     )
     model, checkpoint = load_forecaster(tmp_path / "ts-forecaster.pt")
     assert checkpoint["series"]["co2"]["id"] == 0 and model.config.normalisation == best
+    assert model.config.members == 2
     # The checkpoint carries the calibrated intervals: the test scores come back from it.
     s = tiny_data()[0]["co2"]
     origins = rolling_origins(s, s.val_end, s.values.size, s.horizon, 1)

@@ -65,10 +65,12 @@ def synthetic_series() -> dict[str, Any]:
 def exported(tmp_path_factory) -> tuple[LSTMForecaster, Path]:
     models_dir = tmp_path_factory.mktemp("models")
     torch.manual_seed(3)
-    model = LSTMForecaster(ForecasterConfig()).eval()
-    # The head starts at zero (= seasonal naive); random values make every input matter.
-    torch.nn.init.normal_(model.head.weight, std=0.3)
-    torch.nn.init.normal_(model.head.bias, std=0.3)
+    # Two members, as an ensemble has: the graph must average them as torch does.
+    model = LSTMForecaster(ForecasterConfig(members=2)).eval()
+    for member in model.networks:
+        # The head starts at zero (= seasonal naive); random values make every input matter.
+        torch.nn.init.normal_(member.head.weight, std=0.3)
+        torch.nn.init.normal_(member.head.bias, std=0.3)
     checkpoint = {
         "min_history": 12,
         "series": {name: {**s, "anomaly_threshold": 2.0} for name, s in SETTINGS.items()},
@@ -103,7 +105,7 @@ def test_graph_declares_the_contract_and_stays_small(exported):
     model = onnx.load(str(path))
     contract = forecaster_io(ForecasterConfig())
     assert declared_io(model) == {**contract.inputs, **contract.outputs}
-    assert [n.op_type for n in model.graph.node].count("LSTM") == 1
+    assert [n.op_type for n in model.graph.node].count("LSTM") == 2  # one per member
     assert path.stat().st_size < 2_000_000
     assert verify(exported[1]) == []
 

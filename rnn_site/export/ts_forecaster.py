@@ -63,7 +63,8 @@ def forecaster_io(config: ForecasterConfig) -> GraphIO:
 
 
 class ForecasterGraph(nn.Module):
-    """What forecaster.onnx computes: `LSTMForecaster.forward` with native LSTM nodes.
+    """What forecaster.onnx computes: `LSTMForecaster.forward` with native LSTM nodes (one
+    stack per ensemble member).
 
     values (batch, time), scale (batch,), series (batch,) → quantiles (batch, horizon, 3).
     """
@@ -71,15 +72,19 @@ class ForecasterGraph(nn.Module):
     def __init__(self, model: LSTMForecaster) -> None:
         super().__init__()
         self.model = model
-        self.layers = nn.ModuleList(
-            OnnxLSTMLayer.from_torch(model.lstm, k) for k in range(model.config.num_layers)
+        self.members = nn.ModuleList(
+            nn.ModuleList(
+                OnnxLSTMLayer.from_torch(member.lstm, k) for k in range(model.config.num_layers)
+            )
+            for member in model.networks
         )
 
-    def encode(self, features: torch.Tensor) -> torch.Tensor:
-        """features (batch, time, F) → the last layer's last hidden state (batch, hidden)."""
+    def encode(self, member: int, features: torch.Tensor) -> torch.Tensor:
+        """Member ``member``'s features (batch, time, F) → its last layer's last hidden state
+        (batch, hidden)."""
         x = features.transpose(0, 1)  # (time, batch, F)
         state = torch.zeros(1, features.shape[0], self.model.config.hidden_size)
-        for layer in self.layers:
+        for layer in cast(nn.ModuleList, self.members[member]):
             x, _, _ = layer(x, state, state)
         return x[-1]
 

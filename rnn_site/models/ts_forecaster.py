@@ -22,13 +22,18 @@ LSTM which period it reads; every monthly series, seen or not, shares id 0. The 
 the median and two positive widths (softplus), widened or narrowed by ``interval_adjust``, a
 per-(family, step) constant fitted on validation (conformal calibration), so the 10% quantile
 never lies above the median nor the 90% one below it.
+
+A *seed ensemble* (``members`` > 1, as the M4 winners and N-BEATS average many networks):
+``members`` networks of the same shape, trained apart from different seeds, read the same
+normalised window; their median and widths are averaged (quantile averaging) before the
+calibration. One module, so the ONNX graph keeps the same inputs and output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -51,8 +56,11 @@ class ForecasterConfig(ModelConfig):
     horizon: int = 24
     periods: tuple[int, ...] = (12, 11, 24)
     normalisation: str = "seasonal-diff"
+    members: int = 1
 
     def __post_init__(self) -> None:
+        if self.members < 1:
+            raise ValueError(f"members must be at least 1, got {self.members}")
         if len(self.periods) != self.n_series:
             raise ValueError(f"need one period per series: {self.n_series}, got {self.periods}")
         if self.normalisation not in NORMALISATIONS:
@@ -69,6 +77,32 @@ class ForecasterConfig(ModelConfig):
         return data
 
 
+class ForecasterMember(nn.Module):
+    """One network of the ensemble: family embedding → LSTM → head of raw quantile outputs."""
+
+    def __init__(self, config: ForecasterConfig) -> None:
+        super().__init__()
+        self.series_embed = nn.Embedding(config.n_series, config.series_dim)
+        self.lstm = nn.LSTM(
+            1 + config.series_dim, config.hidden_size, config.num_layers, batch_first=True
+        )
+        self.head = nn.Linear(config.hidden_size, config.horizon * len(QUANTILES))
+        # Start from "no correction": the untrained model forecasts exactly the seasonal naive
+        # (with a constant interval), so training can only move away from it if that helps.
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def features(self, x: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
+        """The LSTM's input (batch, time, 1 + series_dim): the normalised window x (batch,
+        time) beside the family embedding."""
+        embedding = self.series_embed(series)[:, None, :].expand(-1, x.shape[1], -1)
+        return torch.cat([x[..., None], embedding], dim=-1)
+
+    def encode(self, features: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(features)
+        return out[:, -1]
+
+
 class LSTMForecaster(nn.Module):
     """values (batch, time), scale (batch,), series (batch,) int64 → quantiles (batch, horizon, 3).
 
@@ -79,19 +113,22 @@ class LSTMForecaster(nn.Module):
     def __init__(self, config: ForecasterConfig) -> None:
         super().__init__()
         self.config = config
-        self.series_embed = nn.Embedding(config.n_series, config.series_dim)
-        self.lstm = nn.LSTM(
-            1 + config.series_dim, config.hidden_size, config.num_layers, batch_first=True
-        )
-        self.head = nn.Linear(config.hidden_size, config.horizon * len(QUANTILES))
-        # Start from "no correction": the untrained model forecasts exactly the seasonal naive
-        # (with a constant interval), so training can only move away from it if that helps.
-        nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
+        self.members = nn.ModuleList(ForecasterMember(config) for _ in range(config.members))
         # Derived from the config, so not saved in the state_dict.
         self.register_buffer("periods", torch.tensor(config.periods), persistent=False)
         # Conformal widening of each interval side, in window units; fitted after training.
         self.register_buffer("interval_adjust", torch.zeros(config.n_series, config.horizon))
+
+    @classmethod
+    def ensemble(cls, models: Sequence[LSTMForecaster]) -> LSTMForecaster:
+        """One model whose members are those of ``models`` (same shape, trained apart);
+        the interval calibration starts at zero, to be fitted on the ensemble."""
+        config = replace(models[0].config, members=sum(m.config.members for m in models))
+        combined = cls(config)
+        members = [member for m in models for member in m.networks]
+        for target, source in zip(combined.networks, members, strict=True):
+            target.load_state_dict(source.state_dict())
+        return combined.eval()
 
     def _lagged(self, values: torch.Tensor, series: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(y_{t−lag}, mask of t ≥ lag) for each position, lag = the period when the window
@@ -114,18 +151,14 @@ class LSTMForecaster(nn.Module):
         mad = ((values - lagged).abs() * valid).sum(1) / valid.sum(1).clamp(min=1.0)
         return torch.where(mad > 0, mad, scale)
 
-    def features(
+    def normalised(
         self, values: torch.Tensor, unit: torch.Tensor, series: torch.Tensor
     ) -> torch.Tensor:
-        """The LSTM's input (batch, time, 1 + series_dim): the normalised window beside the
-        family embedding."""
+        """The window in its own unit (batch, time), as every member reads it."""
         if self.config.normalisation == "seasonal-diff":
             lagged, valid = self._lagged(values, series)
-            x = (values - lagged) * valid / unit[:, None]
-        else:
-            x = (values - values[:, -1:]) / unit[:, None]
-        embedding = self.series_embed(series)[:, None, :].expand(-1, values.shape[1], -1)
-        return torch.cat([x[..., None], embedding], dim=-1)
+            return (values - lagged) * valid / unit[:, None]
+        return (values - values[:, -1:]) / unit[:, None]
 
     # --8<-- [end:features]
 
@@ -139,14 +172,17 @@ class LSTMForecaster(nn.Module):
         index = (values.shape[1] - m + torch.remainder(steps, m)).clamp(min=0)
         return torch.gather(values, 1, index)
 
-    def head_quantiles(self, last_hidden: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
-        """Last hidden state (batch, hidden) → the correction's quantiles (batch, horizon, 3)
-        in window units, each side widened by the calibrated ``interval_adjust``."""
-        raw = self.head(last_hidden).view(-1, self.config.horizon, len(QUANTILES))
+    def head_quantiles(self, raws: Sequence[torch.Tensor], series: torch.Tensor) -> torch.Tensor:
+        """Each member's head output (batch, horizon·3) → the correction's quantiles (batch,
+        horizon, 3) in window units: the members' medians and widths averaged, each side
+        then widened by the calibrated ``interval_adjust``."""
+        shaped = [raw.view(-1, self.config.horizon, len(QUANTILES)) for raw in raws]
+        median = torch.stack([r[..., 1] for r in shaped]).mean(0)
+        low = torch.stack([F.softplus(r[..., 0]) for r in shaped]).mean(0)
+        high = torch.stack([F.softplus(r[..., 2]) for r in shaped]).mean(0)
         adjust = self.interval_adjust[series]  # type: ignore[index]
-        median = raw[..., 1]
-        lower = median - (F.softplus(raw[..., 0]) + adjust).clamp(min=0)
-        upper = median + (F.softplus(raw[..., 2]) + adjust).clamp(min=0)
+        lower = median - (low + adjust).clamp(min=0)
+        upper = median + (high + adjust).clamp(min=0)
         return torch.stack([lower, median, upper], dim=-1)
 
     def forward_with(
@@ -154,17 +190,26 @@ class LSTMForecaster(nn.Module):
         values: torch.Tensor,
         scale: torch.Tensor,
         series: torch.Tensor,
-        encode: Callable[[torch.Tensor], torch.Tensor],
+        encode: Callable[[int, torch.Tensor], torch.Tensor],
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(scaled quantiles, base, unit) with ``encode`` mapping features → last hidden state:
-        the torch LSTM here, native ONNX LSTM nodes in the export (one code path for both)."""
+        """(scaled quantiles, base, unit) with ``encode(k, features)`` mapping member k's
+        features → its last hidden state: the torch LSTMs here, native ONNX LSTM nodes in the
+        export (one code path for both)."""
         unit = self.window_unit(values, scale, series)
-        hidden = encode(self.features(values, unit, series))
-        return self.head_quantiles(hidden, series), self.seasonal_naive(values, series), unit
+        x = self.normalised(values, unit, series)
+        raws = [
+            member.head(encode(k, member.features(x, series)))
+            for k, member in enumerate(self.networks)
+        ]
+        return self.head_quantiles(raws, series), self.seasonal_naive(values, series), unit
 
-    def _encode(self, features: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(features)
-        return out[:, -1]
+    @property
+    def networks(self) -> list[ForecasterMember]:
+        """The members, typed."""
+        return [cast(ForecasterMember, member) for member in self.members]
+
+    def _encode(self, k: int, features: torch.Tensor) -> torch.Tensor:
+        return self.networks[k].encode(features)
 
     def forward_scaled(
         self, values: torch.Tensor, scale: torch.Tensor, series: torch.Tensor

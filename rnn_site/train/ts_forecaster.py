@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -90,6 +90,8 @@ class ForecasterTrainConfig(StepBudget):
     per_series: int = 32
     short_history_share: float = 0.3
     normalisations: tuple[str, ...] = NORMALISATIONS
+    #: Networks in the seed ensemble of the chosen normalisation (seeds seed, seed + 1, ...).
+    members: int = 1
     #: Steps of the electricity demand model (`rnn_site.train.demand`); 0 skips it.
     electricity_steps: int = 1500
     # The budget (StepBudget's otherwise).
@@ -381,11 +383,14 @@ def train_one(
     train_config: TrainConfig,
     out: Path,
     info: dict[str, Any],
+    log_name: str | None = None,
 ) -> tuple[LSTMForecaster, Any]:
-    """Train one model with the given input normalisation (same seed and batches for each)."""
+    """Train one network with the given input normalisation and ``train_config.seed`` (the
+    batches follow the seed too)."""
     config = network_config(
         ForecasterConfig, hp, n_series=len(FAMILY), horizon=HORIZON,
         periods=tuple(site[name].period for name in FAMILY), normalisation=normalisation,
+        members=1,
     )  # fmt: skip
     torch.manual_seed(train_config.seed)
     model = LSTMForecaster(config)
@@ -397,7 +402,7 @@ def train_one(
         config=train_config,
         out_dir=out,
         info={**info, "model_config": config.to_dict()},
-        log_name=f"train-{normalisation}.json",
+        log_name=log_name or f"train-{normalisation}.json",
     )
     return model.eval(), result
 
@@ -441,12 +446,23 @@ def data_info(
     }
 
 
+def run_record(result: Any) -> dict[str, Any]:
+    """One training run as the log records it: its best validation, steps and how it ended."""
+    return {
+        "val": {k: v for k, v in result.best.items() if k.startswith("val_")},
+        "best_step": result.best.get("step"),
+        "steps": result.steps,
+        "stopped": result.stopped,
+        "train_wall_time_s": result.wall_time_s,
+    }
+
+
 def score_run(
-    model: LSTMForecaster, result: Any, data: tuple[dict[str, Series], ...],
+    model: LSTMForecaster, record: dict[str, Any], data: tuple[dict[str, Series], ...],
     origins: dict[str, np.ndarray], held_baselines: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
-    """One normalisation's run: calibrate its intervals, then its validation, test and
-    held-out scores as the log records them."""
+    """One model's run (a single network or the ensemble): calibrate its intervals, then its
+    test and held-out scores beside ``record`` (its validation scores and how it trained)."""
     site, collection, held = data
     adjust = calibrate_intervals(model, site, collection)
     test = {
@@ -459,16 +475,12 @@ def score_run(
     }
     held_scores = held_out_scores(model, held, held_baselines)
     print(
-        f"{model.config.normalisation}: val MASE {result.best['val_mase']:.3f} at step "
-        f"{result.best.get('step')}; test "
-        + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
+        f"{model.config.normalisation} ({model.config.members} network"
+        f"{'s' if model.config.members > 1 else ''}): val MASE {record['val']['val_mase']:.3f}; "
+        "test " + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
     )
     return {
-        "val": {k: v for k, v in result.best.items() if k.startswith("val_")},
-        "best_step": result.best.get("step"),
-        "steps": result.steps,
-        "stopped": result.stopped,
-        "train_wall_time_s": result.wall_time_s,
+        **record,
         "interval_adjust": {str(k): v for k, v in adjust.items()},
         "test": test,
         "held_out": {name: h["lstm"] for name, h in held_scores.items()},
@@ -547,12 +559,37 @@ def train_normalisations(
         model, result = train_one(
             normalisation, site, groups, collection, hp, train_config, job.out, info
         )
-        runs[normalisation] = score_run(model, result, data, origins, held_baselines)
+        runs[normalisation] = score_run(model, run_record(result), data, origins, held_baselines)
         if best is None or result.best["val_mase"] < best[0]:
             best = (result.best["val_mase"], normalisation, model, result)
     assert best is not None, "hparams.normalisations is empty"
     _, chosen, model, result = best
     return runs, chosen, model, result
+
+
+def train_ensemble(
+    job: Job, hp: ForecasterTrainConfig, data: tuple[dict[str, Series], ...],
+    groups: dict[str, Group], chosen: tuple[str, LSTMForecaster, Any], info: dict[str, Any],
+) -> tuple[LSTMForecaster, list[Any]]:  # fmt: skip
+    """The chosen normalisation's seed ensemble of ``hp.members`` networks: the first is the
+    one already trained with the job's seed, the others are trained alike with seeds
+    seed + 1, seed + 2, ... → (the ensemble, every member's loop result)."""
+    site, collection, _ = data
+    normalisation, first, first_result = chosen
+    models, results = [first], [first_result]
+    for k in range(1, hp.members):
+        train_config = job.train_config(
+            **loop_fields(hp), epochs=1, schedule="cosine", metric="val_mase"
+        )
+        model, result = train_one(
+            normalisation, site, groups, collection, hp, replace(train_config, seed=job.seed + k),
+            job.out, info, log_name=f"train-{normalisation}-seed{job.seed + k}.json",
+        )  # fmt: skip
+        print(f"member {k + 1}: val MASE {result.best['val_mase']:.3f} at step "
+              f"{result.best.get('step')}")  # fmt: skip
+        models.append(model)
+        results.append(result)
+    return LSTMForecaster.ensemble(models), results
 
 
 def train_forecaster(
@@ -592,12 +629,22 @@ def train_forecaster(
         data=data_info(site, collection, held, groups),
         baselines=baselines,
     )
-    runs, chosen, model, result = train_normalisations(
+    runs, chosen, first, result = train_normalisations(
         job, hp, data, groups, origins, held_baselines, info
     )
-    forecaster, anomaly = final_scores(model, site, runs[chosen])
+    model, members = train_ensemble(job, hp, data, groups, (chosen, first, result), info)
+    record = {
+        "members": [run_record(r) for r in members],
+        "val": validation_mase(model, site, collection),
+    }
+    ensemble = score_run(model, record, data, origins, held_baselines)
+    forecaster, anomaly = final_scores(model, site, ensemble)
     held_final = held_out_scores(model, held, held_baselines)
     extra = electricity_part(job, hp.electricity_steps)
+    cut = [r.stopped for r in members if not r.complete]
+    if cut:  # one run: incomplete if any member is
+        extra["complete"] = False
+        extra["stopped"] = f"ensemble: {cut[0]}"
     for name, h in held_final.items():
         print(
             f"{name}: LSTM {h['lstm']['mase']:.3f} SN {h['seasonal-naive']['mase']:.3f} "
@@ -611,8 +658,10 @@ def train_forecaster(
     )
     return job.finish(
         result,
+        model_config=model.config.to_dict(),
         normalisation=chosen,
         normalisations=runs,
+        ensemble=ensemble,
         forecaster=forecaster,
         anomaly=anomaly,
         held_out=held_final,
