@@ -135,7 +135,7 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     assert metrics["complete"] and metrics["steps"] == runs[best]["steps"]
     # The chosen normalisation's network is the ensemble's first member; a second seed joins it.
     ensemble = metrics["ensemble"]
-    assert [m["val"] for m in ensemble["members"]][0] == runs[best]["val"]
+    assert ensemble["members"][0]["val"] == runs[best]["val"]
     assert len(ensemble["members"]) == 2 and metrics["model_config"]["members"] == 2
     assert metrics["forecaster"] == ensemble["test"]
     assert set(metrics["held_out"]) == {"h1", "h2"}
@@ -210,3 +210,18 @@ def test_shipped_onnx_reproduces_the_test_scores_measured_with_torch():
     card = model.card["metrics"]["ts-forecaster"]
     assert measured["mase"] == pytest.approx(card["mase_co2"], rel=1e-3)
     assert measured["smape"] == pytest.approx(card["smape_co2"], rel=1e-3)
+
+
+def test_a_checkpoint_saved_before_ensembles_loads_as_one_member(tmp_path):
+    torch.manual_seed(2)
+    model = LSTMForecaster(ForecasterConfig(hidden_size=8)).eval()
+    torch.nn.init.normal_(model.networks[0].head.weight, std=0.1)
+    model.interval_adjust.fill_(0.25)  # type: ignore[operator]
+    legacy = {k.removeprefix("members.0."): v for k, v in model.state_dict().items()}
+    assert "lstm.weight_ih_l0" in legacy  # the layout of the first published checkpoints
+    config = {k: v for k, v in model.config.to_dict().items() if k != "members"}
+    torch.save({"config": config, "state_dict": legacy}, tmp_path / "old.pt")
+    loaded, _ = load_forecaster(tmp_path / "old.pt")
+    values = torch.arange(40, dtype=torch.float32)[None, :] ** 1.2
+    args = (values, torch.ones(1), torch.zeros(1, dtype=torch.int64))
+    torch.testing.assert_close(loaded(*args), model(*args))

@@ -364,7 +364,10 @@ def load_forecaster(path: str | Path) -> tuple[LSTMForecaster, dict[str, Any]]:
     """Read a checkpoint of :func:`save_forecaster` → (model in eval mode, checkpoint dict)."""
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     model = LSTMForecaster(ForecasterConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
+    state = checkpoint["state_dict"]
+    if not any(key.startswith("members.") for key in state):  # saved before ensembles: 1 network
+        state = {k if k == "interval_adjust" else f"members.0.{k}": v for k, v in state.items()}
+    model.load_state_dict(state)
     return model.eval(), checkpoint
 
 
