@@ -17,13 +17,15 @@ from rnn_site.train.ts_forecaster import (
     Batches,
     ForecasterTrainConfig,
     batch_loss,
-    calibrate_intervals,
+    choose_calibration,
     forecast_origins,
+    late_coverage,
     load_forecaster,
     train_forecaster,
     training_groups,
     validation_mase,
     validation_origins,
+    validation_windows,
     windows,
 )
 
@@ -103,21 +105,41 @@ def test_windows_batches_and_a_short_training_run_improve_on_the_seasonal_naive(
     assert result.best["val_mase"] < 0.8 * before
 
 
-def test_conformal_calibration_covers_eighty_percent_of_validation_windows():
+@pytest.mark.parametrize("method", ["shift", "ratio"])
+def test_conformal_calibration_covers_eighty_percent_of_validation_windows(method):
     site, collection, _ = tiny_data()
     torch.manual_seed(1)
     model = LSTMForecaster(ForecasterConfig(hidden_size=8, periods=(12, 11, 24))).eval()
-    torch.nn.init.normal_(
-        model.networks[0].head.weight, std=0.1
-    )  # some intervals too wide, some too narrow
-    adjust = calibrate_intervals(model, site, collection)
-    assert set(adjust) == {0, 1, 2} and all(len(a) == 24 for a in adjust.values())
+    torch.nn.init.normal_(model.networks[0].head.weight, std=0.1)  # some too wide, some narrow
+    result = choose_calibration(model, site, collection, methods=(method,))
+    assert result["chosen"] == method
+    assert set(result["fitted"]) == {"0", "1", "2"}
+    assert all(len(a) == 24 for a in result["fitted"].values())
     for family in (1, 2):  # one series per family: its validation coverage per step is ≥ 80%
         s = site[NAMES[family]]
         f = forecast_origins(model, s, family, s.values, validation_origins(s, 1), s.horizon)
         y = actuals(s.values, f.origins, s.horizon)
         inside = ((y >= f.lower) & (y <= f.upper)).mean(axis=0)
         assert np.all(inside >= 0.8) and np.all(inside <= 0.8 + 2 / len(f.origins))
+
+
+def test_the_calibration_rule_scores_the_later_half_of_validation_and_keeps_the_best():
+    site, collection, _ = tiny_data()
+    torch.manual_seed(1)
+    model = LSTMForecaster(ForecasterConfig(hidden_size=8, periods=(12, 11, 24))).eval()
+    torch.nn.init.normal_(model.networks[0].head.weight, std=0.1)
+    result = choose_calibration(model, site, collection)
+    errors = result["rule_error"]
+    assert set(errors) == {"none", "shift", "ratio"}
+    assert result["chosen"] == min(errors, key=errors.get)
+    # The rule's error is the mean over the three site series and the collection's mean error.
+    late = late_coverage(validation_windows(model, site, collection), "ratio", 24)
+    rest = [abs(late[name] - 0.8) for name in collection]
+    expected = np.mean([abs(late[name] - 0.8) for name in NAMES] + [np.mean(rest)])
+    assert errors["ratio"] == pytest.approx(expected)
+    # "none" leaves the raw quantiles: the buffers stay neutral when it is chosen.
+    choose_calibration(model, site, collection, methods=("none",))
+    assert torch.all(model.interval_adjust == 0) and torch.all(model.interval_scale == 1)  # type: ignore[operator]
 
 
 def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
@@ -138,6 +160,10 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     assert ensemble["members"][0]["val"] == runs[best]["val"]
     assert len(ensemble["members"]) == 2 and metrics["model_config"]["members"] == 2
     assert metrics["forecaster"] == ensemble["test"]
+    calibration = ensemble["calibration"]
+    assert calibration["chosen"] == min(
+        calibration["rule_error"], key=calibration["rule_error"].get
+    )
     assert set(metrics["held_out"]) == {"h1", "h2"}
     summary = metrics["held_out_summary"]
     assert summary["series"] == 2 and 0 <= summary["beats_holt-winters"] <= 2
@@ -217,7 +243,8 @@ def test_a_checkpoint_saved_before_ensembles_loads_as_one_member(tmp_path):
     model = LSTMForecaster(ForecasterConfig(hidden_size=8)).eval()
     torch.nn.init.normal_(model.networks[0].head.weight, std=0.1)
     model.interval_adjust.fill_(0.25)  # type: ignore[operator]
-    legacy = {k.removeprefix("members.0."): v for k, v in model.state_dict().items()}
+    state = model.state_dict()
+    legacy = {k.removeprefix("members.0."): v for k, v in state.items() if k != "interval_scale"}
     assert "lstm.weight_ih_l0" in legacy  # the layout of the first published checkpoints
     config = {k: v for k, v in model.config.to_dict().items() if k != "members"}
     torch.save({"config": config, "state_dict": legacy}, tmp_path / "old.pt")

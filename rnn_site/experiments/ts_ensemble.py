@@ -5,7 +5,7 @@ Each *variant* is the published recipe's seasonal-diff model with some hyperpara
 changed; each is trained from several seeds (one member per seed, early-stopped on validation
 MASE as the recipe does). Then, on the validation period alone:
 
-- **ensemble size**: validation MASE of the first k members averaged (k = 1, 3, 5, ...), beside
+- **ensemble size**: validation MASE of the first k members averaged (k = 1, 3, 5, 8), beside
   the spread of single members;
 - **calibration**: each method is fitted on the first half of the validation origins, pooled
   per family as the model stores it, and judged by the coverage of the second half, per site
@@ -17,13 +17,16 @@ The held-out collection and the test period are not read here. Members are cache
 state_dict per variant and seed), so a rerun only evaluates. About a minute per member on one
 core; needs the ``train`` extra::
 
+    python -m rnn_site.experiments.ts_ensemble --cache /tmp/ts-ensemble --variants recipe \\
+        --seeds 8 --json rnn_site/experiments/results/ts_ensemble.json
     python -m rnn_site.experiments.ts_ensemble --cache /tmp/ts-ensemble \\
-        --json rnn_site/experiments/results/ts_ensemble.json
+        --variants "lr 1e-3" "hidden 128" --json rnn_site/experiments/results/ts_ensemble.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -51,7 +54,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "lr 1e-3": {"lr": 1e-3},
     "hidden 128": {"hidden_size": 128},
 }
-SIZES = (1, 3, 5)
+SIZES = (1, 3, 5, 8)
 
 #: name → (fit (q, y) → parameters per step, apply (q, parameters) → bounds)
 CALIBRATIONS: dict[str, tuple[Callable[..., Any], Callable[..., tuple[np.ndarray, np.ndarray]]]] = {
@@ -121,14 +124,13 @@ def pooled_fit(
     windows: dict[str, tuple[int, np.ndarray, np.ndarray]], fit: Callable[..., Any]
 ) -> dict[int, np.ndarray]:
     """One calibration per family from the first half of each series' validation origins."""
-    horizon = max(q.shape[1] for _, q, _ in windows.values())
     fitted = {}
     for family in sorted({f for f, _, _ in windows.values()}):
         parts = [
             (q[: len(q) // 2], y[: len(q) // 2]) for f, q, y in windows.values() if f == family
         ]
         per_step = []
-        for h in range(horizon):
+        for h in range(max(q.shape[1] for q, _ in parts)):
             reaching = [(q[:, h : h + 1], y[:, h : h + 1]) for q, y in parts if q.shape[1] > h]
             q = np.concatenate([r[0] for r in reaching])
             y = np.concatenate([r[1] for r in reaching])
@@ -179,11 +181,12 @@ def run(cache: Path, seeds: int, variants: list[str]) -> dict[str, Any]:
     cache.mkdir(parents=True, exist_ok=True)
     data = load_data()
     site, collection, _ = data
-    result: dict[str, Any] = {"seeds": seeds, "variants": {}}
+    result: dict[str, Any] = {"variants": {}}
     for variant in variants:
         members = train_members(variant, range(seeds), cache, data)
         row: dict[str, Any] = {
             "changes": VARIANTS[variant],
+            "seeds": seeds,
             "members": [
                 {
                     "val_mase": r["best"]["val_mase"],
@@ -215,7 +218,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
     result = run(args.cache, args.seeds, args.variants)
-    if args.json:
+    if args.json:  # variants measured earlier (into the same file) are kept
+        earlier = json.loads(args.json.read_text()) if args.json.exists() else {}
+        result["variants"] = {**earlier.get("variants", {}), **result["variants"]}
         write_json(args.json, result)
 
 

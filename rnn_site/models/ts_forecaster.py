@@ -19,9 +19,9 @@ series measured in different units and then forecast a series it never saw:
 
 A learned embedding of a small *family* id (0 monthly, 1 the sunspot cycle, 2 hourly) tells the
 LSTM which period it reads; every monthly series, seen or not, shares id 0. The head predicts
-the median and two positive widths (softplus), widened or narrowed by ``interval_adjust``, a
-per-(family, step) constant fitted on validation (conformal calibration), so the 10% quantile
-never lies above the median nor the 90% one below it.
+the median and two positive widths (softplus), scaled by ``interval_scale`` and widened or
+narrowed by ``interval_adjust``, per-(family, step) constants fitted on validation (conformal
+calibration), so the 10% quantile never lies above the median nor the 90% one below it.
 
 A *seed ensemble* (``members`` > 1, as the M4 winners and N-BEATS average many networks):
 ``members`` networks of the same shape, trained apart from different seeds, read the same
@@ -116,8 +116,10 @@ class LSTMForecaster(nn.Module):
         self.members = nn.ModuleList(ForecasterMember(config) for _ in range(config.members))
         # Derived from the config, so not saved in the state_dict.
         self.register_buffer("periods", torch.tensor(config.periods), persistent=False)
-        # Conformal widening of each interval side, in window units; fitted after training.
+        # Conformal calibration of each interval side, fitted after training: its width is
+        # multiplied by interval_scale, then moved out by interval_adjust (in window units).
         self.register_buffer("interval_adjust", torch.zeros(config.n_series, config.horizon))
+        self.register_buffer("interval_scale", torch.ones(config.n_series, config.horizon))
 
     @classmethod
     def ensemble(cls, models: Sequence[LSTMForecaster]) -> LSTMForecaster:
@@ -175,14 +177,15 @@ class LSTMForecaster(nn.Module):
     def head_quantiles(self, raws: Sequence[torch.Tensor], series: torch.Tensor) -> torch.Tensor:
         """Each member's head output (batch, horizon·3) → the correction's quantiles (batch,
         horizon, 3) in window units: the members' medians and widths averaged, each side
-        then widened by the calibrated ``interval_adjust``."""
+        then scaled by ``interval_scale`` and moved by ``interval_adjust`` (calibration)."""
         shaped = [raw.view(-1, self.config.horizon, len(QUANTILES)) for raw in raws]
         median = torch.stack([r[..., 1] for r in shaped]).mean(0)
         low = torch.stack([F.softplus(r[..., 0]) for r in shaped]).mean(0)
         high = torch.stack([F.softplus(r[..., 2]) for r in shaped]).mean(0)
         adjust = self.interval_adjust[series]  # type: ignore[index]
-        lower = median - (low + adjust).clamp(min=0)
-        upper = median + (high + adjust).clamp(min=0)
+        factor = self.interval_scale[series]  # type: ignore[index]
+        lower = median - (low * factor + adjust).clamp(min=0)
+        upper = median + (high * factor + adjust).clamp(min=0)
         return torch.stack([lower, median, upper], dim=-1)
 
     def forward_with(

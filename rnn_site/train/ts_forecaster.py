@@ -233,55 +233,160 @@ def validation_mase(
     return result
 
 
-# --8<-- [start:conformal]
-def calibrate_intervals(
-    model: LSTMForecaster, site: dict[str, Series], collection: dict[str, Series]
-) -> dict[int, list[float]]:
-    """Split-conformal calibration of the 80% interval on validation windows, per family and step.
+#: The interval calibrations the recipe chooses among on validation (:func:`choose_calibration`).
+CALIBRATIONS = ("none", "shift", "ratio")
+#: Raw quantiles and targets of one series' validation windows, in window units:
+#: ((n, horizon, 3), (n, horizon)).
+Windows = tuple[np.ndarray, np.ndarray]
 
-    For each validation window the conformity score is how far the target fell outside the
-    interval, in the window's unit: E = max(lower − y, y − upper) (negative inside). Moving
-    both sides outward by q̂, the ⌈(n + 1)·0.8⌉-th smallest E, makes at least 80% of
-    exchangeable future windows fall inside. The model stores q̂ in ``interval_adjust``.
-    """
-    sources: dict[int, list[tuple[Series, np.ndarray]]] = {}
-    for name, s in site.items():
-        sources.setdefault(FAMILY[name], []).append((s, validation_origins(s, 1)))
-    for s in collection.values():
-        sources.setdefault(0, []).append((s, validation_origins(s, 1)))
-    buffer: torch.Tensor = model.interval_adjust  # type: ignore[assignment]  # a buffer
-    buffer.zero_()
-    adjust: dict[int, list[float]] = {}
-    for family, parts in sources.items():
-        scores = []
-        for s, origins in parts:
-            horizon = min(s.horizon, s.val_end - s.train_end)
-            history = torch.from_numpy(
-                np.stack([s.values[t - s.lookback : t] for t in origins])
-            ).float()
-            n = len(origins)
-            with torch.no_grad():
-                scaled, base, unit = model.forward_scaled(
-                    history, torch.full((n,), s.norm_scale), torch.full((n,), family)
-                )
-            gap = torch.from_numpy(actuals(s.values, origins, horizon)).float() - base[:, :horizon]
-            y = (gap / unit[:, None]).numpy()
-            q = scaled[:, :horizon].numpy()
-            scores.append(np.maximum(q[..., 0] - y, y - q[..., 2]))  # (n, horizon)
-        adjust[family] = []
-        for h in range(model.config.horizon):
-            reaching = [e[:, h] for e in scores if e.shape[1] > h]
-            column = np.concatenate(reaching) if reaching else np.empty(0)
-            if column.size == 0:  # no validation window reaches this step: keep the last one
-                adjust[family].append(adjust[family][-1] if adjust[family] else 0.0)
-                continue
-            rank = min(column.size, math.ceil((column.size + 1) * LEVEL))
-            adjust[family].append(float(np.sort(column)[rank - 1]))
-        buffer[family] = torch.tensor(adjust[family])
-    return adjust
+
+# --8<-- [start:conformal]
+def conformity(method: str, q: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """How far each target y fell outside its interval q (lower, median, upper), in what
+    ``method`` moves the sides by: "shift", E = max(lower − y, y − upper) in window units
+    (negative inside); "ratio", |y − median| as a multiple of the half-width on its side."""
+    if method == "shift":
+        return np.maximum(q[..., 0] - y, y - q[..., 2])
+    low = np.maximum(q[..., 1] - q[..., 0], 1e-6)
+    high = np.maximum(q[..., 2] - q[..., 1], 1e-6)
+    return np.maximum((q[..., 1] - y) / low, (y - q[..., 1]) / high)
+
+
+def fit_calibration(method: str, windows: list[Windows], horizon: int) -> np.ndarray:
+    """Split conformal, per step, pooled over the windows of one family: the ⌈(n + 1)·0.8⌉-th
+    smallest of the n conformity scores. Moving both sides by it (a shift, or a factor on
+    the widths) makes at least 80% of exchangeable future windows fall inside. "none" keeps
+    the raw quantiles (a shift of 0)."""
+    fitted = np.zeros(horizon)
+    if method == "none":
+        return fitted
+    scores = [conformity(method, q, y) for q, y in windows]
+    for h in range(horizon):
+        column = np.concatenate([e[:, h] for e in scores if e.shape[1] > h] or [np.empty(0)])
+        if column.size == 0:  # no validation window reaches this step: keep the last one
+            fitted[h] = fitted[h - 1] if h else (0.0 if method == "shift" else 1.0)
+            continue
+        rank = min(column.size, math.ceil((column.size + 1) * LEVEL))
+        fitted[h] = np.sort(column)[rank - 1]
+    return fitted
 
 
 # --8<-- [end:conformal]
+def validation_windows(
+    model: LSTMForecaster, site: dict[str, Series], collection: dict[str, Series]
+) -> dict[str, tuple[int, Windows]]:
+    """Every site and training-collection series' validation windows (every origin) →
+    (family, its windows), the model's calibration switched off."""
+    sources = [(name, s, FAMILY[name]) for name, s in site.items()]
+    sources += [(name, s, 0) for name, s in collection.items()]
+    set_calibration(model, {})
+    result = {}
+    for name, s, family in sources:
+        origins = validation_origins(s, 1)
+        if not len(origins):
+            continue
+        horizon = min(s.horizon, s.val_end - s.train_end)
+        history = torch.from_numpy(np.stack([s.values[t - s.lookback : t] for t in origins]))
+        n = len(origins)
+        with torch.no_grad():
+            scaled, base, unit = model.forward_scaled(
+                history.float(), torch.full((n,), s.norm_scale), torch.full((n,), family)
+            )
+        gap = torch.from_numpy(actuals(s.values, origins, horizon)).float() - base[:, :horizon]
+        result[name] = (family, (scaled[:, :horizon].numpy(), (gap / unit[:, None]).numpy()))
+    return result
+
+
+def set_calibration(model: LSTMForecaster, fitted: dict[int, tuple[str, np.ndarray]]) -> None:
+    """Store each family's fitted calibration (method, per-step value) in the model's buffers;
+    a family not given gets none."""
+    shift: torch.Tensor = model.interval_adjust  # type: ignore[assignment]  # a buffer
+    factor: torch.Tensor = model.interval_scale  # type: ignore[assignment]  # a buffer
+    shift.zero_()
+    factor.fill_(1.0)
+    for family, (method, values) in fitted.items():
+        target = shift if method == "shift" else factor if method == "ratio" else None
+        if target is not None:
+            target[family] = torch.from_numpy(values).float()
+
+
+def calibrated(method: str, q: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds of q (…, horizon, 3) under a fitted calibration, as the model computes them."""
+    low, high = q[..., 1] - q[..., 0], q[..., 2] - q[..., 1]
+    if method == "ratio":
+        low, high = low * value, high * value
+    elif method == "shift":
+        low, high = low + value, high + value
+    return q[..., 1] - np.maximum(low, 0), q[..., 1] + np.maximum(high, 0)
+
+
+def late_coverage(
+    windows: dict[str, tuple[int, Windows]], method: str, horizon: int
+) -> dict[str, float]:
+    """Coverage of the later half of each series' validation windows under ``method`` fitted
+    on the earlier halves (pooled per family), by series."""
+    half = {name: len(w[0]) // 2 for name, (_, w) in windows.items()}
+    fitted = {
+        family: fit_calibration(
+            method,
+            [(q[: half[n]], y[: half[n]]) for n, (f, (q, y)) in windows.items() if f == family],
+            horizon,
+        )
+        for family in {f for f, _ in windows.values()}
+    }
+    result = {}
+    for name, (family, (q, y)) in windows.items():
+        k = half[name]
+        lower, upper = calibrated(method, q[k:], fitted[family][: q.shape[1]])
+        result[name] = float(np.mean((y[k:] >= lower) & (y[k:] <= upper)))
+    return result
+
+
+def choose_calibration(
+    model: LSTMForecaster,
+    site: dict[str, Series],
+    collection: dict[str, Series],
+    methods: Sequence[str] = CALIBRATIONS,
+) -> dict[str, Any]:
+    """Choose the interval calibration on validation, fit it there and store it in the model.
+
+    The rule, fixed before any test score was read: fit each of ``methods`` on
+    the earlier half of every series' validation origins, then take the one whose coverage of
+    the later half is closest to 80% (mean |coverage − 0.8| over the site series and the
+    training collection, weighted like the early-stopping metric: each site series one
+    share, the collection's mean error one). The chosen method is then fitted on the whole
+    validation period, per family and step. Returns the choice, what it rested on and the
+    fitted values.
+    """
+    windows = validation_windows(model, site, collection)
+    horizon = model.config.horizon
+    late, error = {}, {}
+    for method in methods:
+        late[method] = late_coverage(windows, method, horizon)
+        site_errors = [abs(late[method][name] - LEVEL) for name in site if name in windows]
+        rest = [abs(c - LEVEL) for name, c in late[method].items() if name not in site]
+        error[method] = float(np.mean(site_errors + ([float(np.mean(rest))] if rest else [])))
+    chosen = min(methods, key=lambda m: error[m])
+    fitted = {
+        family: (
+            chosen,
+            fit_calibration(chosen, [w for f, w in windows.values() if f == family], horizon),
+        )
+        for family in sorted({f for f, _ in windows.values()})
+    }
+    set_calibration(model, fitted)
+    return {
+        "chosen": chosen,
+        "rule_error": error,
+        "late_coverage": {
+            method: {name: c for name, c in cov.items() if name in site}
+            | {"collection_mean": float(np.mean([c for n, c in cov.items() if n not in site]))}
+            for method, cov in late.items()
+        },
+        "fitted": {str(family): values.tolist() for family, (_, values) in fitted.items()},
+    }
+
+
 def held_out_origins(series: Series) -> np.ndarray:
     """Every month of the test period that leaves a full horizon after it."""
     return rolling_origins(series, series.val_end, series.values.size, series.horizon, 1)
@@ -367,6 +472,7 @@ def load_forecaster(path: str | Path) -> tuple[LSTMForecaster, dict[str, Any]]:
     state = checkpoint["state_dict"]
     if not any(key.startswith("members.") for key in state):  # saved before ensembles: 1 network
         state = {k if k == "interval_adjust" else f"members.0.{k}": v for k, v in state.items()}
+        state["interval_scale"] = model.interval_scale  # and before ratio calibration
     model.load_state_dict(state)
     return model.eval(), checkpoint
 
@@ -467,7 +573,7 @@ def score_run(
     """One model's run (a single network or the ensemble): calibrate its intervals, then its
     test and held-out scores beside ``record`` (its validation scores and how it trained)."""
     site, collection, held = data
-    adjust = calibrate_intervals(model, site, collection)
+    calibration = choose_calibration(model, site, collection)
     test = {
         name: score(
             s,
@@ -481,10 +587,11 @@ def score_run(
         f"{model.config.normalisation} ({model.config.members} network"
         f"{'s' if model.config.members > 1 else ''}): val MASE {record['val']['val_mase']:.3f}; "
         "test " + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
+        + f"; intervals: {calibration['chosen']} (chosen on validation)"
     )
     return {
         **record,
-        "interval_adjust": {str(k): v for k, v in adjust.items()},
+        "calibration": calibration,
         "test": test,
         "held_out": {name: h["lstm"] for name, h in held_scores.items()},
     }
