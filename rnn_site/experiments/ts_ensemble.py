@@ -7,11 +7,12 @@ MASE as the recipe does). Then, on the validation period alone:
 
 - **ensemble size**: validation MASE of the first k members averaged (k = 1, 3, 5, 8), beside
   the spread of single members;
-- **calibration**: each method is fitted on the first half of the validation origins, pooled
-  per family as the model stores it, and judged by the coverage of the second half, per site
-  series and per training-collection series. The rule, fixed before any test score is read:
-  the method with the lowest mean |coverage − 0.8| over four groups weighted like the
-  early-stopping metric (CO₂, sunspots, Seattle, the collection's mean).
+- **calibration**: the recipe's rule (`rnn_site.train.ts_forecaster.choose_calibration`):
+  each method (none, conformal shift, conformal ratio) is fitted on the first half of the
+  validation origins, pooled per family as the model stores it, and judged by the coverage of
+  the second half. The rule, fixed before any test score is read: the method with the lowest
+  mean |coverage − 0.8| over four groups weighted like the early-stopping metric (CO₂,
+  sunspots, Seattle, the collection's mean).
 
 The held-out collection and the test period are not read here. Members are cached (one
 state_dict per variant and seed), so a rerun only evaluates. About a minute per member on one
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -36,15 +36,6 @@ import numpy as np
 import torch
 
 from rnn_site.data.timeseries import Series
-from rnn_site.experiments.ts_calibration import (
-    LEVEL,
-    coverage,
-    fit_ratio,
-    fit_shift,
-    scaled_bounds,
-    shifted,
-    window_quantiles,
-)
 from rnn_site.files import write_json
 from rnn_site.models.ts_forecaster import LSTMForecaster
 
@@ -55,13 +46,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "hidden 128": {"hidden_size": 128},
 }
 SIZES = (1, 3, 5, 8)
-
-#: name → (fit (q, y) → parameters per step, apply (q, parameters) → bounds)
-CALIBRATIONS: dict[str, tuple[Callable[..., Any], Callable[..., tuple[np.ndarray, np.ndarray]]]] = {
-    "none": (lambda q, y: np.zeros(q.shape[1]), shifted),
-    "family shift": (fit_shift, shifted),
-    "family ratio": (fit_ratio, scaled_bounds),
-}
 
 
 def train_members(
@@ -102,66 +86,23 @@ def train_members(
     return members
 
 
-def calibration_windows(
+def calibration_summary(
     model: LSTMForecaster, site: dict[str, Series], collection: dict[str, Series]
-) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
-    """Every validation window of the site and training-collection series → (family, raw
-    quantiles, targets), in window units, by series name."""
-    from rnn_site.train.ts_forecaster import FAMILY, validation_origins
+) -> dict[str, Any]:
+    """The recipe's calibration rule on ``model`` (`choose_calibration`): each method's
+    coverage of the later half of validation (site series, the collection's mean) and its
+    rule error, and the method the rule keeps."""
+    from rnn_site.train.ts_forecaster import choose_calibration
 
-    cases = [(name, s, FAMILY[name]) for name, s in site.items()]
-    cases += [(name, s, 0) for name, s in collection.items()]
-    result = {}
-    for name, s, family in cases:
-        origins = validation_origins(s, 1)
-        if len(origins) >= 4:
-            q, y = window_quantiles(model, s, family, origins)
-            result[name] = (family, q, y)
-    return result
-
-
-def pooled_fit(
-    windows: dict[str, tuple[int, np.ndarray, np.ndarray]], fit: Callable[..., Any]
-) -> dict[int, np.ndarray]:
-    """One calibration per family from the first half of each series' validation origins."""
-    fitted = {}
-    for family in sorted({f for f, _, _ in windows.values()}):
-        parts = [
-            (q[: len(q) // 2], y[: len(q) // 2]) for f, q, y in windows.values() if f == family
-        ]
-        per_step = []
-        for h in range(max(q.shape[1] for q, _ in parts)):
-            reaching = [(q[:, h : h + 1], y[:, h : h + 1]) for q, y in parts if q.shape[1] > h]
-            q = np.concatenate([r[0] for r in reaching])
-            y = np.concatenate([r[1] for r in reaching])
-            per_step.append(float(fit(q, y)[0]))
-        fitted[family] = np.array(per_step)
-    return fitted
-
-
-def late_coverage(windows: dict[str, tuple[int, np.ndarray, np.ndarray]]) -> dict[str, Any]:
-    """Each calibration's coverage of the second half of validation, per series and by the rule."""
-    from rnn_site.train.ts_forecaster import FAMILY
-
-    result: dict[str, Any] = {}
-    for method, (fit, apply) in CALIBRATIONS.items():
-        fitted = pooled_fit(windows, fit)
-        cov = {}
-        for name, (family, q, y) in windows.items():
-            late = slice(len(q) // 2, None)
-            cov[name] = coverage(apply(q[late], fitted[family][: q.shape[1]]), y[late])
-        site = {name: cov[name] for name in FAMILY if name in cov}
-        rest = np.array([c for name, c in cov.items() if name not in FAMILY])
-        groups = [*site.values(), float(np.abs(rest - LEVEL).mean())]
-        errors = [abs(c - LEVEL) for c in site.values()] + [groups[-1]]
-        result[method] = {
-            **{name: round(c, 4) for name, c in site.items()},
-            "collection_mean": round(float(rest.mean()), 4),
-            "collection_in_75_85": int(((rest >= 0.75) & (rest <= 0.85)).sum()),
-            "collection_series": int(rest.size),
-            "rule_error": round(float(np.mean(errors)), 4),
-        }
-    return result
+    result = choose_calibration(model, site, collection)
+    return {
+        "chosen": result["chosen"],
+        **{
+            method: {k: round(v, 4) for k, v in result["late_coverage"][method].items()}
+            | {"rule_error": round(error, 4)}
+            for method, error in result["rule_error"].items()
+        },
+    }
 
 
 def member_spread(members: list[tuple[LSTMForecaster, dict]]) -> dict[str, float]:
@@ -203,7 +144,7 @@ def run(cache: Path, seeds: int, variants: list[str]) -> dict[str, Any]:
             with torch.no_grad():
                 val = validation_mase(model, site, collection)
             entry: dict[str, Any] = {key: round(v, 4) for key, v in val.items()}
-            entry["calibration"] = late_coverage(calibration_windows(model, site, collection))
+            entry["calibration"] = calibration_summary(model, site, collection)
             row["ensembles"][str(k)] = entry
             print(variant, k, entry, flush=True)
         result["variants"][variant] = row

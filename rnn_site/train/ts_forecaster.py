@@ -472,7 +472,7 @@ def load_forecaster(path: str | Path) -> tuple[LSTMForecaster, dict[str, Any]]:
     state = checkpoint["state_dict"]
     if not any(key.startswith("members.") for key in state):  # saved before ensembles: 1 network
         state = {k if k == "interval_adjust" else f"members.0.{k}": v for k, v in state.items()}
-        state["interval_scale"] = model.interval_scale  # and before ratio calibration
+    state.setdefault("interval_scale", model.interval_scale)  # saved before ratio calibration
     model.load_state_dict(state)
     return model.eval(), checkpoint
 
