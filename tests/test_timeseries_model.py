@@ -160,6 +160,9 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     assert ensemble["members"][0]["val"] == runs[best]["val"]
     assert len(ensemble["members"]) == 2 and metrics["model_config"]["members"] == 2
     assert metrics["forecaster"] == ensemble["test"]
+    assert list(ensemble["sizes"]) == ["1", "2"]
+    assert ensemble["sizes"]["2"] == pytest.approx(ensemble["val"])
+    assert ensemble["sizes"]["1"]["val_mase"] == pytest.approx(runs[best]["val"]["val_mase"])
     calibration = ensemble["calibration"]
     assert calibration["chosen"] == min(
         calibration["rule_error"], key=calibration["rule_error"].get

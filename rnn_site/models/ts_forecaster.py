@@ -122,15 +122,20 @@ class LSTMForecaster(nn.Module):
         self.register_buffer("interval_scale", torch.ones(config.n_series, config.horizon))
 
     @classmethod
-    def ensemble(cls, models: Sequence[LSTMForecaster]) -> LSTMForecaster:
-        """One model whose members are those of ``models`` (same shape, trained apart);
-        the interval calibration starts at zero, to be fitted on the ensemble."""
-        config = replace(models[0].config, members=sum(m.config.members for m in models))
-        combined = cls(config)
-        members = [member for m in models for member in m.networks]
+    def of_members(
+        cls, config: ForecasterConfig, members: Sequence[ForecasterMember]
+    ) -> LSTMForecaster:
+        """A model (in eval mode) of copies of ``members``, shaped as ``config`` says; its
+        interval calibration starts neutral, to be fitted on this ensemble."""
+        combined = cls(replace(config, members=len(members)))
         for target, source in zip(combined.networks, members, strict=True):
             target.load_state_dict(source.state_dict())
         return combined.eval()
+
+    @classmethod
+    def ensemble(cls, models: Sequence[LSTMForecaster]) -> LSTMForecaster:
+        """One model whose members are those of ``models`` (same shape, trained apart)."""
+        return cls.of_members(models[0].config, [m for model in models for m in model.networks])
 
     def _lagged(self, values: torch.Tensor, series: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(y_{t−lag}, mask of t ≥ lag) for each position, lag = the period when the window

@@ -586,7 +586,8 @@ def score_run(
     print(
         f"{model.config.normalisation} ({model.config.members} network"
         f"{'s' if model.config.members > 1 else ''}): val MASE {record['val']['val_mase']:.3f}; "
-        "test " + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
+        "test "
+        + ", ".join(f"{n} {v['mase']:.3f}" for n, v in test.items())
         + f"; intervals: {calibration['chosen']} (chosen on validation)"
     )
     return {
@@ -702,6 +703,18 @@ def train_ensemble(
     return LSTMForecaster.ensemble(models), results
 
 
+def ensemble_sizes(
+    model: LSTMForecaster, site: dict[str, Series], collection: dict[str, Series]
+) -> dict[str, dict[str, float]]:
+    """Validation MASE of the ensemble's first k members, for every k (the lever's measure)."""
+    return {
+        str(k): validation_mase(
+            LSTMForecaster.of_members(model.config, model.networks[:k]), site, collection
+        )
+        for k in range(1, model.config.members + 1)
+    }
+
+
 def train_forecaster(
     out_dir: str | Path = "models/ts-forecaster",
     *,
@@ -746,6 +759,7 @@ def train_forecaster(
     record = {
         "members": [run_record(r) for r in members],
         "val": validation_mase(model, site, collection),
+        "sizes": ensemble_sizes(model, site, collection),
     }
     ensemble = score_run(model, record, data, origins, held_baselines)
     forecaster, anomaly = final_scores(model, site, ensemble)
