@@ -86,6 +86,13 @@ def test_replace_unknown_copies_the_most_attended_word():
     attention = [np.array([0.9, 0.1]), np.array([0.2, 0.8])]
     words, _ = replace_unknown(["<unk>", "<unk>"], attention, ["i", "zork"], "<unk>", {"i": "ich"})
     assert words == ["ich", "zork"]
+    # Given the source as typed, a copied word keeps its case; the dictionary is still asked
+    # with the word as the model reads it.
+    typed = ["I", "Zork"]
+    words, _ = replace_unknown(
+        ["<unk>", "<unk>"], attention, ["i", "zork"], "<unk>", {"i": "ich"}, typed
+    )
+    assert words == ["ich", "Zork"]
 
 
 # --------------------------------------------------------------------------- BPE

@@ -32,7 +32,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,6 +246,25 @@ def _one_word(text: str, lowercase: bool = True) -> str | None:
         return None
     tokens = tokenize(text, lowercase)
     return tokens[0] if len(tokens) == 1 and tokens[0] not in PUNCTUATION else None
+
+
+def pack_words(table: Mapping[str, str]) -> dict[str, str]:
+    """A one-word table (English → German) as two space-separated word lists, for a JSON file:
+    {"english": "a levy …", "german": "ein Erhebung …"}. Tokens hold no spaces, and the lists
+    are about 15% smaller than a JSON object of the same pairs (the translator's full table
+    stays under 2 MB for the browser)."""
+    words = list(table.items())
+    if any(" " in w or not w for pair in words for w in pair):
+        raise ValueError("every English and German entry must be one word without spaces")
+    return {"english": " ".join(en for en, _ in words), "german": " ".join(de for _, de in words)}
+
+
+def unpack_words(packed: Mapping[str, str]) -> dict[str, str]:
+    """:func:`pack_words` undone; a ValueError if the two lists differ in length."""
+    english, german = (
+        packed[side].split(" ") if packed[side] else [] for side in ("english", "german")
+    )
+    return dict(zip(english, german, strict=True))
 
 
 # --------------------------------------------------------------------------- phrases

@@ -117,16 +117,19 @@ def replace_unknown(
     source: Sequence[str],
     unk: str,
     dictionary: Mapping[str, str] | None = None,
+    written: Sequence[str] | None = None,
 ) -> tuple[list[str], list[bool]]:
     """Replace each output ``unk`` by the source word it attends to most, translated by
     ``dictionary`` where it has the word, else copied (names, numbers and rare words often
-    stay as they are): Luong et al. (2015)'s fix for the rare-word problem. Returns the words
-    and which were replaced."""
+    stay as they are): Luong et al. (2015)'s fix for the rare-word problem. ``written``: the
+    source as typed, token for token, so a copied word keeps its case ("Tom", not the "tom"
+    the model reads). Returns the words and which were replaced."""
     out, replaced = [], []
+    copies = source if written is None else written
     for word, weights in zip(words, attention, strict=False):
         if word == unk and len(source):
-            attended = source[int(np.argmax(weights[: len(source)]))]
-            out.append((dictionary or {}).get(attended, attended))
+            j = int(np.argmax(weights[: len(source)]))
+            out.append((dictionary or {}).get(source[j], copies[j]))
             replaced.append(True)
         else:
             out.append(word)

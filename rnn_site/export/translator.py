@@ -15,6 +15,7 @@ direction reads each sentence reversed within its length, exactly as in training
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -23,7 +24,7 @@ from torch import nn
 
 from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
 from rnn_site.data.bpe import SEP
-from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN
+from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN, pack_words
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import (
@@ -33,6 +34,7 @@ from rnn_site.export.onnx_lstm import (
     export_graph,
 )
 from rnn_site.export.results_tables import translator_results_table as results_table
+from rnn_site.files import atomic_path
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
@@ -48,6 +50,8 @@ GRAPH_DOCS = {
 }
 BETTER = ("test_bleu", "test_chrf", "test_bleu_greedy", "test_chrf_greedy")
 VERSION = "1.0.0"
+#: The file an output <unk>'s German comes from (beside the card: too large to sit inside it).
+DICTIONARY = "dictionary.json"
 
 
 def encoder_io(config: dict[str, Any]) -> GraphIO:
@@ -167,6 +171,18 @@ def export_graphs(
     return paths
 
 
+def write_dictionary(path: str | Path, dictionary: dict[str, str]) -> Path:
+    """dictionary.json: what an output ``<unk>`` becomes, as :func:`pack_words`' two word lists
+    with the data's licence. UTF-8 unescaped ("ü", not "\\u00fc"): the full table then stays
+    under the 2 MB every browser file keeps to."""
+    payload = {"schema": 1, "licence": LICENCE, "source": PROVENANCE["data"],
+               **pack_words(dictionary)}  # fmt: skip
+    with atomic_path(path) as tmp:
+        text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
 def _scores(results: dict[str, Any], key: str, suffix: str = "") -> dict[str, float]:
     """One search's BLEU and chrF as card metrics: {"test_bleu<suffix>": ..., ...}."""
     figures = results.get(key, {})
@@ -192,6 +208,7 @@ def translator_prose(vocab: TranslationVocab, bpe: bool, log: dict[str, Any]) ->
         split_counts=", ".join(f"{name} {counts[name]:,}" for name in counts),
         phrase_pairs=f"{int(data.get('phrase_pairs', 0)):,}",
         phrases_per_epoch=f"{int(data.get('phrases_per_epoch', 0)):,}",
+        dictionary_entries=f"{int(data.get('unk_dictionary', 0)):,}",
     )
 
 
@@ -223,6 +240,10 @@ def export_translator_model(
     run = steps.start_export(NAME, out_dir, **options)
     metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
     paths = export_graphs(model, run.out_dir, metadata, float16=True)
+    files = {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"}
+    if vocabs.dictionary:
+        paths["dictionary"] = write_dictionary(run.out_dir / DICTIONARY, vocabs.dictionary)
+        files["dictionary"] = DICTIONARY
     results = run.log.get("results") or {}
     beam = int(run.log.get("beam", 5))
     config = model.config.to_dict()
@@ -236,7 +257,7 @@ def export_translator_model(
         "vocab": vocab,
         "tokenizer": tokenizer(vocabs),
         "config": config,
-        "files": {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"},
+        "files": files,
         "io": {
             "encoder": encoder_io(config).to_json(),
             "decoder": decoder_io(config).to_json(),
@@ -244,7 +265,6 @@ def export_translator_model(
         },
         "results": results,
         "beam": beam,
-        "unk_dictionary": vocabs.dictionary,
         "examples": run.log.get("examples", {}),
         **steps.card_common(
             run,

@@ -20,8 +20,9 @@ card.json rather than a bare KeyError or TypeError.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 import onnxruntime as ort
@@ -29,6 +30,7 @@ import onnxruntime as ort
 from rnn_site.card import GraphContract
 from rnn_site.runtime.errors import (
     InvalidArgumentError,
+    ModelIntegrityError,
     ModelMismatchError,
     ModelNotFoundError,
     RnnSiteError,
@@ -192,6 +194,24 @@ class RuntimeModel(Generic[CardT]):
     def has_graph(self, role: str) -> bool:
         """Whether the model has a graph with this role (opened or not yet)."""
         return role in self._sessions or role in self._graph_bytes
+
+    def _data_file(self, role: str, pick: Callable[[Any], Any]) -> Any:
+        """``pick`` applied to the parsed JSON file the card names for ``role``, read once per
+        call with its sha256 checked against the manifest (ModelIntegrityError otherwise, or
+        when the file lacks what ``pick`` reads)."""
+        file = self.location.card["files"].get(role)
+        if not isinstance(file, str):
+            raise ModelIntegrityError(
+                f"{self.location.path('card.json')} lists no {role} file", file="card.json"
+            )
+        location = self.location
+        data = location.read_verified(file) if self.verified else location.read_bytes(file)
+        try:
+            return pick(json.loads(data.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+            raise ModelIntegrityError(
+                f"{location.path(file)} does not hold what {role} needs: {exc}", file=file
+            ) from None
 
 
 @contextlib.contextmanager

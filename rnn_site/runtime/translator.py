@@ -20,7 +20,16 @@ import numpy as np
 
 from rnn_site.card import TranslationCard
 from rnn_site.data.bpe import join
-from rnn_site.data.ding import BOS, EOS, PAD, PUNCTUATION, UNK, detokenize, tokenize
+from rnn_site.data.ding import (
+    BOS,
+    EOS,
+    PAD,
+    PUNCTUATION,
+    UNK,
+    detokenize,
+    tokenize,
+    unpack_words,
+)
 from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.runtime.base import RuntimeModel
 from rnn_site.runtime.checks import MISSING, check_beam_width, check_int, renamed
@@ -98,11 +107,22 @@ class Translator(RuntimeModel[TranslationCard]):
         self.src_words: list[str] = card["vocab"]["src"]
         self.tgt_words: list[str] = card["vocab"]["tgt"]
         self.src_index = {w: i for i, w in enumerate(self.src_words)}
-        # English word → German, for an output <unk> attending to it (older cards: none).
-        self.dictionary: dict[str, str] = dict(card.get("unk_dictionary") or {})
+        # English word → German, for an output <unk> attending to it: the card's "dictionary"
+        # file, read (and hash-checked) when first needed; older cards hold it inline or not.
+        self._dictionary: dict[str, str] | None = (
+            None if "dictionary" in card["files"] else dict(card.get("unk_dictionary") or {})
+        )
         self.tgt_index = {w: i for i, w in enumerate(self.tgt_words)}
         self._encoder = self.session("encoder")
         self._decoder = self.session("decoder")
+
+    @property
+    def dictionary(self) -> dict[str, str]:
+        """English word → German word: what an output ``<unk>`` attending to that word becomes
+        (dictionary.json, about 86,000 one-word entries of the Ding dictionary, GPL-2+)."""
+        if self._dictionary is None:
+            self._dictionary = self._data_file("dictionary", unpack_words)
+        return self._dictionary
 
     def tokenize(self, text: str) -> list[str]:
         """The English tokens; typed errors for non-text, empty or absurdly long input.
@@ -170,8 +190,15 @@ class Translator(RuntimeModel[TranslationCard]):
             beam=beam_width,
             max_len=max_len,
         )
+        # A copied English word keeps the case it was typed in ("Tom"); the model reads "tom".
+        written = tokenize(text, lowercase=False)
         pieces, replaced = replace_unknown(
-            [self.tgt_words[i] for i in best.ids], best.attention, source, UNK, self.dictionary
+            [self.tgt_words[i] for i in best.ids],
+            best.attention,
+            source,
+            UNK,
+            self.dictionary,
+            written,
         )
         return TranslationResult(
             source=source,

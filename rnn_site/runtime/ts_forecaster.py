@@ -15,8 +15,6 @@ is; ``scale`` only sets the unit of a window that is constant (``scale="history"
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +30,6 @@ from rnn_site.runtime.errors import (
     InvalidArgumentError,
     InvalidHorizonError,
     InvalidSeriesError,
-    ModelIntegrityError,
     ModelMismatchError,
     NonFiniteValueError,
     UnknownSeriesError,
@@ -279,24 +276,6 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         """
         self._settings(series)
         return dict(self._data_file("series", lambda parsed: parsed["series"][series]))
-
-    def _data_file(self, role: str, pick: Callable[[Any], Any]) -> Any:
-        """``pick`` applied to the parsed JSON file the card names for ``role``, read once per
-        call with its sha256 checked against the manifest (ModelIntegrityError otherwise, or
-        when the file lacks what ``pick`` reads)."""
-        file = self.card["files"].get(role)
-        if not isinstance(file, str):
-            raise ModelIntegrityError(
-                f"{self.location.path('card.json')} lists no {role} file", file="card.json"
-            )
-        location = self.location
-        data = location.read_verified(file) if self.verified else location.read_bytes(file)
-        try:
-            return pick(json.loads(data.decode("utf-8")))
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
-            raise ModelIntegrityError(
-                f"{location.path(file)} does not hold what {role} needs: {exc}", file=file
-            ) from None
 
     # ------------------------------------------------------------------ baselines
 

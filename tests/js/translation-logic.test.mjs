@@ -13,6 +13,7 @@ import {
   markedWords,
   replaceUnknown,
   tokenize,
+  unpackWords,
 } from "../../docs/assets/demos/translation-logic.js";
 
 // A made-up decoder whose log-probabilities are exact in binary (quarters), so JavaScript and
@@ -116,18 +117,39 @@ test("an unknown output word becomes the English word it attends to most", () =>
       replaced: [false, true, true, false],
     },
   );
-  // With a dictionary: its German word where it has one, else the copy.
-  const dictionary = new Map([["the", "die"]]);
-  assert.deepEqual(
+  // With a dictionary: its German word where it has one, else the copy; given the source as
+  // typed, the copy keeps its case (the dictionary is still asked in lowercase).
+  const source = ["the", "paris", "station"];
+  const unknowns = (/** @type {string[] | undefined} */ written) =>
     replaceUnknown(
       ["<unk>", "<unk>"],
-      [attention[0], attention[1]],
-      ["the", "paris", "station"],
+      attention.slice(0, 2),
+      source,
       "<unk>",
-      dictionary,
-    ),
-    { words: ["station", "die"], replaced: [true, true] },
+      new Map([["the", "die"]]),
+      written,
+    );
+  assert.deepEqual(unknowns(undefined), { words: ["station", "die"], replaced: [true, true] });
+  assert.deepEqual(unknowns(tokenize("The Paris Station", false)), {
+    words: ["Station", "die"],
+    replaced: [true, true],
+  });
+});
+
+test("dictionary.json's two word lists become the Map Python's unpack_words gives", () => {
+  // rnn_site.data.ding.unpack_words({"english": "dog isn't", "german": "Hund ist"})
+  assert.deepEqual(
+    unpackWords({ english: "dog isn't", german: "Hund ist" }),
+    new Map([
+      ["dog", "Hund"],
+      ["isn't", "ist"],
+    ]),
   );
+  assert.equal(unpackWords({ english: "", german: "" }).size, 0);
+  assert.throws(() => unpackWords({ english: "dog cat", german: "Hund" }), {
+    name: "DemoError",
+    message: /2 English but 1 German/,
+  });
 });
 
 test("gatherRows reorders a flat beam", () => {

@@ -31,10 +31,14 @@ import { DemoError } from "./runtime.js";
 export const TOKEN_PATTERN = "[A-Za-z0-9ÄÖÜäöüß]+(?:'[A-Za-z0-9ÄÖÜäöüß]+)*|[.,!?;]";
 const TOKEN = new RegExp(TOKEN_PATTERN, "g");
 
-/** @param {string} text */
-export function tokenize(text) {
+/**
+ * @param {string} text
+ * @param {boolean} [lowercase]  false: the tokens as typed (a copied name keeps its case)
+ */
+export function tokenize(text, lowercase = true) {
   const normal = text.normalize("NFC").replaceAll("\u2019", "'");
-  return (normal.match(TOKEN) ?? []).map((t) => t.toLowerCase());
+  const tokens = normal.match(TOKEN) ?? [];
+  return lowercase ? tokens.map((t) => t.toLowerCase()) : tokens;
 }
 // --8<-- [end:tokenize]
 
@@ -207,14 +211,15 @@ export function markedWords(pieces, replaced) {
 
 /**
  * rnn_site.decoding.beam.replace_unknown: an output `unk` becomes the most attended English word,
- * translated by `dictionary` where it has the word, else copied.
+ * translated by `dictionary` where it has the word, else copied as `written` (typed) has it.
  * @param {string[]} words
  * @param {ArrayLike<number>[]} attention  one row per word
  * @param {string[]} source
  * @param {string} unk
  * @param {Map<string, string>} [dictionary]
+ * @param {string[]} [written]  the source as typed, token for token (default: `source`)
  */
-export function replaceUnknown(words, attention, source, unk, dictionary = new Map()) {
+export function replaceUnknown(words, attention, source, unk, dictionary = new Map(), written = source) {
   /** @type {string[]} */
   const out = [];
   /** @type {boolean[]} */
@@ -224,7 +229,7 @@ export function replaceUnknown(words, attention, source, unk, dictionary = new M
       const row = attention[i];
       let j = 0;
       for (let k = 1; k < source.length; k++) if (row[k] > row[j]) j = k;
-      out.push(dictionary.get(source[j]) ?? source[j]);
+      out.push(dictionary.get(source[j]) ?? written[j]);
       replaced.push(true);
     } else {
       out.push(w);
@@ -232,6 +237,21 @@ export function replaceUnknown(words, attention, source, unk, dictionary = new M
     }
   });
   return { words: out, replaced };
+}
+
+/**
+ * rnn_site.data.ding.unpack_words: dictionary.json's two space-separated word lists as a Map
+ * (English → German), or a DemoError if they differ in length.
+ * @param {{english: string, german: string}} packed
+ */
+export function unpackWords(packed) {
+  const split = (/** @type {string} */ words) => (words ? words.split(" ") : []);
+  const english = split(packed.english);
+  const german = split(packed.german);
+  if (english.length !== german.length) {
+    throw new DemoError(`The dictionary has ${english.length} English but ${german.length} German words.`);
+  }
+  return new Map(english.map((word, i) => [word, german[i]]));
 }
 
 /**
@@ -257,8 +277,10 @@ export class BrowserTranslator {
    * @param {Session} encoder
    * @param {Session} decoder
    * @param {Ort} ort
+   * @param {Map<string, string>} [dictionary]  what an output `<unk>` becomes: the card's
+   *   dictionary.json through `unpackWords` (older cards: inline `unk_dictionary`)
    */
-  constructor(card, encoder, decoder, ort) {
+  constructor(card, encoder, decoder, ort, dictionary = new Map(Object.entries(card.unk_dictionary ?? {}))) {
     const { bos, eos } = card.tokenizer;
     if (bos === undefined || eos === undefined) throw new DemoError("The model's card names no <s> or </s>.");
     this.card = card;
@@ -267,7 +289,7 @@ export class BrowserTranslator {
     this.src = new Map(card.vocab.src.map((w, i) => [w, i]));
     this.tgt = card.vocab.tgt;
     this.bpe = card.tokenizer.target?.pieces === "bpe";
-    this.dictionary = new Map(Object.entries(card.unk_dictionary ?? {}));
+    this.dictionary = dictionary;
     this.encoder = encoder;
     this.decoder = decoder;
     this.ort = ort;
@@ -282,6 +304,7 @@ export class BrowserTranslator {
    */
   async translate(text, beam = 1, { onStep } = {}) {
     const source = checkText(text);
+    const written = tokenize(text, false); // a copied English word keeps its case ("Tom")
     const { state, memorySize } = await this.encode(source);
     const S = source.length;
     const hidden = this.card.config.decoder_hidden;
@@ -292,6 +315,7 @@ export class BrowserTranslator {
         source,
         "<unk>",
         this.dictionary,
+        written,
       );
     const best = await beamSearch(
       (prev, s) => this.step(prev, s, S),

@@ -20,6 +20,7 @@ import {
   MAX_BEAM,
   MAX_CHARS,
   TOKEN_PATTERN,
+  unpackWords,
 } from "./translation-logic.js";
 import {
   dataTable,
@@ -88,12 +89,13 @@ export function mount(root) {
 
   const load = async () => {
     const card = await model.textCard(TOKEN_PATTERN);
-    const [ort, encoder, decoder] = await Promise.all([
+    const [ort, encoder, decoder, dictionary] = await Promise.all([
       loadOrt(),
       model.session("encoder"),
       model.session("decoder"),
+      card.files.dictionary ? model.json("dictionary").then(unpackWords) : undefined,
     ]);
-    translator = new BrowserTranslator(card, encoder, decoder, ort);
+    translator = new BrowserTranslator(card, encoder, decoder, ort, dictionary);
     const words = (/** @type {string[]} */ v) => v.length.toLocaleString("en");
     status.ready(
       `Model loaded: ${words(card.vocab.src)} English and ${words(card.vocab.tgt)} German words.`,
