@@ -189,6 +189,25 @@ def _normalisations(runs: dict[str, Any], names: list[str]) -> str:
     return _table(table, columns, "{:.3f}")
 
 
+def _ensemble(ensemble: dict[str, Any]) -> str:
+    columns = ["val_mase", *sorted(k for k in ensemble["val"] if k != "val_mase")]
+    table = {
+        f"{k} network{'s' if k != '1' else ''}": dict(val) for k, val in ensemble["sizes"].items()
+    }
+    return _table(table, columns, "{:.3f}")
+
+
+def _calibration(calibration: dict[str, Any]) -> str:
+    late = calibration["late_coverage"]
+    table = {
+        method + (" (chosen)" if method == calibration["chosen"] else ""): late[method]
+        | {"rule error": error}
+        for method, error in calibration["rule_error"].items()
+    }
+    columns = [*next(iter(late.values())), "rule error"]
+    return _table(table, columns, "{:.3f}")
+
+
 def _electricity(electricity: dict[str, Any]) -> str:
     table = {"LSTM": electricity["lstm"]} | dict(electricity["baselines"])
     return _table(table, ["mase", "mae_gw", "smape", "coverage80"], "{:.3f}")
@@ -227,6 +246,17 @@ def metrics_note(log: dict[str, Any]) -> str:
         table = _normalisations(runs, list(log["forecaster"]))
         chosen = str(log.get("normalisation"))
         parts.append(text.text("_note.normalisation", chosen=chosen, table=table))
+    ensemble = log.get("ensemble") or {}
+    if ensemble.get("sizes"):
+        parts.append(
+            text.text(
+                "_note.ensemble",
+                members=str(len(ensemble["members"])),
+                table=_ensemble(ensemble),
+                chosen=ensemble["calibration"]["chosen"],
+                calibration=_calibration(ensemble["calibration"]),
+            )
+        )
     if electricity:
         days = str(electricity["test_days"])
         parts.append(
