@@ -156,6 +156,7 @@ def test_a_trainer_turns_its_flags_into_hyperparameters() -> None:
     )
     chosen = hparams(ts_forecaster.TRAINER, "--normalisation", "level", "--max-steps", "7")
     assert chosen.normalisations == ("level",) and chosen.max_steps == 7
+    assert hparams(ts_forecaster.TRAINER, "--members", "3").members == 3
     assert hparams(char_mingru.TRAINER, "--quick").max_steps == 2000
     assert char_mingru.TRAINER.options["name"] == "char-mingru"
 
