@@ -11,7 +11,7 @@ import pytest
 import torch
 from shipped import MODELS
 
-from rnn_site.data.ding import Pair, pack_words, unpack_words
+from rnn_site.data.ding import Pair, pack_words, read_words, unpack_words
 from rnn_site.experiments.translator_unk import Decoded, looked_up, rescore, rules
 
 MODEL_DIR = MODELS / "translator"
@@ -77,8 +77,11 @@ def test_rescore_keeps_the_weights_and_ships_the_whole_table(tmp_path, monkeypat
     log = rescore(out, pairs=pairs, progress=False)
 
     model, vocabs = trainer.load_translator(out / "translator.pt")
-    after = torch.load(out / "translator.pt", weights_only=True)["state_dict"]
-    assert all(torch.equal(before[k], after[k]) for k in before)
+    after = torch.load(out / "translator.pt", weights_only=True)
+    assert all(torch.equal(before[k], after["state_dict"][k]) for k in before)
+    # The dictionary is kept once, beside the checkpoint, in the file the export ships.
+    assert after["vocab"]["dictionary"] == "dictionary.json"
+    assert read_words(out / "dictionary.json") == vocabs.dictionary
     assert vocabs.dictionary == {"dog": "Hund", "dogs": "Hunde", "cat": "Katze", "red": "rot"}
     assert len(vocabs.src) == 10 and "dogs" not in vocabs.src.index  # unreadable, yet in it
     test = [p for p in pairs if p.split == "test"]
@@ -105,9 +108,8 @@ def test_published_dictionary_is_its_own_hash_checked_file_under_2_mb():
     card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
     path = MODEL_DIR / card["files"]["dictionary"]
     assert path.stat().st_size < 2_000_000 and (MODEL_DIR / "card.json").stat().st_size < 2_000_000
-    shipped = json.loads(path.read_text("utf-8"))
-    assert "GPL" in shipped["licence"]
-    dictionary = unpack_words(shipped)
+    assert "GPL" in json.loads(path.read_text("utf-8"))["licence"]
+    dictionary = read_words(path)
     log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
     assert len(dictionary) == log["data"]["unk_dictionary"] > 80_000
     # Words the model does not know are in it: what the first, vocabulary-only one lacked.

@@ -28,6 +28,7 @@ package every time (training, tests). Choices, each for a reason:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -37,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from rnn_site.files import atomic_path
 
 #: Where Debian's ``trans-de-en`` installs the dictionary; ``RNN_SITE_DING`` overrides it.
 DING_PATH = Path("/usr/share/trans/de-en")
@@ -265,6 +268,26 @@ def unpack_words(packed: Mapping[str, str]) -> dict[str, str]:
         packed[side].split(" ") if packed[side] else [] for side in ("english", "german")
     )
     return dict(zip(english, german, strict=True))
+
+
+#: The file a one-word table is kept in beside a model (the translator's ``<unk>`` dictionary).
+WORDS_FILE = "dictionary.json"
+
+
+def write_words(path: str | Path, table: Mapping[str, str]) -> Path:
+    """Write ``table`` as :func:`pack_words` lists with the data's licence, atomically, UTF-8
+    unescaped ("ü", not "\\u00fc": the translator's full table stays under 2 MB)."""
+    payload = {"schema": 1, "licence": LICENCE, "source": f"Ding (Debian {APT_PACKAGE})",
+               **pack_words(table)}  # fmt: skip
+    with atomic_path(path) as tmp:
+        text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def read_words(path: str | Path) -> dict[str, str]:
+    """The table :func:`write_words` wrote."""
+    return unpack_words(json.loads(Path(path).read_text("utf-8")))
 
 
 # --------------------------------------------------------------------------- phrases

@@ -103,6 +103,19 @@ def vocabulary_entries(table: Mapping[str, str], vocabs: Any) -> dict[str, str]:
     return {en: table[en] for en in vocabs.src.words if en in table}
 
 
+#: What each rule makes of an output <unk>, as the page's table says it.
+DESCRIPTIONS = {
+    "copy": "the attended English word, copied (lowercase, as the model reads it)",
+    "vocabulary": "its German from the lookup, for the model's own English words only "
+    "(the first published rule); else copied",
+    "vocabulary, as written": "the same, a copied word as typed",
+    "table": "its German from the whole lookup table; else copied",
+    "table, as written": "its German from the whole table; else copied as typed",
+    "table, names kept": "the same, but a capitalised word after the first is copied as typed "
+    "even where the table has it",
+}
+
+
 def rules(vocabulary: Mapping[str, str], table: Mapping[str, str]) -> dict[str, Rule]:
     """The rules compared, by name (see the module docstring)."""
     return {
@@ -137,7 +150,7 @@ def compare(split: str = "val", checkpoint: str | Path = "models/translator/tran
     rows = []
     vocabulary = vocabulary_entries(lookup.table, vocabs)
     for name, rule in rules(vocabulary, lookup.table).items():
-        row: dict[str, Any] = {"rule": name}
+        row: dict[str, Any] = {"rule": name, "description": DESCRIPTIONS[name]}
         for beam, found in decoded.items():
             scores = translation_scores([d.text(rule) for d in found], references, vocabs.cased)
             search = "greedy" if beam == 1 else f"beam-{beam}"

@@ -15,7 +15,6 @@ direction reads each sentence reversed within its length, exactly as in training
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -24,7 +23,7 @@ from torch import nn
 
 from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
 from rnn_site.data.bpe import SEP
-from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN, pack_words
+from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN, WORDS_FILE, write_words
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import (
@@ -34,7 +33,6 @@ from rnn_site.export.onnx_lstm import (
     export_graph,
 )
 from rnn_site.export.results_tables import translator_results_table as results_table
-from rnn_site.files import atomic_path
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
 
@@ -50,8 +48,6 @@ GRAPH_DOCS = {
 }
 BETTER = ("test_bleu", "test_chrf", "test_bleu_greedy", "test_chrf_greedy")
 VERSION = "1.0.0"
-#: The file an output <unk>'s German comes from (beside the card: too large to sit inside it).
-DICTIONARY = "dictionary.json"
 
 
 def encoder_io(config: dict[str, Any]) -> GraphIO:
@@ -171,18 +167,6 @@ def export_graphs(
     return paths
 
 
-def write_dictionary(path: str | Path, dictionary: dict[str, str]) -> Path:
-    """dictionary.json: what an output ``<unk>`` becomes, as :func:`pack_words`' two word lists
-    with the data's licence. UTF-8 unescaped ("ü", not "\\u00fc"): the full table then stays
-    under the 2 MB every browser file keeps to."""
-    payload = {"schema": 1, "licence": LICENCE, "source": PROVENANCE["data"],
-               **pack_words(dictionary)}  # fmt: skip
-    with atomic_path(path) as tmp:
-        text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
 def _scores(results: dict[str, Any], key: str, suffix: str = "") -> dict[str, float]:
     """One search's BLEU and chrF as card metrics: {"test_bleu<suffix>": ..., ...}."""
     figures = results.get(key, {})
@@ -241,9 +225,9 @@ def export_translator_model(
     metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
     paths = export_graphs(model, run.out_dir, metadata, float16=True)
     files = {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"}
-    if vocabs.dictionary:
-        paths["dictionary"] = write_dictionary(run.out_dir / DICTIONARY, vocabs.dictionary)
-        files["dictionary"] = DICTIONARY
+    if vocabs.dictionary:  # its own file: the full table would push card.json past 2 MB
+        paths["dictionary"] = write_words(run.out_dir / WORDS_FILE, vocabs.dictionary)
+        files["dictionary"] = WORDS_FILE
     results = run.log.get("results") or {}
     beam = int(run.log.get("beam", 5))
     config = model.config.to_dict()

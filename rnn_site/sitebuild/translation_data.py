@@ -11,7 +11,11 @@ page cannot drift from what was measured:
 - ``<!-- data:translator:copy-run -->``: the test scores of the same recipe with an output
   ``<unk>`` copied instead of looked up (rnn_site/experiments/results/translator_copy_unk.json);
 - ``<!-- data:translator:table.recipes -->``: the published and the ``--quick`` recipe, with
-  their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`).
+  their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`);
+- ``<!-- data:translator:table.unk -->``: what each rule for an output ``<unk>`` scored on the
+  validation sentences, the same outputs rewritten
+  (rnn_site/experiments/results/translator_unk.json, `rnn_site.experiments.translator_unk`);
+- ``<!-- data:translator:dictionary-size -->``: the size of the shipped dictionary.json.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
 LEVERS = RESULTS / "translator_levers.json"
 #: The published recipe's first run, identical but for an output <unk>: the English word copied.
 COPY_RUN = RESULTS / "translator_copy_unk.json"
+#: Every rule for an output <unk>, scored on the same validation outputs.
+UNK_RULES = RESULTS / "translator_unk.json"
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
 TARGET_BLEU = 10.0
 
@@ -112,3 +118,29 @@ def copy_run(models_dir: Path) -> str:
         f"BLEU {beam['bleu']:.1f} and chrF {beam['chrf']:.1f} with beam {log['beam']} "
         f"(greedy {greedy['bleu']:.1f} and {greedy['chrf']:.1f})"
     )
+
+
+@generator("translator", "table.unk")
+def unk_rules_table(models_dir: Path) -> str:
+    """One row per rule: validation BLEU and chrF, greedy and beam, the chosen rule in bold."""
+    found = read_json(UNK_RULES)
+    rows = []
+    for rule in found["rules"]:
+        name = rule["description"]
+        cells = [f"**{name}** (shipped)" if rule["rule"] == found["chosen"] else name]
+        for key in ("greedy_bleu", "greedy_chrf", "beam-5_bleu", "beam-5_chrf"):
+            cells.append(f"{rule[key]:.2f}")
+        rows.append(cells)
+    head = ["an output `<unk>` becomes", "BLEU, greedy", "chrF, greedy", "BLEU, beam 5",
+            "chrF, beam 5"]  # fmt: skip
+    return _markdown(head, rows)
+
+
+@generator("translator", "dictionary-size")
+def dictionary_size(models_dir: Path) -> str:
+    """The shipped dictionary.json's size in MB, one decimal ("1.9 MB")."""
+    card = model_file("translator", "card", models_dir)
+    name = card["files"].get("dictionary")
+    if name is None:
+        raise PageDataError("models/translator/card.json lists no dictionary file")
+    return f"{(Path(models_dir) / 'translator' / name).stat().st_size / 1e6:.1f} MB"

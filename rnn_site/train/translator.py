@@ -36,14 +36,17 @@ from rnn_site.data.ding import (
     EOS,
     LICENCE,
     UNK,
+    WORDS_FILE,
     Pair,
     Vocab,
     detokenize,
     load_pairs,
     phrase_pairs,
     read_lines,
+    read_words,
     split_pairs,
     tokenize,
+    write_words,
 )
 from rnn_site.decoding.beam import beam_search, default_max_len, replace_unknown
 from rnn_site.models.translator import Translator, TranslatorConfig
@@ -297,20 +300,27 @@ def pick_examples(
 
 def save_translator(path: str | Path, model: Translator, vocabs: Vocabs) -> Path:
     """Checkpoint: config, weights (float16: `round_to_float16` has rounded them, so half the
-    file loses nothing) and both vocabularies in id order."""
+    file loses nothing) and both vocabularies in id order. The ``<unk>`` dictionary goes
+    beside it as dictionary.json, the very file the export ships (kept once, not twice)."""
     merges = vocabs.bpe.merges if vocabs.bpe else []
+    dictionary = ""
+    if vocabs.dictionary:
+        dictionary = write_words(Path(path).with_name(WORDS_FILE), vocabs.dictionary).name
     words = {"src": vocabs.src.words, "tgt": vocabs.tgt.words, "merges": merges,
-             "cased": vocabs.cased, "dictionary": vocabs.dictionary}  # fmt: skip
+             "cased": vocabs.cased, "dictionary": dictionary}  # fmt: skip
     return save_checkpoint(path, model, words, float16=True)
 
 
 def load_translator(path: str | Path) -> tuple[Translator, Vocabs]:
-    """The model (eval mode) and vocabularies saved by :func:`save_translator`."""
+    """The model (eval mode) and vocabularies saved by :func:`save_translator` (an older
+    checkpoint holds its dictionary inline)."""
     model, words = load_checkpoint(path, lambda config: Translator(TranslatorConfig(**config)))
     merges = [(a, b) for a, b in words.get("merges", [])]
     bpe = BPE(merges) if merges else None
-    cased, dictionary = bool(words.get("cased")), dict(words.get("dictionary") or {})
-    return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), bpe, cased, dictionary)
+    stored = words.get("dictionary") or {}
+    dictionary = read_words(Path(path).with_name(stored)) if isinstance(stored, str) else stored
+    cased = bool(words.get("cased"))
+    return model, Vocabs(Vocab(words["src"]), Vocab(words["tgt"]), bpe, cased, dict(dictionary))
 
 
 def build_vocabs(train_pairs: Sequence[Pair], hp: TranslatorTrainConfig) -> Vocabs:
