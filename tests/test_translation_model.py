@@ -448,6 +448,11 @@ def test_page_claims_about_search_match_the_model(runtime):
     assert "weil" in order.words and order.words[-2:] == ["war", "."]
     war = order.attention[order.words.index("war")]
     assert order.source[int(war.argmax())] == "was"
+    # The whole table translates "tom" as a tomcat; "Berlin", not in it, is copied as typed.
+    names = runtime.translate("Tom lives in Berlin.", beam_width=5)
+    replaced = [w for w, r in zip(names.pieces, names.replaced, strict=True) if r]
+    assert {"Kater", "Berlin"} <= set(replaced), names.pieces
+    assert '"Tom" is in it, as a tomcat ("Kater")' in page
 
 
 @pytest.mark.parametrize("flag", [["--phrases", "-1"], ["--phrases", "inf"], ["--max-steps", "0"]])

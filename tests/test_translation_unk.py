@@ -57,6 +57,7 @@ def test_rescore_keeps_the_weights_and_ships_the_whole_table(tmp_path, monkeypat
     the export writes dictionary.json, which the runtime reads back and translates with."""
     from rnn_site.baselines.word_lookup import translation_scores
     from rnn_site.export.translator import export_translator
+    from rnn_site.runtime import ModelIntegrityError
     from rnn_site.runtime import Translator as RuntimeTranslator
     from rnn_site.train import translator as trainer
 
@@ -102,6 +103,12 @@ def test_rescore_keeps_the_weights_and_ships_the_whole_table(tmp_path, monkeypat
         assert got.pieces == want.pieces and got.replaced == want.replaced
         replaced |= {p for p, r in zip(got.pieces, got.replaced, strict=True) if r}
     assert "Hunde" in replaced  # "dogs", a word outside the model's vocabulary, looked up
+    # Read when first needed, and hash-checked against the manifest like the graphs.
+    path = out / "dictionary.json"
+    path.write_text(path.read_text("utf-8").replace("Hunde", "Katzen"), encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match=r"dictionary\.json: sha256 is"):
+        RuntimeTranslator.load(out).translate("cat sun moon dogs")
+    assert RuntimeTranslator.load(out, verify=False).dictionary["dogs"] == "Katzen"
 
 
 def test_published_dictionary_is_its_own_hash_checked_file_under_2_mb():
@@ -113,5 +120,6 @@ def test_published_dictionary_is_its_own_hash_checked_file_under_2_mb():
     log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
     assert len(dictionary) == log["data"]["unk_dictionary"] > 80_000
     # Words the model does not know are in it: what the first, vocabulary-only one lacked.
-    unknown = [w for w in dictionary if w not in set(card["vocab"]["src"])]
+    known = set(card["vocab"]["src"])
+    unknown = [w for w in dictionary if w not in known]
     assert len(unknown) > 70_000 and dictionary["station"] == "Bahnhof"
