@@ -131,8 +131,8 @@ def unk_rules_table(models_dir: Path) -> str:
         for key in ("greedy_bleu", "greedy_chrf", "beam-5_bleu", "beam-5_chrf"):
             cells.append(f"{rule[key]:.2f}")
         rows.append(cells)
-    head = ["an output `<unk>` becomes", "BLEU, greedy", "chrF, greedy", "BLEU, beam 5",
-            "chrF, beam 5"]  # fmt: skip
+    head = ["an output `<unk>` becomes (validation sentences)", "BLEU, greedy", "chrF, greedy",
+            "BLEU, beam 5", "chrF, beam 5"]  # fmt: skip
     return _markdown(head, rows)
 
 

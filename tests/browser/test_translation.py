@@ -33,8 +33,10 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
     assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done", page.text_content(
         "[role=alert]"
     )
-    text = "Where is the zzqxv station?"
-    for beam in (1, 3):
+    # "Zzqxv" is copied as typed; "Tom" is looked up in dictionary.json (outside the vocabulary).
+    replaced: set[str] = set()
+    for text, beam in [("Tom lives in Berlin.", 5), ("Where is the Zzqxv station?", 1),
+                       ("Where is the Zzqxv station?", 3)]:  # fmt: skip
         assert translate(page, text, str(beam)) == "done"
         shown = json.loads(page.get_attribute(DEMO, "data-result"))
         expected = translator.translate(text, beam_width=beam)
@@ -49,6 +51,8 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
         assert page.inner_text(f"{DEMO} [data-role=output]").strip() == expected.text
         rows, cols = expected.attention.shape
         assert page.locator(f"{DEMO} svg.rnn-tr-heatmap rect").count() == rows * cols
+        replaced |= {p for p, r in zip(shown["pieces"], shown["replaced"], strict=True) if r}
+    assert {"Kater", "Zzqxv"} <= replaced, replaced
     unknown = page.locator(f"{DEMO} .rnn-tr-word[data-unknown=true]")
     assert unknown.count() == 1 and unknown.inner_text() == "zzqxv"
     demo_helpers.assert_clean(page_log, site_url)
@@ -90,11 +94,12 @@ def test_demo_fits_a_phone_screen(page, site_url):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_a_damaged_model_file_is_shown_on_the_page(page, site_url, page_log):
-    # decoder.onnx with one byte flipped: the sha256 check refuses it, and the reader is told.
-    demo_helpers.serve_damaged(page, "**/models/translator/decoder.onnx")
+@pytest.mark.parametrize("file", ["decoder.onnx", "dictionary.json"])
+def test_a_damaged_model_file_is_shown_on_the_page(page, site_url, page_log, file):
+    # One byte flipped: the sha256 check refuses the file, and the reader is told.
+    demo_helpers.serve_damaged(page, f"**/models/translator/{file}")
     assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "error"
-    assert "decoder.onnx is damaged or out of date" in page.inner_text(f"{DEMO} [role=alert]")
+    assert f"{file} is damaged or out of date" in page.inner_text(f"{DEMO} [role=alert]")
     assert page.get_attribute(f"{DEMO} button[type=submit]", "disabled") is not None
     assert not page_log.page_errors
 
