@@ -248,7 +248,8 @@ class TranslationCard(CardBase):
     results: dict[str, Any]
     beam: int
     examples: dict[str, Any]
-    #: English word → German word: what an output ``<unk>`` attending to it becomes.
+    #: English word → German word: what an output ``<unk>`` attending to it becomes (older
+    #: cards; a newer one names the file, ``files["dictionary"]``, as its table is too large).
     unk_dictionary: NotRequired[dict[str, str]]
 
 
