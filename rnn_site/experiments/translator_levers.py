@@ -24,7 +24,8 @@ trains every run into ``OUT_DIR/NAME`` (a run already finished there is reused) 
 them. About 15 minutes a run on the loaded 2-core machine, 1 thread. A longer budget goes into
 a second folder (``--steps 800 --only L0-sentences,L1-phrases``); ``--collect-only DIR DIR2``
 collects both into one table. The published results hold the 400-step runs, with an output
-``<unk>`` looked up in the dictionary as the published model does.
+``<unk>`` looked up in the first dictionary (the vocabulary's words only; the published model
+now looks in the whole table, see ``translator_unk``).
 """
 
 from __future__ import annotations
