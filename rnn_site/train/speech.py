@@ -329,6 +329,9 @@ TRAINER = Trainer(
     "speech", __doc__, SpeechTrainConfig, train_speech, QUICK,
     {
         "--max-epochs": Flag("max_epochs"),
+        "--patience": Flag(
+            "patience", help="stop after this many epochs without a better validation CER"
+        ),
         "--hidden": Flag("hidden_size"),
         "--augment": Flag(
             "augment", type=augment_flag,
