@@ -255,3 +255,14 @@ def test_a_checkpoint_saved_before_ensembles_loads_as_one_member(tmp_path):
     values = torch.arange(40, dtype=torch.float32)[None, :] ** 1.2
     args = (values, torch.ones(1), torch.zeros(1, dtype=torch.int64))
     torch.testing.assert_close(loaded(*args), model(*args))
+
+
+def test_the_card_counts_a_tied_anomaly_f1_as_no_win():
+    from rnn_site.export.ts_forecaster import targets_from_log
+
+    scores = {"co2": {"mase": 0.5, "smape": 1.0, "coverage80": 0.8}}
+    tie = {"lstm": {"f1": 0.5217391304347826}, "zscore": {"f1": 0.5217391304347825}}
+    log = {"forecaster": scores, "baselines": {}, "anomaly": {"co2": tie}}
+    assert targets_from_log(log)["anomaly_beats_zscore"] == 0
+    tie["lstm"]["f1"] = 0.53
+    assert targets_from_log(log)["anomaly_beats_zscore"] == 1

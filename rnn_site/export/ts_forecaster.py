@@ -305,7 +305,10 @@ def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
         "coverage_min": min(coverage.values()),
         "coverage_max": max(coverage.values()),
         "anomaly_series": len(anomaly),
-        "anomaly_beats_zscore": sum(a["lstm"]["f1"] > a["zscore"]["f1"] for a in anomaly.values()),
+        # A tie is no win: equal F1 can differ in the last bit (12/23 summed two ways).
+        "anomaly_beats_zscore": sum(
+            a["lstm"]["f1"] > a["zscore"]["f1"] + 1e-9 for a in anomaly.values()
+        ),
     }
     if electricity:
         lstm = electricity["lstm"]["mase"]
@@ -321,7 +324,14 @@ def forecaster_prose(log: dict[str, Any]) -> CardProse:
     text = card_text(NAME)
     collection = (log.get("data") or {}).get("collection") or {}
     held = collection.get("held_out") or {}
+    members = (log.get("model_config") or {}).get("members", 1)
+    networks = (
+        text.text("_networks_one")
+        if members == 1
+        else text.text("_networks_many", members=str(members))
+    )
     return text.prose(
+        networks=networks,
         note=metrics_note(log),
         training_series=str(collection.get("training_series", "the")),
         held_out=", ".join(f"{k} ({v})" for k, v in held.items()) or text.text("_no_held_out"),
