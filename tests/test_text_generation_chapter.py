@@ -248,3 +248,23 @@ print("ok")
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
     data = json.loads((tmp_path / tg.SAMPLING_PATH).read_text("utf-8"))
     assert [c["label"] for c in data["contexts"]] == [label for label, _ in tg.CONTEXTS]
+
+
+def test_curves_table_sets_each_recipe_beside_the_one_it_replaced():
+    def log(hidden, params, curve):
+        history = [{"step": s, "val_bpc": v} for s, v in curve]
+        return {"hparams": {"hidden_size": hidden}, "parameters": params, "history": history}
+
+    table = tg.curves_table(
+        log(448, 956_485, [(2000, 2.152), (4000, 2.0864)]),
+        [("288 units", log(288, 432_165, [(2000, 2.231), (6000, 2.151)]))],
+    ).splitlines()
+    assert table[0] == (
+        "| step | published: 448 units, 956,485 parameters "
+        "| earlier: 288 units, 432,165 parameters |"
+    )
+    assert table[2:] == [
+        "| 2,000 | 2.152 | 2.231 |",
+        "| 4,000 | 2.086 | – |",
+        "| 6,000 | – | 2.151 |",
+    ]

@@ -24,6 +24,17 @@ def quick_log_path(name: str, quick_dir: Path = QUICK_DIR) -> Path:
     return quick_dir / f"{name}-quick.json"
 
 
+def earlier_logs(name: str, quick_dir: Path = QUICK_DIR) -> list[tuple[str, dict[str, Any]]]:
+    """(label, training log) of every replaced recipe of ``name`` kept in ``quick_dir``."""
+    return [
+        (
+            path.stem.removeprefix(f"{name}-earlier-").replace("-", " "),
+            json.loads(path.read_text("utf-8")),
+        )
+        for path in sorted(quick_dir.glob(f"{name}-earlier-*.json"))
+    ]
+
+
 def _row(label: str, log: dict[str, Any], score: Callable[[dict[str, Any]], str]) -> str:
     recipe = log.get("recipe") or {}
     command = recipe.get("command") or "not recorded (trained before step budgets)"
@@ -58,7 +69,6 @@ def recipes_table(
     quick = quick_log_path(name, quick_dir)
     if quick.is_file():
         lines.append(_row("quick", json.loads(quick.read_text("utf-8")), score))
-    for earlier in sorted(quick_dir.glob(f"{name}-earlier-*.json")):
-        label = earlier.stem.removeprefix(f"{name}-earlier-").replace("-", " ")
-        lines.append(_row(f"earlier, {label}", json.loads(earlier.read_text("utf-8")), score))
+    for label, log in earlier_logs(name, quick_dir):
+        lines.append(_row(f"earlier, {label}", log, score))
     return "\n".join(lines) + "\n"

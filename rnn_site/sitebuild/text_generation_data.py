@@ -33,7 +33,7 @@ from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
 from rnn_site.sitebuild.data_tables import data_table
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
-from rnn_site.sitebuild.recipes import recipes_table
+from rnn_site.sitebuild.recipes import earlier_logs, recipes_table
 
 SCHEMA = 1
 MODEL = "char-lm"
@@ -109,6 +109,22 @@ def learning_curve(log: dict[str, Any]) -> str:
             f"| {entry['step']:,} | {entry['lr']:.1e} | {entry['train_loss'] / math.log(2):.3f} "
             f"| {entry['val_bpc']:.3f} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]]) -> str:
+    """Validation bits/char against steps for the published recipe and every recipe it
+    replaced: the metric against steps and model size, side by side."""
+    runs = [("published", log), *(("earlier", old) for _, old in earlier)]
+    curves = [{entry["step"]: entry["val_bpc"] for entry in run["history"]} for _, run in runs]
+    header = " | ".join(
+        f"{label}: {run['hparams']['hidden_size']} units, {run['parameters']:,} parameters"
+        for label, run in runs
+    )
+    lines = [f"| step | {header} |", "|--:|" + "--:|" * len(runs)]
+    for step in sorted(set().union(*curves)):
+        cells = " | ".join(f"{c[step]:.3f}" if step in c else "–" for c in curves)
+        lines.append(f"| {step:,} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
@@ -328,6 +344,7 @@ VALUES: dict[str, Callable[[Path], str]] = {
     "uniform-bpc": lambda d: f"{math.log2(_card(d)['config']['vocab_size']):.2f}",
     "table.bpc": lambda d: bpc_table(_card(d)),
     "table.learning-curve": lambda d: learning_curve(_log(d)),
+    "table.curves": lambda d: curves_table(_log(d), earlier_logs(MODEL)),
     "table.recipes": lambda d: recipes_table(
         MODEL, lambda run: f"{run['char_lm']['test_bpc']:.3f}", "test bits/char", d
     ),
