@@ -5,7 +5,8 @@ calibration, pooled over 138 employment series) and covers far less than 80% of 
 the site and held-out series. This experiment asks whether calibrating each series on its own
 validation period does better. Calibrations compared, each per step of the horizon:
 
-- ``published``: the checkpoint's per-family shift (`calibrate_intervals` in training);
+- ``published``: the checkpoint's own calibration (a per-family shift when this experiment
+  was written; the recipe now chooses among methods, `choose_calibration`);
 - ``none``: the raw 10% and 90% quantiles the model was trained to give;
 - ``per-series shift``: split conformal on the series' own validation windows, each side moved
   by the 80% quantile of how far targets fell outside (in window units);
