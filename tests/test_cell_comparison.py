@@ -150,11 +150,10 @@ def test_full_size_table_compares_the_demo_models_from_their_logs() -> None:
         assert f"{log['parameters']:,}" in table
     lstm, mingru = logs["char-lm"], logs["char-mingru"]
     # The page's words: "both beat the n-gram baseline, the minGRU narrowly", "the LSTM ends
-    # clearly ahead", "the LSTM is wider and ran four times as many steps in about the same
-    # wall time", "although it is the smaller model".
-    assert mingru["parameters"] < lstm["parameters"]
-    assert lstm["steps"] / mingru["steps"] == 4
-    assert 0.75 < mingru["train_wall_time_s"] / lstm["train_wall_time_s"] < 1.25
+    # clearly ahead", "the LSTM has almost three times the parameters and ran twice as many
+    # steps", "per character the LSTM does about three times the minGRU's arithmetic".
+    assert 2.5 < lstm["parameters"] / mingru["parameters"] < 3
+    assert lstm["steps"] / mingru["steps"] == 2
     ngram = lstm["baseline"]["test_bpc"]
     assert lstm["char_lm"]["test_bpc"] < mingru["char_lm"]["test_bpc"] < ngram
     assert mingru["baseline"] == lstm["baseline"]  # the same n-gram on the same split

@@ -261,9 +261,20 @@ def vocab_values(vocab: str, config: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def stores_float16(log: dict[str, Any]) -> bool:
+    """Whether the run rounded its weights to float16, so the graphs store them so."""
+    return bool(log.get("hparams", {}).get("float16"))
+
+
 def char_lm_prose(vocab: str, config: Mapping[str, Any], log: dict[str, Any]) -> CardProse:
     """The char-lm card's prose, from ``prose/char-lm.md``."""
-    return card_text(NAME).prose(**vocab_values(vocab, config), **data_values(log))
+    weights = (
+        "stored as float16 and cast to float32 when a session loads them, so inputs, outputs "
+        "and arithmetic stay float32"
+        if stores_float16(log)
+        else "float32"
+    )
+    return card_text(NAME).prose(**vocab_values(vocab, config), **data_values(log), weights=weights)
 
 
 @dataclass(frozen=True)
@@ -433,7 +444,7 @@ def export_char_lm_model(
     metadata = onnx_metadata(vocab, card_data, scores, run.commit)
     paths = {"step": run.out_dir / "step.onnx", "sequence": run.out_dir / "sequence.onnx"}
     # A recipe that rounded its weights to float16 ships them so (both graphs under 2 MB).
-    float16 = bool(run.log.get("hparams", {}).get("float16"))
+    float16 = stores_float16(run.log)
     export_step(model, paths["step"], metadata, float16)
     export_sequence(model, paths["sequence"], metadata, float16)
     config = model.config.to_dict()

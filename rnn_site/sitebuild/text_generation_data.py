@@ -129,17 +129,15 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
 
 
 def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
-    """Steps per second of the published and quick runs, from their logs, and what the quick
-    preset would take at the published run's speed (its 256-unit model is smaller still)."""
+    """Steps per second of the published and quick runs, from their logs."""
     from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
 
     published = log["steps"] / log["train_wall_time_s"]
-    values = {"published-steps-per-s": f"{published:.0f}"}
+    values = {"published-steps-per-s": f"{published:.1f}"}
     quick_path = quick_log_path(MODEL, QUICK_DIR)
     if quick_path.is_file():
         quick = json.loads(quick_path.read_text("utf-8"))
         values["quick-steps-per-s"] = f"{quick['steps'] / quick['train_wall_time_s']:.1f}"
-        values["quick-minutes-at-published-speed"] = f"{quick['steps'] / published / 60:.0f}"
     return values
 
 
@@ -361,8 +359,8 @@ for _key, _compute in VALUES.items():
 
 @generator(MODEL, "speed", argument=True)
 def speed_on_page(models_dir: Path, which: str) -> str:
-    """One of :func:`speed_values`: ``published-steps-per-s``, ``quick-steps-per-s`` or
-    ``quick-minutes-at-published-speed`` (the quick ones need the kept quick log)."""
+    """One of :func:`speed_values`: ``published-steps-per-s`` or ``quick-steps-per-s`` (which
+    needs the kept quick log)."""
     values = speed_values(_log(models_dir), models_dir)
     if which not in values:
         raise PageDataError(f"data:{MODEL}:speed:{which}: not one of {', '.join(values)}")

@@ -198,12 +198,13 @@ def test_bad_text_shows_a_message(page, site_url, page_log, text, message):
 
 
 def test_bad_unit_shows_a_message_and_keeps_the_others(page, site_url, page_log):
-    open_explorer(page, site_url)
-    page.fill("#lstm-explorer-unit-2", "300")
-    page.dispatch_event("#lstm-explorer-unit-2", "change")
     hidden = json.loads((ROOT / "models/char-lm/card.json").read_text("utf-8"))["config"]
     last = hidden["hidden_size"] - 1
-    assert f'Unit 2 must be a whole number from 0 to {last} (got "300").' in alert(page)
+    beyond = str(last + 13)  # one past the last unit is the edge; this is plainly outside
+    open_explorer(page, site_url)
+    page.fill("#lstm-explorer-unit-2", beyond)
+    page.dispatch_event("#lstm-explorer-unit-2", "change")
+    assert f'Unit 2 must be a whole number from 0 to {last} (got "{beyond}").' in alert(page)
     assert page.get_attribute("#lstm-explorer-unit-2", "aria-invalid") == "true"
     assert len(drawn(page)) == 3
     for box in range(1, 5):
@@ -244,5 +245,7 @@ def test_parameter_table_is_generated_at_build(built_site, page, site_url):
     )
     page.goto(site_url + PAGE)
     table = page.text_content("xpath=//h2[@id='parameters']/following::table[1]")
-    assert "407,808" in table  # LSTM, I = 64, H = 288, PyTorch's biases
-    assert "101,952" in table  # vanilla RNN
+    config = json.loads((ROOT / "models/char-lm/card.json").read_text("utf-8"))["config"]
+    i, h = config["embed_dim"], config["hidden_size"]
+    assert f"{4 * h * (i + h + 2):,}" in table  # LSTM, PyTorch's biases: 921,088 at 64 → 448
+    assert f"{h * (i + h + 2):,}" in table  # vanilla RNN
