@@ -108,7 +108,7 @@ def test_demand_model_trains_calibrates_and_answers_a_temperature_what_if(tmp_pa
     from rnn_site.train.demand import DemandTrainConfig, train_demand
 
     hp = DemandTrainConfig(hidden_size=16, batch_size=32, max_steps=120, eval_every=40)
-    _, section = train_demand(tmp_path, hp, progress=False, data=synthetic_electricity())
+    _, section = train_demand(tmp_path, hparams=hp, progress=False, data=synthetic_electricity())
     assert section["complete"] and section["test_days"] == 10 and section["validation_days"] == 10
     assert len(section["interval_adjust"]) == DAY
     assert section["lstm"]["mase"] < section["baselines"]["seasonal-naive-week"]["mase"]

@@ -168,3 +168,27 @@ def test_a_trainer_refuses_a_flag_outside_its_choices(capsys: pytest.CaptureFixt
         ts_forecaster.main(["--normalisation", "log"])
     assert exit_info.value.code == 2
     assert "argument --normalisation: invalid choice: 'log'" in capsys.readouterr().err
+
+
+def test_every_train_function_takes_keywords_after_out_dir() -> None:
+    """``train_<model>(out_dir, *, hparams=…, seed=…)``: train_demand took seven positional
+    values, easy to shift by one."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import rnn_site.train
+
+    found = []
+    for info in pkgutil.iter_modules(rnn_site.train.__path__):
+        module = importlib.import_module(f"rnn_site.train.{info.name}")
+        for name, func in vars(module).items():
+            if not (name.startswith("train_") and inspect.isfunction(func)):
+                continue
+            first, *rest = inspect.signature(func).parameters.values()
+            if func.__module__ == module.__name__ and first.name == "out_dir":
+                found.append(name)
+                allowed = {inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD}
+                positional = [p.name for p in rest if p.kind not in allowed]
+                assert not positional, f"{module.__name__}.{name} takes {positional} by position"
+    assert {"train_char_lm", "train_demand", "train_speech", "train_forecaster"} <= set(found)

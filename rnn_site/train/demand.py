@@ -228,7 +228,8 @@ def what_if_plus5(
 
 def train_demand(
     out_dir: str | Path,
-    hp: DemandTrainConfig,
+    *,
+    hparams: DemandTrainConfig | None = None,
     seed: int = 0,
     threads: int = 1,
     progress: bool = True,
@@ -236,7 +237,12 @@ def train_demand(
     time_cap_s: float | None = None,
     data: Electricity | None = None,
 ) -> tuple[DemandForecaster, dict[str, Any]]:
-    """Train, calibrate and score the demand model; returns (model, its metrics section)."""
+    """Train, calibrate and score the demand model; returns (model, its metrics section).
+
+    Keywords after ``out_dir``, as every ``train_<model>``: seven positional values were easy
+    to shift by one.
+    """
+    hp = hparams or DemandTrainConfig()
     start = time.perf_counter()
     data = data or load_electricity()
     norm = Standardiser.fit(data)

@@ -625,8 +625,9 @@ def electricity_part(job: Job, steps: int) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     time_cap_s = time_left(job.time_cap_s, job.start)
     demand_model, extra["electricity"] = train_demand(
-        job.out, DemandTrainConfig(max_steps=steps), job.seed, job.threads or 1, job.progress,
-        job.device, time_cap_s,
+        job.out, hparams=DemandTrainConfig(max_steps=steps), seed=job.seed,
+        threads=job.threads or 1, progress=job.progress, device=job.device,
+        time_cap_s=time_cap_s,
     )  # fmt: skip
     extra["demand"] = {
         "config": demand_model.config.to_dict(),
