@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from rnn_site.baselines.anomaly import (
+    Injected,
     choose_threshold,
     evaluate_detector,
     inject_anomalies,
@@ -432,10 +433,10 @@ def anomaly_scores(
     return interval_score(values[start:end], f.lower[:, 0], f.median[:, 0], f.upper[:, 0])
 
 
-def evaluate_anomalies(
-    model: LSTMForecaster, series: Series, sid: int
-) -> dict[str, dict[str, float]]:
-    """Thresholds chosen on the validation part (injected), scores on the test part (injected)."""
+def injected_parts(
+    series: Series,
+) -> tuple[dict[str, tuple[int, int]], dict[str, Injected]]:
+    """The validation and test parts as (start, end), and each with its seeded anomalies."""
     parts = {
         "val": (series.train_end, series.val_end),
         "test": (series.val_end, series.values.size),
@@ -444,6 +445,14 @@ def evaluate_anomalies(
         part: inject_anomalies(series.values, a, b, series.norm_scale, ANOMALY_SEEDS[part])
         for part, (a, b) in parts.items()
     }
+    return parts, injected
+
+
+def evaluate_anomalies(
+    model: LSTMForecaster, series: Series, sid: int
+) -> dict[str, dict[str, float]]:
+    """Thresholds chosen on the validation part (injected), scores on the test part (injected)."""
+    parts, injected = injected_parts(series)
     result = {}
     for detector, m in (("lstm", model), ("zscore", None)):
         scores = {
