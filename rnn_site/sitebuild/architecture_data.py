@@ -2,7 +2,8 @@
 
 The parameter-count table is written by `rnn_site.scratch.parameter_count`, so the page cannot
 drift from the code: the page holds ``<!-- data:architecture:table.parameters -->``, which the
-one page-data hook (`rnn_site.sitebuild.page_data`) replaces with `parameter_table()`.
+one page-data hook (`rnn_site.sitebuild.page_data`) replaces with `parameter_table()` at the
+published char-lm card's sizes.
 
 See the page: architecture.md#parameters
 """
@@ -16,13 +17,10 @@ from rnn_site.sitebuild.page_data import generator, model_file
 
 #: Where the table goes in docs/architecture.md.
 PARAMETERS_PLACEHOLDER = "<!-- data:architecture:table.parameters -->"
-#: Sizes for a call without a model (tests): the first Shakespeare model's, embedding 64 → 256.
-INPUT_SIZE, HIDDEN_SIZE = 64, 256
-
 _LABELS = {"rnn": "Vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
-def parameter_table(input_size: int = INPUT_SIZE, hidden_size: int = HIDDEN_SIZE) -> str:
+def parameter_table(input_size: int, hidden_size: int) -> str:
     """A Markdown table: per cell, its affine maps, the formula and both counts.
 
     See the page: architecture.md#parameters
