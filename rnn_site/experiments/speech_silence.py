@@ -9,11 +9,20 @@ card's decoding) on clips with and without the runtime's trim
 - KLettres' files as shipped (about 2 s each, most of it silence);
 - clips with 1 s of digital silence added each side, and with hiss under that silence.
 
-The trim's settings are chosen on the validation voices (synthetic, padded the same ways);
-KLettres stays test only. Eval only, a few minutes on 2 cores::
+The trim's settings are chosen on the validation voices (synthetic, padded the same ways) by
+:func:`choose`; KLettres stays test only. Eval only, a few minutes on 2 cores::
 
     python -m rnn_site.experiments.speech_silence \
         --json rnn_site/experiments/results/speech_silence.json
+
+**Replacing the published model** (``--candidate``) is decided on validation only, by a rule
+fixed before the candidate was scored (:func:`decide`): each checkpoint gets its trim from
+:func:`choose`, and the candidate replaces the published model only if its validation CER
+with that trim is no worse on each of the clean, padded and padded-with-hiss clips. No test
+clip is scored in this mode::
+
+    python -m rnn_site.experiments.speech_silence --candidate RUN/speech.pt \
+        --json rnn_site/experiments/results/speech_publish.json
 """
 
 from __future__ import annotations
@@ -40,13 +49,20 @@ from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span
 #: Silence added each side for the padded sets, and the hiss under it (dB below the peak).
 PAD_S = 1.0
 HISS_DB = -45.0
-#: How the published settings were chosen (the grid's numbers are in the results).
+#: How the settings are chosen (:func:`choose`; the grid's numbers are in the results).
 CHOICE = (
-    "on the validation voices (synthetic), padded with silence and with hiss: a margin of "
-    "0.08 s is best at every threshold, and -40 dB best on silence. -30 dB copes better with "
-    "hiss on validation, but of the three thresholds only -40 dB leaves every figure on the "
-    "card as it is (trimming is kept only where it does not hurt). KLettres is test only"
+    "on the validation voices (synthetic) only: of the grid's settings that leave the clean "
+    "validation CER no worse than untrimmed, the lowest CER on the validation clips padded with "
+    "1 s of silence each side; ties go to the lower CER with hiss under the silence, then on "
+    "the clean clips, then to the grid's order. KLettres is test only"
 )
+#: When a candidate checkpoint replaces the published one (:func:`decide`).
+PUBLISH_RULE = (
+    "validation only, each checkpoint with the trim chosen for it (chosen_on): the candidate "
+    "replaces the published model if its greedy CER is no worse on each of the clean, padded "
+    "and padded-with-hiss validation clips; no test clip (synthetic or KLettres) is scored"
+)
+VALIDATION_SETS = ("val", "val_padded", "val_padded_hiss")
 #: The settings tried on the validation voices.
 GRID = [
     TrimSettings(threshold_db=t, margin_s=m)
@@ -91,26 +107,98 @@ def mean_seconds(utterances: Sequence[Utterance]) -> float:
     return round(sum(len(u.audio) for u in utterances) / SAMPLE_RATE / len(utterances), 2)
 
 
-def measure(checkpoint: Path) -> dict[str, Any]:
-    """Greedy CER per set, untrimmed and trimmed, and the validation grid."""
-    from rnn_site.decoding.ctc import error_rates
-    from rnn_site.train.speech import groups, load_speech_model, transcribe_all
+def choose(grid: Sequence[dict[str, Any]], untrimmed: dict[str, float]) -> TrimSettings:
+    """The trim for a checkpoint, from its validation grid (CHOICE says the rule in words).
 
-    metrics = json.loads((checkpoint.parent / "metrics.json").read_text(encoding="utf-8"))
-    data = load_speech(SynthesisConfig(**metrics["synthesis"]), progress=False)
-    model, _ = load_speech_model(checkpoint)
+    Silence is what the trim is for, so the padded clips decide; the clean clips must not pay
+    for it. Chosen this way, the model published before this rule gets the settings it shipped with.
+    """
+    allowed = [row for row in grid if row["val"] <= untrimmed["val"]]
+    best = min(allowed, key=lambda r: (r["val_padded"], r["val_padded_hiss"], r["val"]))
+    return TrimSettings(best["frame"], best["threshold_db"], best["margin_s"])
 
-    def cer(utterances: Sequence[Utterance]) -> float:
-        heard = transcribe_all(model, utterances)
+
+class Scorer:
+    """One checkpoint, its data, and greedy CER on any clips (eval only)."""
+
+    def __init__(self, checkpoint: Path) -> None:
+        from rnn_site.train.speech import load_speech_model
+
+        metrics = json.loads((checkpoint.parent / "metrics.json").read_text(encoding="utf-8"))
+        self.data = load_speech(SynthesisConfig(**metrics["synthesis"]), progress=False)
+        self.model, _ = load_speech_model(checkpoint)
+
+    def cer(self, utterances: Sequence[Utterance]) -> float:
+        from rnn_site.decoding.ctc import error_rates
+        from rnn_site.train.speech import transcribe_all
+
+        heard = transcribe_all(self.model, utterances)
         return round(error_rates([u.label for u in utterances], heard)["cer"], 4)
 
-    validation = {
-        "val": data.val,
-        "val_padded": padded(data.val),
-        "val_padded_hiss": padded(data.val, HISS_DB),
+
+def validation(scorer: Scorer) -> dict[str, Any]:
+    """Validation CER untrimmed and over the grid, the chosen trim, and CER with it."""
+    val = scorer.data.val
+    sets = dict(zip(VALIDATION_SETS, (val, padded(val), padded(val, HISS_DB)), strict=True))
+    grid = [
+        {**s.to_dict(), **{k: scorer.cer(trimmed(v, s)) for k, v in sets.items()}} for s in GRID
+    ]
+    untrimmed = {k: scorer.cer(v) for k, v in sets.items()}
+    chosen = choose(grid, untrimmed)
+    row = next(
+        r for r in grid if TrimSettings(r["frame"], r["threshold_db"], r["margin_s"]) == chosen
+    )
+    return {
+        "untrimmed": untrimmed,
+        "grid": grid,
+        "chosen": chosen.to_dict(),
+        "with_chosen": {k: row[k] for k in VALIDATION_SETS},
     }
-    grid = [{**s.to_dict(), **{k: cer(trimmed(v, s)) for k, v in validation.items()}} for s in GRID]
-    untrimmed_val = {k: cer(v) for k, v in validation.items()}
+
+
+def decide(published: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
+    """PUBLISH_RULE on two :func:`validation` results: per set, and the verdict."""
+    sets = {
+        k: {
+            "published": published["with_chosen"][k],
+            "candidate": candidate["with_chosen"][k],
+            "no_worse": candidate["with_chosen"][k] <= published["with_chosen"][k],
+        }
+        for k in VALIDATION_SETS
+    }
+    return {"sets": sets, "publish": all(s["no_worse"] for s in sets.values())}
+
+
+def compare(published: Path, candidate: Path) -> dict[str, Any]:
+    """The publishing decision (validation only, no test clip scored)."""
+    results = {
+        name: validation(Scorer(path))
+        for name, path in (("published", published), ("candidate", candidate))
+    }
+    return {
+        "schema": 1,
+        "task": "speech recognition: does a candidate checkpoint replace the published one?",
+        "machine": "2-core CPU machine, no GPU, shared (1 thread)",
+        "checkpoints": {"published": str(published), "candidate": str(candidate)},
+        "metric": "character error rate, greedy decoding, validation voices (synthetic)",
+        "pad_s": PAD_S,
+        "hiss_db": HISS_DB,
+        "chosen_on": CHOICE,
+        "rule": PUBLISH_RULE,
+        "decision": decide(results["published"], results["candidate"]),
+        **results,
+    }
+
+
+def measure(checkpoint: Path) -> dict[str, Any]:
+    """Greedy CER per set, untrimmed and trimmed (with the settings :func:`choose` picks on
+    validation), and the validation grid."""
+    from rnn_site.train.speech import groups
+
+    scorer = Scorer(checkpoint)
+    cer, data = scorer.cer, scorer.data
+    val = validation(scorer)
+    settings = TrimSettings(**val["chosen"])
     sets = groups(data.test, load_real_letters(), trim=False)
     shipped = shipped_letters()
     sets |= {
@@ -121,7 +209,7 @@ def measure(checkpoint: Path) -> dict[str, Any]:
     }
     results = {}
     for name, utterances in sets.items():
-        cut = trimmed(utterances, TRIM)
+        cut = trimmed(utterances, settings)
         results[name] = {
             "n": len(utterances),
             "untrimmed": cer(utterances),
@@ -136,14 +224,15 @@ def measure(checkpoint: Path) -> dict[str, Any]:
         "schema": 1,
         "task": "speech recognition: silence before and after the speech",
         "machine": "2-core CPU machine, no GPU, shared (1 thread)",
-        "model": "models/speech (published checkpoint, eval only)",
+        "model": f"{checkpoint} (eval only)",
         "metric": "character error rate, greedy decoding",
         "pad_s": PAD_S,
         "hiss_db": HISS_DB,
-        "settings": TRIM.to_dict(),
+        "settings": val["chosen"],
+        "runtime_settings": TRIM.to_dict(),
         "chosen_on": CHOICE,
-        "validation_untrimmed": untrimmed_val,
-        "validation_grid": grid,
+        "validation_untrimmed": val["untrimmed"],
+        "validation_grid": val["grid"],
         "sets": results,
     }
 
@@ -151,12 +240,21 @@ def measure(checkpoint: Path) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=Path("models/speech/speech.pt"))
+    parser.add_argument(
+        "--candidate",
+        type=Path,
+        help="decide whether this checkpoint replaces --checkpoint (validation only)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
-    text = json.dumps(measure(args.checkpoint), indent=1) + "\n"
+    if args.candidate:
+        result = compare(args.checkpoint, args.candidate)
+    else:
+        result = measure(args.checkpoint)
+    text = json.dumps(result, indent=1) + "\n"
     sys.stdout.write(text)
     if args.json:
         args.json.write_text(text, encoding="utf-8")
