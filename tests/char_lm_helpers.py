@@ -30,17 +30,19 @@ def random_model(seed: int = 0, **config: int) -> CharLSTM:
 
 
 def export_random(
-    models_dir: Path, seed: int = 0, float16: bool = False, **config: int
+    models_dir: Path, seed: int = 0, weights: str = "float32", **config: int
 ) -> tuple[CharLSTM, Path]:
     """Export a random model as models_dir/char-lm (with checkpoint, log and manifest);
-    ``float16``: its weights rounded and shipped as the published recipe does."""
+    ``weights`` ("float16", "int8"): rounded and shipped so, as a recipe asking for it does."""
     from rnn_site.export.char_lm import export_char_lm
-    from rnn_site.train.artifacts import round_to_float16
+    from rnn_site.train.artifacts import round_to_float16, round_to_int8
 
     torch.set_num_threads(1)
     model = random_model(seed, **config)
-    if float16:
+    if weights == "float16":
         round_to_float16(model)
+    elif weights == "int8":
+        round_to_int8(model)
     model_dir = models_dir / "char-lm"
     model_dir.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -49,7 +51,7 @@ def export_random(
     )
     import json
 
-    log = {**LOG, "hparams": {"float16": True}} if float16 else LOG
+    log = {**LOG, "hparams": {weights: True}} if weights != "float32" else LOG
     (model_dir / "metrics.json").write_text(json.dumps(log))
     export_char_lm(model_dir / "char-lm.pt", model_dir)
     return model, model_dir

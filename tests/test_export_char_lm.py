@@ -32,16 +32,18 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture(
-    scope="module", params=[1, 2, "float16"], ids=["1-layer", "2-layer", "1-layer-float16"]
+    scope="module",
+    params=[1, 2, "float16", "int8"],
+    ids=["1-layer", "2-layer", "1-layer-float16", "1-layer-int8"],
 )
 def exported(request, tmp_path_factory):
     """(model, model_dir): one layer, two layers (hidden 64) for the stacking, and one layer
-    with float16 weights as the published recipe ships them."""
+    with float16 weights and one with int8 weights (as the published recipe ships them)."""
     layers = 2 if request.param == 2 else 1
     config = {"num_layers": layers} if layers == 1 else {"num_layers": 2, "hidden_size": 64}
     folder = tmp_path_factory.mktemp(f"models{request.param}")
-    float16 = request.param == "float16"
-    return export_random(folder, seed=layers, float16=float16, **config)
+    weights = request.param if isinstance(request.param, str) else "float32"
+    return export_random(folder, seed=layers, weights=weights, **config)
 
 
 def session(path: Path) -> ort.InferenceSession:
@@ -153,15 +155,21 @@ def test_files_are_small_stripped_and_carry_metadata(exported):
         assert json.loads(meta["data"])["name"] == "shakespeare-plays"
 
 
-def test_a_float16_recipe_ships_float16_weights(exported):
-    """Every large weight is stored at half size when (and only when) the run rounded them."""
+def test_a_rounded_recipe_ships_its_weights_so(exported):
+    """Large weights are stored at half size, or as int8, when (and only when) the run rounded
+    them so; every weight matrix of an int8 run is int8 (only vectors stay float32)."""
     _, model_dir = exported
-    float16 = json.loads((model_dir / "metrics.json").read_text()).get("hparams", {})
+    rounded = json.loads((model_dir / "metrics.json").read_text()).get("hparams", {})
+    kinds = {"float16": onnx.TensorProto.FLOAT16, "int8": onnx.TensorProto.INT8}
     for file in ("step.onnx", "sequence.onnx"):
-        stored = {t.data_type for t in onnx.load(model_dir / file).graph.initializer if t.dims}
-        expected = onnx.TensorProto.FLOAT16 if float16 else onnx.TensorProto.FLOAT
-        assert expected in stored
-        assert (onnx.TensorProto.FLOAT16 in stored) == bool(float16)
+        proto = onnx.load(model_dir / file)
+        stored = {t.data_type for t in proto.graph.initializer if t.dims}
+        for name, kind in kinds.items():
+            assert (kind in stored) == (name in rounded)
+        if "int8" in rounded:
+            large = [t for t in proto.graph.initializer if np.prod(t.dims) >= 1024]
+            floats = [t.name for t in large if t.data_type == onnx.TensorProto.FLOAT]
+            assert all(len([d for d in t.dims if d > 1]) == 1 for t in large if t.name in floats)
 
 
 def test_sequence_graph_stores_each_weight_once(exported):
@@ -237,11 +245,18 @@ def test_step_and_sequence_graphs_agree(exported):
 
 def stored_weights(proto: onnx.ModelProto) -> dict[str, np.ndarray]:
     """Initializers by the name the graph reads them under, as float32 (a float16 weight is
-    stored as ``<name>.float16`` and cast back)."""
-    return {
-        t.name.removesuffix(".float16"): numpy_helper.to_array(t).astype(np.float32)
-        for t in proto.graph.initializer
-    }
+    stored as ``<name>.float16`` and cast back; an int8 one as ``<name>.int8`` and
+    ``<name>.scale``, dequantized along the DequantizeLinear's axis)."""
+    arrays = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    weights = {n.removesuffix(".float16"): a.astype(np.float32) for n, a in arrays.items()}
+    for node in proto.graph.node:
+        if node.op_type == "DequantizeLinear":
+            values, scale = (arrays[name] for name in node.input[:2])
+            axis = next(a.i for a in node.attribute if a.name == "axis")
+            shape = [1] * values.ndim
+            shape[axis] = -1
+            weights[node.output[0]] = values.astype(np.float32) * scale.reshape(shape)
+    return weights
 
 
 def onnx_layer_to_scratch(proto: onnx.ModelProto, layer: int) -> LSTMParams:

@@ -228,7 +228,9 @@ def test_export_parity_and_declared_shapes(tmp_path, float16):
         # rounds the weights before scoring, so storing them so loses nothing more.
         torch.manual_seed(0)
         model = round_to_float16(Translator(TranslatorConfig(30, 200, 8, 6, 10, 0.0)).eval())
-    paths = export_graphs(model, tmp_path, {"name": "test"}, float16=float16)
+    paths = export_graphs(
+        model, tmp_path, {"name": "test"}, weights="float16" if float16 else "float32"
+    )
     if float16:
         stored = {t.data_type for t in onnx.load(paths["decoder"]).graph.initializer}
         assert onnx.TensorProto.FLOAT16 in stored

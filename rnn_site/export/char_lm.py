@@ -33,7 +33,13 @@ from rnn_site import __version__
 from rnn_site.card import Contract, DataRecord, Example, GreedyText, TextGenerationCard
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
+from rnn_site.export.onnx_lstm import (
+    GraphIO,
+    OnnxLSTMLayer,
+    TensorSpec,
+    WeightStorage,
+    cell_state_scan,
+)
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
 from rnn_site.train.char_lm import load_char_lm
@@ -177,7 +183,7 @@ _GRAPHS: dict[str, tuple[type[nn.Module], Callable[[CharLMConfig], GraphIO], str
 
 
 def _export(
-    kind: str, model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool
+    kind: str, model: CharLSTM, path: str | Path, metadata: dict[str, str], weights: WeightStorage
 ) -> onnx.ModelProto:
     graph, contract, doc, options = _GRAPHS[kind]
     return _export_graph(
@@ -187,23 +193,29 @@ def _export(
         contract(model.config),
         {**metadata, "graph": kind},
         doc=doc,
-        float16=float16,
+        weights=weights,
         **options,
     )
 
 
 def export_step(
-    model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool = False
+    model: CharLSTM,
+    path: str | Path,
+    metadata: dict[str, str],
+    weights: WeightStorage = "float32",
 ) -> onnx.ModelProto:
-    """Write step.onnx for `model` and return it (``float16``: weights stored at half size)."""
-    return _export("step", model, path, metadata, float16)
+    """Write step.onnx for `model` and return it (``weights``: how the file stores them)."""
+    return _export("step", model, path, metadata, weights)
 
 
 def export_sequence(
-    model: CharLSTM, path: str | Path, metadata: dict[str, str], float16: bool = False
+    model: CharLSTM,
+    path: str | Path,
+    metadata: dict[str, str],
+    weights: WeightStorage = "float32",
 ) -> onnx.ModelProto:
     """Write sequence.onnx for `model` and return it (weights stored once: no constant folding)."""
-    return _export("sequence", model, path, metadata, float16)
+    return _export("sequence", model, path, metadata, weights)
 
 
 # --------------------------------------------------------------------------- provenance
@@ -261,19 +273,28 @@ def vocab_values(vocab: str, config: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def stores_float16(log: dict[str, Any]) -> bool:
-    """Whether the run rounded its weights to float16, so the graphs store them so."""
-    return bool(log.get("hparams", {}).get("float16"))
+def weight_storage(log: dict[str, Any]) -> WeightStorage:
+    """How the run rounded its weights (int8 or float16), so how the graphs store them."""
+    hparams = log.get("hparams", {})
+    if hparams.get("int8"):
+        return "int8"
+    return "float16" if hparams.get("float16") else "float32"
+
+
+#: The card's sentence on how the graphs store the weights.
+STORAGE_PROSE: dict[WeightStorage, str] = {
+    "float32": "float32",
+    "float16": "stored as float16 and cast to float32 when a session loads them, so inputs, "
+    "outputs and arithmetic stay float32",
+    "int8": "weight matrices stored as int8 with one float32 scale per row (symmetric, "
+    "largest magnitude of the row = 127) and dequantized to float32 when a session loads "
+    "them, so inputs, outputs and arithmetic stay float32; biases are float32",
+}
 
 
 def char_lm_prose(vocab: str, config: Mapping[str, Any], log: dict[str, Any]) -> CardProse:
     """The char-lm card's prose, from ``prose/char-lm.md``."""
-    weights = (
-        "stored as float16 and cast to float32 when a session loads them, so inputs, outputs "
-        "and arithmetic stay float32"
-        if stores_float16(log)
-        else "float32"
-    )
+    weights = STORAGE_PROSE[weight_storage(log)]
     return card_text(NAME).prose(**vocab_values(vocab, config), **data_values(log), weights=weights)
 
 
@@ -443,10 +464,10 @@ def export_char_lm_model(
     card_data, scores = data_info(run.log), scores_from_log(run.log)
     metadata = onnx_metadata(vocab, card_data, scores, run.commit)
     paths = {"step": run.out_dir / "step.onnx", "sequence": run.out_dir / "sequence.onnx"}
-    # A recipe that rounded its weights to float16 ships them so (both graphs under 2 MB).
-    float16 = stores_float16(run.log)
-    export_step(model, paths["step"], metadata, float16)
-    export_sequence(model, paths["sequence"], metadata, float16)
+    # A recipe that rounded its weights ships them so (both graphs under 2 MB).
+    weights = weight_storage(run.log)
+    export_step(model, paths["step"], metadata, weights)
+    export_sequence(model, paths["sequence"], metadata, weights)
     config = model.config.to_dict()
     card = char_card(
         run,

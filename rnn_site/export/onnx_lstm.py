@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import onnx
@@ -44,6 +44,9 @@ PLACEHOLDER_DOMAIN = "rnn_site"
 _CELL_STATE_SCAN = "CellStateScan"
 
 _ONNX_DTYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64}
+
+#: How a graph stores its weights: as trained, at half size, or as int8 with per-row scales.
+WeightStorage = Literal["float32", "float16", "int8"]
 
 # For each ONNX gate position (i, o, f, c), the PyTorch block (i, f, g, o) that goes there.
 _ONNX_FROM_TORCH = (0, 3, 1, 2)
@@ -396,7 +399,7 @@ def export_graph(
     doc: str = "",
     constant_folding: bool = True,
     placeholders: bool = False,
-    float16: bool = False,
+    weights: WeightStorage = "float32",
 ) -> onnx.ModelProto:
     """Export `module` to `path` with the project's settings; return the model as written.
 
@@ -405,7 +408,8 @@ def export_graph(
     two nodes share as one initializer (folding would store a transposed copy; onnxruntime
     folds at load time instead, in memory). `placeholders=True` when the module uses
     `cell_state_scan` (declares our custom domain to the exporter until it is lowered).
-    `float16=True` stores the weights in half precision (:func:`float16_weights`).
+    `weights` says how the file stores them: ``"float16"`` in half precision
+    (:func:`float16_weights`), ``"int8"`` as int8 with per-row scales (:func:`int8_weights`).
     """
     module.eval()
     buffer = io.BytesIO()
@@ -433,8 +437,10 @@ def export_graph(
     declare_io(model, contract)
     set_metadata(model, metadata)
     model.doc_string = doc
-    if float16:
+    if weights == "float16":
         float16_weights(model)
+    elif weights == "int8":
+        int8_weights(model)
     # full_check runs strict shape inference: a declared shape that contradicts the graph fails.
     onnx.checker.check_model(model, full_check=True)
     write_model(model, path)
@@ -463,6 +469,56 @@ def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelP
     del graph.node[:]
     graph.node.extend(nodes)
     return model
+
+
+def int8_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
+    """Store every float32 weight matrix of at least `min_size` values that training rounded
+    to int8 times a per-row scale (`rnn_site.train.artifacts.round_to_int8`) as those int8
+    values and scales, read back through a ``DequantizeLinear`` (in place): the file is a
+    quarter of float32, and every computation stays float32.
+
+    The exporter may have transposed or reordered a matrix (ONNX's gate order, a MatMul's
+    [in, out] layout), so the axis that holds torch's rows is found, not assumed: the one whose
+    per-slice scales give back every value (within float32 rounding). A tensor no axis fits
+    (a bias, or weights that were never rounded) stays float32, as do small ones.
+    """
+    graph = model.graph
+    dequantize = []
+    for tensor in graph.initializer:
+        if tensor.data_type != onnx.TensorProto.FLOAT or math.prod(tensor.dims) < min_size:
+            continue
+        values = numpy_helper.to_array(tensor)
+        found = _int8_rows(values)
+        if found is None:
+            continue
+        axis, quantized, scales = found
+        name = tensor.name
+        tensor.CopyFrom(numpy_helper.from_array(quantized, f"{name}.int8"))
+        graph.initializer.append(numpy_helper.from_array(scales, f"{name}.scale"))
+        dequantize.append(
+            onnx.helper.make_node(
+                "DequantizeLinear", [f"{name}.int8", f"{name}.scale"], [name], axis=axis
+            )
+        )
+    nodes = [*dequantize, *graph.node]  # before every node that reads them: still sorted
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model
+
+
+def _int8_rows(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """(axis, int8 values, float32 scales) if `values` are int8 times one scale per slice
+    along some axis (the scale is the slice's largest magnitude over 127), else None."""
+    for axis, size in enumerate(values.shape):
+        if size < 2 or size == values.size:
+            continue  # one slice for everything, or one value per slice: not a row layout
+        others = tuple(a for a in range(values.ndim) if a != axis)
+        peak = np.abs(values).max(axis=others, keepdims=True)
+        scale = np.where(peak > 0, peak / np.float32(127), np.float32(1)).astype(np.float32)
+        quantized = np.round(values / scale)
+        if np.abs(quantized * scale - values).max() <= 1e-6 * max(float(peak.max()), 1e-30):
+            return axis, quantized.astype(np.int8), scale.reshape(-1)
+    return None
 
 
 def write_model(model: onnx.ModelProto, path: str | Path) -> Path:

@@ -30,6 +30,7 @@ from rnn_site.export.onnx_lstm import (
     GraphIO,
     OnnxLSTMLayer,
     TensorSpec,
+    WeightStorage,
     export_graph,
 )
 from rnn_site.export.results_tables import translator_results_table as results_table
@@ -142,10 +143,13 @@ def example_inputs(model: Translator) -> tuple[tuple[torch.Tensor, ...], tuple[t
 
 
 def export_graphs(
-    model: Translator, out_dir: str | Path, metadata: dict[str, str], float16: bool = False
+    model: Translator,
+    out_dir: str | Path,
+    metadata: dict[str, str],
+    weights: WeightStorage = "float32",
 ) -> dict[str, Path]:
-    """Write encoder.onnx and decoder.onnx for `model`; return their paths. ``float16``:
-    weights stored in half precision (see `rnn_site.export.onnx_lstm.float16_weights`)."""
+    """Write encoder.onnx and decoder.onnx for `model`; return their paths. ``weights``: how
+    they are stored (see `rnn_site.export.onnx_lstm.export_graph`)."""
     out_dir = Path(out_dir)
     model.eval()
     config = model.config.to_dict()
@@ -162,7 +166,7 @@ def export_graphs(
         metadata_role = {**metadata, "graph": role}
         doc = GRAPH_DOCS[role]
         export_graph(
-            graph, inputs, paths[role], contract, metadata_role, doc=doc, float16=float16, **options
+            graph, inputs, paths[role], contract, metadata_role, doc=doc, weights=weights, **options
         )
     return paths
 
@@ -223,7 +227,7 @@ def export_translator_model(
     manifest."""
     run = steps.start_export(NAME, out_dir, **options)
     metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
-    paths = export_graphs(model, run.out_dir, metadata, float16=True)
+    paths = export_graphs(model, run.out_dir, metadata, weights="float16")
     files = {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"}
     if vocabs.dictionary:  # its own file: the full table would push card.json past 2 MB
         paths["dictionary"] = write_words(run.out_dir / WORDS_FILE, vocabs.dictionary)

@@ -38,6 +38,32 @@ def round_to_float16(model: M) -> M:
     return model
 
 
+def int8_scales(weight: Any) -> Any:
+    """Per-row scales of symmetric int8 weights: each row's largest magnitude maps to 127.
+
+    One scale per output row (per gate unit in an LSTM) keeps a row of small weights from
+    being flattened to zero by a large row elsewhere; an all-zero row gets scale 1.
+    """
+    import torch
+
+    peak = weight.detach().abs().amax(dim=1)
+    return torch.where(peak > 0, peak / 127, torch.ones_like(peak))
+
+
+def round_to_int8(model: M) -> M:
+    """Round every weight matrix to int8 times a per-row float32 scale (`int8_scales`), kept as
+    float32, as an export with ``int8=True`` stores them (`rnn_site.export.onnx_lstm`); vectors
+    (biases) stay float32. The scores measured after this are the shipped file's scores."""
+    import torch
+
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() == 2:
+                scale = int8_scales(parameter)[:, None]
+                parameter.copy_(torch.round(parameter / scale).clamp_(-127, 127) * scale)
+    return model
+
+
 def save_checkpoint(
     path: str | os.PathLike[str], model: Any, vocab: Any, *, float16: bool = False
 ) -> Path:
