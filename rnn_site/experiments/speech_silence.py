@@ -169,17 +169,27 @@ def decide(published: dict[str, Any], candidate: dict[str, Any]) -> dict[str, An
     return {"sets": sets, "publish": all(s["no_worse"] for s in sets.values())}
 
 
+def run_summary(checkpoint: Path) -> dict[str, Any]:
+    """What the run beside ``checkpoint`` was: its command, budget and best validation CER."""
+    metrics = json.loads((checkpoint.parent / "metrics.json").read_text(encoding="utf-8"))
+    return {
+        "command": metrics["recipe"]["command"],
+        "epochs": metrics["epochs"],
+        "best_epoch": metrics["best_epoch"],
+        "best_val_cer": round(metrics["best"]["val_cer"], 4),
+    }
+
+
 def compare(published: Path, candidate: Path) -> dict[str, Any]:
     """The publishing decision (validation only, no test clip scored)."""
-    results = {
-        name: validation(Scorer(path))
-        for name, path in (("published", published), ("candidate", candidate))
-    }
+    paths = {"published": published, "candidate": candidate}
+    results = {name: validation(Scorer(path)) for name, path in paths.items()}
     return {
         "schema": 1,
         "task": "speech recognition: does a candidate checkpoint replace the published one?",
         "machine": "2-core CPU machine, no GPU, shared (1 thread)",
-        "checkpoints": {"published": str(published), "candidate": str(candidate)},
+        "checkpoints": {name: str(path) for name, path in paths.items()},
+        "runs": {name: run_summary(path) for name, path in paths.items()},
         "metric": "character error rate, greedy decoding, validation voices (synthetic)",
         "pad_s": PAD_S,
         "hiss_db": HISS_DB,
