@@ -19,8 +19,9 @@ import {
   halfHour,
   MAX_SHIFT,
 } from "./forecast-demand.js";
-import { loadOrt, Model } from "./runtime.js";
-import { chartSvg, dataTable, el, field, latestOnly, startDemo, StatusArea, svg, whenIdle } from "./ui.js";
+import { chartFigure, chartLabel, forecastLines } from "./forecast-figure.js";
+import { loadOrt } from "./runtime.js";
+import { demoModel, el, field, latestOnly, startDemo, StatusArea, whenIdle } from "./ui.js";
 
 /** @typedef {import("./forecast-demand.js").ElectricityDays} ElectricityDays */
 /** @typedef {import("./forecast-demand.js").WhatIf} WhatIf */
@@ -45,46 +46,22 @@ function drawDay(chart, w) {
     .map((value, k) => `L${x(k).toFixed(1)},${y(value).toFixed(1)}`)
     .reverse()
     .join("")}Z`;
-  const accent = "var(--md-accent-fg-color, #f50)";
-  const text = (
-    /** @type {number} */ tx,
-    /** @type {number} */ ty,
-    /** @type {string} */ s,
-    anchor = "start",
-  ) => svg("text", { x: tx, y: ty, "font-size": "11", fill: "currentColor", "text-anchor": anchor }, [s]);
-  const line = (/** @type {number[]} */ v, /** @type {Record<string, string>} */ style) =>
-    svg("path", { d: path(v), fill: "none", ...style });
   chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
   chart.replaceChildren(
-    svg("rect", {
-      x: left,
-      y: top,
-      width: right - left,
-      height: bottom - top,
-      fill: "none",
-      stroke: "currentColor",
-      "stroke-opacity": "0.2",
-    }),
-    svg("path", { d: band, fill: accent, "fill-opacity": "0.2", "data-role": "interval" }),
-    line(w.actual, { stroke: "currentColor", "stroke-dasharray": "4 3", "stroke-opacity": "0.6" }),
-    line(w.naive, {
-      stroke: "#1565c0",
-      "stroke-width": "1.5",
-      "stroke-dasharray": "1 3",
-      "stroke-linecap": "round",
-      "data-role": "baseline",
-    }),
-    line(w.regression, {
-      stroke: "#2e7d32",
-      "stroke-width": "1.5",
-      "stroke-dasharray": "6 3",
-      "data-role": "statistical",
-    }),
-    line(w.lstm.median, { stroke: accent, "stroke-width": "2", "data-role": "median" }),
-    text(36, 16, `${hi.toFixed(2)} GW`, "end"),
-    text(36, bottom, lo.toFixed(2), "end"),
+    ...forecastLines(
+      { left, top, right, bottom },
+      {
+        band,
+        actual: path(w.actual),
+        baseline: path(w.naive),
+        statistical: path(w.regression),
+        median: path(w.lstm.median),
+      },
+    ),
+    chartLabel(36, 16, `${hi.toFixed(2)} GW`, "end"),
+    chartLabel(36, bottom, lo.toFixed(2), "end"),
     ...[0, 12, 24, 36, 47].map((k) =>
-      text(x(k), height - 10, halfHour(k), k ? (k === 47 ? "end" : "middle") : "start"),
+      chartLabel(x(k), height - 10, halfHour(k), k ? (k === 47 ? "end" : "middle") : "start"),
     ),
   );
 }
@@ -115,16 +92,13 @@ export function mount(root) {
   ]);
   const statusBox = el("div", { class: "rnn-status-box" });
   const status = new StatusArea(statusBox);
-  const chart = chartSvg("Demand chart (loading)");
-  const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
-  const table = el("div", { "data-role": "chart-data" });
-  root.append(controls, statusBox, el("figure", {}, [chart, el("figcaption", {}, caption)]), table);
+  const view = chartFigure("Demand chart (loading)", drawDay);
+  root.append(controls, statusBox, ...view.nodes);
 
-  const model = new Model(root.dataset.model ?? "ts-forecaster", { onProgress: (p) => status.progress(p) });
+  /** @type {import("./runtime.js").Model<import("./card-types.js").ForecastingCard>} */
+  const model = demoModel(root, "ts-forecaster", status);
   /** @type {ElectricityDays | null} */
   let days = null;
-  /** @type {WhatIf | null} */
-  let shown = null;
   /** @type {WhatIf | null} */
   let recorded = null;
 
@@ -142,14 +116,12 @@ export function mount(root) {
       const w = await demandWhatIf(predict, days, day, Number(shift.value));
       if (!recorded || recorded.day !== day)
         recorded = w.shift ? await demandWhatIf(predict, days, day, 0) : w;
-      shown = w;
-      drawDay(chart, w);
-      chart.setAttribute(
-        "aria-label",
-        `Next-day demand forecast for ${days.days[day].date}, temperature shifted by ${w.shift} °C.`,
-      );
-      caption.textContent = demandSummary(w, recorded, days);
-      table.replaceChildren(dataTable("The numbers in the chart", DEMAND_HEADERS, demandRows(w)));
+      view.show(w, {
+        name: `Next-day demand forecast for ${days.days[day].date}, temperature shifted by ${w.shift} °C.`,
+        summary: demandSummary(w, recorded, days),
+        headers: DEMAND_HEADERS,
+        rows: demandRows(w),
+      });
       Object.assign(root.dataset, {
         forecast: JSON.stringify(w.lstm),
         regression: JSON.stringify(w.regression),
@@ -165,7 +137,6 @@ export function mount(root) {
       root.dataset.state = "error";
     }
   });
-  new ResizeObserver(() => shown && drawDay(chart, shown)).observe(chart);
   daySelect.addEventListener("change", update);
   shift.addEventListener("input", update);
   shift.max = String(Math.min(10, MAX_SHIFT));

@@ -22,20 +22,10 @@ import {
   forecastSummary,
   labeller,
 } from "./forecast-chart.js";
+import { chartFigure, chartLabel, forecastLines } from "./forecast-figure.js";
 import { computeForecast, forecaster, parseNumbers, timeLabel } from "./forecast-series.js";
 import { loadOrt } from "./runtime.js";
-import {
-  chartSvg,
-  dataTable,
-  demoModel,
-  el,
-  field,
-  latestOnly,
-  startDemo,
-  StatusArea,
-  svg,
-  whenIdle,
-} from "./ui.js";
+import { demoModel, el, field, latestOnly, startDemo, StatusArea, svg, whenIdle } from "./ui.js";
 
 /** @typedef {import("./forecast-series.js").ForecastCard} ForecastCard */
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
@@ -137,43 +127,9 @@ function drawChart(chart, result) {
   const label = labeller(result);
   const { t0, h, from, values, flags } = result;
   chart.setAttribute("viewBox", `0 0 ${g.width} ${g.height}`);
-  const text = (
-    /** @type {number} */ x,
-    /** @type {number} */ y,
-    /** @type {string} */ s,
-    anchor = "start",
-  ) => svg("text", { x, y, "font-size": "11", fill: "currentColor", "text-anchor": anchor }, [s]);
-  const line = (/** @type {string} */ d, /** @type {Record<string, string>} */ style) =>
-    svg("path", { d, fill: "none", ...style });
-  const accent = "var(--md-accent-fg-color, #f50)";
   const originX = g.x(t0 - 0.5);
   chart.replaceChildren(
-    svg("rect", {
-      x: g.left,
-      y: g.top,
-      width: g.right - g.left,
-      height: g.bottom - g.top,
-      fill: "none",
-      stroke: "currentColor",
-      "stroke-opacity": "0.2",
-    }),
-    svg("path", { d: lines.band, fill: accent, "fill-opacity": "0.2", "data-role": "interval" }),
-    line(lines.history, { stroke: "currentColor", "stroke-width": "1.5" }),
-    line(lines.actual, { stroke: "currentColor", "stroke-dasharray": "4 3", "stroke-opacity": "0.6" }),
-    line(lines.baseline, {
-      stroke: "#1565c0",
-      "stroke-width": "1.5",
-      "stroke-dasharray": "1 3",
-      "stroke-linecap": "round",
-      "data-role": "baseline",
-    }),
-    line(lines.statistical, {
-      stroke: "#2e7d32",
-      "stroke-width": "1.5",
-      "stroke-dasharray": "6 3",
-      "data-role": "statistical",
-    }),
-    line(lines.median, { stroke: accent, "stroke-width": "2", "data-role": "median" }),
+    ...forecastLines(g, lines),
     svg("line", {
       x1: originX,
       x2: originX,
@@ -193,35 +149,26 @@ function drawChart(chart, result) {
         "data-role": "anomaly",
       }),
     ),
-    text(36, 16, g.hi.toPrecision(4), "end"),
-    text(36, g.bottom, g.lo.toPrecision(4), "end"),
-    text(g.left, g.height - 10, label(from)),
-    text(originX - 4, 24, `origin ${label(t0)}`, "end"),
-    text(g.right, g.height - 10, label(t0 + h - 1), "end"),
+    chartLabel(36, 16, g.hi.toPrecision(4), "end"),
+    chartLabel(36, g.bottom, g.lo.toPrecision(4), "end"),
+    chartLabel(g.left, g.height - 10, label(from)),
+    chartLabel(originX - 4, 24, `origin ${label(t0)}`, "end"),
+    chartLabel(g.right, g.height - 10, label(t0 + h - 1), "end"),
   );
 }
 
 /**
- * The chart with its caption and data table; `show` draws a result and says what it shows,
- * `clear` empties them. The chart redraws itself at a new width (a rotated phone, a resized
- * window) so its labels keep their size.
- * @param {HTMLElement} root  the demo, whose dataset carries the result for tests
+ * The chart with its caption and data table; `show` draws a result, says what it shows and puts
+ * it on the demo's dataset for tests.
+ * @param {HTMLElement} root  the demo
  */
 function chartView(root) {
-  const chart = chartSvg("Forecast chart (loading)");
-  chart.style.touchAction = "none";
-  const caption = el("p", { class: "rnn-caption", "data-role": "summary" });
-  const table = el("div", { "data-role": "chart-data" });
-  /** @type {ForecastResult | null} */
-  let shown = null;
+  const view = chartFigure("Forecast chart (loading)", drawChart);
+  view.chart.style.touchAction = "none";
   /** @param {ForecastResult} result @param {boolean} anomaliesShown */
   const show = (result, anomaliesShown) => {
-    drawChart(chart, result);
-    shown = result;
     const { name, summary, scores } = forecastSummary(result, anomaliesShown);
-    chart.setAttribute("aria-label", name);
-    caption.textContent = summary;
-    table.replaceChildren(dataTable("The numbers in the chart", FORECAST_HEADERS, forecastRows(result)));
+    view.show(result, { name, summary, headers: FORECAST_HEADERS, rows: forecastRows(result) });
     root.dataset.forecast = JSON.stringify(result.forecast);
     root.dataset.baseline = JSON.stringify(result.baseline);
     root.dataset.statistical = JSON.stringify(result.statistical);
@@ -229,18 +176,7 @@ function chartView(root) {
     root.dataset.anomalies = String(result.flags.length);
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
   };
-  const clear = (message = "") => {
-    chart.replaceChildren();
-    caption.textContent = message;
-  };
-  let lastWidth = 0;
-  new ResizeObserver(() => {
-    const width = Math.round(chart.getBoundingClientRect().width);
-    if (shown && width !== lastWidth) drawChart(chart, shown);
-    lastWidth = width;
-  }).observe(chart);
-  const figure = el("figure", {}, [chart, el("figcaption", {}, caption)]);
-  return { chart, nodes: [figure, table], show, clear };
+  return { ...view, show };
 }
 
 /**
