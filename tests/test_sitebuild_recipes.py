@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
-from rnn_site.sitebuild.recipes import quick_log_path, recipes_table
+import pytest
+
+import rnn_site.train.speech as speech_trainer
+from rnn_site.applications import APPLICATIONS, Application
+from rnn_site.sitebuild.page_data import PageDataError, render_data
+from rnn_site.sitebuild.recipes import quick_log_path, quick_preset, recipes_table
 
 
 def _log(command: str | None, steps: int, bpc: float) -> dict[str, object]:
@@ -53,3 +59,20 @@ def test_a_replaced_recipe_keeps_its_row_after_the_quick_one(tmp_path: Path) -> 
         "| earlier, 288 units",
     ]
     assert rows[4].endswith("| 40,000 | 430,000 | 30 min (Test CPU, 1 thread) | 2.119 |")
+
+
+@pytest.mark.parametrize("app", APPLICATIONS, ids=lambda app: app.name)
+def test_pages_read_the_quick_preset_the_trainer_uses(app: Application) -> None:
+    """The build reads QUICK from the source (no torch); it must be what `--quick` imports."""
+    trainer = importlib.import_module(app.trainer.partition(":")[0])
+    assert quick_preset(app.name) == dict(trainer.QUICK)
+
+
+def test_a_quick_placeholder_names_a_model_and_a_key_of_its_preset() -> None:
+    assert render_data("runs <!-- data:recipes:quick:speech.max_epochs --> epochs") == (
+        f"runs {speech_trainer.QUICK['max_epochs']} epochs"
+    )
+    with pytest.raises(PageDataError, match="speech's preset sets max_epochs"):
+        render_data("<!-- data:recipes:quick:speech.max_steps -->")
+    with pytest.raises(PageDataError, match="unknown model 'spech'"):
+        render_data("<!-- data:recipes:quick:spech.max_epochs -->")

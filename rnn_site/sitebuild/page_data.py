@@ -49,6 +49,7 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.speech_data",
     "rnn_site.sitebuild.translation_data",
     "rnn_site.sitebuild.models_page",
+    "rnn_site.sitebuild.recipes",
 )
 
 

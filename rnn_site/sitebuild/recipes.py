@@ -6,14 +6,24 @@ after ``rnn-site train NAME --quick --no-progress``). Pages show both, so a read
 the quick preset knows what to expect of it, and no figure is typed by hand. A recipe that a
 newer one replaced keeps its log beside them as ``<name>-earlier-<label>.json`` (its row reads
 "earlier, <label>"), so a page can show the metric against model size and steps.
+
+What ``--quick`` changes is read from the trainer's own ``QUICK`` preset:
+``<!-- data:recipes:quick:MODEL.KEY -->`` is the preset's ``KEY``
+(``<!-- data:recipes:quick:speech.max_epochs -->`` is 3), so a page that says how long the
+quick run is follows the code.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from rnn_site.applications import UnknownApplicationError, application
+from rnn_site.sitebuild.page_data import PageDataError, generator
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 QUICK_DIR = Path(__file__).resolve().parents[1] / "experiments" / "results" / "recipes"
@@ -72,3 +82,39 @@ def recipes_table(
     for label, log in earlier_logs(name, quick_dir):
         lines.append(_row(f"earlier, {label}", log, score))
     return "\n".join(lines) + "\n"
+
+
+def quick_preset(name: str) -> dict[str, Any]:
+    """Model ``name``'s ``--quick`` preset: the ``QUICK`` dict of its trainer module.
+
+    Read from the module's source rather than imported: the site build must not import torch,
+    and every trainer does. The preset is a literal dict, so ``ast.literal_eval`` gives exactly
+    what ``rnn-site train NAME --quick`` uses (a test compares it with the imported value).
+    """
+    try:
+        module = application(name).trainer.partition(":")[0]
+    except UnknownApplicationError as error:
+        raise PageDataError(str(error)) from None
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise PageDataError(f"no source for {name}'s trainer module {module}")
+    tree = ast.parse(Path(spec.origin).read_text("utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "QUICK" for t in targets):
+                return dict(ast.literal_eval(node.value))
+    raise PageDataError(f"{module} has no QUICK preset: rnn-site train {name} has no --quick")
+
+
+@generator("recipes", "quick", argument=True)
+def quick_value(models_dir: Path, argument: str) -> str:
+    """``<!-- data:recipes:quick:MODEL.KEY -->``: ``KEY`` of ``MODEL``'s ``--quick`` preset."""
+    name, _, key = argument.partition(".")
+    preset = quick_preset(name)
+    if key not in preset:
+        raise PageDataError(
+            f"data:recipes:quick:{argument}: {name}'s preset sets {', '.join(sorted(preset))}"
+        )
+    value = preset[key]
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
