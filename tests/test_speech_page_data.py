@@ -89,3 +89,18 @@ def test_the_recipe_sentence_reads_the_training_log():
     log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
     minutes = render_data("<!-- data:speech:train-minutes -->")
     assert abs(int(minutes) - log["train_wall_time_s"] / 60) <= 0.5
+
+
+def test_publish_values_come_from_the_decision_file():
+    """The 'longer run, not published' sentence: each figure is the decision's, per model."""
+    decision = json.loads(speech_data.PUBLISH.read_text("utf-8"))
+    for who in ("published", "candidate"):
+        for key, cell in decision["decision"]["sets"].items():
+            got = render_data(f"<!-- data:speech:publish:{who}.{key} -->")
+            assert got == f"{100 * cell[who]:.1f}%"
+        got = render_data(f"<!-- data:speech:publish:{who}.epochs -->")
+        assert got == str(decision["runs"][who]["epochs"])
+    with pytest.raises(PageDataError, match="expected published"):
+        render_data("<!-- data:speech:publish:mine.val -->")
+    with pytest.raises(PageDataError, match="expected val"):
+        render_data("<!-- data:speech:publish:candidate.test -->")

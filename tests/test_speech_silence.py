@@ -14,11 +14,13 @@ from skips import skip_locally_fail_in_ci
 
 from rnn_site.data.audio import decode_ogg, read_wav
 from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span, trim_silence
+from rnn_site.experiments.speech_silence import choose, decide
 from rnn_site.runtime import SpeechRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "models" / "speech"
 RESULTS = ROOT / "rnn_site" / "experiments" / "results" / "speech_silence.json"
+DECISION = ROOT / "rnn_site" / "experiments" / "results" / "speech_publish.json"
 
 
 def burst(n: int, lead: int, body: int, hiss: float) -> np.ndarray:
@@ -118,3 +120,31 @@ def test_the_trim_leaves_the_cards_figures_as_they_are():
         assert sets[name]["trimmed"] == sets[name]["untrimmed"], name
     padded = sets["tts_isolated_padded"]
     assert padded["trimmed"] < padded["untrimmed"] - 0.1
+
+
+def test_the_rule_picks_the_published_settings_on_validation():
+    """choose() on the published model's validation grid gives the card's trim, and a setting
+    that costs clean clips is never chosen, however well it does with silence."""
+    results = json.loads(RESULTS.read_text("utf-8"))
+    grid, untrimmed = results["validation_grid"], results["validation_untrimmed"]
+    assert choose(grid, untrimmed) == TRIM
+    costly = {**grid[0], "threshold_db": -50.0, "val": untrimmed["val"] + 0.01, "val_padded": 0.0}
+    assert choose([costly, *grid], untrimmed) == TRIM
+    assert choose([{**costly, "val": untrimmed["val"]}, *grid], untrimmed).threshold_db == -50.0
+
+
+def test_the_publishing_decision_is_the_rules_on_the_published_model():
+    """speech_publish.json judged the model that is published (its validation grid is the
+    silence results'), and its verdict is decide() on its own figures: a candidate worse on
+    one validation set is not published."""
+    decision = json.loads(DECISION.read_text("utf-8"))
+    silence = json.loads(RESULTS.read_text("utf-8"))
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
+    published = decision["published"]
+    assert published["grid"] == silence["validation_grid"]
+    assert published["chosen"] == TRIM.to_dict()
+    assert decision["runs"]["published"]["best_val_cer"] == round(metrics["best"]["val_cer"], 4)
+    assert decide(published, decision["candidate"]) == decision["decision"]
+    assert decision["decision"]["publish"] is False
+    assert not decision["decision"]["sets"]["val_padded_hiss"]["no_worse"]
+    assert decide(published, published)["publish"] is True

@@ -12,6 +12,10 @@ file, so the page cannot drift from what was measured:
   clip is worth in percentage points of that CER;
 - ``<!-- data:speech:table.silence -->`` and ``<!-- data:speech:silence:SET.KEY -->``: CER with
   and without the silence trim (rnn_site/experiments/results/speech_silence.json);
+- ``<!-- data:speech:publish:WHO.KEY -->``: the validation-only decision on replacing the
+  published model (rnn_site/experiments/results/speech_publish.json): WHO ``published`` or
+  ``candidate``; KEY a validation set's CER with that model's chosen trim (``val``,
+  ``val_padded``, ``val_padded_hiss``), or its run's ``epochs``;
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
@@ -30,6 +34,7 @@ from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, r
 RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
 ABLATION = RESULTS / "speech_ablation.json"
 SILENCE = RESULTS / "speech_silence.json"
+PUBLISH = RESULTS / "speech_publish.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -180,6 +185,23 @@ def silence_value(models_dir: Path, spec: str) -> str:
     if name not in results["sets"] or key not in ("untrimmed", "trimmed"):
         raise PageDataError(f"data:speech:silence:{spec}: expected SET.untrimmed|trimmed")
     return pct(results["sets"][name][key])
+
+
+@generator("speech", "publish", argument=True)
+def publish_value(models_dir: Path, spec: str) -> str:
+    """``WHO.KEY``: a validation CER (with the trim chosen for that model) or the epochs of the
+    published model or of the candidate that the publishing rule judged."""
+    results = read_json(PUBLISH)
+    who, _, key = spec.partition(".")
+    if who not in ("published", "candidate"):
+        raise PageDataError(f"data:speech:publish:{spec}: expected published|candidate.KEY")
+    if key == "epochs":
+        return str(results["runs"][who]["epochs"])
+    if key not in results["decision"]["sets"]:
+        raise PageDataError(
+            f"data:speech:publish:{spec}: expected val, val_padded, val_padded_hiss or epochs"
+        )
+    return pct(results["decision"]["sets"][key][who])
 
 
 def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:
