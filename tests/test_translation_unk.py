@@ -95,6 +95,7 @@ def test_rescore_keeps_the_weights_and_ships_the_whole_table(tmp_path, monkeypat
     card = json.loads((out / "card.json").read_text("utf-8"))
     assert card["files"]["dictionary"] == "dictionary.json" and "unk_dictionary" not in card
     assert card["results"] == log["results"]
+    assert f"(`{log['rescored']['command']}`)" in card["metrics_note"]  # the curve predates it
     runtime = RuntimeTranslator.load(out)
     assert runtime.dictionary == vocabs.dictionary
     replaced = set()
@@ -109,6 +110,20 @@ def test_rescore_keeps_the_weights_and_ships_the_whole_table(tmp_path, monkeypat
     with pytest.raises(ModelIntegrityError, match=r"dictionary\.json: sha256 is"):
         RuntimeTranslator.load(out).translate("cat sun moon dogs")
     assert RuntimeTranslator.load(out, verify=False).dictionary["dogs"] == "Katzen"
+
+
+def test_the_card_says_whether_the_validation_curve_shares_the_tests_unk_rule():
+    """A run re-scored after training kept the validation history it logged with its old
+    `<unk>` rule; the card's metrics note says so, naming the command that re-scored it."""
+    from rnn_site.export.card_text import card_text
+    from rnn_site.export.translator import validation_note
+
+    text = card_text("translator")
+    assert "same rule for an output `<unk>`" in validation_note(text, {})
+    command = "python -m rnn_site.experiments.translator_unk --rescore models/translator"
+    note = validation_note(text, {"rescored": {"command": command}})
+    assert f"(`{command}`)" in note and "with the rule it had then" in note
+    assert note in json.loads((MODELS / "translator" / "card.json").read_text())["metrics_note"]
 
 
 def test_published_dictionary_is_its_own_hash_checked_file_under_2_mb():

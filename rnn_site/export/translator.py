@@ -25,7 +25,7 @@ from rnn_site.card import Tokenizer, TranslationCard, TranslationVocab
 from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN, WORDS_FILE, write_words
 from rnn_site.export import steps
-from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.card_text import CardProse, CardText, card_text
 from rnn_site.export.onnx_lstm import (
     GraphIO,
     OnnxLSTMLayer,
@@ -197,7 +197,17 @@ def translator_prose(vocab: TranslationVocab, bpe: bool, log: dict[str, Any]) ->
         phrase_pairs=f"{int(data.get('phrase_pairs', 0)):,}",
         phrases_per_epoch=f"{int(data.get('phrases_per_epoch', 0)):,}",
         dictionary_entries=f"{int(data.get('unk_dictionary', 0)):,}",
+        validation_note=validation_note(text, log),
     )
+
+
+def validation_note(text: CardText, log: dict[str, Any]) -> str:
+    """Whether the validation history and the test scores share one ``<unk>`` rule: a run
+    re-scored after training (``rescored`` in its log) kept the curve training logged."""
+    rescored = log.get("rescored")
+    if not rescored:
+        return text.text("_validation_note.trained")
+    return text.text("_validation_note.rescored", rescore_command=rescored["command"])
 
 
 def tokenizer(vocabs: Vocabs) -> Tokenizer:
