@@ -220,3 +220,66 @@ def test_no_application_page_types_its_cards_data_sizes() -> None:
             if match[0] in forms:
                 typed.append(f"{app.page}: {match[0]} ({app.name}/card.json)")
     assert typed == []
+
+
+#: Typed recipe numbers that are not the model's, each with its reason.
+NOT_FROM_THE_RECIPE = {
+    ("char-lm", "6,000"): "the quick preset's steps on the text-generation page, which the lead "
+    "is rewriting; its placeholder is <!-- data:recipes:quick:char-lm.max_steps -->",
+}
+#: A number followed by one of these words is a recipe's length or a network's size.
+RECIPE_WORDS = "steps|epochs|minutes|units|networks|logits|tokens"
+
+
+def _recipe_forms(name: str) -> set[str]:
+    """Every integer of model ``name``'s recipe as a page would print it: the card's config
+    and training record, the log's hyperparameters, recipe, steps and epochs, the ``--quick``
+    preset, and the published wall time in minutes."""
+    from rnn_site.sitebuild.recipes import quick_preset
+
+    card = json.loads((ROOT / "models" / name / "card.json").read_text("utf-8"))
+    log = json.loads((ROOT / "models" / name / "metrics.json").read_text("utf-8"))
+    numbers = _integers(
+        [card.get("config", {}), card.get("training", {}), quick_preset(name)]
+        + [log.get(key) for key in ("hparams", "recipe", "steps", "epochs")]
+    )
+    if log.get("wall_time_s"):
+        numbers.append(round(log["wall_time_s"] / 60))
+    return {f"{n:,}" for n in numbers if n >= 2}
+
+
+def _typed_recipe_numbers(text: str, forms: set[str]) -> list[str]:
+    """Each "<number> <recipe word>" of ``text`` whose number is one of ``forms``."""
+    pattern = rf"(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d+) ({RECIPE_WORDS})\b"
+    return [m[0] for m in re.finditer(pattern, text) if m[1] in forms]
+
+
+def test_no_application_page_types_its_recipe_or_network_size() -> None:
+    """ "600 steps", "3 epochs", "128 units", "about 20 minutes" on an application's page are
+    the recipe's or the card's: typed by hand they go stale at the next retraining, so they
+    come through placeholders (data:recipes:quick:MODEL.KEY, data:recipes:minutes:MODEL,
+    card.config...)."""
+    from rnn_site.applications import APPLICATIONS
+
+    typed = []
+    for app in APPLICATIONS:
+        forms = _recipe_forms(app.name) - {f for n, f in NOT_FROM_THE_RECIPE if n == app.name}
+        text = (ROOT / "docs" / app.page).read_text("utf-8")
+        typed += [f"{app.page}: {t} ({app.name})" for t in _typed_recipe_numbers(text, forms)]
+    assert typed == []
+
+
+def test_the_recipe_scan_sees_typed_recipe_numbers() -> None:
+    """The check above is not vacuous: the sentences these placeholders replaced, typed with
+    today's values, are caught."""
+    from rnn_site.sitebuild.recipes import quick_preset
+
+    log = json.loads((ROOT / "models" / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    typed = (
+        f"`--quick` runs {quick_preset('speech')['max_epochs']} epochs; "
+        f"up to {log['hparams']['max_steps']:,} steps per network, "
+        f"{log['hparams']['electricity_steps']:,} for electricity; "
+        f"about {round(log['wall_time_s'] / 60)} minutes"
+    )
+    found = _typed_recipe_numbers(typed, _recipe_forms("speech") | _recipe_forms("ts-forecaster"))
+    assert len(found) == 3  # "1,500 for electricity" has no recipe word after it

@@ -10,7 +10,8 @@ newer one replaced keeps its log beside them as ``<name>-earlier-<label>.json`` 
 What ``--quick`` changes is read from the trainer's own ``QUICK`` preset:
 ``<!-- data:recipes:quick:MODEL.KEY -->`` is the preset's ``KEY``
 (``<!-- data:recipes:quick:speech.max_epochs -->`` is 3), so a page that says how long the
-quick run is follows the code.
+quick run is follows the code; ``<!-- data:recipes:minutes:MODEL -->`` is the published
+run's wall time in minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.applications import UnknownApplicationError, application
-from rnn_site.sitebuild.page_data import PageDataError, generator
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 QUICK_DIR = Path(__file__).resolve().parents[1] / "experiments" / "results" / "recipes"
@@ -118,3 +119,13 @@ def quick_value(models_dir: Path, argument: str) -> str:
         )
     value = preset[key]
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+@generator("recipes", "minutes", argument=True)
+def published_minutes(models_dir: Path, name: str) -> str:
+    """``<!-- data:recipes:minutes:MODEL -->``: the published run's wall time in whole minutes,
+    as its training log recorded it (the card's ``training.wall_time_s``)."""
+    seconds = model_file(name, "metrics", models_dir).get("wall_time_s")
+    if seconds is None:
+        raise PageDataError(f"models/{name}/metrics.json records no wall_time_s")
+    return f"{seconds / 60:,.0f}"

@@ -10,6 +10,7 @@ page cannot drift from what was measured:
 - ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not;
 - ``<!-- data:translator:copy-run -->``: the test scores of the same recipe with an output
   ``<unk>`` copied instead of looked up (rnn_site/experiments/results/translator_copy_unk.json);
+- ``<!-- data:translator:copy-run-minutes -->``: that run's wall time, in minutes;
 - ``<!-- data:translator:table.recipes -->``: the published and the ``--quick`` recipe, with
   their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`);
 - ``<!-- data:translator:table.unk -->``: what each rule for an output ``<unk>`` scored on the
@@ -118,6 +119,12 @@ def copy_run(models_dir: Path) -> str:
         f"BLEU {beam['bleu']:.1f} and chrF {beam['chrf']:.1f} with beam {log['beam']} "
         f"(greedy {greedy['bleu']:.1f} and {greedy['chrf']:.1f})"
     )
+
+
+@generator("translator", "copy-run-minutes")
+def copy_run_minutes(models_dir: Path) -> str:
+    """The copy-only run's wall time in whole minutes, as its training log recorded it."""
+    return f"{read_json(COPY_RUN)['wall_time_s'] / 60:.0f}"
 
 
 @generator("translator", "table.unk")
