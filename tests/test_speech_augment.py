@@ -4,6 +4,7 @@ draw is seeded, and a tiny augmented training run gives the same weights twice."
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from rnn_site.train.speech_augment import (
     KINDS,
     AugmentConfig,
     Augmenter,
+    add_hiss,
     add_noise,
     apply_gain,
     change_speed,
@@ -127,6 +129,68 @@ def test_silence_pads_both_ends():
     assert not y[:160].any() and not y[-320:].any() and torch.equal(y[160:-320], x)
 
 
+@pytest.mark.parametrize("level_db", [-55.0, -42.5, -30.0])
+@pytest.mark.parametrize("exponent", [0.0, 2.0])
+def test_hiss_is_added_at_the_stated_level_below_the_peak(level_db, exponent):
+    x = pad_silence(tone(300.0, seconds=0.3, amplitude=0.4), 4000, 4000)
+    noise = coloured_noise(len(x), exponent, torch.Generator().manual_seed(6))
+    y = add_hiss(x, noise, level_db)
+    assert power_db(y - x) - 20 * math.log10(0.4) == pytest.approx(level_db, abs=0.01)
+
+
+def always(**fields: Any) -> AugmentConfig:
+    """The default ranges, with silence and hiss on every clip."""
+    return AugmentConfig(silence_probability=1.0, hiss_probability=1.0, **fields)
+
+
+def test_hiss_lies_under_the_padding_at_the_drawn_level():
+    clip = tone(220.0, seconds=0.5, amplitude=0.3).numpy()
+    config = always(silence_s=(0.2, 0.3), hiss_db=(-40.0, -40.0), noise_exponent=(0.0, 0.0))
+    quiet = Augmenter(["silence"], seed=3, config=config).waveform(clip)
+    hissy = Augmenter(["silence", "hiss"], seed=3, config=config).waveform(clip)
+    # Hiss is drawn after the padding: the same padding, now with white hiss in it.
+    assert len(hissy) == len(quiet) >= len(clip) + 2 * 0.2 * SAMPLE_RATE
+    before = int(0.2 * SAMPLE_RATE)
+    assert not quiet[:before].any() and not quiet[-before:].any()
+    for padding in (hissy[:before], hissy[-before:]):
+        level = 10 * math.log10(float(np.mean(padding.astype(np.float64) ** 2)) / 0.3**2)
+        assert level == pytest.approx(-40.0, abs=0.5)
+    whole = power_db(torch.from_numpy(hissy - quiet)) - 20 * math.log10(0.3)
+    assert whole == pytest.approx(-40.0, abs=0.01)
+
+
+def test_hiss_is_seeded_and_comes_on_half_the_time():
+    clip = tone(220.0, seconds=0.2).numpy()
+    first = Augmenter(["hiss"], seed=11).waveform(clip)
+    assert np.array_equal(first, Augmenter(["hiss"], seed=11).waveform(clip))
+    hissed = [
+        not np.array_equal(Augmenter(["hiss"], seed=s).waveform(clip), clip) for s in range(40)
+    ]
+    assert 10 <= sum(hissed) <= 30  # probability 0.5
+    levels = []
+    for s in range(40):
+        y = Augmenter(["hiss"], seed=s).waveform(clip)
+        if hissed[s]:
+            levels.append(power_db(torch.from_numpy(y - clip)) - 20 * math.log10(0.3))
+    low, high = AugmentConfig().hiss_db
+    assert all(low - 0.01 <= v <= high + 0.01 for v in levels)
+    assert max(levels) - min(levels) > 10  # drawn across the range, not one level
+
+
+def test_without_hiss_the_draws_are_those_before_hiss_existed():
+    """The published recipe's augmentation (pitch,noise,silence) must still reproduce: clip
+    lengths from seeds 0-7, recorded before the hiss kind was added, pin its silence and
+    pitch draws; hiss off leaves the padding digital silence."""
+    t = np.arange(11200) / SAMPLE_RATE
+    clip = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    lengths = [
+        len(Augmenter(["pitch", "noise", "silence"], seed=s).waveform(clip)) for s in range(8)
+    ]
+    assert lengths == [16184, 19216, 13591, 14016, 15479, 11200, 11200, 11199]
+    padded = Augmenter(["silence"], seed=3, config=always()).waveform(clip)
+    assert len(padded) > len(clip) and padded[0] == 0.0 and padded[-1] == 0.0
+
+
 def test_feature_mask_zeroes_exactly_the_stated_spans():
     mask = feature_mask(50, 40, time_spans=[(10, 5), (40, 0)], mel_spans=[(3, 4)])
     zeroed_frames = {t for t in range(50) if not mask[t].any()}
@@ -166,6 +230,7 @@ def test_augmenter_is_deterministic_for_a_seed_and_changes_the_clip():
         ("legacy", "legacy"),
         ("none", "none"),
         ("noise,speed", "speed,noise"),
+        ("hiss,silence,pitch,noise", "pitch,noise,silence,hiss"),
         ("all", ",".join(KINDS)),
         (" mask ", "mask"),
     ],
@@ -188,6 +253,7 @@ def test_cli_refuses_an_unknown_augmentation(capsys):
     assert stop.value.code == 2
     assert "unknown augmentation echo" in capsys.readouterr().err
     assert augment_flag("gain,pitch") == "pitch,gain"
+    assert augment_flag("hiss,pitch") == "pitch,hiss"
 
 
 def tiny_clips() -> list[Utterance]:

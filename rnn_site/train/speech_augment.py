@@ -12,6 +12,8 @@ in for what a real microphone adds. Each is named, so an ablation can switch the
 - ``gain``: louder or quieter, clipped at full scale (the model normalises the peak, so gain
   matters only where it clips);
 - ``silence``: silence before and after the word (a person pauses before and after speaking);
+- ``hiss``: a microphone's noise floor under the whole clip, the padding included (``silence``
+  pads with digital zeros, which no microphone records);
 - ``mask``: SpecAugment-style masks that zero random time spans and mel bands of the features.
 
 The waveform changes run in that order on every training clip, afresh in every epoch; ``mask``
@@ -34,7 +36,7 @@ import torch
 from rnn_site.data.audio import SAMPLE_RATE
 
 #: The augmentations of this module, in the order they are applied.
-KINDS = ("speed", "pitch", "reverb", "noise", "gain", "silence", "mask")
+KINDS = ("speed", "pitch", "reverb", "noise", "gain", "silence", "hiss", "mask")
 LEGACY = "legacy"
 NONE = "none"
 
@@ -184,6 +186,19 @@ def pad_silence(audio: torch.Tensor, before: int, after: int) -> torch.Tensor:
     return torch.cat([audio.new_zeros(before), audio, audio.new_zeros(after)])
 
 
+def add_hiss(audio: torch.Tensor, noise: torch.Tensor, level_db: float) -> torch.Tensor:
+    """``audio`` plus ``noise`` scaled to an RMS ``level_db`` dB below the clip's peak sample.
+
+    Relative to the peak, not to the clip's power as :func:`add_noise` is: a noise floor does
+    not depend on how long the speaker paused, and the padded clip's power does. The runtime's
+    trim measures frames against the loudest one in the same way.
+    """
+    peak = float(audio.abs().max())
+    noise_rms = math.sqrt(float(noise.double().pow(2).mean())) + 1e-12
+    scale = peak * 10 ** (level_db / 20) / noise_rms
+    return audio + (scale * noise).to(audio.dtype)
+
+
 def feature_mask(
     total_frames: int,
     n_mels: int,
@@ -221,6 +236,13 @@ class AugmentConfig:
     # hear both a trimmed test clip and a microphone recording with pauses around the word.
     silence_probability: float = 0.5
     silence_s: tuple[float, float] = (0.0, 0.3)
+    # A microphone's noise floor, RMS in dB below the clip's peak sample: speech recorded to
+    # peak near -6 dBFS over a room-and-preamp floor of about -60 to -36 dBFS. In the louder
+    # part of the range the hiss's frames pass the runtime trim's threshold (frames within
+    # 40 dB of the loudest), so the trim keeps the padding and the model hears the hiss whole.
+    # Half the clips keep the digital silence of a trimmed test clip.
+    hiss_probability: float = 0.5
+    hiss_db: tuple[float, float] = (-55.0, -30.0)
     time_masks: int = 2
     time_mask_fraction: float = 0.1  # at most this share of the clip's frames per mask
     mel_masks: int = 2
@@ -275,6 +297,10 @@ class Augmenter:
         if "silence" in self.kinds and self.chance(c.silence_probability):
             before = round(self.uniform(c.silence_s) * SAMPLE_RATE)
             x = pad_silence(x, before, round(self.uniform(c.silence_s) * SAMPLE_RATE))
+        # Drawn last: with hiss off, every draw is what it was before hiss existed.
+        if "hiss" in self.kinds and self.chance(c.hiss_probability):
+            level, exponent = self.uniform(c.hiss_db), self.uniform(c.noise_exponent)
+            x = add_hiss(x, coloured_noise(x.shape[0], exponent, self.generator), level)
         return x.clamp(-1.0, 1.0).numpy().astype(np.float32)
 
     def feature_masks(self, frames: torch.Tensor, total_frames: int, n_mels: int) -> torch.Tensor:
