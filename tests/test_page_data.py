@@ -283,3 +283,14 @@ def test_the_recipe_scan_sees_typed_recipe_numbers() -> None:
     )
     found = _typed_recipe_numbers(typed, _recipe_forms("speech") | _recipe_forms("ts-forecaster"))
     assert len(found) == 3  # "1,500 for electricity" has no recipe word after it
+
+
+def test_graphs_size_is_the_manifests_onnx_files() -> None:
+    """A page's "the model is about 3.1 MB" is the sum of the graphs the manifest lists."""
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text("utf-8"))
+    entry = next(m for m in manifest["models"] if m["name"] == "translator")
+    total = sum(f["bytes"] for f in entry["files"] if f["path"].endswith(".onnx"))
+    assert total > 1e6
+    assert render_data("<!-- data:models:graphs-size:translator -->") == f"{total / 1e6:.1f} MB"
+    with pytest.raises(PageDataError, match="graphs-size:nothing: no "):
+        render_data("<!-- data:models:graphs-size:nothing -->")

@@ -21,7 +21,7 @@ from typing import Any
 from rnn_site.applications import UnknownApplicationError, application
 from rnn_site.card import Card
 from rnn_site.export.cards import scores_table
-from rnn_site.sitebuild.page_data import generator
+from rnn_site.sitebuild.page_data import PageDataError, generator
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
@@ -164,3 +164,17 @@ def cards_on_page(models_dir: Path) -> str:
 def first_visit_on_page(models_dir: Path) -> str:
     """The first-visit benchmark's tables (from its committed JSON, not the models folder)."""
     return render_first_visit()
+
+
+@generator("models", "graphs-size", argument=True)
+def graphs_size(models_dir: Path, name: str) -> str:
+    """``<!-- data:models:graphs-size:MODEL -->``: the size of MODEL's ONNX graphs together
+    ("3.1 MB"), what its demo downloads besides the runtime; from the files the card lists."""
+    card_path = Path(models_dir) / name / "card.json"
+    if not card_path.is_file():
+        raise PageDataError(f"data:models:graphs-size:{name}: no {card_path}")
+    files = json.loads(card_path.read_text("utf-8"))["files"].values()
+    graphs = [Path(models_dir) / name / f for f in files if f.endswith(".onnx")]
+    if not graphs:
+        raise PageDataError(f"data:models:graphs-size:{name}: the card lists no .onnx file")
+    return _size(sum(p.stat().st_size for p in graphs))
