@@ -8,6 +8,7 @@ keys) or by a registered generator (tables, figures, derived numbers).
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,13 @@ def test_graphs_size_is_the_manifests_onnx_files() -> None:
     assert render_data("<!-- data:models:graphs-size:translator -->") == f"{total / 1e6:.1f} MB"
     with pytest.raises(PageDataError, match="graphs-size:nothing: no "):
         render_data("<!-- data:models:graphs-size:nothing -->")
+
+
+def test_the_melody_pages_likelihood_ratio_is_e_to_the_cards_gap() -> None:
+    """ "about 2.0 times the n-gram's (e^0.69)" follows the card's two test NLLs."""
+    card = json.loads((ROOT / "models" / "melody" / "card.json").read_text("utf-8"))
+    lstm = card["metrics"]["melody"]["test_nll_per_event"]
+    ngram = card["baselines"]["token-10gram"]["test_nll_per_event"]
+    assert ngram > lstm
+    page = "<!-- data:melody:likelihood-ratio --> (e^<!-- data:melody:likelihood-gap -->)"
+    assert render_data(page) == f"{math.exp(ngram - lstm):.1f} (e^{ngram - lstm:.2f})"

@@ -10,13 +10,18 @@ same function that writes the table into the model folder's README.md
   sentences ``SET`` (``word_order`` or ``lstm_fails``), in that order; the page picks which;
 - ``<!-- data:translator:table.results -->`` and ``<!-- data:translator:table.examples:SET -->``
   (``good`` or ``failures``, the first four); ``<!-- data:translator:pairs-total -->``, the
-  sentence pairs of all three splits.
+  sentence pairs of all three splits;
+- ``<!-- data:melody:likelihood-gap -->`` and ``<!-- data:melody:likelihood-ratio -->``: how many
+  nats per event the LSTM is below the n-gram on test, and the factor that gap makes in the
+  probability of each real next event.
 
-See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md
+See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md,
+applications/music.md
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +82,23 @@ def translator_examples(models_dir: Path, which: str) -> str:
 def translator_pairs(models_dir: Path) -> str:
     pairs = model_file("translator", "card", models_dir)["data"]["pairs"]
     return f"{sum(pairs.values()):,}"
+
+
+def _melody_gap(models_dir: Path) -> float:
+    """The n-gram's test NLL per event minus the LSTM's (nats): e^gap is the probability ratio."""
+    card = model_file("melody", "card", models_dir)
+    (ngram,) = card["baselines"].values()
+    return float(ngram["test_nll_per_event"] - card["metrics"]["melody"]["test_nll_per_event"])
+
+
+@generator("melody", "likelihood-gap")
+def melody_likelihood_gap(models_dir: Path) -> str:
+    """The LSTM's lead over the n-gram in nats per event, two decimals ("0.69")."""
+    return f"{_melody_gap(models_dir):.2f}"
+
+
+@generator("melody", "likelihood-ratio")
+def melody_likelihood_ratio(models_dir: Path) -> str:
+    """How many times likelier the LSTM finds each real next event than the n-gram, on average
+    (geometric mean over test events), one decimal ("2.0")."""
+    return f"{math.exp(_melody_gap(models_dir)):.1f}"
