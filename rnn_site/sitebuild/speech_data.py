@@ -13,9 +13,11 @@ file, so the page cannot drift from what was measured:
 - ``<!-- data:speech:table.silence -->`` and ``<!-- data:speech:silence:SET.KEY -->``: CER with
   and without the silence trim (rnn_site/experiments/results/speech_silence.json);
 - ``<!-- data:speech:publish:WHO.KEY -->``: the validation-only decision on replacing the
-  published model (rnn_site/experiments/results/speech_publish.json): WHO ``published`` or
-  ``candidate``; KEY a validation set's CER with that model's chosen trim (``val``,
-  ``val_padded``, ``val_padded_hiss``), or its run's ``epochs``;
+  published model by the 80-epoch run (rnn_site/experiments/results/speech_publish.json): WHO
+  ``published`` or ``candidate``; KEY a validation set's CER with that model's chosen trim
+  (``val``, ``val_padded``, ``val_padded_hiss``), or its run's ``epochs``;
+  ``<!-- data:speech:publish-hiss:WHO.KEY -->`` the same for the run trained with hiss under
+  its silence (speech_publish_hiss.json);
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
@@ -35,6 +37,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
 ABLATION = RESULTS / "speech_ablation.json"
 SILENCE = RESULTS / "speech_silence.json"
 PUBLISH = RESULTS / "speech_publish.json"
+PUBLISH_HISS = RESULTS / "speech_publish_hiss.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -187,21 +190,30 @@ def silence_value(models_dir: Path, spec: str) -> str:
     return pct(results["sets"][name][key])
 
 
-@generator("speech", "publish", argument=True)
-def publish_value(models_dir: Path, spec: str) -> str:
-    """``WHO.KEY``: a validation CER (with the trim chosen for that model) or the epochs of the
-    published model or of the candidate that the publishing rule judged."""
-    results = read_json(PUBLISH)
+def decision_value(path: Path, name: str, spec: str) -> str:
+    """``WHO.KEY`` of one publishing decision: a validation CER (with the trim chosen for that
+    model) or the epochs of the published model or of the candidate that the rule judged."""
+    results = read_json(path)
     who, _, key = spec.partition(".")
     if who not in ("published", "candidate"):
-        raise PageDataError(f"data:speech:publish:{spec}: expected published|candidate.KEY")
+        raise PageDataError(f"data:speech:{name}:{spec}: expected published|candidate.KEY")
     if key == "epochs":
         return str(results["runs"][who]["epochs"])
     if key not in results["decision"]["sets"]:
         raise PageDataError(
-            f"data:speech:publish:{spec}: expected val, val_padded, val_padded_hiss or epochs"
+            f"data:speech:{name}:{spec}: expected val, val_padded, val_padded_hiss or epochs"
         )
     return pct(results["decision"]["sets"][key][who])
+
+
+@generator("speech", "publish", argument=True)
+def publish_value(models_dir: Path, spec: str) -> str:
+    return decision_value(PUBLISH, "publish", spec)
+
+
+@generator("speech", "publish-hiss", argument=True)
+def publish_hiss_value(models_dir: Path, spec: str) -> str:
+    return decision_value(PUBLISH_HISS, "publish-hiss", spec)
 
 
 def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:
