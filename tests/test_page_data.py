@@ -224,10 +224,7 @@ def test_no_application_page_types_its_cards_data_sizes() -> None:
 
 
 #: Typed recipe numbers that are not the model's, each with its reason.
-NOT_FROM_THE_RECIPE = {
-    ("char-lm", "6,000"): "the quick preset's steps on the text-generation page, which the lead "
-    "is rewriting; its placeholder is <!-- data:recipes:quick:char-lm.max_steps -->",
-}
+NOT_FROM_THE_RECIPE: dict[tuple[str, str], str] = {}
 #: A number followed by one of these words is a recipe's length or a network's size.
 RECIPE_WORDS = "steps|epochs|minutes|units|networks|logits|tokens"
 
