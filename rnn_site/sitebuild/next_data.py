@@ -74,6 +74,30 @@ def full_size_on_page(models_dir: Path) -> str:
         return f'!!! warning "No training log"\n    {exc}\n'
 
 
+#: What ``data:next:ratio:KEY`` compares (LSTM over minGRU), and where each log keeps it.
+RATIOS = {"parameters": ("parameters",), "steps": ("steps",)}
+#: How the LSTM's graphs store the weights, from its recipe's rounding.
+STORAGE_WORDS = {"int8": "int8 (one scale per row)", "float16": "float16", "float32": "float32"}
+
+
+@generator("next", "ratio", argument=True)
+def ratio_on_page(models_dir: Path, key: str) -> str:
+    """How many times the LSTM's ``parameters`` or ``steps`` the minGRU's are, to one decimal:
+    the prose's "not a race at equal terms" in numbers."""
+    if key not in RATIOS:
+        raise PageDataError(f"data:next:ratio:{key}: not one of {', '.join(RATIOS)}")
+    lstm, mingru = (model_file(name, "metrics", models_dir) for name in FULL_SIZE_MODELS)
+    return f"{lstm[key] / mingru[key]:.1f}"
+
+
+@generator("next", "lstm-storage")
+def lstm_storage(models_dir: Path) -> str:
+    """How char-lm's files store its weights (its recipe rounds them before scoring)."""
+    hparams = model_file("char-lm", "metrics", models_dir)["hparams"]
+    stored = "int8" if hparams.get("int8") else "float16" if hparams.get("float16") else "float32"
+    return STORAGE_WORDS[stored]
+
+
 @generator("next", "table.scan")
 def scan_table(models_dir: Path) -> str:
     """The benchmark figure's numbers under a disclosure (its text alternative), or a warning."""
