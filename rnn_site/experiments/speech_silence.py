@@ -170,11 +170,15 @@ def decide(published: dict[str, Any], candidate: dict[str, Any]) -> dict[str, An
 
 
 def run_summary(checkpoint: Path) -> dict[str, Any]:
-    """What the run beside ``checkpoint`` was: its command, budget and best validation CER."""
+    """What the run beside ``checkpoint`` was: its command, budget (epochs run, and whether
+    early stopping ended it) and best validation CER."""
     metrics = json.loads((checkpoint.parent / "metrics.json").read_text(encoding="utf-8"))
     return {
         "command": metrics["recipe"]["command"],
         "epochs": metrics["epochs"],
+        "max_epochs": metrics["hparams"]["max_epochs"],
+        "patience": metrics["hparams"]["patience"],
+        "stopped": metrics["stopped"],
         "best_epoch": metrics["best_epoch"],
         "best_val_cer": round(metrics["best"]["val_cer"], 4),
     }
