@@ -102,5 +102,11 @@ def test_publish_values_come_from_the_decision_file():
         assert got == str(decision["runs"][who]["epochs"])
     with pytest.raises(PageDataError, match="expected published"):
         render_data("<!-- data:speech:publish:mine.val -->")
+    hiss = json.loads(speech_data.PUBLISH_HISS.read_text("utf-8"))
+    got = render_data("<!-- data:speech:publish-hiss:candidate.val_padded_hiss -->")
+    assert got == f"{100 * hiss['decision']['sets']['val_padded_hiss']['candidate']:.1f}%"
+    # The page: "early stopping ended it ... worse on all three validation sets".
+    assert hiss["runs"]["candidate"]["stopped"] == "early_stopping"
+    assert not any(cell["no_worse"] for cell in hiss["decision"]["sets"].values())
     with pytest.raises(PageDataError, match="expected val"):
         render_data("<!-- data:speech:publish:candidate.test -->")
