@@ -245,17 +245,14 @@ def test_step_and_sequence_graphs_agree(exported):
 
 def stored_weights(proto: onnx.ModelProto) -> dict[str, np.ndarray]:
     """Initializers by the name the graph reads them under, as float32 (a float16 weight is
-    stored as ``<name>.float16`` and cast back; an int8 one as ``<name>.int8`` and
-    ``<name>.scale``, dequantized along the DequantizeLinear's axis)."""
+    stored as ``<name>.float16`` and cast back; an int8 one as ``<name>.int8`` times
+    ``<name>.scale``, shaped to broadcast over its rows)."""
     arrays = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
     weights = {n.removesuffix(".float16"): a.astype(np.float32) for n, a in arrays.items()}
-    for node in proto.graph.node:
-        if node.op_type == "DequantizeLinear":
-            values, scale = (arrays[name] for name in node.input[:2])
-            axis = next(a.i for a in node.attribute if a.name == "axis")
-            shape = [1] * values.ndim
-            shape[axis] = -1
-            weights[node.output[0]] = values.astype(np.float32) * scale.reshape(shape)
+    for name, values in arrays.items():
+        if name.endswith(".int8"):
+            base = name.removesuffix(".int8")
+            weights[base] = values.astype(np.float32) * arrays[f"{base}.scale"]
     return weights
 
 

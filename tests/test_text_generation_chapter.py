@@ -268,3 +268,22 @@ def test_curves_table_sets_each_recipe_beside_the_one_it_replaced():
         "| 4,000 | 2.086 | – |",
         "| 6,000 | – | 2.151 |",
     ]
+
+
+def test_the_pages_claims_about_the_published_run_hold():
+    """The recipe prose: training loss ends below validation, the wider model is ahead of the
+    448-unit one at every step, the run's last stretch was faster than its average (it shared
+    the machine earlier), and the pace figures are the log's arithmetic."""
+    log = json.loads((MODELS / "char-lm" / "metrics.json").read_text("utf-8"))
+    assert float(render_data("<!-- data:char-lm:train-val-gap -->")) > 0
+    assert render_data("<!-- data:char-lm:train-threads -->") == str(log["train_config"]["threads"])
+    steps, seconds = tg.late_pace(log)
+    assert steps == 4 * log["train_config"]["eval_every"]
+    assert steps / seconds > log["steps"] / log["train_wall_time_s"]
+    values = tg.speed_values(log, MODELS)
+    assert values["late-pace-minutes"] == str(round(log["steps"] * seconds / steps / 60))
+    earlier = dict(tg.earlier_logs("char-lm"))["448 units"]
+    ours = {e["step"]: e["val_bpc"] for e in log["history"]}
+    assert all(ours[e["step"]] < e["val_bpc"] for e in earlier["history"])
+    # "not quite low enough": the target of 2.00 is missed, by little.
+    assert 2.0 < log["char_lm"]["test_bpc"] < 2.02

@@ -192,3 +192,15 @@ def test_every_train_function_takes_keywords_after_out_dir() -> None:
                 positional = [p.name for p in rest if p.kind not in allowed]
                 assert not positional, f"{module.__name__}.{name} takes {positional} by position"
     assert {"train_char_lm", "train_demand", "train_speech", "train_forecaster"} <= set(found)
+
+
+def test_char_lm_runs_its_published_recipe_and_own_text_on_two_threads() -> None:
+    """`rnn-site train char-lm` reproduces the card's 2-thread weights without --threads; the
+    quick preset keeps the one thread it was measured on; --threads always wins."""
+    from rnn_site.train.char_lm import PUBLISHED_THREADS, recipe_threads
+
+    assert PUBLISHED_THREADS == 2
+    assert recipe_threads([], 1, quick=False, own_text=False) == 2
+    assert recipe_threads(["--quick"], 1, quick=True, own_text=False) == 1
+    assert recipe_threads(["--text", "t.txt", "--quick"], 1, quick=True, own_text=True) == 2
+    assert recipe_threads(["--threads", "1"], 1, quick=False, own_text=False) == 1

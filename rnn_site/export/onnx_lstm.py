@@ -474,8 +474,12 @@ def float16_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelP
 def int8_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProto:
     """Store every float32 weight matrix of at least `min_size` values that training rounded
     to int8 times a per-row scale (`rnn_site.train.artifacts.round_to_int8`) as those int8
-    values and scales, read back through a ``DequantizeLinear`` (in place): the file is a
-    quarter of float32, and every computation stays float32.
+    values and scales, read back as ``Cast`` to float32 times the scale (in place): the file is
+    a quarter of float32, and every computation stays float32.
+
+    ``Cast`` and ``Mul`` rather than ``DequantizeLinear``: onnxruntime (and onnxruntime-web)
+    fold them into float32 weights when a session is created, like the float16 casts, where a
+    ``DequantizeLinear`` is kept for quantized kernels and would run again at every step.
 
     The exporter may have transposed or reordered a matrix (ONNX's gate order, a MatMul's
     [in, out] layout), so the axis that holds torch's rows is found, not assumed: the one whose
@@ -491,24 +495,25 @@ def int8_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProt
         found = _int8_rows(values)
         if found is None:
             continue
-        axis, quantized, scales = found
+        quantized, scales = found
         name = tensor.name
         tensor.CopyFrom(numpy_helper.from_array(quantized, f"{name}.int8"))
         graph.initializer.append(numpy_helper.from_array(scales, f"{name}.scale"))
-        dequantize.append(
+        dequantize += [
             onnx.helper.make_node(
-                "DequantizeLinear", [f"{name}.int8", f"{name}.scale"], [name], axis=axis
-            )
-        )
+                "Cast", [f"{name}.int8"], [f"{name}.cast"], to=onnx.TensorProto.FLOAT
+            ),
+            onnx.helper.make_node("Mul", [f"{name}.cast", f"{name}.scale"], [name]),
+        ]
     nodes = [*dequantize, *graph.node]  # before every node that reads them: still sorted
     del graph.node[:]
     graph.node.extend(nodes)
     return model
 
 
-def _int8_rows(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
-    """(axis, int8 values, float32 scales) if `values` are int8 times one scale per slice
-    along some axis (the scale is the slice's largest magnitude over 127), else None."""
+def _int8_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(int8 values, float32 scales shaped to broadcast over them) if `values` are int8 times
+    one scale per slice along some axis (the slice's largest magnitude over 127), else None."""
     for axis, size in enumerate(values.shape):
         if size < 2 or size == values.size:
             continue  # one slice for everything, or one value per slice: not a row layout
@@ -517,7 +522,7 @@ def _int8_rows(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
         scale = np.where(peak > 0, peak / np.float32(127), np.float32(1)).astype(np.float32)
         quantized = np.round(values / scale)
         if np.abs(quantized * scale - values).max() <= 1e-6 * max(float(peak.max()), 1e-30):
-            return axis, quantized.astype(np.int8), scale.reshape(-1)
+            return quantized.astype(np.int8), scale
     return None
 
 

@@ -128,12 +128,37 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
     return "\n".join(lines) + "\n"
 
 
+#: Evaluations logged every ``eval_every`` steps: the pace of the run's last stretch is read
+#: over this many of them (the published char-lm run shared the machine only earlier on).
+LATE_EVALUATIONS = 4
+
+
+def late_pace(log: dict[str, Any]) -> tuple[int, float]:
+    """(steps, seconds) of the run's last `LATE_EVALUATIONS` evaluation intervals, from the
+    elapsed times its log records at each evaluation (evaluations included)."""
+    history = log["history"]
+    first, last = history[-1 - LATE_EVALUATIONS], history[-1]
+    return last["step"] - first["step"], last["elapsed_s"] - first["elapsed_s"]
+
+
+def final_train_val_gap(log: dict[str, Any]) -> float:
+    """Validation minus training loss (in bits, dropout on) at the run's last evaluation."""
+    final = log["history"][-1]
+    return float(final["val_bpc"] - final["train_loss"] / math.log(2))
+
+
 def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
     """Steps per second of the published and quick runs, from their logs."""
     from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
 
     published = log["steps"] / log["train_wall_time_s"]
-    values = {"published-steps-per-s": f"{published:.1f}"}
+    late = late_pace(log)
+    values = {
+        "published-steps-per-s": f"{published:.1f}",
+        "late-steps": f"{late[0]:,}",
+        "late-steps-per-s": f"{late[0] / late[1]:.1f}",
+        "late-pace-minutes": f"{round(log['steps'] * late[1] / late[0] / 60)}",
+    }
     quick_path = quick_log_path(MODEL, QUICK_DIR)
     if quick_path.is_file():
         quick = json.loads(quick_path.read_text("utf-8"))
@@ -334,6 +359,8 @@ VALUES: dict[str, Callable[[Path], str]] = {
     "train-plays": lambda d: str(len(_log(d)["data"]["train_plays"])),
     "test-plays": lambda d: _and([f"*{_title(p)}*" for p in _log(d)["data"]["test_plays"]]),
     "train-minutes": lambda d: str(round(_log(d)["wall_time_s"] / 60)),
+    "train-threads": lambda d: str(_log(d)["train_config"]["threads"]),
+    "train-val-gap": lambda d: f"{final_train_val_gap(_log(d)):.2f}",
     "ngram-context": lambda d: str(_log(d)["baseline"]["order"] - 1),
     "bpc-gain": lambda d: f"{_scores(d)[1]['test_bpc'] - _scores(d)[0]['test_bpc']:.2f}",
     "lstm-val-test-gap": lambda d: f"{_scores(d)[0]['test_bpc'] - _scores(d)[0]['val_bpc']:.2f}",

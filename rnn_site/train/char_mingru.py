@@ -36,6 +36,7 @@ class CharMinGRUTrainConfig(CharLMTrainConfig):
     max_steps: int = 10_000
     dropout: float = 0.0
     float16: bool = False
+    int8: bool = False
 
 
 def build(vocab_size: int, hp: Any) -> CharMinRNN:
