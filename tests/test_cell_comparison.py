@@ -155,6 +155,8 @@ def test_full_size_table_compares_the_demo_models_from_their_logs() -> None:
     ratio = f"{lstm['parameters'] / mingru['parameters']:.1f}"
     assert render_data("<!-- data:next:ratio:parameters -->") == ratio
     assert render_data("<!-- data:next:ratio:steps -->") == f"{lstm['steps'] / mingru['steps']:.1f}"
+    cpu = [log["train_config"]["threads"] * log["train_wall_time_s"] for log in (lstm, mingru)]
+    assert render_data("<!-- data:next:ratio:cpu-time -->") == f"{cpu[0] / cpu[1]:.1f}"
     stored = "int8 (one scale per row)" if lstm["hparams"].get("int8") else "float16"
     assert render_data("<!-- data:next:lstm-storage -->") == stored
     ngram = lstm["baseline"]["test_bpc"]

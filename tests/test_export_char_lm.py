@@ -13,7 +13,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
-from char_lm_helpers import VOCAB, export_random
+from char_lm_helpers import VOCAB, export_random, random_model
 from onnx import numpy_helper
 from skips import skip_locally_fail_in_ci
 
@@ -461,3 +461,50 @@ def test_committed_model_matches_its_checkpoint():
     assert ort_error <= max(4 * torch_error, TOL), (ort_error, torch_error)
     for file in ("step.onnx", "sequence.onnx"):
         assert (COMMITTED / file).stat().st_size < 2_000_000
+
+
+# ------------------------------------------------------------------ int8 rounding, unit level
+
+
+def test_round_to_int8_maps_each_rows_peak_to_127_and_keeps_zero_rows():
+    from rnn_site.train.artifacts import int8_scales, round_to_int8
+
+    layer = torch.nn.Linear(5, 3)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[0.5, -1.0, 0.25, 0.1, 0.0], [0.0] * 5, [3, 2, 1, 0, -3]]))
+        bias = layer.bias.clone()
+    round_to_int8(layer)
+    scales = int8_scales(layer.weight)
+    q = layer.weight / scales[:, None]
+    assert torch.equal(q, torch.round(q)) and q.abs().max() == 127 and q.min() >= -127
+    assert scales[1] == 1 and torch.equal(layer.weight[1], torch.zeros(5))
+    assert torch.equal(layer.bias, bias)  # vectors stay as they were
+
+
+def test_int8_rows_finds_the_row_axis_of_a_transposed_matrix_and_refuses_unrounded_ones():
+    from rnn_site.export.onnx_lstm import _int8_rows
+
+    rng = np.random.default_rng(0)
+    q = rng.integers(-127, 128, size=(6, 40)).astype(np.float32)
+    q[:, 0] = 127  # each row reaches the peak
+    q[2] = 0  # an all-zero row
+    scale = np.float32(0.01) * np.arange(1, 7, dtype=np.float32)[:, None]
+    rows = (q * scale).astype(np.float32)
+    for values, shape in ((rows, (6, 1)), (rows.T.copy(), (1, 6))):
+        found = _int8_rows(values)
+        assert found is not None
+        quantized, scales = found
+        assert quantized.dtype == np.int8 and scales.shape == shape
+        assert np.array_equal(quantized.astype(np.float32) * scales, values)
+    assert _int8_rows(rng.standard_normal((6, 40)).astype(np.float32)) is None
+
+
+def test_an_int8_export_refuses_weights_that_were_not_rounded(tmp_path):
+    from rnn_site.export.char_lm import export_step
+
+    model = random_model(0, hidden_size=64)  # never rounded: it would ship at 4x the size
+    with pytest.raises(ValueError, match="not rounded to int8 rows"):
+        export_step(model, tmp_path / "step.onnx", {}, weights="int8")
+    with pytest.raises(ValueError, match="weights must be one of"):
+        export_step(model, tmp_path / "step.onnx", {}, weights="int4")  # type: ignore[arg-type]
+    assert not (tmp_path / "step.onnx").exists()

@@ -194,13 +194,21 @@ def test_every_train_function_takes_keywords_after_out_dir() -> None:
     assert {"train_char_lm", "train_demand", "train_speech", "train_forecaster"} <= set(found)
 
 
-def test_char_lm_runs_its_published_recipe_and_own_text_on_two_threads() -> None:
+def test_char_lm_runs_its_published_recipe_and_own_text_on_two_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """`rnn-site train char-lm` reproduces the card's 2-thread weights without --threads; the
-    quick preset keeps the one thread it was measured on; --threads always wins."""
-    from rnn_site.train.char_lm import PUBLISHED_THREADS, recipe_threads
+    quick preset keeps the one thread it was measured on; --threads always wins, in any of
+    argparse's spellings."""
+    from rnn_site.train import char_lm
 
-    assert PUBLISHED_THREADS == 2
-    assert recipe_threads([], 1, quick=False, own_text=False) == 2
-    assert recipe_threads(["--quick"], 1, quick=True, own_text=False) == 1
-    assert recipe_threads(["--text", "t.txt", "--quick"], 1, quick=True, own_text=True) == 2
-    assert recipe_threads(["--threads", "1"], 1, quick=False, own_text=False) == 1
+    assert char_lm.PUBLISHED_THREADS == 2
+    assert char_lm.recipe_threads(None, quick=False, own_text=False) == 2
+    assert char_lm.recipe_threads(None, quick=True, own_text=False) == 1
+    assert char_lm.recipe_threads(None, quick=True, own_text=True) == 2
+    assert char_lm.recipe_threads(1, quick=False, own_text=False) == 1
+    seen: list[int] = []  # the parsed threads, without training
+    monkeypatch.setattr(char_lm, "train_char_lm", lambda **kw: seen.append(kw["threads"]))
+    for argv, threads in (([], 2), (["--threads=1"], 1), (["--thread", "1"], 1)):
+        char_lm.main([*argv, "--no-progress"])
+        assert seen.pop() == threads, argv

@@ -47,6 +47,7 @@ _ONNX_DTYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64}
 
 #: How a graph stores its weights: as trained, at half size, or as int8 with per-row scales.
 WeightStorage = Literal["float32", "float16", "int8"]
+WEIGHT_STORAGES: tuple[WeightStorage, ...] = ("float32", "float16", "int8")
 
 # For each ONNX gate position (i, o, f, c), the PyTorch block (i, f, g, o) that goes there.
 _ONNX_FROM_TORCH = (0, 3, 1, 2)
@@ -411,6 +412,8 @@ def export_graph(
     `weights` says how the file stores them: ``"float16"`` in half precision
     (:func:`float16_weights`), ``"int8"`` as int8 with per-row scales (:func:`int8_weights`).
     """
+    if weights not in WEIGHT_STORAGES:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHT_STORAGES)}, got {weights!r}")
     module.eval()
     buffer = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
@@ -494,6 +497,13 @@ def int8_weights(model: onnx.ModelProto, min_size: int = 1024) -> onnx.ModelProt
         values = numpy_helper.to_array(tensor)
         found = _int8_rows(values)
         if found is None:
+            if sum(size > 1 for size in values.shape) > 1:
+                # A matrix the recipe did not round would ship at 4x the size, or be rounded
+                # here, unscored: neither silently.
+                raise ValueError(
+                    f"{tensor.name}: a weight matrix not rounded to int8 rows "
+                    "(round_to_int8 before exporting with weights='int8')"
+                )
             continue
         quantized, scales = found
         name = tensor.name

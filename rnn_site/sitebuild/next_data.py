@@ -12,7 +12,9 @@ See the page: next.md#measured-side-by-side
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rnn_site.experiments import cell_comparison
 from rnn_site.sitebuild.data_tables import data_table
@@ -74,20 +76,24 @@ def full_size_on_page(models_dir: Path) -> str:
         return f'!!! warning "No training log"\n    {exc}\n'
 
 
-#: What ``data:next:ratio:KEY`` compares (LSTM over minGRU), and where each log keeps it.
-RATIOS = {"parameters": ("parameters",), "steps": ("steps",)}
+#: What ``data:next:ratio:KEY`` compares (LSTM over minGRU), read from each training log.
+RATIOS: dict[str, Callable[[dict[str, Any]], float]] = {
+    "parameters": lambda log: log["parameters"],
+    "steps": lambda log: log["steps"],
+    "cpu-time": lambda log: log["train_config"]["threads"] * log["train_wall_time_s"],
+}
 #: How the LSTM's graphs store the weights, from its recipe's rounding.
 STORAGE_WORDS = {"int8": "int8 (one scale per row)", "float16": "float16", "float32": "float32"}
 
 
 @generator("next", "ratio", argument=True)
 def ratio_on_page(models_dir: Path, key: str) -> str:
-    """How many times the LSTM's ``parameters`` or ``steps`` the minGRU's are, to one decimal:
-    the prose's "not a race at equal terms" in numbers."""
+    """How many times the LSTM's ``parameters``, ``steps`` or ``cpu-time`` (threads x training
+    seconds) the minGRU's are, to one decimal: the prose's "not a race at equal terms"."""
     if key not in RATIOS:
         raise PageDataError(f"data:next:ratio:{key}: not one of {', '.join(RATIOS)}")
     lstm, mingru = (model_file(name, "metrics", models_dir) for name in FULL_SIZE_MODELS)
-    return f"{lstm[key] / mingru[key]:.1f}"
+    return f"{RATIOS[key](lstm) / RATIOS[key](mingru):.1f}"
 
 
 @generator("next", "lstm-storage")

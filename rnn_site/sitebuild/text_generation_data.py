@@ -21,8 +21,10 @@ See the page: applications/text-generation.md
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,17 +130,15 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
     return "\n".join(lines) + "\n"
 
 
-#: Evaluations logged every ``eval_every`` steps: the pace of the run's last stretch is read
-#: over this many of them (the published char-lm run shared the machine only earlier on).
-LATE_EVALUATIONS = 4
-
-
-def late_pace(log: dict[str, Any]) -> tuple[int, float]:
-    """(steps, seconds) of the run's last `LATE_EVALUATIONS` evaluation intervals, from the
-    elapsed times its log records at each evaluation (evaluations included)."""
+def median_pace(log: dict[str, Any]) -> float:
+    """Seconds per step at the run's median pace between evaluations (evaluations included):
+    a run that shared the machine for a while is slow in some intervals, not in most."""
     history = log["history"]
-    first, last = history[-1 - LATE_EVALUATIONS], history[-1]
-    return last["step"] - first["step"], last["elapsed_s"] - first["elapsed_s"]
+    seconds = [
+        (b["elapsed_s"] - a["elapsed_s"]) / (b["step"] - a["step"])
+        for a, b in itertools.pairwise(history)
+    ]
+    return float(statistics.median(seconds))
 
 
 def final_train_val_gap(log: dict[str, Any]) -> float:
@@ -152,12 +152,11 @@ def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
     from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
 
     published = log["steps"] / log["train_wall_time_s"]
-    late = late_pace(log)
+    pace = median_pace(log)
     values = {
         "published-steps-per-s": f"{published:.1f}",
-        "late-steps": f"{late[0]:,}",
-        "late-steps-per-s": f"{late[0] / late[1]:.1f}",
-        "late-pace-minutes": f"{round(log['steps'] * late[1] / late[0] / 60)}",
+        "median-steps-per-s": f"{1 / pace:.1f}",
+        "median-pace-minutes": f"{round(log['steps'] * pace / 60)}",
     }
     quick_path = quick_log_path(MODEL, QUICK_DIR)
     if quick_path.is_file():
@@ -361,6 +360,7 @@ VALUES: dict[str, Callable[[Path], str]] = {
     "train-minutes": lambda d: str(round(_log(d)["wall_time_s"] / 60)),
     "train-threads": lambda d: str(_log(d)["train_config"]["threads"]),
     "train-val-gap": lambda d: f"{final_train_val_gap(_log(d)):.2f}",
+    "rounding-cost": lambda d: f"{_log(d)['char_lm']['val_bpc'] - _log(d)['best']['val_bpc']:.4f}",
     "ngram-context": lambda d: str(_log(d)["baseline"]["order"] - 1),
     "bpc-gain": lambda d: f"{_scores(d)[1]['test_bpc'] - _scores(d)[0]['test_bpc']:.2f}",
     "lstm-val-test-gap": lambda d: f"{_scores(d)[0]['test_bpc'] - _scores(d)[0]['val_bpc']:.2f}",
@@ -392,6 +392,17 @@ def speed_on_page(models_dir: Path, which: str) -> str:
     if which not in values:
         raise PageDataError(f"data:{MODEL}:speed:{which}: not one of {', '.join(values)}")
     return values[which]
+
+
+@generator(MODEL, "parameters-over", argument=True)
+def parameters_over(models_dir: Path, label: str) -> str:
+    """How many times the parameters of the earlier recipe ``label`` (``448-units``) the
+    published model has: roughly its arithmetic per step, one multiply-add per weight."""
+    earlier = dict(earlier_logs(MODEL))
+    name = label.replace("-", " ")
+    if name not in earlier:
+        raise PageDataError(f"data:{MODEL}:parameters-over:{label}: no earlier recipe {name!r}")
+    return f"{_log(models_dir)['parameters'] / earlier[name]['parameters']:.1f}"
 
 
 @generator(MODEL, "validation-for-test", argument=True)

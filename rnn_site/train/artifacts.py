@@ -26,8 +26,8 @@ def save_torch(path: str | os.PathLike[str], obj: Any) -> Path:
 
 
 def round_to_float16(model: M) -> M:
-    """Round every weight to float16 precision (kept as float32), as an export with
-    ``float16=True`` stores them (`rnn_site.export.onnx_lstm.float16_weights`): the test
+    """Round every weight to float16 precision (kept as float32), as
+    ``export_graph(weights="float16")`` stores them (`rnn_site.export.onnx_lstm`): the test
     scores are then the shipped weights' scores, and storing them as float16 loses nothing
     more."""
     import torch
@@ -52,8 +52,8 @@ def int8_scales(weight: Any) -> Any:
 
 def round_to_int8(model: M) -> M:
     """Round every weight matrix to int8 times a per-row float32 scale (`int8_scales`), kept as
-    float32, as an export with ``int8=True`` stores them (`rnn_site.export.onnx_lstm`); vectors
-    (biases) stay float32. The scores measured after this are the shipped file's scores."""
+    float32, as ``export_graph(weights="int8")`` stores them (`rnn_site.export.onnx_lstm`);
+    vectors (biases) stay float32. The scores measured after this are the shipped file's."""
     import torch
 
     with torch.no_grad():

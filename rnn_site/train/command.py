@@ -115,8 +115,12 @@ def training_parser(
         help="safety cap in seconds; a run it stops is marked incomplete and is not published",
     )
     # One thread by default: the weights then do not depend on the core count, and on a shared
-    # machine a second thread mostly spins (measured: 23 steps/s idle fell to 0.3 under load).
-    parser.add_argument("--threads", type=positive_int, default=1)
+    # machine a second thread of a small model mostly spins (measured: 23 steps/s idle fell to
+    # 0.3 under load). A trainer whose published recipe uses more sets its own default
+    # (char-lm: 2 threads for its 640-unit layer).
+    parser.add_argument(
+        "--threads", type=positive_int, default=1, help="torch threads (default: %(default)s)"
+    )
     parser.add_argument("--no-progress", action="store_true")
     return parser
 
