@@ -151,5 +151,7 @@ def test_the_publishing_decision_is_the_rules_on_the_published_model(path):
     assert decision["runs"]["published"]["best_val_cer"] == round(metrics["best"]["val_cer"], 4)
     assert decide(published, decision["candidate"]) == decision["decision"]
     assert decision["decision"]["publish"] is False
-    assert not decision["decision"]["sets"]["val_padded_hiss"]["no_worse"]
+    assert not all(cell["no_worse"] for cell in decision["decision"]["sets"].values())
+    if path.name == "speech_publish.json":  # the page: the 80-epoch run was worse with hiss
+        assert not decision["decision"]["sets"]["val_padded_hiss"]["no_worse"]
     assert decide(published, published)["publish"] is True

@@ -17,7 +17,8 @@ file, so the page cannot drift from what was measured:
   ``published`` or ``candidate``; KEY a validation set's CER with that model's chosen trim
   (``val``, ``val_padded``, ``val_padded_hiss``), or its run's ``epochs``;
   ``<!-- data:speech:publish-hiss:WHO.KEY -->`` the same for the run trained with hiss under
-  its silence (speech_publish_hiss.json);
+  its silence (speech_publish_hiss.json), and ``publish-hiss40`` for its rerun without early
+  stopping (speech_publish_hiss40.json);
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
@@ -38,6 +39,7 @@ ABLATION = RESULTS / "speech_ablation.json"
 SILENCE = RESULTS / "speech_silence.json"
 PUBLISH = RESULTS / "speech_publish.json"
 PUBLISH_HISS = RESULTS / "speech_publish_hiss.json"
+PUBLISH_HISS40 = RESULTS / "speech_publish_hiss40.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -214,6 +216,11 @@ def publish_value(models_dir: Path, spec: str) -> str:
 @generator("speech", "publish-hiss", argument=True)
 def publish_hiss_value(models_dir: Path, spec: str) -> str:
     return decision_value(PUBLISH_HISS, "publish-hiss", spec)
+
+
+@generator("speech", "publish-hiss40", argument=True)
+def publish_hiss40_value(models_dir: Path, spec: str) -> str:
+    return decision_value(PUBLISH_HISS40, "publish-hiss40", spec)
 
 
 def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:
