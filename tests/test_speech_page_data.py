@@ -108,5 +108,11 @@ def test_publish_values_come_from_the_decision_file():
     # The page: "early stopping ended it ... worse on all three validation sets".
     assert hiss["runs"]["candidate"]["stopped"] == "early_stopping"
     assert not any(cell["no_worse"] for cell in hiss["decision"]["sets"].values())
+    # "Run again for all 40 epochs ... worse on the hiss-padded clips".
+    rerun = json.loads(speech_data.PUBLISH_HISS40.read_text("utf-8"))
+    assert rerun["runs"]["candidate"]["stopped"] == "finished"
+    assert not rerun["decision"]["publish"]
+    worse = [k for k, cell in rerun["decision"]["sets"].items() if not cell["no_worse"]]
+    assert worse == ["val_padded_hiss"]
     with pytest.raises(PageDataError, match="expected val"):
         render_data("<!-- data:speech:publish:candidate.test -->")

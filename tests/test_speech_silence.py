@@ -23,7 +23,7 @@ RESULTS = ROOT / "rnn_site" / "experiments" / "results" / "speech_silence.json"
 #: The publishing decisions: the 80-epoch run, and the run trained with hiss under its silence.
 DECISIONS = [
     ROOT / "rnn_site" / "experiments" / "results" / name
-    for name in ("speech_publish.json", "speech_publish_hiss.json")
+    for name in ("speech_publish.json", "speech_publish_hiss.json", "speech_publish_hiss40.json")
 ]
 
 
