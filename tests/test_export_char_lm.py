@@ -508,3 +508,20 @@ def test_an_int8_export_refuses_weights_that_were_not_rounded(tmp_path):
     with pytest.raises(ValueError, match="weights must be one of"):
         export_step(model, tmp_path / "step.onnx", {}, weights="int4")  # type: ignore[arg-type]
     assert not (tmp_path / "step.onnx").exists()
+
+
+def test_an_int8_checkpoint_loads_back_exactly_at_a_quarter_of_the_size(tmp_path):
+    from rnn_site.train.artifacts import round_to_int8
+    from rnn_site.train.char_lm import save_char_lm
+
+    model = random_model(3, hidden_size=64)
+    with pytest.raises(ValueError, match="not rounded to int8 rows"):
+        save_char_lm(tmp_path / "raw.pt", model, VOCAB, int8=True)
+    round_to_int8(model)
+    save_char_lm(tmp_path / "f32.pt", model, VOCAB)
+    save_char_lm(tmp_path / "int8.pt", model, VOCAB, int8=True)
+    loaded, vocab = load_char_lm(tmp_path / "int8.pt")
+    assert vocab == VOCAB
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+    assert (tmp_path / "int8.pt").stat().st_size < 0.4 * (tmp_path / "f32.pt").stat().st_size

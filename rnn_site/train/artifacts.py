@@ -65,19 +65,39 @@ def round_to_int8(model: M) -> M:
 
 
 def save_checkpoint(
-    path: str | os.PathLike[str], model: Any, vocab: Any, *, float16: bool = False
+    path: str | os.PathLike[str],
+    model: Any,
+    vocab: Any,
+    *,
+    float16: bool = False,
+    int8: bool = False,
 ) -> Path:
     """The checkpoint format every model shares: its config, its weights and its vocabulary.
 
     ``model.config`` must have ``to_dict()`` (the models' config dataclasses do); ``vocab`` is
     plain data in id order (a string of characters, or a list of token names or words).
     ``float16`` stores floating weights at half size, for a model whose weights are already
-    rounded to float16 (nothing is lost; `load_checkpoint` copies them back into float32).
+    rounded to float16; ``int8`` stores its weight matrices as int8 plus per-row scales
+    (``int8_scales``), for a model rounded by `round_to_int8`. Nothing is lost either way:
+    `load_checkpoint` gives back the same float32 values.
     """
+    import torch
+
     state = model.state_dict()
+    scales = {}
+    if int8:
+        for key, value in list(state.items()):
+            if value.is_floating_point() and value.dim() == 2:
+                scale = int8_scales(value)
+                quantized = (value / scale[:, None]).round()
+                if not bool((quantized * scale[:, None] == value).all()):
+                    raise ValueError(f"{key}: not rounded to int8 rows (round_to_int8 first)")
+                state[key], scales[key] = quantized.to(torch.int8), scale
     if float16:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     payload = {"config": model.config.to_dict(), "state_dict": state, "vocab": vocab}
+    if scales:
+        payload["int8_scales"] = scales
     return save_torch(path, payload)
 
 
@@ -90,5 +110,8 @@ def load_checkpoint(path: str | os.PathLike[str], build: Any) -> tuple[Any, Any]
 
     payload = torch.load(path, map_location="cpu", weights_only=True)
     model = build(payload["config"])
-    model.load_state_dict(payload["state_dict"])
+    state = payload["state_dict"]
+    for key, scale in payload.get("int8_scales", {}).items():
+        state[key] = state[key].float() * scale[:, None]
+    model.load_state_dict(state)
     return model.eval(), payload["vocab"]

@@ -166,10 +166,13 @@ def bits_per_char(
     return total / n_targets / math.log(2)
 
 
-def save_char_lm(path: str | Path, model: nn.Module, vocab: str, float16: bool = False) -> Path:
+def save_char_lm(
+    path: str | Path, model: nn.Module, vocab: str, float16: bool = False, int8: bool = False
+) -> Path:
     """Write the checkpoint format of the contract: config, state_dict, vocab (``float16``:
-    weights already rounded by `round_to_float16`, stored at half size)."""
-    return save_checkpoint(path, model, vocab, float16=float16)
+    weights already rounded by `round_to_float16`, stored at half size; ``int8``: matrices
+    rounded by `round_to_int8`, stored as int8 and scales; both load back exactly)."""
+    return save_checkpoint(path, model, vocab, float16=float16, int8=int8)
 
 
 def load_char_lm(path: str | Path) -> tuple[CharLSTM, str]:
@@ -281,7 +284,13 @@ def train_char_lm(
         round_to_int8(model)  # the weights as shipped: what val and test score
     elif hp.float16:
         round_to_float16(model)
-    save_char_lm(job.out / f"{name}.pt", model, corpus.vocab, float16=hp.float16 and not hp.int8)
+    save_char_lm(
+        job.out / f"{name}.pt",
+        model,
+        corpus.vocab,
+        float16=hp.float16 and not hp.int8,
+        int8=hp.int8,
+    )
     metrics = job.finish(
         result,
         char_lm={
