@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import onnx
@@ -47,7 +47,7 @@ _ONNX_DTYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64}
 
 #: How a graph stores its weights: as trained, at half size, or as int8 with per-row scales.
 WeightStorage = Literal["float32", "float16", "int8"]
-WEIGHT_STORAGES: tuple[WeightStorage, ...] = ("float32", "float16", "int8")
+WEIGHT_STORAGES: tuple[WeightStorage, ...] = get_args(WeightStorage)
 
 # For each ONNX gate position (i, o, f, c), the PyTorch block (i, f, g, o) that goes there.
 _ONNX_FROM_TORCH = (0, 3, 1, 2)
