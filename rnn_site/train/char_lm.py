@@ -72,7 +72,8 @@ class CharLMTrainConfig(StepBudget, LSTMNetwork):
     2.90.
     """
 
-    hidden_size: int = 640
+    hidden_size: int = 384
+    num_layers: int = 2
     dropout: float = 0.2
     batch: int = 32
     seq_len: int = 64
@@ -83,7 +84,7 @@ class CharLMTrainConfig(StepBudget, LSTMNetwork):
     #: stores them so); overrides ``float16``.
     int8: bool = True
     # The budget.
-    lr: float = 3e-3
+    lr: float = 4e-3
     warmup_steps: int = 200
     grad_clip: float = 1.0
     max_steps: int = 20_000
@@ -330,7 +331,9 @@ def text_recipe(train_chars: int, quick: bool = False) -> CharLMTrainConfig:
     memorise; the loop keeps the weights that scored best on the validation part.
     """
     preset = "quick" if quick else "default"
-    hp = CharLMTrainConfig(hidden_size=256, dropout=0.1, lr=6e-3, float16=False, int8=False)
+    hp = CharLMTrainConfig(
+        hidden_size=256, num_layers=1, dropout=0.1, lr=6e-3, float16=False, int8=False
+    )
     per_epoch = max(1, (train_chars - 1) // (hp.batch * hp.seq_len))
     steps = round(TEXT_EPOCHS[preset] * per_epoch)
     steps = min(max(steps, TEXT_MIN_STEPS), TEXT_MAX_STEPS[preset])
@@ -344,6 +347,7 @@ def tiny_recipe(steps: int = 40) -> CharLMTrainConfig:
     return CharLMTrainConfig(
         embed_dim=8,
         hidden_size=16,
+        num_layers=1,
         dropout=0.0,
         batch=4,
         seq_len=32,
@@ -429,6 +433,7 @@ PUBLISHED_THREADS = 2
 #: ``--quick``: the first published model's size, measured on one thread.
 QUICK = {
     "hidden_size": 256,
+    "num_layers": 1,
     "dropout": 0.0,
     "lr": 6e-3,
     "float16": False,
