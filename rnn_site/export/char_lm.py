@@ -33,16 +33,11 @@ from rnn_site import __version__
 from rnn_site.card import Contract, DataRecord, Example, GreedyText, TextGenerationCard
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.onnx_lstm import (
-    GraphIO,
-    OnnxLSTMLayer,
-    TensorSpec,
-    WeightStorage,
-    cell_state_scan,
-)
+from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, cell_state_scan
 from rnn_site.export.onnx_lstm import export_graph as _export_graph
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
 from rnn_site.train.char_lm import load_char_lm
+from rnn_site.weight_storage import WeightStorage, weight_storage
 
 NAME = "char-lm"
 VERSION = "1.0.0"
@@ -271,14 +266,6 @@ def vocab_values(vocab: str, config: Mapping[str, Any]) -> dict[str, str]:
         "layers": str(config["num_layers"]),
         "hidden": str(config["hidden_size"]),
     }
-
-
-def weight_storage(log: dict[str, Any]) -> WeightStorage:
-    """How the run rounded its weights (int8 or float16), so how the graphs store them."""
-    hparams = log.get("hparams", {})
-    if hparams.get("int8"):
-        return "int8"
-    return "float16" if hparams.get("float16") else "float32"
 
 
 #: The card's sentence on how the graphs store the weights.

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import onnx
@@ -37,6 +37,7 @@ from torch import nn
 from rnn_site import __version__
 from rnn_site.card import GraphContract, TensorContract
 from rnn_site.files import atomic_path
+from rnn_site.weight_storage import WEIGHT_STORAGES, WeightStorage
 
 OPSET = 17
 #: Custom domain of the placeholder nodes; none survives `lower_placeholders`.
@@ -44,10 +45,6 @@ PLACEHOLDER_DOMAIN = "rnn_site"
 _CELL_STATE_SCAN = "CellStateScan"
 
 _ONNX_DTYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64}
-
-#: How a graph stores its weights: as trained, at half size, or as int8 with per-row scales.
-WeightStorage = Literal["float32", "float16", "int8"]
-WEIGHT_STORAGES: tuple[WeightStorage, ...] = get_args(WeightStorage)
 
 # For each ONNX gate position (i, o, f, c), the PyTorch block (i, f, g, o) that goes there.
 _ONNX_FROM_TORCH = (0, 3, 1, 2)

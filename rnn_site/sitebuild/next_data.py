@@ -19,6 +19,7 @@ from typing import Any
 from rnn_site.experiments import cell_comparison
 from rnn_site.sitebuild.data_tables import data_table
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
+from rnn_site.weight_storage import WeightStorage, weight_storage
 
 #: Where the table goes in docs/next.md.
 TABLE_PLACEHOLDER = "<!-- data:next:table.cells -->"
@@ -82,8 +83,12 @@ RATIOS: dict[str, Callable[[dict[str, Any]], float]] = {
     "steps": lambda log: log["steps"],
     "cpu-time": lambda log: log["train_config"]["threads"] * log["train_wall_time_s"],
 }
-#: How the LSTM's graphs store the weights, from its recipe's rounding.
-STORAGE_WORDS = {"int8": "int8 (one scale per row)", "float16": "float16", "float32": "float32"}
+#: How the page names each way the LSTM's graphs store the weights (from its recipe's rounding).
+STORAGE_WORDS: dict[WeightStorage, str] = {
+    "int8": "int8 (one scale per row)",
+    "float16": "float16",
+    "float32": "float32",
+}
 
 
 @generator("next", "ratio", argument=True)
@@ -99,9 +104,7 @@ def ratio_on_page(models_dir: Path, key: str) -> str:
 @generator("next", "lstm-storage")
 def lstm_storage(models_dir: Path) -> str:
     """How char-lm's files store its weights (its recipe rounds them before scoring)."""
-    hparams = model_file("char-lm", "metrics", models_dir)["hparams"]
-    stored = "int8" if hparams.get("int8") else "float16" if hparams.get("float16") else "float32"
-    return STORAGE_WORDS[stored]
+    return STORAGE_WORDS[weight_storage(model_file("char-lm", "metrics", models_dir))]
 
 
 @generator("next", "table.scan")
