@@ -3,18 +3,28 @@ draw is seeded, and a tiny augmented training run gives the same weights twice."
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from shipped import MODELS
 
 from rnn_site.data.audio import SAMPLE_RATE
 from rnn_site.data.speech import Utterance
 from rnn_site.models.speech import SpeechConfig, SpeechCTC, frame_count
-from rnn_site.train.loop import TrainConfig, train
-from rnn_site.train.speech import EpochBatches, augment_flag, ctc_loss
+from rnn_site.train.loop import TrainConfig, TrainResult, train
+from rnn_site.train.speech import (
+    TRAINER,
+    EpochBatches,
+    SpeechTrainConfig,
+    augment_flag,
+    ctc_loss,
+    loop_settings,
+)
 from rnn_site.train.speech_augment import (
     KINDS,
     AugmentConfig,
@@ -323,3 +333,42 @@ def test_recorded_command_has_no_out_dir_even_when_given_twice():
     )
     assert args.out_dir == "/tmp/run"
     assert args.command == "rnn-site train speech --augment noise"
+
+
+def run_tiny_recipe(hp: SpeechTrainConfig, val_cers: list[float]) -> TrainResult:
+    """The recipe's loop settings on the tiny model, with a scripted validation curve."""
+    curve = iter(val_cers)
+    torch.manual_seed(0)
+    model = SpeechCTC(SpeechConfig(conv_channels=8, hidden_size=8, num_layers=1, dropout=0.0))
+    clips = tiny_clips()
+    return train(
+        model,
+        batches=lambda epoch: EpochBatches(clips, hp.batch, epoch, "none"),
+        loss_fn=ctc_loss,  # type: ignore[arg-type]
+        evaluate=lambda m: {"val_cer": next(curve)},
+        config=TrainConfig(seed=0, progress=False, **loop_settings(hp)),
+    )
+
+
+def test_the_recipe_runs_every_epoch_and_keeps_the_best_unless_patience_is_given():
+    """No early stopping: six epochs without a better CER (patience 4 stopped after five) run
+    to the end of the budget, and the best epoch is kept; ``--patience 4`` still stops."""
+    curve = [0.9, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7]
+    result = run_tiny_recipe(SpeechTrainConfig(max_epochs=8, batch=3), curve)
+    assert (result.stopped, result.epochs_completed) == ("finished", 8)
+    assert (result.best["epoch"], result.best["val_cer"]) == (1, 0.5)
+    hp = TRAINER.hparams_of(TRAINER.parser().parse_args(["--patience", "4", "--max-epochs", "8"]))
+    assert hp.patience == 4 and SpeechTrainConfig().patience is None
+    result = run_tiny_recipe(replace(hp, batch=3), curve)
+    assert (result.stopped, result.epochs_completed) == ("early_stopping", 7)
+    assert result.best["epoch"] == 1
+
+
+def test_the_published_run_never_stopped_early_so_the_recipe_without_patience_is_its_recipe():
+    """The card's run: all of its epochs (patience 4 never acted), with the loop settings the
+    recipe has now except patience."""
+    log = json.loads((MODELS / "speech" / "metrics.json").read_text("utf-8"))
+    recipe = SpeechTrainConfig(augment=log["hparams"]["augment"])
+    assert log["stopped"] == "finished" and log["epochs"] == recipe.max_epochs
+    settings = {**loop_settings(recipe), "patience": log["train_config"]["patience"]}
+    assert {k: log["train_config"][k] for k in settings} == settings

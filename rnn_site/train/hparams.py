@@ -36,12 +36,13 @@ LOOP_FIELDS = frozenset(f.name for f in fields(TrainConfig)) - {"seed", "device"
 @dataclass(frozen=True)
 class EpochBudget:
     """Adam at ``lr`` on ``batch`` examples a step, at most ``max_epochs`` passes, stopping
-    after ``patience`` evaluations (one per epoch) without improvement."""
+    after ``patience`` evaluations (one per epoch) without improvement (``None``: never; the
+    best epoch is kept either way)."""
 
     lr: float = 3e-3
     batch: int = 64
     max_epochs: int = 40
-    patience: int = 4
+    patience: int | None = 4
 
 
 @dataclass(frozen=True)
