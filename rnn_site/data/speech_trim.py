@@ -11,6 +11,12 @@ the loudest frame's, ``threshold_db`` below it or louder. A microphone's hiss, a
 breath moves single samples past a threshold much more often than it moves a frame's power.
 The browser runs the same rule with the same constants, read from the model card
 (``audio.trim``): ``speechSpan`` in docs/assets/demos/speech-logic.js.
+
+A fixed level below the loudest frame cannot cut hiss that lies above it (white noise 45 dB
+under the peak sample sits about 37 dB under the loudest frame, above -40 dB). With
+``floor_quantile`` set, the level also rises to ``floor_margin_db`` above the clip's noise
+floor, estimated as that quantile of the frames' powers, but never above ``ceiling_db`` under
+the loudest frame (a clip that is all speech has no noise floor to find).
 """
 
 from __future__ import annotations
@@ -27,14 +33,31 @@ from rnn_site.data.audio import HOP, N_FFT
 class TrimSettings:
     """How silence is cut (at 16 kHz): frames of ``frame`` samples; a frame is speech when its
     mean power is at most ``threshold_db`` below the loudest frame's; ``margin_s`` of the clip
-    is kept before the first and after the last speech frame."""
+    is kept before the first and after the last speech frame.
+
+    ``floor_quantile`` (``None``: off) turns on the noise floor: the frame powers' quantile
+    (sorted, index ``int(q * (frames - 1))``) plus ``floor_margin_db`` is the level too, where
+    that is higher, up to ``ceiling_db`` below the loudest frame.
+    """
 
     frame: int = HOP
     threshold_db: float = -40.0
     margin_s: float = 0.08
+    floor_quantile: float | None = None
+    floor_margin_db: float = 6.0
+    ceiling_db: float = -30.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings as the card holds them (without the noise floor's when it is off)."""
+        out = asdict(self)
+        if self.floor_quantile is None:
+            for name in FLOOR_FIELDS:
+                del out[name]
+        return out
+
+
+#: The noise floor's settings, absent from a card whose trim has none.
+FLOOR_FIELDS = ("floor_quantile", "floor_margin_db", "ceiling_db")
 
 
 #: The published settings (the card's ``audio.trim``).
@@ -48,7 +71,7 @@ def speech_span(
 
     The whole clip when nothing stands out (digital silence) or when what would be kept is
     shorter than the model's one frame (25 ms). A last, shorter frame counts with the samples
-    it has.
+    it has (in the noise floor's quantile too).
     """
     x = np.asarray(samples, dtype=np.float64)
     n = len(x)
@@ -63,7 +86,12 @@ def speech_span(
     loudest = float(power.max())
     if loudest == 0.0:
         return 0, n
-    loud = np.flatnonzero(power >= loudest * 10.0 ** (settings.threshold_db / 10.0))
+    level = loudest * 10.0 ** (settings.threshold_db / 10.0)
+    if settings.floor_quantile is not None:
+        floor = float(np.sort(power)[int(settings.floor_quantile * (frames - 1))])
+        above_floor = floor * 10.0 ** (settings.floor_margin_db / 10.0)
+        level = max(level, min(above_floor, loudest * 10.0 ** (settings.ceiling_db / 10.0)))
+    loud = np.flatnonzero(power >= level)
     margin = round(settings.margin_s * rate)
     start = max(0, int(loud[0]) * settings.frame - margin)
     stop = min(n, (int(loud[-1]) + 1) * settings.frame + margin)
