@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -194,21 +196,70 @@ def test_every_train_function_takes_keywords_after_out_dir() -> None:
     assert {"train_char_lm", "train_demand", "train_speech", "train_forecaster"} <= set(found)
 
 
-def test_char_lm_runs_its_published_recipe_and_own_text_on_two_threads(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_char_lm_runs_its_published_recipe_and_own_text_on_two_threads(tmp_path: Path) -> None:
     """`rnn-site train char-lm` reproduces the card's 2-thread weights without --threads; the
-    quick preset keeps the one thread it was measured on; --threads always wins, in any of
-    argparse's spellings."""
+    quick preset keeps the one thread it was measured on, except on your own text (timed for 2
+    cores); --threads always wins, in any of argparse's spellings."""
     from rnn_site.train import char_lm
 
-    assert char_lm.PUBLISHED_THREADS == 2
-    assert char_lm.recipe_threads(None, quick=False, own_text=False) == 2
-    assert char_lm.recipe_threads(None, quick=True, own_text=False) == 1
-    assert char_lm.recipe_threads(None, quick=True, own_text=True) == 2
-    assert char_lm.recipe_threads(1, quick=False, own_text=False) == 1
-    seen: list[int] = []  # the parsed threads, without training
-    monkeypatch.setattr(char_lm, "train_char_lm", lambda **kw: seen.append(kw["threads"]))
-    for argv, threads in (([], 2), (["--threads=1"], 1), (["--thread", "1"], 1)):
-        char_lm.main([*argv, "--no-progress"])
-        assert seen.pop() == threads, argv
+    assert (char_lm.PUBLISHED_THREADS, char_lm.QUICK_THREADS) == (2, 1)
+    text = ["--text", str(tmp_path / "mine.txt"), "--out", str(tmp_path / "out")]
+    for argv, threads in (
+        ([], 2),
+        (["--quick"], 1),
+        (text, 2),
+        ([*text, "--quick"], 2),
+        (["--threads=1"], 1),
+        (["--thread", "1"], 1),
+        (["--quick", "--threads", "3"], 3),
+        ([*text, "--quick", "--thr=1"], 1),
+    ):
+        args = char_lm.parse_command([*argv, "--no-progress"])
+        assert (args.threads, args.threads_given) == (threads, any("--thr" in a for a in argv))
+        assert run_options(args)["threads"] == threads, argv
+
+
+def _help(parse: Callable[[list[str]], object], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--help"])
+    assert exit_info.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps to the terminal width
+
+
+def test_help_says_how_many_threads_a_run_gets(capsys: pytest.CaptureFixture[str]) -> None:
+    from rnn_site.train import char_lm
+
+    shown = _help(char_lm.parse_command, capsys)
+    assert "torch threads (default: 2; 1 with --quick)" in shown
+    assert "(on 2 threads unless --threads, with --quick too)" in shown  # --text
+    assert "None" not in shown
+    assert "torch threads (default: 1)" in _help(parser().parse_args, capsys)
+    declared = training_parser("d", "m", quick={"max_steps": 5}, threads=4, quick_threads=4)
+    assert "torch threads (default: 4)" in _help(declared.parse_args, capsys)
+
+
+def test_a_parser_declares_its_recipe_threads_and_the_flag_wins() -> None:
+    declared = training_parser("d", "m", quick={"max_steps": 5}, threads=3, quick_threads=2)
+    assert declared.parse_args([]).threads == 3
+    assert declared.parse_args(["--quick"]).threads == 2
+    assert declared.parse_args(["--quick", "--threads", "5"]).threads == 5
+    same = training_parser("d", "m", quick={"max_steps": 5}, threads=3)  # quick: the same
+    assert same.parse_args(["--quick"]).threads == 3
+    args = parser().parse_args(["--threads=4"])
+    assert (args.threads, args.threads_given) == (4, True)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [m for m in TRAINER_MODULES if not m.endswith(".char_lm")],
+    ids=lambda m: m.rsplit(".", 1)[-1],
+)
+def test_every_other_trainer_trains_on_one_thread_unless_told(module: str) -> None:
+    """The frame's default (1 thread: weights independent of the core count) for every trainer
+    but char-lm, with and without --quick."""
+    import importlib
+
+    trainer = importlib.import_module(module).TRAINER
+    for argv in ([], ["--quick"]):
+        assert trainer.parser().parse_args(argv).threads == 1, argv
+    assert trainer.parser().parse_args(["--threads", "2"]).threads == 2

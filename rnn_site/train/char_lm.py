@@ -14,6 +14,7 @@ Gradients stop at window boundaries; the context does not.
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 import time
@@ -425,11 +426,17 @@ def train_on_text(
     )  # fmt: skip
 
 
+#: Threads of the published recipe (its weights are those of 2 threads) and of your own text
+#: (its time estimate and the 15-minute promise for 1 MB are for 2 cores), ``--quick`` on your
+#: own text included, unless ``--threads`` says otherwise.
+PUBLISHED_THREADS = 2
+#: Threads of the ``--quick`` preset on Shakespeare: the one it was measured on.
+QUICK_THREADS = 1
+
+
 #: ``--quick``: the small model this site published first, 6,000 steps (about 8 minutes on 2
 #: idle cores, n-gram baseline included), with the learning rate and float32 weights it was
 #: measured with.
-#: Threads of the published recipe (and of your own text) unless ``--threads`` says otherwise.
-PUBLISHED_THREADS = 2
 #: ``--quick``: the first published model's size, measured on one thread.
 QUICK = {
     "hidden_size": 256,
@@ -442,31 +449,35 @@ QUICK = {
 }
 
 
-def recipe_threads(threads: int | None, quick: bool, own_text: bool) -> int:
-    """Threads for a ``train char-lm`` command line: ``--threads`` when given, else
-    `PUBLISHED_THREADS` for the published recipe (its weights are those of 2 threads) and for
-    your own text (the time estimate and the 15-minute promise for 1 MB are for 2 cores); the
-    quick preset keeps the one thread it was measured on."""
-    if threads is not None:
-        return threads
-    return 1 if quick and not own_text else PUBLISHED_THREADS
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``rnn-site train char-lm [--quick] [--max-steps N] ...``."""
+def parse_command(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``rnn-site train char-lm [--quick] [--max-steps N] ...`` parsed, threads decided:
+    ``--threads`` when given, else `PUBLISHED_THREADS`, or `QUICK_THREADS` for ``--quick``
+    on Shakespeare (your own text's quick recipe is timed for 2 cores too)."""
     parser = training_parser(
         (__doc__ or "").splitlines()[0],
         "models/char-lm",
         quick=QUICK,
         prog="rnn-site train char-lm",
+        threads=PUBLISHED_THREADS,
+        quick_threads=QUICK_THREADS,
     )
     parser.add_argument("--max-steps", type=positive_int, default=None)
-    parser.add_argument("--text", help="train on this UTF-8 text file instead of Shakespeare")
+    parser.add_argument(
+        "--text",
+        help="train on this UTF-8 text file instead of Shakespeare "
+        f"(on {PUBLISHED_THREADS} threads unless --threads, with --quick too)",
+    )
     parser.add_argument("--out", help="with --text: the folder to write (refused if it exists)")
     parser.add_argument("--force", action="store_true", help="with --text: overwrite --out")
-    parser.set_defaults(threads=None)  # recipe_threads decides when --threads is not given
     args = parser.parse_args(argv)
-    args.threads = recipe_threads(args.threads, args.quick, bool(args.text or args.out))
+    if (args.text or args.out) and not args.threads_given:
+        args.threads = PUBLISHED_THREADS
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: ``rnn-site train char-lm [--quick] [--max-steps N] ...``."""
+    args = parse_command(argv)
     if args.text or args.out:
         return _main_text(args)
     hparams = recipe_hparams(CharLMTrainConfig, args, max_steps=args.max_steps)

@@ -22,9 +22,18 @@ HP = TypeVar("HP")
 class TrainingParser(argparse.ArgumentParser):
     """An argument parser whose errors are one ``error: ...`` line and exit status 2."""
 
-    def __init__(self, *args: Any, quick: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        quick: Mapping[str, Any] | None = None,
+        threads: int = 1,
+        quick_threads: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.quick = quick
+        self.threads = threads
+        self.quick_threads = threads if quick_threads is None else quick_threads
 
     def error(self, message: str) -> NoReturn:
         print(f"error: {message}", file=sys.stderr)
@@ -40,6 +49,10 @@ class TrainingParser(argparse.ArgumentParser):
             if not torch.cuda.is_available():
                 self.error(f"--device {parsed.device}: torch sees no CUDA GPU; use --device cpu")
         parsed._quick = self.quick
+        # None: --threads not given (in any spelling argparse accepts); the recipe's count.
+        parsed.threads_given = parsed.threads is not None
+        if not parsed.threads_given:
+            parsed.threads = self.quick_threads if parsed.quick else self.threads
         given = list(sys.argv[1:] if args is None else args)
         # Where to write is not part of the recipe; `rnn-site train` adds one --out-dir before
         # the user's own, so drop every one.
@@ -84,16 +97,30 @@ def positive_float(text: str) -> float:
 
 
 def training_parser(
-    description: str, out_dir: str, *, quick: Mapping[str, Any] | None = None, prog: str = ""
+    description: str,
+    out_dir: str,
+    *,
+    quick: Mapping[str, Any] | None = None,
+    prog: str = "",
+    threads: int = 1,
+    quick_threads: int | None = None,
 ) -> TrainingParser:
     """A parser with the flags every trainer takes; add model-specific flags to it.
 
     ``quick`` is the model's ``--quick`` preset: hyperparameter overrides for a run of at most
     10 minutes on 2 CPU cores (``None``: the model has none and ``--quick`` is refused).
     Model flags should default to ``None`` so that :func:`recipe_hparams` can tell a flag the
-    user gave from the preset's value.
+    user gave from the preset's value. ``threads`` is how many torch threads the published
+    recipe was trained on, ``quick_threads`` those of the ``--quick`` preset (``None``: the
+    same); ``--threads`` overrides both, and the parsed ``threads_given`` says whether it did.
     """
-    parser = TrainingParser(description=description, quick=quick, prog=prog or None)
+    parser = TrainingParser(
+        description=description,
+        quick=quick,
+        threads=threads,
+        quick_threads=quick_threads,
+        prog=prog or None,
+    )
     # prog names the command a user types, e.g. "rnn-site train char-lm", logged as the recipe.
     parser.add_argument("--out-dir", default=out_dir)
     parser.add_argument("--seed", type=non_negative_int, default=0)
@@ -116,10 +143,13 @@ def training_parser(
     )
     # One thread by default: the weights then do not depend on the core count, and on a shared
     # machine a second thread of a small model mostly spins (measured: 23 steps/s idle fell to
-    # 0.3 under load). A trainer whose published recipe uses more sets its own default
-    # (char-lm: 2 threads for its 640-unit layer).
+    # 0.3 under load). A trainer whose published recipe uses more says so with ``threads=``
+    # (char-lm: 2 threads for its wide layers, 1 for its quick preset).
+    default = f"{threads}"
+    if quick is not None and parser.quick_threads != threads:
+        default += f"; {parser.quick_threads} with --quick"
     parser.add_argument(
-        "--threads", type=positive_int, default=1, help="torch threads (default: %(default)s)"
+        "--threads", type=positive_int, default=None, help=f"torch threads (default: {default})"
     )
     parser.add_argument("--no-progress", action="store_true")
     return parser
@@ -188,6 +218,9 @@ class Trainer:
     quick: Mapping[str, Any] | None = None
     flags: Mapping[str, Flag] = dc_field(default_factory=dict)
     options: Mapping[str, Any] = dc_field(default_factory=dict)
+    #: Torch threads of the published recipe and of the ``--quick`` preset (None: the same).
+    threads: int = 1
+    quick_threads: int | None = None
 
     def parser(self) -> TrainingParser:
         """The shared flags, then this model's own (each defaulting to ``None``: not given)."""
@@ -196,6 +229,8 @@ class Trainer:
             f"models/{self.name}",
             quick=self.quick,
             prog=f"rnn-site train {self.name}",
+            threads=self.threads,
+            quick_threads=self.quick_threads,
         )
         for flag, spec in self.flags.items():
             parser.add_argument(
