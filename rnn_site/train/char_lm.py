@@ -434,10 +434,9 @@ PUBLISHED_THREADS = 2
 QUICK_THREADS = 1
 
 
-#: ``--quick``: the small model this site published first, 6,000 steps (about 8 minutes on 2
-#: idle cores, n-gram baseline included), with the learning rate and float32 weights it was
-#: measured with.
-#: ``--quick``: the first published model's size, measured on one thread.
+#: ``--quick``: the small model this site published first, 6,000 steps (about 4 minutes on an
+#: idle machine, n-gram baseline included), with the learning rate and float32 weights it was
+#: measured with, on one thread (``QUICK_THREADS``).
 QUICK = {
     "hidden_size": 256,
     "num_layers": 1,
