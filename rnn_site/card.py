@@ -254,11 +254,16 @@ class TranslationCard(CardBase):
 
 
 class SilenceTrim(TypedDict):
-    """How the runtime and the demo cut silence around speech (rnn_site.data.speech_trim)."""
+    """How the runtime and the demo cut silence around speech (rnn_site.data.speech_trim).
+
+    Without ``floor_quantile`` the noise floor is off (cards exported before it)."""
 
     frame: int
     threshold_db: float
     margin_s: float
+    floor_quantile: NotRequired[float]
+    floor_margin_db: NotRequired[float]
+    ceiling_db: NotRequired[float]
 
 
 class AudioSettings(TypedDict):

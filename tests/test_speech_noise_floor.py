@@ -4,12 +4,19 @@ default; and the rule that decided whether the runtime uses it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_speech_silence import burst
 
 from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span
 from rnn_site.experiments.speech_noise_floor import FIXED, NOISE_FLOOR, decide
+
+RESULTS = (
+    Path(__file__).resolve().parents[1] / "rnn_site/experiments/results/speech_noise_floor.json"
+)
 
 
 def test_the_noise_floor_is_off_unless_asked_for_and_absent_from_the_card_then():
@@ -64,5 +71,12 @@ def test_the_rule_adopts_only_a_trim_that_costs_nothing_and_helps_with_hiss(new,
     assert result["checks"]["val_padded_hiss"]["fixed"] == 0.20
 
 
-def test_the_runtime_trim_is_one_of_the_two_compared():
-    assert TRIM in (FIXED, NOISE_FLOOR)
+def test_the_rule_adopted_the_noise_floor_so_the_runtime_uses_it():
+    """The measured decision (speech_noise_floor.json) is decide() on its own figures, it
+    adopted the noise floor, and that is the runtime's trim."""
+    results = json.loads(RESULTS.read_text("utf-8"))
+    assert results["trims"] == {"fixed": FIXED.to_dict(), "noise_floor": NOISE_FLOOR.to_dict()}
+    assert decide(results["validation"]) == results["decision"]
+    assert results["decision"]["adopt"] is True and TRIM == NOISE_FLOOR
+    hiss = results["validation"]["noise_floor"]["val_padded_hiss"]
+    assert hiss < results["validation"]["fixed"]["val_padded_hiss"] / 2

@@ -20,6 +20,9 @@ from rnn_site.runtime import SpeechRecognizer
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "models" / "speech"
 RESULTS = ROOT / "rnn_site" / "experiments" / "results" / "speech_silence.json"
+#: The trim as published before the noise floor (speech_noise_floor.py): what the silence
+#: results and the publishing decisions were measured with.
+FIXED = TrimSettings()
 #: The publishing decisions: the 80-epoch run, and the run trained with hiss under its silence.
 DECISIONS = [
     ROOT / "rnn_site" / "experiments" / "results" / name
@@ -36,21 +39,27 @@ def burst(n: int, lead: int, body: int, hiss: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("args", "published", "tight"),
+    ("args", "fixed", "tight", "published"),
     [
-        ((16000, 6000, 3000, 0.0), (4640, 10400), (5600, 9280)),
-        ((16000, 6000, 3000, 1e-3), (4640, 10400), (5600, 9280)),
-        # A whistle 34 dB under the tone's peak counts as speech at -40 dB: nothing is cut.
-        ((16000, 6000, 3000, 1e-2), (0, 16000), (5600, 9280)),
-        ((5000, 100, 4800, 0.0), (0, 5000), (0, 5000)),
-        ((12345, 0, 700, 1e-4), (0, 2080), (0, 1120)),
-        ((16000, 15900, 100, 0.0), (14560, 16000), (15520, 16000)),
+        ((16000, 6000, 3000, 0.0), (4640, 10400), (5600, 9280), (4640, 10400)),
+        ((16000, 6000, 3000, 1e-3), (4640, 10400), (5600, 9280), (4640, 10400)),
+        # A whistle 34 dB under the tone's peak counts as speech at -40 dB: nothing is cut;
+        # the noise floor (published) cuts it.
+        ((16000, 6000, 3000, 1e-2), (0, 16000), (5600, 9280), (4640, 10240)),
+        # 24 dB under the peak: above the noise floor's -30 dB ceiling, nothing is cut.
+        ((16000, 6000, 3000, 3e-2), (0, 16000), (0, 16000), (0, 16000)),
+        ((5000, 100, 4800, 0.0), (0, 5000), (0, 5000), (0, 5000)),
+        ((12345, 0, 700, 1e-4), (0, 2080), (0, 1120), (0, 2080)),
+        ((16000, 15900, 100, 0.0), (14560, 16000), (15520, 16000), (14560, 16000)),
     ],
 )
-def test_speech_span_keeps_the_loud_frames_and_a_margin(args, published, tight):
+def test_speech_span_keeps_the_loud_frames_and_a_margin(args, fixed, tight, published):
+    """The fixed -40 dB level (the trim before the noise floor), a tighter one, and the
+    published settings (the same cases as the JS test)."""
     x = burst(*args)
-    assert speech_span(x) == published
+    assert speech_span(x, TrimSettings()) == fixed
     assert speech_span(x, TrimSettings(threshold_db=-30.0, margin_s=0.02)) == tight
+    assert speech_span(x) == published
     start, stop = published
     assert trim_silence(x).tolist() == x[start:stop].tolist()
 
@@ -117,7 +126,7 @@ def test_the_trim_leaves_the_cards_figures_as_they_are():
     frame or two) and none of its figures, so the card says what the runtime does; it helps
     padded clips."""
     results = json.loads(RESULTS.read_text("utf-8"))
-    assert results["settings"] == TRIM.to_dict()
+    assert results["settings"] == FIXED.to_dict()  # measured before the noise floor
     sets = results["sets"]
     for name in ("tts_isolated", "tts_connected", "real_en", "real_en_GB"):
         assert sets[name]["clips_changed"] <= 5, name
@@ -126,14 +135,15 @@ def test_the_trim_leaves_the_cards_figures_as_they_are():
     assert padded["trimmed"] < padded["untrimmed"] - 0.1
 
 
-def test_the_rule_picks_the_published_settings_on_validation():
-    """choose() on the published model's validation grid gives the card's trim, and a setting
-    that costs clean clips is never chosen, however well it does with silence."""
+def test_the_rule_picks_the_fixed_trims_settings_on_validation():
+    """choose() on the published model's validation grid gives the trim the card had before
+    the noise floor, and a setting that costs clean clips is never chosen, however well it
+    does with silence."""
     results = json.loads(RESULTS.read_text("utf-8"))
     grid, untrimmed = results["validation_grid"], results["validation_untrimmed"]
-    assert choose(grid, untrimmed) == TRIM
+    assert choose(grid, untrimmed) == FIXED
     costly = {**grid[0], "threshold_db": -50.0, "val": untrimmed["val"] + 0.01, "val_padded": 0.0}
-    assert choose([costly, *grid], untrimmed) == TRIM
+    assert choose([costly, *grid], untrimmed) == FIXED
     assert choose([{**costly, "val": untrimmed["val"]}, *grid], untrimmed).threshold_db == -50.0
 
 
@@ -147,7 +157,7 @@ def test_the_publishing_decision_is_the_rules_on_the_published_model(path):
     metrics = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
     published = decision["published"]
     assert published["grid"] == silence["validation_grid"]
-    assert published["chosen"] == TRIM.to_dict()
+    assert published["chosen"] == FIXED.to_dict()
     assert decision["runs"]["published"]["best_val_cer"] == round(metrics["best"]["val_cer"], 4)
     assert decide(published, decision["candidate"]) == decision["decision"]
     assert decision["decision"]["publish"] is False

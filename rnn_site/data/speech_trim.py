@@ -16,7 +16,9 @@ A fixed level below the loudest frame cannot cut hiss that lies above it (white 
 under the peak sample sits about 37 dB under the loudest frame, above -40 dB). With
 ``floor_quantile`` set, the level also rises to ``floor_margin_db`` above the clip's noise
 floor, estimated as that quantile of the frames' powers, but never above ``ceiling_db`` under
-the loudest frame (a clip that is all speech has no noise floor to find).
+the loudest frame (a clip that is all speech has no noise floor to find). The published trim
+has it on since the rule of rnn_site/experiments/speech_noise_floor.py adopted it: no worse on
+clean or silence-padded validation clips, and 20.4% → 4.9% CER with hiss under the silence.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ class TrimSettings:
 FLOOR_FIELDS = ("floor_quantile", "floor_margin_db", "ceiling_db")
 
 
-#: The published settings (the card's ``audio.trim``).
-TRIM = TrimSettings()
+#: The published settings (the card's ``audio.trim``): -40 dB, 80 ms, and the noise floor
+#: (10th percentile + 6 dB, at most -30 dB). A card without the floor's fields had it off.
+TRIM = TrimSettings(floor_quantile=0.1)
 
 
 def speech_span(

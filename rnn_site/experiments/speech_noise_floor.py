@@ -25,6 +25,12 @@ Eval only, 1 thread, a few minutes on 2 cores::
 
     python -m rnn_site.experiments.speech_noise_floor \\
         --json rnn_site/experiments/results/speech_noise_floor.json
+
+The rule adopted it, so the runtime's trim (``TRIM``) has the noise floor, and the published
+model's test scores were measured again with it, the weights untouched (``--rescore``:
+`rnn_site.train.speech.rescore`, then `rnn_site.export.speech.refresh_card`)::
+
+    python -m rnn_site.experiments.speech_noise_floor --rescore models/speech
 """
 
 from __future__ import annotations
@@ -168,10 +174,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=Path("models/speech/speech.pt"))
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="score MODEL_DIR's test sets again with the runtime's trim and refresh its card",
+    )
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
+    if args.rescore:
+        from rnn_site.export.speech import refresh_card
+        from rnn_site.train.speech import rescore
+
+        command = f"python -m rnn_site.experiments.speech_noise_floor --rescore {args.rescore}"
+        rescore(args.rescore, command)
+        refresh_card(args.rescore)
+        return 0
     text = json.dumps(measure(args.checkpoint), indent=1) + "\n"
     sys.stdout.write(text)
     if args.json:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_site.card import Sample, Scores, SpeechRecognitionCard
+from rnn_site.card import Sample, Scores, SilenceTrim, SpeechRecognitionCard
 from rnn_site.data.audio import HOP, N_FFT, N_MELS, SAMPLE_RATE, write_wav
 from rnn_site.data.speech import (
     APT_PACKAGES,
@@ -36,7 +36,7 @@ from rnn_site.data.speech import (
     klettres_files,
     load_speech,
 )
-from rnn_site.data.speech_trim import TRIM
+from rnn_site.data.speech_trim import TRIM, TrimSettings
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
@@ -232,6 +232,31 @@ def export_speech_model(
     metadata = run.metadata(**PROVENANCE, alphabet=VOCAB)
     paths = {"speech": run.out_dir / "speech.onnx"}
     export_graph_file(model, paths["speech"], metadata)
+    card = speech_card(run, model.config.to_dict(), write_samples(run.out_dir) if samples else [])
+    return run.publish(paths, card)
+
+
+def refresh_card(out_dir: str | Path = "models/speech") -> dict[str, Path]:
+    """Write the card, README and manifest again from the training log, the graph and demo
+    clips untouched: for scores re-measured with the same weights (``rescored`` in the log).
+    The card keeps the commit its graph was exported at."""
+    folder = Path(out_dir)
+    old = json.loads((folder / "card.json").read_text("utf-8"))
+    log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    run = steps.start_export(NAME, folder, log=log, commit=old["source_commit"])
+    return run.publish({}, speech_card(run, old["config"], old["samples"]))
+
+
+def card_trim(settings: TrimSettings = TRIM) -> SilenceTrim:
+    """The trim as the card holds it (the noise floor's fields only when it is on)."""
+    return cast(SilenceTrim, settings.to_dict())
+
+
+def speech_card(
+    run: steps.ExportRun, config: dict[str, Any], samples: list[Sample]
+) -> SpeechRecognitionCard:
+    """The card of the model with network ``config``: scores from the run's log, the runtime's
+    trim, the demo ``samples``."""
     results = run.log.get("results") or {}
     metrics, baselines = speech_scores(results)
     prose = speech_prose(run.log)
@@ -240,7 +265,7 @@ def export_speech_model(
         "task": "speech-recognition",
         "alphabet": VOCAB,
         "blank": 0,
-        "config": model.config.to_dict(),
+        "config": config,
         "audio": {
             "sample_rate": SAMPLE_RATE,
             "n_fft": N_FFT,
@@ -248,11 +273,7 @@ def export_speech_model(
             "n_mels": N_MELS,
             "step_seconds": STEP_SECONDS,
             "min_samples": N_FFT,
-            "trim": {
-                "frame": TRIM.frame,
-                "threshold_db": TRIM.threshold_db,
-                "margin_s": TRIM.margin_s,
-            },
+            "trim": card_trim(),
         },
         "files": {"speech": "speech.onnx", "torch": "speech.pt"},
         "io": {
@@ -260,7 +281,7 @@ def export_speech_model(
             "opset": 17,
             "nodes": "four native `LSTM` nodes (forward and time-reversed, two layers)",
         },
-        "samples": write_samples(run.out_dir) if samples else [],
+        "samples": samples,
         "results": results,
         "per_voice": run.log.get("per_voice", {}),
         **steps.card_common(
@@ -272,7 +293,7 @@ def export_speech_model(
             better={f"{short}_cer": "lower" for short in BETTER},
         ),
     }
-    return run.publish(paths, card)
+    return card
 
 
 def export_speech(

@@ -151,7 +151,8 @@ class SpeechRecognizer(RuntimeModel[SpeechRecognitionCard]):
             )
         self.alphabet: str = self.card["alphabet"]
         self.step_seconds: float = float(self.card["audio"]["step_seconds"])
-        # Cards exported before the trim was published lack it: the same settings then.
+        # Cards exported before the trim was published lack it: the published settings then.
+        # A card with only the fixed trim's three fields (before the noise floor) keeps it off.
         trim = self.card["audio"].get("trim")
         self.trim_settings = TrimSettings(**trim) if trim else TRIM
         self._session = self.session("speech")

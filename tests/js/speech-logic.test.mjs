@@ -96,32 +96,51 @@ test("microphone failures become the reader's message", () => {
 
 test("speechSpan cuts silence by the rules of rnn_site.data.speech_trim.speech_span", () => {
   // x = hiss·sin(1.7 i) + 0.5·sin(0.3 i)·sin(π (i − lead) / body) for lead ≤ i < lead + body, as
-  // float32; spans from speech_span(x) and speech_span(x, TrimSettings(threshold_db=-30,
-  // margin_s=0.02)).
+  // float32; spans from speech_span(x, TrimSettings()) (the fixed -40 dB level),
+  // speech_span(x, TrimSettings(threshold_db=-30, margin_s=0.02)) and speech_span(x) (the
+  // published settings, with the noise floor): tests/test_speech_silence.py's cases.
   const signal = (/** @type {number[]} */ [n, lead, body, hiss]) =>
     Float32Array.from({ length: n }, (_, i) => {
       const inside = i >= lead && i < lead + body;
       const burst = inside ? 0.5 * Math.sin(i * 0.3) * Math.sin((Math.PI * (i - lead)) / body) : 0;
       return hiss * Math.sin(i * 1.7) + burst;
     });
-  /** [n, lead, body, hiss] → [published span, tight span] */
+  /** [n, lead, body, hiss] → [fixed span, tight span, published span] */
   const cases = new Map([
-    ["16000 6000 3000 0", "4640 10400 | 5600 9280"],
-    ["16000 6000 3000 1e-3", "4640 10400 | 5600 9280"],
-    // Hiss 34 dB under the burst's peak is "speech" at −40 dB: nothing is cut.
-    ["16000 6000 3000 1e-2", "0 16000 | 5600 9280"],
-    ["5000 100 4800 0", "0 5000 | 0 5000"],
-    ["12345 0 700 1e-4", "0 2080 | 0 1120"],
-    ["16000 15900 100 0", "14560 16000 | 15520 16000"],
+    ["16000 6000 3000 0", "4640 10400 | 5600 9280 | 4640 10400"],
+    ["16000 6000 3000 1e-3", "4640 10400 | 5600 9280 | 4640 10400"],
+    // Hiss 34 dB under the burst's peak is "speech" at −40 dB; the noise floor cuts it.
+    ["16000 6000 3000 1e-2", "0 16000 | 5600 9280 | 4640 10240"],
+    // 24 dB under the peak: above the noise floor's −30 dB ceiling, nothing is cut.
+    ["16000 6000 3000 3e-2", "0 16000 | 0 16000 | 0 16000"],
+    ["5000 100 4800 0", "0 5000 | 0 5000 | 0 5000"],
+    ["12345 0 700 1e-4", "0 2080 | 0 1120 | 0 2080"],
+    ["16000 15900 100 0", "14560 16000 | 15520 16000 | 14560 16000"],
   ]);
+  const fixed = { frame: 160, threshold_db: -40, margin_s: 0.08 };
   const tight = { frame: 160, threshold_db: -30, margin_s: 0.02 };
   const numbers = (/** @type {string} */ text) => text.split(" ").map(Number);
   for (const [args, spans] of cases) {
     const x = signal(numbers(args));
-    assert.equal(`${speechSpan(x).join(" ")} | ${speechSpan(x, tight).join(" ")}`, spans, args);
+    const got = [speechSpan(x, fixed), speechSpan(x, tight), speechSpan(x)];
+    assert.equal(got.map((span) => span.join(" ")).join(" | "), spans, args);
   }
   assert.deepEqual(speechSpan(new Float32Array(1000)), [0, 1000]);
   assert.deepEqual(speechSpan(new Float32Array(1000).fill(1)), [0, 1000]);
   assert.deepEqual(speechSpan(new Float32Array(0)), [0, 0]);
-  assert.deepEqual(TRIM, { frame: 160, threshold_db: -40, margin_s: 0.08 });
+  assert.deepEqual(TRIM, {
+    frame: 160,
+    threshold_db: -40,
+    margin_s: 0.08,
+    floor_quantile: 0.1,
+    floor_margin_db: 6,
+    ceiling_db: -30,
+  });
+});
+
+test("speechSpan's ceiling keeps quiet speech in a clip without silence", () => {
+  // The first 0.2 s at -26 dB, the rest full: tests/test_speech_noise_floor.py's case.
+  const x = Float32Array.from({ length: 8000 }, (_, i) => (i < 3200 ? 0.05 : 1) * 0.5 * Math.sin(i * 0.3));
+  assert.deepEqual(speechSpan(x), [0, 8000]);
+  assert.deepEqual(speechSpan(x, { ...TRIM, ceiling_db: 0 }), [1920, 8000]);
 });

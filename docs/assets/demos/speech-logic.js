@@ -20,16 +20,27 @@ export const F_MAX = 7600;
 
 /**
  * How silence around speech is cut (rnn_site/data/speech_trim.py; the card's `audio.trim`).
- * @typedef {{frame: number, threshold_db: number, margin_s: number}} TrimSettings
+ * Without `floor_quantile` the noise floor is off (cards exported before it).
+ * @typedef {{frame: number, threshold_db: number, margin_s: number, floor_quantile?: number,
+ *   floor_margin_db?: number, ceiling_db?: number}} TrimSettings
  */
 /** @type {TrimSettings} The published settings, for a card that predates them. */
-export const TRIM = { frame: 160, threshold_db: -40, margin_s: 0.08 };
+export const TRIM = {
+  frame: 160,
+  threshold_db: -40,
+  margin_s: 0.08,
+  floor_quantile: 0.1,
+  floor_margin_db: 6,
+  ceiling_db: -30,
+};
 
 /**
  * Where the speech is in 16 kHz `samples`, with `margin_s` of what surrounds it: [start, stop).
  * A 10 ms frame is speech when its mean power is at most `threshold_db` below the loudest
  * frame's (the features are normalised by the clip's mean, so long silence changes what the
- * model hears). The whole clip when nothing stands out or less than 25 ms would be kept.
+ * model hears) and, with `floor_quantile`, `floor_margin_db` over the noise floor (that
+ * quantile of the frame powers) up to `ceiling_db` below the loudest, so hiss is cut too.
+ * The whole clip when nothing stands out or less than 25 ms would be kept.
  * rnn_site.data.speech_trim.speech_span, rule for rule.
  * @param {ArrayLike<number>} samples
  * @param {TrimSettings} [trim]
@@ -48,9 +59,14 @@ export function speechSpan(samples, trim = TRIM) {
   }
   const loudest = Math.max(...power);
   if (loudest === 0) return [0, n];
-  const floor = loudest * 10 ** (trim.threshold_db / 10);
-  const first = power.findIndex((p) => p >= floor);
-  const last = power.findLastIndex((p) => p >= floor);
+  let level = loudest * 10 ** (trim.threshold_db / 10);
+  if (typeof trim.floor_quantile === "number") {
+    const floor = Float64Array.from(power).sort()[Math.floor(trim.floor_quantile * (frames - 1))];
+    const aboveFloor = floor * 10 ** ((trim.floor_margin_db ?? 6) / 10);
+    level = Math.max(level, Math.min(aboveFloor, loudest * 10 ** ((trim.ceiling_db ?? -30) / 10)));
+  }
+  const first = power.findIndex((p) => p >= level);
+  const last = power.findLastIndex((p) => p >= level);
   const margin = Math.round(trim.margin_s * SAMPLE_RATE);
   const start = Math.max(0, first * trim.frame - margin);
   const stop = Math.min(n, (last + 1) * trim.frame + margin);
