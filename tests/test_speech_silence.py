@@ -83,6 +83,9 @@ def test_card_carries_the_published_settings():
             "frame": 160,
             "threshold_db": -40.0,
             "margin_s": 0.08,
+            "floor_quantile": 0.1,
+            "floor_margin_db": 6.0,
+            "ceiling_db": -30.0,
         }
     )
 
@@ -116,8 +119,10 @@ def test_padded_silence_changes_few_transcripts_once_trimmed(model):
         for trim in (True, False):
             alone = model.transcribe(x, rate, trim=trim).text
             same[trim] += model.transcribe(padded, rate, trim=trim).text == alone
-        if name.endswith(".wav"):  # test clips, trimmed when made: the runtime leaves them be
-            assert model.transcribe(x, rate).kept == (0, len(x)), name
+        if name.endswith(".wav"):  # test clips, trimmed when made: the runtime leaves them be,
+            # but for the noise floor taking under a frame off one (flite-rms-7024: 40 samples)
+            start, stop = model.transcribe(x, rate).kept
+            assert start == 0 and len(x) - stop < 160, name
     assert same == {True: 8, False: 4}
 
 
