@@ -116,3 +116,36 @@ def test_publish_values_come_from_the_decision_file():
     assert worse == ["val_padded_hiss"]
     with pytest.raises(PageDataError, match="expected val"):
         render_data("<!-- data:speech:publish:candidate.test -->")
+
+
+def test_noise_floor_table_and_values_come_from_its_results_and_match_the_card():
+    """The noise-floor section: validation decided (no worse clean and padded, better with
+    hiss, as the page says), the test rows with the noise floor are the card's figures, and
+    the sentence's claims (American speaker one clip worse, hiss rows better) hold."""
+    results = json.loads(speech_data.NOISE_FLOOR.read_text("utf-8"))
+    table = rows(render_data("<!-- data:speech:table.noise-floor -->"))
+    assert len(table) == len(speech_data.NOISE_FLOOR_ROWS)
+    val = results["validation"]
+    assert val["noise_floor"]["val"] == val["fixed"]["val"]
+    assert val["noise_floor"]["val_padded"] == val["fixed"]["val_padded"]
+    assert val["noise_floor"]["val_padded_hiss"] < val["fixed"]["val_padded_hiss"]
+    lstm = CARD["results"]["lstm"]
+    for row, (section, name, _) in zip(table, speech_data.NOISE_FLOOR_ROWS, strict=True):
+        if section == "test" and name in lstm:
+            assert row[3] == f"{100 * lstm[name]['greedy']['cer']:.1f}%", name
+    test = results["test"]
+    assert test["real_en"]["noise_floor"] - test["real_en"]["fixed"] == pytest.approx(
+        1 / 26, abs=1e-3
+    )
+    assert test["real_padded_hiss"]["noise_floor"] < test["real_padded_hiss"]["fixed"]
+    got = render_data("<!-- data:speech:noise-floor:val.noise_floor.val_padded_hiss -->")
+    assert got == f"{100 * val['noise_floor']['val_padded_hiss']:.1f}%"
+    got = render_data("<!-- data:speech:noise-floor:test.fixed.real_en -->")
+    assert got == f"{100 * test['real_en']['fixed']:.1f}%"
+    settings = [
+        render_data(f"<!-- data:speech:noise-floor:settings.{key} -->")
+        for key in ("percentile", "margin", "ceiling")
+    ]
+    assert settings == ["10", "6", "30"]
+    with pytest.raises(PageDataError, match="expected val"):
+        render_data("<!-- data:speech:noise-floor:val.loud.val -->")

@@ -19,6 +19,12 @@ file, so the page cannot drift from what was measured:
   ``<!-- data:speech:publish-hiss:WHO.KEY -->`` the same for the run trained with hiss under
   its silence (speech_publish_hiss.json), and ``publish-hiss40`` for its rerun without early
   stopping (speech_publish_hiss40.json);
+- ``<!-- data:speech:table.noise-floor -->``: CER with the fixed trim and with the noise floor,
+  the validation sets that decided and the test sets read after
+  (rnn_site/experiments/results/speech_noise_floor.json); ``<!-- data:speech:noise-floor:KEY
+  -->`` one value: ``val.TRIM.SET`` or ``test.TRIM.SET`` (TRIM ``fixed`` or ``noise_floor``) a
+  CER, ``settings.percentile`` / ``settings.margin`` / ``settings.ceiling`` the noise floor's
+  quantile (percent), dB over it, and dB under the loudest frame it stops at;
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
@@ -40,6 +46,7 @@ SILENCE = RESULTS / "speech_silence.json"
 PUBLISH = RESULTS / "speech_publish.json"
 PUBLISH_HISS = RESULTS / "speech_publish_hiss.json"
 PUBLISH_HISS40 = RESULTS / "speech_publish_hiss40.json"
+NOISE_FLOOR = RESULTS / "speech_noise_floor.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -221,6 +228,73 @@ def publish_hiss_value(models_dir: Path, spec: str) -> str:
 @generator("speech", "publish-hiss40", argument=True)
 def publish_hiss40_value(models_dir: Path, spec: str) -> str:
     return decision_value(PUBLISH_HISS40, "publish-hiss40", spec)
+
+
+#: The noise-floor table's rows: (section, set, label); validation decided, test came after.
+NOISE_FLOOR_ROWS = (
+    ("validation", "val", "validation voices: the clips as made"),
+    ("validation", "val_padded", "validation voices: 1 s of silence each side"),
+    (
+        "validation",
+        "val_padded_hiss",
+        "validation voices: 1 s each side, hiss 45 dB under the peak",
+    ),
+    ("test", "tts_isolated", "test: held-out voices, words"),
+    ("test", "tts_connected", "test: held-out voices, digit strings"),
+    ("test", "real_en", "test: real speaker, American"),
+    ("test", "real_en_GB", "test: real speaker, British"),
+    ("test", "real_padded", "test: real speakers, 1 s of silence each side"),
+    ("test", "real_padded_hiss", "test: real speakers, 1 s each side with hiss"),
+    ("test", "real_shipped", "test: real speakers, the KLettres files as shipped"),
+)
+TRIMS = ("fixed", "noise_floor")
+
+
+def noise_floor_cer(results: dict[str, Any], section: str, trim: str, name: str) -> float:
+    """One CER of speech_noise_floor.json: validation is ``[trim][set]``, test ``[set][trim]``."""
+    if section == "validation":
+        return float(results["validation"][trim][name])
+    return float(results["test"][name][trim])
+
+
+@generator("speech", "table.noise-floor")
+def noise_floor_table(models_dir: Path) -> str:
+    results = read_json(NOISE_FLOOR)
+    lines = [
+        "| clips | n | fixed -40 dB: CER | with the noise floor: CER |",
+        "|---|--:|--:|--:|",
+    ]
+    for section, name, label in NOISE_FLOOR_ROWS:
+        n = results["test"][name]["n"] if section == "test" else "–"
+        cers = [pct(noise_floor_cer(results, section, trim, name)) for trim in TRIMS]
+        lines.append(f"| {label} | {n} | {cers[0]} | {cers[1]} |")
+    return "\n".join(lines)
+
+
+@generator("speech", "noise-floor", argument=True)
+def noise_floor_value(models_dir: Path, spec: str) -> str:
+    """``val.TRIM.SET`` / ``test.TRIM.SET`` (a CER) or ``settings.percentile|margin|ceiling``."""
+    results = read_json(NOISE_FLOOR)
+    section, _, rest = spec.partition(".")
+    floor = results["trims"]["noise_floor"]
+    settings = {
+        "percentile": 100 * floor["floor_quantile"],
+        "margin": floor["floor_margin_db"],
+        "ceiling": -floor["ceiling_db"],
+    }
+    if section == "settings" and rest in settings:
+        return f"{settings[rest]:.0f}"
+    trim, _, name = rest.partition(".")
+    sections = {"val": "validation", "test": "test"}
+    if section in sections and trim in TRIMS:
+        try:
+            return pct(noise_floor_cer(results, sections[section], trim, name))
+        except KeyError:
+            pass
+    raise PageDataError(
+        f"data:speech:noise-floor:{spec}: expected val|test.fixed|noise_floor.SET or "
+        "settings.percentile|margin|ceiling"
+    )
 
 
 def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:
