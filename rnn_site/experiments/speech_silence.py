@@ -10,7 +10,10 @@ card's decoding) on clips with and without the runtime's trim
 - clips with 1 s of digital silence added each side, and with hiss under that silence.
 
 The trim's settings are chosen on the validation voices (synthetic, padded the same ways) by
-:func:`choose`; KLettres stays test only. Eval only, a few minutes on 2 cores::
+:func:`choose`; KLettres stays test only. The grid is of fixed levels (no noise floor): the
+runtime's trim gained the noise floor later, by rnn_site/experiments/speech_noise_floor.py,
+and speech_silence.json and the publishing decisions were measured before it. Eval only, a
+few minutes on 2 cores::
 
     python -m rnn_site.experiments.speech_silence \
         --json rnn_site/experiments/results/speech_silence.json
