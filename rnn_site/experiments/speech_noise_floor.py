@@ -36,8 +36,6 @@ model's test scores were measured again with it, the weights untouched (``--resc
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,6 +49,7 @@ from rnn_site.experiments.speech_silence import (
     PAD_S,
     VALIDATION_SETS,
     Scorer,
+    emit,
     mean_seconds,
     padded,
     shipped_letters,
@@ -192,10 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rescore(args.rescore, command)
         refresh_card(args.rescore)
         return 0
-    text = json.dumps(measure(args.checkpoint), indent=1) + "\n"
-    sys.stdout.write(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
+    emit(measure(args.checkpoint), args.json)
     return 0
 
 

@@ -271,11 +271,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = compare(args.checkpoint, args.candidate)
     else:
         result = measure(args.checkpoint)
+    emit(result, args.json)
+    return 0
+
+
+def emit(result: dict[str, Any], path: Path | None) -> None:
+    """Print ``result`` as JSON, and write the same text to ``path`` if given."""
     text = json.dumps(result, indent=1) + "\n"
     sys.stdout.write(text)
-    if args.json:
-        args.json.write_text(text, encoding="utf-8")
-    return 0
+    if path:
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
