@@ -249,17 +249,29 @@ def test_a_parser_declares_its_recipe_threads_and_the_flag_wins() -> None:
     assert (args.threads, args.threads_given) == (4, True)
 
 
+#: Trainers whose published recipe declares two threads (their ``--quick`` keeps one).
+TWO_THREADS = (".char_lm", ".translator")
+
+
 @pytest.mark.parametrize(
     "module",
-    [m for m in TRAINER_MODULES if not m.endswith(".char_lm")],
+    [m for m in TRAINER_MODULES if not m.endswith(TWO_THREADS)],
     ids=lambda m: m.rsplit(".", 1)[-1],
 )
 def test_every_other_trainer_trains_on_one_thread_unless_told(module: str) -> None:
     """The frame's default (1 thread: weights independent of the core count) for every trainer
-    but char-lm, with and without --quick."""
+    but char-lm and the translator, with and without --quick."""
     import importlib
 
     trainer = importlib.import_module(module).TRAINER
     for argv in ([], ["--quick"]):
         assert trainer.parser().parse_args(argv).threads == 1, argv
     assert trainer.parser().parse_args(["--threads", "2"]).threads == 2
+
+
+def test_the_translator_recipe_trains_on_two_threads_and_its_quick_preset_on_one() -> None:
+    from rnn_site.train.translator import TRAINER
+
+    assert TRAINER.parser().parse_args([]).threads == 2
+    assert TRAINER.parser().parse_args(["--quick"]).threads == 1
+    assert TRAINER.parser().parse_args(["--quick", "--threads=2"]).threads == 2
