@@ -4,8 +4,8 @@ reach the training loop and the network.
 Each recipe's hyperparameters are one frozen dataclass, logged verbatim beside the model. The
 budget is one of two kinds:
 
-- :class:`EpochBudget`: passes over the data with early stopping on validation (melody,
-  sentiment, speech);
+- :class:`EpochBudget`: passes over the data, keeping the best epoch on validation, with
+  early stopping (melody, sentiment) or without (speech: ``patience=None``);
 - :class:`StepBudget`: a fixed number of optimiser steps, evaluated every ``eval_every``
   (char-lm and char-mingru, the ts-forecaster and its demand model). The translator is
   step-budgeted too but declares its own fields (subclassing would add ``warmup_steps`` to
