@@ -19,8 +19,9 @@ import json
 import sys
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict, Union
+from typing import Annotated, Any, Literal, NotRequired, TypedDict, Union
 
 SCHEMA_PATH = Path(__file__).with_name("card.schema.json")
 
@@ -253,6 +254,14 @@ class TranslationCard(CardBase):
     unk_dictionary: NotRequired[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Inclusive limits of a number, for the schema: ``Annotated[float, Bounds(0, 1)]``."""
+
+    minimum: float
+    maximum: float
+
+
 class SilenceTrim(TypedDict):
     """How the runtime and the demo cut silence around speech (rnn_site.data.speech_trim).
 
@@ -261,7 +270,7 @@ class SilenceTrim(TypedDict):
     frame: int
     threshold_db: float
     margin_s: float
-    floor_quantile: NotRequired[float]
+    floor_quantile: NotRequired[Annotated[float, Bounds(0, 1)]]
     floor_margin_db: NotRequired[float]
     ceiling_db: NotRequired[float]
 
@@ -362,6 +371,11 @@ def _schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     simple = {str: "string", bool: "boolean", int: "integer", float: "number"}
     if tp in simple:
         return {"type": simple[tp]}
+    if origin is NotRequired:
+        return _schema(args[0], defs)
+    if origin is Annotated:
+        bounds = next(m for m in tp.__metadata__ if isinstance(m, Bounds))
+        return {**_schema(args[0], defs), "minimum": bounds.minimum, "maximum": bounds.maximum}
     if origin is Literal:
         return {"const": args[0]} if len(args) == 1 else {"enum": list(args)}
     if origin in (Union, types.UnionType):
@@ -373,7 +387,7 @@ def _schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if typing.is_typeddict(tp):
         if tp.__name__ not in defs:
             defs[tp.__name__] = {}  # placeholder: breaks recursion
-            hints = typing.get_type_hints(tp)
+            hints = typing.get_type_hints(tp, include_extras=True)
             defs[tp.__name__] = {
                 "description": (tp.__doc__ or "").split("\n")[0],
                 "type": "object",

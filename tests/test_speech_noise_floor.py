@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 from test_speech_silence import burst
 
-from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span
+from rnn_site.data.speech_trim import (
+    TRIM,
+    InvalidTrimSettingsError,
+    TrimSettings,
+    speech_span,
+)
 from rnn_site.experiments.speech_noise_floor import FIXED, NOISE_FLOOR, decide
 
 RESULTS = (
@@ -52,6 +57,21 @@ def test_the_ceiling_keeps_quiet_speech_in_a_clip_without_silence():
     assert speech_span(x, TrimSettings(floor_quantile=0.1, ceiling_db=0.0)) == (1920, 8000)
 
 
+@pytest.mark.parametrize("q", [-0.1, 1.5, float("nan")])
+def test_a_floor_quantile_outside_0_to_1_is_refused(q):
+    """-0.1 would wrap round to the loudest frames, 1.5 fall off the sorted powers: both are
+    refused when the settings are made (as speechSpan refuses them in the browser)."""
+    with pytest.raises(InvalidTrimSettingsError, match="accepted: 0 to 1"):
+        TrimSettings(floor_quantile=q)
+
+
+def test_both_ends_of_the_quantile_are_accepted():
+    """The quietest frame and the loudest (whose level the ceiling caps): JS's same case."""
+    x = (0.5 * np.sin(np.arange(8000) * 0.3)).astype(np.float32)
+    for q in (0.0, 1.0):
+        assert speech_span(x, TrimSettings(floor_quantile=q)) == (0, 8000)
+
+
 def val(clean: float, pad: float, hiss: float) -> dict[str, float]:
     return {"val": clean, "val_padded": pad, "val_padded_hiss": hiss}
 
@@ -80,3 +100,17 @@ def test_the_rule_adopted_the_noise_floor_so_the_runtime_uses_it():
     assert results["decision"]["adopt"] is True and TRIM == NOISE_FLOOR
     hiss = results["validation"]["noise_floor"]["val_padded_hiss"]
     assert hiss < results["validation"]["fixed"]["val_padded_hiss"] / 2
+
+
+def test_the_card_schema_bounds_floor_quantile():
+    """The schema (generated from rnn_site/card.py) refuses the quantile TrimSettings refuses."""
+    from jsonschema import Draft202012Validator
+
+    from rnn_site.card import card_schema
+
+    card = json.loads((RESULTS.parents[3] / "models/speech/card.json").read_text("utf-8"))
+    validator = Draft202012Validator(card_schema())
+    assert validator.is_valid(card)
+    for q, ok in ((0.0, True), (1.0, True), (-0.1, False), (1.5, False)):
+        card["audio"]["trim"]["floor_quantile"] = q
+        assert validator.is_valid(card) is ok, q

@@ -31,6 +31,10 @@ import numpy as np
 from rnn_site.data.audio import HOP, N_FFT
 
 
+class InvalidTrimSettingsError(ValueError):
+    """Trim settings that :func:`speech_span` cannot apply (a quantile outside [0, 1])."""
+
+
 @dataclass(frozen=True)
 class TrimSettings:
     """How silence is cut (at 16 kHz): frames of ``frame`` samples; a frame is speech when its
@@ -48,6 +52,16 @@ class TrimSettings:
     floor_quantile: float | None = None
     floor_margin_db: float = 6.0
     ceiling_db: float = -30.0
+
+    def __post_init__(self) -> None:
+        # Outside [0, 1] the quantile's index falls off the sorted powers (IndexError) or, if
+        # negative, wraps round to the loudest frames: refuse it where the settings are made.
+        q = self.floor_quantile
+        if q is not None and not 0.0 <= q <= 1.0:
+            raise InvalidTrimSettingsError(
+                f"floor_quantile {q!r} is not a quantile; "
+                "accepted: 0 to 1, or None (no noise floor)"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as the card holds them (without the noise floor's when it is off)."""

@@ -144,3 +144,19 @@ test("speechSpan's ceiling keeps quiet speech in a clip without silence", () => 
   assert.deepEqual(speechSpan(x), [0, 8000]);
   assert.deepEqual(speechSpan(x, { ...TRIM, ceiling_db: 0 }), [1920, 8000]);
 });
+
+test("speechSpan refuses a floor_quantile outside [0, 1], as TrimSettings does", () => {
+  const x = Float32Array.from({ length: 8000 }, (_, i) => 0.5 * Math.sin(i * 0.3));
+  for (const q of [-0.1, 1.5, Number.NaN]) {
+    assert.throws(() => speechSpan(x, { ...TRIM, floor_quantile: q }), {
+      name: "DemoError",
+      message: `The card's audio.trim.floor_quantile is ${q}; a quantile from 0 to 1 is accepted.`,
+    });
+    assert.throws(() => speechSpan(new Float32Array(0), { ...TRIM, floor_quantile: q }), {
+      name: "DemoError",
+    });
+  }
+  // Both ends are quantiles: the quietest frame, and the loudest (whose level is the ceiling).
+  assert.deepEqual(speechSpan(x, { ...TRIM, floor_quantile: 0 }), [0, 8000]);
+  assert.deepEqual(speechSpan(x, { ...TRIM, floor_quantile: 1 }), [0, 8000]);
+});

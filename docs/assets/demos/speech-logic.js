@@ -41,12 +41,19 @@ export const TRIM = {
  * model hears) and, with `floor_quantile`, `floor_margin_db` over the noise floor (that
  * quantile of the frame powers) up to `ceiling_db` below the loudest, so hiss is cut too.
  * The whole clip when nothing stands out or less than 25 ms would be kept.
- * rnn_site.data.speech_trim.speech_span, rule for rule.
+ * rnn_site.data.speech_trim.speech_span, rule for rule; a `floor_quantile` outside [0, 1]
+ * throws a DemoError, as TrimSettings raises InvalidTrimSettingsError.
  * @param {ArrayLike<number>} samples
  * @param {TrimSettings} [trim]
  * @returns {[number, number]}
  */
 export function speechSpan(samples, trim = TRIM) {
+  const q = trim.floor_quantile;
+  // Outside [0, 1] the index falls off the sorted powers and the clip would be kept whole
+  // without a word: say what is wrong instead (rnn_site.data.speech_trim refuses it too).
+  if (q !== undefined && (typeof q !== "number" || !(q >= 0 && q <= 1))) {
+    throw new DemoError(`The card's audio.trim.floor_quantile is ${q}; a quantile from 0 to 1 is accepted.`);
+  }
   const n = samples.length;
   if (n === 0) return [0, 0];
   const frames = Math.ceil(n / trim.frame);
