@@ -38,7 +38,7 @@ from rnn_site.data.speech import (
 )
 from rnn_site.data.speech_trim import TRIM, TrimSettings
 from rnn_site.export import steps
-from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.card_text import CardProse, CardText, card_text
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import speech_results_table as results_table
 from rnn_site.files import atomic_path
@@ -189,6 +189,76 @@ def speech_scores(results: dict[str, Any]) -> tuple[Scores, Scores]:
     return {NAME: mine}, ({"dtw-templates": theirs} if theirs else {})
 
 
+class ScoredTrimError(ValueError):
+    """A training log's test scores were cut by another trim than the runtime's: the card
+    would show figures a user of the runtime does not get."""
+
+
+def check_test_trim(log: dict[str, Any], settings: TrimSettings = TRIM) -> None:
+    """Refuse a log whose test scores (``results``) were not cut by ``settings``, the trim
+    the card publishes (``audio.trim``); ``test_trim`` in the log says which cut them."""
+    if not log.get("results"):
+        return  # no scores (a test's random weights): nothing to publish with a trim
+    scored, runtime = log.get("test_trim"), settings.to_dict()
+    if scored != runtime:
+        which = "no trim recorded (no test_trim)" if scored is None else f"test_trim {scored}"
+        raise ScoredTrimError(
+            f"the log's test scores were cut by {which}; the runtime cuts by {runtime}: score "
+            "them again with it (python -m rnn_site.experiments.speech_noise_floor --rescore DIR)"
+        )
+
+
+def _clips(changes: list[dict[str, str]]) -> str:
+    """ " (one clip: T heard as C)", the clips a rescore heard differently, or ""."""
+    said = []
+    for c in changes:
+        if c["before"] == c["said"]:
+            said.append(f"{c['said']} heard as {c['after'] or '(nothing)'}")
+        elif c["after"] == c["said"]:
+            said.append(f"{c['said']} now heard right")
+        else:
+            said.append(
+                f"{c['said']} heard as {c['after'] or '(nothing)'} instead of {c['before']}"
+            )
+    count = {1: "one clip", 2: "two clips", 3: "three clips"}.get(len(said), f"{len(said)} clips")
+    return f" ({count}: {', '.join(said)})" if said else ""
+
+
+def rescored_sentence(text: CardText, log: dict[str, Any]) -> str:
+    """The card's sentence on test scores measured again with the same weights (the log's
+    ``rescored`` record): the command, the commit, each set's greedy CER before and after,
+    and the clips heard differently, after a space; "" for a log scored once."""
+    record = log.get("rescored")
+    if not record or "previous" not in record:
+        return ""
+    before, changed = record["previous"]["greedy_cer"], record["previous"]["changed"]
+    lstm = log["results"]["lstm"]
+    parts = []
+    for key, label in RESCORED_LABELS.items():
+        if key not in lstm or key not in before:
+            continue
+        was, now = (f"{100 * cer:.1f}%" for cer in (before[key], lstm[key]["greedy"]["cer"]))
+        went = f"stayed at {now}" if was == now else f"went from {was} to {now}"
+        parts.append(f"{went} on {label}{_clips(changed.get(key, []))}")
+    trim = "noise-floor trim" if "floor_quantile" in record["trim"] else "trim"
+    return " " + text.text(
+        "_rescored",
+        trim=trim,
+        command=record["command"],
+        commit=record["commit"][:7],
+        changes=", ".join(parts[:-1]) + ", and " + parts[-1] if len(parts) > 1 else "".join(parts),
+    )
+
+
+#: How the rescore sentence names the card's test sets.
+RESCORED_LABELS = {
+    "tts_isolated": "held-out words",
+    "tts_connected": "digit strings",
+    "real_en": "KLettres en",
+    "real_en_GB": "KLettres en_GB",
+}
+
+
 def speech_prose(log: dict[str, Any]) -> CardProse:
     """The card's prose, from ``prose/speech.md``."""
     text = card_text(NAME)
@@ -217,6 +287,8 @@ def speech_prose(log: dict[str, Any]) -> CardProse:
         test_other=", ".join(TEST_OTHER),
         val_variants=", ".join(VAL_VARIANTS),
         counts=counted,
+        rescored=rescored_sentence(text, log),
+        ceiling_db=f"{-TRIM.ceiling_db:.0f}",
     )
 
 
@@ -256,7 +328,8 @@ def speech_card(
     run: steps.ExportRun, config: dict[str, Any], samples: list[Sample]
 ) -> SpeechRecognitionCard:
     """The card of the model with network ``config``: scores from the run's log, the runtime's
-    trim, the demo ``samples``."""
+    trim (the one that scored the log's test sets, else `ScoredTrimError`), the demo ``samples``."""
+    check_test_trim(run.log)
     results = run.log.get("results") or {}
     metrics, baselines = speech_scores(results)
     prose = speech_prose(run.log)

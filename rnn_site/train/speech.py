@@ -337,7 +337,9 @@ def final_scores(
     settings: TrimSettings = TRIM,
 ) -> dict[str, Any]:
     """The log's test scores (``results``: LSTM and DTW per set, ``per_voice``,
-    ``dtw_templates``), every clip cut by the trim ``settings`` as the runtime cuts it."""
+    ``dtw_templates``), every clip cut by the trim ``settings`` as the runtime cuts it, and
+    those settings (``test_trim``): the exporter publishes scores only with the trim that
+    scored them (`rnn_site.export.speech.speech_card`)."""
     sets = groups(data.test, real, settings=settings)
     results: dict[str, Any] = {"lstm": score_model(model, sets)}
     isolated_train = [(u.audio, u.label, u.voice) for u in data.train if u.kind == "word"]
@@ -352,14 +354,20 @@ def final_scores(
         "results": results,
         "per_voice": per_voice_accuracy(model, sets["tts_isolated"]),
         "dtw_templates": len(dtw.labels),
+        "test_trim": settings.to_dict(),
     }
 
 
 def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -> dict[str, Any]:
     """Score a trained run's test sets again with the runtime's trim, the weights untouched:
-    its metrics.json gets the new ``results``, ``per_voice`` and a ``rescored`` record
-    (`rnn_site.export.speech.refresh_card` then publishes them). The validation history stays
-    as training measured it (validation clips are not trimmed)."""
+    its metrics.json gets the new ``results``, ``per_voice``, ``test_trim`` and a ``rescored``
+    record (`rnn_site.export.speech.refresh_card` then publishes them). The validation history
+    stays as training measured it (validation clips are not trimmed).
+
+    ``rescored.previous`` keeps what the replaced scores were, so the card can say what the
+    new trim changed: the trim that scored them (``None``: the log predates ``test_trim``),
+    greedy CER per set, and the clips heard differently where a set's error list is complete.
+    Scoring again with the trim that scored the log keeps the ``previous`` it already has."""
     from rnn_site.files import write_json
     from rnn_site.provenance import git_commit
 
@@ -370,6 +378,8 @@ def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -
     scores = final_scores(
         model, data, load_real_letters(), log["hparams"]["dtw_templates_per_symbol"], log["seed"]
     )
+    same_trim = log.get("test_trim") == scores["test_trim"] and "rescored" in log
+    previous = log["rescored"]["previous"] if same_trim else score_changes(log, scores)
     log |= {
         **scores,
         "rescored": {
@@ -378,10 +388,35 @@ def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -
             "trim": TRIM.to_dict(),
             "note": "test sets scored again with the same weights, cut by the runtime's trim; "
             "the training and validation history is the run's",
+            "previous": previous,
         },
     }
     write_json(folder / "metrics.json", log)
     return log
+
+
+def score_changes(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
+    """What the log's test scores were before ``scores`` replace them: its ``test_trim``,
+    greedy CER per set, and per set the clips heard differently (``said``, ``voice``,
+    ``before``, ``after``: the transcripts) where both error lists hold every error. A clip is
+    known by its voice and what it says (one clip each in KLettres)."""
+    old, new = log["results"]["lstm"], scores["results"]["lstm"]
+    changed: dict[str, list[dict[str, str]]] = {}
+    for name in new:
+        if name not in old or max(len(old[name]["errors"]), len(new[name]["errors"])) >= 40:
+            continue  # an error list is cut at 40: the clips it leaves out are unknown
+        before = {(e["voice"], e["said"]): e["heard"] for e in old[name]["errors"]}
+        after = {(e["voice"], e["said"]): e["heard"] for e in new[name]["errors"]}
+        changed[name] = []
+        for voice, said in sorted(before.keys() | after.keys()):
+            was, now = before.get((voice, said), said), after.get((voice, said), said)
+            if was != now:
+                changed[name].append({"voice": voice, "said": said, "before": was, "after": now})
+    return {
+        "test_trim": log.get("test_trim"),
+        "greedy_cer": {name: old[name]["greedy"]["cer"] for name in old},
+        "changed": changed,
+    }
 
 
 #: ``--quick``: 3 epochs (a few minutes on 2 idle cores; the published recipe runs 40).
