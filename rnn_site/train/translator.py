@@ -80,8 +80,8 @@ class TranslatorTrainConfig:
     batch: int = 128
     lr: float = 3e-3
     label_smoothing: float = 0.1
-    max_steps: int = 6000
-    eval_every: int = 600
+    max_steps: int = 16_000
+    eval_every: int = 1000
     # German as written ("Das Buch"), scored cased; False: everything lowercase (the old model).
     cased: bool = True
     # An output <unk> becomes the lookup's German for the English word it attends to most
