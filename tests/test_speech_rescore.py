@@ -1,0 +1,131 @@
+"""Test scores measured again with the same weights (rnn_site.train.speech.rescore): the log
+records the trim that scored its test sets, the exporter refuses a log scored with another
+trim than the runtime's, and the card says what the rescore changed, from the log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn_site.data.speech import SpeechData, Utterance
+from rnn_site.data.speech_trim import TRIM, TrimSettings
+from rnn_site.export.card_text import card_text
+from rnn_site.export.speech import (
+    ScoredTrimError,
+    check_test_trim,
+    refresh_card,
+    rescored_sentence,
+)
+from rnn_site.models.speech import SpeechConfig, SpeechCTC
+from rnn_site.train.speech import final_scores, score_changes
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIR = ROOT / "models" / "speech"
+NOISE_FLOOR = ROOT / "rnn_site" / "experiments" / "results" / "speech_noise_floor.json"
+FIXED = TrimSettings(threshold_db=-40.0, margin_s=0.08)
+
+
+def tone(seconds: float, hz: float) -> np.ndarray:
+    t = np.arange(int(seconds * 16_000)) / 16_000
+    return (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def test_final_scores_records_the_trim_that_cut_the_test_clips(tmp_path):
+    """A tiny random model on four clips: whichever trim scores, the log says which."""
+    torch.manual_seed(0)
+    model = SpeechCTC(SpeechConfig(conv_channels=8, hidden_size=8)).eval()
+    clips = [
+        Utterance(tone(0.3, 300), "A", "espeak:en+m1", "word"),
+        Utterance(tone(0.3, 500), "B", "espeak:en+f1", "word"),
+    ]
+    digits = Utterance(tone(0.4, 400), "12", "espeak:en+m1", "digits")
+    data = SpeechData(train=clips, val=[], test=[*clips, digits], cache_dir=tmp_path)
+    for settings in (FIXED, TRIM):
+        scores = final_scores(model, data, [], templates_per_symbol=1, seed=0, settings=settings)
+        assert scores["test_trim"] == settings.to_dict()
+        assert set(scores["results"]["lstm"]) == {"tts_isolated", "tts_connected"}
+
+
+def log_scored_by(trim: dict | None) -> dict:
+    log = {"results": {"lstm": {}}, "test_trim": trim}
+    return log if trim is not None else {"results": {"lstm": {}}}
+
+
+def test_the_exporter_refuses_scores_cut_by_another_trim():
+    check_test_trim(log_scored_by(TRIM.to_dict()))
+    check_test_trim({})  # no scores (random weights in a test): nothing to check
+    with pytest.raises(ScoredTrimError, match=r"test_trim .*'threshold_db': -40\.0.*--rescore"):
+        check_test_trim(log_scored_by(FIXED.to_dict()))
+    with pytest.raises(ScoredTrimError, match="no trim recorded"):
+        check_test_trim(log_scored_by(None))
+
+
+def test_refresh_card_refuses_a_log_scored_with_the_fixed_trim(tmp_path):
+    """The committed model, its log's test_trim set back to the fixed trim: no card is written."""
+    folder = tmp_path / "speech"
+    folder.mkdir()
+    for name in ("card.json", "metrics.json"):
+        shutil.copy(MODEL_DIR / name, folder / name)
+    log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    (folder / "metrics.json").write_text(json.dumps({**log, "test_trim": FIXED.to_dict()}))
+    card = (folder / "card.json").read_bytes()
+    with pytest.raises(ScoredTrimError):
+        refresh_card(folder)
+    assert (folder / "card.json").read_bytes() == card
+    assert not (folder / "README.md").exists()
+
+
+def errors(*triples: tuple[str, str, str]) -> list[dict[str, str]]:
+    return [{"voice": v, "said": s, "heard": h} for v, s, h in triples]
+
+
+def lstm(cer: float, errs: list[dict[str, str]]) -> dict:
+    return {"greedy": {"cer": cer}, "errors": errs}
+
+
+def test_score_changes_names_the_clips_heard_differently():
+    old = {
+        "real_en": lstm(0.25, errors(("k:en", "A", "N"), ("k:en", "B", "P"))),
+        "big": lstm(0.5, errors(*[("v", str(i), "X") for i in range(40)])),
+    }
+    new = {
+        "real_en": lstm(0.5, errors(("k:en", "A", "N"), ("k:en", "B", "D"), ("k:en", "T", "C"))),
+        "big": lstm(0.4, errors(("v", "1", "X"))),
+    }
+    previous = score_changes({"results": {"lstm": old}}, {"results": {"lstm": new}})
+    assert previous == {
+        "test_trim": None,
+        "greedy_cer": {"real_en": 0.25, "big": 0.5},
+        # "big" held 40 errors, the list's cap: the clips it left out are unknown
+        "changed": {
+            "real_en": [
+                {"voice": "k:en", "said": "B", "before": "P", "after": "D"},
+                {"voice": "k:en", "said": "T", "before": "T", "after": "C"},
+            ]
+        },
+    }
+
+
+def test_the_committed_log_and_card_say_what_the_rescore_changed():
+    """The published log was scored by the runtime's trim and says so; its previous figures
+    are the fixed trim's of speech_noise_floor.json, and the card's sentence reads them."""
+    log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
+    card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
+    floor = json.loads(NOISE_FLOOR.read_text("utf-8"))["test"]
+    assert log["test_trim"] == log["rescored"]["trim"] == TRIM.to_dict() == card["audio"]["trim"]
+    previous = log["rescored"]["previous"]
+    for name in ("tts_isolated", "tts_connected", "real_en", "real_en_GB"):
+        assert round(previous["greedy_cer"][name], 4) == floor[name]["fixed"], name
+        assert round(log["results"]["lstm"][name]["greedy"]["cer"], 4) == floor[name]["noise_floor"]
+    assert previous["changed"]["real_en"] == [
+        {"voice": "klettres:en", "said": "T", "before": "T", "after": "C"}
+    ]
+    sentence = rescored_sentence(card_text("speech"), log)
+    assert "went from 34.6% to 38.5% on KLettres en (one clip: T heard as C)" in sentence
+    assert f"`{log['rescored']['command']}`, commit {log['rescored']['commit'][:7]}" in sentence
+    assert sentence.strip() in card["metrics_note"]
