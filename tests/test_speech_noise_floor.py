@@ -114,3 +114,12 @@ def test_the_card_schema_bounds_floor_quantile():
     for q, ok in ((0.0, True), (1.0, True), (-0.1, False), (1.5, False)):
         card["audio"]["trim"]["floor_quantile"] = q
         assert validator.is_valid(card) is ok, q
+
+
+def test_the_settings_rest_on_the_recorded_hiss_levels():
+    """design_check's hiss levels (training clips, -45 dB hiss): the hiss-only frames stay under
+    the floor's margin, and the floor stays under the ceiling, in every clip drawn."""
+    check = json.loads(RESULTS.read_text("utf-8"))["design_check"]
+    assert check["hiss_frames_db_over_floor_max"] < NOISE_FLOOR.floor_margin_db
+    assert check["hiss_floor_db_under_loudest"]["min"] > -NOISE_FLOOR.ceiling_db
+    assert check["seconds_hiss_noise_floor"] < check["seconds_padded_fixed"] + 0.05

@@ -81,6 +81,19 @@ FLOOR_FIELDS = ("floor_quantile", "floor_margin_db", "ceiling_db")
 TRIM = TrimSettings(floor_quantile=0.1)
 
 
+def frame_power(samples: np.ndarray, frame: int) -> np.ndarray:
+    """Mean power of each ``frame`` samples (the last frame over the samples it has)."""
+    x = np.asarray(samples, dtype=np.float64)
+    n = len(x)
+    frames = -(-n // frame)
+    padded = np.zeros(frames * frame)
+    padded[:n] = x
+    sizes = np.full(frames, frame)
+    sizes[-1] = n - (frames - 1) * frame
+    power: np.ndarray = (padded.reshape(frames, frame) ** 2).sum(axis=1) / sizes
+    return power
+
+
 def speech_span(
     samples: np.ndarray, settings: TrimSettings = TRIM, rate: int = 16_000
 ) -> tuple[int, int]:
@@ -90,16 +103,11 @@ def speech_span(
     shorter than the model's one frame (25 ms). A last, shorter frame counts with the samples
     it has (in the noise floor's quantile too).
     """
-    x = np.asarray(samples, dtype=np.float64)
-    n = len(x)
+    n = len(samples)
     if n == 0:
         return 0, 0
-    frames = -(-n // settings.frame)
-    padded = np.zeros(frames * settings.frame)
-    padded[:n] = x
-    sizes = np.full(frames, settings.frame)
-    sizes[-1] = n - (frames - 1) * settings.frame
-    power = (padded.reshape(frames, settings.frame) ** 2).sum(axis=1) / sizes
+    power = frame_power(samples, settings.frame)
+    frames = len(power)
     loudest = float(power.max())
     if loudest == 0.0:
         return 0, n
