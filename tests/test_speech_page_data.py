@@ -149,3 +149,35 @@ def test_noise_floor_table_and_values_come_from_its_results_and_match_the_card()
     assert settings == ["10", "6", "30"]
     with pytest.raises(PageDataError, match="expected val"):
         render_data("<!-- data:speech:noise-floor:val.loud.val -->")
+
+
+def test_the_decisions_models_with_the_noise_floor_come_from_their_results():
+    """'The same models with the noise floor': each model's fixed-trim figures are its
+    decision's (the decisions were measured with them), and the sentence's claims hold: the
+    longer run ahead on all three sets, the 40-epoch hiss run better with hiss, worse with
+    silence. No decision changes: each still says publish false."""
+    models = json.loads(speech_data.PUBLISH_NOISE_FLOOR.read_text("utf-8"))["models"]
+    decisions = {
+        "publish": speech_data.PUBLISH,
+        "publish-hiss": speech_data.PUBLISH_HISS,
+        "publish-hiss40": speech_data.PUBLISH_HISS40,
+    }
+    for key, path in decisions.items():
+        decision = json.loads(path.read_text("utf-8"))
+        assert decision["decision"]["publish"] is False
+        assert models[key]["chosen"] == decision["candidate"]["with_chosen"], key
+        assert models["published"]["chosen"] == decision["published"]["with_chosen"], key
+        assert models[key]["epochs"] == decision["runs"]["candidate"]["epochs"], key
+    table = rows(render_data("<!-- data:speech:table.publish-noise-floor -->"))
+    assert [r[1] for r in table] == [str(models[k]["epochs"]) for k in speech_data.CANDIDATE_LABELS]
+    published, longer = models["published"]["noise_floor"], models["publish"]["noise_floor"]
+    assert all(longer[k] < published[k] for k in speech_data.VALIDATION_SETS)
+    hiss40 = models["publish-hiss40"]["noise_floor"]
+    assert hiss40["val_padded_hiss"] < published["val_padded_hiss"]
+    assert hiss40["val_padded"] > published["val_padded"]
+    got = render_data(
+        "<!-- data:speech:publish-noise-floor:publish.noise_floor.val_padded_hiss -->"
+    )
+    assert got == f"{100 * longer['val_padded_hiss']:.1f}%"
+    with pytest.raises(PageDataError, match="expected MODEL"):
+        render_data("<!-- data:speech:publish-noise-floor:publish.fixed.val -->")

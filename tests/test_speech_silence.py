@@ -126,10 +126,11 @@ def test_padded_silence_changes_few_transcripts_once_trimmed(model):
     assert same == {True: 8, False: 4}
 
 
-def test_the_trim_leaves_the_cards_figures_as_they_are():
-    """The measured silence results: the trim changes a few of the card's test clips (by a
-    frame or two) and none of its figures, so the card says what the runtime does; it helps
-    padded clips."""
+def test_the_fixed_trim_left_the_cards_figures_as_they_were():
+    """The silence results, measured with the fixed -40 dB trim before the noise floor: it
+    changed a few of the card's test clips (by a frame or two) and none of the figures the
+    card had then, and it helps padded clips. (The noise floor changed some figures; the card
+    was scored again with it: tests/test_speech_rescore.py.)"""
     results = json.loads(RESULTS.read_text("utf-8"))
     assert results["settings"] == FIXED.to_dict()  # measured before the noise floor
     sets = results["sets"]

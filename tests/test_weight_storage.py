@@ -64,10 +64,18 @@ def test_int8_wins_over_float16_and_a_log_without_hparams_is_float32() -> None:
     assert weight_storage({"hparams": None}) == "float32"
 
 
-def test_chapter_5_names_the_storage_the_helper_reads() -> None:
-    log = _log(MODELS / "char-lm" / "metrics.json")
-    assert lstm_storage(MODELS) == STORAGE_WORDS[weight_storage(log)]
-    assert set(STORAGE_WORDS) == set(WEIGHT_STORAGES) == {"float32", "float16", "int8"}
+def test_chapter_5_names_the_storage_the_committed_graph_has() -> None:
+    """Chapter 5's words for char-lm's storage name what its step.onnx really holds (the
+    initializers' types), in the words a reader sees."""
+    assert STORAGE_WORDS == {
+        "int8": "int8 (one scale per row)",
+        "float16": "float16",
+        "float32": "float32",
+    }
+    assert set(WEIGHT_STORAGES) == {"float32", "float16", "int8"}
+    graph = _graph_storage(MODELS / "char-lm" / "step.onnx")
+    assert lstm_storage(MODELS) == STORAGE_WORDS[graph]
+    assert lstm_storage(MODELS).split(" ")[0] == graph
 
 
 def test_the_exporter_and_the_card_use_the_same_names() -> None:

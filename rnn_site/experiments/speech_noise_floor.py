@@ -32,6 +32,13 @@ model's test scores were measured again with it, the weights untouched (``--resc
 `rnn_site.train.speech.rescore`, then `rnn_site.export.speech.refresh_card`)::
 
     python -m rnn_site.experiments.speech_noise_floor --rescore models/speech
+
+The models the publishing decisions judged (speech_publish*.json, made with the fixed trims)
+were scored again on validation with the noise floor afterwards, for the record only; the
+decisions stand (``--candidates``, :func:`candidates`)::
+
+    python -m rnn_site.experiments.speech_noise_floor --candidates \
+        --json rnn_site/experiments/results/speech_publish_noise_floor.json
 """
 
 from __future__ import annotations

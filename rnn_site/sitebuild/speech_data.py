@@ -25,6 +25,12 @@ file, so the page cannot drift from what was measured:
   -->`` one value: ``val.TRIM.SET`` or ``test.TRIM.SET`` (TRIM ``fixed`` or ``noise_floor``) a
   CER, ``settings.percentile`` / ``settings.margin`` / ``settings.ceiling`` the noise floor's
   quantile (percent), dB over it, and dB under the loudest frame it stops at;
+- ``<!-- data:speech:table.publish-noise-floor -->``: the publishing decisions' models on the
+  validation voices with the fixed trim each was judged with and with the noise floor, scored
+  after the decisions for the record (rnn_site/experiments/results/speech_publish_noise_floor.json);
+  ``<!-- data:speech:publish-noise-floor:MODEL.TRIM.SET -->`` one of its CERs (MODEL
+  ``published``, ``publish``, ``publish-hiss`` or ``publish-hiss40``; TRIM ``chosen`` or
+  ``noise_floor``; SET ``val``, ``val_padded`` or ``val_padded_hiss``);
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
@@ -47,6 +53,7 @@ PUBLISH = RESULTS / "speech_publish.json"
 PUBLISH_HISS = RESULTS / "speech_publish_hiss.json"
 PUBLISH_HISS40 = RESULTS / "speech_publish_hiss40.json"
 NOISE_FLOOR = RESULTS / "speech_noise_floor.json"
+PUBLISH_NOISE_FLOOR = RESULTS / "speech_publish_noise_floor.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -295,6 +302,49 @@ def noise_floor_value(models_dir: Path, spec: str) -> str:
         f"data:speech:noise-floor:{spec}: expected val|test.fixed|noise_floor.SET or "
         "settings.percentile|margin|ceiling"
     )
+
+
+#: The rescored decisions' models, as the table names them.
+CANDIDATE_LABELS = {
+    "published": "published model",
+    "publish": "longer run",
+    "publish-hiss": "hiss in training, stopped early",
+    "publish-hiss40": "hiss in training, all epochs",
+}
+VALIDATION_SETS = ("val", "val_padded", "val_padded_hiss")
+#: The two trims each model was scored with: the fixed one it was judged with, the noise floor.
+TRIM_KEYS = ("chosen", "noise_floor")
+
+
+@generator("speech", "table.publish-noise-floor")
+def publish_noise_floor_table(models_dir: Path) -> str:
+    """Per model: epochs, validation CER with its chosen fixed trim (as judged) and with the
+    noise floor (scored after the decisions)."""
+    models = read_json(PUBLISH_NOISE_FLOOR)["models"]
+    lines = [
+        "| model | epochs | fixed trim, as judged: clean / silence / hiss | "
+        "noise floor, after: clean / silence / hiss |",
+        "|---|--:|--:|--:|",
+    ]
+    for key, label in CANDIDATE_LABELS.items():
+        m = models[key]
+        cells = [" / ".join(pct(m[trim][k]) for k in VALIDATION_SETS) for trim in TRIM_KEYS]
+        lines.append(f"| {label} | {m['epochs']} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+@generator("speech", "publish-noise-floor", argument=True)
+def publish_noise_floor_value(models_dir: Path, spec: str) -> str:
+    """``MODEL.TRIM.SET``: one validation CER of speech_publish_noise_floor.json."""
+    model, _, rest = spec.partition(".")
+    trim, _, name = rest.partition(".")
+    models = read_json(PUBLISH_NOISE_FLOOR)["models"]
+    if model not in models or trim not in TRIM_KEYS or name not in VALIDATION_SETS:
+        raise PageDataError(
+            f"data:speech:publish-noise-floor:{spec}: expected MODEL.chosen|noise_floor.SET with "
+            f"MODEL one of {', '.join(models)} and SET one of {', '.join(VALIDATION_SETS)}"
+        )
+    return pct(models[model][trim][name])
 
 
 def heard_letters(card: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -237,9 +237,10 @@ class AugmentConfig:
     silence_probability: float = 0.5
     silence_s: tuple[float, float] = (0.0, 0.3)
     # A microphone's noise floor, RMS in dB below the clip's peak sample: speech recorded to
-    # peak near -6 dBFS over a room-and-preamp floor of about -60 to -36 dBFS. In the louder
-    # part of the range the hiss's frames pass the runtime trim's threshold (frames within
-    # 40 dB of the loudest), so the trim keeps the padding and the model hears the hiss whole.
+    # peak near -6 dBFS over a room-and-preamp floor of about -60 to -36 dBFS. In the loudest
+    # part of the range the hiss's frames lie within the runtime trim's ceiling (30 dB under
+    # the loudest frame), so even its noise floor keeps the padding and the model hears the
+    # hiss whole.
     # Half the clips keep the digital silence of a trimmed test clip.
     hiss_probability: float = 0.5
     hiss_db: tuple[float, float] = (-55.0, -30.0)
