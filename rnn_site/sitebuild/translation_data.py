@@ -16,7 +16,10 @@ page cannot drift from what was measured:
 - ``<!-- data:translator:table.unk -->``: what each rule for an output ``<unk>`` scored on the
   validation sentences, the same outputs rewritten
   (rnn_site/experiments/results/translator_unk.json, `rnn_site.experiments.translator_unk`);
-- ``<!-- data:translator:dictionary-size -->``: the size of the shipped dictionary.json.
+- ``<!-- data:translator:dictionary-size -->``: the size of the shipped dictionary.json;
+- ``<!-- data:translator:earlier:KEY -->``: the replaced 2,400-step recipe, whose weights the copy
+  run and the ``<unk>`` rules were measured on (``minutes``: its wall time; ``val``: its
+  validation scores, greedy, with the shipped ``<unk>`` rule; ``steps``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ LEVERS = RESULTS / "translator_levers.json"
 COPY_RUN = RESULTS / "translator_copy_unk.json"
 #: Every rule for an output <unk>, scored on the same validation outputs.
 UNK_RULES = RESULTS / "translator_unk.json"
+#: The recipe the published one replaced (2,400 steps): the copy run and the <unk> rules
+#: comparison were measured on its weights.
+EARLIER = RESULTS / "recipes" / "translator-earlier-2400-steps.json"
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
 TARGET_BLEU = 10.0
 
@@ -151,3 +157,19 @@ def dictionary_size(models_dir: Path) -> str:
     if name is None:
         raise PageDataError("models/translator/card.json lists no dictionary file")
     return f"{(Path(models_dir) / 'translator' / name).stat().st_size / 1e6:.1f} MB"
+
+
+@generator("translator", "earlier", argument=True)
+def earlier_run(models_dir: Path, argument: str) -> str:
+    """The replaced recipe: ``minutes`` (wall time), ``steps``, or ``val`` (validation BLEU and
+    chrF, greedy, with the shipped ``<unk>`` rule, from the rules' comparison on its weights)."""
+    log = read_json(EARLIER)
+    if argument == "minutes":
+        return f"{log['wall_time_s'] / 60:.0f}"
+    if argument == "steps":
+        return f"{log['steps']:,}"
+    if argument == "val":
+        found = read_json(UNK_RULES)
+        rule = next(r for r in found["rules"] if r["rule"] == found["chosen"])
+        return f"BLEU {rule['greedy_bleu']:.1f} and chrF {rule['greedy_chrf']:.1f}"
+    raise PageDataError(f"data:translator:earlier:{argument}: expected minutes, steps or val")
