@@ -22,7 +22,7 @@ from rnn_site.export.speech import (
     rescored_sentence,
 )
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
-from rnn_site.train.speech import final_scores, score_changes
+from rnn_site.train.speech import final_scores, previous_scores, score_changes
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "models" / "speech"
@@ -129,3 +129,15 @@ def test_the_committed_log_and_card_say_what_the_rescore_changed():
     assert "went from 34.6% to 38.5% on KLettres en (one clip: T heard as C)" in sentence
     assert f"`{log['rescored']['command']}`, commit {log['rescored']['commit'][:7]}" in sentence
     assert sentence.strip() in card["metrics_note"]
+
+
+def test_scoring_again_with_the_same_trim_keeps_what_the_first_rescore_replaced():
+    """The committed log, rescored with the trim that scored it: its previous figures stay the
+    fixed trim's; with another trim, the log's own figures become the previous ones."""
+    log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
+    same = {"results": log["results"], "test_trim": log["test_trim"]}
+    assert previous_scores(log, same) == log["rescored"]["previous"]
+    other = previous_scores(log, {**same, "test_trim": FIXED.to_dict()})
+    assert other["test_trim"] == TRIM.to_dict()
+    assert other["greedy_cer"]["real_en"] == log["results"]["lstm"]["real_en"]["greedy"]["cer"]
+    assert other["changed"] == {"real_en": [], "real_en_GB": []}

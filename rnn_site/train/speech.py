@@ -378,8 +378,7 @@ def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -
     scores = final_scores(
         model, data, load_real_letters(), log["hparams"]["dtw_templates_per_symbol"], log["seed"]
     )
-    same_trim = log.get("test_trim") == scores["test_trim"] and "rescored" in log
-    previous = log["rescored"]["previous"] if same_trim else score_changes(log, scores)
+    previous = previous_scores(log, scores)
     log |= {
         **scores,
         "rescored": {
@@ -393,6 +392,16 @@ def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -
     }
     write_json(folder / "metrics.json", log)
     return log
+
+
+def previous_scores(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
+    """``rescored.previous`` for ``scores`` replacing the log's: what the log's own rescore
+    kept when the trim is the one that scored the log (scoring again changes nothing then),
+    else what the log's scores were (:func:`score_changes`)."""
+    kept = (log.get("rescored") or {}).get("previous")
+    if kept is not None and log.get("test_trim") == scores["test_trim"]:
+        return dict(kept)
+    return score_changes(log, scores)
 
 
 def score_changes(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
