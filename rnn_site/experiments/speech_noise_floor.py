@@ -39,6 +39,13 @@ decisions stand (``--candidates``, :func:`candidates`)::
 
     python -m rnn_site.experiments.speech_noise_floor --candidates \
         --json rnn_site/experiments/results/speech_publish_noise_floor.json
+
+Later the session-7 publishing rule (`rnn_site.experiments.speech_silence.decide`, unchanged)
+was applied again with the trim the site serves, to those recorded figures (:func:`republish`;
+its caveats: :data:`REPUBLISH_CAVEATS`); the 80-epoch run passed and was published::
+
+    python -m rnn_site.experiments.speech_noise_floor --republish \
+        --json rnn_site/experiments/results/speech_publish_80_noise_floor.json
 """
 
 from __future__ import annotations
@@ -260,6 +267,53 @@ def candidates(results_dir: Path) -> dict[str, Any]:
     }
 
 
+#: The session-7 publishing rule (speech_silence.decide), applied again with the runtime's trim.
+REPUBLISH_CAVEATS = (
+    "the rule is session 7's, unchanged (speech_silence.PUBLISH_RULE); only its trim input "
+    "changed, to the trim the site now serves (the noise floor, adopted under its own rule on "
+    "the published model). The figures it is applied to were seen before this re-application "
+    "(speech_publish_noise_floor.json, scored for the record). Several candidates have gone "
+    "through the rule (the 80-epoch run, the hiss run, its 40-epoch rerun): a mild multiple "
+    "comparison"
+)
+
+
+def republish(rescored: dict[str, Any], candidate: str = "publish") -> dict[str, Any]:
+    """The session-7 rule (`speech_silence.decide`: no worse on each of the clean, padded and
+    padded-with-hiss validation clips) on ``rescored`` (:func:`candidates`' output): the
+    published model against ``candidate``, each cut by the runtime's trim instead of the fixed
+    trim chosen for it. Scores nothing: the inputs are the recorded figures."""
+    from rnn_site.experiments.speech_silence import PUBLISH_RULE
+    from rnn_site.experiments.speech_silence import decide as publish_decision
+
+    models = rescored["models"]
+    inputs = {
+        who: models[key] for who, key in (("published", "published"), ("candidate", candidate))
+    }
+    decision = publish_decision(
+        *({"with_chosen": inputs[who]["noise_floor"]} for who in ("published", "candidate"))
+    )
+    return {
+        "schema": 1,
+        "task": "speech recognition: does a candidate replace the published model, judged with "
+        "the runtime's trim?",
+        "machine": rescored["machine"],
+        "metric": rescored["metric"],
+        "rule": PUBLISH_RULE,
+        "trim": "the runtime's trim for both models (runtime_trim), in place of the fixed trim "
+        "chosen for each on validation",
+        "runtime_trim": rescored["runtime_trim"],
+        "inputs": "rnn_site/experiments/results/speech_publish_noise_floor.json",
+        "checkpoints": {who: m["checkpoint"] for who, m in inputs.items()},
+        "epochs": {who: m["epochs"] for who, m in inputs.items()},
+        "earlier_decision": inputs["candidate"]["decision"],
+        "published_until": "the published model is the one models/speech held when the rule "
+        "was applied; a passing candidate's checkpoint and log are copied there and exported",
+        "caveats": REPUBLISH_CAVEATS,
+        "decision": decision,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=Path("models/speech/speech.pt"))
@@ -276,7 +330,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="score the publishing decisions' models on validation with the noise floor "
         "(for the record; the decisions stand)",
     )
+    parser.add_argument(
+        "--republish",
+        action="store_true",
+        help="apply the publishing rule to the recorded noise-floor figures of the published "
+        "model and the 80-epoch run (scores nothing)",
+    )
     args = parser.parse_args(argv)
+    if args.republish:
+        results = Path(__file__).with_name("results")
+        rescored = json.loads((results / "speech_publish_noise_floor.json").read_text("utf-8"))
+        emit(republish(rescored), args.json)
+        return 0
     import torch
 
     torch.set_num_threads(1)
