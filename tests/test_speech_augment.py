@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from rnn_site.data.speech import Utterance
 from rnn_site.models.speech import SpeechConfig, SpeechCTC, frame_count
 from rnn_site.train.loop import TrainConfig, TrainResult, train
 from rnn_site.train.speech import (
+    QUICK,
     TRAINER,
     EpochBatches,
     SpeechTrainConfig,
@@ -365,10 +366,25 @@ def test_the_recipe_runs_every_epoch_and_keeps_the_best_unless_patience_is_given
 
 
 def test_the_published_run_never_stopped_early_so_the_recipe_without_patience_is_its_recipe():
-    """The card's run: all of its epochs (patience 4 never acted), with the loop settings the
-    recipe has now except patience."""
+    """The card's run (``--max-epochs 80 --patience 80``): all 80 of its epochs, best epoch 60,
+    never as many epochs in a row without a better CER as its patience (so patience never
+    acted), with the loop settings the recipe has now except patience."""
     log = json.loads((MODELS / "speech" / "metrics.json").read_text("utf-8"))
-    recipe = SpeechTrainConfig(augment=log["hparams"]["augment"])
-    assert log["stopped"] == "finished" and log["epochs"] == recipe.max_epochs
+    recipe = SpeechTrainConfig()
+    assert log["hparams"] == {**asdict(recipe), "patience": 80}
+    assert log["stopped"] == "finished" and log["epochs"] == recipe.max_epochs == 80
+    assert [e["epoch"] for e in log["history"]] == list(range(80))
+    assert log["best_epoch"] == 60
+    best, run, longest = float("inf"), 0, 0
+    for entry in log["history"]:
+        best, run = (entry["val_cer"], 0) if entry["val_cer"] < best else (best, run + 1)
+        longest = max(longest, run)
+    assert longest == 19 < log["train_config"]["patience"]
     settings = {**loop_settings(recipe), "patience": log["train_config"]["patience"]}
     assert {k: log["train_config"][k] for k in settings} == settings
+
+
+def test_the_quick_preset_is_unchanged_by_the_longer_recipe():
+    """``--quick`` stays 3 epochs whatever the published budget."""
+    assert QUICK == {"max_epochs": 3}
+    assert TRAINER.hparams_of(TRAINER.parser().parse_args(["--quick"])).max_epochs == 3

@@ -11,17 +11,21 @@ training and on KLettres' real recordings:
 - the same for the DTW template baseline (isolated words only: it cannot segment strings).
 
 Writes ``models/speech/speech.pt`` and ``metrics.json``. Synthesis about 1–2 minutes; the
-published 40 epochs took 22 minutes on one thread of the 2-core machine.
+published 80 epochs took 67 minutes (4,035 s) on one thread of the shared 2-core machine, a
+median of 49 s an epoch, 24 s in its last 20 (the 40 epochs published before took 22
+minutes, 32 s an epoch).
 
 **No early stopping** (``patience=None``). With patience 4 a run stopped after 5 epochs without
 a better validation CER, and the validation curve is noisy enough that this decided how long
-a run trained: the published run escaped by one epoch (epoch 22 was its 4th in a row without
-improvement) and ran all 40 epochs, best epoch 36, while a comparable run with hiss added was
-stopped at epoch 23. Two recipes differing only in augmentation then differed in budget too.
+a run trained: the 40-epoch run published before escaped by one epoch (epoch 22 was its 4th
+in a row without improvement) and ran all 40 epochs, best epoch 36, while a comparable run
+with hiss added was stopped at epoch 23. Two recipes differing only in augmentation then
+differed in budget too.
 A fixed budget that keeps the best epoch compares them fairly, and gives the published model
-exactly: its log (models/speech/metrics.json) shows ``stopped: "finished"`` after 40 of 40
-epochs, so patience never acted and the same command without it trains the same weights.
-``--patience N`` still stops early when asked for.
+exactly: its log (models/speech/metrics.json, ``--max-epochs 80 --patience 80``) shows
+``stopped: "finished"`` after 80 of 80 epochs, best epoch 60, at most 19 epochs in a row
+without a better CER, so patience never acted and the same command without it trains the same
+weights. ``--patience N`` still stops early when asked for.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class SpeechTrainConfig(EpochBudget):
     #: training-time augmentation (`rnn_site.train.speech_augment.parse_augment`); chosen by
     #: the ablation in rnn_site/experiments/results/speech_ablation.json ("legacy" until 2026-12)
     augment: str = "pitch,noise,silence"
+    #: 80 epochs, published 2026-12 (speech_publish_80_noise_floor.json; 40 before)
+    max_epochs: int = 80
     # The budget (EpochBudget's otherwise): every one of max_epochs, best epoch kept (see the
     # module docstring for why there is no early stopping).
     batch: int = 16
@@ -428,7 +434,7 @@ def score_changes(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]
     }
 
 
-#: ``--quick``: 3 epochs (a few minutes on 2 idle cores; the published recipe runs 40).
+#: ``--quick``: 3 epochs (a few minutes on 2 idle cores; the published recipe runs 80).
 QUICK = {"max_epochs": 3}
 
 
