@@ -12,6 +12,9 @@ from rnn_site.sitebuild import speech_data
 from rnn_site.sitebuild.page_data import MODELS_DIR, PageDataError, render_data
 
 CARD = json.loads((MODELS_DIR / "speech" / "card.json").read_text("utf-8"))
+PAGE = (Path(__file__).resolve().parents[1] / "docs" / "applications" / "speech.md").read_text(
+    "utf-8"
+)
 
 
 def rows(table: str) -> list[list[str]]:
@@ -92,7 +95,7 @@ def test_the_recipe_sentence_reads_the_training_log():
 
 
 def test_publish_values_come_from_the_decision_file():
-    """The 'longer run, not published' sentence: each figure is the decision's, per model."""
+    """The 'longer run, not published then' sentence: each figure is the decision's, per model."""
     decision = json.loads(speech_data.PUBLISH.read_text("utf-8"))
     for who in ("published", "candidate"):
         for key, cell in decision["decision"]["sets"].items():
@@ -120,7 +123,8 @@ def test_publish_values_come_from_the_decision_file():
 
 def test_noise_floor_table_and_values_come_from_its_results_and_match_the_card():
     """The noise-floor section: validation decided (no worse clean and padded, better with
-    hiss, as the page says), the test rows with the noise floor are the card's figures, and
+    hiss, as the page says), the test rows with the noise floor are the figures of the
+    40-epoch model then published (its log, kept as the earlier recipe), and
     the sentence's claims (American speaker one clip worse, hiss rows better) hold."""
     results = json.loads(speech_data.NOISE_FLOOR.read_text("utf-8"))
     table = rows(render_data("<!-- data:speech:table.noise-floor -->"))
@@ -129,7 +133,7 @@ def test_noise_floor_table_and_values_come_from_its_results_and_match_the_card()
     assert val["noise_floor"]["val"] == val["fixed"]["val"]
     assert val["noise_floor"]["val_padded"] == val["fixed"]["val_padded"]
     assert val["noise_floor"]["val_padded_hiss"] < val["fixed"]["val_padded_hiss"]
-    lstm = CARD["results"]["lstm"]
+    lstm = json.loads(speech_data.EARLIER.read_text("utf-8"))["results"]["lstm"]
     for row, (section, name, _) in zip(table, speech_data.NOISE_FLOOR_ROWS, strict=True):
         if section == "test" and name in lstm:
             assert row[3] == f"{100 * lstm[name]['greedy']['cer']:.1f}%", name
@@ -181,3 +185,80 @@ def test_the_decisions_models_with_the_noise_floor_come_from_their_results():
     assert got == f"{100 * longer['val_padded_hiss']:.1f}%"
     with pytest.raises(PageDataError, match="expected MODEL"):
         render_data("<!-- data:speech:publish-noise-floor:publish.fixed.val -->")
+
+
+def test_the_republished_decision_is_the_rule_on_the_recorded_noise_floor_figures():
+    """'The longer run, published': speech_publish_80_noise_floor.json is republish() on
+    speech_publish_noise_floor.json (the session-7 rule, unchanged), it passed on all three
+    sets, its caveats are recorded, and the page's figures are its."""
+    from rnn_site.experiments.speech_noise_floor import republish
+
+    rescored = json.loads(speech_data.PUBLISH_NOISE_FLOOR.read_text("utf-8"))
+    recorded = json.loads(speech_data.PUBLISH_80.read_text("utf-8"))
+    assert republish(rescored) == recorded
+    assert recorded["decision"]["publish"] is True
+    assert all(s["no_worse"] for s in recorded["decision"]["sets"].values())
+    assert "seen before" in recorded["caveats"] and "multiple comparison" in recorded["caveats"]
+    models = rescored["models"]
+    for who, key in (("published", "published"), ("candidate", "publish")):
+        for name in speech_data.VALIDATION_SETS:
+            got = render_data(f"<!-- data:speech:publish-80:{who}.{name} -->")
+            assert got == f"{100 * models[key]['noise_floor'][name]:.1f}%"
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    assert render_data("<!-- data:speech:publish-80:candidate.epochs -->") == str(log["epochs"])
+
+
+def test_the_earlier_model_is_compared_with_the_card_and_lost_everywhere():
+    """'It came closer on all four than the 40-epoch model': every test CER of the card is
+    lower than the earlier log's, both scored with the runtime's trim."""
+    earlier = json.loads(speech_data.EARLIER.read_text("utf-8"))
+    assert earlier["test_trim"] == CARD["audio"]["trim"]
+    for key, _, _ in speech_data.TARGETS:
+        old = earlier["results"]["lstm"][key]["greedy"]["cer"]
+        assert CARD["results"]["lstm"][key]["greedy"]["cer"] < old, key
+        assert render_data(f"<!-- data:speech:earlier:{key} -->") == f"{100 * old:.1f}%"
+    table = rows(render_data("<!-- data:speech:table.recipes -->"))
+    assert [r[0] for r in table] == ["published", "earlier, 40 epochs"]
+    with pytest.raises(PageDataError, match="expected real"):
+        render_data("<!-- data:speech:earlier:val -->")
+
+
+#: What the page says the model heard for KLettres letters: (speaker, letter said, heard).
+QUOTED = [
+    ("real_en", "G", "C"), ("real_en_GB", "G", "C"), ("real_en", "B", "E"),
+    ("real_en", "D", "E"), ("real_en_GB", "B", "P"),
+    ("real_en_GB", "D", "E"), ("real_en_GB", "J", "5"), ("real_en_GB", "K", "5"),
+    ("real_en_GB", "U", "0"), ("real_en_GB", "Y", "9"), ("real_en_GB", "W", "90"),
+    ("real_en_GB", "Z", "7"), ("real_en", "Q", "2"), ("real_en", "N", "M"),
+    ("real_en_GB", "M", "N"),
+]  # fmt: skip
+
+
+def test_the_pages_letter_confusions_are_the_cards():
+    """The confusion paragraph, tips and limits quote what the published model heard: each
+    quoted error is on the card, and more errors fall outside the E-set than in it."""
+    heard = speech_data.heard_letters(CARD)
+    for speaker, said, got in QUOTED:
+        assert heard[speaker][said] == got, (speaker, said)
+    assert 'J and K came out as "5", U as "0",\nY as "9", W as "90" and Z as "7"' in PAGE
+    wrong = {c for k in heard for c in speech_data.LETTERS if heard[k][c] != c}
+    e_set = sum(heard[k][c] != c for k in heard for c in speech_data.E_SET)
+    others = sum(heard[k][c] != c for k in heard for c in speech_data.LETTERS) - e_set
+    assert others > e_set  # "but more errors are elsewhere"
+    # the tips' and limits' lists: rhyming letters and letters heard as digits, each wrong
+    assert set("BDGTVZ") | set("MN") | set("JKQUWYZ") <= wrong
+    digits = {c for k in heard for c in speech_data.LETTERS if heard[k][c][:1].isdigit()}
+    assert digits == set("JKQUWYZ")
+
+
+def test_the_ablation_row_of_the_published_run_is_its_training_log():
+    """The 80-epoch row (fixed trim, as its training scored it) is the published model's log
+    before the rescore: the same command, validation CER and test CERs."""
+    runs = {r["name"]: r for r in json.loads(speech_data.ABLATION.read_text("utf-8"))["runs"]}
+    row = runs["pitch,noise,silence-80-epochs"]
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    assert row["command"] == log["recipe"]["command"] == CARD["training"]["command"]
+    assert (row["epochs"], row["best_epoch"]) == (log["epochs"], log["best_epoch"])
+    assert row["val_cer"] == round(log["best"]["val_cer"], 4)
+    before = log["rescored"]["previous"]["greedy_cer"]
+    assert row["test_cer"] == {k: round(v, 4) for k, v in before.items()}

@@ -304,9 +304,10 @@ def republish(rescored: dict[str, Any], candidate: str = "publish") -> dict[str,
         "chosen for each on validation",
         "runtime_trim": rescored["runtime_trim"],
         "inputs": "rnn_site/experiments/results/speech_publish_noise_floor.json",
-        "checkpoints": {who: m["checkpoint"] for who, m in inputs.items()},
-        "epochs": {who: m["epochs"] for who, m in inputs.items()},
-        "earlier_decision": inputs["candidate"]["decision"],
+        "runs": {
+            who: {"checkpoint": m["checkpoint"], "epochs": m["epochs"], "decision": m["decision"]}
+            for who, m in inputs.items()
+        },
         "published_until": "the published model is the one models/speech held when the rule "
         "was applied; a passing candidate's checkpoint and log are copied there and exported",
         "caveats": REPUBLISH_CAVEATS,

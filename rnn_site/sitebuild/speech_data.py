@@ -19,6 +19,15 @@ file, so the page cannot drift from what was measured:
   ``<!-- data:speech:publish-hiss:WHO.KEY -->`` the same for the run trained with hiss under
   its silence (speech_publish_hiss.json), and ``publish-hiss40`` for its rerun without early
   stopping (speech_publish_hiss40.json);
+- ``<!-- data:speech:publish-80:WHO.KEY -->``: the same rule applied again with the runtime's
+  trim (the noise floor) to the 80-epoch run, which passed and was published
+  (rnn_site/experiments/results/speech_publish_80_noise_floor.json);
+- ``<!-- data:speech:earlier:SET -->``: a greedy test CER of the 40-epoch model published
+  before it (its log, rnn_site/experiments/results/recipes/speech-earlier-40-epochs.json):
+  SET a card test set, or ``real`` (both KLettres speakers); ``<!-- data:speech:card-real -->``
+  the same over both speakers for the published card;
+- ``<!-- data:speech:table.recipes -->``: the published recipe and the earlier one
+  (`rnn_site.sitebuild.recipes.recipes_table`);
 - ``<!-- data:speech:table.noise-floor -->``: CER with the fixed trim and with the noise floor,
   the validation sets that decided and the test sets read after
   (rnn_site/experiments/results/speech_noise_floor.json); ``<!-- data:speech:noise-floor:KEY
@@ -54,6 +63,8 @@ PUBLISH_HISS = RESULTS / "speech_publish_hiss.json"
 PUBLISH_HISS40 = RESULTS / "speech_publish_hiss40.json"
 NOISE_FLOOR = RESULTS / "speech_noise_floor.json"
 PUBLISH_NOISE_FLOOR = RESULTS / "speech_publish_noise_floor.json"
+PUBLISH_80 = RESULTS / "speech_publish_80_noise_floor.json"
+EARLIER = RESULTS / "recipes" / "speech-earlier-40-epochs.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -237,6 +248,46 @@ def publish_hiss40_value(models_dir: Path, spec: str) -> str:
     return decision_value(PUBLISH_HISS40, "publish-hiss40", spec)
 
 
+@generator("speech", "publish-80", argument=True)
+def publish_80_value(models_dir: Path, spec: str) -> str:
+    return decision_value(PUBLISH_80, "publish-80", spec)
+
+
+def both_speakers(lstm: dict[str, Any]) -> float:
+    """Greedy CER over both KLettres speakers of a log's or card's ``results.lstm``."""
+    return real_cer({"test_cer": {k: lstm[k]["greedy"]["cer"] for k, _ in SPEAKERS}})
+
+
+@generator("speech", "earlier", argument=True)
+def earlier_value(models_dir: Path, name: str) -> str:
+    """``SET``: greedy test CER of the 40-epoch model published before (``real``: both
+    KLettres speakers)."""
+    lstm = read_json(EARLIER)["results"]["lstm"]
+    if name == "real":
+        return pct(both_speakers(lstm))
+    if name not in lstm:
+        raise PageDataError(f"data:speech:earlier:{name}: expected real or one of {sorted(lstm)}")
+    return pct(lstm[name]["greedy"]["cer"])
+
+
+@generator("speech", "card-real")
+def card_real(models_dir: Path) -> str:
+    return pct(both_speakers(model_file("speech", "card", models_dir)["results"]["lstm"]))
+
+
+@generator("speech", "table.recipes")
+def recipes(models_dir: Path) -> str:
+    """The published recipe and the 40-epoch one it replaced, with their greedy test CERs."""
+    from rnn_site.sitebuild.recipes import recipes_table
+
+    def score(log: dict[str, Any]) -> str:
+        lstm = log["results"]["lstm"]
+        return " / ".join(pct(lstm[k]["greedy"]["cer"]) for k, _, _ in TARGETS)
+
+    header = "test CER: words / digits / en / en_GB"
+    return recipes_table("speech", score, header, models_dir).rstrip("\n")
+
+
 #: The noise-floor table's rows: (section, set, label); validation decided, test came after.
 NOISE_FLOOR_ROWS = (
     ("validation", "val", "validation voices: the clips as made"),
@@ -306,8 +357,8 @@ def noise_floor_value(models_dir: Path, spec: str) -> str:
 
 #: The rescored decisions' models, as the table names them.
 CANDIDATE_LABELS = {
-    "published": "published model",
-    "publish": "longer run",
+    "published": "model published then (40 epochs)",
+    "publish": "longer run (published now)",
     "publish-hiss": "hiss in training, stopped early",
     "publish-hiss40": "hiss in training, all epochs",
 }
