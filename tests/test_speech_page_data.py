@@ -11,6 +11,8 @@ import pytest
 from rnn_site.sitebuild import speech_data
 from rnn_site.sitebuild.page_data import MODELS_DIR, PageDataError, render_data
 
+#: The page's percentages, one decimal.
+pct = speech_data.pct
 CARD = json.loads((MODELS_DIR / "speech" / "card.json").read_text("utf-8"))
 PAGE = (Path(__file__).resolve().parents[1] / "docs" / "applications" / "speech.md").read_text(
     "utf-8"
@@ -24,7 +26,7 @@ def rows(table: str) -> list[list[str]]:
 def test_targets_table_compares_the_card_with_each_target():
     table = rows(render_data("<!-- data:speech:table.targets -->"))
     lstm = CARD["results"]["lstm"]
-    expected = [f"{100 * lstm[key]['greedy']['cer']:.1f}%" for key, _, _ in speech_data.TARGETS]
+    expected = [pct(lstm[key]["greedy"]["cer"]) for key, _, _ in speech_data.TARGETS]
     assert [r[2] for r in table] == expected
     # The published model misses all four (the page says so in words too).
     assert [r[3] for r in table] == ["no"] * 4
@@ -62,7 +64,7 @@ def test_silence_values_come_from_the_results_file():
     results = json.loads(Path(speech_data.SILENCE).read_text("utf-8"))
     shipped = results["sets"]["real_shipped"]
     got = render_data("<!-- data:speech:silence:real_shipped.trimmed -->")
-    assert got == f"{100 * shipped['trimmed']:.1f}%"
+    assert got == pct(shipped["trimmed"])
     assert render_data("<!-- data:speech:silence:settings.margin -->") == "80"
     assert render_data("<!-- data:speech:silence:settings.threshold -->") == "-40"
     assert len(rows(render_data("<!-- data:speech:table.silence -->"))) == len(
@@ -100,14 +102,14 @@ def test_publish_values_come_from_the_decision_file():
     for who in ("published", "candidate"):
         for key, cell in decision["decision"]["sets"].items():
             got = render_data(f"<!-- data:speech:publish:{who}.{key} -->")
-            assert got == f"{100 * cell[who]:.1f}%"
+            assert got == pct(cell[who])
         got = render_data(f"<!-- data:speech:publish:{who}.epochs -->")
         assert got == str(decision["runs"][who]["epochs"])
     with pytest.raises(PageDataError, match="expected published"):
         render_data("<!-- data:speech:publish:mine.val -->")
     hiss = json.loads(speech_data.PUBLISH_HISS.read_text("utf-8"))
     got = render_data("<!-- data:speech:publish-hiss:candidate.val_padded_hiss -->")
-    assert got == f"{100 * hiss['decision']['sets']['val_padded_hiss']['candidate']:.1f}%"
+    assert got == pct(hiss["decision"]["sets"]["val_padded_hiss"]["candidate"])
     # The page: "early stopping ended it ... worse on all three validation sets".
     assert hiss["runs"]["candidate"]["stopped"] == "early_stopping"
     assert not any(cell["no_worse"] for cell in hiss["decision"]["sets"].values())
@@ -136,16 +138,16 @@ def test_noise_floor_table_and_values_come_from_its_results_and_match_the_card()
     lstm = json.loads(speech_data.EARLIER.read_text("utf-8"))["results"]["lstm"]
     for row, (section, name, _) in zip(table, speech_data.NOISE_FLOOR_ROWS, strict=True):
         if section == "test" and name in lstm:
-            assert row[3] == f"{100 * lstm[name]['greedy']['cer']:.1f}%", name
+            assert row[3] == pct(lstm[name]["greedy"]["cer"]), name
     test = results["test"]
     assert test["real_en"]["noise_floor"] - test["real_en"]["fixed"] == pytest.approx(
         1 / 26, abs=1e-3
     )
     assert test["real_padded_hiss"]["noise_floor"] < test["real_padded_hiss"]["fixed"]
     got = render_data("<!-- data:speech:noise-floor:val.noise_floor.val_padded_hiss -->")
-    assert got == f"{100 * val['noise_floor']['val_padded_hiss']:.1f}%"
+    assert got == pct(val["noise_floor"]["val_padded_hiss"])
     got = render_data("<!-- data:speech:noise-floor:test.fixed.real_en -->")
-    assert got == f"{100 * test['real_en']['fixed']:.1f}%"
+    assert got == pct(test["real_en"]["fixed"])
     settings = [
         render_data(f"<!-- data:speech:noise-floor:settings.{key} -->")
         for key in ("percentile", "margin", "ceiling")
@@ -182,7 +184,7 @@ def test_the_decisions_models_with_the_noise_floor_come_from_their_results():
     got = render_data(
         "<!-- data:speech:publish-noise-floor:publish.noise_floor.val_padded_hiss -->"
     )
-    assert got == f"{100 * longer['val_padded_hiss']:.1f}%"
+    assert got == pct(longer["val_padded_hiss"])
     with pytest.raises(PageDataError, match="expected MODEL"):
         render_data("<!-- data:speech:publish-noise-floor:publish.fixed.val -->")
 
@@ -203,7 +205,7 @@ def test_the_republished_decision_is_the_rule_on_the_recorded_noise_floor_figure
     for who, key in (("published", "published"), ("candidate", "publish")):
         for name in speech_data.VALIDATION_SETS:
             got = render_data(f"<!-- data:speech:publish-80:{who}.{name} -->")
-            assert got == f"{100 * models[key]['noise_floor'][name]:.1f}%"
+            assert got == pct(models[key]["noise_floor"][name])
     log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
     assert render_data("<!-- data:speech:publish-80:candidate.epochs -->") == str(log["epochs"])
 
@@ -216,7 +218,7 @@ def test_the_earlier_model_is_compared_with_the_card_and_lost_everywhere():
     for key, _, _ in speech_data.TARGETS:
         old = earlier["results"]["lstm"][key]["greedy"]["cer"]
         assert CARD["results"]["lstm"][key]["greedy"]["cer"] < old, key
-        assert render_data(f"<!-- data:speech:earlier:{key} -->") == f"{100 * old:.1f}%"
+        assert render_data(f"<!-- data:speech:earlier:{key} -->") == pct(old)
     table = rows(render_data("<!-- data:speech:table.recipes -->"))
     assert [r[0] for r in table] == ["published", "earlier, 40 epochs"]
     with pytest.raises(PageDataError, match="expected real"):
