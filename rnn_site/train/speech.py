@@ -215,8 +215,8 @@ def groups(
 
     With ``trim``, each clip is cut as the runtime and the demo cut what they hear
     (`rnn_site.data.speech_trim`, ``settings``), so the card scores what a user gets. The clips
-    were trimmed when made; the fixed -40 dB cut changed 9 of the published model's 1,444 test
-    clips, and no score; the noise floor changes more (speech_noise_floor.json).
+    were trimmed when made; the fixed -40 dB cut changed 9 of the 1,444 test clips, and none
+    of the 40-epoch model's scores; the noise floor changes more (speech_noise_floor.json).
     """
     if trim:
         test, real = (
