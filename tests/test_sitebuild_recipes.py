@@ -76,3 +76,14 @@ def test_a_quick_placeholder_names_a_model_and_a_key_of_its_preset() -> None:
         render_data("<!-- data:recipes:quick:speech.max_steps -->")
     with pytest.raises(PageDataError, match="unknown model 'spech'"):
         render_data("<!-- data:recipes:quick:spech.max_epochs -->")
+
+
+def test_the_recipes_table_shows_a_command_without_the_folder_it_wrote_to() -> None:
+    from rnn_site.sitebuild.recipes import shown_command
+
+    assert (
+        shown_command("rnn-site train speech --out-dir /work/runs/full/x --no-progress --seed 0")
+        == "rnn-site train speech --no-progress --seed 0"
+    )
+    assert shown_command("rnn-site train char-lm --out-dir=/tmp/a") == "rnn-site train char-lm"
+    assert shown_command("rnn-site train translator") == "rnn-site train translator"

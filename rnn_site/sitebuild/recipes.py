@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,17 @@ def earlier_logs(name: str, quick_dir: Path = QUICK_DIR) -> list[tuple[str, dict
     ]
 
 
+def shown_command(command: str) -> str:
+    """The recorded command without ``--out-dir DIR``: where a run wrote is the recorder's
+    folder, not part of the recipe a reader would run."""
+    return re.sub(r"\s--out-dir(?:=|\s+)\S+", "", command)
+
+
 def _row(label: str, log: dict[str, Any], score: Callable[[dict[str, Any]], str]) -> str:
     recipe = log.get("recipe") or {}
-    command = recipe.get("command") or "not recorded (trained before step budgets)"
+    command = shown_command(recipe.get("command") or "") or (
+        "not recorded (trained before step budgets)"
+    )
     machine = log.get("machine") or {}
     threads = (log.get("train_config") or {}).get("threads")
     where = machine.get("cpu", "CPU not recorded")
