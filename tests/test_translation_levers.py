@@ -45,9 +45,12 @@ def test_levers_are_collected_and_compared_with_the_run_they_change(tmp_path, mo
 
 def test_the_curve_needs_validation_bleu_in_the_log(tmp_path):
     (tmp_path / "translator").mkdir()
-    history = [{"step": 400, "val_loss": 4.5, "val_bleu": 2.25, "val_chrf": 20.0}]
+    history = [
+        {"step": 400, "train_loss": 4.75, "val_loss": 4.5, "val_bleu": 2.25, "val_chrf": 20.0}
+    ]
     (tmp_path / "translator" / "metrics.json").write_text(json.dumps({"history": history}))
-    assert translation_data.curve_table(tmp_path).splitlines()[2] == "| 400 | 4.50 | 2.2 | 20.0 |"
+    row = translation_data.curve_table(tmp_path).splitlines()[2]
+    assert row == "| 400 | 4.750 | 4.500 | 2.25 | 20.00 |"
     history.append({"step": 800, "val_loss": 4.0})
     (tmp_path / "translator" / "metrics.json").write_text(json.dumps({"history": history}))
     with pytest.raises(PageDataError, match="no validation BLEU"):

@@ -77,15 +77,23 @@ def levers_table(models_dir: Path) -> str:
 
 @generator("translator", "table.curve")
 def curve_table(models_dir: Path) -> str:
-    """Validation loss, BLEU and chrF (greedy, cased) at every evaluation of the published run."""
+    """Training and validation loss, validation BLEU and chrF (greedy, cased) at every
+    evaluation of the published run: where validation stops following training is visible."""
     history = model_file("translator", "metrics", models_dir)["history"]
     if not all("val_bleu" in entry for entry in history):
         raise PageDataError("models/translator/metrics.json has no validation BLEU per step")
     rows = [
-        [f"{e['step']:,}", f"{e['val_loss']:.2f}", f"{e['val_bleu']:.1f}", f"{e['val_chrf']:.1f}"]
+        [
+            f"{e['step']:,}",
+            f"{e['train_loss']:.3f}",
+            f"{e['val_loss']:.3f}",
+            f"{e['val_bleu']:.2f}",
+            f"{e['val_chrf']:.2f}",
+        ]
         for e in history
     ]
-    return _markdown(["step", "validation loss", "BLEU", "chrF"], rows)
+    head = ["step", "training loss (dropout on)", "validation loss", "BLEU", "chrF"]
+    return _markdown(head, rows)
 
 
 @generator("translator", "target")
