@@ -456,7 +456,24 @@ def test_page_claims_about_search_match_the_model(runtime):
     proposal = "I have a problem with this proposal."
     assert f'"{proposal}" becomes "{said(proposal, 1)}"' in page
     assert f'on the proposal above it writes "{said(proposal, 5)}"' in page
-    assert f'"Give me the book!" becomes "{said("Give me the book!", 5)}"' in page
+    book = "Give me the book!"
+    assert f'"{book}" becomes "{said(book, 5)}" with the beam and "{said(book, 1)}" greedy' in page
+    capitals = [
+        "The train was late.",
+        "The light went on.",
+        "I have a cold.",
+        "My father is a doctor.",
+    ]
+    quoted = ", ".join(f'"{said(text, 5)}"' for text in capitals)
+    assert f"nouns capitalised: {quoted}." in page
+    assert all(said(text, 1) == said(text, 5) for text in capitals)
+    # The long sentence the page quotes "drifts and repeats itself": a word comes out twice.
+    long = runtime.translate(
+        "When I was a child, I always wanted to become a doctor, but my parents told me that it "
+        "would take too long.",
+        beam_width=5,
+    ).words
+    assert any(long.count(w) > 1 for w in long if w.isalpha()), long
     assert f'gives "{said("Where is the Zzqxv station?", 5)}"' in page
     order = runtime.translate("He did not come to the party because he was ill.", beam_width=5)
     assert f'gives "{order.text}"' in page

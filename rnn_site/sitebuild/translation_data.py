@@ -5,13 +5,14 @@ page cannot drift from what was measured:
 
 - ``<!-- data:translator:table.levers -->``: one short run per lever at the same step budget
   (rnn_site/experiments/results/translator_levers.json, `rnn_site.experiments.translator_levers`);
-- ``<!-- data:translator:table.curve -->``: validation BLEU and chrF against steps, from the
-  published run's evaluation log (models/translator/metrics.json);
+- ``<!-- data:translator:table.curve -->``: training and validation loss, validation BLEU and
+  chrF against steps, from the published run's evaluation log (models/translator/metrics.json);
 - ``<!-- data:translator:target -->``: the BLEU target (issue 17) against the card, met or not;
-- ``<!-- data:translator:copy-run -->``: the test scores of the same recipe with an output
-  ``<unk>`` copied instead of looked up (rnn_site/experiments/results/translator_copy_unk.json);
+- ``<!-- data:translator:copy-run -->``: the test scores of the first (2,400-step) recipe with an
+  output ``<unk>`` copied instead of looked up
+  (rnn_site/experiments/results/translator_copy_unk.json);
 - ``<!-- data:translator:copy-run-minutes -->``: that run's wall time, in minutes;
-- ``<!-- data:translator:table.recipes -->``: the published and the ``--quick`` recipe, with
+- ``<!-- data:translator:table.recipes -->``: the published, ``--quick`` and earlier recipes, with
   their commands, steps, wall times and test scores (`rnn_site.sitebuild.recipes`);
 - ``<!-- data:translator:table.unk -->``: what each rule for an output ``<unk>`` scored on the
   validation sentences, the same outputs rewritten
@@ -115,7 +116,8 @@ def target_sentence(models_dir: Path) -> str:
 
 @generator("translator", "table.recipes")
 def recipes(models_dir: Path) -> str:
-    """The published and quick runs: command, steps, wall time, test BLEU / chrF (beam)."""
+    """The published, quick and earlier runs: command, steps, wall time, test BLEU / chrF
+    (beam)."""
 
     def score(log: dict[str, Any]) -> str:
         figures = log["results"][f"beam-{log['beam']}"]
