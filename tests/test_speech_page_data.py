@@ -270,3 +270,40 @@ def test_the_ablation_row_of_the_published_run_is_its_training_log():
     assert row["val_cer"] == round(log["best"]["val_cer"], 4)
     before = log["rescored"]["previous"]["greedy_cer"]
     assert row["test_cer"] == {k: round(v, 4) for k, v in before.items()}
+
+
+def test_word_confusions_count_every_error_of_the_cards_test_words():
+    """'The LSTM heard 177 of the 1,152 test words wrong ... the commonest ...': the results file
+    counts the card's errors, the page quotes its commonest pairs, and several of those are
+    letters that sound alike (M/N, F/S, O/R)."""
+    from rnn_site.experiments.speech_confusions import confusions
+
+    results = json.loads(speech_data.CONFUSIONS.read_text("utf-8"))
+    greedy = CARD["results"]["lstm"]["tts_isolated"]["greedy"]
+    assert results["n"] == greedy["n"] and results["greedy_cer"] == greedy["cer"]
+    assert results["wrong"] == round(greedy["cer"] * greedy["n"])
+    assert results["trim"] == CARD["audio"]["trim"]
+    assert sum(p["count"] for p in results["pairs"]) == results["wrong"]
+    # the card's first 40 errors are among the counted pairs
+    counted = {(p["said"], p["heard"]) for p in results["pairs"]}
+    assert {(e["said"], e["heard"]) for e in CARD["results"]["lstm"]["tts_isolated"]["errors"]} <= (
+        counted
+    )
+    for key in ("wrong", "n", "with-a-digit", "top-7"):
+        assert f"<!-- data:speech:word-errors:{key} -->" in PAGE
+    top = render_data("<!-- data:speech:word-errors:top-7 -->").split(", ")
+    assert top[0] == "{said} as {heard} ({count})".format(**results["pairs"][0])
+    assert {"N as M", "F as S", "R as O"} <= {t.split(" (")[0] for t in top}
+    # ties are ordered by what was said, then heard; "2" heard right is no error
+    assert confusions(["2", "2", "F", "F", "3"], ["4", "2", "S", "S", "V"]) == {
+        "n": 5,
+        "wrong": 4,
+        "with_a_digit": 2,
+        "pairs": [
+            {"said": "F", "heard": "S", "count": 2},
+            {"said": "2", "heard": "4", "count": 1},
+            {"said": "3", "heard": "V", "count": 1},
+        ],
+    }
+    with pytest.raises(PageDataError, match="expected wrong"):
+        render_data("<!-- data:speech:word-errors:most -->")

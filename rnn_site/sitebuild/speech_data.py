@@ -43,6 +43,10 @@ file, so the page cannot drift from what was measured:
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
+- ``<!-- data:speech:word-errors:KEY -->``: the published model's errors on the held-out test
+  words, all of them (rnn_site/experiments/results/speech_confusions.json, checked against the
+  card's CER): KEY ``wrong``, ``n``, ``with-a-digit`` (errors where a digit is said or heard),
+  or ``top-K`` the K commonest confusions ("2 as 4 (12), ...");
 - ``<!-- data:speech:table.targets -->``: the targets of the published model against the card.
 - ``<!-- data:speech:train-minutes -->``: the published run's training time in whole minutes
   (its training log).
@@ -65,6 +69,7 @@ NOISE_FLOOR = RESULTS / "speech_noise_floor.json"
 PUBLISH_NOISE_FLOOR = RESULTS / "speech_publish_noise_floor.json"
 PUBLISH_80 = RESULTS / "speech_publish_80_noise_floor.json"
 EARLIER = RESULTS / "recipes" / "speech-earlier-40-epochs.json"
+CONFUSIONS = RESULTS / "speech_confusions.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -437,6 +442,36 @@ def confusion_count(models_dir: Path, group: str) -> str:
     letters = [c for c in LETTERS if (c in E_SET) == (group == "e-set")]
     right = sum(heard[key][c] == c for key, _ in SPEAKERS for c in letters)
     return f"{right} of {len(letters) * len(SPEAKERS)}"
+
+
+def word_errors(models_dir: Path) -> dict[str, Any]:
+    """speech_confusions.json, after checking it counts the card's clips and errors (it was
+    scored from the published weights, so a new model needs it measured again)."""
+    results = read_json(CONFUSIONS)
+    greedy = model_file("speech", "card", models_dir)["results"]["lstm"][results["set"]]["greedy"]
+    if results["n"] != greedy["n"] or results["wrong"] != round(greedy["cer"] * greedy["n"]):
+        raise PageDataError(
+            f"{CONFUSIONS.name}: {results['wrong']} of {results['n']} wrong, the card's "
+            f"{results['set']} CER is {greedy['cer']:.4f} of {greedy['n']}: run "
+            "python -m rnn_site.experiments.speech_confusions again"
+        )
+    return results
+
+
+@generator("speech", "word-errors", argument=True)
+def word_errors_value(models_dir: Path, key: str) -> str:
+    """``wrong``, ``n``, ``with-a-digit`` (counts) or ``top-K`` (the K commonest confusions)."""
+    results = word_errors(models_dir)
+    counts = {"wrong": results["wrong"], "n": results["n"], "with-a-digit": results["with_a_digit"]}
+    if key in counts:
+        return f"{counts[key]:,}"
+    name, _, k = key.partition("-")
+    if name == "top" and k.isdigit():
+        return ", ".join(
+            f"{p['said']} as {p['heard'] or '(nothing)'} ({p['count']})"
+            for p in results["pairs"][: int(k)]
+        )
+    raise PageDataError(f"data:speech:word-errors:{key}: expected wrong, n, with-a-digit or top-K")
 
 
 @generator("speech", "table.targets")
