@@ -257,6 +257,19 @@ def test_the_pages_letter_confusions_are_the_cards():
     assert set("BDGTVZ") | set("MN") | set("JKQUWYZ") <= wrong
     digits = {c for k in heard for c in speech_data.LETTERS if heard[k][c][:1].isdigit()}
     assert digits == set("JKQUWYZ")
+    # the tip names the rhyming letters heard right and wrong, the limits the wrong ones, from
+    # the card; the card's own limit (typed prose) names the same letters
+    wrong_e = speech_data.e_set_letters(CARD, wrong=True)
+    assert render_data("<!-- data:speech:e-set:wrong -->") == ", ".join(wrong_e)
+    assert render_data("<!-- data:speech:e-set:right -->") == ", ".join(
+        c for c in speech_data.E_SET if c not in wrong_e
+    )
+    assert PAGE.count("<!-- data:speech:e-set:wrong -->") == 3
+    (limit,) = [x for x in CARD["limits"] if x.startswith("Letters that sound alike")]
+    assert f"{'/'.join(wrong_e)} and M/N" in limit
+    assert f"({'/'.join(sorted(digits))})" in limit
+    with pytest.raises(PageDataError, match="expected wrong or right"):
+        render_data("<!-- data:speech:e-set:all -->")
 
 
 def test_the_ablation_row_of_the_published_run_is_its_training_log():

@@ -43,6 +43,8 @@ file, so the page cannot drift from what was measured:
 - ``<!-- data:speech:table.confusion -->``: what the model heard for each letter said by the two
   KLettres speakers, from the card's test transcripts; ``<!-- data:speech:confusion:GROUP -->``
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
+  ``<!-- data:speech:e-set:WHICH -->`` the E-set letters it heard wrong from either speaker
+  (WHICH ``wrong``) or right from both (``right``), as "B, D, G";
 - ``<!-- data:speech:word-errors:KEY -->``: the published model's errors on the held-out test
   words, all of them (rnn_site/experiments/results/speech_confusions.json, checked against the
   card's CER): KEY ``wrong``, ``n``, ``with-a-digit`` (errors where a digit is said or heard),
@@ -456,6 +458,21 @@ def word_errors(models_dir: Path) -> dict[str, Any]:
             "python -m rnn_site.experiments.speech_confusions again"
         )
     return results
+
+
+def e_set_letters(card: dict[str, Any], wrong: bool) -> list[str]:
+    """The E-set letters heard wrong from at least one KLettres speaker (``wrong``), or right
+    from both."""
+    heard = heard_letters(card)
+    return [c for c in E_SET if any(heard[k][c] != c for k, _ in SPEAKERS) == wrong]
+
+
+@generator("speech", "e-set", argument=True)
+def e_set_value(models_dir: Path, which: str) -> str:
+    if which not in ("wrong", "right"):
+        raise PageDataError(f"data:speech:e-set:{which}: expected wrong or right")
+    card = model_file("speech", "card", models_dir)
+    return ", ".join(e_set_letters(card, which == "wrong"))
 
 
 @generator("speech", "word-errors", argument=True)
