@@ -94,6 +94,10 @@ def test_the_recipe_sentence_reads_the_training_log():
     log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
     minutes = render_data("<!-- data:speech:train-minutes -->")
     assert abs(int(minutes) - log["train_wall_time_s"] / 60) <= 0.5
+    # one field for the run's minutes everywhere on the page (wall_time_s adds the scoring,
+    # and rounds to another minute)
+    assert PAGE.count("<!-- data:speech:train-minutes --> minutes") == 2
+    assert "data:recipes:minutes:speech" not in PAGE
 
 
 def test_publish_values_come_from_the_decision_file():
