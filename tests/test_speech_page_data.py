@@ -231,8 +231,17 @@ def test_the_earlier_model_is_compared_with_the_card_and_lost_everywhere():
         assert render_data(f"<!-- data:speech:earlier:{key} -->") == pct(old)
     table = rows(render_data("<!-- data:speech:table.recipes -->"))
     assert [r[0] for r in table] == ["published", "earlier, 40 epochs"]
-    with pytest.raises(PageDataError, match="expected real"):
+    with pytest.raises(PageDataError, match="expected epochs, real"):
         render_data("<!-- data:speech:earlier:val -->")
+    # "the 40-epoch model published before": the earlier log's epochs, the model the
+    # publishing decisions called the published one
+    epochs = render_data("<!-- data:speech:earlier:epochs -->")
+    assert (
+        epochs
+        == str(earlier["epochs"])
+        == render_data("<!-- data:speech:publish-80:published.epochs -->")
+    )
+    assert PAGE.count("<!-- data:speech:earlier:epochs -->-epoch") == 5
 
 
 #: What the page says the model heard for KLettres letters: (speaker, letter said, heard).

@@ -24,7 +24,8 @@ file, so the page cannot drift from what was measured:
   (rnn_site/experiments/results/speech_publish_80_noise_floor.json);
 - ``<!-- data:speech:earlier:SET -->``: a greedy test CER of the 40-epoch model published
   before it (its log, rnn_site/experiments/results/recipes/speech-earlier-40-epochs.json):
-  SET a card test set, or ``real`` (both KLettres speakers); ``<!-- data:speech:card-real -->``
+  SET a card test set, or ``real`` (both KLettres speakers), or ``epochs`` its epoch count (as
+  in "the <!-- data:speech:earlier:epochs -->-epoch model"); ``<!-- data:speech:card-real -->``
   the same over both speakers for the published card;
 - ``<!-- data:speech:table.recipes -->``: the published recipe and the earlier one
   (`rnn_site.sitebuild.recipes.recipes_table`);
@@ -267,13 +268,18 @@ def both_speakers(lstm: dict[str, Any]) -> float:
 
 @generator("speech", "earlier", argument=True)
 def earlier_value(models_dir: Path, name: str) -> str:
-    """``SET``: greedy test CER of the 40-epoch model published before (``real``: both
-    KLettres speakers)."""
-    lstm = read_json(EARLIER)["results"]["lstm"]
+    """``SET``: greedy test CER of the model published before (``real``: both KLettres
+    speakers), or ``epochs``: how many epochs it trained."""
+    log = read_json(EARLIER)
+    if name == "epochs":
+        return str(log["epochs"])
+    lstm = log["results"]["lstm"]
     if name == "real":
         return pct(both_speakers(lstm))
     if name not in lstm:
-        raise PageDataError(f"data:speech:earlier:{name}: expected real or one of {sorted(lstm)}")
+        raise PageDataError(
+            f"data:speech:earlier:{name}: expected epochs, real or one of {sorted(lstm)}"
+        )
     return pct(lstm[name]["greedy"]["cer"])
 
 
