@@ -70,6 +70,23 @@ def beam_search(
     max_len: int = 50,
 ) -> Hypothesis:
     """The best output under the algorithm in the module docstring (beam=1: greedy)."""
+    found = beam_candidates(step, select, state, bos=bos, eos=eos, beam=beam, max_len=max_len)
+    # max() keeps the first of equal averages: the one found first.
+    return max(found, key=lambda h: h.average)
+
+
+def beam_candidates(
+    step: StepFn,
+    select: SelectFn,
+    state: Any,
+    *,
+    bos: int,
+    eos: int,
+    beam: int = 1,
+    max_len: int = 50,
+) -> list[Hypothesis]:
+    """Every hypothesis the search finishes with (steps 1–3), in the order found; the search
+    itself never looks at the ranking, so another ranking can be tried on the same list."""
     if beam < 1 or max_len < 1:
         raise ValueError(f"beam and max_len must be >= 1, got {beam} and {max_len}")
     live = [Hypothesis([], 0.0, [], False)]
@@ -104,8 +121,7 @@ def beam_search(
         prev = np.array(kept_words, dtype=np.int64)
     else:
         finished += live  # max_len reached: unfinished hypotheses compete as they are
-    # max() keeps the first of equal averages: the one found first.
-    return max(finished, key=lambda h: h.average)
+    return finished
 
 
 # --8<-- [end:search]

@@ -1,0 +1,62 @@
+"""The length exponent experiment on tiny inputs: the replayed ranking against the search,
+what alpha does to a short and a long sentence, and the decision rule fixed before scoring."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rnn_site.decoding.beam import beam_candidates, beam_search
+from rnn_site.experiments.translator_beam import TODAY, decide, normalised, pick
+
+# ids: 0 <s>, 1 </s>, 2 "a", 3 "b". "b </s>" has the larger sum of log-probabilities
+# (0.5 * 0.6 = 0.3), "a a </s>" the better average (0.5 * 0.7 * 0.7 = 0.245 over 3 words).
+TABLE = {
+    (): [0.0, 0.0, 0.5, 0.5],
+    (2,): [0.0, 0.3, 0.7, 0.0],
+    (3,): [0.0, 0.6, 0.2, 0.2],
+    (2, 2): [0.0, 0.7, 0.15, 0.15],
+}
+
+
+def step(prev, state):
+    prefixes = [(*p, int(w)) for p, w in zip(state, prev, strict=True)]
+    log_probs = np.log(np.array([TABLE.get(p[1:], [0.25] * 4) for p in prefixes]) + 1e-12)
+    return log_probs, prefixes, np.ones((len(prefixes), 2)) / 2
+
+
+def select(state, index):
+    return [state[i] for i in index]
+
+
+def test_alpha_one_is_the_published_search_and_alpha_zero_prefers_the_short_sentence():
+    found = beam_candidates(step, select, [()], bos=0, eos=1, beam=2, max_len=5)
+    assert [h.ids for h in found] == [[3], [2, 2]]
+    assert normalised(found[0], 0.0) == pytest.approx(math.log(0.3))
+    assert normalised(found[1], 1.0) == pytest.approx(math.log(0.245) / 3)
+    assert pick(found, 0.0).ids == [3]
+    assert pick(found, 1.0).ids == [2, 2] == pick(found, 1.5).ids
+    for width in (1, 2, 3):
+        searched = beam_search(step, select, [()], bos=0, eos=1, beam=width, max_len=5)
+        again = beam_candidates(step, select, [()], bos=0, eos=1, beam=width, max_len=5)
+        picked = pick(again, 1.0)
+        assert (picked.ids, picked.score) == (searched.ids, searched.score)
+
+
+def rows(*found: tuple[float, int, float, float]) -> list[dict[str, float]]:
+    return [{"alpha": a, "width": w, "bleu": b, "chrf": c} for a, w, b, c in found]
+
+
+def test_decision_rule_adopts_only_a_better_bleu_that_keeps_chrf():
+    today = (*TODAY, 9.0, 32.0)
+    better = decide(rows(today, (0.5, 3, 9.5, 32.0), (1.5, 8, 9.2, 33.0)))
+    assert better["adopt"] and better["chosen"] == {"alpha": 0.5, "width": 3}
+    worse_chrf = decide(rows(today, (0.5, 3, 9.5, 31.9), (1.5, 8, 9.2, 33.0)))
+    assert not worse_chrf["adopt"] and worse_chrf["chosen"] == {"alpha": 1.0, "width": 5}
+    assert worse_chrf["best_bleu"] == {"alpha": 0.5, "width": 3}
+    tie = decide(rows((0.5, 3, 9.0, 33.0), today))
+    assert not tie["adopt"] and tie["chosen"] == {"alpha": 1.0, "width": 5}
+    narrower = decide(rows(today, (0.75, 8, 9.5, 32.0), (1.25, 3, 9.5, 32.0)))
+    assert narrower["chosen"] == {"alpha": 1.25, "width": 3}
