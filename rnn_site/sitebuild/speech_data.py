@@ -241,24 +241,23 @@ def decision_value(path: Path, name: str, spec: str) -> str:
     return pct(results["decision"]["sets"][key][who])
 
 
-@generator("speech", "publish", argument=True)
-def publish_value(models_dir: Path, spec: str) -> str:
-    return decision_value(PUBLISH, "publish", spec)
+def _decision_generator(key: str, path: Path) -> None:
+    """Register ``<!-- data:speech:KEY:WHO.SET -->`` for the decision file ``path``."""
+
+    def value(models_dir: Path, spec: str) -> str:
+        return decision_value(path, key, spec)
+
+    generator("speech", key, argument=True)(value)
 
 
-@generator("speech", "publish-hiss", argument=True)
-def publish_hiss_value(models_dir: Path, spec: str) -> str:
-    return decision_value(PUBLISH_HISS, "publish-hiss", spec)
-
-
-@generator("speech", "publish-hiss40", argument=True)
-def publish_hiss40_value(models_dir: Path, spec: str) -> str:
-    return decision_value(PUBLISH_HISS40, "publish-hiss40", spec)
-
-
-@generator("speech", "publish-80", argument=True)
-def publish_80_value(models_dir: Path, spec: str) -> str:
-    return decision_value(PUBLISH_80, "publish-80", spec)
+#: One placeholder per publishing decision (session 7's three candidates, the 80-epoch run).
+for _key, _path in {
+    "publish": PUBLISH,
+    "publish-hiss": PUBLISH_HISS,
+    "publish-hiss40": PUBLISH_HISS40,
+    "publish-80": PUBLISH_80,
+}.items():
+    _decision_generator(_key, _path)
 
 
 def both_speakers(lstm: dict[str, Any]) -> float:
