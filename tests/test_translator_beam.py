@@ -3,13 +3,25 @@ what alpha does to a short and a long sentence, and the decision rule fixed befo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 
 import numpy as np
 import pytest
+from shipped import MODELS
 
 from rnn_site.decoding.beam import beam_candidates, beam_search
-from rnn_site.experiments.translator_beam import TODAY, decide, normalised, pick
+from rnn_site.experiments.translator_beam import (
+    ALPHAS,
+    RESULTS,
+    TODAY,
+    WIDTHS,
+    decide,
+    normalised,
+    pick,
+)
+from rnn_site.sitebuild import translation_data
 
 # ids: 0 <s>, 1 </s>, 2 "a", 3 "b". "b </s>" has the larger sum of log-probabilities
 # (0.5 * 0.6 = 0.3), "a a </s>" the better average (0.5 * 0.7 * 0.7 = 0.245 over 3 words).
@@ -60,3 +72,27 @@ def test_decision_rule_adopts_only_a_better_bleu_that_keeps_chrf():
     assert not tie["adopt"] and tie["chosen"] == {"alpha": 1.0, "width": 5}
     narrower = decide(rows(today, (0.75, 8, 9.5, 32.0), (1.25, 3, 9.5, 32.0)))
     assert narrower["chosen"] == {"alpha": 1.25, "width": 3}
+
+
+def test_results_follow_the_rule_and_replay_the_published_test_scores():
+    found = json.loads(RESULTS.read_text("utf-8"))
+    assert found["decision"] == decide(found["validation"]["rows"])
+    assert len(found["validation"]["rows"]) == len(ALPHAS) * len(WIDTHS)
+    published = json.loads((MODELS / "translator" / "metrics.json").read_text("utf-8"))
+    today = next(r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == TODAY)
+    # The replay at alpha 1, width 5 is the published search: the card's own test scores.
+    # Fails after a new model is published: rerun the experiment on its weights.
+    assert {"bleu": today["bleu"], "chrf": today["chrf"]} == published["results"]["beam-5"]
+    checkpoint = (MODELS / "translator" / "translator.pt").read_bytes()
+    assert found["checkpoint_sha256"] == hashlib.sha256(checkpoint).hexdigest()
+
+
+def test_page_table_and_sentence_show_the_measured_figures():
+    found = json.loads(RESULTS.read_text("utf-8"))
+    val = next(r for r in found["validation"]["rows"] if (r["alpha"], r["width"]) == TODAY)
+    table = translation_data.beam_table(MODELS)
+    assert f"**{val['bleu']:.2f} / {val['chrf']:.2f}**" in table
+    assert len(table.splitlines()) == 2 + len(ALPHAS)
+    sentence = translation_data.beam_decision(MODELS)
+    test = next(r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == TODAY)
+    assert f"against {test['bleu']:.2f} and {test['chrf']:.2f} published" in sentence

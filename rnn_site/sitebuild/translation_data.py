@@ -20,7 +20,11 @@ page cannot drift from what was measured:
 - ``<!-- data:translator:dictionary-size -->``: the size of the shipped dictionary.json;
 - ``<!-- data:translator:earlier:KEY -->``: the replaced 2,400-step recipe, whose weights the copy
   run and the ``<unk>`` rules were measured on (``minutes``: its wall time; ``val``: its
-  validation scores, greedy, with the shipped ``<unk>`` rule; ``steps``).
+  validation scores, greedy, with the shipped ``<unk>`` rule; ``steps``);
+- ``<!-- data:translator:table.beam -->`` and ``<!-- data:translator:beam-decision -->``: beam
+  search's length exponent and width on the validation sentences, the rule's choice and the test
+  scores (rnn_site/experiments/results/translator_beam.json,
+  `rnn_site.experiments.translator_beam`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ UNK_RULES = RESULTS / "translator_unk.json"
 #: The recipe the published one replaced (2,400 steps): the copy run and the <unk> rules
 #: comparison were measured on its weights.
 EARLIER = RESULTS / "recipes" / "translator-earlier-2400-steps.json"
+#: Beam search's length exponent and width on the validation sentences, and the test once.
+BEAM_RANKING = RESULTS / "translator_beam.json"
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
 TARGET_BLEU = 10.0
 
@@ -183,3 +189,63 @@ def earlier_run(models_dir: Path, argument: str) -> str:
         rule = next(r for r in found["rules"] if r["rule"] == found["chosen"])
         return f"BLEU {rule['greedy_bleu']:.1f} and chrF {rule['greedy_chrf']:.1f}"
     raise PageDataError(f"data:translator:earlier:{argument}: expected minutes, steps or val")
+
+
+def _setting(found: dict[str, Any], alpha: float, width: int, split: str) -> dict[str, Any]:
+    """One (alpha, width) row of ``split`` ("validation" or "test") in translator_beam.json."""
+    for row in found.get(split, {}).get("rows", []):
+        if (row["alpha"], row["width"]) == (alpha, width):
+            return dict(row)
+    raise PageDataError(f"{BEAM_RANKING.name} has no {split} row for alpha {alpha}, width {width}")
+
+
+@generator("translator", "table.beam")
+def beam_table(models_dir: Path) -> str:
+    """Validation BLEU / chrF for each length exponent (rows) and beam width (columns), the
+    published search (alpha 1, width 5) in bold."""
+    found = read_json(BEAM_RANKING)
+    rows = found["validation"]["rows"]
+    alphas = sorted({r["alpha"] for r in rows})
+    widths = sorted({r["width"] for r in rows})
+    body = []
+    for alpha in alphas:
+        cells = [f"{alpha:g}" + (" (the average)" if alpha == 1 else "")]
+        for width in widths:
+            row = _setting(found, alpha, width, "validation")
+            text = f"{row['bleu']:.2f} / {row['chrf']:.2f}"
+            cells.append(f"**{text}**" if (alpha, width) == (1.0, 5) else text)
+        body.append(cells)
+    head = ["length exponent alpha", *(f"beam {w}: BLEU / chrF" for w in widths)]
+    return _markdown(head, body)
+
+
+@generator("translator", "beam-decision")
+def beam_decision(models_dir: Path) -> str:
+    """What the rule fixed before scoring made of the validation table, the test scores (once,
+    afterwards), and whether the card's search follows the choice."""
+    found = read_json(BEAM_RANKING)
+    decision = found["decision"]
+    best, chosen = decision["best_bleu"], decision["chosen"]
+    setting = f"beam {best['width']} with alpha {best['alpha']:g}"
+    today = _setting(found, 1.0, 5, "validation")
+    top = _setting(found, best["alpha"], best["width"], "validation")
+    test_today = _setting(found, 1.0, 5, "test")
+    test_top = _setting(found, best["alpha"], best["width"], "test")
+    if (best["alpha"], best["width"]) == (1.0, 5):
+        return "The published search already has the best validation BLEU, so it stays."
+    verdict = "chose it" if decision["adopt"] else "kept the published search (chrF fell)"
+    said = (
+        f"The best validation BLEU came from {setting}: {top['bleu']:.2f}, chrF "
+        f"{top['chrf']:.2f}, against {today['bleu']:.2f} and {today['chrf']:.2f} for the published "
+        f"beam 5 with the average; the rule {verdict}. On the test sentences, scored once "
+        f"afterwards: BLEU {test_top['bleu']:.2f} and chrF {test_top['chrf']:.2f} for {setting}, "
+        f"against {test_today['bleu']:.2f} and {test_today['chrf']:.2f} published."
+    )
+    shipped = model_file("translator", "card", models_dir)["beam"]
+    if decision["adopt"] and (shipped, 1.0) != (chosen["width"], chosen["alpha"]):
+        lower = test_top["bleu"] < test_today["bleu"] and test_top["chrf"] < test_today["chrf"]
+        said += (
+            f" The card, the results below and the demo keep beam {shipped} with the average"
+            + (": the validation gain did not carry over to the test sentences." if lower else ".")
+        )
+    return said
