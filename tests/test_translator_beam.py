@@ -1,5 +1,6 @@
-"""The length exponent experiment on tiny inputs: the replayed ranking against the search,
-what alpha does to a short and a long sentence, and the decision rule fixed before scoring."""
+"""The length exponent experiment: on a tiny decoder, the replayed ranking against the search
+and what alpha does to a short and a long sentence; the decision rule fixed before scoring; the
+results file against the card, and the page text drawn from it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import hashlib
 import json
 import math
 
-import numpy as np
 import pytest
 from shipped import MODELS
+from test_translation_model import table_step
 
 from rnn_site.decoding.beam import beam_candidates, beam_search
 from rnn_site.experiments.translator_beam import (
@@ -32,15 +33,7 @@ TABLE = {
     (2, 2): [0.0, 0.7, 0.15, 0.15],
 }
 
-
-def step(prev, state):
-    prefixes = [(*p, int(w)) for p, w in zip(state, prev, strict=True)]
-    log_probs = np.log(np.array([TABLE.get(p[1:], [0.25] * 4) for p in prefixes]) + 1e-12)
-    return log_probs, prefixes, np.ones((len(prefixes), 2)) / 2
-
-
-def select(state, index):
-    return [state[i] for i in index]
+step, select = table_step(TABLE)
 
 
 def test_alpha_one_is_the_published_search_and_alpha_zero_prefers_the_short_sentence():
