@@ -244,8 +244,14 @@ def beam_decision(models_dir: Path) -> str:
     shipped = model_file("translator", "card", models_dir)["beam"]
     if decision["adopt"] and (shipped, 1.0) != (chosen["width"], chosen["alpha"]):
         lower = test_top["bleu"] < test_today["bleu"] and test_top["chrf"] < test_today["chrf"]
+        gain = f"{top['bleu'] - today['bleu']:.2f} BLEU, {top['chrf'] - today['chrf']:.2f} chrF"
         said += (
             f" The card, the results below and the demo keep beam {shipped} with the average"
-            + (": the validation gain did not carry over to the test sentences." if lower else ".")
+            + (
+                f", against the rule: its validation gain ({gain}) did not carry over to the "
+                "test sentences, where it lost on both."
+                if lower
+                else " until the change is made in all three."
+            )
         )
     return said
