@@ -448,40 +448,44 @@ def test_page_claims_about_search_match_the_model(runtime):
     """The "What to try" list quotes the shipped model: each quoted output is what it says."""
     page = " ".join((ROOT / "docs/applications/translation.md").read_text("utf-8").split())
 
+    width = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))["beam"]  # the demo's start
+
     def said(text: str, beam: int) -> str:
         return runtime.translate(text, beam_width=beam).text
 
     weather = "The weather is nice today."
-    assert f'"{weather}" is "{said(weather, 1)}" greedy, and "{said(weather, 5)}" with' in page
+    assert f'"{weather}" is "{said(weather, 1)}" greedy, and "{said(weather, width)}" with' in page
     proposal = "I have a problem with this proposal."
     assert f'"{proposal}" becomes "{said(proposal, 1)}"' in page
-    assert f'on the proposal above it writes "{said(proposal, 5)}"' in page
+    assert f'on the proposal above it writes "{said(proposal, width)}"' in page
     book = "Give me the book!"
-    assert f'"{book}" becomes "{said(book, 5)}" with the beam and "{said(book, 1)}" greedy' in page
+    assert (
+        f'"{book}" becomes "{said(book, width)}" with the beam and "{said(book, 1)}" greedy' in page
+    )
     capitals = [
         "The train was late.",
         "The light went on.",
         "I have a cold.",
         "My father is a doctor.",
     ]
-    quoted = ", ".join(f'"{said(text, 5)}"' for text in capitals)
+    quoted = ", ".join(f'"{said(text, width)}"' for text in capitals)
     assert f"nouns capitalised: {quoted}." in page
-    assert all(said(text, 1) == said(text, 5) for text in capitals)
+    assert all(said(text, 1) == said(text, width) for text in capitals)
     # The long sentence the page quotes "drifts and repeats itself": a word comes out twice.
     long = runtime.translate(
         "When I was a child, I always wanted to become a doctor, but my parents told me that it "
         "would take too long.",
-        beam_width=5,
+        beam_width=width,
     ).words
     assert any(long.count(w) > 1 for w in long if w.isalpha()), long
-    assert f'gives "{said("Where is the Zzqxv station?", 5)}"' in page
-    order = runtime.translate("He did not come to the party because he was ill.", beam_width=5)
+    assert f'gives "{said("Where is the Zzqxv station?", width)}"' in page
+    order = runtime.translate("He did not come to the party because he was ill.", beam_width=width)
     assert f'gives "{order.text}"' in page
     assert "weil" in order.words and order.words[-2:] == ["war", "."]
     war = order.attention[order.words.index("war")]
     assert order.source[int(war.argmax())] == "was"
     # The whole table translates "tom" as a tomcat (greedy); "Berlin" is lost either way.
-    for beam in (1, 5):
+    for beam in (1, width):
         names = runtime.translate("Tom lives in Berlin.", beam_width=beam)
         replaced = [w for w, r in zip(names.pieces, names.replaced, strict=True) if r]
         assert "Leben" in replaced and "Berlin" not in names.words, names.pieces

@@ -207,6 +207,12 @@ def validation_note(text: CardText, log: dict[str, Any]) -> str:
     rescored = log.get("rescored")
     if not rescored:
         return text.text("_validation_note.trained")
+    if "beam" in rescored:  # decoded again with another beam width, same <unk> rule
+        return text.text(
+            "_validation_note.rescored_beam",
+            rescore_command=rescored["command"],
+            beam=str(rescored["beam"]),
+        )
     return text.text("_validation_note.rescored", rescore_command=rescored["command"])
 
 
