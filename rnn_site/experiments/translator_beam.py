@@ -148,23 +148,14 @@ def rescore(out_dir: Path = Path("models/translator"), progress: bool = False) -
     this experiment's decision), same weights and ``<unk>`` rule: metrics.json gets the new test
     scores and examples and a ``rescored`` record (``rnn-site export translator`` then
     publishes them). Its validation history stays as training measured it."""
-    from dataclasses import replace
-
-    from rnn_site.baselines.word_lookup import WordLookup
-    from rnn_site.data.ding import load_pairs, split_pairs
+    from rnn_site.experiments.translator_unk import score_test_again
     from rnn_site.files import write_json
     from rnn_site.provenance import git_commit
     from rnn_site.train import translator as trainer
 
-    model, vocabs = trainer.load_translator(out_dir / "translator.pt")
     log = json.loads((out_dir / "metrics.json").read_text("utf-8"))
-    parts = split_pairs(load_pairs())
-    lookup = WordLookup.build(trainer.read_lines(), (p.de for p in parts["train"]), vocabs.cased)
-    vocabs = replace(vocabs, dictionary=trainer.unk_dictionary(lookup))
-    test = parts["test"]
     results = {"word-lookup": log["results"]["word-lookup"]}
-    lookup_out = [lookup.translate(p.en) for p in test]
-    extra = trainer.score_test(model, vocabs, test, lookup_out, results, progress)
+    _, _, extra = score_test_again(out_dir, results, progress=progress)
     log |= {
         "results": results,
         **extra,

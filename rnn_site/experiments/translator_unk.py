@@ -170,28 +170,41 @@ def compare(split: str = "val", checkpoint: str | Path = "models/translator/tran
     }
 
 
+def score_test_again(
+    folder: Path, results: dict[str, Any], *, pairs: Sequence[Pair] | None = None,
+    progress: bool = True,
+) -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+    """Decode a trained run's test set again with today's decoder: its weights, the whole
+    lookup table as the ``<unk>`` dictionary and the recipe's beam width. Greedy and beam
+    scores go into ``results``; returns the model, its vocabularies (with that dictionary) and
+    the new examples."""
+    from rnn_site.baselines.word_lookup import WordLookup
+    from rnn_site.data.ding import load_pairs, split_pairs
+    from rnn_site.train import translator as trainer
+
+    model, vocabs = trainer.load_translator(folder / "translator.pt")
+    parts = split_pairs(pairs if pairs is not None else load_pairs())
+    lookup = WordLookup.build(trainer.read_lines(), (p.de for p in parts["train"]), vocabs.cased)
+    vocabs = replace(vocabs, dictionary=trainer.unk_dictionary(lookup))
+    lookup_out = [lookup.translate(p.en) for p in parts["test"]]
+    extra = trainer.score_test(model, vocabs, parts["test"], lookup_out, results, progress)
+    return model, vocabs, extra
+
+
 def rescore(out_dir: str | Path = "models/translator", *, pairs: Sequence[Pair] | None = None,
             progress: bool = True) -> dict[str, Any]:  # fmt: skip
     """Score a trained run's test set again with the decoder's current ``<unk>`` rule and
     dictionary, the weights untouched: the checkpoint gets the dictionary, metrics.json the
     new test scores and examples (``rnn-site export translator`` then publishes them) and a
     ``rescored`` record. Its validation curve stays as training measured it."""
-    from rnn_site.baselines.word_lookup import WordLookup
-    from rnn_site.data.ding import load_pairs, split_pairs
     from rnn_site.files import write_json
     from rnn_site.provenance import git_commit
     from rnn_site.train import translator as trainer
 
     folder = Path(out_dir)
-    model, vocabs = trainer.load_translator(folder / "translator.pt")
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
-    parts = split_pairs(pairs if pairs is not None else load_pairs())
-    lookup = WordLookup.build(trainer.read_lines(), (p.de for p in parts["train"]), vocabs.cased)
-    vocabs = replace(vocabs, dictionary=trainer.unk_dictionary(lookup))
-    test = parts["test"]
     results = dict(log.get("results") or {})
-    lookup_out = [lookup.translate(p.en) for p in test]
-    extra = trainer.score_test(model, vocabs, test, lookup_out, results, progress)
+    model, vocabs, extra = score_test_again(folder, results, pairs=pairs, progress=progress)
     trainer.save_translator(folder / "translator.pt", model, vocabs)
     log |= {
         "results": results,
