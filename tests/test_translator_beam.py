@@ -103,3 +103,7 @@ def test_page_table_and_sentence_show_the_measured_figures():
     test = next(r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == TODAY)
     assert f"against {test['bleu']:.2f} and {test['chrf']:.2f} for beam 5" in sentence
     assert "the rule, not the test set, decides" in sentence
+
+
+def test_the_page_marks_the_search_the_experiment_compared_against():
+    assert translation_data.SEARCH_THEN == TODAY
