@@ -50,5 +50,7 @@ def test_the_published_log_is_what_the_recipe_trains_today(name: str) -> None:
         if key in recorded and recorded[key] != value and key not in ALLOWED.get(name, set())
     }
     assert differ == {}, f"{name}: recipe default vs published log"
+    # Logs from before the loop had a precision trained in float32.
+    assert log["train_config"].get("precision", "fp32") == defaults.get("precision", "fp32")
     assert log["train_config"]["threads"] == threads
     assert log["recipe"]["preset"] == "published"

@@ -228,26 +228,44 @@ def test_the_schedule_follows_steps_not_the_clock() -> None:
     assert lrs(slow=False) == lrs(slow=True)
 
 
-def test_the_same_recipe_gives_the_same_weights_on_a_tiny_char_lm() -> None:
-    """A recipe is steps + seed: the same command on the same machine gives the same model."""
+def tiny_char_lm_run(precision: str) -> tuple[dict[str, torch.Tensor], list[float]]:
+    """30 steps of a tiny char LSTM → (weights, training losses logged at each evaluation)."""
     ids = torch.tensor([ord(c) % 11 for c in "to be, or not to be, that is the question. " * 12])
+    torch.manual_seed(0)
+    model = CharLSTM(CharLMConfig(vocab_size=11, embed_dim=4, hidden_size=8, dropout=0.1))
+    cfg = quiet(seed=5, epochs=100, max_steps=30, lr=0.01, eval_every=10, precision=precision)
+    result = train(
+        model,
+        lambda epoch: EpochWindows(ids, 4, 8, seed=epoch),
+        CarriedState(lm_step),
+        lambda m: {"val_loss": bits_per_char(m, ids[:100])},
+        cfg,
+    )
+    return model.state_dict(), [h["train_loss"] for h in result.history]
 
-    def run() -> dict[str, torch.Tensor]:
-        torch.manual_seed(0)
-        model = CharLSTM(CharLMConfig(vocab_size=11, embed_dim=4, hidden_size=8, dropout=0.1))
-        cfg = quiet(seed=5, epochs=100, max_steps=30, lr=0.01, eval_every=10)
-        train(
-            model,
-            lambda epoch: EpochWindows(ids, 4, 8, seed=epoch),
-            CarriedState(lm_step),
-            lambda m: {"val_loss": bits_per_char(m, ids[:100])},
-            cfg,
-        )
-        return model.state_dict()
 
-    first, second = run(), run()
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_same_recipe_gives_the_same_weights_on_a_tiny_char_lm(precision: str) -> None:
+    """A recipe is steps + seed (+ precision): the same command on the same machine gives the
+    same model, bfloat16 autocast included."""
+    (first, _), (second, _) = tiny_char_lm_run(precision), tiny_char_lm_run(precision)
     assert first.keys() == second.keys()
     assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_bf16_trains_in_bfloat16_and_keeps_float32_weights() -> None:
+    """bf16 is autocast, not a cast of the model: its losses differ from float32's by
+    bfloat16 rounding only, and the weights stay float32 for Adam and the export."""
+    weights, losses = tiny_char_lm_run("bf16")
+    _, losses32 = tiny_char_lm_run("fp32")
+    assert all(w.dtype == torch.float32 for w in weights.values())
+    assert losses != losses32
+    assert losses == pytest.approx(losses32, abs=0.05)
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16', got 'fp16'"):
+        TrainConfig(precision="fp16")  # type: ignore[arg-type]
 
 
 def test_an_unknown_device_is_refused() -> None:

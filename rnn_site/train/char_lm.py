@@ -92,6 +92,8 @@ class CharLMTrainConfig(StepBudget, LSTMNetwork):
     grad_clip: float = 1.0
     max_steps: int = 20_000
     eval_every: int = 2000
+    #: The loop's training precision (`rnn_site.train.loop.TrainConfig.precision`).
+    precision: str = "fp32"
 
 
 def lm_windows(ids: torch.Tensor, batch: int, seq_len: int, offset: int = 0) -> Iterator[Window]:
@@ -335,7 +337,13 @@ def text_recipe(train_chars: int, quick: bool = False) -> CharLMTrainConfig:
     """
     preset = "quick" if quick else "default"
     hp = CharLMTrainConfig(
-        hidden_size=256, num_layers=1, dropout=0.1, lr=6e-3, float16=False, int8=False
+        hidden_size=256,
+        num_layers=1,
+        dropout=0.1,
+        lr=6e-3,
+        float16=False,
+        int8=False,
+        precision="fp32",  # readers' CPUs may lack bfloat16 units; the estimate is float32's
     )
     per_epoch = max(1, (train_chars - 1) // (hp.batch * hp.seq_len))
     steps = round(TEXT_EPOCHS[preset] * per_epoch)
@@ -359,6 +367,7 @@ def tiny_recipe(steps: int = 40) -> CharLMTrainConfig:
         max_steps=steps,
         eval_every=max(1, steps // 2),
         eval_streams=4,
+        precision="fp32",
     )
 
 
@@ -447,6 +456,8 @@ QUICK = {
     "float16": False,
     "int8": False,
     "max_steps": 6000,
+    "eval_every": 2000,
+    "precision": "fp32",
 }
 
 

@@ -34,9 +34,11 @@ class CharMinGRUTrainConfig(CharLMTrainConfig):
     num_layers: int = 4
     lr: float = 3e-3
     max_steps: int = 10_000
+    eval_every: int = 2000
     dropout: float = 0.0
     float16: bool = False
     int8: bool = False
+    precision: str = "fp32"
 
 
 def build(vocab_size: int, hp: Any) -> CharMinRNN:

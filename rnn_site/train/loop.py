@@ -56,7 +56,11 @@ class TrainConfig:
     ``step_gamma`` every ``step_every`` steps (step); it follows steps only, so it is the same
     on a busy machine. ``time_cap_s`` stops a runaway run and marks it incomplete.
     ``device`` is ``"cpu"`` (the published recipes) or ``"cuda"``/``"cuda:N"`` to retrain
-    faster on a GPU.
+    faster on a GPU. ``precision="bf16"`` runs the forward pass and loss under bfloat16
+    autocast (weights, gradients and Adam stay float32): on a CPU with native bfloat16
+    matrix units (AMX, AVX512-BF16) an LSTM step takes about half the time, so a recipe fits
+    twice the steps in its hour. Evaluation always runs in float32, so the metric that picks
+    the best weights is that of the weights as stored.
     """
 
     seed: int = 0
@@ -78,6 +82,7 @@ class TrainConfig:
     threads: int | None = None
     progress: bool = True
     device: str = "cpu"
+    precision: Literal["fp32", "bf16"] = "fp32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -94,6 +99,8 @@ class TrainConfig:
             raise ValueError(f"time_cap_s must be > 0 or None, got {self.time_cap_s}")
         if not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
             raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
 
 
 @dataclass
@@ -183,8 +190,18 @@ def machine(device: str = "cpu") -> dict[str, Any]:
             if line.startswith("model name")
         ]
         cpu = names[0] if names else cpu
+    flags = set()
+    if cpuinfo.exists():
+        flags = {
+            flag
+            for line in cpuinfo.read_text(errors="replace").splitlines()
+            if line.startswith("flags")
+            for flag in line.split(":", 1)[1].split()
+        }
     info: dict[str, Any] = {
         "cpu": cpu,
+        # Native bfloat16 units decide how fast a precision="bf16" recipe runs.
+        "bf16_units": sorted(flags & {"avx512_bf16", "amx_bf16"}),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": device,
@@ -359,7 +376,10 @@ class Run:
         progress = self.step / self.total_steps if self.total_steps else 0.0
         for group in optimiser.param_groups:
             group["lr"] = config.lr * lr_factor(config, progress, self.step)
-        loss = self.loss_fn(self.model, to_device(batch, self.device))
+        with torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16"
+        ):
+            loss = self.loss_fn(self.model, to_device(batch, self.device)).float()
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 f"loss became {loss.item()} at step {self.step}; try a lower lr"
