@@ -96,6 +96,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except IncompleteRunError as exc:
         raise UsageError(str(exc)) from None
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        from rnn_site.export.speech import ScoredTrimError  # imported already for speech
+
+        if isinstance(exc, ScoredTrimError):
+            raise UsageError(_stale_test_scores(checkpoint)) from None
         # torch read the file, but it is not a checkpoint of this model (another model's, or
         # a dict of something else): the exporter trips over a missing or mismatched entry.
         raise UsageError(
@@ -105,6 +109,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     for kind, path in paths.items():  # type: ignore[attr-defined]
         print(f"{kind:>9}: {path}")
     return 0
+
+
+def _stale_test_scores(checkpoint: Path) -> str:
+    """The line for a speech log whose test scores another silence trim cut (`ScoredTrimError`):
+    the checkpoint is sound, its scores are stale. The rescore measures them again with the
+    runtime's trim and the same weights, in the folder where the exporter reads the log."""
+    from rnn_site.data.speech_trim import TRIM
+    from rnn_site.export.cards import read_training_log
+
+    folder = checkpoint.parent
+    scored = (read_training_log(checkpoint) or {}).get("test_trim") or "none recorded"
+    return (
+        f"cannot export {checkpoint}: the test scores in {folder / 'metrics.json'} were "
+        f"measured with another silence trim ({scored}) than the runtime's ({TRIM.to_dict()}), "
+        "so the card would publish figures the runtime does not give; measure them again with "
+        "the runtime's trim, the weights untouched: `python -m "
+        f"rnn_site.experiments.speech_noise_floor --rescore {folder}`, then run this export again"
+    )
 
 
 def _first_line(exc: BaseException) -> str:
