@@ -1,34 +1,77 @@
 """Anomaly detection on time series: injected anomalies, two detectors, and their scores.
 
 Real series rarely come with labelled anomalies, so we make our own: copy a held-out part of a
-real series and add three kinds of trouble at seeded random places (labels = the points we
-changed):
+real series and add trouble at seeded random places (labels = the points we changed). The
+design (`BENCHMARK`, written down before anything was scored under it in
+``rnn_site/experiments/results/ts_anomaly_design.md``):
 
-- spikes: one value off by 0.3–0.6 standard deviations of the training part (either sign);
-- a level shift: a segment moved up or down by 0.3 standard deviations;
-- a drift: a segment whose offset grows linearly to 0.4 standard deviations.
+- sizes are in σ, a robust scale of the series' one-step changes on its training part
+  (:func:`robust_unit`), so "3 σ" means the same surprise on CO₂ and on sunspots;
+- three kinds of event: a *spike* (one point, 3–6 σ), a *burst* (2 points, 2–4 σ each, each
+  its own sign) and a short *level shift* (a quarter of a season, one offset of 2–4 σ);
+- about 3% of a part's points are labelled; a short part holds one event, so each part is
+  injected into enough seeded *copies* for 90 events, and scores are pooled over the copies.
+
+The previous design (a level shift over 1/8 of the part, a drift over 1/6) labelled about a
+third of the points, so flagging every point tied the detectors: a benchmark that cannot rank
+them.
 
 Both detectors turn each point into an *anomaly score* and flag scores above a threshold that is
-chosen on the validation part (with its own injected anomalies) and then frozen for the test:
+chosen on the validation part (its own injected copies) and then frozen for the test part:
 
 - rolling z-score (the baseline): |y_t − mean| / std over the previous ``window`` values;
 - forecast residual (the LSTM): how far y_t lies outside the one-step forecast's interval, in
   units of the interval's half-width on that side, so a score of 1 is the edge of the 80%
   interval.
 
-Scores are point-wise precision, recall and F1, plus the fraction of injected events with at
-least one flagged point (a detector that reacts only to the start of a level shift still "finds"
-it). numpy only: the runtime and the site use this module too.
+Scores are pooled point-wise precision, recall and F1, plus the fraction of injected events with
+at least one flagged point (overall and per kind). numpy only: the runtime and the site use this
+module too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-THRESHOLDS = tuple(float(k) for k in np.round(np.arange(0.5, 8.01, 0.25), 2))
+#: The threshold grid every detector's validation threshold is chosen from.
+GRID = tuple(float(k) for k in np.round(np.arange(0.25, 16.01, 0.25), 2))
+THRESHOLDS = GRID
+
+#: A detector: scores of the points [start, end) of ``values`` → (end − start,).
+Detector = Callable[[np.ndarray, int, int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """The injection's fixed design; sizes in units of :func:`robust_unit`."""
+
+    prevalence: float = 0.03
+    min_events: int = 90
+    kinds: tuple[str, ...] = ("spike", "burst", "level_shift")
+    sizes: tuple[tuple[float, float], ...] = ((3.0, 6.0), (2.0, 4.0), (2.0, 4.0))
+    burst_length: int = 2
+    #: Clean points kept between events and at the start of a part.
+    gap: int = 2
+
+    def lengths(self, period: int) -> dict[str, int]:
+        """Each kind's length: a level shift lasts a quarter of a season (at least 2)."""
+        return {"spike": 1, "burst": self.burst_length, "level_shift": max(2, period // 4)}
+
+    def events_per_copy(self, n: int, period: int) -> int:
+        """Events in one copy of an ``n``-point part: about ``prevalence`` of it, at least 1."""
+        mean_length = float(np.mean(list(self.lengths(period).values())))
+        return max(1, round(self.prevalence * n / mean_length))
+
+    def copies(self, n: int, period: int) -> int:
+        """Copies of the part so that at least ``min_events`` are injected in all."""
+        return math.ceil(self.min_events / self.events_per_copy(n, period))
+
+
+BENCHMARK = Benchmark()
 
 
 @dataclass(frozen=True)
@@ -40,43 +83,73 @@ class Injected:
     events: list[tuple[str, int, int]] = field(default_factory=list)
 
 
-def inject_anomalies(
-    values: np.ndarray, start: int, end: int, unit: float, seed: int, spikes: int = 3
-) -> Injected:
-    """Copy ``values`` and add spikes, one level shift and one drift inside [start, end).
+def robust_unit(train: np.ndarray) -> float:
+    """1.4826 × the median absolute deviation of the one-step changes of ``train``: the size
+    of an ordinary step (a standard deviation for Gaussian steps), untouched by trend and by a
+    few large jumps. Raises ValueError for a series whose steps are (almost all) equal."""
+    steps = np.diff(np.asarray(train, dtype=np.float64))
+    unit = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) if steps.size else 0.0
+    if not unit > 0:
+        raise ValueError("the training part's one-step changes have no spread: no size unit")
+    return unit
 
-    ``unit`` is the size unit (the training part's standard deviation). Segments do not
-    overlap one another; their lengths scale with the part (a level shift covers 1/8 of it,
-    a drift 1/6), so the short sunspot test period gets short segments.
+
+def inject_copy(
+    values: np.ndarray,
+    start: int,
+    end: int,
+    unit: float,
+    period: int,
+    seed: tuple[int, int],
+    first_kind: int = 0,
+    benchmark: Benchmark = BENCHMARK,
+) -> Injected:
+    """One copy of ``values`` with ``benchmark.events_per_copy`` events inside [start, end).
+
+    Kinds are taken in turn from ``benchmark.kinds[first_kind]``; events do not overlap and
+    keep ``gap`` clean points between them and after ``start``. ``seed`` seeds numpy's
+    generator (part seed, copy number).
     """
     rng = np.random.default_rng(seed)
     out = np.array(values, dtype=np.float64, copy=True)
     labels = np.zeros(out.size, dtype=bool)
-    n = end - start
-    lengths = [("level_shift", max(3, n // 8)), ("drift", max(4, n // 6))]
-    lengths += [("spike", 1)] * spikes
-    events: list[tuple[str, int, int]] = []
-    taken = np.zeros(out.size, dtype=bool)
-    for kind, length in lengths:
+    lengths = benchmark.lengths(period)
+    gap, events = benchmark.gap, []
+    for e in range(benchmark.events_per_copy(end - start, period)):
+        k = (first_kind + e) % len(benchmark.kinds)
+        kind, length = benchmark.kinds[k], lengths[benchmark.kinds[k]]
         for _ in range(1000):
-            s = int(rng.integers(start + 2, end - length + 1))
-            # Keep a gap of 2 around each event so events stay distinguishable.
-            if not taken[max(start, s - 2) : s + length + 2].any():
+            s = int(rng.integers(start + gap, end - length + 1))
+            if not labels[max(start, s - gap) : s + length + gap].any():
                 break
         else:
             raise ValueError(f"no room for a {kind} of length {length} in [{start}, {end})")
-        taken[s : s + length] = True
-        sign = 1.0 if rng.random() < 0.5 else -1.0
-        if kind == "spike":
-            offset = np.array([sign * rng.uniform(0.3, 0.6) * unit])
-        elif kind == "level_shift":
-            offset = np.full(length, sign * 0.3 * unit)
-        else:
-            offset = sign * 0.4 * unit * np.arange(1, length + 1) / length
-        out[s : s + length] += offset
+        low, high = benchmark.sizes[k]
+        # A burst's points each take their own sign; a spike or shift has one offset.
+        signs = rng.choice([-1.0, 1.0], size=length if kind == "burst" else 1)
+        sizes = rng.uniform(low, high, size=length if kind == "burst" else 1)
+        out[s : s + length] += signs * sizes * unit
         labels[s : s + length] = True
         events.append((kind, s, s + length))
-    return Injected(out, labels, sorted(events, key=lambda e: e[1]))
+    return Injected(out, labels, sorted(events, key=lambda ev: ev[1]))
+
+
+def inject_part(
+    values: np.ndarray,
+    start: int,
+    end: int,
+    unit: float,
+    period: int,
+    seed: int,
+    benchmark: Benchmark = BENCHMARK,
+) -> list[Injected]:
+    """The part [start, end)'s injected copies (``benchmark.copies`` of them, seeds (seed, j)),
+    kinds continuing in turn from one copy to the next."""
+    per_copy = benchmark.events_per_copy(end - start, period)
+    return [
+        inject_copy(values, start, end, unit, period, (seed, j), j * per_copy, benchmark)
+        for j in range(benchmark.copies(end - start, period))
+    ]
 
 
 def rolling_zscore(values: np.ndarray, window: int) -> np.ndarray:
@@ -146,11 +219,73 @@ def choose_threshold(
 
 def evaluate_detector(
     scores: np.ndarray, labels: np.ndarray, events: Sequence[tuple[str, int, int]], threshold: float
-) -> dict[str, float]:
-    """Precision, recall, F1, event recall and the threshold used, for one part."""
+) -> dict[str, float | dict[str, float]]:
+    """Precision, recall, F1, event recall (overall and per kind) and the threshold used."""
     flags = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf) > threshold
+    kinds = dict.fromkeys(kind for kind, _, _ in events)
     return {
         **precision_recall_f1(flags, labels),
         "event_recall": event_recall(flags, events),
+        "event_recall_by_kind": {
+            kind: event_recall(flags, [e for e in events if e[0] == kind]) for kind in kinds
+        },
         "threshold": float(threshold),
     }
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """One part's scores over all its injected copies, end to end: scores and labels
+    (copies × n,), events with positions in that concatenation."""
+
+    scores: np.ndarray
+    labels: np.ndarray
+    events: list[tuple[str, int, int]]
+
+
+def pooled(detector: Detector, copies: Sequence[Injected], start: int, end: int) -> Pooled:
+    """Score every copy's points [start, end) with ``detector`` and pool them."""
+    n = end - start
+    return Pooled(
+        np.concatenate([detector(c.values, start, end) for c in copies]),
+        np.concatenate([c.labels[start:end] for c in copies]),
+        [
+            (k, j * n + s - start, j * n + e - start)
+            for j, c in enumerate(copies)
+            for k, s, e in c.events
+        ],
+    )
+
+
+def flag_all(values: np.ndarray, start: int, end: int) -> np.ndarray:
+    """The sanity floor: every point scores +inf, so every threshold flags it."""
+    return np.full(end - start, np.inf)
+
+
+def score_benchmark(
+    detectors: Mapping[str, Detector],
+    parts: Mapping[str, tuple[int, int]],
+    injected: Mapping[str, Sequence[Injected]],
+    grid: Sequence[float] = GRID,
+    test: Collection[str] | None = None,
+) -> dict[str, dict[str, dict[str, float | dict[str, float]]]]:
+    """Each detector's threshold chosen on the pooled "val" copies, then frozen for "test" →
+    {"validation": {name: row}, "test": {name: row}} (rows of :func:`evaluate_detector`).
+    ``test`` names the detectors scored on test (default: all; an experiment scores only the
+    ones its rule chose)."""
+    result: dict[str, dict[str, dict[str, float | dict[str, float]]]] = {
+        "validation": {},
+        "test": {},
+    }
+    for name, detector in detectors.items():
+        val = pooled(detector, injected["val"], *parts["val"])
+        threshold = choose_threshold(val.scores, val.labels, grid)
+        result["validation"][name] = evaluate_detector(
+            val.scores, val.labels, val.events, threshold
+        )
+        if test is None or name in test:
+            part = pooled(detector, injected["test"], *parts["test"])
+            result["test"][name] = evaluate_detector(
+                part.scores, part.labels, part.events, threshold
+            )
+    return result

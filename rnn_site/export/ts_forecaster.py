@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
-from rnn_site.card import Better, ForecastingCard, Scores, SeriesSettings
+from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
@@ -447,17 +447,55 @@ def export_forecaster_model(
             "electricity_forecasts": FORECASTS_FILE,
         }
         io["demand"] = demand_io(demand.model.config.history).to_json()
-    config = model.config
+    example: Example = {
+        "title": card_text(NAME).text("_example_title"),
+        "text": example_text(paths["forecaster"], series_json, card_series),
+    }
+    card = forecaster_card(
+        run, model.config.to_dict(), checkpoint["min_history"], card_series, files, io, example
+    )
+    return run.publish(paths, card)
+
+
+def with_log_thresholds(
+    series: dict[str, SeriesSettings], log: dict[str, Any]
+) -> dict[str, SeriesSettings]:
+    """The series settings with each anomaly threshold the log's anomaly benchmark chose on
+    validation (kept where the log has none): a rescored benchmark moves the runtime's and
+    the demo's threshold with the card's figures."""
+    anomaly = log.get("anomaly") or {}
+    return {
+        name: cast(
+            SeriesSettings,
+            {**settings, "anomaly_threshold": anomaly[name]["lstm"]["threshold"]}
+            if name in anomaly
+            else settings,
+        )
+        for name, settings in series.items()
+    }
+
+
+def forecaster_card(
+    run: steps.ExportRun,
+    config: dict[str, Any],
+    min_history: int,
+    card_series: dict[str, SeriesSettings],
+    files: dict[str, str],
+    io: dict[str, Any],
+    example: Example,
+) -> ForecastingCard:
+    """The card of the network ``config``: scores, targets and prose from the run's log."""
     metrics, baselines = forecast_scores(run.log)
     prose = forecaster_prose(run.log)
-    card: ForecastingCard = {
+    card_series = with_log_thresholds(card_series, run.log)
+    return {
         **steps.card_head(run, prose),
         "task": "time-series-forecasting",
-        "config": config.to_dict(),
+        "config": config,
         "quantiles": list(QUANTILES),
         "interval_level": 0.8,
-        "min_history": checkpoint["min_history"],
-        "max_horizon": config.horizon,
+        "min_history": min_history,
+        "max_horizon": config["horizon"],
         "series": card_series,
         "files": files,
         "io": io,
@@ -471,12 +509,23 @@ def export_forecaster_model(
             baselines=baselines,
             better=forecaster_better(card_series),
         ),
-        "example": {
-            "title": card_text(NAME).text("_example_title"),
-            "text": example_text(paths["forecaster"], series_json, card_series),
-        },
+        "example": example,
     }
-    return run.publish(paths, card)
+
+
+def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
+    """Write the card, README and manifest again from metrics.json, the graphs and data files
+    untouched: for scores re-measured with the same weights (``anomaly_rescored`` in the
+    log). The card keeps the commit its graphs were exported at."""
+    folder = Path(out_dir)
+    old = json.loads((folder / "card.json").read_text("utf-8"))
+    log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    run = steps.start_export(NAME, folder, log=log, commit=old["source_commit"])
+    card = forecaster_card(
+        run, old["config"], old["min_history"], old["series"], old["files"], old["io"],
+        old["example"],
+    )  # fmt: skip
+    return run.publish({}, card)
 
 
 def series_payload() -> dict[str, Any]:

@@ -40,11 +40,12 @@ import torch
 
 from rnn_site.baselines.anomaly import (
     Injected,
-    choose_threshold,
-    evaluate_detector,
-    inject_anomalies,
+    flag_all,
+    inject_part,
     interval_score,
+    robust_unit,
     rolling_zscore,
+    score_benchmark,
 )
 from rnn_site.baselines.forecast import (
     Forecasts,
@@ -435,38 +436,33 @@ def anomaly_scores(
 
 def injected_parts(
     series: Series,
-) -> tuple[dict[str, tuple[int, int]], dict[str, Injected]]:
-    """The validation and test parts as (start, end), and each with its seeded anomalies."""
+) -> tuple[dict[str, tuple[int, int]], dict[str, list[Injected]]]:
+    """The validation and test parts as (start, end), and each part's seeded injected copies
+    (`rnn_site.baselines.anomaly.BENCHMARK`, sizes in the training part's `robust_unit`)."""
     parts = {
         "val": (series.train_end, series.val_end),
         "test": (series.val_end, series.values.size),
     }
+    unit = robust_unit(series.values[: series.train_end])
     injected = {
-        part: inject_anomalies(series.values, a, b, series.norm_scale, ANOMALY_SEEDS[part])
+        part: inject_part(series.values, a, b, unit, series.period, ANOMALY_SEEDS[part])
         for part, (a, b) in parts.items()
     }
     return parts, injected
 
 
-def evaluate_anomalies(
-    model: LSTMForecaster, series: Series, sid: int
-) -> dict[str, dict[str, float]]:
-    """Thresholds chosen on the validation part (injected), scores on the test part (injected)."""
+def evaluate_anomalies(model: LSTMForecaster, series: Series, sid: int) -> dict[str, Any]:
+    """The anomaly benchmark of one series: thresholds chosen on the validation copies, scores
+    on the test copies → {"lstm", "zscore", "flag_all": test rows, "validation": their
+    validation rows}. Flag-all is the floor a benchmark must keep low."""
     parts, injected = injected_parts(series)
-    result = {}
-    for detector, m in (("lstm", model), ("zscore", None)):
-        scores = {
-            part: anomaly_scores(m, series, sid, injected[part].values, a, b)
-            for part, (a, b) in parts.items()
-        }
-        a, b = parts["val"]
-        threshold = choose_threshold(scores["val"], injected["val"].labels[a:b])
-        a, b = parts["test"]
-        events = [(k, s - a, e - a) for k, s, e in injected["test"].events]
-        result[detector] = evaluate_detector(
-            scores["test"], injected["test"].labels[a:b], events, threshold
-        )
-    return result
+    detectors = {
+        "lstm": lambda v, a, b: anomaly_scores(model, series, sid, v, a, b),
+        "zscore": lambda v, a, b: anomaly_scores(None, series, sid, v, a, b),
+        "flag_all": flag_all,
+    }
+    table = score_benchmark(detectors, parts, injected)
+    return {**table["test"], "validation": table["validation"]}
 
 
 def save_forecaster(path: str | Path, model: LSTMForecaster, extra: dict[str, Any]) -> Path:
