@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rnn_site.applications import APPLICATIONS
+from rnn_site.train.hparams import loop_fields
+from rnn_site.train.loop import TrainConfig
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 #: Fields a published log may differ in, and why the same command still gives its weights.
@@ -22,15 +24,16 @@ ALLOWED = {
 }
 
 
-def _recipe(name: str) -> tuple[dict[str, Any], int]:
-    """The defaults of model ``name``'s recipe and the threads its command uses."""
+def _recipe(name: str) -> tuple[Any, int]:
+    """The defaults of model ``name``'s recipe (its hyperparameters dataclass) and the threads
+    its command uses."""
     module = importlib.import_module(
         next(a for a in APPLICATIONS if a.name == name).trainer.partition(":")[0]
     )
     trainer = getattr(module, "TRAINER", None)
     if trainer is None:  # char-lm parses its own command line (own text, --text)
-        return asdict(module.CharLMTrainConfig()), module.parse_command([]).threads
-    return asdict(trainer.hparams()), trainer.parser().parse_args([]).threads
+        return module.CharLMTrainConfig(), module.parse_command([]).threads
+    return trainer.hparams(), trainer.parser().parse_args([]).threads
 
 
 def _published(name: str) -> dict[str, Any]:
@@ -42,15 +45,20 @@ def test_the_published_log_is_what_the_recipe_trains_today(name: str) -> None:
     log = _published(name)
     if not log.get("recipe"):
         pytest.skip(f"{name} was trained before recipes were recorded (a time budget)")
-    defaults, threads = _recipe(name)
-    recorded = json.loads(json.dumps(defaults))  # tuples as the log stores them: lists
+    hparams, threads = _recipe(name)
+    recorded = json.loads(json.dumps(asdict(hparams)))  # tuples as the log stores them: lists
     differ = {
         key: (recorded[key], value)
         for key, value in log["hparams"].items()
         if key in recorded and recorded[key] != value and key not in ALLOWED.get(name, set())
     }
     assert differ == {}, f"{name}: recipe default vs published log"
-    # Logs from before the loop had a precision trained in float32.
-    assert log["train_config"].get("precision", "fp32") == defaults.get("precision", "fp32")
+    # The loop's settings the recipe makes, including those newer than the log (a log from
+    # before the loop had a setting ran with the loop's default: float32, no averaging).
+    loop_defaults = {f.name: f.default for f in fields(TrainConfig)}
+    allowed = ALLOWED.get(name, set())
+    settings = {k: v for k, v in loop_fields(hparams).items() if k not in allowed}
+    ran = {key: log["train_config"].get(key, loop_defaults[key]) for key in settings}
+    assert ran == json.loads(json.dumps(settings)), f"{name}: loop settings"
     assert log["train_config"]["threads"] == threads
     assert log["recipe"]["preset"] == "published"

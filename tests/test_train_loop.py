@@ -263,6 +263,41 @@ def test_bf16_trains_in_bfloat16_and_keeps_float32_weights() -> None:
     assert losses == pytest.approx(losses32, abs=0.05)
 
 
+def test_ema_keeps_the_moving_average_of_the_weights_and_logs_the_raw_scores() -> None:
+    """With ``ema_decay`` the model ends as the exponential average of the weights after each
+    step (the first step's weights start it), and every evaluation logs both."""
+    model, decay, seen = nn.Linear(2, 1), 0.8, []
+
+    def loss(m: nn.Module, batch: Batch) -> torch.Tensor:
+        seen.append(m.weight.detach().clone())  # the weights before this step
+        return mse(m, batch)
+
+    raw_end: list[torch.Tensor] = []
+
+    def scores(m: nn.Module) -> dict[str, float]:
+        if m is model:
+            raw_end.append(m.weight.detach().clone())
+        return val_loss(m)
+
+    cfg = quiet(epochs=1, lr=0.05, schedule="constant", ema_decay=decay)
+    result = train(model, lambda e: regression_batches(e, 6), loss, scores, cfg)
+    after_each_step = [*seen[1:], raw_end[-1]]
+    expected = after_each_step[0]
+    for weights in after_each_step[1:]:
+        expected = decay * expected + (1 - decay) * weights
+    assert torch.allclose(model.weight, expected, atol=1e-6)
+    assert not torch.allclose(model.weight, raw_end[-1])
+    entry = result.history[-1]
+    assert entry["val_loss"] == pytest.approx(val_loss(model)["val_loss"])
+    assert entry["raw_val_loss"] != entry["val_loss"]
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.0, -0.5])
+def test_an_ema_decay_outside_zero_one_is_refused(decay: float) -> None:
+    with pytest.raises(ValueError, match=f"ema_decay must be in \\(0, 1\\) or None, got {decay}"):
+        TrainConfig(ema_decay=decay)
+
+
 def test_an_unknown_precision_is_refused() -> None:
     with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16', got 'fp16'"):
         TrainConfig(precision="fp16")  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from rnn_site.provenance import git_commit
@@ -60,7 +61,11 @@ class TrainConfig:
     autocast (weights, gradients and Adam stay float32): on a CPU with native bfloat16
     matrix units (AMX, AVX512-BF16) an LSTM step takes about half the time, so a recipe fits
     twice the steps in its hour. Evaluation always runs in float32, so the metric that picks
-    the best weights is that of the weights as stored.
+    the best weights is that of the weights as stored. ``ema_decay`` keeps an exponential
+    moving average of the weights (Polyak averaging, torch's ``AveragedModel``): evaluation,
+    the best checkpoint and the final model use the average, which smooths the step-to-step
+    noise of the last updates; each evaluation also logs the raw weights' scores as
+    ``raw_<name>``, so one run measures what the averaging bought.
     """
 
     seed: int = 0
@@ -83,6 +88,7 @@ class TrainConfig:
     progress: bool = True
     device: str = "cpu"
     precision: Literal["fp32", "bf16"] = "fp32"
+    ema_decay: float | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -101,6 +107,8 @@ class TrainConfig:
             raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay}")
 
 
 @dataclass
@@ -290,6 +298,13 @@ class Run:
             raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
         self.model, self.loss_fn, self.evaluate_fn, self.config = model, loss_fn, evaluate, config
         model.to(self.device)
+        self.ema = (
+            AveragedModel(
+                model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True
+            )
+            if config.ema_decay is not None
+            else None
+        )
         self.optimiser = torch.optim.Adam(
             model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -376,6 +391,7 @@ class Run:
         progress = self.step / self.total_steps if self.total_steps else 0.0
         for group in optimiser.param_groups:
             group["lr"] = config.lr * lr_factor(config, progress, self.step)
+        # --8<-- [start:autocast]
         with torch.autocast(
             self.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16"
         ):
@@ -389,6 +405,9 @@ class Run:
         if config.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
         optimiser.step()
+        # --8<-- [end:autocast]
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         self.step += 1
         self.running_loss += loss.item()
         self.running_count += 1
@@ -397,13 +416,10 @@ class Run:
 
     def evaluate(self) -> bool:
         """Evaluate, log, keep the best weights; returns True if training should stop."""
-        model, config = self.model, self.config
-        model.eval()
-        model.to("cpu")
-        with torch.no_grad():
-            metrics = {k: float(v) for k, v in self.evaluate_fn(model).items()}
-        model.to(self.device)
-        model.train()
+        config = self.config
+        metrics = self.score(self.scored())
+        if self.ema is not None:
+            metrics |= {f"raw_{k}": v for k, v in self.score(self.model).items()}
         if config.metric not in metrics:
             raise KeyError(
                 f"evaluate() returned {sorted(metrics)} but config.metric is {config.metric!r}"
@@ -422,13 +438,27 @@ class Run:
         self.write_log("running")
         return config.patience is not None and self.evals_without_improvement > config.patience
 
+    def scored(self) -> nn.Module:
+        """The weights that are evaluated and kept: the moving average, if there is one."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def score(self, model: nn.Module) -> dict[str, float]:
+        """``evaluate(model)`` in eval mode on the CPU, without gradients."""
+        model.eval()
+        model.to("cpu")
+        with torch.no_grad():
+            metrics = {k: float(v) for k, v in self.evaluate_fn(model).items()}
+        model.to(self.device)
+        model.train()
+        return metrics
+
     def keep_best(self, entry: dict[str, float]) -> None:
         """Copy the weights aside if ``entry`` beats the best evaluation so far."""
         metric = self.config.metric
         if not self.best or self.sign * entry[metric] < self.sign * self.best[metric]:
             self.best = dict(entry)
             self.best_state = {
-                k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()
+                k: v.detach().to("cpu", copy=True) for k, v in self.scored().state_dict().items()
             }
             self.evals_without_improvement = 0
         else:

@@ -94,6 +94,9 @@ class TranslatorTrainConfig:
     # Dictionary headwords and phrases mixed into every epoch, as a multiple of the number of
     # training sentences (0: sentences only); only pairs whose English words are all known.
     phrases: float = 0.5
+    # The loop's training precision and weight averaging (`rnn_site.train.loop.TrainConfig`).
+    precision: str = "fp32"
+    ema_decay: float | None = None
 
 
 @dataclass(frozen=True)
