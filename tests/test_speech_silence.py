@@ -6,15 +6,29 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from skips import skip_locally_fail_in_ci
 
 from rnn_site.data.audio import decode_ogg, read_wav
+from rnn_site.data.speech import SpeechData, Utterance
 from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span, trim_silence
-from rnn_site.experiments.speech_silence import choose, decide
+from rnn_site.experiments.speech_silence import (
+    FIXED_GRID,
+    GRID,
+    VALIDATION_SETS,
+    Scorer,
+    choose,
+    decide,
+    settings_of,
+    trim_grid,
+    validation,
+)
+from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.runtime import SpeechRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,3 +214,69 @@ def test_the_publishing_decision_is_the_rules_on_the_published_model(path):
         assert decision["runs"]["candidate"]["best_val_cer"] == round(now["best"]["val_cer"], 4)
         assert decision["runs"]["candidate"]["command"] == now["recipe"]["command"]
     assert decide(published, published)["publish"] is True
+
+
+def test_the_grid_holds_the_fixed_levels_and_each_with_the_runtimes_noise_floor():
+    """The first nine rows are the grid the silence results were chosen on (their order breaks
+    ties); the rest add the runtime's noise floor at -35 and -40 dB, the published trim among
+    them. At -30 dB (the floor's ceiling) the floor cannot raise the level, so those rows would
+    repeat the fixed ones: checked on the whistle cases above, where at -40 dB it does cut."""
+    recorded = json.loads(RESULTS.read_text("utf-8"))["validation_grid"]
+    assert GRID[:9] == FIXED_GRID == [settings_of(row) for row in recorded]
+    assert GRID[9:] == [
+        TrimSettings(threshold_db=t, margin_s=m, floor_quantile=0.1)
+        for t in (-35.0, -40.0)
+        for m in (0.08, 0.15, 0.25)
+    ]
+    assert GRID.index(TRIM) == 12 and len(set(GRID)) == len(GRID) == 15
+    for hiss in (0.0, 1e-3, 1e-2, 3e-2):
+        x = burst(16000, 6000, 3000, hiss)
+        at_30 = TrimSettings(threshold_db=-30.0, margin_s=0.08)
+        assert speech_span(x, at_30) == speech_span(x, replace(at_30, floor_quantile=0.1))
+    whistle = burst(16000, 6000, 3000, 1e-2)
+    assert (speech_span(whistle, FIXED), speech_span(whistle, TRIM)) == ((0, 16000), (4640, 10240))
+
+
+def test_a_runtime_trim_off_the_grid_is_added_to_it():
+    """Whatever the runtime's trim becomes, the grid measures it: a fixed level it lacks is
+    appended; the fixed trim is already a row (no noise floor rows without a floor)."""
+    other = TrimSettings(threshold_db=-45.0, margin_s=0.1)
+    assert trim_grid(other) == [*FIXED_GRID, other]
+    assert trim_grid(FIXED) == FIXED_GRID
+    floored = TrimSettings(threshold_db=-45.0, floor_quantile=0.2, ceiling_db=-35.0)
+    grid = trim_grid(floored)
+    assert len(grid) == 9 + 3 + 1 and grid[-1] == floored  # only -40 dB is under -35 dB
+    assert {s.threshold_db for s in grid[9:12]} == {-40.0}
+    assert {s.floor_quantile for s in grid[9:]} == {0.2}
+
+
+def test_the_rule_can_choose_the_noise_floor():
+    """A noise-floor row as good as the fixed trim on clean and padded clips and better with
+    hiss is chosen whole: its floor fields are kept (they were dropped before, which chose
+    the fixed trim instead)."""
+    results = json.loads(RESULTS.read_text("utf-8"))
+    grid, untrimmed = results["validation_grid"], results["validation_untrimmed"]
+    fixed = next(row for row in grid if settings_of(row) == FIXED)
+    floor = {**fixed, **TRIM.to_dict(), "val_padded_hiss": fixed["val_padded_hiss"] - 0.1}
+    assert choose([*grid, floor], untrimmed) == TRIM
+
+
+def test_validation_reports_the_runtime_trims_row(tmp_path):
+    """validation() of a tiny random model on three bursts: every grid row is scored, and the
+    runtime's trim has its own row, reported as with_runtime beside the chosen one."""
+    torch.manual_seed(0)
+    scorer = Scorer.__new__(Scorer)  # a real scorer of a model made here, not read from disk
+    scorer.model = SpeechCTC(SpeechConfig(conv_channels=8, hidden_size=8)).eval()
+    clips = [
+        Utterance(burst(8000, 2000, body, hiss), label, "espeak:en+m1", "word")
+        for body, hiss, label in ((3000, 0.0, "A"), (4000, 1e-3, "B"), (2400, 1e-2, "7"))
+    ]
+    scorer.data = SpeechData(train=[], val=clips, test=[], cache_dir=tmp_path)
+    val = validation(scorer)
+    assert [settings_of(row) for row in val["grid"]] == GRID
+    assert val["runtime"] == TRIM.to_dict()
+    runtime_row = val["grid"][GRID.index(TRIM)]
+    assert val["with_runtime"] == {k: runtime_row[k] for k in VALIDATION_SETS}
+    chosen = choose(val["grid"], val["untrimmed"])
+    assert val["chosen"] == chosen.to_dict()
+    assert val["with_chosen"] == {k: val["grid"][GRID.index(chosen)][k] for k in VALIDATION_SETS}

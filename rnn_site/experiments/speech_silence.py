@@ -10,10 +10,13 @@ card's decoding) on clips with and without the runtime's trim
 - clips with 1 s of digital silence added each side, and with hiss under that silence.
 
 The trim's settings are chosen on the validation voices (synthetic, padded the same ways) by
-:func:`choose`; KLettres stays test only. The grid is of fixed levels (no noise floor): the
-runtime's trim gained the noise floor later, by rnn_site/experiments/speech_noise_floor.py,
-and speech_silence.json and the publishing decisions were measured before it. Eval only, a
-few minutes on 2 cores::
+:func:`choose`; KLettres stays test only. The grid (:data:`GRID`) holds the fixed levels and,
+where it can act, each of them with the runtime's noise floor (10th percentile + 6 dB, at most
+-30 dB under the loudest frame; rnn_site/experiments/speech_noise_floor.py adopted it), so
+today's runtime trim (``TRIM``) is measured beside its alternatives (``with_runtime``) and can
+be chosen. speech_silence.json and the publishing decisions (speech_publish*.json) were
+measured before the noise floor, on the fixed levels only; their files record the grid they
+used. Eval only, a few minutes on 2 cores::
 
     python -m rnn_site.experiments.speech_silence \
         --json rnn_site/experiments/results/speech_silence.json
@@ -34,6 +37,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +51,7 @@ from rnn_site.data.speech import (
     load_real_letters,
     load_speech,
 )
-from rnn_site.data.speech_trim import TRIM, TrimSettings, speech_span
+from rnn_site.data.speech_trim import FLOOR_FIELDS, TRIM, TrimSettings, speech_span
 
 #: Silence added each side for the padded sets, and the hiss under it (dB below the peak).
 PAD_S = 1.0
@@ -66,12 +70,29 @@ PUBLISH_RULE = (
     "and padded-with-hiss validation clips; no test clip (synthetic or KLettres) is scored"
 )
 VALIDATION_SETS = ("val", "val_padded", "val_padded_hiss")
-#: The settings tried on the validation voices.
-GRID = [
+#: The fixed levels tried on the validation voices (the whole grid before the noise floor).
+FIXED_GRID = [
     TrimSettings(threshold_db=t, margin_s=m)
     for t in (-30.0, -35.0, -40.0)
     for m in (0.08, 0.15, 0.25)
 ]
+
+
+def trim_grid(runtime: TrimSettings = TRIM) -> list[TrimSettings]:
+    """Every setting tried: the fixed levels first (in their old order, which breaks ties),
+    then each with ``runtime``'s noise floor where the floor can act, then ``runtime`` itself
+    if it is none of those, so the runtime's trim is always measured and can be chosen. At a
+    level at or above the floor's ceiling the floor never raises it: that row would repeat
+    the fixed one."""
+    grid = list(FIXED_GRID)
+    if runtime.floor_quantile is not None:
+        floor = {f: getattr(runtime, f) for f in FLOOR_FIELDS}
+        grid += [replace(s, **floor) for s in FIXED_GRID if s.threshold_db < runtime.ceiling_db]
+    return grid if runtime in grid else [*grid, runtime]
+
+
+#: The settings tried on the validation voices (:func:`trim_grid` of today's ``TRIM``).
+GRID = trim_grid()
 
 
 def padded(utterances: Sequence[Utterance], hiss_db: float | None = None) -> list[Utterance]:
@@ -110,6 +131,11 @@ def mean_seconds(utterances: Sequence[Utterance]) -> float:
     return round(sum(len(u.audio) for u in utterances) / SAMPLE_RATE / len(utterances), 2)
 
 
+def settings_of(row: dict[str, Any]) -> TrimSettings:
+    """The trim of a grid row (its settings' fields; a row without the noise floor's has none)."""
+    return TrimSettings(**{f.name: row[f.name] for f in fields(TrimSettings) if f.name in row})
+
+
 def choose(grid: Sequence[dict[str, Any]], untrimmed: dict[str, float]) -> TrimSettings:
     """The trim for a checkpoint, from its validation grid (CHOICE says the rule in words).
 
@@ -118,7 +144,7 @@ def choose(grid: Sequence[dict[str, Any]], untrimmed: dict[str, float]) -> TrimS
     """
     allowed = [row for row in grid if row["val"] <= untrimmed["val"]]
     best = min(allowed, key=lambda r: (r["val_padded"], r["val_padded_hiss"], r["val"]))
-    return TrimSettings(best["frame"], best["threshold_db"], best["margin_s"])
+    return settings_of(best)
 
 
 class Scorer:
@@ -140,7 +166,8 @@ class Scorer:
 
 
 def validation(scorer: Scorer) -> dict[str, Any]:
-    """Validation CER untrimmed and over the grid, the chosen trim, and CER with it."""
+    """Validation CER untrimmed and over the grid, the chosen trim and CER with it, and CER
+    with the runtime's trim (``TRIM``, a row of the grid)."""
     val = scorer.data.val
     sets = dict(zip(VALIDATION_SETS, (val, padded(val), padded(val, HISS_DB)), strict=True))
     grid = [
@@ -148,14 +175,14 @@ def validation(scorer: Scorer) -> dict[str, Any]:
     ]
     untrimmed = {k: scorer.cer(v) for k, v in sets.items()}
     chosen = choose(grid, untrimmed)
-    row = next(
-        r for r in grid if TrimSettings(r["frame"], r["threshold_db"], r["margin_s"]) == chosen
-    )
+    row, runtime = (next(r for r in grid if settings_of(r) == s) for s in (chosen, TRIM))
     return {
         "untrimmed": untrimmed,
         "grid": grid,
         "chosen": chosen.to_dict(),
         "with_chosen": {k: row[k] for k in VALIDATION_SETS},
+        "runtime": TRIM.to_dict(),
+        "with_runtime": {k: runtime[k] for k in VALIDATION_SETS},
     }
 
 
