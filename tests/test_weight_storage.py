@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from shipped import ROOT
 
 from rnn_site.sitebuild.next_data import STORAGE_WORDS, lstm_storage
-from rnn_site.weight_storage import WEIGHT_STORAGES, weight_storage
+from rnn_site.weight_storage import WEIGHT_STORAGES, WeightStorage, weight_storage
 
 MODELS = ROOT / "models"
 RECIPES = ROOT / "rnn_site" / "experiments" / "results" / "recipes"
@@ -94,3 +95,20 @@ def test_reading_the_storage_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules and 'onnx' not in sys.modules, sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_every_importer_takes_the_storage_names_from_their_one_home() -> None:
+    """Every ``from … import`` of WeightStorage, WEIGHT_STORAGES or weight_storage in the
+    package names rnn_site.weight_storage (translator.py took WeightStorage from onnx_lstm),
+    and onnx_lstm's re-export, which the CHANGELOG promises, is still the same object."""
+    from rnn_site.export import onnx_lstm
+
+    names = {"WeightStorage", "WEIGHT_STORAGES", "weight_storage"}
+    found = set()
+    for path in sorted((ROOT / "rnn_site").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and names & {a.name for a in node.names}:
+                found.add((path.relative_to(ROOT).as_posix(), node.module))
+    importers = ("export/char_lm", "export/onnx_lstm", "export/translator", "sitebuild/next_data")
+    assert found == {(f"rnn_site/{name}.py", "rnn_site.weight_storage") for name in importers}
+    assert onnx_lstm.WeightStorage is WeightStorage

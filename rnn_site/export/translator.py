@@ -26,16 +26,11 @@ from rnn_site.data.bpe import SEP
 from rnn_site.data.ding import APT_PACKAGE, LICENCE, TOKEN_PATTERN, WORDS_FILE, write_words
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
-from rnn_site.export.onnx_lstm import (
-    GraphIO,
-    OnnxLSTMLayer,
-    TensorSpec,
-    WeightStorage,
-    export_graph,
-)
+from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import translator_results_table as results_table
 from rnn_site.models.translator import Translator, reverse_padded
 from rnn_site.train.translator import MAX_TOKENS, Vocabs, load_translator
+from rnn_site.weight_storage import WeightStorage
 
 NAME = "translator"
 #: The graphs' licence and training data, in their ONNX metadata.
