@@ -98,6 +98,8 @@ def bench(session: nox.Session) -> None:
     session.run("rnn-site", "bench", "char-lm")
     # Chapter 5: training step time against sequence length (LSTM vs minGRU's parallel scan).
     session.run("python", "-m", "rnn_site.bench.scan")
+    # Chapter 3: a training step of three recipes' networks in float32 and bf16 autocast.
+    session.run("python", "-m", "rnn_site.bench.precision")
     session.run("python", "-m", "rnn_site.bench.browser")
     # Chapter 3: the training lab's step in Chromium against NumPy.
     session.run("python", "-m", "rnn_site.bench.lab")

@@ -42,6 +42,7 @@ PLACEHOLDER = re.compile(
 GENERATOR_MODULES = (
     "rnn_site.sitebuild.architecture_data",
     "rnn_site.sitebuild.lab_data",
+    "rnn_site.sitebuild.precision_data",
     "rnn_site.sitebuild.next_data",
     "rnn_site.sitebuild.text_generation_data",
     "rnn_site.sitebuild.own_text_data",
