@@ -310,6 +310,22 @@ def update_card(model_dir: str | Path, **changes: Any) -> dict[str, Path]:
     return write_card_and_readme(model_dir, cast(Card, card))
 
 
+def complete_log(model_dir: str | Path) -> dict[str, Any] | None:
+    """`model_dir`/metrics.json, the log `publish_card` takes the training record from (None
+    without one); :class:`IncompleteRunError` if its run stopped before the recipe's end. An
+    exporter calls it before writing its graphs, so a refused export leaves the folder as it was."""
+    log_path = Path(model_dir) / "metrics.json"
+    if not log_path.exists():
+        return None
+    log: dict[str, Any] = json.loads(log_path.read_text("utf-8"))
+    if log.get("complete") is False:
+        raise IncompleteRunError(
+            f"{log_path} records an incomplete run (stopped by {log.get('stopped')!r} at "
+            f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
+        )
+    return log
+
+
 def publish_card(model_dir: str | Path, card: Card) -> dict[str, Path]:
     """Write a freshly exported model's card and README, then refresh models/manifest.json.
 
@@ -324,14 +340,8 @@ def publish_card(model_dir: str | Path, card: Card) -> dict[str, Path]:
 
     model_dir = Path(model_dir)
     card = copy.copy(card)  # the caller's card stays as it was
-    log_path = model_dir / "metrics.json"
-    if log_path.exists():
-        log = json.loads(log_path.read_text("utf-8"))
-        if log.get("complete") is False:
-            raise IncompleteRunError(
-                f"{log_path} records an incomplete run (stopped by {log.get('stopped')!r} at "
-                f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
-            )
+    log = complete_log(model_dir)
+    if log is not None:
         card["training"] = training_recipe(log)
     snippet = example_snippet(card["name"])
     if snippet is not None:
