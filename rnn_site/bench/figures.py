@@ -1,5 +1,7 @@
-"""What the benchmarks whose figures the pages read (`lab`, `scan`) share: their command line's
-common flags, the conditions every measurement records, and printing and writing the figures.
+"""What the benchmarks whose figures the pages read (`lab`, `scan`, `precision`) share: their
+command line's common flags, the interleaved rounds they time in, the conditions every
+measurement records, and printing, writing and reading back the figures (torch-free: the site
+build reads them).
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ import json
 import os
 import platform
 import time
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rnn_site.files import atomic_path
+
+K = TypeVar("K", bound=Hashable)
 
 
 def figures_parser(doc: str | None, out: Path) -> argparse.ArgumentParser:
@@ -36,6 +41,20 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def interleaved_seconds(steps: dict[K, Callable[[], None]], rounds: int) -> dict[K, list[float]]:
+    """Seconds of every step in each of ``rounds`` rounds; each round runs every step once, in
+    an order rotated by one from the round before, so drifts in machine load hit all alike."""
+    times: dict[K, list[float]] = {key: [] for key in steps}
+    keys = list(steps)
+    for r in range(rounds):
+        shift = r % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            start = time.perf_counter()
+            steps[key]()
+            times[key].append(time.perf_counter() - start)
+    return times
+
+
 def conditions(load_before: tuple[float, ...]) -> dict[str, Any]:
     """The machine's load before and after, and the date: timings mean little without them."""
     return {
@@ -50,3 +69,16 @@ def publish(figures: dict[str, Any], args: argparse.Namespace) -> None:
     if not args.no_write:
         with atomic_path(args.out) as tmp:
             tmp.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def read_figures(path: Path, schema: int, command: str) -> dict[str, Any]:
+    """A benchmark's cached figures; FileNotFoundError or ValueError (another schema) say to
+    rerun ``command``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.name} is missing: run `{command}`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("schema") != schema:
+        raise ValueError(
+            f"{path.name} has schema {data.get('schema')}, expected {schema}: run `{command}`"
+        )
+    return data

@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from rnn_site.bench.figures import conditions, figures_parser, publish
+from rnn_site.bench.figures import conditions, figures_parser, interleaved_seconds, publish
 from rnn_site.data.audio import SAMPLE_RATE
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.models.translator import Translator, TranslatorConfig
@@ -182,15 +181,8 @@ def measure(
     for step in steps.values():  # warm-up: the first calls allocate and pick kernels
         for _ in range(warmup):
             step()
-    times: dict[tuple[str, str], list[float]] = {key: [] for key in steps}
-    keys = list(steps)
     load_before = os.getloadavg()
-    for r in range(rounds):
-        shift = r % len(keys)
-        for key in keys[shift:] + keys[:shift]:  # rotating order
-            start = time.perf_counter()
-            steps[key]()
-            times[key].append(time.perf_counter() - start)
+    times = interleaved_seconds(steps, rounds)
     figures: dict[str, Any] = {}
     for net in networks:
         ms = {p: 1000 * statistics.median(times[net.name, p]) for p in PRECISIONS}

@@ -22,14 +22,19 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from rnn_site.bench.figures import conditions, cpu_name, figures_parser, publish
+from rnn_site.bench.figures import (
+    conditions,
+    cpu_name,
+    figures_parser,
+    interleaved_seconds,
+    publish,
+)
 from rnn_site.experiments.cell_comparison import BENCHMARK_PATH, BENCHMARK_SCHEMA
 from rnn_site.models.min_rnn import MinRNN
 
@@ -77,15 +82,8 @@ def measure(
     steps = {(c, t): make_step(c, batch, t, size) for t in lengths for c in contenders}
     for step in steps.values():  # warm-up: first calls allocate and pick kernels
         step()
-    times: dict[tuple[str, int], list[float]] = {key: [] for key in steps}
-    keys = list(steps)
     load_before = os.getloadavg()
-    for r in range(rounds):
-        shift = r % len(keys)
-        for key in keys[shift:] + keys[:shift]:  # rotating order
-            start = time.perf_counter()
-            steps[key]()
-            times[key].append(time.perf_counter() - start)
+    times = interleaved_seconds(steps, rounds)
     return {
         "schema": SCHEMA,
         "batch": batch,

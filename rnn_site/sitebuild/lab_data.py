@@ -10,22 +10,17 @@ See the page: training.md#lab
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from rnn_site.bench.figures import read_figures
 from rnn_site.bench.lab import RESULTS_PATH, SCHEMA
 from rnn_site.sitebuild.page_data import generator
 
 
 def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
     """The cached benchmark; raises FileNotFoundError or ValueError (wrong schema) with a hint."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing: run `python -m rnn_site.bench.lab`")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema") != SCHEMA:
-        raise ValueError(f"{path.name} has schema {data.get('schema')}, expected {SCHEMA}")
-    return data
+    return read_figures(path, SCHEMA, "python -m rnn_site.bench.lab")
 
 
 def benchmark_table(data: dict[str, Any]) -> str:

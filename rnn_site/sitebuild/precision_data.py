@@ -13,10 +13,10 @@ See the page: training.md#mixed-precision
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from rnn_site.bench.figures import read_figures
 from rnn_site.sitebuild.page_data import PageDataError, generator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,12 +26,7 @@ SCHEMA = 1
 
 def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
     """The cached figures; raises FileNotFoundError or ValueError (wrong schema) with a hint."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing: run `python -m rnn_site.bench.precision`")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema") != SCHEMA:
-        raise ValueError(f"{path.name} has schema {data.get('schema')}, expected {SCHEMA}")
-    return data
+    return read_figures(path, SCHEMA, "python -m rnn_site.bench.precision")
 
 
 def precision_table(data: dict[str, Any]) -> str:
