@@ -36,7 +36,7 @@ from rnn_site import __version__
 from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import steps
-from rnn_site.export.card_text import CardProse, card_text
+from rnn_site.export.card_text import CardProse, CardText, card_text
 from rnn_site.export.cards import read_training_log
 from rnn_site.export.demand import demand_io, electricity_days, export_demand_onnx
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
@@ -213,14 +213,42 @@ def _electricity(electricity: dict[str, Any]) -> str:
     return _table(table, ["mase", "mae_gw", "smape", "coverage80"], "{:.3f}")
 
 
+#: The anomaly table's rows: the log's detector → its name on the card.
+DETECTORS = {"lstm": "LSTM interval", "zscore": "rolling z-score", "flag_all": "flag all"}
+
+
 def _detection(anomaly: dict[str, Any]) -> str:
     keys = ["precision", "recall", "f1", "event_recall", "threshold"]
     detection = {
-        f"{s} {d}": {k: v[k] for k in keys}
+        f"{s} {name}": {
+            k: detectors[d][k] for k in keys if not (d == "flag_all" and k == "threshold")
+        }
         for s, detectors in anomaly.items()
-        for d, v in (("LSTM interval", detectors["lstm"]), ("rolling z-score", detectors["zscore"]))
+        for d, name in DETECTORS.items()
+        if d in detectors
     }
     return _table(detection, keys)
+
+
+def _anomaly_floor(text: CardText, log: dict[str, Any]) -> str:
+    """The sentence on flag-all's F1 (lowest–highest over the series), and what it was under
+    the benchmark a rescore replaced."""
+    anomaly = log.get("anomaly") or {}
+    floor = [d["flag_all"]["f1"] for d in anomaly.values() if "flag_all" in d]
+    if not floor:
+        return ""
+    span = {"low": f"{min(floor):.2f}", "high": f"{max(floor):.2f}"}
+    rescored = log.get("anomaly_rescored")
+    if not rescored:
+        return text.text("_note.anomaly_floor", **span)
+    before = [f["flag_all"] for f in rescored["previous"]["test"].values()]
+    return text.text(
+        "_note.anomaly_floor_previous",
+        **span,
+        previous_low=f"{min(before):.2f}",
+        previous_high=f"{max(before):.2f}",
+        command=rescored["command"],
+    )
 
 
 def metrics_note(log: dict[str, Any]) -> str:
@@ -262,7 +290,9 @@ def metrics_note(log: dict[str, Any]) -> str:
         parts.append(
             text.text("_note.electricity", test_days=days, table=_electricity(electricity))
         )
-    parts.append(text.text("_note.anomaly", table=_detection(log.get("anomaly") or {})))
+    anomaly = log.get("anomaly") or {}
+    floor = _anomaly_floor(text, log)
+    parts.append(text.text("_note.anomaly", table=_detection(anomaly), floor=floor))
     parts.append(text.text("_note.summary"))
     return "\n\n".join(parts)
 
