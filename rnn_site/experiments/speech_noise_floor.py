@@ -33,6 +33,11 @@ model's test scores were measured again with it, the weights untouched (``--resc
 
     python -m rnn_site.experiments.speech_noise_floor --rescore models/speech
 
+Any training run's folder is rescored the same way (its card is refreshed only if it has one);
+a checkpoint not called speech.pt is named as ``rnn-site export speech`` names it, and the
+log rescored is the metrics.json beside it, the one that export reads
+(``--rescore --checkpoint runs/x/speech-80.pt``).
+
 The models the publishing decisions judged (speech_publish*.json, made with the fixed trims)
 were scored again on validation with the noise floor afterwards, for the record only; the
 decisions stand (``--candidates``, :func:`candidates`)::
@@ -52,6 +57,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -317,15 +325,94 @@ def republish(rescored: dict[str, Any], candidate: str = "publish") -> dict[str,
     }
 
 
+#: The checkpoint the experiment and a bare ``--rescore`` read (as ``rnn-site export speech``).
+PUBLISHED = Path("models/speech/speech.pt")
+
+
+class RescoreInputError(ValueError):
+    """A rescore's folder, checkpoint or log is missing: `main` prints one ``error:`` line."""
+
+
+def rescore_checkpoint(folder: Path | None, checkpoint: Path | None) -> Path:
+    """The checkpoint ``--rescore [DIR] [--checkpoint FILE]`` names: FILE as
+    ``rnn-site export speech --checkpoint`` takes it, else DIR/speech.pt (what training
+    writes). Its log is the metrics.json beside it, the one the export reads, so FILE must lie
+    in DIR when both are given. Checked before anything is scored or written."""
+    if folder is not None and not folder.is_dir():
+        raise RescoreInputError(f"no folder {folder}: --rescore takes a training run's folder")
+    if checkpoint is None:
+        checkpoint = folder / "speech.pt" if folder is not None else PUBLISHED
+    elif folder is not None and checkpoint.resolve().parent != folder.resolve():
+        raise RescoreInputError(
+            f"--checkpoint {checkpoint} is not in --rescore {folder}: the rescore rewrites the "
+            "metrics.json beside the checkpoint (the log `rnn-site export speech` reads); "
+            "give the checkpoint alone"
+        )
+    if not checkpoint.is_file():
+        raise RescoreInputError(
+            f"no checkpoint at {checkpoint}; name the file `rnn-site train speech` wrote with "
+            "--checkpoint"
+        )
+    if not checkpoint.with_name("metrics.json").is_file():
+        raise RescoreInputError(
+            f"no training log at {checkpoint.with_name('metrics.json')}: the rescore measures "
+            "a training run's test scores again and needs the log its run wrote"
+        )
+    return checkpoint
+
+
+def rescore_run(checkpoint: Path, command: str) -> str:
+    """Score ``checkpoint``'s test sets again with the runtime's trim into the metrics.json
+    beside it (`rnn_site.train.speech.rescore`), then refresh the card there if there is one
+    (a training run's folder has none) → what was written, for the output."""
+    from rnn_site.files import atomic_path
+    from rnn_site.train.speech import rescore
+
+    log = checkpoint.with_name("metrics.json")
+    # rescore reads <folder>/speech.pt and <folder>/metrics.json: give it a folder where the
+    # checkpoint has that name, then put the rescored log back beside the checkpoint.
+    with tempfile.TemporaryDirectory(prefix="speech-rescore-") as tmp:
+        staged = Path(tmp)
+        (staged / "speech.pt").symlink_to(checkpoint.resolve())
+        shutil.copyfile(log, staged / "metrics.json")
+        rescore(staged, command)
+        with atomic_path(log) as out:
+            shutil.copyfile(staged / "metrics.json", out)
+    return f"rescored: {log}\n" + refresh_card_if_any(checkpoint)
+
+
+def refresh_card_if_any(checkpoint: Path) -> str:
+    """Refresh the card beside ``checkpoint`` from its rescored log, if it has one → the line
+    that says which: a training run's folder has no card until the export writes one."""
+    from rnn_site.export.speech import refresh_card
+
+    folder = checkpoint.parent
+    if not (folder / "card.json").is_file():
+        return (
+            f"no card.json in {folder}, so no card to refresh; publish the rescored run with "
+            f"`rnn-site export speech --checkpoint {checkpoint}`\n"
+        )
+    paths = refresh_card(folder)
+    return "".join(f"{kind:>9}: {path}\n" for kind, path in paths.items())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", type=Path, default=Path("models/speech/speech.pt"))
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        help=f"the checkpoint to measure, or to rescore (default: {PUBLISHED}; with --rescore "
+        "DIR: DIR/speech.pt)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
         "--rescore",
         type=Path,
+        nargs="?",
+        const=True,  # a bare --rescore: the run of --checkpoint (default: the published one)
         metavar="MODEL_DIR",
-        help="score MODEL_DIR's test sets again with the runtime's trim and refresh its card",
+        help="score the test sets of MODEL_DIR/speech.pt (or of --checkpoint) again with the "
+        "runtime's trim, into the metrics.json beside it; refresh the card there if it has one",
     )
     parser.add_argument(
         "--candidates",
@@ -349,17 +436,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     if args.rescore:
-        from rnn_site.export.speech import refresh_card
-        from rnn_site.train.speech import rescore
-
-        command = f"python -m rnn_site.experiments.speech_noise_floor --rescore {args.rescore}"
-        rescore(args.rescore, command)
-        refresh_card(args.rescore)
+        folder = args.rescore if isinstance(args.rescore, Path) else None
+        try:
+            checkpoint = rescore_checkpoint(folder, args.checkpoint)
+        except RescoreInputError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        named = f" --checkpoint {checkpoint}" if args.checkpoint else ""
+        command = f"python -m rnn_site.experiments.speech_noise_floor --rescore {folder or ''}"
+        sys.stdout.write(rescore_run(checkpoint, command.rstrip() + named))
         return 0
     if args.candidates:
         emit(candidates(Path(__file__).with_name("results")), args.json)
         return 0
-    emit(measure(args.checkpoint), args.json)
+    emit(measure(args.checkpoint or PUBLISHED), args.json)
     return 0
 
 
