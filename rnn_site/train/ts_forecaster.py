@@ -435,7 +435,7 @@ def anomaly_scores(
 
 
 def injected_parts(
-    series: Series,
+    series: Series, seeds: dict[str, int] = ANOMALY_SEEDS
 ) -> tuple[dict[str, tuple[int, int]], dict[str, list[Injected]]]:
     """The validation and test parts as (start, end), and each part's seeded injected copies
     (`rnn_site.baselines.anomaly.BENCHMARK`, sizes in the training part's `robust_unit`)."""
@@ -445,17 +445,20 @@ def injected_parts(
     }
     unit = robust_unit(series.values[: series.train_end])
     injected = {
-        part: inject_part(series.values, a, b, unit, series.period, ANOMALY_SEEDS[part])
+        part: inject_part(series.values, a, b, unit, series.period, seeds[part])
         for part, (a, b) in parts.items()
     }
     return parts, injected
 
 
-def evaluate_anomalies(model: LSTMForecaster, series: Series, sid: int) -> dict[str, Any]:
+def evaluate_anomalies(
+    model: LSTMForecaster, series: Series, sid: int, seeds: dict[str, int] = ANOMALY_SEEDS
+) -> dict[str, Any]:
     """The anomaly benchmark of one series: thresholds chosen on the validation copies, scores
     on the test copies → {"lstm", "zscore", "flag_all": test rows, "validation": their
-    validation rows}. Flag-all is the floor a benchmark must keep low."""
-    parts, injected = injected_parts(series)
+    validation rows}. Flag-all is the floor a benchmark must keep low. ``seeds``: other
+    injections than the published ones, to see how much the figures depend on them."""
+    parts, injected = injected_parts(series, seeds)
     detectors = {
         "lstm": lambda v, a, b: anomaly_scores(model, series, sid, v, a, b),
         "zscore": lambda v, a, b: anomaly_scores(None, series, sid, v, a, b),
