@@ -145,3 +145,20 @@ def test_the_card_equals_a_rerun_of_the_scorer_on_sunspots(series):
     assert card["metrics"]["ts-forecaster"]["anomaly_f1_sunspots"] == again["lstm"]["f1"]
     assert card["baselines"]["rolling-zscore"]["anomaly_f1_sunspots"] == again["zscore"]["f1"]
     assert card["series"]["sunspots"]["anomaly_threshold"] == again["lstm"]["threshold"]
+
+
+@pytest.mark.skipif(not (SHIPPED / "metrics.json").exists(), reason="no trained model")
+def test_the_page_reads_the_seed_check_as_it_is():
+    """The page says the gap is wide on sunspots and Seattle in every seed column and moves most
+    on CO₂: the rescore's seed check must show that."""
+    log = json.loads((SHIPPED / "metrics.json").read_text("utf-8"))
+    card = {s: {d: rows[d]["f1"] for d in ("lstm", "zscore")} for s, rows in log["anomaly"].items()}
+    columns = [card, *log["anomaly_rescored"]["seed_check"].values()]
+    assert len(columns) == 3
+
+    def margins(name: str) -> list[float]:
+        return [c[name]["lstm"] - c[name]["zscore"] for c in columns]
+
+    assert all(m > 0.1 for name in ("sunspots", "seattle") for m in margins(name))
+    spread = {name: np.ptp(margins(name)) for name in ("co2", "sunspots", "seattle")}
+    assert max(spread, key=spread.get) == "co2"  # type: ignore[arg-type]
