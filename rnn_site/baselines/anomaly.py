@@ -171,6 +171,21 @@ def rolling_zscore(values: np.ndarray, window: int) -> np.ndarray:
     return scores
 
 
+def seasonal_zscore(values: np.ndarray, period: int) -> np.ndarray:
+    """The rolling z-score of the seasonal changes y_t − y_{t−period}, over the previous
+    ``period`` of them: a baseline that knows the season (added after v2's first test look).
+
+    values: (n,) → (n,), NaN for the first 2 × ``period`` points.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    changes = np.full(values.size, np.nan)
+    changes[period:] = values[period:] - values[:-period]
+    scores = np.full(values.size, np.nan)
+    if values.size > period:
+        scores[period:] = rolling_zscore(changes[period:], period)
+    return scores
+
+
 def interval_score(
     y: np.ndarray, lower: np.ndarray, median: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:

@@ -136,6 +136,9 @@ def forecast_scores(log: dict[str, Any]) -> tuple[Scores, Scores]:
     for series, detectors in (log.get("anomaly") or {}).items():
         metrics[f"anomaly_f1_{series}"] = detectors["lstm"]["f1"]
         rows.setdefault("rolling-zscore", {})[f"anomaly_f1_{series}"] = detectors["zscore"]["f1"]
+        if "seasonal_zscore" in detectors:
+            seasonal = detectors["seasonal_zscore"]["f1"]
+            rows.setdefault("seasonal-zscore", {})[f"anomaly_f1_{series}"] = seasonal
     if log.get("held_out"):
         summary = log.get("held_out_summary") or {}
         metrics["mase_held_out_mean"] = summary["mean_mase_lstm"]
@@ -214,7 +217,12 @@ def _electricity(electricity: dict[str, Any]) -> str:
 
 
 #: The anomaly table's rows: the log's detector → its name on the card.
-DETECTORS = {"lstm": "LSTM interval", "zscore": "rolling z-score", "flag_all": "flag all"}
+DETECTORS = {
+    "lstm": "LSTM interval",
+    "zscore": "rolling z-score",
+    "seasonal_zscore": "seasonal z-score",
+    "flag_all": "flag all",
+}
 
 
 def _detection(anomaly: dict[str, Any]) -> str:
@@ -340,6 +348,10 @@ def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
             a["lstm"]["f1"] > a["zscore"]["f1"] + 1e-9 for a in anomaly.values()
         ),
     }
+    if anomaly and all("seasonal_zscore" in a for a in anomaly.values()):
+        result["anomaly_beats_seasonal_zscore"] = sum(
+            a["lstm"]["f1"] > a["seasonal_zscore"]["f1"] + 1e-9 for a in anomaly.values()
+        )
     if electricity:
         lstm = electricity["lstm"]["mase"]
         result["electricity_beats"] = sum(

@@ -46,6 +46,7 @@ from rnn_site.baselines.anomaly import (
     robust_unit,
     rolling_zscore,
     score_benchmark,
+    seasonal_zscore,
 )
 from rnn_site.baselines.forecast import (
     Forecasts,
@@ -455,13 +456,15 @@ def evaluate_anomalies(
     model: LSTMForecaster, series: Series, sid: int, seeds: dict[str, int] = ANOMALY_SEEDS
 ) -> dict[str, Any]:
     """The anomaly benchmark of one series: thresholds chosen on the validation copies, scores
-    on the test copies → {"lstm", "zscore", "flag_all": test rows, "validation": their
-    validation rows}. Flag-all is the floor a benchmark must keep low. ``seeds``: other
+    on the test copies → {"lstm", "zscore", "seasonal_zscore", "flag_all": test rows,
+    "validation": their validation rows}. Flag-all is the floor a benchmark must keep low; the
+    seasonal z-score a baseline that knows the season. ``seeds``: other
     injections than the published ones, to see how much the figures depend on them."""
     parts, injected = injected_parts(series, seeds)
     detectors = {
         "lstm": lambda v, a, b: anomaly_scores(model, series, sid, v, a, b),
         "zscore": lambda v, a, b: anomaly_scores(None, series, sid, v, a, b),
+        "seasonal_zscore": lambda v, a, b: seasonal_zscore(v, series.period)[a:b],
         "flag_all": flag_all,
     }
     table = score_benchmark(detectors, parts, injected)
