@@ -39,7 +39,6 @@ from rnn_site.data.speech import (
 from rnn_site.data.speech_trim import TRIM, TrimSettings
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
-from rnn_site.export.cards import complete_log
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import speech_results_table as results_table
 from rnn_site.files import atomic_path
@@ -303,10 +302,10 @@ def export_speech_model(
     """Write speech.onnx, samples/, card.json, README.md into `out_dir`; refresh the manifest.
 
     Every refusal comes before the first file is written: a log scored with another trim
-    (`ScoredTrimError`), an incomplete run (`IncompleteRunError`), a card its log cannot fill.
+    (`ScoredTrimError`, here), an incomplete run (`IncompleteRunError`, in `start_export`), a
+    card its log cannot fill (the card is built before the graph).
     A refused export leaves `out_dir` as it was, graph and samples beside the old card."""
     check_test_trim(options.get("log") or {})
-    complete_log(out_dir)
     run = steps.start_export(NAME, out_dir, **options)
     card = speech_card(run, model.config.to_dict(), [])  # the demo clips are added once written
     paths = {"speech": run.out_dir / "speech.onnx"}

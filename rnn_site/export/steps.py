@@ -3,8 +3,10 @@
 An exporter (``rnn_site/export/<name>.py``) writes its graphs and fills its card; what is the
 same for every application lives here:
 
-1. `start_export`: the output folder, the training log (empty without one: tests export random
-   weights that way) and the commit the files are traced to, as one `ExportRun`;
+1. `start_export`: the refusals every export shares (an incomplete run), then the output
+   folder, the training log (empty without one: tests export random weights that way) and the
+   commit the files are traced to, as one `ExportRun`. Nothing is written before it returns,
+   so a refused export leaves the folder as it was;
 2. `card_head` and `card_common`: the card fields every task has, in one order, with the
    prose from the application's text file (`rnn_site.export.card_text`);
 3. `ExportRun.publish`: card.json, README.md and the manifest (`rnn_site.export.cards`).
@@ -19,7 +21,7 @@ from typing import Any, TypedDict, cast
 
 from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
 from rnn_site.export.card_text import CardProse
-from rnn_site.export.cards import publish_card, read_training_log
+from rnn_site.export.cards import complete_log, publish_card, read_training_log
 from rnn_site.export.onnx_lstm import graph_metadata
 from rnn_site.provenance import git_commit
 
@@ -62,8 +64,14 @@ def start_export(
     commit: str | None = None,
     version: str = VERSION,
 ) -> ExportRun:
-    """Create ``out_dir`` and fix what the export records: the log (or {}) and the commit."""
+    """Refuse an export that may not go ahead, then create ``out_dir`` and fix what the export
+    records: the log (or {}) and the commit.
+
+    Every exporter calls this before its first write, so the shared refusals live here once:
+    an incomplete run (:class:`~rnn_site.export.cards.IncompleteRunError`) is refused before
+    any graph is written, not after the graphs replaced the old ones beside the old card."""
     folder = Path(out_dir)
+    complete_log(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return ExportRun(name, folder, log or {}, commit or git_commit(), version)
 
