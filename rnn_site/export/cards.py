@@ -310,39 +310,39 @@ def update_card(model_dir: str | Path, **changes: Any) -> dict[str, Path]:
     return write_card_and_readme(model_dir, cast(Card, card))
 
 
-def complete_log(model_dir: str | Path) -> dict[str, Any] | None:
-    """`model_dir`/metrics.json, the log `publish_card` takes the training record from (None
-    without one); :class:`IncompleteRunError` if its run stopped before the recipe's end. An
-    exporter calls it before writing its graphs, so a refused export leaves the folder as it was."""
-    log_path = Path(model_dir) / "metrics.json"
-    if not log_path.exists():
-        return None
-    log: dict[str, Any] = json.loads(log_path.read_text("utf-8"))
-    if log.get("complete") is False:
+def complete_log(log: Mapping[str, Any] | None, source: str | Path = "the training log") -> None:
+    """:class:`IncompleteRunError` if ``log`` (read from ``source``, named in the message)
+    records a run stopped before its recipe's end; no log passes. The export checks the one
+    log it reads, the metrics.json beside the checkpoint, before writing anything
+    (`rnn_site.export.steps.start_export`), so a refused export leaves the folder as it was."""
+    if log is not None and log.get("complete") is False:
         raise IncompleteRunError(
-            f"{log_path} records an incomplete run (stopped by {log.get('stopped')!r} at "
+            f"{source} records an incomplete run (stopped by {log.get('stopped')!r} at "
             f"step {log.get('steps')}); rerun the recipe without --time-cap to publish it"
         )
-    return log
 
 
-def publish_card(model_dir: str | Path, card: Card) -> dict[str, Path]:
+def publish_card(
+    model_dir: str | Path, card: Card, log: Mapping[str, Any] | None = None
+) -> dict[str, Path]:
     """Write a freshly exported model's card and README, then refresh models/manifest.json.
 
-    The card gets what no exporter writes itself: the ``training`` record from the training
-    log beside the model (``metrics.json``), the usage example from ``rnn_site/examples``
-    (`example_snippet`), and the benchmark's "performance" figures already in an existing
-    card, so re-exporting does not erase them. A run that did not finish its recipe is refused
-    (:class:`IncompleteRunError`), since its numbers could not be reproduced.
+    The card gets what no exporter writes itself: the ``training`` record from ``log``, the
+    training log the export read its scores from (the metrics.json beside the checkpoint, not
+    whatever log `model_dir` holds: one export, one log), the usage example from
+    ``rnn_site/examples`` (`example_snippet`), and the benchmark's "performance" figures
+    already in an existing card, so re-exporting does not erase them. A run that did not
+    finish its recipe is refused (:class:`IncompleteRunError`), since its numbers could not be
+    reproduced; the export checks that before its first write (`complete_log`).
     Returns {"card", "readme", "manifest"} → paths.
     """
     from rnn_site.export.manifest import write_manifest
 
     model_dir = Path(model_dir)
     card = copy.copy(card)  # the caller's card stays as it was
-    log = complete_log(model_dir)
-    if log is not None:
-        card["training"] = training_recipe(log)
+    complete_log(log)
+    if log:
+        card["training"] = training_recipe(dict(log))
     snippet = example_snippet(card["name"])
     if snippet is not None:
         card["usage"] = {**card.get("usage", {}), "python": snippet}

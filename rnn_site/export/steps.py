@@ -6,7 +6,9 @@ same for every application lives here:
 1. `start_export`: the refusals every export shares (an incomplete run), then the output
    folder, the training log (empty without one: tests export random weights that way) and the
    commit the files are traced to, as one `ExportRun`. Nothing is written before it returns,
-   so a refused export leaves the folder as it was;
+   so a refused export leaves the folder as it was. The log is the one beside the checkpoint
+   (`export_checkpoint`): scores, prose and training record all come from it, whatever
+   metrics.json the output folder holds;
 2. `card_head` and `card_common`: the card fields every task has, in one order, with the
    prose from the application's text file (`rnn_site.export.card_text`);
 3. `ExportRun.publish`: card.json, README.md and the manifest (`rnn_site.export.cards`).
@@ -45,8 +47,9 @@ class ExportRun:
         )
 
     def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
-        """Write the card, README and manifest; return ``paths`` with theirs added."""
-        return {**paths, **publish_card(self.out_dir, card)}
+        """Write the card, README and manifest (the training record from this export's log);
+        return ``paths`` with theirs added."""
+        return {**paths, **publish_card(self.out_dir, card, self.log)}
 
 
 class ExportOptions(TypedDict, total=False):
@@ -69,9 +72,10 @@ def start_export(
 
     Every exporter calls this before its first write, so the shared refusals live here once:
     an incomplete run (:class:`~rnn_site.export.cards.IncompleteRunError`) is refused before
-    any graph is written, not after the graphs replaced the old ones beside the old card."""
+    any graph is written, not after the graphs replaced the old ones beside the old card. The
+    run checked is ``log``'s, the log the export reads, not a metrics.json in ``out_dir``."""
     folder = Path(out_dir)
-    complete_log(folder)
+    complete_log(log)
     folder.mkdir(parents=True, exist_ok=True)
     return ExportRun(name, folder, log or {}, commit or git_commit(), version)
 
@@ -85,9 +89,13 @@ def export_checkpoint(
 ) -> dict[str, Path]:
     """Export a trained model: ``load(checkpoint)`` gives the leading arguments of
     ``export_model`` (the model, then what its card needs from the checkpoint: vocabulary,
-    settings); the training log is the metrics.json that training wrote beside it."""
+    settings); the training log is the metrics.json that training wrote beside it, the one
+    log of the export. An incomplete run is refused before the checkpoint is even loaded (the
+    forecaster's export computes its demo's SARIMA forecasts, minutes, before its first write)."""
+    log = read_training_log(checkpoint)
+    complete_log(log, Path(checkpoint).with_name("metrics.json"))
     loaded = load(Path(checkpoint))
-    return export_model(*loaded, out_dir, log=read_training_log(checkpoint), **options)
+    return export_model(*loaded, out_dir, log=log, **options)
 
 
 def card_head(run: ExportRun, prose: CardProse) -> CardHead:

@@ -37,7 +37,6 @@ from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettin
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
-from rnn_site.export.cards import read_training_log
 from rnn_site.export.demand import demand_io, electricity_days, export_demand_onnx
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.files import write_json
@@ -618,13 +617,20 @@ def export_forecaster(
     """Export the trained model: read the checkpoint and the metrics.json training wrote."""
     from rnn_site.train.ts_forecaster import load_forecaster
 
-    model, saved = load_forecaster(Path(checkpoint))
-    return export_forecaster_model(
-        model,
-        saved,
-        out_dir,
-        log=read_training_log(checkpoint),
-        series_json=series_payload(),
-        baselines_json=statistical_payload(model.config.horizon),
-        demand=demand_export(saved),
-    )
+    def export(
+        model: LSTMForecaster,
+        saved: dict[str, Any],
+        out_dir: str | Path,
+        **options: Unpack[steps.ExportOptions],
+    ) -> dict[str, Path]:
+        return export_forecaster_model(
+            model,
+            saved,
+            out_dir,
+            series_json=series_payload(),
+            baselines_json=statistical_payload(model.config.horizon),
+            demand=demand_export(saved),
+            **options,
+        )
+
+    return steps.export_checkpoint(load_forecaster, export, checkpoint, out_dir)
