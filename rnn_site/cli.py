@@ -114,18 +114,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _stale_test_scores(checkpoint: Path) -> str:
     """The line for a speech log whose test scores another silence trim cut (`ScoredTrimError`):
     the checkpoint is sound, its scores are stale. The rescore measures them again with the
-    runtime's trim and the same weights, in the folder where the exporter reads the log."""
+    runtime's trim and the same weights, in the folder where the exporter reads the log: the
+    rescore of a folder reads its speech.pt, so another checkpoint is named with --checkpoint."""
     from rnn_site.data.speech_trim import TRIM
     from rnn_site.export.cards import read_training_log
 
     folder = checkpoint.parent
     scored = (read_training_log(checkpoint) or {}).get("test_trim") or "none recorded"
+    named = checkpoint.name == "speech.pt"
+    rescore = f"--rescore {folder}" if named else f"--rescore --checkpoint {checkpoint}"
     return (
         f"cannot export {checkpoint}: the test scores in {folder / 'metrics.json'} were "
         f"measured with another silence trim ({scored}) than the runtime's ({TRIM.to_dict()}), "
         "so the card would publish figures the runtime does not give; measure them again with "
         "the runtime's trim, the weights untouched: `python -m "
-        f"rnn_site.experiments.speech_noise_floor --rescore {folder}`, then run this export again"
+        f"rnn_site.experiments.speech_noise_floor {rescore}`, then run this export again"
     )
 
 

@@ -93,26 +93,35 @@ def test_export_of_another_models_checkpoint_exits_2(tmp_path, capsys):
     assert "cannot export" in err and "rnn-site train char-lm" in err
 
 
-def test_export_of_speech_scores_cut_by_another_trim_names_the_rescore(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("name", "rescore"),
+    [
+        ("speech.pt", "--rescore {run}"),
+        # the rescore of a folder reads its speech.pt: another name is given with --checkpoint
+        ("speech-80.pt", "--rescore --checkpoint {run}/speech-80.pt"),
+    ],
+)
+def test_export_of_speech_scores_cut_by_another_trim_names_the_rescore(
+    name, rescore, tmp_path, capsys
+):
     """The published checkpoint with its real log, whose test_trim is set back to the fixed
     -40 dB trim: the line says the scores are stale (both trims, whole) and names the rescore
-    of the checkpoint's folder, not a broken checkpoint (it once asked "is it a checkpoint
-    that `rnn-site train speech` wrote?" and cut the trims off at 200 characters)."""
+    of that checkpoint, not a broken checkpoint (it once asked "is it a checkpoint that
+    `rnn-site train speech` wrote?" and cut the trims off at 200 characters; and it named the
+    folder's rescore, which reads speech.pt, for a checkpoint called otherwise)."""
     run = tmp_path / "run"
     run.mkdir()
-    shutil.copy(ROOT / "models" / "speech" / "speech.pt", run / "speech.pt")
+    shutil.copy(ROOT / "models" / "speech" / "speech.pt", run / name)
     log = json.loads((ROOT / "models" / "speech" / "metrics.json").read_text("utf-8"))
     fixed = {"frame": 160, "threshold_db": -40.0, "margin_s": 0.08}
     (run / "metrics.json").write_text(json.dumps({**log, "test_trim": fixed}), "utf-8")
     models = ["--models-dir", str(tmp_path / "models")]
-    err = one_error_line(
-        capsys, [*models, "export", "speech", "--checkpoint", str(run / "speech.pt")]
-    )
-    assert err.startswith(f"error: cannot export {run / 'speech.pt'}: the test scores in ")
+    err = one_error_line(capsys, [*models, "export", "speech", "--checkpoint", str(run / name)])
+    assert err.startswith(f"error: cannot export {run / name}: the test scores in ")
     assert f"another silence trim ({fixed}) than the runtime's (" in err
     assert "'floor_quantile': 0.1, 'floor_margin_db': 6.0, 'ceiling_db': -30.0})" in err
     assert err.endswith(
-        f"`python -m rnn_site.experiments.speech_noise_floor --rescore {run}`, "
+        f"`python -m rnn_site.experiments.speech_noise_floor {rescore.format(run=run)}`, "
         "then run this export again\n"
     )
     assert "is it a checkpoint" not in err and "ScoredTrimError" not in err
