@@ -57,9 +57,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -365,20 +363,10 @@ def rescore_run(checkpoint: Path, command: str) -> str:
     """Score ``checkpoint``'s test sets again with the runtime's trim into the metrics.json
     beside it (`rnn_site.train.speech.rescore`), then refresh the card there if there is one
     (a training run's folder has none) → what was written, for the output."""
-    from rnn_site.files import atomic_path
     from rnn_site.train.speech import rescore
 
-    log = checkpoint.with_name("metrics.json")
-    # rescore reads <folder>/speech.pt and <folder>/metrics.json: give it a folder where the
-    # checkpoint has that name, then put the rescored log back beside the checkpoint.
-    with tempfile.TemporaryDirectory(prefix="speech-rescore-") as tmp:
-        staged = Path(tmp)
-        (staged / "speech.pt").symlink_to(checkpoint.resolve())
-        shutil.copyfile(log, staged / "metrics.json")
-        rescore(staged, command)
-        with atomic_path(log) as out:
-            shutil.copyfile(staged / "metrics.json", out)
-    return f"rescored: {log}\n" + refresh_card_if_any(checkpoint)
+    rescore(checkpoint.parent, command, checkpoint=checkpoint)
+    return f"rescored: {checkpoint.with_name('metrics.json')}\n" + refresh_card_if_any(checkpoint)
 
 
 def refresh_card_if_any(checkpoint: Path) -> str:

@@ -364,11 +364,21 @@ def final_scores(
     }
 
 
-def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -> dict[str, Any]:
+def rescore(
+    out_dir: str | Path = "models/speech",
+    command: str | None = None,
+    *,
+    checkpoint: str | Path | None = None,
+) -> dict[str, Any]:
     """Score a trained run's test sets again with the runtime's trim, the weights untouched:
     its metrics.json gets the new ``results``, ``per_voice``, ``test_trim`` and a ``rescored``
     record (`rnn_site.export.speech.refresh_card` then publishes them). The validation history
     stays as training measured it (validation clips are not trimmed).
+
+    ``checkpoint`` is the weights scored (default: ``out_dir``/speech.pt, what training
+    writes). It must lie in ``out_dir``: the log rescored is the metrics.json beside it, the
+    one ``rnn-site export speech --checkpoint`` reads (`ValueError` otherwise, before anything
+    is read or written).
 
     ``rescored.previous`` keeps what the replaced scores were, so the card can say what the
     new trim changed: the trim that scored them (``None``: the log predates ``test_trim``),
@@ -378,8 +388,14 @@ def rescore(out_dir: str | Path = "models/speech", command: str | None = None) -
     from rnn_site.provenance import git_commit
 
     folder = Path(out_dir)
+    weights = folder / "speech.pt" if checkpoint is None else Path(checkpoint)
+    if weights.parent.resolve() != folder.resolve():
+        raise ValueError(
+            f"checkpoint {weights} is not in {folder}: the rescore rewrites {folder}/metrics.json, "
+            "the log beside the checkpoint; give the checkpoint's own folder"
+        )
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
-    model, _ = load_speech_model(folder / "speech.pt")
+    model, _ = load_speech_model(weights)
     data = load_speech(SynthesisConfig(**log["synthesis"]), progress=False)
     scores = final_scores(
         model, data, load_real_letters(), log["hparams"]["dtw_templates_per_symbol"], log["seed"]
