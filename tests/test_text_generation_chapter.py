@@ -251,17 +251,21 @@ print("ok")
 
 
 def test_curves_table_sets_each_recipe_beside_the_one_it_replaced():
-    def log(hidden, params, curve):
+    def log(hidden, params, curve, precision=None):
         history = [{"step": s, "val_bpc": v} for s, v in curve]
-        return {"hparams": {"hidden_size": hidden}, "parameters": params, "history": history}
+        run = {"hparams": {"hidden_size": hidden}, "parameters": params, "history": history}
+        run["steps"], run["train_config"] = curve[-1][0], {}
+        if precision:
+            run["train_config"]["precision"] = precision
+        return run
 
     table = tg.curves_table(
-        log(448, 956_485, [(2000, 2.152), (4000, 2.0864)]),
+        log(448, 956_485, [(2000, 2.152), (4000, 2.0864)], "bf16"),
         [("288 units", log(288, 432_165, [(2000, 2.231), (6000, 2.151)]))],
     ).splitlines()
     assert table[0] == (
-        "| step | published: 448 units, 956,485 parameters "
-        "| earlier: 288 units, 432,165 parameters |"
+        "| step | published: 448 units, 956,485 parameters, 4,000 steps, bfloat16 "
+        "| earlier: 288 units, 432,165 parameters, 6,000 steps |"
     )
     assert table[2:] == [
         "| 2,000 | 2.152 | 2.231 |",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -161,6 +161,29 @@ def test_a_trainer_turns_its_flags_into_hyperparameters() -> None:
     assert hparams(ts_forecaster.TRAINER, "--members", "3").members == 3
     assert hparams(char_mingru.TRAINER, "--quick").max_steps == 2000
     assert char_mingru.TRAINER.options["name"] == "char-mingru"
+
+
+def test_precision_overrides_the_recipes_and_is_refused_outside_its_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--precision`` sets the recipe's training precision (char-lm, its own-text recipe,
+    char-mingru); anything but fp32 or bf16 is one error line and exit status 2."""
+    from rnn_site.train import char_lm, char_mingru
+
+    args = char_lm.parse_command(["--precision", "fp32"])
+    chosen = recipe_hparams(char_lm.CharLMTrainConfig, args, precision=args.precision)
+    assert chosen == replace(char_lm.CharLMTrainConfig(), precision="fp32")
+    assert args.command == "rnn-site train char-lm --precision fp32"
+    mingru = char_mingru.TRAINER
+    assert mingru.hparams_of(mingru.parser().parse_args(["--precision", "bf16"])).precision == (
+        "bf16"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        char_lm.parse_command(["--precision", "fp16"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: argument --precision: invalid choice: 'fp16' (choose from 'fp32', 'bf16')\n"
+    )
 
 
 def test_a_trainer_refuses_a_flag_outside_its_choices(capsys: pytest.CaptureFixture[str]) -> None:

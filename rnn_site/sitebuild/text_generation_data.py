@@ -114,15 +114,22 @@ def learning_curve(log: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _recipe_words(log: dict[str, Any]) -> str:
+    """A run's size and budget in words: units, parameters, steps and, if not float32, the
+    training precision (two recipes of one width differ in their budget)."""
+    precision = (log.get("train_config") or {}).get("precision", "fp32")
+    return (
+        f"{log['hparams']['hidden_size']} units, {log['parameters']:,} parameters, "
+        f"{log['steps']:,} steps" + (", bfloat16" if precision == "bf16" else "")
+    )
+
+
 def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]]) -> str:
     """Validation bits/char against steps for the published recipe and every recipe it
     replaced: the metric against steps and model size, side by side."""
     runs = [("published", log), *(("earlier", old) for _, old in earlier)]
     curves = [{entry["step"]: entry["val_bpc"] for entry in run["history"]} for _, run in runs]
-    header = " | ".join(
-        f"{label}: {run['hparams']['hidden_size']} units, {run['parameters']:,} parameters"
-        for label, run in runs
-    )
+    header = " | ".join(f"{label}: {_recipe_words(run)}" for label, run in runs)
     lines = [f"| step | {header} |", "|--:|" + "--:|" * len(runs)]
     for step in sorted(set().union(*curves)):
         cells = " | ".join(f"{c[step]:.3f}" if step in c else "–" for c in curves)

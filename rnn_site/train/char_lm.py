@@ -38,6 +38,7 @@ from rnn_site.train.artifacts import (
     save_checkpoint,
 )
 from rnn_site.train.command import (
+    PRECISION,
     positive_int,
     recipe_hparams,
     run_options,
@@ -474,6 +475,7 @@ def parse_command(argv: Sequence[str] | None = None) -> argparse.Namespace:
         quick_threads=QUICK_THREADS,
     )
     parser.add_argument("--max-steps", type=positive_int, default=None)
+    parser.add_argument("--precision", choices=PRECISION.choices, default=None, help=PRECISION.help)
     parser.add_argument(
         "--text",
         help="train on this UTF-8 text file instead of Shakespeare "
@@ -492,7 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_command(argv)
     if args.text or args.out:
         return _main_text(args)
-    hparams = recipe_hparams(CharLMTrainConfig, args, max_steps=args.max_steps)
+    hparams = recipe_hparams(
+        CharLMTrainConfig, args, max_steps=args.max_steps, precision=args.precision
+    )
     train_char_lm(**run_options(args), hparams=hparams)
     return 0
 
@@ -507,13 +511,12 @@ def _main_text(args: Any) -> int:
         return 2
     try:
         recipe = None
-        if args.max_steps:
+        if args.max_steps or args.precision:
             from rnn_site.data.user_text import load_user_text
 
-            recipe = replace(
-                text_recipe(len(load_user_text(args.text).train), args.quick),
-                max_steps=args.max_steps,
-            )
+            recipe = text_recipe(len(load_user_text(args.text).train), args.quick)
+            given = {"max_steps": args.max_steps, "precision": args.precision}
+            recipe = replace(recipe, **{k: v for k, v in given.items() if v is not None})
         options = run_options(args)
         train_on_text(
             args.text,

@@ -15,7 +15,7 @@ from typing import Any
 from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
 from rnn_site.train.artifacts import load_checkpoint
 from rnn_site.train.char_lm import CharLMTrainConfig, train_char_lm
-from rnn_site.train.command import Flag, Trainer
+from rnn_site.train.command import PRECISION, Flag, Trainer
 
 NAME = "char-mingru"
 
@@ -65,7 +65,7 @@ QUICK = {"max_steps": 2000}
 #: ``rnn-site train char-mingru [--quick] [--max-steps N]``: char-lm's job with this network.
 TRAINER = Trainer(
     NAME, __doc__, CharMinGRUTrainConfig, train_char_lm, QUICK,
-    {"--max-steps": Flag("max_steps")}, {"name": NAME, "build": build},
+    {"--max-steps": Flag("max_steps"), "--precision": PRECISION}, {"name": NAME, "build": build},
 )  # fmt: skip
 main = TRAINER.main
 

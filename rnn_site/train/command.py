@@ -201,6 +201,18 @@ class Flag:
     to: Callable[[Any], Any] | None = None
 
 
+#: ``--precision``, for recipes with a ``precision`` field (the loop's
+#: `~rnn_site.train.loop.TrainConfig.precision`): a reader whose CPU lacks bfloat16 units
+#: trains a bf16 recipe in float32 instead (other weights, about the same quality).
+PRECISION = Flag(
+    "precision",
+    str,
+    "bf16: bfloat16 autocast, about twice as fast on CPUs with bfloat16 units "
+    "(AMX, AVX512-BF16) and slower on others; fp32: float32 (default: the recipe's)",
+    ("fp32", "bf16"),
+)
+
+
 @dataclass(frozen=True)
 class Trainer:
     """A model's ``rnn-site train NAME`` command, declared as data: every trainer's ``main``
