@@ -89,17 +89,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not checkpoint.is_file():
         raise UsageError(f"no checkpoint at {checkpoint}; run `rnn-site train {args.name}`")
     _check_checkpoint(checkpoint)
-    from rnn_site.export.cards import IncompleteRunError
+    from rnn_site.export.cards import IncompleteRunError, ScoredTrimError
 
     try:
         paths = _resolve(recipe.exporter)(checkpoint, out_dir)
     except IncompleteRunError as exc:
         raise UsageError(str(exc)) from None
+    except ScoredTrimError:
+        raise UsageError(_stale_test_scores(checkpoint)) from None
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
-        from rnn_site.export.speech import ScoredTrimError  # imported already for speech
-
-        if isinstance(exc, ScoredTrimError):
-            raise UsageError(_stale_test_scores(checkpoint)) from None
         # torch read the file, but it is not a checkpoint of this model (another model's, or
         # a dict of something else): the exporter trips over a missing or mismatched entry.
         raise UsageError(

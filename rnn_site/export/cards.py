@@ -139,6 +139,13 @@ class IncompleteRunError(ValueError):
     """The training log says the recipe did not run to its end (safety cap, Ctrl-C)."""
 
 
+class ScoredTrimError(ValueError):
+    """A speech training log's test scores were cut by another trim than the runtime's: the
+    card would show figures a user of the runtime does not get. Defined here, beside
+    `IncompleteRunError`, so that ``rnn-site export`` catches it without importing torch's
+    speech exporter (`rnn_site.export.speech` raises it and re-exports it)."""
+
+
 def recipe_command(command: str | None) -> str | None:
     """The recorded training command without ``--out-dir``: where a run wrote its files is not
     part of the recipe, and a scratch folder on the trainer's machine means nothing to a reader."""

@@ -39,6 +39,7 @@ from rnn_site.data.speech import (
 from rnn_site.data.speech_trim import TRIM, TrimSettings
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
+from rnn_site.export.cards import ScoredTrimError  # raised here; kept importable from here
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.export.results_tables import speech_results_table as results_table
 from rnn_site.files import atomic_path
@@ -187,11 +188,6 @@ def speech_scores(results: dict[str, Any]) -> tuple[Scores, Scores]:
     if connected is not None:
         mine["tts_strings_cer"] = connected
     return {NAME: mine}, ({"dtw-templates": theirs} if theirs else {})
-
-
-class ScoredTrimError(ValueError):
-    """A training log's test scores were cut by another trim than the runtime's: the card
-    would show figures a user of the runtime does not get."""
 
 
 def check_test_trim(log: dict[str, Any], settings: TrimSettings = TRIM) -> None:
