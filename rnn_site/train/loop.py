@@ -39,6 +39,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from rnn_site.provenance import git_commit
+from rnn_site.runtime.errors import RnnSiteError
 from rnn_site.train.artifacts import write_json
 
 Batch = TypeVar("Batch")
@@ -187,29 +188,40 @@ def versions() -> dict[str, str]:
     }
 
 
+#: CPU flags of bfloat16 matrix units: oneDNN runs a bfloat16 LSTM fast only with one of them.
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+class PrecisionUnavailableError(RnnSiteError, RuntimeError):
+    """A recipe asks for bfloat16 on a CPU without bfloat16 units, where a bf16 LSTM step is
+    about three times slower than float32 (AVX-512) or fails inside oneDNN (AVX2)."""
+
+
+def _cpuinfo(field: str) -> list[str]:
+    """The values of ``field`` ("model name", "flags") in /proc/cpuinfo, one per CPU."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        return []
+    return [
+        line.split(":", 1)[1].strip()
+        for line in cpuinfo.read_text(errors="replace").splitlines()
+        if line.startswith(field)
+    ]
+
+
+def bf16_units() -> list[str]:
+    """The bfloat16 units this CPU has (``[]`` where /proc/cpuinfo does not say)."""
+    flags = {flag for line in _cpuinfo("flags") for flag in line.split()}
+    return sorted(flags & BF16_FLAGS)
+
+
 def machine(device: str = "cpu") -> dict[str, Any]:
     """The machine a run trained on, logged because wall times mean nothing without it."""
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in cpuinfo.read_text(errors="replace").splitlines()
-            if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    flags = set()
-    if cpuinfo.exists():
-        flags = {
-            flag
-            for line in cpuinfo.read_text(errors="replace").splitlines()
-            if line.startswith("flags")
-            for flag in line.split(":", 1)[1].split()
-        }
+    names = _cpuinfo("model name")
     info: dict[str, Any] = {
-        "cpu": cpu,
+        "cpu": names[0] if names else platform.processor() or platform.machine(),
         # Native bfloat16 units decide how fast a precision="bf16" recipe runs.
-        "bf16_units": sorted(flags & {"avx512_bf16", "amx_bf16"}),
+        "bf16_units": bf16_units(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": device,
@@ -296,6 +308,13 @@ class Run:
         self.device = torch.device(config.device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
+        if config.precision == "bf16" and self.device.type == "cpu" and not bf16_units():
+            raise PrecisionUnavailableError(
+                "this recipe trains in bfloat16 (precision bf16), but this CPU has no "
+                "bfloat16 units (AMX or AVX512-BF16), where a bf16 LSTM step is about 3 "
+                "times slower than float32 or fails; train in float32 with --precision fp32 "
+                "(other weights than the published ones)"
+            )
         self.model, self.loss_fn, self.evaluate_fn, self.config = model, loss_fn, evaluate, config
         model.to(self.device)
         self.ema = (
