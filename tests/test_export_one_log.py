@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from char_lm_helpers import LOG, VOCAB, random_model
-from test_export_refusals_all import snapshot
+from folder_snapshot import snapshot
 
 from rnn_site.cli import main
 from rnn_site.train.char_lm import save_char_lm

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from char_lm_helpers import VOCAB, random_model
+from folder_snapshot import snapshot
 
 from rnn_site.cli import main
 from rnn_site.data.chorales import MelodyVocab, load_chorales
@@ -24,14 +25,6 @@ from rnn_site.train.sentiment import save_sentiment
 
 #: The log of a run the safety cap stopped: every export of it is refused.
 INCOMPLETE = {"complete": False, "stopped": "time_cap", "steps": 12}
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every folder (None) and file (its bytes) under ``root``, by relative path."""
-    return {
-        str(p.relative_to(root)): None if p.is_dir() else p.read_bytes()
-        for p in sorted(root.rglob("*"))
-    }
 
 
 def filled_folder(models: Path, name: str, files: list[str], log: dict) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from folder_snapshot import snapshot
 
 from rnn_site.cli import main
 from rnn_site.export.cards import IncompleteRunError
@@ -21,14 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "models" / "speech"
 #: The trim the card shipped with before the noise floor: a log scored by it is refused.
 FIXED = {"frame": 160, "threshold_db": -40.0, "margin_s": 0.08}
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every folder (None) and file (its bytes) under ``root``, by relative path."""
-    return {
-        str(p.relative_to(root)): None if p.is_dir() else p.read_bytes()
-        for p in sorted(root.rglob("*"))
-    }
 
 
 def filled_models_dir(root: Path, log: dict) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_export_refusals_all import snapshot
+from folder_snapshot import snapshot
 
 from rnn_site.models.speech import SpeechConfig, SpeechCTC
 from rnn_site.train.speech import rescore, save_speech

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from folder_snapshot import snapshot
 
 from rnn_site.experiments.speech_noise_floor import (
     PUBLISHED,
@@ -24,14 +25,6 @@ from rnn_site.experiments.speech_noise_floor import (
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "models" / "speech"
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every folder (None) and file (its bytes) under ``root``, by relative path."""
-    return {
-        str(p.relative_to(root)): None if p.is_dir() else p.read_bytes()
-        for p in sorted(root.rglob("*"))
-    }
 
 
 def training_run(folder: Path, checkpoint: str | None = "speech.pt", log: bool = True) -> Path:
