@@ -24,9 +24,10 @@ RESULTS_PATH = ROOT / "rnn_site" / "experiments" / "results" / "precision_benchm
 SCHEMA = 1
 
 
-def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
-    """The cached figures; raises FileNotFoundError or ValueError (wrong schema) with a hint."""
-    return read_figures(path, SCHEMA, "python -m rnn_site.bench.precision")
+def load_benchmark(path: Path | None = None) -> dict[str, Any]:
+    """The cached figures (``RESULTS_PATH`` unless ``path``); raises FileNotFoundError or
+    ValueError (wrong schema) with a hint."""
+    return read_figures(path or RESULTS_PATH, SCHEMA, "python -m rnn_site.bench.precision")
 
 
 def precision_table(data: dict[str, Any]) -> str:
@@ -59,20 +60,28 @@ def precision_table(data: dict[str, Any]) -> str:
     return "\n".join(rows) + note
 
 
+#: What a page shows, in a block or in a sentence, where the figures are missing or stale.
+NO_BENCHMARK = "No benchmark yet"
+
+
 @generator("precision", "table.benchmark")
 def table_on_page(models_dir: Path) -> str:
     """The benchmark table, or a warning saying how to measure it (never a silent gap)."""
     try:
         return precision_table(load_benchmark())
     except (FileNotFoundError, ValueError) as exc:
-        return f'!!! warning "No benchmark yet"\n    {exc}\n'
+        return f'!!! warning "{NO_BENCHMARK}"\n    {exc}\n'
 
 
 @generator("precision", "ratio", argument=True)
 def ratio_on_page(models_dir: Path, network: str) -> str:
     """One network's bf16 / float32 step-time ratio, two decimals
-    (``<!-- data:precision:ratio:char-lm -->``)."""
-    networks = load_benchmark()["networks"]
+    (``<!-- data:precision:ratio:char-lm -->``); without figures, the table's warning inline
+    (it stands in a sentence), so a missing or stale file never stops the build."""
+    try:
+        networks = load_benchmark()["networks"]
+    except (FileNotFoundError, ValueError) as exc:
+        return f"**({NO_BENCHMARK.lower()}: {exc})**"
     if network not in networks:
         raise PageDataError(
             f"data:precision:ratio: no network {network!r}; the benchmark has {', '.join(networks)}"
