@@ -44,6 +44,7 @@ from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export
 from rnn_site.export.results_tables import speech_results_table as results_table
 from rnn_site.files import atomic_path
 from rnn_site.models.speech import SpeechCTC
+from rnn_site.provenance import short_commit
 from rnn_site.train.speech import load_speech_model
 
 NAME = "speech"
@@ -241,7 +242,7 @@ def rescored_sentence(text: CardText, log: dict[str, Any]) -> str:
         "_rescored",
         trim=trim,
         command=record["command"],
-        commit=record["commit"][:7],
+        commit=short_commit(record["commit"]),
         changes=", ".join(parts[:-1]) + ", and " + parts[-1] if len(parts) > 1 else "".join(parts),
     )
 
