@@ -51,7 +51,9 @@ Contract = dict[str, GraphContract | int | str]
 
 
 class SeriesSettings(TypedDict):
-    """One site series' settings: family id, period, window and scales."""
+    """One site series' settings: family id, period, window and scales; the anomaly
+    threshold chosen on validation and the benchmark's size unit (`robust_unit`), in which the
+    demo sizes the anomalies it injects."""
 
     id: int
     period: int
@@ -60,6 +62,7 @@ class SeriesSettings(TypedDict):
     scale: float
     norm_scale: float
     anomaly_threshold: float
+    anomaly_unit: float
 
 
 class DataRecord(TypedDict):

@@ -36,6 +36,16 @@ def _generated_model_files() -> None:
 
 
 @pytest.fixture(scope="session")
+def series():
+    """The real site series (statsmodels, vega_datasets), loaded once; skipped without them."""
+    pytest.importorskip("statsmodels")
+    pytest.importorskip("vega_datasets")
+    from rnn_site.data.timeseries import load_all
+
+    return load_all()
+
+
+@pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Run the real strict build once and return the site directory.
 

@@ -106,13 +106,7 @@ def test_precision_recall_f1_and_threshold_choice():
 # ------------------------------------------------------------------ real data (statsmodels)
 
 
-@pytest.fixture(scope="module")
-def series():
-    pytest.importorskip("statsmodels")
-    pytest.importorskip("vega_datasets")
-    from rnn_site.data.timeseries import load_all
-
-    return load_all()
+# The `series` fixture (the real site series) lives in conftest.py.
 
 
 def test_real_series_load_offline_with_chronological_splits(series):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from shipped import MODELS
 from rnn_site.baselines.forecast import Forecasts, actuals, rolling_origins, score
 from rnn_site.data.timeseries import NAMES, Series
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster, pinball_loss
+from rnn_site.sitebuild.page_data import render_data
 from rnn_site.train.loop import TrainConfig, train
 from rnn_site.train.ts_forecaster import (
     Batches,
@@ -173,6 +175,19 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     assert summary["mean_mase_lstm"] == pytest.approx(
         np.mean([h["lstm"]["mase"] for h in metrics["held_out"].values()])
     )
+    # The anomaly figures the page reads are all in a fresh log (the seed check was only in
+    # a rescore's additions, so a retrain broke the site build): render them from it.
+    assert set(metrics["anomaly_validation"]) == set(metrics["anomaly"])
+    assert sorted(metrics["anomaly_seed_check"]) == ["303-404", "505-606"]
+    page = (MODELS.parent / "docs" / "applications" / "time-series.md").read_text("utf-8")
+    anomaly = re.findall(
+        r"<!-- data:ts-forecaster:(?:metrics\.anomaly|anomaly|table\.anomaly)[^>]*-->", page
+    )
+    assert len(anomaly) > 20
+    (tmp_path / "models" / "ts-forecaster").mkdir(parents=True)
+    (tmp_path / "models" / "ts-forecaster" / "metrics.json").write_text(json.dumps(metrics))
+    rendered = render_data("\n".join(anomaly), tmp_path / "models")
+    assert "seeds 505 / 606" in rendered and "<!--" not in rendered
     model, checkpoint = load_forecaster(tmp_path / "ts-forecaster.pt")
     assert checkpoint["series"]["co2"]["id"] == 0 and model.config.normalisation == best
     assert model.config.members == 2

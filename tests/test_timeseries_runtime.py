@@ -18,6 +18,7 @@ import pytest
 import torch
 from shipped import run_without
 
+from rnn_site.baselines.anomaly import robust_unit
 from rnn_site.export.manifest import verify
 from rnn_site.export.onnx_lstm import declared_io
 from rnn_site.export.ts_forecaster import export_forecaster_model, forecaster_io
@@ -75,8 +76,10 @@ def exported(tmp_path_factory) -> tuple[LSTMForecaster, Path]:
         "min_history": 12,
         "series": {name: {**s, "anomaly_threshold": 2.0} for name, s in SETTINGS.items()},
     }
+    # The log's benchmark chose another CO₂ threshold than the checkpoint holds (a rescore).
+    log = {"anomaly": {"co2": {"lstm": {"threshold": 3.0}}}}
     export_forecaster_model(
-        model, checkpoint, models_dir / "ts-forecaster", series_json=synthetic_series()
+        model, checkpoint, models_dir / "ts-forecaster", series_json=synthetic_series(), log=log
     )
     return model, models_dir
 
@@ -211,6 +214,22 @@ def test_a_corrupted_graph_fails_the_hash_check(exported, tmp_path):
 
 
 # ------------------------------------------------------------------ card, example, no torch
+
+
+def test_the_graph_metadata_says_what_the_card_says(exported):
+    """The series settings in forecaster.onnx's metadata are the card's: the log's anomaly
+    threshold (not the checkpoint's) and the benchmark's size unit (they were the checkpoint's
+    settings, so a rescored threshold reached the card but not the graph)."""
+    model_dir = exported[1] / "ts-forecaster"
+    card = json.loads((model_dir / "card.json").read_text())
+    graph = onnx.load(str(model_dir / "forecaster.onnx"))
+    metadata = {p.key: p.value for p in graph.metadata_props}
+    assert json.loads(metadata["series"]) == card["series"]
+    assert card["series"]["co2"]["anomaly_threshold"] == 3.0
+    assert card["series"]["sunspots"]["anomaly_threshold"] == 2.0
+    data = synthetic_series()["series"]["co2"]
+    unit = robust_unit(np.array(data["values"][: data["train_end"]]))
+    assert card["series"]["co2"]["anomaly_unit"] == pytest.approx(unit)
 
 
 def test_card_and_readme_describe_the_files_and_the_example_runs(exported, monkeypatch, capsys):

@@ -34,12 +34,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 #: The threshold grid every detector's validation threshold is chosen from.
 GRID = tuple(float(k) for k in np.round(np.arange(0.25, 16.01, 0.25), 2))
-THRESHOLDS = GRID
+
+#: The card's injection: copy j of the validation part is seeded (101, j), of the test part
+#: (202, j).
+SEEDS: Mapping[str, int] = MappingProxyType({"val": 101, "test": 202})
+#: Other injections scored beside it (added after the first test look, deciding nothing): how
+#: much do the figures depend on where the events land?
+SEED_CHECKS: tuple[Mapping[str, int], ...] = (
+    MappingProxyType({"val": 303, "test": 404}),
+    MappingProxyType({"val": 505, "test": 606}),
+)
+
+
+def seeds_key(seeds: Mapping[str, int]) -> str:
+    """How a log names an injection's seed pair: "303-404"."""
+    return f"{seeds['val']}-{seeds['test']}"
+
 
 #: A detector: scores of the points [start, end) of ``values`` → (end − start,).
 Detector = Callable[[np.ndarray, int, int], np.ndarray]
@@ -171,18 +187,19 @@ def rolling_zscore(values: np.ndarray, window: int) -> np.ndarray:
     return scores
 
 
-def seasonal_zscore(values: np.ndarray, period: int) -> np.ndarray:
+def seasonal_zscore(values: np.ndarray, period: int, window: int | None = None) -> np.ndarray:
     """The rolling z-score of the seasonal changes y_t − y_{t−period}, over the previous
-    ``period`` of them: a baseline that knows the season (added after v2's first test look).
+    ``window`` of them (default: one season, ``period``): a baseline that knows the season
+    (added after v2's first test look).
 
-    values: (n,) → (n,), NaN for the first 2 × ``period`` points.
+    values: (n,) → (n,), NaN for the first ``period`` + ``window`` points.
     """
     values = np.asarray(values, dtype=np.float64)
     changes = np.full(values.size, np.nan)
     changes[period:] = values[period:] - values[:-period]
     scores = np.full(values.size, np.nan)
     if values.size > period:
-        scores[period:] = rolling_zscore(changes[period:], period)
+        scores[period:] = rolling_zscore(changes[period:], window or period)
     return scores
 
 
@@ -217,7 +234,7 @@ def event_recall(flags: np.ndarray, events: Sequence[tuple[str, int, int]]) -> f
 
 
 def choose_threshold(
-    scores: np.ndarray, labels: np.ndarray, thresholds: Sequence[float] = THRESHOLDS
+    scores: np.ndarray, labels: np.ndarray, thresholds: Sequence[float] = GRID
 ) -> float:
     """The threshold with the best F1 on (validation) scores; ties → the larger threshold.
 

@@ -23,16 +23,21 @@ published ``interval h=1``, the z-score and flag-all. Eval only, about a minute 
 
     python -m rnn_site.experiments.ts_anomaly --json rnn_site/experiments/results/ts_anomaly.json
 
-``--rescore models/ts-forecaster`` writes the card's anomaly section again with the published
-detector on this benchmark (metrics.json ``anomaly``, v1's figures kept in
-``anomaly_rescored.previous``) and refreshes card.json and README.md, weights and graph
-untouched.
+``--rescore DIR`` writes the anomaly figures of DIR/ts-forecaster.pt (or of ``--checkpoint``,
+which must lie in DIR) again into the metrics.json beside it, as training writes them
+(`rnn_site.train.ts_forecaster.anomaly_section`: this benchmark, and the seed checks), and
+refreshes card.json and README.md there if DIR has a card; weights and graph untouched::
+
+    python -m rnn_site.experiments.ts_anomaly --rescore models/ts-forecaster
+
+v1's figures are not in any log: they stay in ``results/ts_anomaly_v1.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,26 +53,22 @@ from rnn_site.baselines.anomaly import (
     interval_score,
     rolling_zscore,
     score_benchmark,
+    seasonal_zscore,
 )
 from rnn_site.data.timeseries import Series, load_all
 from rnn_site.files import write_json
 from rnn_site.train.ts_forecaster import (
     FAMILY,
-    evaluate_anomalies,
+    NAME,
+    anomaly_section,
     forecast_origins,
     injected_parts,
     load_forecaster,
 )
 
 STEPS = (1, 2, 3, 6, 12, 18, 24)
-RESULTS = Path(__file__).parent / "results"
-#: v1's results (the benchmark this one replaced): the card keeps their figures as ``previous``.
-V1_RESULTS = RESULTS / "ts_anomaly_v1.json"
-#: Other injections the rescore also scores (added after the test look, never deciding): how
-#: much do the figures depend on where the events land?
-SEED_CHECKS = ({"val": 303, "test": 404}, {"val": 505, "test": 606})
-#: v1's rule names → the card's detector names.
-V1_NAMES = {"interval h=1": "lstm", "rolling z-score": "zscore", "flag all": "flag_all"}
+#: The checkpoint the experiment reads unless told otherwise.
+PUBLISHED = Path(f"models/{NAME}/{NAME}.pt")
 
 
 def step_scores(
@@ -135,78 +136,96 @@ def choose_rule(val: dict[str, dict[str, Any]]) -> str:
     return max(names, key=key)
 
 
-def v1_figures(log: dict[str, Any], path: Path = V1_RESULTS) -> dict[str, Any]:
-    """What the card said under v1, kept once as ``anomaly_rescored.previous``: the test F1 of
-    the published detector and the z-score (the log's figures before the first rescore;
-    thresholds from the recipe's grid, 0.5–8) and flag-all's F1 on both parts, which no
-    threshold changes (v1's results)."""
-    kept = (log.get("anomaly_rescored") or {}).get("previous")
-    if kept is not None:
-        return dict(kept)
-    v1 = json.loads(path.read_text("utf-8"))
-    return {
-        "benchmark": "v1: one level shift over 1/8 of each part, one drift over 1/6, three "
-        "spikes, sized in the training standard deviation (about a third of the points)",
-        "test": {
-            s: {d: rows[d]["f1"] for d in ("lstm", "zscore")}
-            | {"flag_all": v1["test"][s]["flag all"]["f1"]}
-            for s, rows in log["anomaly"].items()
-        },
-        "validation": {
-            s: {"flag_all": rows["flag all"]["f1"]} for s, rows in v1["validation"].items()
-        },
-    }
+class RescoreInputError(ValueError):
+    """A rescore's folder, checkpoint or log is missing: `main` prints one ``error:`` line."""
 
 
-def rescore(out_dir: str | Path, model: Any, command: str) -> dict[str, Any]:
-    """The card's anomaly section again, the weights untouched: the published detector, the
-    z-score and flag-all on this benchmark (`evaluate_anomalies`, as training scores them)
-    into metrics.json, then card.json and README.md refreshed from it. ``seed_check`` holds
-    the test F1s of the same benchmark injected with the `SEED_CHECKS` seeds instead."""
-    from rnn_site.export.ts_forecaster import refresh_card
+def rescore_checkpoint(folder: Path, checkpoint: Path | None) -> Path:
+    """The checkpoint ``--rescore DIR [--checkpoint FILE]`` names: FILE, which must lie in DIR
+    (the rescore rewrites the metrics.json beside it, the log ``rnn-site export ts-forecaster``
+    reads), else DIR/ts-forecaster.pt. Checked before anything is scored or written."""
+    if not folder.is_dir():
+        raise RescoreInputError(f"no folder {folder}: --rescore takes a training run's folder")
+    if checkpoint is None:
+        checkpoint = folder / f"{NAME}.pt"
+    elif checkpoint.resolve().parent != folder.resolve():
+        raise RescoreInputError(
+            f"--checkpoint {checkpoint} is not in --rescore {folder}: the rescore rewrites the "
+            "metrics.json beside the checkpoint; give a checkpoint inside the folder"
+        )
+    if not checkpoint.is_file():
+        raise RescoreInputError(
+            f"no checkpoint at {checkpoint}; name the file `rnn-site train ts-forecaster` wrote "
+            "with --checkpoint"
+        )
+    if not checkpoint.with_name("metrics.json").is_file():
+        raise RescoreInputError(
+            f"no training log at {checkpoint.with_name('metrics.json')}: the rescore measures "
+            "a training run's anomaly figures again and needs the log its run wrote"
+        )
+    return checkpoint
+
+
+def rescore(checkpoint: Path, model: Any, command: str) -> dict[str, Any]:
+    """The anomaly figures of ``model`` (read from ``checkpoint``) again, the weights
+    untouched: `anomaly_section` (as training scores them) into the metrics.json beside the
+    checkpoint, with ``anomaly_rescored`` saying by which command and commit → the log."""
     from rnn_site.provenance import git_commit
 
-    folder = Path(out_dir)
-    log = json.loads((folder / "metrics.json").read_text("utf-8"))
-    previous = v1_figures(log)
-    site = load_all()
-    log["anomaly"] = {name: evaluate_anomalies(model, s, FAMILY[name]) for name, s in site.items()}
-    checks = {
-        f"{seeds['val']}-{seeds['test']}": {
-            name: {
-                d: row["f1"]
-                for d, row in evaluate_anomalies(model, s, FAMILY[name], seeds).items()
-                if d != "validation"
-            }
-            for name, s in site.items()
-        }
-        for seeds in SEED_CHECKS
-    }
+    path = checkpoint.with_name("metrics.json")
+    log = json.loads(path.read_text("utf-8"))
+    log.pop("anomaly_rescored", None)
+    log |= anomaly_section(model, load_all())
     log["anomaly_rescored"] = {
         "command": command,
         "commit": git_commit(),
         "benchmark": "v2: rnn_site/experiments/results/ts_anomaly_design.md",
         "note": "anomaly detection scored again with the same weights on the v2 benchmark",
-        "previous": previous,
-        "seed_check": checks,
     }
-    write_json(folder / "metrics.json", log)
-    refresh_card(folder)
+    write_json(path, log)
     return log
+
+
+def refresh_card_if_any(folder: Path, checkpoint: Path) -> str:
+    """Refresh the card in ``folder`` from its rescored log, if it has one → the lines that
+    say what was written (a training run's folder has no card until the export writes one)."""
+    from rnn_site.export.ts_forecaster import refresh_card
+
+    if not (folder / "card.json").is_file():
+        return (
+            f"no card.json in {folder}, so no card to refresh; publish the rescored run with "
+            f"`rnn-site export ts-forecaster --checkpoint {checkpoint}`\n"
+        )
+    return "".join(f"{kind:>9}: {path}\n" for kind, path in refresh_card(folder).items())
 
 
 def checkpoint_args(
     argv: list[str] | None, doc: str | None, rescore: bool = False
 ) -> argparse.Namespace:
-    """--checkpoint (the published one) and --json, for both decision-rule experiments (and
-    ``rescore``: --rescore DIR); eval runs on one thread (the other core is someone's
-    training)."""
+    """--checkpoint (default: the published one) and --json, for both decision-rule
+    experiments (and ``rescore``: --rescore DIR, whose checkpoint defaults to
+    DIR/ts-forecaster.pt); eval runs on one thread (the other core is someone's training)."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
-    parser.add_argument("--checkpoint", default="models/ts-forecaster/ts-forecaster.pt")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None if rescore else PUBLISHED,
+        help=f"default: {PUBLISHED}"
+        + ("; with --rescore DIR: DIR/ts-forecaster.pt" if rescore else ""),
+    )
     parser.add_argument("--json", type=Path)
     if rescore:
         parser.add_argument(
-            "--rescore", type=Path, help="write the card's anomaly section in this model folder"
+            "--rescore",
+            type=Path,
+            metavar="DIR",
+            help="score the anomaly benchmark of DIR's checkpoint again into its metrics.json; "
+            "refresh the card there if it has one",
+        )
+        parser.add_argument(
+            "--seasonal-windows",
+            action="store_true",
+            help="score the seasonal z-score with windows of one and two seasons (no model)",
         )
     torch.set_num_threads(1)
     return parser.parse_args(argv)
@@ -261,21 +280,60 @@ def experiment(model: Any) -> dict[str, Any]:
     }
 
 
+def seasonal_windows(seasons: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+    """The seasonal z-score with a window of one season (the reported one) and of two, on the
+    card's injection (validation chooses each threshold, test scores it): the design note's
+    two-season scratch run, recorded. Baselines only, no model, seconds."""
+
+    def window(period: int, width: int) -> Detector:
+        return lambda v, a, b: seasonal_zscore(v, period, width)[a:b]
+
+    table: dict[str, Any] = {}
+    for name, series in load_all().items():
+        detectors = {
+            f"{k} season{'s' if k > 1 else ''}": window(series.period, k * series.period)
+            for k in seasons
+        }
+        table[name] = score_benchmark(detectors, *injected_parts(series))
+    for name, rows in table.items():
+        for width, row in rows["test"].items():
+            print(f"{name:9s} seasonal z-score, window {width:9s} test F1 {row['f1']:.3f}")
+    return {
+        "benchmark": "v2: rnn_site/experiments/results/ts_anomaly_design.md (the card's seeds)",
+        "detector": "seasonal z-score (rnn_site.baselines.anomaly.seasonal_zscore), window in "
+        "seasons; added after the first test look, deciding nothing",
+        "command": "python -m rnn_site.experiments.ts_anomaly --seasonal-windows --json "
+        "rnn_site/experiments/results/ts_anomaly_seasonal_window.json",
+        **{part: {n: t[part] for n, t in table.items()} for part in ("validation", "test")},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = checkpoint_args(argv, __doc__, rescore=True)
-    model, _ = load_forecaster(args.checkpoint)
+    if args.seasonal_windows:
+        result = seasonal_windows()
+        if args.json:
+            write_json(args.json, result)
+        return 0
     if args.rescore:
-        log = rescore(
-            args.rescore,
-            model,
-            f"python -m rnn_site.experiments.ts_anomaly --rescore {args.rescore}",
-        )
+        try:
+            checkpoint = rescore_checkpoint(args.rescore, args.checkpoint)
+        except RescoreInputError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        model, _ = load_forecaster(checkpoint)
+        named = f" --checkpoint {checkpoint}" if args.checkpoint else ""
+        command = f"python -m rnn_site.experiments.ts_anomaly --rescore {args.rescore}{named}"
+        log = rescore(checkpoint, model, command)
         for name, rows in log["anomaly"].items():
             print(
                 f"{name:9s} test F1 LSTM {rows['lstm']['f1']:.3f} z-score "
                 f"{rows['zscore']['f1']:.3f} flag-all {rows['flag_all']['f1']:.3f}"
             )
+        sys.stdout.write(f"rescored: {checkpoint.with_name('metrics.json')}\n")
+        sys.stdout.write(refresh_card_if_any(args.rescore, checkpoint))
         return 0
+    model, _ = load_forecaster(args.checkpoint or PUBLISHED)
     result = experiment(model)
     if args.json:
         write_json(args.json, result)

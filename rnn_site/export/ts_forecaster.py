@@ -33,9 +33,10 @@ import torch
 from torch import nn
 
 from rnn_site import __version__
+from rnn_site.baselines.anomaly import robust_unit
 from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
-from rnn_site.export import steps
+from rnn_site.export import anomaly_tables, steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
 from rnn_site.export.demand import demand_io, electricity_days, export_demand_onnx
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
@@ -238,23 +239,39 @@ def _detection(anomaly: dict[str, Any]) -> str:
 
 
 def _anomaly_floor(text: CardText, log: dict[str, Any]) -> str:
-    """The sentence on flag-all's F1 (lowest–highest over the series), and what it was under
-    the benchmark a rescore replaced."""
+    """The sentence on flag-all's F1 (lowest–highest over the series), what it was under the
+    benchmark v2 replaced (ts_anomaly_v1.json: flag-all's F1 does not depend on the weights),
+    and, after a rescore, which command scored the same weights again."""
     anomaly = log.get("anomaly") or {}
     floor = [d["flag_all"]["f1"] for d in anomaly.values() if "flag_all" in d]
     if not floor:
         return ""
-    span = {"low": f"{min(floor):.2f}", "high": f"{max(floor):.2f}"}
-    rescored = log.get("anomaly_rescored")
-    if not rescored:
-        return text.text("_note.anomaly_floor", **span)
-    before = [f["flag_all"] for f in rescored["previous"]["test"].values()]
-    return text.text(
-        "_note.anomaly_floor_previous",
-        **span,
+    before = [f["flag_all"] for f in anomaly_tables.v1_figures()["test"].values()]
+    sentence = text.text(
+        "_note.anomaly_floor",
+        low=f"{min(floor):.2f}",
+        high=f"{max(floor):.2f}",
         previous_low=f"{min(before):.2f}",
         previous_high=f"{max(before):.2f}",
-        command=rescored["command"],
+    )
+    rescored = log.get("anomaly_rescored")
+    if rescored:
+        sentence += " " + text.text("_note.anomaly_rescored", command=rescored["command"])
+    return sentence
+
+
+def _anomaly_seeds(text: CardText, log: dict[str, Any]) -> str:
+    """The seed-check fragment with its table, or nothing for a log without seed checks."""
+    try:
+        table = anomaly_tables.seed_check_table(log)
+    except anomaly_tables.AnomalyDataError:
+        return ""
+    return text.text(
+        "_note.anomaly_seeds",
+        seed_checks=anomaly_tables.benchmark_fact("seed_checks"),
+        tie=anomaly_tables.benchmark_fact("tie"),
+        ties=anomaly_tables.ties_text(log, "zscore"),
+        table=table,
     )
 
 
@@ -299,7 +316,18 @@ def metrics_note(log: dict[str, Any]) -> str:
         )
     anomaly = log.get("anomaly") or {}
     floor = _anomaly_floor(text, log)
-    parts.append(text.text("_note.anomaly", table=_detection(anomaly), floor=floor))
+    parts.append(
+        text.text(
+            "_note.anomaly",
+            table=_detection(anomaly),
+            floor=floor,
+            prevalence=anomaly_tables.benchmark_fact("prevalence"),
+            min_events=anomaly_tables.benchmark_fact("min_events"),
+        )
+    )
+    seeds = _anomaly_seeds(text, log)
+    if seeds:
+        parts.append(seeds)
     parts.append(text.text("_note.summary"))
     return "\n\n".join(parts)
 
@@ -457,7 +485,8 @@ def export_forecaster_model(
     Performance figures already in the card are kept.
     """
     run = steps.start_export(NAME, out_dir, **options)
-    card_series = checkpoint["series"]
+    # The graph's metadata says what the card says: thresholds from the log, the size unit.
+    card_series = with_anomaly_settings(checkpoint["series"], run.log, series_json)
     metadata = {
         "name": NAME,
         "version": run.version,
@@ -498,22 +527,26 @@ def export_forecaster_model(
     return run.publish(paths, card)
 
 
-def with_log_thresholds(
-    series: dict[str, SeriesSettings], log: dict[str, Any]
+def with_anomaly_settings(
+    series: dict[str, SeriesSettings], log: dict[str, Any], series_json: dict[str, Any]
 ) -> dict[str, SeriesSettings]:
     """The series settings with each anomaly threshold the log's anomaly benchmark chose on
-    validation (kept where the log has none): a rescored benchmark moves the runtime's and
-    the demo's threshold with the card's figures."""
+    validation (kept where the log has none), so a rescored benchmark moves the runtime's and
+    the demo's threshold with the card's figures, and with ``anomaly_unit``: the benchmark's
+    size unit (`robust_unit` of the training part in ``series_json``), in which the demo sizes
+    the anomalies it injects."""
     anomaly = log.get("anomaly") or {}
-    return {
-        name: cast(
-            SeriesSettings,
-            {**settings, "anomaly_threshold": anomaly[name]["lstm"]["threshold"]}
-            if name in anomaly
-            else settings,
-        )
-        for name, settings in series.items()
-    }
+    data = series_json.get("series") or {}
+    out: dict[str, SeriesSettings] = {}
+    for name, settings in series.items():
+        updated = dict(settings)
+        if name in anomaly:
+            updated["anomaly_threshold"] = anomaly[name]["lstm"]["threshold"]
+        if name in data:
+            values = np.asarray(data[name]["values"], dtype=np.float64)
+            updated["anomaly_unit"] = robust_unit(values[: data[name]["train_end"]])
+        out[name] = cast(SeriesSettings, updated)
+    return out
 
 
 def forecaster_card(
@@ -525,10 +558,10 @@ def forecaster_card(
     io: dict[str, Any],
     example: Example,
 ) -> ForecastingCard:
-    """The card of the network ``config``: scores, targets and prose from the run's log."""
+    """The card of the network ``config``: scores, targets and prose from the run's log;
+    ``card_series`` as `with_anomaly_settings` makes them."""
     metrics, baselines = forecast_scores(run.log)
     prose = forecaster_prose(run.log)
-    card_series = with_log_thresholds(card_series, run.log)
     return {
         **steps.card_head(run, prose),
         "task": "time-series-forecasting",
@@ -561,9 +594,11 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    series_json = json.loads((folder / old["files"]["series"]).read_text("utf-8"))
     run = steps.start_export(NAME, folder, log=log, commit=old["source_commit"])
+    card_series = with_anomaly_settings(old["series"], log, series_json)
     card = forecaster_card(
-        run, old["config"], old["min_history"], old["series"], old["files"], old["io"],
+        run, old["config"], old["min_history"], card_series, old["files"], old["io"],
         old["example"],
     )  # fmt: skip
     return run.publish({}, card)

@@ -13,18 +13,31 @@ same function that writes the table into the model folder's README.md
   sentence pairs of all three splits;
 - ``<!-- data:melody:likelihood-gap -->`` and ``<!-- data:melody:likelihood-ratio -->``: how many
   nats per event the LSTM is below the n-gram on test, and the factor that gap makes in the
-  probability of each real next event.
+  probability of each real next event;
+- the forecaster's anomaly benchmark (`rnn_site.export.anomaly_tables`):
+  ``<!-- data:ts-forecaster:table.anomaly-seeds -->`` (test F1 with the card's seeds and the
+  seed checks), ``<!-- data:ts-forecaster:table.anomaly-v1 -->`` (the benchmark it replaced),
+  ``<!-- data:ts-forecaster:anomaly-fact:KEY -->`` (a design constant: ``prevalence``,
+  ``min_events``, ``per_kind``, ``seeds``, ``seed_checks``, ``tie``; or ``v1_wins``, on how
+  many series the LSTM beat the rolling z-score under v1),
+  ``<!-- data:ts-forecaster:anomaly-every:RIVAL.STANDING -->`` (the series where the LSTM is
+  ``ahead``, ``behind`` or at a ``tie`` with RIVAL, ``zscore`` or ``seasonal_zscore``, in
+  every column), ``<!-- data:ts-forecaster:anomaly-ties:RIVAL -->`` (where the two tie) and
+  ``<!-- data:ts-forecaster:anomaly-window:SERIES.SEASONS -->`` (the seasonal z-score's test F1
+  with a window of 1 or 2 seasons, ts_anomaly_seasonal_window.json).
 
 See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md,
-applications/music.md
+applications/music.md, applications/time-series.md
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rnn_site.export import anomaly_tables
 from rnn_site.export.results_tables import (
     sentiment_domain_table,
     sentiment_examples_table,
@@ -102,3 +115,55 @@ def melody_likelihood_ratio(models_dir: Path) -> str:
     """How many times likelier the LSTM finds each real next event than the n-gram, on average
     (geometric mean over test events), one decimal ("2.0")."""
     return f"{math.exp(_melody_gap(models_dir)):.1f}"
+
+
+def _anomaly(read: Callable[..., str], *args: Any) -> str:
+    """An anomaly table or reading; its missing data is a build error naming the fix."""
+    try:
+        return read(*args)
+    except anomaly_tables.AnomalyDataError as error:
+        raise PageDataError(str(error)) from None
+
+
+@generator("ts-forecaster", "table.anomaly-seeds")
+def anomaly_seeds_table(models_dir: Path) -> str:
+    """Test F1 per series with the card's seeds and each seed check (the training log)."""
+    log = model_file("ts-forecaster", "metrics", models_dir)
+    return _anomaly(anomaly_tables.seed_check_table, log)
+
+
+@generator("ts-forecaster", "table.anomaly-v1")
+def anomaly_v1_table(models_dir: Path) -> str:
+    """Test F1 under the benchmark v2 replaced (ts_anomaly_v1.json, not a log)."""
+    return _anomaly(anomaly_tables.v1_table)
+
+
+@generator("ts-forecaster", "anomaly-fact", argument=True)
+def anomaly_fact(models_dir: Path, key: str) -> str:
+    """A design constant of the benchmark (`rnn_site.baselines.anomaly`), or v1's win count."""
+    return _anomaly(anomaly_tables.benchmark_fact, key)
+
+
+@generator("ts-forecaster", "anomaly-every", argument=True)
+def anomaly_every(models_dir: Path, spec: str) -> str:
+    """ "CO₂ and sunspots": where the LSTM stands so against RIVAL in every column."""
+    rival, _, standing = spec.partition(".")
+    if rival not in anomaly_tables.RIVALS or standing not in ("ahead", "behind", "tie"):
+        raise PageDataError(f"data:ts-forecaster:anomaly-every:{spec}: RIVAL.STANDING expected")
+    log = model_file("ts-forecaster", "metrics", models_dir)
+    return _anomaly(
+        lambda: anomaly_tables.series_list(anomaly_tables.every_column(log, rival, standing))
+    )
+
+
+@generator("ts-forecaster", "anomaly-ties", argument=True)
+def anomaly_ties(models_dir: Path, rival: str) -> str:
+    """Where the LSTM and RIVAL tie: "on CO₂ with seeds 505 / 606 (0.467 against 0.466)"."""
+    log = model_file("ts-forecaster", "metrics", models_dir)
+    return _anomaly(anomaly_tables.ties_text, log, rival)
+
+
+@generator("ts-forecaster", "anomaly-window", argument=True)
+def anomaly_window(models_dir: Path, spec: str) -> str:
+    """The seasonal z-score's test F1 with a window of SEASONS seasons on SERIES."""
+    return _anomaly(anomaly_tables.seasonal_window_f1, spec)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
@@ -39,6 +39,8 @@ import numpy as np
 import torch
 
 from rnn_site.baselines.anomaly import (
+    SEED_CHECKS,
+    SEEDS,
     Injected,
     flag_all,
     inject_part,
@@ -47,6 +49,7 @@ from rnn_site.baselines.anomaly import (
     rolling_zscore,
     score_benchmark,
     seasonal_zscore,
+    seeds_key,
 )
 from rnn_site.baselines.forecast import (
     Forecasts,
@@ -80,7 +83,8 @@ FAMILY = {"co2": 0, "sunspots": 1, "seattle": 2}
 EMPLOYMENT = "employment"
 #: Validation origins of the employment series every 3 months (138 series × 16 origins).
 EMPLOYMENT_VAL_STRIDE = 3
-ANOMALY_SEEDS = {"val": 101, "test": 202}
+#: The anomaly benchmark's seeds (`rnn_site.baselines.anomaly.SEEDS`), under their old name.
+ANOMALY_SEEDS = SEEDS
 LEVEL = 0.8
 
 Batch = list[tuple[int, torch.Tensor, torch.Tensor]]  # (family id, inputs, targets) per group
@@ -436,7 +440,7 @@ def anomaly_scores(
 
 
 def injected_parts(
-    series: Series, seeds: dict[str, int] = ANOMALY_SEEDS
+    series: Series, seeds: Mapping[str, int] = SEEDS
 ) -> tuple[dict[str, tuple[int, int]], dict[str, list[Injected]]]:
     """The validation and test parts as (start, end), and each part's seeded injected copies
     (`rnn_site.baselines.anomaly.BENCHMARK`, sizes in the training part's `robust_unit`)."""
@@ -453,13 +457,13 @@ def injected_parts(
 
 
 def evaluate_anomalies(
-    model: LSTMForecaster, series: Series, sid: int, seeds: dict[str, int] = ANOMALY_SEEDS
-) -> dict[str, Any]:
+    model: LSTMForecaster, series: Series, sid: int, seeds: Mapping[str, int] = SEEDS
+) -> dict[str, dict[str, Any]]:
     """The anomaly benchmark of one series: thresholds chosen on the validation copies, scores
-    on the test copies → {"lstm", "zscore", "seasonal_zscore", "flag_all": test rows,
-    "validation": their validation rows}. Flag-all is the floor a benchmark must keep low; the
-    seasonal z-score a baseline that knows the season. ``seeds``: other
-    injections than the published ones, to see how much the figures depend on them."""
+    on the test copies → {"validation": rows, "test": rows}, a row per detector ("lstm",
+    "zscore", "seasonal_zscore", "flag_all"). Flag-all is the floor a benchmark must keep low;
+    the seasonal z-score a baseline that knows the season. ``seeds``: other injections than
+    the published ones, to see how much the figures depend on them."""
     parts, injected = injected_parts(series, seeds)
     detectors = {
         "lstm": lambda v, a, b: anomaly_scores(model, series, sid, v, a, b),
@@ -467,8 +471,30 @@ def evaluate_anomalies(
         "seasonal_zscore": lambda v, a, b: seasonal_zscore(v, series.period)[a:b],
         "flag_all": flag_all,
     }
-    table = score_benchmark(detectors, parts, injected)
-    return {**table["test"], "validation": table["validation"]}
+    return score_benchmark(detectors, parts, injected)
+
+
+def anomaly_section(model: LSTMForecaster, site: dict[str, Series]) -> dict[str, Any]:
+    """The log's anomaly figures, as training and a rescore write them: ``anomaly`` (test rows
+    per series), ``anomaly_validation`` (the validation rows that chose the thresholds) and
+    ``anomaly_seed_check`` (test F1 per detector with each `SEED_CHECKS` injection, keyed
+    "303-404": how much the figures depend on where the events land; about 20 s)."""
+    tables = {name: evaluate_anomalies(model, s, FAMILY[name]) for name, s in site.items()}
+    checks = {
+        seeds_key(seeds): {
+            name: {
+                d: row["f1"]
+                for d, row in evaluate_anomalies(model, s, FAMILY[name], seeds)["test"].items()
+            }
+            for name, s in site.items()
+        }
+        for seeds in SEED_CHECKS
+    }
+    return {
+        "anomaly": {name: t["test"] for name, t in tables.items()},
+        "anomaly_validation": {name: t["validation"] for name, t in tables.items()},
+        "anomaly_seed_check": checks,
+    }
 
 
 def save_forecaster(path: str | Path, model: LSTMForecaster, extra: dict[str, Any]) -> Path:
@@ -614,18 +640,18 @@ def score_run(
 def final_scores(
     model: LSTMForecaster, site: dict[str, Series], chosen_run: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The chosen model's test forecasts and anomaly detection per site series, printed."""
-    forecaster, anomaly = {}, {}
-    for name, s in site.items():
-        forecaster[name] = chosen_run["test"][name]
-        anomaly[name] = evaluate_anomalies(model, s, FAMILY[name])
+    """The chosen model's test forecasts and anomaly figures (`anomaly_section`), printed."""
+    forecaster = {name: chosen_run["test"][name] for name in site}
+    section = anomaly_section(model, site)
+    anomaly = section["anomaly"]
+    for name in site:
         scores = forecaster[name]
         print(
             f"{name}: LSTM MASE {scores['mase']:.3f} sMAPE {scores['smape']:.2f} "
             f"cov {scores['coverage80']:.2f}; anomaly F1 LSTM "
             f"{anomaly[name]['lstm']['f1']:.2f} vs z-score {anomaly[name]['zscore']['f1']:.2f}"
         )
-    return forecaster, anomaly
+    return forecaster, section
 
 
 def electricity_part(job: Job, steps: int) -> dict[str, Any]:
@@ -788,7 +814,10 @@ def train_forecaster(
             f"{name}: LSTM {h['lstm']['mase']:.3f} SN {h['seasonal-naive']['mase']:.3f} "
             f"HW {h['holt-winters']['mase']:.3f} cov {h['lstm']['coverage80']:.2f}"
         )
-    checkpoint = {"min_history": MIN_HISTORY, "series": series_settings(site, anomaly)}
+    checkpoint = {
+        "min_history": MIN_HISTORY,
+        "series": series_settings(site, anomaly["anomaly"]),
+    }
     save_forecaster(
         job.out / f"{NAME}.pt",
         model,
@@ -801,7 +830,7 @@ def train_forecaster(
         normalisations=runs,
         ensemble=ensemble,
         forecaster=forecaster,
-        anomaly=anomaly,
+        **anomaly,
         held_out=held_final,
         held_out_summary=held_out_summary(held_final),
         test_origins={

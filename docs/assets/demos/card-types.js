@@ -120,6 +120,7 @@
  * @property {number} scale
  * @property {number} norm_scale
  * @property {number} anomaly_threshold
+ * @property {number} anomaly_unit  the anomaly benchmark's size unit (robust scale of one-step changes)
  */
 
 /**
