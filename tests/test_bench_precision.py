@@ -70,6 +70,6 @@ def test_the_cached_results_cover_the_three_recipes_and_the_page_shows_them() ->
     for name, net in data["networks"].items():
         assert f"| {name} | {net['batch']} | {net['fp32_ms']:.0f} | {net['bf16_ms']:.0f} |" in table
         ratio = render_data(f"<!-- data:precision:ratio:{name} -->")
-        assert math.isclose(float(ratio), net["ratio"], abs_tol=0.005)
+        assert math.isclose(float(ratio), net["ratio"], abs_tol=0.005 + 1e-9)  # 0.715 -> 0.71
     with pytest.raises(PageDataError, match="no network 'melody'; the benchmark has char-lm"):
         render_data("<!-- data:precision:ratio:melody -->")

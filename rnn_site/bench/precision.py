@@ -20,6 +20,13 @@ machine load hit both precisions alike; figures are medians over rounds after di
 steps. It also records one step's loss both ways, on the same batch and the same weights
 (dropout off), to show that bf16 rounds the same computation rather than doing another.
 
+A CPU without bfloat16 units is emulated on this one (unless ``--no-emulate``): the char-lm and
+speech networks run again in a subprocess whose oneDNN and ATen kernels are capped at an older
+instruction set (``ONEDNN_MAX_CPU_ISA``, ``ATEN_CPU_CAPABILITY``): AVX-512 without its BF16
+extension and AMX, and AVX2. Each step's ms, or the error that stopped it, goes into the figures'
+``emulated``. The same cores with fewer instructions are not another CPU, but they show what
+bfloat16 costs without its units, and that torch 2.13's oneDNN has no bfloat16 LSTM for AVX2.
+
 Run ``python -m rnn_site.bench.precision``: it prints the table with the ratios bf16 / float32
 and writes ``rnn_site/experiments/results/precision_benchmark.json``, which the training page
 shows (rnn_site/sitebuild/precision_data.py). Timings belong here, never in tests.
@@ -32,7 +39,9 @@ import json
 import os
 import platform
 import statistics
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +142,19 @@ def recipe_networks() -> list[Network]:
     return [char_lm_network(), translator_network(), speech_network()]
 
 
+#: The networks the emulated CPUs time, by name: an LSTM stack and the small conv + LSTM
+#: recogniser (the translator's step is mostly the same products as char-lm's).
+BUILDERS: dict[str, Callable[[], Network]] = {
+    "char-lm": char_lm_network,
+    "translator": translator_network,
+    "speech": speech_network,
+}
+EMULATED_NETWORKS = ("char-lm", "speech")
+#: Each emulated CPU: oneDNN's ``ONEDNN_MAX_CPU_ISA`` and ATen's matching ``ATEN_CPU_CAPABILITY``.
+#: AVX512_CORE is AVX-512 without AVX512-BF16 and AMX; AVX2 a CPU without AVX-512.
+EMULATED_ISAS = {"AVX512_CORE": "avx512", "AVX2": "avx2"}
+
+
 def loop_step(network: Network, precision: str, threads: int) -> Callable[[], None]:
     """One optimiser step of the training loop itself, on a copy of the network's weights."""
     config = TrainConfig(
@@ -206,6 +228,75 @@ def measure(
     }
 
 
+def _error_line(exc: BaseException) -> str:
+    """``Type: first line of the message``, as the figures record a step that failed."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200] if lines else ''}".rstrip(": ")
+
+
+def steps_or_errors(
+    names: Sequence[str], rounds: int, warmup: int, threads: int
+) -> dict[str, dict[str, Any]]:
+    """Median ms per step of each named network in both precisions, or the error that stopped
+    its first step (``fp32_error``/``bf16_error``), and the ratio where both ran.
+
+    Run by `emulated` in a process whose kernels are capped: there a bf16 step may fail inside
+    oneDNN (a RuntimeError), which is a finding to record, not a crash of the benchmark."""
+    torch.set_num_threads(threads)
+    networks = [BUILDERS[name]() for name in names]
+    steps: dict[tuple[str, str], Callable[[], None]] = {}
+    errors: dict[tuple[str, str], str] = {}
+    for net in networks:
+        for precision in PRECISIONS:
+            try:
+                step = loop_step(net, precision, threads)
+                for _ in range(max(warmup, 1)):  # the first call creates oneDNN's primitives
+                    step()
+            except RuntimeError as exc:
+                errors[net.name, precision] = _error_line(exc)
+            else:
+                steps[net.name, precision] = step
+    times = interleaved_seconds(steps, rounds)
+    figures: dict[str, dict[str, Any]] = {}
+    for net in networks:
+        row: dict[str, Any] = {"batch": net.shape}
+        for precision in PRECISIONS:
+            if (net.name, precision) in times:
+                ms = 1000 * statistics.median(times[net.name, precision])
+                row[f"{precision}_ms"] = round(ms, 2)
+            else:
+                row[f"{precision}_error"] = errors[net.name, precision]
+        if "fp32_ms" in row and "bf16_ms" in row:
+            row["ratio"] = round(row["bf16_ms"] / row["fp32_ms"], 3)
+        figures[net.name] = row
+    return figures
+
+
+def emulated(
+    isa: str,
+    names: Sequence[str] = EMULATED_NETWORKS,
+    rounds: int = 25,
+    warmup: int = 3,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """`steps_or_errors` in a subprocess with oneDNN and ATen capped at ``isa`` (a key of
+    `EMULATED_ISAS`): this CPU without its bfloat16 units. Both caps are read when torch
+    loads, hence the subprocess. Returns the networks' figures and the load it ran under."""
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": isa, "ATEN_CPU_CAPABILITY": EMULATED_ISAS[isa]}
+    code = (
+        "import json; from rnn_site.bench.precision import steps_or_errors; "
+        f"print(json.dumps(steps_or_errors({list(names)!r}, {rounds}, {warmup}, {threads})))"
+    )
+    load_before = os.getloadavg()
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the run with ONEDNN_MAX_CPU_ISA={isa} failed: {last}")
+    return {"networks": json.loads(done.stdout.splitlines()[-1]), **conditions(load_before)}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: measure, print the table with the ratios, rewrite the cached JSON."""
     parser = figures_parser(__doc__, RESULTS_PATH)
@@ -213,10 +304,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--note", help="what else the machine was doing (kept in the figures)")
+    parser.add_argument(
+        "--emulate",
+        action="append",
+        choices=list(EMULATED_ISAS),
+        help="time char-lm and speech again with oneDNN capped at this instruction set (a CPU "
+        f"without bfloat16 units; repeatable; default: {', '.join(EMULATED_ISAS)})",
+    )
+    parser.add_argument("--no-emulate", action="store_true", help="this CPU only")
     args = parser.parse_args(argv)
     figures = measure(rounds=args.rounds, warmup=args.warmup, threads=args.threads)
     if args.note:
         figures["note"] = args.note
+    isas = [] if args.no_emulate else args.emulate or list(EMULATED_ISAS)
+    if isas:
+        figures["emulated"] = {
+            isa: emulated(isa, rounds=args.rounds, warmup=args.warmup, threads=args.threads)
+            for isa in tqdm(isas, desc="emulated CPUs")
+        }
     print(precision_table(figures))
     publish(figures, args)
 
