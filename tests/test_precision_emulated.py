@@ -118,3 +118,25 @@ def test_the_emulated_run_records_a_failed_bf16_step_instead_of_crashing():
         "RuntimeError: could not create a primitive descriptor for the LSTM forward"
     )
     assert len(run["load_average"]) == 6
+
+
+def test_the_benchmark_times_bf16_where_the_loop_refuses_it(monkeypatch):
+    """On a CPU without bfloat16 units the loop refuses bf16, and that cost is what the
+    benchmark measures: its run is built in float32, then its steps compute in bf16 (a
+    rounding away from float32's loss on the same weights and batch)."""
+    from rnn_site.bench import precision
+    from rnn_site.train import loop
+    from rnn_site.train.char_lm import tiny_recipe
+
+    monkeypatch.setattr(loop, "bf16_units", lambda: [])
+    net = precision.char_lm_network(tiny_recipe(), vocab_size=20)
+    with pytest.raises(loop.PrecisionUnavailableError):
+        loop.Run(net.model, net.loss_fn, dict, loop.TrainConfig(precision="bf16"), None, None, "")
+    losses = {}
+    for name in ("fp32", "bf16"):
+        run = precision.loop_run(net, name, threads=1)
+        run.optimise(net.batch)
+        assert run.config.precision == name and run.step == 1
+        losses[name] = run.running_loss
+    assert losses["bf16"] != losses["fp32"]
+    assert losses["bf16"] == pytest.approx(losses["fp32"], rel=0.01)
