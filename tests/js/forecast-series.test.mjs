@@ -18,6 +18,7 @@ import {
 } from "../../docs/assets/demos/forecast-chart.js";
 import {
   computeForecast,
+  flagOutcomes,
   forecaster,
   injectAnomalies,
   intervalScore,
@@ -67,17 +68,23 @@ test("time labels of monthly, yearly and hourly series", () => {
 test("interval score, injected anomalies and the quantile layout", () => {
   assert.equal(intervalScore(12, 8, 10, 11), 2); // twice as far above as the upper edge
   assert.equal(intervalScore(9, 8, 10, 11), 0.5);
-  const out = injectAnomalies(new Array(20).fill(0), 4, 20, 2);
-  // n = 16: a spike of +1 at 4 + 4, a shift of −0.6 from 4 + 11 for max(3, 2) steps.
+  const { values: out, injected } = injectAnomalies(new Array(20).fill(0), 4, 20, 2, 12);
+  // n = 16: a spike of +4 units at 4 + 4, a shift of −3 units from 4 + 11 for max(2, 12 / 4)
+  // steps (the unit is 2).
   assert.deepEqual(
     out.map((v, t) => [t, v]).filter(([, v]) => v !== 0),
     [
-      [8, 1],
-      [15, -0.6],
-      [16, -0.6],
-      [17, -0.6],
+      [8, 8],
+      [15, -6],
+      [16, -6],
+      [17, -6],
     ],
   );
+  assert.deepEqual(injected, [8, 15, 16, 17]);
+  // A short season still shifts 2 points, and never past the end of the span.
+  assert.deepEqual(injectAnomalies(new Array(10).fill(0), 0, 10, 1, 3).injected, [3, 7, 8]);
+  assert.deepEqual(injectAnomalies(new Array(10).fill(0), 0, 10, 1, 24).injected, [3, 7, 8, 9]);
+  assert.deepEqual(flagOutcomes([3, 5, 8], [3, 7, 8]), { hits: [3, 8], falseAlarms: [5], missed: [7] });
   // Two rows of three steps, [lower, median, upper] per step.
   const q = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
   assert.deepEqual(quantileLines(q, 3, 2, 1), { lower: [10, 13], median: [11, 14], upper: [12, 15] });
@@ -117,11 +124,18 @@ test("injected anomalies are flagged where the Python runtime flags them", async
   const series = data.series.co2;
   const request = { series, own: null, origin: series.val_end, horizon: 12, anomalies: true };
   const result = await computeForecast(await real(), card, request);
-  // Forecaster.detect_anomalies(injected[:442], "co2", start=346) with the same injection.
-  // The threshold is the card's (5.25 for co2, chosen on the v2 benchmark's validation copies).
+  // Forecaster.detect_anomalies(injected[:442], "co2", start=346) with the same injection
+  // (tests/browser/test_time_series.py's inject_like_the_demo): a 4-unit spike at 374 and a
+  // 3-unit shift over 413–415, the unit the card's anomaly_unit (1.07 ppm). The threshold is
+  // the card's (5.25 for co2, chosen on the v2 benchmark's validation copies).
   assert.equal(card.series.co2.anomaly_threshold, 5.25);
-  assert.deepEqual(result.flags, [374, 413, 425]);
-  assert.match(forecastSummary(result, true).summary, /3 points flagged as anomalous/);
+  assert.deepEqual(result.injected, [374, 413, 414, 415]);
+  assert.ok(Math.abs(result.values[374] - series.values[374] - 4 * card.series.co2.anomaly_unit) < 1e-9);
+  assert.deepEqual(result.flags, [374]);
+  assert.match(
+    forecastSummary(result, true).summary,
+    /1 point flagged as anomalous \(circled\): 1 of the 4 injected points .* and 0 false alarms/,
+  );
 });
 
 test("a reader's own series is read in its own unit, in the style of a site series", async () => {

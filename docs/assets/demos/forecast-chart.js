@@ -4,7 +4,7 @@
 // and the rows of its data table. time-series.js turns these into SVG and HTML.
 
 import { mase } from "./forecast-baselines.js";
-import { timeLabel } from "./forecast-series.js";
+import { flagOutcomes, timeLabel } from "./forecast-series.js";
 
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
 
@@ -117,8 +117,11 @@ export function forecastSummary(result, anomaliesShown) {
     summary += ` Forecast from ${label(cut)} instead, both would have missed your last ${h} values by MASE LSTM ${b.lstm.toFixed(2)}, seasonal naive ${b.baseline.toFixed(2)} (lower is better; the unit is your series' own seasonal change before ${label(cut)}).`;
   } else if (!result.series)
     summary += ` With ${h} more values than the model needs, your series would also be scored: both forecasts made ${h} values before its end, against its last ${h} values.`;
-  if (anomaliesShown && result.series)
-    summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled).`;
+  if (anomaliesShown && result.series) {
+    const injected = result.injected ?? [];
+    const { hits, falseAlarms } = flagOutcomes(flags, injected);
+    summary += ` ${flags.length} point${flags.length === 1 ? "" : "s"} flagged as anomalous (circled): ${hits.length} of the ${injected.length} injected points (marked with a cross) and ${falseAlarms.length} false alarm${falseAlarms.length === 1 ? "" : "s"} (dashed circles).`;
+  }
   return { name, summary, scores };
 }
 

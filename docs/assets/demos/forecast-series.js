@@ -1,7 +1,8 @@
 // @ts-check
 // The forecaster's side of the time-series demo, DOM-free so that `node --test` runs it: reading
 // a reader's numbers, time labels, the windows fed to the forecaster, its quantiles, injected
-// anomalies and the points flagged outside their one-step interval.
+// anomalies (sized like the anomaly benchmark's) and the points flagged outside their one-step
+// interval, told apart as hits and false alarms.
 //
 // The same definitions as the Python side: rnn_site.runtime.forecaster (windows, scale, the
 // quantile layout) and rnn_site.baselines.anomaly.interval_score.
@@ -50,6 +51,7 @@ export const MAX_ABS_VALUE = 3.4028234663852886e38;
  * @property {number[] | null} statistical  SARIMA's forecast from t0 (site series, test origins)
  * @property {number[]} actual
  * @property {number[]} flags
+ * @property {number[]} [injected]  the indices the demo changed when asked to inject anomalies
  * @property {Backtest | null} [backtest]  a reader's own series: both forecasts of its last h values
  */
 
@@ -171,22 +173,53 @@ export function intervalScore(y, lower, median, upper) {
     : (median - y) / Math.max(median - lower, 1e-9);
 }
 
+/** The injected spike's size, in units of the series' `anomaly_unit` (the benchmark draws 3–6). */
+export const SPIKE_SIZE = 4;
+/** The injected level shift's offset, in the same units (the benchmark draws 2–4). */
+export const SHIFT_SIZE = 3;
+
 /**
- * Add a spike and a level shift to a copy of values inside [from, to) (deterministic).
+ * Add a spike and a short level shift to a copy of values inside [from, to) (deterministic),
+ * sized as the anomaly benchmark sizes its events (rnn_site.baselines.anomaly.BENCHMARK): the
+ * spike `SPIKE_SIZE` units up at 30% of the span, the shift `SHIFT_SIZE` units down from 70%
+ * for a quarter of a season (at least 2 points), where the unit is the series' ordinary
+ * one-step change (the card's `anomaly_unit`).
  * @param {number[]} values
  * @param {number} from
  * @param {number} to
- * @param {number} unit  the series' scale: the spike is half of it, the shift 0.3
+ * @param {number} unit  the card's anomaly_unit
+ * @param {number} period  the series' season, in steps
+ * @returns {{values: number[], injected: number[]}}  the copy, and the indices changed (ascending)
  */
-export function injectAnomalies(values, from, to, unit) {
+export function injectAnomalies(values, from, to, unit, period) {
   const out = values.slice();
   const n = to - from;
   const spike = from + Math.floor(n * 0.3);
-  out[spike] += 0.5 * unit;
+  out[spike] += SPIKE_SIZE * unit;
+  const injected = [spike];
   const shiftFrom = from + Math.floor(n * 0.7);
-  for (let t = shiftFrom; t < Math.min(to, shiftFrom + Math.max(3, Math.floor(n / 8))); t++)
-    out[t] -= 0.3 * unit;
-  return out;
+  for (let t = shiftFrom; t < Math.min(to, shiftFrom + Math.max(2, Math.floor(period / 4))); t++) {
+    out[t] -= SHIFT_SIZE * unit;
+    injected.push(t);
+  }
+  return { values: out, injected };
+}
+
+/**
+ * Which flags found an injected point (hits), which flagged a clean one (false alarms), and
+ * which injected points went unflagged (missed).
+ * @param {number[]} flags
+ * @param {number[]} injected
+ * @returns {{hits: number[], falseAlarms: number[], missed: number[]}}
+ */
+export function flagOutcomes(flags, injected) {
+  const isInjected = new Set(injected);
+  const isFlagged = new Set(flags);
+  return {
+    hits: flags.filter((t) => isInjected.has(t)),
+    falseAlarms: flags.filter((t) => !isInjected.has(t)),
+    missed: injected.filter((t) => !isFlagged.has(t)),
+  };
 }
 
 /**
@@ -270,7 +303,16 @@ export async function computeForecast(
     from = 0;
   } else throw new DemoError("Choose a series, or type your own numbers.");
   const flagging = series !== null && anomalies;
-  if (flagging) values = injectAnomalies(values, Math.max(from, card.min_history), t0, settings.norm_scale);
+  /** @type {number[]} */
+  let injected = [];
+  if (flagging)
+    ({ values, injected } = injectAnomalies(
+      values,
+      Math.max(from, card.min_history),
+      t0,
+      settings.anomaly_unit,
+      settings.period,
+    ));
   const window = values.slice(Math.max(0, t0 - settings.lookback), t0);
   const { q, steps } = await predict([window], [scale], [settings.id]);
   const forecast = quantileLines(q, steps, h);
@@ -282,7 +324,21 @@ export async function computeForecast(
   // The statistician's forecast, precomputed at export (site series, test-period origins).
   const statistical = series ? statisticalForecast(stored, series.name, t0, h) : null;
   const backtest = own ? await ownBacktest(predict, values, settings, h, card.min_history) : null;
-  return { series, settings, values, t0, h, from, forecast, baseline, statistical, actual, flags, backtest };
+  return {
+    series,
+    settings,
+    values,
+    t0,
+    h,
+    from,
+    forecast,
+    baseline,
+    statistical,
+    actual,
+    flags,
+    injected,
+    backtest,
+  };
 }
 
 /**

@@ -138,17 +138,30 @@ function drawChart(chart, result) {
       stroke: "currentColor",
       "stroke-opacity": "0.4",
     }),
-    ...flags.map((t) =>
-      svg("circle", {
+    // Injected points get a cross; a flag is a solid circle on one (a hit), dashed on a clean
+    // point (a false alarm).
+    ...(result.injected ?? []).map((t) =>
+      svg("path", {
+        d: `M${g.x(t) - 3},${g.y(values[t]) - 3}l6,6m0,-6l-6,6`,
+        stroke: "#ef6c00",
+        "stroke-width": "1.5",
+        "data-role": "injected",
+      }),
+    ),
+    ...flags.map((t) => {
+      const hit = (result.injected ?? []).includes(t);
+      return svg("circle", {
         cx: g.x(t),
         cy: g.y(values[t]),
-        r: 4,
+        r: 5,
         fill: "none",
         stroke: "#d32f2f",
         "stroke-width": "2",
+        ...(hit ? {} : { "stroke-dasharray": "2 2" }),
         "data-role": "anomaly",
-      }),
-    ),
+        "data-outcome": hit ? "hit" : "false-alarm",
+      });
+    }),
     chartLabel(36, 16, g.hi.toPrecision(4), "end"),
     chartLabel(36, g.bottom, g.lo.toPrecision(4), "end"),
     chartLabel(g.left, g.height - 10, label(from)),
@@ -174,6 +187,8 @@ function chartView(root) {
     root.dataset.statistical = JSON.stringify(result.statistical);
     root.dataset.mase = scores ? JSON.stringify(scores) : "";
     root.dataset.anomalies = String(result.flags.length);
+    root.dataset.flags = JSON.stringify(result.flags);
+    root.dataset.injected = JSON.stringify(result.injected ?? []);
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
   };
   return { ...view, show };
