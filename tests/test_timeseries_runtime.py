@@ -21,7 +21,7 @@ from shipped import run_without
 from rnn_site.baselines.anomaly import robust_unit
 from rnn_site.export.manifest import verify
 from rnn_site.export.onnx_lstm import declared_io
-from rnn_site.export.ts_forecaster import export_forecaster_model, forecaster_io
+from rnn_site.export.ts_forecaster import export_forecaster_model, forecaster_io, refresh_card
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
 from rnn_site.runtime import (
     Forecaster,
@@ -230,6 +230,31 @@ def test_the_graph_metadata_says_what_the_card_says(exported):
     data = synthetic_series()["series"]["co2"]
     unit = robust_unit(np.array(data["values"][: data["train_end"]]))
     assert card["series"]["co2"]["anomaly_unit"] == pytest.approx(unit)
+
+
+def test_a_refreshed_card_restamps_only_the_graphs_series_metadata(exported, tmp_path):
+    """A rescore moves a threshold: refresh_card carries it into forecaster.onnx's metadata and
+    changes not one other byte of the graph, so its forecasts cannot change."""
+    model_dir = tmp_path / "ts-forecaster"
+    shutil.copytree(exported[1] / "ts-forecaster", model_dir)
+    before = (model_dir / "forecaster.onnx").read_bytes()
+    log = {"anomaly": {"sunspots": {"lstm": {"threshold": 4.5}}}}
+    (model_dir / "metrics.json").write_text(json.dumps(log), "utf-8")
+    refresh_card(model_dir)
+    card = json.loads((model_dir / "card.json").read_text())
+    assert card["series"]["sunspots"]["anomaly_threshold"] == 4.5
+    graph = onnx.load(str(model_dir / "forecaster.onnx"))
+    (series,) = [p for p in graph.metadata_props if p.key == "series"]
+    assert json.loads(series.value) == card["series"]
+    old = {p.key: p.value for p in onnx.load_from_string(before).metadata_props}
+    series.value = old["series"]  # put the old value back: the rest is the old file
+    assert graph.SerializeToString() == before
+    assert verify(tmp_path) == []  # the manifest hashes the restamped graph
+    history = np.linspace(0, 50, 60)
+    np.testing.assert_array_equal(
+        Forecaster.load(model_dir).forecast(history, 6, "sunspots").median,
+        Forecaster.load(exported[1] / "ts-forecaster").forecast(history, 6, "sunspots").median,
+    )
 
 
 def test_card_and_readme_describe_the_files_and_the_example_runs(exported, monkeypatch, capsys):

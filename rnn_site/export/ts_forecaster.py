@@ -40,7 +40,7 @@ from rnn_site.export import anomaly_tables, steps
 from rnn_site.export.card_text import CardProse, CardText, card_text
 from rnn_site.export.demand import demand_io, electricity_days, export_demand_onnx
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
-from rnn_site.files import write_json
+from rnn_site.files import atomic_path, write_json
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.models.ts_forecaster import QUANTILES, ForecasterConfig, LSTMForecaster
 from rnn_site.train.demand import Standardiser
@@ -587,10 +587,29 @@ def forecaster_card(
     }
 
 
+def restamp_metadata(path: str | Path, updates: dict[str, str]) -> bool:
+    """Set the ``updates`` entries of the ONNX file's metadata, nothing else: the graph, its
+    weights and every other field keep their bytes (onnx re-serialises a loaded model byte for
+    byte). Returns whether the file changed; written atomically."""
+    model = onnx.load(str(path))
+    props = {p.key: p for p in model.metadata_props}
+    if all(key in props and props[key].value == value for key, value in updates.items()):
+        return False
+    for key, value in updates.items():
+        if key in props:
+            props[key].value = value
+        else:
+            model.metadata_props.add(key=key, value=value)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(model.SerializeToString())
+    return True
+
+
 def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
-    """Write the card, README and manifest again from metrics.json, the graphs and data files
-    untouched: for scores re-measured with the same weights (``anomaly_rescored`` in the
-    log). The card keeps the commit its graphs were exported at."""
+    """Write the card, README and manifest again from metrics.json, the data files and the
+    graph untouched but for forecaster.onnx's "series" metadata, which follows the card's
+    series settings: for scores re-measured with the same weights (``anomaly_rescored`` in
+    the log). The card keeps the commit its graphs were exported at."""
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
@@ -601,7 +620,9 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
         run, old["config"], old["min_history"], card_series, old["files"], old["io"],
         old["example"],
     )  # fmt: skip
-    return run.publish({}, card)
+    graph = folder / old["files"]["forecaster"]
+    restamp_metadata(graph, {"series": json.dumps(card_series, sort_keys=True)})
+    return run.publish({"forecaster": graph}, card)
 
 
 def series_payload() -> dict[str, Any]:
