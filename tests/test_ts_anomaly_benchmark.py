@@ -142,7 +142,7 @@ def test_the_card_settings_take_the_log_thresholds_and_the_benchmark_unit():
     log = {"anomaly": {"co2": {"lstm": {"threshold": 5.25}}}}
     values = [0.0, 1.0, 3.0, 4.0, 6.0, 100.0]  # training part: the first 5
     data = {"series": {"co2": {"values": values, "train_end": 5}}}
-    out = with_anomaly_settings(settings, log, data)  # type: ignore[arg-type]
+    out = with_anomaly_settings(settings, log, data)
     assert out["co2"] == {
         "id": 0,
         "anomaly_threshold": 5.25,
@@ -222,7 +222,7 @@ def test_the_page_reads_the_anomaly_figures_as_they_are():
 
     assert all(m > 0.1 for name in ("sunspots", "seattle") for m in margins(name))
     spread = {name: np.ptp(margins(name)) for name in ("co2", "sunspots", "seattle")}
-    assert max(spread, key=spread.get) == "co2"  # type: ignore[arg-type]
+    assert max(spread, key=spread.get) == "co2"
     page = PAGE.read_text("utf-8")
     # "down to a **tie**": a CO₂ column within the margin, and the page's word for it.
     assert "down to a **tie**" in page and "comes down to a tie" in page
