@@ -76,7 +76,10 @@ def seed_columns(log: Mapping[str, Any]) -> list[tuple[str, dict[str, dict[str, 
             f"{wanted}: train again, or rescore with python -m rnn_site.experiments.ts_anomaly "
             "--rescore DIR"
         )
-    card = {s: {d: row["f1"] for d, row in rows.items()} for s, rows in anomaly.items()}
+    card = {
+        s: {d: row["f1"] for d, row in rows.items() if "f1" in row}  # a detector's row
+        for s, rows in anomaly.items()
+    }
     return [(seed_label(SEEDS) + " (the card)", card)] + [
         (seed_label(s), checks[seeds_key(s)]) for s in SEED_CHECKS
     ]
