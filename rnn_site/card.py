@@ -102,9 +102,11 @@ class TrainingRecord(TypedDict):
     stopped: str | None
     complete: bool | None
     wall_time_s: float | None
-    machine: dict[str, str | int] | None
+    machine: dict[str, str | int | list[str]] | None
     threads: int | None
     commit: str | None
+    #: "bf16" for a recipe trained under bfloat16 autocast; absent: float32.
+    precision: NotRequired[str]
     note: NotRequired[str]
 
 

@@ -179,6 +179,9 @@ def training_recipe(log: dict[str, Any]) -> TrainingRecord:
         "threads": (log.get("train_config") or {}).get("threads"),
         "commit": (log.get("versions") or {}).get("git_commit"),
     }
+    precision = (log.get("train_config") or {}).get("precision", "fp32")
+    if precision != "fp32":
+        record["precision"] = precision
     if "complete" not in log:
         record["note"] = (
             "trained before step budgets: a wall-clock budget ended the run, so a rerun on "
@@ -205,6 +208,8 @@ def recipe_text(card: Card) -> str:
         where = str(machine.get("cpu", "a CPU not recorded")) + (
             f", {threads} thread{'s' if threads != 1 else ''}" if threads else ""
         )
+        if rec.get("precision") == "bf16":
+            where += ", bfloat16 autocast"
         lines.append(f"- Wall time: {wall / 60:.1f} min on {where}")
     lines.append(f"- Commit: `{rec.get('commit') or 'unknown'}`")
     if rec.get("note"):

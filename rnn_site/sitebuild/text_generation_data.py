@@ -137,6 +137,38 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
     return "\n".join(lines) + "\n"
 
 
+#: The float32 recipe rerun in bfloat16 for its first evaluations (a check, not a recipe).
+BF16_CHECK = (
+    Path(__file__).resolve().parents[1] / "experiments" / "results" / "char_lm_bf16_check.json"
+)
+
+
+def bf16_check_table(runs: list[dict[str, Any]], check: dict[str, Any]) -> str:
+    """Validation bits/char of the float32 run and of the same recipe in bfloat16 at each
+    evaluation the check ran: bfloat16 autocast rounds a recipe, it does not change it."""
+
+    def recipe(log: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in log["hparams"].items() if k != "precision"}
+
+    float32 = [
+        run
+        for run in runs
+        if recipe(run) == recipe(check)
+        and (run.get("train_config") or {}).get("precision", "fp32") == "fp32"
+    ]
+    if not float32:
+        raise PageDataError(f"data:{MODEL}:table.bf16-check: no float32 log of the checked recipe")
+    curve = {entry["step"]: entry["val_bpc"] for entry in float32[0]["history"]}
+    lines = [
+        "| step | float32 | bfloat16 | bfloat16 − float32 |",
+        "|--:|--:|--:|--:|",
+    ]
+    for entry in check["history"]:
+        step, bf16 = entry["step"], entry["val_bpc"]
+        lines.append(f"| {step:,} | {curve[step]:.3f} | {bf16:.3f} | {bf16 - curve[step]:+.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def median_pace(log: dict[str, Any]) -> float:
     """Seconds per step at the run's median pace between evaluations (evaluations included):
     a run that shared the machine for a while is slow in some intervals, not in most."""
@@ -377,6 +409,9 @@ VALUES: dict[str, Callable[[Path], str]] = {
     "table.bpc": lambda d: bpc_table(_card(d)),
     "table.learning-curve": lambda d: learning_curve(_log(d)),
     "table.curves": lambda d: curves_table(_log(d), earlier_logs(MODEL)),
+    "table.bf16-check": lambda d: bf16_check_table(
+        [_log(d), *(log for _, log in earlier_logs(MODEL))], read_json(BF16_CHECK)
+    ),
     "table.recipes": lambda d: recipes_table(
         MODEL, lambda run: f"{run['char_lm']['test_bpc']:.3f}", "test bits/char", d
     ),
@@ -410,6 +445,16 @@ def parameters_over(models_dir: Path, label: str) -> str:
     if name not in earlier:
         raise PageDataError(f"data:{MODEL}:parameters-over:{label}: no earlier recipe {name!r}")
     return f"{_log(models_dir)['parameters'] / earlier[name]['parameters']:.1f}"
+
+
+@generator(MODEL, "target-verdict", argument=True)
+def target_verdict(models_dir: Path, target: str) -> str:
+    """Whether the published test bits/char meets ``target`` (at most it), in words."""
+    lstm, _ = _scores(models_dir)
+    margin = float(target) - lstm["test_bpc"]
+    if margin >= 0:
+        return f"That meets the target, with {margin:.3f} bits to spare"
+    return f"That misses the target by {-margin:.3f} bits"
 
 
 @generator(MODEL, "validation-for-test", argument=True)
