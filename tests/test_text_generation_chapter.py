@@ -250,6 +250,32 @@ print("ok")
     assert [c["label"] for c in data["contexts"]] == [label for label, _ in tg.CONTEXTS]
 
 
+def test_the_pages_claims_about_the_bf16_candidate_hold():
+    """ "It did not [score better on validation], so it was not published"; "validation
+    flattened over the last fifth of the run while the training loss kept falling"; the bf16
+    rerun of the published recipe "tracked its float32 log within the noise"."""
+    log = json.loads((MODELS / "char-lm" / "metrics.json").read_text("utf-8"))
+    candidate = tg.candidate_log("bf16-40000-steps")
+    assert candidate["train_config"]["precision"] == "bf16" and candidate["complete"]
+    assert candidate["steps"] == 2 * log["steps"]
+    assert candidate["char_lm"]["val_bpc"] > log["char_lm"]["val_bpc"]
+    history = candidate["history"]
+    last_fifth = [e for e in history if e["step"] >= 0.8 * candidate["steps"]]
+    assert len(last_fifth) >= 3
+    assert max(e["val_bpc"] for e in last_fifth) - min(e["val_bpc"] for e in last_fifth) < 0.005
+    losses = [e["train_loss"] for e in last_fifth]
+    assert losses == sorted(losses, reverse=True) and losses[0] - losses[-1] > 0.01
+    rows = render_data("<!-- data:char-lm:table.bf16-check -->").splitlines()[2:]
+    assert len(rows) == 2 and all(abs(float(row.split("|")[4])) < 0.02 for row in rows)
+    assert render_data("<!-- data:char-lm:candidate-scores:bf16-40000-steps -->") == (
+        f"validation {candidate['char_lm']['val_bpc']:.3f} against the published "
+        f"{log['char_lm']['val_bpc']:.3f}, test {candidate['char_lm']['test_bpc']:.3f} against "
+        f"{log['char_lm']['test_bpc']:.3f}"
+    )
+    with pytest.raises(PageDataError, match="no candidate log"):
+        render_data("<!-- data:char-lm:candidate-curve:none -->")
+
+
 def test_curves_table_sets_each_recipe_beside_the_one_it_replaced():
     def log(hidden, params, curve, precision=None):
         history = [{"step": s, "val_bpc": v} for s, v in curve]

@@ -35,7 +35,7 @@ from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
 from rnn_site.sitebuild.data_tables import data_table
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
-from rnn_site.sitebuild.recipes import earlier_logs, recipes_table
+from rnn_site.sitebuild.recipes import QUICK_DIR, earlier_logs, recipes_table
 
 SCHEMA = 1
 MODEL = "char-lm"
@@ -445,6 +445,32 @@ def parameters_over(models_dir: Path, label: str) -> str:
     if name not in earlier:
         raise PageDataError(f"data:{MODEL}:parameters-over:{label}: no earlier recipe {name!r}")
     return f"{_log(models_dir)['parameters'] / earlier[name]['parameters']:.1f}"
+
+
+def candidate_log(label: str) -> dict[str, Any]:
+    """The log of a candidate recipe that was measured and not published
+    (``recipes/char-lm-candidate-<label>.json``)."""
+    path = QUICK_DIR / f"{MODEL}-candidate-{label}.json"
+    if not path.is_file():
+        raise PageDataError(f"data:{MODEL}:candidate: no candidate log {path.name}")
+    return dict(read_json(path))
+
+
+@generator(MODEL, "candidate-curve", argument=True)
+def candidate_curve(models_dir: Path, label: str) -> str:
+    """A candidate's evaluations, as :func:`learning_curve` shows the published run's."""
+    del models_dir
+    return learning_curve(candidate_log(label))
+
+
+@generator(MODEL, "candidate-scores", argument=True)
+def candidate_scores(models_dir: Path, label: str) -> str:
+    """A candidate's validation and test bits/char against the published model's, in words."""
+    ours, theirs = _log(models_dir)["char_lm"], candidate_log(label)["char_lm"]
+    return (
+        f"validation {theirs['val_bpc']:.3f} against the published {ours['val_bpc']:.3f}, "
+        f"test {theirs['test_bpc']:.3f} against {ours['test_bpc']:.3f}"
+    )
 
 
 @generator(MODEL, "target-verdict", argument=True)
