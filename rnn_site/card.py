@@ -107,6 +107,8 @@ class TrainingRecord(TypedDict):
     commit: str | None
     #: "bf16" for a recipe trained under bfloat16 autocast; absent: float32.
     precision: NotRequired[str]
+    #: The decay of the weights' moving average the model is (absent: the raw weights).
+    ema_decay: NotRequired[float]
     note: NotRequired[str]
 
 

@@ -6,19 +6,16 @@ from __future__ import annotations
 import math
 
 import pytest
+from bf16_marks import needs_bf16
 
 from rnn_site.bench import precision
 from rnn_site.sitebuild.page_data import PageDataError, render_data
 from rnn_site.sitebuild.precision_data import SCHEMA, load_benchmark, precision_table
 from rnn_site.train.char_lm import tiny_recipe
-from rnn_site.train.loop import bf16_units
 from rnn_site.train.speech import SpeechTrainConfig
 from rnn_site.train.translator import TranslatorTrainConfig
 
 NAMES = ["char-lm", "translator", "speech"]
-#: A bf16 LSTM step fails inside oneDNN on CPUs with AVX2 only; the benchmark's own figures need
-#: the units (the cached results and the page do not).
-needs_bf16 = pytest.mark.skipif(not bf16_units(), reason="this CPU has no bfloat16 units")
 
 
 @pytest.fixture(scope="module")

@@ -265,8 +265,14 @@ def test_the_pages_claims_about_the_bf16_candidate_hold():
     assert max(e["val_bpc"] for e in last_fifth) - min(e["val_bpc"] for e in last_fifth) < 0.005
     losses = [e["train_loss"] for e in last_fifth]
     assert losses == sorted(losses, reverse=True) and losses[0] - losses[-1] > 0.01
+    # "scored one evaluation worse and one better than its float32 log"
     rows = render_data("<!-- data:char-lm:table.bf16-check -->").splitlines()[2:]
-    assert len(rows) == 2 and all(abs(float(row.split("|")[4])) < 0.02 for row in rows)
+    assert sorted(float(row.split("|")[4]) > 0 for row in rows) == [False, True]
+    # "each of its steps took <ratio> of a float32 step's time ... so it fits about the same time"
+    ratio = float(render_data("<!-- data:char-lm:candidate-pace:bf16-40000-steps -->"))
+    assert ratio == pytest.approx(tg.median_pace(candidate) / tg.median_pace(log), abs=0.005)
+    assert 0.4 < ratio * candidate["steps"] / log["steps"] < 1.2
+    assert candidate["train_config"]["threads"] == log["train_config"]["threads"] == 2
     assert render_data("<!-- data:char-lm:candidate-scores:bf16-40000-steps -->") == (
         f"validation {candidate['char_lm']['val_bpc']:.3f} against the published "
         f"{log['char_lm']['val_bpc']:.3f}, test {candidate['char_lm']['test_bpc']:.3f} against "
@@ -274,6 +280,13 @@ def test_the_pages_claims_about_the_bf16_candidate_hold():
     )
     with pytest.raises(PageDataError, match="no candidate log"):
         render_data("<!-- data:char-lm:candidate-curve:none -->")
+
+
+def test_the_target_verdict_says_met_or_missed_by_how_much(monkeypatch):
+    monkeypatch.setattr(tg, "_scores", lambda d: ({"test_bpc": 1.987, "val_bpc": 1.85}, {}))
+    assert tg.target_verdict(MODELS, "2.00") == "That meets the target, with 0.013 bits to spare"
+    monkeypatch.setattr(tg, "_scores", lambda d: ({"test_bpc": 2.012, "val_bpc": 1.87}, {}))
+    assert tg.target_verdict(MODELS, "2.00") == "That misses the target by 0.012 bits"
 
 
 def test_curves_table_sets_each_recipe_beside_the_one_it_replaced():

@@ -170,10 +170,11 @@ def test_precision_overrides_the_recipes_and_is_refused_outside_its_choices(
     char-mingru); anything but fp32 or bf16 is one error line and exit status 2."""
     from rnn_site.train import char_lm, char_mingru
 
-    args = char_lm.parse_command(["--precision", "fp32"])
+    args = char_lm.parse_command(["--precision", "bf16"])
     chosen = recipe_hparams(char_lm.CharLMTrainConfig, args, precision=args.precision)
-    assert chosen == replace(char_lm.CharLMTrainConfig(), precision="fp32")
-    assert args.command == "rnn-site train char-lm --precision fp32"
+    assert chosen == replace(char_lm.CharLMTrainConfig(), precision="bf16")
+    assert char_lm.CharLMTrainConfig().precision == "fp32"
+    assert args.command == "rnn-site train char-lm --precision bf16"
     mingru = char_mingru.TRAINER
     assert mingru.hparams_of(mingru.parser().parse_args(["--precision", "bf16"])).precision == (
         "bf16"

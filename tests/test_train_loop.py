@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from bf16_marks import needs_bf16
 from torch import nn
 
 from rnn_site.models.char_lm import CharLMConfig, CharLSTM
@@ -23,7 +24,6 @@ from rnn_site.train.loop import (
     Job,
     PrecisionUnavailableError,
     TrainConfig,
-    bf16_units,
     finish_training,
     lr_factor,
     run_info,
@@ -246,10 +246,6 @@ def tiny_char_lm_run(precision: str) -> tuple[dict[str, torch.Tensor], list[floa
         cfg,
     )
     return model.state_dict(), [h["train_loss"] for h in result.history]
-
-
-#: bfloat16 training runs only where the CPU has bfloat16 units (elsewhere the loop refuses it).
-needs_bf16 = pytest.mark.skipif(not bf16_units(), reason="this CPU has no bfloat16 units")
 
 
 @pytest.mark.parametrize("precision", ["fp32", pytest.param("bf16", marks=needs_bf16)])

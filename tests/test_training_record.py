@@ -28,9 +28,17 @@ def test_a_bf16_recipe_says_so_in_its_record_and_its_readme_line() -> None:
     assert "- Wall time: 1.5 min on Xeon, 2 threads, bfloat16 autocast" in text.splitlines()
 
 
+def test_weight_averaging_is_recorded_and_said() -> None:
+    record = training_recipe(log(ema_decay=0.999))
+    assert record["ema_decay"] == 0.999 and "precision" not in record
+    assert recipe_text({"training": record}).splitlines()[2] == (  # type: ignore[typeddict-item]
+        "- Wall time: 1.5 min on Xeon, 2 threads; the weights are a moving average (decay 0.999)"
+    )
+
+
 def test_a_float32_recipe_or_an_older_log_records_no_precision() -> None:
     for record in (training_recipe(log(precision="fp32")), training_recipe(log())):
-        assert "precision" not in record
+        assert "precision" not in record and "ema_decay" not in record
         assert recipe_text({"training": record}).splitlines()[2] == (  # type: ignore[typeddict-item]
             "- Wall time: 1.5 min on Xeon, 2 threads"
         )

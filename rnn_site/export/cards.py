@@ -179,9 +179,11 @@ def training_recipe(log: dict[str, Any]) -> TrainingRecord:
         "threads": (log.get("train_config") or {}).get("threads"),
         "commit": (log.get("versions") or {}).get("git_commit"),
     }
-    precision = (log.get("train_config") or {}).get("precision", "fp32")
-    if precision != "fp32":
-        record["precision"] = precision
+    train_config = log.get("train_config") or {}
+    if train_config.get("precision", "fp32") != "fp32":
+        record["precision"] = train_config["precision"]
+    if train_config.get("ema_decay") is not None:
+        record["ema_decay"] = train_config["ema_decay"]
     if "complete" not in log:
         record["note"] = (
             "trained before step budgets: a wall-clock budget ended the run, so a rerun on "
@@ -210,6 +212,8 @@ def recipe_text(card: Card) -> str:
         )
         if rec.get("precision") == "bf16":
             where += ", bfloat16 autocast"
+        if rec.get("ema_decay") is not None:
+            where += f"; the weights are a moving average (decay {rec['ema_decay']})"
         lines.append(f"- Wall time: {wall / 60:.1f} min on {where}")
     lines.append(f"- Commit: `{rec.get('commit') or 'unknown'}`")
     if rec.get("note"):

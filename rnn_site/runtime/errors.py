@@ -6,9 +6,7 @@ all of them subclass `RnnSiteError`, which the CLI turns into a one-line message
 
 from __future__ import annotations
 
-
-class RnnSiteError(Exception):
-    """Base class of every error the runtime raises on purpose."""
+from rnn_site.errors import RnnSiteError as RnnSiteError  # the package-wide base, re-exported
 
 
 class InvalidArgumentError(RnnSiteError, ValueError):

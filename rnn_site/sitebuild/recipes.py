@@ -5,7 +5,8 @@ in ``rnn_site/experiments/results/recipes/<name>-quick.json`` (copy its ``metric
 after ``rnn-site train NAME --quick --no-progress``). Pages show both, so a reader who tries
 the quick preset knows what to expect of it, and no figure is typed by hand. A recipe that a
 newer one replaced keeps its log beside them as ``<name>-earlier-<label>.json`` (its row reads
-"earlier, <label>"), so a page can show the metric against model size and steps.
+"earlier, <label>"), so a page can show the metric against model size and steps; a candidate
+that was measured and not published keeps its log as ``<name>-candidate-<label>.json``.
 
 What ``--quick`` changes is read from the trainer's own ``QUICK`` preset:
 ``<!-- data:recipes:quick:MODEL.KEY -->`` is the preset's ``KEY``

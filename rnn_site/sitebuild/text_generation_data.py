@@ -165,6 +165,8 @@ def bf16_check_table(runs: list[dict[str, Any]], check: dict[str, Any]) -> str:
     ]
     for entry in check["history"]:
         step, bf16 = entry["step"], entry["val_bpc"]
+        if step not in curve:
+            raise PageDataError(f"data:{MODEL}:table.bf16-check: float32 log has no step {step}")
         lines.append(f"| {step:,} | {curve[step]:.3f} | {bf16:.3f} | {bf16 - curve[step]:+.3f} |")
     return "\n".join(lines) + "\n"
 
@@ -471,6 +473,14 @@ def candidate_scores(models_dir: Path, label: str) -> str:
         f"validation {theirs['val_bpc']:.3f} against the published {ours['val_bpc']:.3f}, "
         f"test {theirs['test_bpc']:.3f} against {ours['test_bpc']:.3f}"
     )
+
+
+@generator(MODEL, "candidate-pace", argument=True)
+def candidate_pace(models_dir: Path, label: str) -> str:
+    """A candidate's seconds per step over the published run's, each at its median pace
+    between evaluations (evaluations included): the speed-up its recipe bought, measured on
+    the runs themselves rather than on a benchmark."""
+    return f"{median_pace(candidate_log(label)) / median_pace(_log(models_dir)):.2f}"
 
 
 @generator(MODEL, "target-verdict", argument=True)

@@ -77,11 +77,9 @@ class CharLMTrainConfig(StepBudget, LSTMNetwork):
     2.90. The hour then bound the steps, until bfloat16 autocast (``precision="bf16"``) halved
     a step on CPUs with bfloat16 units: this recipe rerun in bf16 matched its float32 log
     within evaluation noise (results/char_lm_bf16_check.json). Twice the steps in bf16
-    (40,000, eval every 4,000; results/recipes/char-lm-candidate-bf16-40000-steps.json) did
-    not beat this recipe on validation (1.881 against 1.875; test 2.006 against 2.012), so
-    under its rule it was not published: validation flattened from 32,000 steps while the
-    training loss kept falling, so this width is now held back by how far its fit carries to
-    unseen plays, not by its steps.
+    (results/recipes/char-lm-candidate-bf16-40000-steps.json) ended no lower on validation,
+    so under its rule it was not published: the evidence points to this width being held back
+    by how far its fit carries to unseen plays rather than by its steps.
     """
 
     hidden_size: int = 640

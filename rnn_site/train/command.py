@@ -203,12 +203,12 @@ class Flag:
 
 #: ``--precision``, for recipes with a ``precision`` field (the loop's
 #: `~rnn_site.train.loop.TrainConfig.precision`): a reader whose CPU lacks bfloat16 units
-#: trains a bf16 recipe in float32 instead (other weights, about the same quality).
+#: trains a bf16 recipe in float32 instead (other weights than the published ones).
 PRECISION = Flag(
     "precision",
     str,
-    "bf16: bfloat16 autocast, about twice as fast on CPUs with bfloat16 units "
-    "(AMX, AVX512-BF16) and slower on others; fp32: float32 (default: the recipe's)",
+    "bf16: bfloat16 autocast, faster on CPUs with bfloat16 units (AMX, AVX512-BF16), "
+    "refused on others; fp32: float32 (default: the recipe's)",
     ("fp32", "bf16"),
 )
 

@@ -38,8 +38,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
+from rnn_site.errors import RnnSiteError
 from rnn_site.provenance import git_commit
-from rnn_site.runtime.errors import RnnSiteError
 from rnn_site.train.artifacts import write_json
 
 Batch = TypeVar("Batch")
@@ -60,10 +60,11 @@ class TrainConfig:
     ``device`` is ``"cpu"`` (the published recipes) or ``"cuda"``/``"cuda:N"`` to retrain
     faster on a GPU. ``precision="bf16"`` runs the forward pass and loss under bfloat16
     autocast (weights, gradients and Adam stay float32): on a CPU with native bfloat16
-    matrix units (AMX, AVX512-BF16) an LSTM step takes about half the time, so a recipe fits
-    twice the steps in its hour. Evaluation always runs in float32, so the metric that picks
-    the best weights is that of the weights as stored. ``ema_decay`` keeps an exponential
-    moving average of the weights (Polyak averaging, torch's ``AveragedModel``): evaluation,
+    matrix units (AMX, AVX512-BF16) a step of the wide char-lm LSTM takes well under half the
+    time, smaller networks gain less (`rnn_site.bench.precision` measures it). Evaluation
+    always runs in float32, so the metric that picks the best weights is that of the weights
+    as stored. ``ema_decay`` keeps an exponential moving average of the weights (torch's
+    ``AveragedModel``; buffers are copied, not averaged): evaluation,
     the best checkpoint and the final model use the average, which smooths the step-to-step
     noise of the last updates; each evaluation also logs the raw weights' scores as
     ``raw_<name>``, so one run measures what the averaging bought.
@@ -310,16 +311,16 @@ class Run:
             raise ValueError(f"device {config.device!r} asked for, but torch sees no CUDA GPU")
         if config.precision == "bf16" and self.device.type == "cpu" and not bf16_units():
             raise PrecisionUnavailableError(
-                "this recipe trains in bfloat16 (precision bf16), but this CPU has no "
-                "bfloat16 units (AMX or AVX512-BF16), where a bf16 LSTM step is about 3 "
-                "times slower than float32 or fails; train in float32 with --precision fp32 "
-                "(other weights than the published ones)"
+                "this recipe trains in bfloat16 (precision bf16), but /proc/cpuinfo names no "
+                "bfloat16 units (AMX or AVX512-BF16) on this machine; without them a bf16 "
+                "LSTM step is about 3 times slower than float32 or fails; train in float32 "
+                "with --precision fp32 (other weights than the published ones)"
             )
         self.model, self.loss_fn, self.evaluate_fn, self.config = model, loss_fn, evaluate, config
         model.to(self.device)
         self.ema = (
             AveragedModel(
-                model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True
+                model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=False
             )
             if config.ema_decay is not None
             else None
