@@ -499,7 +499,7 @@ def non_negative_float(text: str) -> float:
 
 
 #: ``rnn-site train translator [--quick] [--max-steps N] [--hidden H] [--bpe-merges N]
-#: [--phrases X]``.
+#: [--phrases X] [--precision fp32|bf16]``.
 TRAINER = Trainer(
     "translator", __doc__, TranslatorTrainConfig, train_translator, QUICK,
     {"--max-steps": Flag("max_steps"), "--hidden": Flag("decoder_hidden"),
