@@ -15,6 +15,7 @@ is; ``scale`` only sets the unit of a window that is constant (``scale="history"
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,83 @@ MAX_ABS_VALUE = float(np.finfo(np.float32).max)
 ANOMALY_BATCH = 2048
 
 
+#: History calibration (rnn_site/experiments/results/ts_history_calibration_rule.md): a
+#: forecast's interval is rescaled by the split-conformal factor of the graph's own "ratio"
+#: scores at the `HISTORY_ORIGINS` most recent origins inside the history, where the actuals
+#: are known. The model never trained on a reader's series, so its recent past is honest
+#: calibration data, and one global calibration cannot fit both a smooth and a volatile series.
+HISTORY_ORIGINS = 12
+#: True: every score of origins with the whole horizon known pooled into one factor; False: a
+#: factor per step from the origins where that step is known.
+HISTORY_POOLED = False
+#: Fewer scores than this (for a step) keep the graph's interval unchanged.
+MIN_SCORES = 4
+LEVEL = 0.8
+#: What `Forecaster.forecast` does to the graph's interval: "history" (above) or "graph" (as is).
+CALIBRATIONS = ("history", "graph")
+
+
+# --8<-- [start:history]
+def calibration_origins(
+    n: int, horizon: int, min_history: int, k: int = HISTORY_ORIGINS, pooled: bool = HISTORY_POOLED
+) -> np.ndarray:
+    """Origins t inside a history of n values whose forecasts calibrate one from its end: the
+    k most recent with all ``horizon`` steps known (pooled), or, per step, the k most recent
+    where that step is known (t ≤ n − 1 − step); never before ``min_history``."""
+    last = n - horizon if pooled else n - 1
+    return np.arange(max(min_history, n - horizon - k + 1), last + 1)
+
+
+def ratio_scores(
+    actual: np.ndarray, lower: np.ndarray, median: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """|actual − median| as a multiple of the interval's half-width on its side: 1 is the
+    edge. Scale-free, so it is the same in the series' units as in the graph's."""
+    low = np.maximum(median - lower, 1e-30)
+    high = np.maximum(upper - median, 1e-30)
+    return np.maximum((median - actual) / low, (actual - median) / high)
+
+
+def conformal_factor(scores: np.ndarray) -> float:
+    """The ⌈(n + 1)·0.8⌉-th smallest of n scores (capped at n), or 1 (no change) for fewer
+    than `MIN_SCORES`: split conformal's quantile."""
+    flat = np.sort(np.ravel(scores))
+    if flat.size < MIN_SCORES:
+        return 1.0
+    return float(flat[min(flat.size, math.ceil((flat.size + 1) * LEVEL)) - 1])
+
+
+def history_factors(
+    values: np.ndarray,
+    origins: np.ndarray,
+    quantiles: np.ndarray,
+    horizon: int,
+    k: int = HISTORY_ORIGINS,
+    pooled: bool = HISTORY_POOLED,
+) -> np.ndarray:
+    """Per-step factors (horizon,) on the half-widths of a forecast from the end of
+    ``values``, from the graph's forecasts ``quantiles`` (len(origins), ≥ horizon, 3) made at
+    ``origins`` (`calibration_origins`), scored where the actual is known."""
+    n = values.size
+    steps = np.asarray(origins)[:, None] + np.arange(horizon)[None, :]
+    known = steps < n
+    q = np.asarray(quantiles, dtype=np.float64)[:, :horizon]
+    actual = values[np.minimum(steps, n - 1)]
+    scores = ratio_scores(actual, q[..., 0], q[..., 1], q[..., 2])
+    if pooled:
+        return np.full(horizon, conformal_factor(scores[known]))
+    return np.array([conformal_factor(scores[known[:, j], j][-k:]) for j in range(horizon)])
+
+
+def rescaled(quantiles: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """(…, horizon, 3) quantiles with each half-width multiplied by its step's factor."""
+    median = quantiles[..., 1]
+    lower = median - factors * (median - quantiles[..., 0])
+    upper = median + factors * (quantiles[..., 2] - median)
+    return np.stack([lower, median, upper], axis=-1)
+
+
+# --8<-- [end:history]
 @dataclass(frozen=True)
 class Forecast:
     """Point forecast and 80% interval, each (horizon,) float64, in the series' units."""
