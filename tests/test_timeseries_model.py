@@ -21,6 +21,7 @@ from rnn_site.train.ts_forecaster import (
     batch_loss,
     choose_calibration,
     forecast_origins,
+    history_calibrated,
     late_coverage,
     load_forecaster,
     train_forecaster,
@@ -191,11 +192,13 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     model, checkpoint = load_forecaster(tmp_path / "ts-forecaster.pt")
     assert checkpoint["series"]["co2"]["id"] == 0 and model.config.normalisation == best
     assert model.config.members == 2
-    # The checkpoint carries the calibrated intervals: the test scores come back from it.
+    # The checkpoint carries the calibrated intervals: the test scores come back from it, the
+    # intervals history-calibrated as the runtime serves them (the graph's own differ).
     s = tiny_data()[0]["co2"]
     origins = rolling_origins(s, s.val_end, s.values.size, s.horizon, 1)
-    again = score(s, forecast_origins(model, s, 0, s.values, origins, s.horizon), s.horizon)
+    again = score(s, history_calibrated(model, s, 0, s.values, origins, s.horizon), s.horizon)
     assert again == pytest.approx(metrics["forecaster"]["co2"])
+    assert metrics["interval_calibration"]["method"] == "history"
 
 
 # ------------------------------------------------------------------ the shipped model
@@ -254,6 +257,12 @@ def test_shipped_onnx_reproduces_the_test_scores_measured_with_torch():
     card = model.card["metrics"]["ts-forecaster"]
     assert measured["mase"] == pytest.approx(card["mase_co2"], rel=1e-3)
     assert measured["smape"] == pytest.approx(card["smape_co2"], rel=1e-3)
+    # The coverage the card reports is the runtime's served (history-calibrated) interval's.
+    served = [model.forecast(s.values[:t], s.horizon, "co2") for t in origins]
+    inside = [(s.values[t : t + s.horizon] >= f.lower) & (s.values[t : t + s.horizon] <= f.upper)
+              for t, f in zip(origins, served, strict=True)]  # fmt: skip
+    log = json.loads((SHIPPED / "metrics.json").read_text())
+    assert np.mean(inside) == pytest.approx(log["forecaster"]["co2"]["coverage80"], abs=1e-9)
 
 
 def test_a_checkpoint_saved_before_ensembles_loads_as_one_member(tmp_path):

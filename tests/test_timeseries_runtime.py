@@ -129,7 +129,7 @@ def test_onnxruntime_matches_torch_for_any_batch_and_length(exported, forecaster
 
 def test_forecast_reads_the_last_lookback_values_and_orders_its_quantiles(exported, forecaster):
     history = 300 + np.sin(np.arange(100) / 2.0)
-    result = forecaster.forecast(history, horizon=12, series="co2")
+    result = forecaster.forecast(history, horizon=12, series="co2", calibration="graph")
     expected = torch_quantiles(exported[0], history[-48:], "co2")[:12]
     np.testing.assert_allclose(result.median, expected[:, 1], rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(result.lower, expected[:, 0], rtol=1e-5, atol=1e-4)
@@ -139,6 +139,36 @@ def test_forecast_reads_the_last_lookback_values_and_orders_its_quantiles(export
     changed = history.copy()
     changed[:52] += 50
     np.testing.assert_array_equal(forecaster.forecast(changed, 12, "co2").median, result.median)
+
+
+def test_history_calibration_rescales_each_step_by_how_its_own_past_fared(exported, forecaster):
+    # The served interval is the graph's, each half-width times the 80% split-conformal
+    # quantile (the 11th smallest of 12) of |y − median| / half-width over the graph's
+    # forecasts from the 12 most recent origins where that step's actual is known.
+    rng = np.random.default_rng(7)
+    history = 300 + 3 * np.sin(np.arange(100) / 2.0) + rng.normal(0, 1.0, 100)
+    served = forecaster.forecast(history, 3, "co2")
+    graph = forecaster.forecast(history, 3, "co2", calibration="graph")
+    np.testing.assert_array_equal(served.median, graph.median)
+    for step in range(3):
+        scores = []
+        for t in range(100 - step - 12, 100 - step):
+            low, mid, high = torch_quantiles(exported[0], history[t - 48 : t], "co2")[step]
+            y = history[t + step]
+            scores.append(max((mid - y) / (mid - low), (y - mid) / (high - mid)))
+        factor = sorted(scores)[10]
+        for side in (graph.lower, graph.upper):
+            expected = graph.median[step] + factor * (side[step] - graph.median[step])
+            got = served.lower if side is graph.lower else served.upper
+            np.testing.assert_allclose(got[step], expected, rtol=1e-5, atol=1e-4)
+    assert not np.allclose(served.upper, graph.upper)  # the factors are not all 1
+    with pytest.raises(InvalidArgumentError, match="calibration must be one of"):
+        forecaster.forecast(history, 3, "co2", calibration="conformal")
+    # Too short a history to score four earlier forecasts: the graph's interval as it is.
+    short = forecaster.forecast(history[:15], 3, "co2")
+    np.testing.assert_array_equal(
+        short.upper, forecaster.forecast(history[:15], 3, "co2", calibration="graph").upper
+    )
 
 
 def test_forecasts_follow_the_units_of_the_history_and_scale_only_rescues_a_flat_one(forecaster):

@@ -15,13 +15,13 @@ is; ``scale`` only sets the unit of a window that is constant (``scale="history"
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rnn_site.baselines.anomaly import interval_score
+from rnn_site.baselines.conformal import calibration_origins, history_factors, rescaled
 from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import _show, check_int, is_integer
@@ -45,83 +45,12 @@ MAX_ABS_VALUE = float(np.finfo(np.float32).max)
 ANOMALY_BATCH = 2048
 
 
-#: History calibration (rnn_site/experiments/results/ts_history_calibration_rule.md): a
-#: forecast's interval is rescaled by the split-conformal factor of the graph's own "ratio"
-#: scores at the `HISTORY_ORIGINS` most recent origins inside the history, where the actuals
-#: are known. The model never trained on a reader's series, so its recent past is honest
-#: calibration data, and one global calibration cannot fit both a smooth and a volatile series.
-HISTORY_ORIGINS = 12
-#: True: every score of origins with the whole horizon known pooled into one factor; False: a
-#: factor per step from the origins where that step is known.
-HISTORY_POOLED = False
-#: Fewer scores than this (for a step) keep the graph's interval unchanged.
-MIN_SCORES = 4
-LEVEL = 0.8
-#: What `Forecaster.forecast` does to the graph's interval: "history" (above) or "graph" (as is).
+#: What `Forecaster.forecast` does to the graph's interval: "history" (rescaled by how the
+#: graph's intervals fared on the series' own recent past, `rnn_site.baselines.conformal`) or
+#: "graph" (as the graph gives it).
 CALIBRATIONS = ("history", "graph")
 
 
-# --8<-- [start:history]
-def calibration_origins(
-    n: int, horizon: int, min_history: int, k: int = HISTORY_ORIGINS, pooled: bool = HISTORY_POOLED
-) -> np.ndarray:
-    """Origins t inside a history of n values whose forecasts calibrate one from its end: the
-    k most recent with all ``horizon`` steps known (pooled), or, per step, the k most recent
-    where that step is known (t ≤ n − 1 − step); never before ``min_history``."""
-    last = n - horizon if pooled else n - 1
-    return np.arange(max(min_history, n - horizon - k + 1), last + 1)
-
-
-def ratio_scores(
-    actual: np.ndarray, lower: np.ndarray, median: np.ndarray, upper: np.ndarray
-) -> np.ndarray:
-    """|actual − median| as a multiple of the interval's half-width on its side: 1 is the
-    edge. Scale-free, so it is the same in the series' units as in the graph's."""
-    low = np.maximum(median - lower, 1e-30)
-    high = np.maximum(upper - median, 1e-30)
-    return np.maximum((median - actual) / low, (actual - median) / high)
-
-
-def conformal_factor(scores: np.ndarray) -> float:
-    """The ⌈(n + 1)·0.8⌉-th smallest of n scores (capped at n), or 1 (no change) for fewer
-    than `MIN_SCORES`: split conformal's quantile."""
-    flat = np.sort(np.ravel(scores))
-    if flat.size < MIN_SCORES:
-        return 1.0
-    return float(flat[min(flat.size, math.ceil((flat.size + 1) * LEVEL)) - 1])
-
-
-def history_factors(
-    values: np.ndarray,
-    origins: np.ndarray,
-    quantiles: np.ndarray,
-    horizon: int,
-    k: int = HISTORY_ORIGINS,
-    pooled: bool = HISTORY_POOLED,
-) -> np.ndarray:
-    """Per-step factors (horizon,) on the half-widths of a forecast from the end of
-    ``values``, from the graph's forecasts ``quantiles`` (len(origins), ≥ horizon, 3) made at
-    ``origins`` (`calibration_origins`), scored where the actual is known."""
-    n = values.size
-    steps = np.asarray(origins)[:, None] + np.arange(horizon)[None, :]
-    known = steps < n
-    q = np.asarray(quantiles, dtype=np.float64)[:, :horizon]
-    actual = values[np.minimum(steps, n - 1)]
-    scores = ratio_scores(actual, q[..., 0], q[..., 1], q[..., 2])
-    if pooled:
-        return np.full(horizon, conformal_factor(scores[known]))
-    return np.array([conformal_factor(scores[known[:, j], j][-k:]) for j in range(horizon)])
-
-
-def rescaled(quantiles: np.ndarray, factors: np.ndarray) -> np.ndarray:
-    """(…, horizon, 3) quantiles with each half-width multiplied by its step's factor."""
-    median = quantiles[..., 1]
-    lower = median - factors * (median - quantiles[..., 0])
-    upper = median + factors * (quantiles[..., 2] - median)
-    return np.stack([lower, median, upper], axis=-1)
-
-
-# --8<-- [end:history]
 @dataclass(frozen=True)
 class Forecast:
     """Point forecast and 80% interval, each (horizon,) float64, in the series' units."""
@@ -277,14 +206,24 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         return quantiles
 
     def forecast(
-        self, history: Any, horizon: int, series: str = "co2", *, scale: Any = "series"
+        self,
+        history: Any,
+        horizon: int,
+        series: str = "co2",
+        *,
+        scale: Any = "series",
+        calibration: str = "history",
     ) -> Forecast:
         """Forecast the `horizon` values after `history` (oldest first).
 
-        Only the last `lookback` values of the series (48 for co2, 40 sunspots, 96 seattle) are
-        read. `scale`: the unit of a constant window (any other window is normalised by its
-        own seasonal variation): "series" (the card's `norm_scale`), "history" (the standard
-        deviation of `history`, for a series of your own) or a positive number.
+        The forecast reads the last `lookback` values of the series (48 for co2, 40 sunspots,
+        96 seattle). `scale`: the unit of a constant window (any other window is normalised by
+        its own seasonal variation): "series" (the card's `norm_scale`), "history" (the
+        standard deviation of the window, for a series of your own) or a positive number.
+        `calibration`: "history" (default) rescales the interval by how the graph's intervals
+        fared on the `HISTORY_ORIGINS` most recent forecasts inside `history`
+        (`history_factors`; unchanged while the history is too short to score any); "graph"
+        keeps the graph's interval as it is.
         Limits: `horizon` 1 to `max_horizon`; `history` as `as_series` accepts, at least
         `min_history` values; `series` one of the card's names.
         """
@@ -296,11 +235,35 @@ class Forecaster(RuntimeModel[ForecastingCard]):
                 f"history has {values.size} values; the model needs at least "
                 f"{self.min_history} (and reads up to {settings['lookback']})"
             )
+        if calibration not in CALIBRATIONS:
+            raise InvalidArgumentError(
+                f"calibration must be one of {', '.join(map(repr, CALIBRATIONS))}, "
+                f"got {_show(calibration)}"
+            )
         window = values[-settings["lookback"] :]
         unit = self._scale(scale, settings, window)
         q = self.run(window[None], np.array([unit]), np.array([settings["id"]]))
         q = _finite(q[0, :horizon].astype(np.float64))
+        if calibration == "history":
+            q = _finite(rescaled(q, self.history_factors(values, horizon, series, unit)))
         return Forecast(median=q[:, 1], lower=q[:, 0], upper=q[:, 2])
+
+    def history_factors(
+        self, values: np.ndarray, horizon: int, series: str, unit: float
+    ) -> np.ndarray:
+        """The factors (horizon,) "history" calibration puts on the half-widths of a forecast
+        from the end of ``values`` (checked by `forecast`): the graph runs at the
+        `calibration_origins` inside them, in one batch of windows of one width (the lookback,
+        or the first origin when fewer values come before it), in the forecast's ``unit``."""
+        settings = self._settings(series)
+        origins = calibration_origins(values.size, horizon, self.min_history)
+        if not origins.size:
+            return np.ones(horizon)
+        width = min(int(settings["lookback"]), int(origins[0]))
+        windows = np.lib.stride_tricks.sliding_window_view(values, width)[origins - width]
+        n = len(origins)
+        q = self.run(windows, np.full(n, unit), np.full(n, settings["id"]))
+        return history_factors(values, origins, _finite(q.astype(np.float64)), horizon)
 
     def anomaly_scores(
         self, values: Any, series: str = "co2", start: int | None = None

@@ -16,7 +16,8 @@ ensemble*: ``members`` − 1 more are trained alike from the next seeds, and the
 their quantiles. Then the 80% intervals are calibrated on the validation windows, by the
 method (none, split-conformal shift or ratio, per family and step) that a rule fixed in
 advance picks on validation (:func:`choose_calibration`), and only then is the test period
-scored.
+scored, each interval rescaled on the series' own past before its origin as the runtime serves
+it (:func:`history_calibrated`, ``INTERVAL_CALIBRATION``).
 
 Windows and leakage: a training example is (values[t−L:t], values[t:t+24]) with every target in
 the training part; validation targets lie in the validation part (inputs may reach back into
@@ -50,6 +51,13 @@ from rnn_site.baselines.anomaly import (
     score_benchmark,
     seasonal_zscore,
     seeds_key,
+)
+from rnn_site.baselines.conformal import (
+    HISTORY_ORIGINS,
+    HISTORY_POOLED,
+    calibration_origins,
+    history_factors,
+    rescaled,
 )
 from rnn_site.baselines.forecast import (
     Forecasts,
@@ -209,6 +217,45 @@ def forecast_origins(
         q = model(history, torch.full((n,), series.norm_scale), torch.full((n,), family)).numpy()
     q = q.astype(np.float64)[:, :horizon]
     return Forecasts(origins, q[..., 1], q[..., 0], q[..., 2])
+
+
+def history_calibrated(
+    model: LSTMForecaster,
+    series: Series,
+    family: int,
+    values: np.ndarray,
+    origins: np.ndarray,
+    horizon: int,
+) -> Forecasts:
+    """`forecast_origins` with each interval rescaled on the history before its origin, as
+    the runtime serves it (`rnn_site.baselines.conformal`): the model also forecasts from the
+    `calibration_origins` inside that history, in windows of one width (the lookback, or the
+    first such origin when fewer values come before it)."""
+    f = forecast_origins(model, series, family, values, origins, horizon)
+    lower, upper = f.lower.copy(), f.upper.copy()
+    for i, t in enumerate(origins):
+        inside = calibration_origins(int(t), horizon, MIN_HISTORY)
+        if not inside.size:
+            continue
+        width = min(series.lookback, int(inside[0]))
+        windows = torch.from_numpy(np.stack([values[c - width : c] for c in inside])).float()
+        n = len(inside)
+        with torch.no_grad():
+            q = model(windows, torch.full((n,), series.norm_scale), torch.full((n,), family))
+        factors = history_factors(values[:t], inside, q.numpy().astype(np.float64), horizon)
+        q0 = np.stack([f.lower[i], f.median[i], f.upper[i]], axis=-1)
+        calibrated_q = rescaled(q0, factors)
+        lower[i], upper[i] = calibrated_q[:, 0], calibrated_q[:, 2]
+    return Forecasts(origins, f.median, lower, upper)
+
+
+#: How the test intervals are scored (and served): the log records it.
+INTERVAL_CALIBRATION = {
+    "method": "history",
+    "origins": HISTORY_ORIGINS,
+    "pooled": HISTORY_POOLED,
+    "rule": "rnn_site/experiments/results/ts_history_calibration_rule.md",
+}
 
 
 def validation_origins(series: Series, stride: int) -> np.ndarray:
@@ -416,10 +463,11 @@ def held_out_baselines(held: dict[str, Series]) -> dict[str, dict[str, Any]]:
 def held_out_scores(
     model: LSTMForecaster, held: dict[str, Series], baselines: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """Test MASE/sMAPE/coverage of the model beside its baselines on each held-out series."""
+    """Test MASE/sMAPE/coverage of the model beside its baselines on each held-out series
+    (intervals history-calibrated, as served)."""
     result = {}
     for name, s in held.items():
-        f = forecast_origins(model, s, 0, s.values, held_out_origins(s), s.horizon)
+        f = history_calibrated(model, s, 0, s.values, held_out_origins(s), s.horizon)
         result[name] = {**baselines[name], "lstm": score(s, f, s.horizon)}
     return result
 
@@ -616,7 +664,7 @@ def score_run(
     test = {
         name: score(
             s,
-            forecast_origins(model, s, FAMILY[name], s.values, origins[name], s.horizon),
+            history_calibrated(model, s, FAMILY[name], s.values, origins[name], s.horizon),
             s.horizon,
         )
         for name, s in site.items()
@@ -833,6 +881,7 @@ def train_forecaster(
         **anomaly,
         held_out=held_final,
         held_out_summary=held_out_summary(held_final),
+        interval_calibration=INTERVAL_CALIBRATION,
         test_origins={
             name: {"count": len(o), "stride": STRIDES[name]} for name, o in origins.items()
         },

@@ -1,0 +1,94 @@
+"""Split-conformal calibration of a forecast's interval on the series' own recent past.
+
+A global model serves series it never trained on (the held-out collection, a reader's own), so
+one calibration fitted on validation per family cannot fit them all: a smooth series gets far
+too wide an interval, a volatile one too narrow. But a series' own past is honest calibration
+data for such a model: run it at the most recent origins *inside* the history, where the
+actuals are known, score how far they fell from the median in half-widths of the interval
+(the "ratio" score), and rescale the new interval by the split-conformal quantile of those
+scores. Scale-free, so it reads the graph's output in the series' units; the browser demo does
+the same in ``docs/assets/demos/forecast-calibration.js``. The constants were chosen on
+validation by a rule committed first (rnn_site/experiments/results/
+ts_history_calibration_rule.md; measured by `rnn_site.experiments.ts_history_calibration`).
+
+Numpy only: the runtime (`rnn_site.runtime.ts_forecaster`) and the recipe's scoring
+(`rnn_site.train.ts_forecaster`) both use it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Origins scored per step (K): the most recent 12 forecasts inside the history.
+HISTORY_ORIGINS = 12
+#: True: every score of origins with the whole horizon known pooled into one factor; False: a
+#: factor per step from the origins where that step is known.
+HISTORY_POOLED = False
+#: Fewer scores than this (for a step) keep the graph's interval unchanged.
+MIN_SCORES = 4
+LEVEL = 0.8
+
+
+# --8<-- [start:history]
+def calibration_origins(
+    n: int, horizon: int, min_history: int, k: int = HISTORY_ORIGINS, pooled: bool = HISTORY_POOLED
+) -> np.ndarray:
+    """Origins t inside a history of n values whose forecasts calibrate one from its end: the
+    k most recent with all ``horizon`` steps known (pooled), or, per step, the k most recent
+    where that step is known (t ≤ n − 1 − step); never before ``min_history``."""
+    last = n - horizon if pooled else n - 1
+    return np.arange(max(min_history, n - horizon - k + 1), last + 1)
+
+
+def ratio_scores(
+    actual: np.ndarray, lower: np.ndarray, median: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """|actual − median| as a multiple of the interval's half-width on its side: 1 is the
+    edge. Scale-free, so it is the same in the series' units as in the graph's."""
+    low = np.maximum(median - lower, 1e-30)
+    high = np.maximum(upper - median, 1e-30)
+    return np.maximum((median - actual) / low, (actual - median) / high)
+
+
+def conformal_factor(scores: np.ndarray) -> float:
+    """The ⌈(n + 1)·0.8⌉-th smallest of n scores (capped at n), or 1 (no change) for fewer
+    than `MIN_SCORES`: split conformal's quantile."""
+    flat = np.sort(np.ravel(scores))
+    if flat.size < MIN_SCORES:
+        return 1.0
+    return float(flat[min(flat.size, math.ceil((flat.size + 1) * LEVEL)) - 1])
+
+
+def history_factors(
+    values: np.ndarray,
+    origins: np.ndarray,
+    quantiles: np.ndarray,
+    horizon: int,
+    k: int = HISTORY_ORIGINS,
+    pooled: bool = HISTORY_POOLED,
+) -> np.ndarray:
+    """Per-step factors (horizon,) on the half-widths of a forecast from the end of
+    ``values``, from the graph's forecasts ``quantiles`` (len(origins), ≥ horizon, 3) made at
+    ``origins`` (`calibration_origins`), scored where the actual is known."""
+    n = values.size
+    steps = np.asarray(origins)[:, None] + np.arange(horizon)[None, :]
+    known = steps < n
+    q = np.asarray(quantiles, dtype=np.float64)[:, :horizon]
+    actual = values[np.minimum(steps, n - 1)]
+    scores = ratio_scores(actual, q[..., 0], q[..., 1], q[..., 2])
+    if pooled:
+        return np.full(horizon, conformal_factor(scores[known]))
+    return np.array([conformal_factor(scores[known[:, j], j][-k:]) for j in range(horizon)])
+
+
+def rescaled(quantiles: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """(…, horizon, 3) quantiles with each half-width multiplied by its step's factor."""
+    median = quantiles[..., 1]
+    lower = median - factors * (median - quantiles[..., 0])
+    upper = median + factors * (quantiles[..., 2] - median)
+    return np.stack([lower, median, upper], axis=-1)
+
+
+# --8<-- [end:history]
