@@ -16,9 +16,11 @@ from typing import Any, cast
 
 from rnn_site.applications import UnknownApplicationError, application
 from rnn_site.card import Card, GraphContract, TrainingRecord
-from rnn_site.files import atomic_path
+from rnn_site.files import StagedFolder, atomic_path
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+#: The training log's file name, beside a checkpoint and in every exported model folder.
+LOG_FILE = "metrics.json"
 
 
 def example_snippet(name: str, examples_dir: Path = EXAMPLES_DIR) -> str | None:
@@ -339,22 +341,24 @@ def complete_log(log: Mapping[str, Any] | None, source: str | Path = "the traini
 
 
 def publish_card(
-    model_dir: str | Path, card: Card, log: Mapping[str, Any] | None = None
+    staging: StagedFolder, card: Card, log: Mapping[str, Any] | None = None
 ) -> dict[str, Path]:
-    """Write a freshly exported model's card and README, then refresh models/manifest.json.
+    """Write a freshly exported model's card and README into the export's staging folder,
+    and the models manifest as it will be once the folder is committed.
 
     The card gets what no exporter writes itself: the ``training`` record from ``log``, the
     training log the export read its scores from (the metrics.json beside the checkpoint, not
-    whatever log `model_dir` holds: one export, one log), the usage example from
+    whatever log the model folder holds: one export, one log), the usage example from
     ``rnn_site/examples`` (`example_snippet`), and the benchmark's "performance" figures
-    already in an existing card, so re-exporting does not erase them. A run that did not
-    finish its recipe is refused (:class:`IncompleteRunError`), since its numbers could not be
-    reproduced; the export checks that before its first write (`complete_log`).
-    Returns {"card", "readme", "manifest"} → paths.
+    already in the folder's card, so re-exporting does not erase them. A run that did not
+    finish its recipe is refused (:class:`IncompleteRunError`), since its numbers could not
+    be reproduced; the export checks that before its first write (`complete_log`). Moving
+    the files into place is the caller's (`StagedFolder.commit`). Returns {"card", "readme",
+    "manifest"} → the paths they will have.
     """
-    from rnn_site.export.manifest import write_manifest
+    from rnn_site.export.manifest import stage_manifest
 
-    model_dir = Path(model_dir)
+    model_dir = staging.target
     card = copy.copy(card)  # the caller's card stays as it was
     complete_log(log)
     if log:
@@ -364,12 +368,12 @@ def publish_card(
         card["usage"] = {**card.get("usage", {}), "python": snippet}
     if (model_dir / "card.json").exists():
         card["performance"] = read_card(model_dir).get("performance", {})
-    paths = write_card_and_readme(model_dir, card)
-    paths["manifest"] = write_manifest(model_dir.parent)
-    return paths
+    paths = write_card_and_readme(staging.folder, card)
+    paths["manifest"] = stage_manifest(staging)
+    return {role: staging.final(path) for role, path in paths.items()}
 
 
 def read_training_log(checkpoint: str | Path) -> dict[str, Any] | None:
     """The metrics.json that training wrote next to `checkpoint`, or None without one."""
-    path = Path(checkpoint).with_name("metrics.json")
+    path = Path(checkpoint).with_name(LOG_FILE)
     return json.loads(path.read_text("utf-8")) if path.exists() else None

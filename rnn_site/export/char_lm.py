@@ -446,33 +446,33 @@ def export_char_lm_model(
     are kept: the benchmark owns them. Returns {"step", "sequence", "card", "readme",
     "manifest"} → paths.
     """
-    run = steps.start_export(NAME, out_dir, **options)
-    model = model.eval()
-    card_data, scores = data_info(run.log), scores_from_log(run.log)
-    metadata = onnx_metadata(vocab, card_data, scores, run.commit)
-    paths = {"step": run.out_dir / "step.onnx", "sequence": run.out_dir / "sequence.onnx"}
-    # A recipe that rounded its weights ships them so (both graphs under 2 MB).
-    weights = weight_storage(run.log)
-    export_step(model, paths["step"], metadata, weights)
-    export_sequence(model, paths["sequence"], metadata, weights)
-    config = model.config.to_dict()
-    card = char_card(
-        run,
-        char_lm_prose(vocab, config, run.log),
-        vocab,
-        config,
-        {"step": "step.onnx", "sequence": "sequence.onnx", "torch": "char-lm.pt"},
-        {
-            "step": step_io(model.config).to_json(),
-            "sequence": sequence_io(model.config).to_json(),
-            "opset": 17,
-            **CHAR_IO_NOTES,
-        },
-        card_data,
-        scores,
-        greedy_record(paths["step"], vocab, example_prompt, example_n),
-    )
-    return run.publish(paths, card)
+    with steps.start_export(NAME, out_dir, **options) as run:
+        model = model.eval()
+        card_data, scores = data_info(run.log), scores_from_log(run.log)
+        metadata = onnx_metadata(vocab, card_data, scores, run.commit)
+        paths = {"step": run.work_dir / "step.onnx", "sequence": run.work_dir / "sequence.onnx"}
+        # A recipe that rounded its weights ships them so (both graphs under 2 MB).
+        weights = weight_storage(run.log)
+        export_step(model, paths["step"], metadata, weights)
+        export_sequence(model, paths["sequence"], metadata, weights)
+        config = model.config.to_dict()
+        card = char_card(
+            run,
+            char_lm_prose(vocab, config, run.log),
+            vocab,
+            config,
+            {"step": "step.onnx", "sequence": "sequence.onnx", "torch": "char-lm.pt"},
+            {
+                "step": step_io(model.config).to_json(),
+                "sequence": sequence_io(model.config).to_json(),
+                "opset": 17,
+                **CHAR_IO_NOTES,
+            },
+            card_data,
+            scores,
+            greedy_record(paths["step"], vocab, example_prompt, example_n),
+        )
+        return run.publish(paths, card)
 
 
 def export_char_lm(

@@ -102,33 +102,34 @@ def export_char_mingru_model(
     Without `log` (metrics.json) the card has no metrics; tests export random weights this way.
     Returns {"step", "card", "readme", "manifest"} → paths.
     """
-    run = steps.start_export(NAME, out_dir, **options, version=VERSION)
-    model = model.eval()
-    card_data = data_info(run.log)
-    scores = scores_from_log(run.log, NAME)
-    scores = Scores(scores.metrics, {**scores.baselines, **lstm_scores(run.out_dir.parent)})
-    metadata = onnx_metadata(vocab, card_data, scores, run.commit, name=NAME, version=VERSION)
-    paths = {"step": run.out_dir / "step.onnx"}
-    export_step(model, paths["step"], metadata)
-    c = model.config
-    card = char_card(
-        run,
-        char_mingru_prose(vocab, c.to_dict()),
-        vocab,
-        c.to_dict(),
-        {"step": "step.onnx", "torch": f"{NAME}.pt"},
-        {
-            "step": step_io(c).to_json(),
-            "opset": 17,
-            "nodes": "MatMul, LayerNormalization and elementwise nodes only (no recurrent node)",
-            **CHAR_IO_NOTES,
-        },
-        card_data,
-        scores,
-        greedy_record(paths["step"], vocab, GREEDY_PROMPT, GREEDY_LENGTH),
-    )
-    card["parameters"] = sum(p.numel() for p in model.parameters())
-    return run.publish(paths, card)
+    with steps.start_export(NAME, out_dir, **options, version=VERSION) as run:
+        model = model.eval()
+        card_data = data_info(run.log)
+        scores = scores_from_log(run.log, NAME)
+        scores = Scores(scores.metrics, {**scores.baselines, **lstm_scores(run.out_dir.parent)})
+        metadata = onnx_metadata(vocab, card_data, scores, run.commit, name=NAME, version=VERSION)
+        paths = {"step": run.work_dir / "step.onnx"}
+        export_step(model, paths["step"], metadata)
+        c = model.config
+        card = char_card(
+            run,
+            char_mingru_prose(vocab, c.to_dict()),
+            vocab,
+            c.to_dict(),
+            {"step": "step.onnx", "torch": f"{NAME}.pt"},
+            {
+                "step": step_io(c).to_json(),
+                "opset": 17,
+                "nodes": "MatMul, LayerNormalization and elementwise nodes only "
+                "(no recurrent node)",
+                **CHAR_IO_NOTES,
+            },
+            card_data,
+            scores,
+            greedy_record(paths["step"], vocab, GREEDY_PROMPT, GREEDY_LENGTH),
+        )
+        card["parameters"] = sum(p.numel() for p in model.parameters())
+        return run.publish(paths, card)
 
 
 def export_char_mingru(

@@ -19,12 +19,13 @@ exist.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rnn_site.data.electricity import DAYS_FILE
-from rnn_site.files import atomic_path, sha256_file
+from rnn_site.files import StagedFolder, atomic_path, sha256_file
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
@@ -44,39 +45,80 @@ class Verification:
     notes: list[str] = field(default_factory=list)
 
 
-def model_entry(models_dir: Path, model_dir: Path) -> dict[str, Any]:
-    """The manifest entry of one model folder (files sorted by path; hidden files skipped)."""
-    card = json.loads((model_dir / "card.json").read_text("utf-8"))
-    files = [
-        {
-            "path": path.relative_to(models_dir).as_posix(),
-            "sha256": sha256_file(path),
-            "bytes": path.stat().st_size,
+def model_entry(
+    models_dir: Path, model_dir: Path, files: Mapping[str, Path] | None = None
+) -> dict[str, Any]:
+    """The manifest entry of one model folder (files sorted by path; hidden files skipped).
+
+    ``files``: the folder's files by name → where they are now, for a folder about to be
+    committed (`StagedFolder.merged_files`); default: the folder's files on disk."""
+    if files is None:
+        files = {
+            p.name: p for p in model_dir.iterdir() if p.is_file() and not p.name.startswith(".")
         }
-        for path in sorted(model_dir.iterdir())
-        if path.is_file() and not path.name.startswith(".")
-    ]
+    card = json.loads(files["card.json"].read_text("utf-8"))
     return {
         "name": card["name"],
         "task": card["task"],
         "card": (model_dir / "card.json").relative_to(models_dir).as_posix(),
-        "files": files,
+        "files": [
+            {
+                "path": (model_dir / name).relative_to(models_dir).as_posix(),
+                "sha256": sha256_file(source),
+                "bytes": source.stat().st_size,
+            }
+            for name, source in sorted(files.items())
+        ],
     }
 
 
-def build_manifest(models_dir: str | Path) -> dict[str, Any]:
-    """The manifest of every model folder under `models_dir`, sorted by name."""
+def model_folders(models_dir: Path) -> list[Path]:
+    """The model folders of `models_dir`: those holding a card.json, hidden ones (an export's
+    staging folder) left out."""
+    return sorted(
+        p.parent for p in models_dir.glob("*/card.json") if not p.parent.name.startswith(".")
+    )
+
+
+def build_manifest(models_dir: str | Path, staged: StagedFolder | None = None) -> dict[str, Any]:
+    """The manifest of every model folder under `models_dir`, sorted by name; with ``staged``,
+    as it will be once that export's staging folder is committed."""
     models_dir = Path(models_dir)
-    folders = sorted(p.parent for p in models_dir.glob("*/card.json"))
-    return {"schema": SCHEMA, "models": [model_entry(models_dir, d) for d in folders]}
+    folders = set(model_folders(models_dir))
+    merged = staged.merged_files() if staged is not None else {}
+    if staged is not None:
+        folders.discard(staged.target)
+        if "card.json" in merged:
+            folders.add(staged.target)
+    return {
+        "schema": SCHEMA,
+        "models": [
+            model_entry(models_dir, d, merged if staged and d == staged.target else None)
+            for d in sorted(folders)
+        ],
+    }
+
+
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """The manifest file's text (2-space indented JSON, keys in the order built)."""
+    return json.dumps(manifest, indent=2) + "\n"
 
 
 def write_manifest(models_dir: str | Path) -> Path:
     """Rebuild `models_dir`/manifest.json from the files on disk, atomically; return its path."""
     path = Path(models_dir) / MANIFEST
-    text = json.dumps(build_manifest(models_dir), indent=2) + "\n"
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(manifest_text(build_manifest(models_dir)), encoding="utf-8")
+    return path
+
+
+def stage_manifest(staged: StagedFolder) -> Path:
+    """Write the manifest of the models folder holding ``staged.target``, as it will be after
+    the commit, into a file that the same commit moves into place; return the manifest's path.
+    Built before anything moves, so a manifest that cannot be built changes nothing."""
+    models_dir = staged.target.parent
+    path = models_dir / MANIFEST
+    staged.also(path).write_text(manifest_text(build_manifest(models_dir, staged)), "utf-8")
     return path
 
 
@@ -126,8 +168,8 @@ def check(models_dir: str | Path) -> Verification:
                 )
     on_disk = {
         file.relative_to(models_dir).as_posix()
-        for card in models_dir.glob("*/card.json")
-        for file in card.parent.iterdir()
+        for folder in model_folders(models_dir)
+        for file in folder.iterdir()
         if file.is_file() and not file.name.startswith(".")
     }
     problems += [f"{p}: on disk but not in the manifest" for p in sorted(on_disk - listed)]

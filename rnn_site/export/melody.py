@@ -195,44 +195,44 @@ def export_melody_model(
     **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write step.onnx, seeds.json, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = steps.start_export(NAME, out_dir, **options)
-    model = model.eval()
-    metadata = run.metadata(
-        **PROVENANCE,
-        tokens_json=json.dumps(vocab.names),
-        encoding="token id = position of the token name in tokens_json",
-    )
-    paths = {"step": run.out_dir / "step.onnx", "seeds": run.out_dir / "seeds.json"}
-    export_step(model, paths["step"], metadata)
-    seed_list = seeds()
-    write_json(paths["seeds"], {"schema": 1, "seeds": seed_list})
-    example, greedy = melody_example(model, vocab, seed_list[0])
-    metrics, baselines = melody_scores(run.log)
-    data = run.log.get("data") or {}
-    prose = melody_prose(vocab, model.config.to_dict(), run.log)
-    card: MusicGenerationCard = {
-        **steps.card_head(run, prose),
-        "task": "music-generation",
-        "tokens": vocab.names,
-        "config": model.config.to_dict(),
-        "files": {"step": "step.onnx", "seeds": "seeds.json", "torch": "melody.pt"},
-        "io": {"step": step_io(model.config).to_json(), "opset": 17},
-        "grammar": GRAMMAR,
-        "generated_statistics": run.log.get("generated") or {},
-        **steps.card_common(
-            run,
-            prose,
-            data=steps.data_record(
-                prose, chorales=data.get("chorales", {}), events=data.get("events", {})
+    with steps.start_export(NAME, out_dir, **options) as run:
+        model = model.eval()
+        metadata = run.metadata(
+            **PROVENANCE,
+            tokens_json=json.dumps(vocab.names),
+            encoding="token id = position of the token name in tokens_json",
+        )
+        paths = {"step": run.work_dir / "step.onnx", "seeds": run.work_dir / "seeds.json"}
+        export_step(model, paths["step"], metadata)
+        seed_list = seeds()
+        write_json(paths["seeds"], {"schema": 1, "seeds": seed_list})
+        example, greedy = melody_example(model, vocab, seed_list[0])
+        metrics, baselines = melody_scores(run.log)
+        data = run.log.get("data") or {}
+        prose = melody_prose(vocab, model.config.to_dict(), run.log)
+        card: MusicGenerationCard = {
+            **steps.card_head(run, prose),
+            "task": "music-generation",
+            "tokens": vocab.names,
+            "config": model.config.to_dict(),
+            "files": {"step": "step.onnx", "seeds": "seeds.json", "torch": "melody.pt"},
+            "io": {"step": step_io(model.config).to_json(), "opset": 17},
+            "grammar": GRAMMAR,
+            "generated_statistics": run.log.get("generated") or {},
+            **steps.card_common(
+                run,
+                prose,
+                data=steps.data_record(
+                    prose, chorales=data.get("chorales", {}), events=data.get("events", {})
+                ),
+                metrics=metrics,
+                baselines=baselines,
+                better={k: "lower" for k in NLL_KEYS},
             ),
-            metrics=metrics,
-            baselines=baselines,
-            better={k: "lower" for k in NLL_KEYS},
-        ),
-        "example": example,
-        "example_greedy": greedy,
-    }
-    return run.publish(paths, card)
+            "example": example,
+            "example_greedy": greedy,
+        }
+        return run.publish(paths, card)
 
 
 def export_melody(

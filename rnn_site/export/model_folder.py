@@ -15,10 +15,7 @@ leaves no half-written model behind. An existing folder is refused unless ``forc
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,14 @@ from rnn_site.export import char_lm
 from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.cards import example_snippet, read_training_log, write_card_and_readme
 from rnn_site.export.steps import ExportRun
-from rnn_site.files import OutputExistsError, atomic_path, check_output_dir, sha256_file
+from rnn_site.files import (
+    OutputExistsError,
+    StagedFolder,
+    atomic_path,
+    check_output_dir,
+    sha256_file,
+    staged_folder,
+)
 from rnn_site.models.char_lm import CharLSTM
 from rnn_site.provenance import git_commit
 from rnn_site.train.char_lm import load_char_lm
@@ -219,9 +223,12 @@ def folder_card(
     return card
 
 
-def _export_into(target: Path, model: CharLSTM, vocab: str, run: ExportRun, n: int) -> None:
-    """Write every file of the folder into ``target``; ``run.out_dir`` is the folder readers see."""
-    log = run.log
+def _export_into(
+    staging: StagedFolder, model: CharLSTM, vocab: str, run: ExportRun, n: int
+) -> None:
+    """Write every file of the folder into ``staging``; ``run.out_dir`` is the folder readers
+    see."""
+    target, log = staging.folder, run.log
     metadata = char_lm.onnx_metadata(
         vocab,
         char_lm.data_info(log) if (log.get("data") or {}).get("name") != "user-text" else {},
@@ -266,22 +273,10 @@ def export_model_folder(
     model, vocab = load_char_lm(checkpoint)
     log = read_training_log(checkpoint) or {}
     name = name or model_name(out.resolve())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the reader's folder should not be
-    try:
+    with staged_folder(out) as staging:
         run = ExportRun(name, out, log, git_commit(), VERSION)
         _export_into(staging, model, vocab, run, n)
-        if out.exists():  # --force: replace our files one by one, leave the reader's others
-            for file in staging.iterdir():
-                os.replace(file, out / file.name)
-            staging.rmdir()
-        else:
-            os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.commit()
     paths = {
         "step": out / "step.onnx",
         "sequence": out / "sequence.onnx",

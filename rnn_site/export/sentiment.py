@@ -109,41 +109,41 @@ def export_sentiment_model(
     **options: Unpack[steps.ExportOptions],
 ) -> dict[str, Path]:
     """Write sequence.onnx, card.json, README.md into `out_dir`; refresh the manifest."""
-    run = steps.start_export(NAME, out_dir, **options)
-    metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
-    paths = {"sequence": run.out_dir / "sequence.onnx"}
-    export_sequence(model, paths["sequence"], metadata)
-    results = run.log.get("results") or {}
-    metrics, baselines = sentiment_scores(results)
-    prose = sentiment_prose(words, run.log)
-    data = run.log.get("data") or {}
-    card: TextClassificationCard = {
-        **steps.card_head(run, prose),
-        "task": "text-classification",
-        "vocab": words,
-        "tokenizer": {
-            "pattern": TOKEN_PATTERN,
-            "lowercase": True,
-            "replace": {"\u2019": "'"},
-            "pad": 0,
-            "unknown": 1,
-            "max_tokens": MAX_TOKENS,
-        },
-        "config": model.config.to_dict(),
-        "files": {"sequence": "sequence.onnx", "torch": "sentiment.pt"},
-        "io": {"sequence": sequence_io().to_json(), "opset": 17},
-        "results": results,
-        "examples": run.log.get("examples", {}),
-        **steps.card_common(
-            run,
-            prose,
-            data=steps.data_record(prose, sentences=data.get("sentences", {})),
-            metrics=metrics,
-            baselines=baselines,
-            better=BETTER,
-        ),
-    }
-    return run.publish(paths, card)
+    with steps.start_export(NAME, out_dir, **options) as run:
+        metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
+        paths = {"sequence": run.work_dir / "sequence.onnx"}
+        export_sequence(model, paths["sequence"], metadata)
+        results = run.log.get("results") or {}
+        metrics, baselines = sentiment_scores(results)
+        prose = sentiment_prose(words, run.log)
+        data = run.log.get("data") or {}
+        card: TextClassificationCard = {
+            **steps.card_head(run, prose),
+            "task": "text-classification",
+            "vocab": words,
+            "tokenizer": {
+                "pattern": TOKEN_PATTERN,
+                "lowercase": True,
+                "replace": {"\u2019": "'"},
+                "pad": 0,
+                "unknown": 1,
+                "max_tokens": MAX_TOKENS,
+            },
+            "config": model.config.to_dict(),
+            "files": {"sequence": "sequence.onnx", "torch": "sentiment.pt"},
+            "io": {"sequence": sequence_io().to_json(), "opset": 17},
+            "results": results,
+            "examples": run.log.get("examples", {}),
+            **steps.card_common(
+                run,
+                prose,
+                data=steps.data_record(prose, sentences=data.get("sentences", {})),
+                metrics=metrics,
+                baselines=baselines,
+                better=BETTER,
+            ),
+        }
+        return run.publish(paths, card)
 
 
 def export_sentiment(

@@ -303,13 +303,13 @@ def export_speech_model(
     card its log cannot fill (the card is built before the graph).
     A refused export leaves `out_dir` as it was, graph and samples beside the old card."""
     check_test_trim(options.get("log") or {})
-    run = steps.start_export(NAME, out_dir, **options)
-    card = speech_card(run, model.config.to_dict(), [])  # the demo clips are added once written
-    paths = {"speech": run.out_dir / "speech.onnx"}
-    export_graph_file(model, paths["speech"], run.metadata(**PROVENANCE, alphabet=VOCAB))
-    if samples:
-        card["samples"] = write_samples(run.out_dir)
-    return run.publish(paths, card)
+    with steps.start_export(NAME, out_dir, **options) as run:
+        card = speech_card(run, model.config.to_dict(), [])  # the clips join once written
+        paths = {"speech": run.work_dir / "speech.onnx"}
+        export_graph_file(model, paths["speech"], run.metadata(**PROVENANCE, alphabet=VOCAB))
+        if samples:
+            card["samples"] = write_samples(run.work_dir)
+        return run.publish(paths, card)
 
 
 def refresh_card(out_dir: str | Path = "models/speech") -> dict[str, Path]:
@@ -319,8 +319,8 @@ def refresh_card(out_dir: str | Path = "models/speech") -> dict[str, Path]:
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
-    run = steps.start_export(NAME, folder, log=log, commit=old["source_commit"])
-    return run.publish({}, speech_card(run, old["config"], old["samples"]))
+    with steps.start_export(NAME, folder, log=log, commit=old["source_commit"]) as run:
+        return run.publish({}, speech_card(run, old["config"], old["samples"]))
 
 
 def card_trim(settings: TrimSettings = TRIM) -> SilenceTrim:

@@ -3,20 +3,26 @@
 An exporter (``rnn_site/export/<name>.py``) writes its graphs and fills its card; what is the
 same for every application lives here:
 
-1. `start_export`: the refusals every export shares (an incomplete run), then the output
-   folder, the training log (empty without one: tests export random weights that way) and the
-   commit the files are traced to, as one `ExportRun`. Nothing is written before it returns,
-   so a refused export leaves the folder as it was. The log is the one beside the checkpoint
+1. `start_export` (a ``with`` block): the refusals every export shares (an incomplete run),
+   then the output folder, the training log (empty without one: tests export random weights
+   that way) and the commit the files are traced to, as one `ExportRun`. The exporter writes
+   every file into ``run.work_dir``, a hidden staging folder beside the output folder
+   (`rnn_site.files.staged_folder`); nothing under the output folder changes before
+   `ExportRun.publish`, so an export that fails anywhere (a refusal, a card its log cannot
+   fill, Ctrl-C) leaves the folder as it was. The log is the one beside the checkpoint
    (`export_checkpoint`): scores, prose and training record all come from it, whatever
    metrics.json the output folder holds;
 2. `card_head` and `card_common`: the card fields every task has, in one order, with the
    prose from the application's text file (`rnn_site.export.card_text`);
-3. `ExportRun.publish`: card.json, README.md and the manifest (`rnn_site.export.cards`).
+3. `ExportRun.publish`: card.json, README.md and the manifest entry
+   (`rnn_site.export.cards.publish_card`) join the graphs in the staging folder, then
+   everything moves into the output folder at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, cast
@@ -25,6 +31,7 @@ from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
 from rnn_site.export.card_text import CardProse
 from rnn_site.export.cards import complete_log, publish_card, read_training_log
 from rnn_site.export.onnx_lstm import graph_metadata
+from rnn_site.files import StagedFolder, staged_folder
 from rnn_site.provenance import git_commit
 
 VERSION = "1.0.0"
@@ -32,13 +39,25 @@ VERSION = "1.0.0"
 
 @dataclass(frozen=True)
 class ExportRun:
-    """One export of one model: its card name and version, folder, training log and commit."""
+    """One export of one model: its card name and version, folder, training log and commit.
+
+    ``out_dir`` is the folder readers see; the export writes into `work_dir` (``staging``),
+    which `publish` moves into ``out_dir``.
+    """
 
     name: str
     out_dir: Path
     log: dict[str, Any]
     commit: str
     version: str = VERSION
+    staging: StagedFolder | None = None
+
+    @property
+    def work_dir(self) -> Path:
+        """The folder this export writes its files into (moved into ``out_dir`` by `publish`)."""
+        if self.staging is None:
+            raise RuntimeError(f"the export of {self.name} writes nothing: use start_export")
+        return self.staging.folder
 
     def metadata(self, *, licence: str, data: str, **extra: str) -> dict[str, str]:
         """The ONNX ``metadata_props`` every graph of this export carries."""
@@ -47,9 +66,14 @@ class ExportRun:
         )
 
     def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
-        """Write the card, README and manifest (the training record from this export's log);
-        return ``paths`` with theirs added."""
-        return {**paths, **publish_card(self.out_dir, card, self.log)}
+        """Add the card, README and manifest entry to the files written so far
+        (``paths``), then move them all into ``out_dir``; return every path where it now is."""
+        staging = self.staging
+        if staging is None:
+            raise RuntimeError(f"the export of {self.name} writes nothing: use start_export")
+        written = {**paths, **publish_card(staging, card, self.log)}
+        staging.commit()
+        return {role: staging.final(path) for role, path in written.items()}
 
 
 class ExportOptions(TypedDict, total=False):
@@ -60,24 +84,26 @@ class ExportOptions(TypedDict, total=False):
     commit: str | None
 
 
+@contextmanager
 def start_export(
     name: str,
     out_dir: str | Path,
     log: dict[str, Any] | None = None,
     commit: str | None = None,
     version: str = VERSION,
-) -> ExportRun:
-    """Refuse an export that may not go ahead, then create ``out_dir`` and fix what the export
-    records: the log (or {}) and the commit.
+) -> Iterator[ExportRun]:
+    """Refuse an export that may not go ahead, then fix what the export records (the log, or
+    {}, and the commit) and open its staging folder beside ``out_dir``.
 
-    Every exporter calls this before its first write, so the shared refusals live here once:
-    an incomplete run (:class:`~rnn_site.export.cards.IncompleteRunError`) is refused before
-    any graph is written, not after the graphs replaced the old ones beside the old card. The
-    run checked is ``log``'s, the log the export reads, not a metrics.json in ``out_dir``."""
-    folder = Path(out_dir)
+    Every exporter writes inside this block and ends it with `ExportRun.publish`. The shared
+    refusals live here once: an incomplete run (:class:`~rnn_site.export.cards.IncompleteRunError`)
+    is refused before any graph is written. The run checked is ``log``'s, the log the export
+    reads, not a metrics.json in ``out_dir``. Leaving the block without publishing (any
+    exception) removes the staging folder: ``out_dir`` stays byte for byte as it was."""
     complete_log(log)
-    folder.mkdir(parents=True, exist_ok=True)
-    return ExportRun(name, folder, log or {}, commit or git_commit(), version)
+    commit = commit or git_commit()
+    with staged_folder(out_dir) as staging:
+        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging)
 
 
 def export_checkpoint(

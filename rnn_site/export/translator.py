@@ -236,46 +236,48 @@ def export_translator_model(
 ) -> dict[str, Path]:
     """Write encoder.onnx, decoder.onnx, card.json, README.md into `out_dir`; refresh the
     manifest."""
-    run = steps.start_export(NAME, out_dir, **options)
-    metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
-    paths = export_graphs(model, run.out_dir, metadata, weights="float16")
-    files = {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"}
-    if vocabs.dictionary:  # its own file: the full table would push card.json past 2 MB
-        paths["dictionary"] = write_words(run.out_dir / WORDS_FILE, vocabs.dictionary)
-        files["dictionary"] = WORDS_FILE
-    results = run.log.get("results") or {}
-    beam = int(run.log.get("beam", 5))
-    config = model.config.to_dict()
-    greedy = _scores(results, "greedy", "_greedy")
-    baselines = {"word-lookup": _scores(results, "word-lookup")} if "word-lookup" in results else {}
-    vocab: TranslationVocab = {"src": vocabs.src.words, "tgt": vocabs.tgt.words}
-    prose = translator_prose(vocab, vocabs.bpe is not None, run.log)
-    card: TranslationCard = {
-        **steps.card_head(run, prose),
-        "task": "translation",
-        "vocab": vocab,
-        "tokenizer": tokenizer(vocabs),
-        "config": config,
-        "files": files,
-        "io": {
-            "encoder": encoder_io(config).to_json(),
-            "decoder": decoder_io(config).to_json(),
-            "opset": 17,
-        },
-        "results": results,
-        "beam": beam,
-        "examples": run.log.get("examples", {}),
-        **steps.card_common(
-            run,
-            prose,
-            data=steps.data_record(prose, pairs=(run.log.get("data") or {}).get("pairs", {})),
-            metrics={NAME: {**_scores(results, f"beam-{beam}"), **greedy}},
-            baselines=baselines,
-            better={k: "higher" for k in BETTER},
-            licence=prose.get("licence", ""),
-        ),
-    }
-    return run.publish(paths, card)
+    with steps.start_export(NAME, out_dir, **options) as run:
+        metadata = run.metadata(**PROVENANCE, tokenizer=TOKEN_PATTERN)
+        paths = export_graphs(model, run.work_dir, metadata, weights="float16")
+        files = {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "torch": "translator.pt"}
+        if vocabs.dictionary:  # its own file: the full table would push card.json past 2 MB
+            paths["dictionary"] = write_words(run.work_dir / WORDS_FILE, vocabs.dictionary)
+            files["dictionary"] = WORDS_FILE
+        results = run.log.get("results") or {}
+        beam = int(run.log.get("beam", 5))
+        config = model.config.to_dict()
+        greedy = _scores(results, "greedy", "_greedy")
+        baselines = (
+            {"word-lookup": _scores(results, "word-lookup")} if "word-lookup" in results else {}
+        )
+        vocab: TranslationVocab = {"src": vocabs.src.words, "tgt": vocabs.tgt.words}
+        prose = translator_prose(vocab, vocabs.bpe is not None, run.log)
+        card: TranslationCard = {
+            **steps.card_head(run, prose),
+            "task": "translation",
+            "vocab": vocab,
+            "tokenizer": tokenizer(vocabs),
+            "config": config,
+            "files": files,
+            "io": {
+                "encoder": encoder_io(config).to_json(),
+                "decoder": decoder_io(config).to_json(),
+                "opset": 17,
+            },
+            "results": results,
+            "beam": beam,
+            "examples": run.log.get("examples", {}),
+            **steps.card_common(
+                run,
+                prose,
+                data=steps.data_record(prose, pairs=(run.log.get("data") or {}).get("pairs", {})),
+                metrics={NAME: {**_scores(results, f"beam-{beam}"), **greedy}},
+                baselines=baselines,
+                better={k: "higher" for k in BETTER},
+                licence=prose.get("licence", ""),
+            ),
+        }
+        return run.publish(paths, card)
 
 
 def export_translator(

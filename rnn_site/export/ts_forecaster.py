@@ -22,6 +22,7 @@ Shared machinery (exporter settings, native LSTM node, metadata, atomic writes) 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -484,47 +485,50 @@ def export_forecaster_model(
     builds (the demo's SARIMA forecasts); ``demand`` adds demand.onnx and the electricity days.
     Performance figures already in the card are kept.
     """
-    run = steps.start_export(NAME, out_dir, **options)
-    # The graph's metadata says what the card says: thresholds from the log, the size unit.
-    card_series = with_anomaly_settings(checkpoint["series"], run.log, series_json)
-    metadata = {
-        "name": NAME,
-        "version": run.version,
-        "package_version": __version__,
-        "quantiles": json.dumps(list(QUANTILES)),
-        "series": json.dumps(card_series, sort_keys=True),
-        "licence": "MIT",
-        "source_commit": run.commit,
-    }
-    paths = {"forecaster": run.out_dir / "forecaster.onnx", "series": run.out_dir / "series.json"}
-    export_onnx(model, paths["forecaster"], metadata)
-    write_json(paths["series"], series_json)
-    files = {"forecaster": "forecaster.onnx", "series": "series.json", "torch": f"{NAME}.pt"}
-    io: dict[str, Any] = {"forecaster": forecaster_io(model.config).to_json(), "opset": 17}
-    if baselines_json is not None:
-        paths["baselines"] = write_json(run.out_dir / "baselines.json", baselines_json)
-        files["baselines"] = "baselines.json"
-    if demand is not None:
-        paths["demand"] = run.out_dir / "demand.onnx"
-        export_demand_onnx(demand.model, demand.norm, paths["demand"], metadata)
-        # The days hold GPL-3 values: the committed file is ours alone, write_days joins them.
-        forecasts = forecasts_payload(demand.days)
-        paths["electricity"] = write_json(run.out_dir / DAYS_FILE, demand.days)
-        paths["electricity_forecasts"] = write_json(run.out_dir / FORECASTS_FILE, forecasts)
-        files |= {
-            "demand": "demand.onnx",
-            "electricity": DAYS_FILE,
-            "electricity_forecasts": FORECASTS_FILE,
+    with steps.start_export(NAME, out_dir, **options) as run:
+        # The graph's metadata says what the card says: thresholds from the log, the size unit.
+        card_series = with_anomaly_settings(checkpoint["series"], run.log, series_json)
+        metadata = {
+            "name": NAME,
+            "version": run.version,
+            "package_version": __version__,
+            "quantiles": json.dumps(list(QUANTILES)),
+            "series": json.dumps(card_series, sort_keys=True),
+            "licence": "MIT",
+            "source_commit": run.commit,
         }
-        io["demand"] = demand_io(demand.model.config.history).to_json()
-    example: Example = {
-        "title": card_text(NAME).text("_example_title"),
-        "text": example_text(paths["forecaster"], series_json, card_series),
-    }
-    card = forecaster_card(
-        run, model.config.to_dict(), checkpoint["min_history"], card_series, files, io, example
-    )
-    return run.publish(paths, card)
+        paths = {
+            "forecaster": run.work_dir / "forecaster.onnx",
+            "series": run.work_dir / "series.json",
+        }
+        export_onnx(model, paths["forecaster"], metadata)
+        write_json(paths["series"], series_json)
+        files = {"forecaster": "forecaster.onnx", "series": "series.json", "torch": f"{NAME}.pt"}
+        io: dict[str, Any] = {"forecaster": forecaster_io(model.config).to_json(), "opset": 17}
+        if baselines_json is not None:
+            paths["baselines"] = write_json(run.work_dir / "baselines.json", baselines_json)
+            files["baselines"] = "baselines.json"
+        if demand is not None:
+            paths["demand"] = run.work_dir / "demand.onnx"
+            export_demand_onnx(demand.model, demand.norm, paths["demand"], metadata)
+            # The days hold GPL-3 values: the committed file is ours alone, write_days joins them.
+            forecasts = forecasts_payload(demand.days)
+            paths["electricity"] = write_json(run.work_dir / DAYS_FILE, demand.days)
+            paths["electricity_forecasts"] = write_json(run.work_dir / FORECASTS_FILE, forecasts)
+            files |= {
+                "demand": "demand.onnx",
+                "electricity": DAYS_FILE,
+                "electricity_forecasts": FORECASTS_FILE,
+            }
+            io["demand"] = demand_io(demand.model.config.history).to_json()
+        example: Example = {
+            "title": card_text(NAME).text("_example_title"),
+            "text": example_text(paths["forecaster"], series_json, card_series),
+        }
+        card = forecaster_card(
+            run, model.config.to_dict(), checkpoint["min_history"], card_series, files, io, example
+        )
+        return run.publish(paths, card)
 
 
 def with_anomaly_settings(
@@ -614,15 +618,16 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     old = json.loads((folder / "card.json").read_text("utf-8"))
     log = json.loads((folder / "metrics.json").read_text("utf-8"))
     series_json = json.loads((folder / old["files"]["series"]).read_text("utf-8"))
-    run = steps.start_export(NAME, folder, log=log, commit=old["source_commit"])
-    card_series = with_anomaly_settings(old["series"], log, series_json)
-    card = forecaster_card(
-        run, old["config"], old["min_history"], card_series, old["files"], old["io"],
-        old["example"],
-    )  # fmt: skip
-    graph = folder / old["files"]["forecaster"]
-    restamp_metadata(graph, {"series": json.dumps(card_series, sort_keys=True)})
-    return run.publish({"forecaster": graph}, card)
+    with steps.start_export(NAME, folder, log=log, commit=old["source_commit"]) as run:
+        card_series = with_anomaly_settings(old["series"], log, series_json)
+        card = forecaster_card(
+            run, old["config"], old["min_history"], card_series, old["files"], old["io"],
+            old["example"],
+        )  # fmt: skip
+        graph = run.work_dir / old["files"]["forecaster"]  # restamped in the staging folder
+        shutil.copyfile(folder / old["files"]["forecaster"], graph)
+        restamp_metadata(graph, {"series": json.dumps(card_series, sort_keys=True)})
+        return run.publish({"forecaster": graph}, card)
 
 
 def series_payload() -> dict[str, Any]:

@@ -1,0 +1,143 @@
+"""Exports are atomic: every exporter builds its graphs, card, README, training log and
+manifest entry in a staging folder beside the model folder and moves them in only once all
+exist. The card step once ran after the graphs were written into models/NAME, so a log the
+card could not read left new graphs beside the old card and manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from export_cases import melody_model, sentiment_model, translator_model
+from folder_snapshot import snapshot
+from test_timeseries_runtime import SETTINGS, synthetic_series
+
+from rnn_site.export.manifest import verify
+from rnn_site.export.melody import export_melody_model
+from rnn_site.export.sentiment import export_sentiment_model
+from rnn_site.export.translator import export_translator_model
+from rnn_site.export.ts_forecaster import export_forecaster_model
+from rnn_site.files import staged_folder
+from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
+
+#: A log every exporter can build a card from.
+GOOD_LOG = {"steps": 5, "complete": True}
+
+
+def export_translator(out: Path, seed: int, log: dict[str, Any]) -> None:
+    export_translator_model(*translator_model(seed), out, log=log)
+
+
+def export_sentiment(out: Path, seed: int, log: dict[str, Any]) -> None:
+    export_sentiment_model(*sentiment_model(seed), out, log=log)
+
+
+def export_melody(out: Path, seed: int, log: dict[str, Any]) -> None:
+    export_melody_model(*melody_model(seed), out, log=log)
+
+
+def export_forecaster(out: Path, seed: int, log: dict[str, Any]) -> None:
+    import torch
+
+    torch.manual_seed(seed)
+    model = LSTMForecaster(ForecasterConfig(hidden_size=8)).eval()
+    checkpoint = {"min_history": 12, "series": {k: dict(s) for k, s in SETTINGS.items()}}
+    export_forecaster_model(model, checkpoint, out, series_json=synthetic_series(), log=log)
+
+
+#: name → (export a tiny random model, a log whose card step fails after the graphs were
+#: written, the error it raises). Each log misses (or garbles) a field the card needs.
+CASES: dict[str, tuple[Callable[[Path, int, dict[str, Any]], None], dict[str, Any], type]] = {
+    # The validation note names the rescore's command, which this record lacks.
+    "translator": (export_translator, {**GOOD_LOG, "rescored": {"unk_rule": True}}, KeyError),
+    # The per-domain table shows accuracy / macro-F1; this result has no macro-F1.
+    "sentiment": (
+        export_sentiment,
+        {**GOOD_LOG, "results": {"lstm": {"test": {"all": {"accuracy": 0.8}}}}},
+        KeyError,
+    ),
+    # The statistics table formats the share of in-key notes as a percentage.
+    "melody": (export_melody, {**GOOD_LOG, "generated": {"lstm": {"in_key": "most"}}}, ValueError),
+    # The card's scores need each series' sMAPE beside its MASE.
+    "ts-forecaster": (
+        export_forecaster,
+        {**GOOD_LOG, "forecaster": {"co2": {"mase": 1.0}}},
+        KeyError,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_an_export_whose_card_step_fails_leaves_the_models_folder_byte_identical(
+    name: str, tmp_path: Path
+) -> None:
+    """A first export publishes the model; a second, of other weights with a log the card
+    cannot read, fails after writing its graphs: not one byte under models/ changes (graphs,
+    card, README, metrics.json, manifest) and no staging folder is left behind."""
+    export, bad_log, error = CASES[name]
+    models = tmp_path / "models"
+    export(models / name, 0, GOOD_LOG)
+    assert verify(models) == []
+    before = snapshot(models)
+    with pytest.raises(error):
+        export(models / name, 1, bad_log)
+    assert snapshot(models) == before
+
+
+def test_a_failed_first_export_creates_no_folder(tmp_path: Path) -> None:
+    """Without an earlier export, a failing one leaves nothing: no model folder, and none of
+    the parent folders it had to create."""
+    export, bad_log, error = CASES["sentiment"]
+    with pytest.raises(error):
+        export(tmp_path / "new" / "models" / "sentiment", 0, bad_log)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_successful_export_replaces_its_files_and_keeps_the_others(tmp_path: Path) -> None:
+    """Re-exporting other weights replaces graphs, card, README and manifest entry (which
+    then verifies), and keeps what the export does not write (the checkpoint)."""
+    models = tmp_path / "models"
+    folder = models / "translator"
+    export_translator(folder, 0, GOOD_LOG)
+    (folder / "translator.pt").write_bytes(b"the checkpoint, not the export's")
+    first = snapshot(models)
+    log = {**GOOD_LOG, "steps": 7}
+    export_translator(folder, 1, log)
+    second = snapshot(models)
+    assert sorted(second) == sorted(first)  # the same files, no staging folder left
+    changed = {path for path in first if first[path] != second[path]}
+    assert changed == {
+        "manifest.json",
+        "translator/card.json",
+        "translator/README.md",
+        "translator/decoder.onnx",
+        "translator/encoder.onnx",
+    }
+    assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 7
+    assert verify(models) == []
+
+
+def test_a_commit_that_fails_midway_puts_everything_back(tmp_path: Path) -> None:
+    """The commit moves the staged files in, then the files staged beside the folder (the
+    manifest); when that last rename fails (its staged file is gone), the files already moved
+    are put back: the folder and the manifest keep their bytes, the staging is removed."""
+    folder = tmp_path / "models" / "m"
+    folder.mkdir(parents=True)
+    (folder / "card.json").write_text("old card", "utf-8")
+    (folder / "weights.onnx").write_text("old weights", "utf-8")
+    (folder / "samples").mkdir()
+    (folder / "samples" / "a.wav").write_text("old clip", "utf-8")
+    (tmp_path / "models" / "manifest.json").write_text("old manifest", "utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(FileNotFoundError), staged_folder(folder) as staged:
+        (staged.folder / "card.json").write_text("new card", "utf-8")
+        (staged.folder / "samples").mkdir()
+        (staged.folder / "samples" / "b.wav").write_text("new clip", "utf-8")
+        staged.drop("weights.onnx")
+        staged.also(tmp_path / "models" / "manifest.json").unlink()
+        staged.commit()
+    assert snapshot(tmp_path) == before
