@@ -2,7 +2,10 @@
 manifest entry in a staging folder beside the model folder and moves them in only once all
 exist. The card step once ran after the graphs were written into models/NAME, so a log the
 card could not read left new graphs beside the old card and manifest.
-"""
+
+And the folder's metrics.json is the log its card was built from: `rnn-site export NAME
+--checkpoint runs/x/NAME.pt` once kept models/NAME's older log beside a card scored from
+runs/x's."""
 
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_cases import melody_model, sentiment_model, translator_model
+from export_cases import CHECKPOINTS, melody_model, sentiment_model, translator_model
 from folder_snapshot import snapshot
 from test_timeseries_runtime import SETTINGS, synthetic_series
 
+from rnn_site.cli import main
 from rnn_site.export.manifest import verify
 from rnn_site.export.melody import export_melody_model
 from rnn_site.export.sentiment import export_sentiment_model
@@ -98,8 +102,8 @@ def test_a_failed_first_export_creates_no_folder(tmp_path: Path) -> None:
 
 
 def test_a_successful_export_replaces_its_files_and_keeps_the_others(tmp_path: Path) -> None:
-    """Re-exporting other weights replaces graphs, card, README and manifest entry (which
-    then verifies), and keeps what the export does not write (the checkpoint)."""
+    """Re-exporting other weights replaces graphs, card, README, log and manifest entry
+    (which then verifies), and keeps what the export does not write (the checkpoint)."""
     models = tmp_path / "models"
     folder = models / "translator"
     export_translator(folder, 0, GOOD_LOG)
@@ -116,8 +120,50 @@ def test_a_successful_export_replaces_its_files_and_keeps_the_others(tmp_path: P
         "translator/README.md",
         "translator/decoder.onnx",
         "translator/encoder.onnx",
+        "translator/metrics.json",
     }
+    assert json.loads((folder / "metrics.json").read_text("utf-8")) == log
     assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 7
+    assert verify(models) == []
+
+
+@pytest.mark.parametrize("name", CHECKPOINTS)
+def test_an_export_from_another_folder_brings_its_log(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rnn-site export NAME --checkpoint run/NAME.pt`: models/NAME/metrics.json becomes the
+    run's log byte for byte (the log the card's training record and scores come from), and
+    the manifest lists its hash."""
+    models = tmp_path / "models"
+    folder = models / name
+    folder.mkdir(parents=True)
+    CHECKPOINTS[name](folder / f"{name}.pt", 0)
+    (folder / "metrics.json").write_text(json.dumps({**GOOD_LOG, "steps": 3}), "utf-8")
+    assert main(["--models-dir", str(models), "export", name]) == 0
+    run = tmp_path / "run"
+    run.mkdir()
+    CHECKPOINTS[name](run / f"{name}.pt", 1)
+    (run / "metrics.json").write_text(json.dumps({**GOOD_LOG, "steps": 300}, indent=1), "utf-8")
+    argv = ["--models-dir", str(models), "export", name, "--checkpoint", str(run / f"{name}.pt")]
+    assert main(argv) == 0
+    assert f"metrics: {folder / 'metrics.json'}" in capsys.readouterr().out
+    assert (folder / "metrics.json").read_bytes() == (run / "metrics.json").read_bytes()
+    assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 300
+    assert verify(models) == []
+
+
+def test_an_export_without_a_log_removes_the_stale_one(tmp_path: Path) -> None:
+    """A card without scores beside an older run's log would contradict it: an export without
+    a log takes the folder's metrics.json away (and out of the manifest)."""
+    models = tmp_path / "models"
+    folder = models / "sentiment"
+    export_sentiment(folder, 0, GOOD_LOG)
+    assert (folder / "metrics.json").is_file()
+    export_sentiment_model(*sentiment_model(1), folder)
+    assert not (folder / "metrics.json").exists()
+    assert "training" not in json.loads((folder / "card.json").read_text("utf-8"))
+    manifest = json.loads((models / "manifest.json").read_text("utf-8"))
+    assert "sentiment/metrics.json" not in {f["path"] for f in manifest["models"][0]["files"]}
     assert verify(models) == []
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import shlex
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from rnn_site.applications import UnknownApplicationError, application
 from rnn_site.card import Card, GraphContract, TrainingRecord
-from rnn_site.files import StagedFolder, atomic_path
+from rnn_site.files import StagedFolder, atomic_path, json_text
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 #: The training log's file name, beside a checkpoint and in every exported model folder.
@@ -341,20 +342,24 @@ def complete_log(log: Mapping[str, Any] | None, source: str | Path = "the traini
 
 
 def publish_card(
-    staging: StagedFolder, card: Card, log: Mapping[str, Any] | None = None
+    staging: StagedFolder,
+    card: Card,
+    log: Mapping[str, Any] | None = None,
+    log_file: str | Path | None = None,
 ) -> dict[str, Path]:
-    """Write a freshly exported model's card and README into the export's staging folder,
-    and the models manifest as it will be once the folder is committed.
+    """Write a freshly exported model's card, README and training log into the export's
+    staging folder, and the models manifest as it will be once the folder is committed.
 
     The card gets what no exporter writes itself: the ``training`` record from ``log``, the
     training log the export read its scores from (the metrics.json beside the checkpoint, not
-    whatever log the model folder holds: one export, one log), the usage example from
-    ``rnn_site/examples`` (`example_snippet`), and the benchmark's "performance" figures
-    already in the folder's card, so re-exporting does not erase them. A run that did not
-    finish its recipe is refused (:class:`IncompleteRunError`), since its numbers could not
-    be reproduced; the export checks that before its first write (`complete_log`). Moving
-    the files into place is the caller's (`StagedFolder.commit`). Returns {"card", "readme",
-    "manifest"} → the paths they will have.
+    whatever log the model folder holds: one export, one log, which `stage_training_log` puts
+    into the folder), the usage example from ``rnn_site/examples`` (`example_snippet`), and
+    the benchmark's "performance" figures already in the folder's card, so re-exporting does
+    not erase them. A run that did not finish its recipe is refused
+    (:class:`IncompleteRunError`), since its numbers could not be reproduced; the export
+    checks that before its first write (`complete_log`). Moving the files into place is the
+    caller's (`StagedFolder.commit`). Returns {"card", "readme", "manifest"} (and "metrics"
+    with a log) → the paths they will have.
     """
     from rnn_site.export.manifest import stage_manifest
 
@@ -369,8 +374,42 @@ def publish_card(
     if (model_dir / "card.json").exists():
         card["performance"] = read_card(model_dir).get("performance", {})
     paths = write_card_and_readme(staging.folder, card)
+    paths.update(stage_training_log(staging, log, log_file))
     paths["manifest"] = stage_manifest(staging)
     return {role: staging.final(path) for role, path in paths.items()}
+
+
+def stage_training_log(
+    staging: StagedFolder, log: Mapping[str, Any] | None, log_file: str | Path | None = None
+) -> dict[str, Path]:
+    """Give the exported folder the training log its card was built from, as metrics.json,
+    so card and log always agree (an export from ``--checkpoint runs/x/NAME.pt`` once kept
+    the models folder's older log beside a card scored from runs/x's).
+
+    ``log_file`` (the file ``log`` was read from) is copied byte for byte; without it ``log``
+    is written as JSON, unless the folder's metrics.json already holds it. Without a log the
+    folder's metrics.json is removed at commit: it would describe weights no longer there.
+    Returns {"metrics": path} with a log, else {}."""
+    current = staging.target / LOG_FILE
+    if not log:
+        staging.drop(LOG_FILE)
+        return {}
+    path = staging.folder / LOG_FILE
+    if log_file is not None and Path(log_file).is_file():
+        if not (current.is_file() and current.samefile(log_file)):
+            shutil.copyfile(log_file, path)
+        return {"metrics": path}
+    if not (current.is_file() and _read_json(current) == log):
+        path.write_text(json_text(log), encoding="utf-8")
+    return {"metrics": path}
+
+
+def _read_json(path: Path) -> Any:
+    """``path``'s JSON, or None if it holds none (a log that cannot be read is replaced)."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def read_training_log(checkpoint: str | Path) -> dict[str, Any] | None:

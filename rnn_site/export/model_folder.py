@@ -23,7 +23,13 @@ from rnn_site.card import DataRecord, GreedyText, TextGenerationCard
 from rnn_site.data.user_text import UNKNOWN
 from rnn_site.export import char_lm
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.cards import example_snippet, read_training_log, write_card_and_readme
+from rnn_site.export.cards import (
+    LOG_FILE,
+    example_snippet,
+    read_training_log,
+    stage_training_log,
+    write_card_and_readme,
+)
 from rnn_site.export.steps import ExportRun
 from rnn_site.files import (
     OutputExistsError,
@@ -224,10 +230,10 @@ def folder_card(
 
 
 def _export_into(
-    staging: StagedFolder, model: CharLSTM, vocab: str, run: ExportRun, n: int
+    staging: StagedFolder, model: CharLSTM, vocab: str, run: ExportRun, n: int, log_file: Path
 ) -> None:
     """Write every file of the folder into ``staging``; ``run.out_dir`` is the folder readers
-    see."""
+    see. metrics.json is the log the card was built from (`stage_training_log`)."""
     target, log = staging.folder, run.log
     metadata = char_lm.onnx_metadata(
         vocab,
@@ -242,10 +248,7 @@ def _export_into(
     greedy = char_lm.greedy_record(target / "step.onnx", vocab, default_prompt(log, vocab), n)
     card = folder_card(model, vocab, log, run, greedy, run.out_dir.name)
     write_card_and_readme(target, card)
-    if log:
-        (target / "metrics.json").write_text(
-            json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
-        )
+    stage_training_log(staging, log, log_file)
     write_folder_manifest(target, run.name, "text-generation")
 
 
@@ -275,7 +278,7 @@ def export_model_folder(
     name = name or model_name(out.resolve())
     with staged_folder(out) as staging:
         run = ExportRun(name, out, log, git_commit(), VERSION)
-        _export_into(staging, model, vocab, run, n)
+        _export_into(staging, model, vocab, run, n, Path(checkpoint).with_name(LOG_FILE))
         staging.commit()
     paths = {
         "step": out / "step.onnx",
@@ -284,6 +287,6 @@ def export_model_folder(
         "readme": out / "README.md",
         "manifest": out / MANIFEST,
     }
-    if (out / "metrics.json").exists() and log:
-        paths["metrics"] = out / "metrics.json"
+    if log:
+        paths["metrics"] = out / LOG_FILE
     return paths

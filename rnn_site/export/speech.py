@@ -318,8 +318,10 @@ def refresh_card(out_dir: str | Path = "models/speech") -> dict[str, Path]:
     The card keeps the commit its graph was exported at."""
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
-    log = json.loads((folder / "metrics.json").read_text("utf-8"))
-    with steps.start_export(NAME, folder, log=log, commit=old["source_commit"]) as run:
+    log_file = folder / "metrics.json"
+    log = json.loads(log_file.read_text("utf-8"))
+    commit = old["source_commit"]
+    with steps.start_export(NAME, folder, log=log, commit=commit, log_file=log_file) as run:
         return run.publish({}, speech_card(run, old["config"], old["samples"]))
 
 

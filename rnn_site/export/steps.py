@@ -14,9 +14,9 @@ same for every application lives here:
    metrics.json the output folder holds;
 2. `card_head` and `card_common`: the card fields every task has, in one order, with the
    prose from the application's text file (`rnn_site.export.card_text`);
-3. `ExportRun.publish`: card.json, README.md and the manifest entry
-   (`rnn_site.export.cards.publish_card`) join the graphs in the staging folder, then
-   everything moves into the output folder at once.
+3. `ExportRun.publish`: card.json, README.md, metrics.json (the log the card was built from)
+   and the manifest entry (`rnn_site.export.cards.publish_card`) join the graphs in the
+   staging folder, then everything moves into the output folder at once.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class ExportRun:
     """One export of one model: its card name and version, folder, training log and commit.
 
     ``out_dir`` is the folder readers see; the export writes into `work_dir` (``staging``),
-    which `publish` moves into ``out_dir``.
+    which `publish` moves into ``out_dir``. ``log_file``: where ``log`` was read from, copied
+    as the folder's metrics.json byte for byte (None: ``log`` is written as JSON).
     """
 
     name: str
@@ -51,6 +52,7 @@ class ExportRun:
     commit: str
     version: str = VERSION
     staging: StagedFolder | None = None
+    log_file: Path | None = None
 
     @property
     def work_dir(self) -> Path:
@@ -66,21 +68,23 @@ class ExportRun:
         )
 
     def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
-        """Add the card, README and manifest entry to the files written so far
+        """Add the card, README, training log and manifest entry to the files written so far
         (``paths``), then move them all into ``out_dir``; return every path where it now is."""
         staging = self.staging
         if staging is None:
             raise RuntimeError(f"the export of {self.name} writes nothing: use start_export")
-        written = {**paths, **publish_card(staging, card, self.log)}
+        written = {**paths, **publish_card(staging, card, self.log, self.log_file)}
         staging.commit()
         return {role: staging.final(path) for role, path in written.items()}
 
 
 class ExportOptions(TypedDict, total=False):
     """What every ``export_<name>_model`` takes besides the model: the training log
-    (metrics.json; without it the card has no scores) and the commit to record."""
+    (metrics.json; without it the card has no scores), the file it was read from and the
+    commit to record."""
 
     log: dict[str, Any] | None
+    log_file: Path | None
     commit: str | None
 
 
@@ -91,6 +95,7 @@ def start_export(
     log: dict[str, Any] | None = None,
     commit: str | None = None,
     version: str = VERSION,
+    log_file: Path | None = None,
 ) -> Iterator[ExportRun]:
     """Refuse an export that may not go ahead, then fix what the export records (the log, or
     {}, and the commit) and open its staging folder beside ``out_dir``.
@@ -103,7 +108,7 @@ def start_export(
     complete_log(log)
     commit = commit or git_commit()
     with staged_folder(out_dir) as staging:
-        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging)
+        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging, log_file)
 
 
 def export_checkpoint(
@@ -116,12 +121,14 @@ def export_checkpoint(
     """Export a trained model: ``load(checkpoint)`` gives the leading arguments of
     ``export_model`` (the model, then what its card needs from the checkpoint: vocabulary,
     settings); the training log is the metrics.json that training wrote beside it, the one
-    log of the export. An incomplete run is refused before the checkpoint is even loaded (the
-    forecaster's export computes its demo's SARIMA forecasts, minutes, before its first write)."""
+    log of the export, which the output folder gets as its metrics.json. An incomplete run is
+    refused before the checkpoint is even loaded (the forecaster's export computes its demo's
+    SARIMA forecasts, minutes, before its first write)."""
     log = read_training_log(checkpoint)
-    complete_log(log, Path(checkpoint).with_name("metrics.json"))
+    log_file = Path(checkpoint).with_name("metrics.json")
+    complete_log(log, log_file)
     loaded = load(Path(checkpoint))
-    return export_model(*loaded, out_dir, log=log, **options)
+    return export_model(*loaded, out_dir, log=log, log_file=log_file if log else None, **options)
 
 
 def card_head(run: ExportRun, prose: CardProse) -> CardHead:

@@ -616,9 +616,11 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     the log). The card keeps the commit its graphs were exported at."""
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
-    log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    log_file = folder / "metrics.json"
+    log = json.loads(log_file.read_text("utf-8"))
     series_json = json.loads((folder / old["files"]["series"]).read_text("utf-8"))
-    with steps.start_export(NAME, folder, log=log, commit=old["source_commit"]) as run:
+    commit = old["source_commit"]
+    with steps.start_export(NAME, folder, log=log, commit=commit, log_file=log_file) as run:
         card_series = with_anomaly_settings(old["series"], log, series_json)
         card = forecaster_card(
             run, old["config"], old["min_history"], card_series, old["files"], old["io"],
