@@ -94,9 +94,11 @@ test("the CO2 forecast from January 1995 equals the Python runtime's", async () 
   const series = data.series.co2;
   const request = { series, own: null, origin: series.val_end, horizon: 12, anomalies: false };
   const result = await computeForecast(await real(), card, request);
-  // Forecaster.forecast(co2["values"][:442], 12, "co2"), first three steps
+  // Forecaster.forecast(co2["values"][:442], 12, "co2"), first three steps; the interval is
+  // history-calibrated (the graph's own lower: 360.06561, 360.50015, 361.46326)
   close(result.forecast.median.slice(0, 3), [360.50027, 360.99335, 361.97214], 1e-3, "median");
-  close(result.forecast.lower.slice(0, 3), [360.06561, 360.50015, 361.46326], 1e-3, "lower");
+  close(result.forecast.lower.slice(0, 3), [360.02477, 360.41526, 361.28248], 1e-3, "lower");
+  close(result.forecast.upper.slice(0, 3), [361.03898, 361.69613, 362.9664], 1e-3, "upper");
   // The card's example table (onnxruntime, 2 decimals): every median of the year.
   const table = card.example.text.split("\n").slice(1);
   close(
@@ -110,7 +112,7 @@ test("the CO2 forecast from January 1995 equals the Python runtime's", async () 
   assert.equal(result.from, 442 - 96);
   assert.deepEqual(result.flags, []);
   const rows = forecastRows(result);
-  assert.deepEqual(rows[0].slice(0, 3), ["1995-01", "360.1", "360.5"]);
+  assert.deepEqual(rows[0].slice(0, 3), ["1995-01", "360.0", "360.5"]);
   assert.equal(rows.length, 12);
   const { summary, scores } = forecastSummary(result, false);
   assert.match(summary, /^Forecast from 1995-01, 12 steps ahead:/);
@@ -150,6 +152,9 @@ test("a reader's own series is read in its own unit, in the style of a site seri
   const result = await computeForecast(await real(), card, request);
   // Forecaster.forecast(values, 11, "sunspots", scale="history")
   close(result.forecast.median.slice(0, 4), [8.676, 3.70015, 2.53373, 7.21867], 1e-3, "median");
+  // Steps 1 and 2 have 5 and 4 earlier forecasts to calibrate on; from step 3, too few: the
+  // graph's interval (lower 2.31182, -4.39009, -5.88419, -0.75175 uncalibrated)
+  close(result.forecast.lower.slice(0, 4), [-33.38245, -25.06312, -5.88419, -0.75175], 1e-3, "lower");
   assert.equal(result.t0, values.length);
   assert.deepEqual(result.actual, []);
   assert.deepEqual(result.flags, []); // never flagged: there is nothing to compare with

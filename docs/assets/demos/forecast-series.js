@@ -8,6 +8,7 @@
 // quantile layout) and rnn_site.baselines.anomaly.interval_score.
 
 import { mase, seasonalNaive, seasonalScale } from "./forecast-baselines.js";
+import { calibrationOrigins, historyFactors, rescaled } from "./forecast-calibration.js";
 import { DemoError } from "./runtime.js";
 
 export const MAX_OWN_VALUES = 2000;
@@ -273,6 +274,40 @@ export async function anomalyFlags(predict, values, start, t0, settings, scale) 
 }
 
 /**
+ * The graph's forecast from t0 with its interval history-calibrated (forecast-calibration.js),
+ * as the Python runtime's Forecaster.forecast serves it: the graph also runs at the calibration
+ * origins inside values[0:t0], in one batch of windows of one width (the lookback, or the first
+ * origin when fewer values come before it), in the forecast's scale.
+ * @param {Predict} predict
+ * @param {number[]} values
+ * @param {number} t0
+ * @param {SeriesSettings} settings
+ * @param {number} scale
+ * @param {Forecast} forecast  the graph's forecast from t0
+ * @param {number} minHistory
+ * @returns {Promise<Forecast>}
+ */
+export async function historyCalibrated(predict, values, t0, settings, scale, forecast, minHistory) {
+  const h = forecast.median.length;
+  const origins = calibrationOrigins(t0, h, minHistory);
+  if (!origins.length) return forecast;
+  const width = Math.min(settings.lookback, origins[0]);
+  const windows = origins.map((t) => values.slice(t - width, t));
+  const { q, steps } = await predict(
+    windows,
+    windows.map(() => scale),
+    windows.map(() => settings.id),
+  );
+  const forecasts = origins.map((_, i) => quantileLines(q, steps, h, i));
+  const result = rescaled(forecast, historyFactors(values.slice(0, t0), origins, forecasts, h));
+  if (![...result.lower, ...result.upper].every(Number.isFinite))
+    throw new DemoError(
+      "The forecast overflowed float32 (the values are too large): rescale the series first.",
+    );
+  return result;
+}
+
+/**
  * Everything to draw for one setting of the controls: a site series forecast from `origin`
  * (with anomalies injected and flagged when asked), or a reader's own numbers forecast from
  * their end, read in the style of a site series and in the unit of their own spread.
@@ -315,7 +350,15 @@ export async function computeForecast(
     ));
   const window = values.slice(Math.max(0, t0 - settings.lookback), t0);
   const { q, steps } = await predict([window], [scale], [settings.id]);
-  const forecast = quantileLines(q, steps, h);
+  const forecast = await historyCalibrated(
+    predict,
+    values,
+    t0,
+    settings,
+    scale,
+    quantileLines(q, steps, h),
+    card.min_history,
+  );
   const start = Math.max(from, card.min_history);
   const flags = flagging ? await anomalyFlags(predict, values, start, t0, settings, scale) : [];
   const actual = series ? values.slice(t0, Math.min(values.length, t0 + h)) : [];
