@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from shipped import ROOT
+from shipped import MODELS, ROOT
 
 from rnn_site.baselines import conformal
 from rnn_site.experiments.ts_history_calibration import CANDIDATES, choose
@@ -60,3 +60,19 @@ def test_choose_breaks_ties_by_smaller_k_then_pooled_and_adopts_only_a_strict_ga
     assert choose(tie)["chosen"] == "pooled K=12"
     same = {"a": row({"graph": 0.8, "pooled K=12": 0.8})}
     assert choose(same)["adopted"] is False
+
+
+def test_the_page_lists_exactly_the_series_the_card_counts_outside_the_target():
+    from rnn_site.sitebuild.ts_calibration_data import coverage_outside, history_table
+
+    card = json.loads((MODELS / "ts-forecaster" / "card.json").read_text("utf-8"))
+    log = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    targets = card["targets"]
+    outside = coverage_outside(MODELS)
+    assert outside.count("(0.") == targets["coverage_series"] - targets["coverage_in_75_85"]
+    assert f"sunspots ({log['forecaster']['sunspots']['coverage80']:.3f})" in outside
+    assert "Other Services" not in outside  # 0.8496: inside, though it prints as 0.850
+    table = history_table(MODELS)
+    before = log["interval_rescored"]["before"]["CEU2000000001"]
+    now = log["held_out"]["CEU2000000001"]["lstm"]["coverage80"]
+    assert f"| Construction | 0.995 | 0.762 | {before:.3f} | {now:.3f} |" in table
