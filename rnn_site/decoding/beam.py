@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import numpy as np
 
@@ -59,18 +59,21 @@ def default_max_len(source_tokens: int) -> int:
 
 
 # --8<-- [start:search]
+class SearchOptions(TypedDict, total=False):
+    """The search's settings, as `beam_candidates` takes them: the ids of ``<s>`` and
+    ``</s>``, the beam width (default 1: greedy) and the longest output (default 50)."""
+
+    bos: Required[int]
+    eos: Required[int]
+    beam: int
+    max_len: int
+
+
 def beam_search(
-    step: StepFn,
-    select: SelectFn,
-    state: Any,
-    *,
-    bos: int,
-    eos: int,
-    beam: int = 1,
-    max_len: int = 50,
+    step: StepFn, select: SelectFn, state: Any, **options: Unpack[SearchOptions]
 ) -> Hypothesis:
     """The best output under the algorithm in the module docstring (beam=1: greedy)."""
-    found = beam_candidates(step, select, state, bos=bos, eos=eos, beam=beam, max_len=max_len)
+    found = beam_candidates(step, select, state, **options)
     # max() keeps the first of equal averages: the one found first.
     return max(found, key=lambda h: h.average)
 

@@ -21,7 +21,6 @@ Scores are sacrebleu BLEU and chrF of cased text, as everywhere for this model (
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ from typing import Any
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import UNK, Pair, detokenize, tokenize
 from rnn_site.decoding.beam import Hypothesis, beam_candidates, replace_unknown
+from rnn_site.experiments.translator_unk import experiment_parser, score_test_again, write_rescored
 
 ALPHAS = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5)
 WIDTHS = (3, 5, 8)
@@ -148,36 +148,24 @@ def rescore(out_dir: Path = Path("models/translator"), progress: bool = False) -
     this experiment's decision), same weights and ``<unk>`` rule: metrics.json gets the new test
     scores and examples and a ``rescored`` record (``rnn-site export translator`` then
     publishes them). Its validation history stays as training measured it."""
-    from rnn_site.experiments.translator_unk import score_test_again
-    from rnn_site.files import write_json
-    from rnn_site.provenance import git_commit
     from rnn_site.train import translator as trainer
 
     log = json.loads((out_dir / "metrics.json").read_text("utf-8"))
     results = {"word-lookup": log["results"]["word-lookup"]}
     _, _, extra = score_test_again(out_dir, results, progress=progress)
-    log |= {
-        "results": results,
-        **extra,
+    record = {
         "beam": trainer.BEAM,
-        "rescored": {
-            "command": f"python -m rnn_site.experiments.translator_beam --rescore {out_dir}",
-            "commit": git_commit(),
-            "beam": trainer.BEAM,
-            "previous": {"beam": log.get("beam"), "results": log.get("results")},
-            "note": "test scores and examples decoded again with the beam width chosen on "
-            "validation; same weights and <unk> rule",
-        },
+        "previous": {"beam": log.get("beam"), "results": log.get("results")},
+        "note": "test scores and examples decoded again with the beam width chosen on "
+        "validation; same weights and <unk> rule",
     }
-    write_json(out_dir / "metrics.json", log)
-    return log
+    changes = {"results": results, **extra, "beam": trainer.BEAM}
+    command = f"python -m rnn_site.experiments.translator_beam --rescore {out_dir}"
+    return write_rescored(out_dir, log, changes, record, command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--split", choices=("val", "test"), default="val")
-    parser.add_argument("--checkpoint", type=Path, default=Path("models/translator/translator.pt"))
-    parser.add_argument("--machine", default="2-core CPU machine, no GPU, shared (1 thread)")
+    parser = experiment_parser(__doc__)
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument(
         "--rescore",

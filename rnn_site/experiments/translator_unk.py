@@ -197,8 +197,6 @@ def rescore(out_dir: str | Path = "models/translator", *, pairs: Sequence[Pair] 
     dictionary, the weights untouched: the checkpoint gets the dictionary, metrics.json the
     new test scores and examples (``rnn-site export translator`` then publishes them) and a
     ``rescored`` record. Its validation curve stays as training measured it."""
-    from rnn_site.files import write_json
-    from rnn_site.provenance import git_commit
     from rnn_site.train import translator as trainer
 
     folder = Path(out_dir)
@@ -206,27 +204,45 @@ def rescore(out_dir: str | Path = "models/translator", *, pairs: Sequence[Pair] 
     results = dict(log.get("results") or {})
     model, vocabs, extra = score_test_again(folder, results, pairs=pairs, progress=progress)
     trainer.save_translator(folder / "translator.pt", model, vocabs)
-    log |= {
-        "results": results,
-        **extra,
-        "data": {**log.get("data", {}), "unk_dictionary": len(vocabs.dictionary)},
-        "rescored": {
-            "command": f"python -m rnn_site.experiments.translator_unk --rescore {out_dir}",
-            "commit": git_commit(),
-            "unk_rule": CHOSEN,
-            "note": "test scores and examples decoded again with the same weights; the "
-            "validation history is the training run's, with the dictionary it had",
-        },
+    data = {**log.get("data", {}), "unk_dictionary": len(vocabs.dictionary)}
+    record = {
+        "unk_rule": CHOSEN,
+        "note": "test scores and examples decoded again with the same weights; the "
+        "validation history is the training run's, with the dictionary it had",
     }
+    changes = {"results": results, **extra, "data": data}
+    command = f"python -m rnn_site.experiments.translator_unk --rescore {out_dir}"
+    return write_rescored(folder, log, changes, record, command)
+
+
+def write_rescored(
+    folder: Path, log: dict[str, Any], changes: dict[str, Any], record: dict[str, Any], command: str
+) -> dict[str, Any]:
+    """Write ``folder``/metrics.json: ``log`` with ``changes`` (the test scores and examples
+    decoded again) and a ``rescored`` record (``command``, the commit it ran at, ``record``),
+    which the card names; return it. Shared by the rescores of this module and
+    `rnn_site.experiments.translator_beam`."""
+    from rnn_site.files import write_json
+    from rnn_site.provenance import git_commit
+
+    log |= {**changes, "rescored": {"command": command, "commit": git_commit(), **record}}
     write_json(folder / "metrics.json", log)
     return log
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def experiment_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options the translator experiments share (this module's and
+    `rnn_site.experiments.translator_beam`'s): the split, the checkpoint (default: the
+    published weights) and the machine named in the results."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--split", choices=("val", "test"), default="val")
     parser.add_argument("--checkpoint", type=Path, default=Path("models/translator/translator.pt"))
     parser.add_argument("--machine", default="2-core CPU machine, no GPU, shared (1 thread)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = experiment_parser(__doc__)
     parser.add_argument("--json", type=Path)
     rescore_help = "score RUN_DIR's test set again with the current rule instead"
     parser.add_argument("--rescore", type=Path, metavar="RUN_DIR", help=rescore_help)
