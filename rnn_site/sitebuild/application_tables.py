@@ -24,7 +24,10 @@ same function that writes the table into the model folder's README.md
   ``ahead``, ``behind`` or at a ``tie`` with RIVAL, ``zscore`` or ``seasonal_zscore``, in
   every column), ``<!-- data:ts-forecaster:anomaly-ties:RIVAL -->`` (where the two tie) and
   ``<!-- data:ts-forecaster:anomaly-window:SERIES.SEASONS -->`` (the seasonal z-score's test F1
-  with a window of 1 or 2 seasons, ts_anomaly_seasonal_window.json).
+  with a window of 1 or 2 seasons, ts_anomaly_seasonal_window.json) and
+  ``<!-- data:ts-forecaster:demo-flags:SERIES.KEY -->`` (what the demo shows with "Inject
+  anomalies" at SERIES' first test origin, by the Python runtime on the shipped model: KEY
+  ``injected``, ``flags``, ``hits``, ``false_alarms`` or ``per_hit``, false alarms per hit).
 
 See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md,
 applications/music.md, applications/time-series.md
@@ -36,6 +39,8 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rnn_site.export import anomaly_tables
 from rnn_site.export.results_tables import (
@@ -167,3 +172,49 @@ def anomaly_ties(models_dir: Path, rival: str) -> str:
 def anomaly_window(models_dir: Path, spec: str) -> str:
     """The seasonal z-score's test F1 with a window of SEASONS seasons on SERIES."""
     return _anomaly(anomaly_tables.seasonal_window_f1, spec)
+
+
+def demo_injection(
+    values: Any, start: int, end: int, unit: float, period: int
+) -> tuple[np.ndarray, list[int]]:
+    """What the demo's injectAnomalies (forecast-series.js) does, in numpy: a +4-unit spike at
+    30% of [start, end) and a −3-unit shift from 70% over max(2, period // 4) points."""
+    out, n = np.array(values, dtype=np.float64), end - start
+    spike, shift = start + int(n * 0.3), start + int(n * 0.7)
+    shifted = list(range(shift, min(end, shift + max(2, period // 4))))
+    out[spike] += 4 * unit
+    out[shifted] -= 3 * unit
+    return out, [spike, *shifted]
+
+
+def demo_flags(models_dir: Path, series: str) -> dict[str, Any]:
+    """The demo's anomaly view of ``series`` at its first test origin (the page's default):
+    injected points, flags at the card's threshold, hits and false alarms."""
+    from rnn_site.runtime import Forecaster
+
+    model = Forecaster.load(Path(models_dir) / "ts-forecaster")
+    data, settings = model.load_series(series), model.card["series"][series]
+    t0 = int(data["val_end"])
+    start = max(t0 - 2 * int(settings["lookback"]), model.min_history)
+    values, injected = demo_injection(
+        data["values"], start, t0, float(settings["anomaly_unit"]), int(settings["period"])
+    )
+    flags = (np.flatnonzero(model.detect_anomalies(values[:t0], series, start)) + start).tolist()
+    hits = sorted(set(flags) & set(injected))
+    return {"injected": injected, "flags": flags, "hits": hits,
+            "false_alarms": sorted(set(flags) - set(hits))}  # fmt: skip
+
+
+@generator("ts-forecaster", "demo-flags", argument=True)
+def demo_flags_reading(models_dir: Path, spec: str) -> str:
+    """A count of the demo's anomaly view: SERIES.KEY (see the module docstring)."""
+    series, _, key = spec.partition(".")
+    keys = ("injected", "flags", "hits", "false_alarms", "per_hit")
+    if series not in ("co2", "sunspots", "seattle") or key not in keys:
+        raise PageDataError(f"data:ts-forecaster:demo-flags:{spec}: SERIES.KEY, KEY one of {keys}")
+    view = demo_flags(models_dir, series)
+    if key == "per_hit":
+        if not view["hits"]:
+            raise PageDataError(f"data:ts-forecaster:demo-flags:{spec}: no hit to divide by")
+        return f"{len(view['false_alarms']) / len(view['hits']):.0f}"
+    return str(len(view[key]))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rnn_site.runtime.ts_forecaster import Forecaster
+from rnn_site.sitebuild.application_tables import demo_flags, demo_injection
 
 pytestmark = pytest.mark.browser
 
@@ -87,19 +88,6 @@ def test_first_forecast_and_keyboard_origin_match_the_python_runtime(
     assert page_log.page_errors == [] and page_log.console_errors == []
 
 
-def inject_like_the_demo(
-    values: list[float], start: int, end: int, unit: float, period: int
-) -> tuple[np.ndarray, list[int]]:
-    """What forecast-series.js's injectAnomalies does, in numpy: a +4-unit spike at 30% of
-    [start, end) and a −3-unit shift from 70% over max(2, period // 4) points."""
-    out, n = np.array(values, dtype=np.float64), end - start
-    spike, shift = start + int(n * 0.3), start + int(n * 0.7)
-    shifted = list(range(shift, min(end, shift + max(2, period // 4))))
-    out[spike] += 4 * unit
-    out[shifted] -= 3 * unit
-    return out, [spike, *shifted]
-
-
 def test_other_series_and_anomaly_flags(page, site_url, page_log, forecaster):
     open_demo(page, site_url)
     after(page, lambda: page.select_option("#time-series-series", "sunspots"))
@@ -112,13 +100,16 @@ def test_other_series_and_anomaly_flags(page, site_url, page_log, forecaster):
         series, settings = forecaster.load_series(name), forecaster.card["series"][name]
         t0 = series["val_end"]
         start = max(t0 - 2 * settings["lookback"], forecaster.card["min_history"])
-        values, injected = inject_like_the_demo(
+        values, injected = demo_injection(
             series["values"], start, t0, settings["anomaly_unit"], settings["period"]
         )
         # The demo's flags are the Python runtime's on the very same injected series.
         flags = np.flatnonzero(forecaster.detect_anomalies(values[:t0], name, start)) + start
         assert json.loads(page.get_attribute(DEMO, "data-injected")) == injected
         assert json.loads(page.get_attribute(DEMO, "data-flags")) == flags.tolist()
+        # The page's false-alarm sentence counts what the demo draws here.
+        page_view = demo_flags(forecaster.location.model_dir.parent, name)
+        assert page_view["flags"] == flags.tolist() and page_view["injected"] == injected
         hits = sorted(set(flags.tolist()) & set(injected))
         assert hits, f"{name}: nothing injected was flagged"  # the old size unit found none
         demo = page.locator(DEMO)
