@@ -11,7 +11,7 @@ validation; the test coverage of every candidate is then reported, the chosen on
 
 Electricity (the separate demand model) gets the same factor from the K most recent whole days
 before each midnight, on top of its published interval. Eval only (onnxruntime for the
-forecaster, torch for the demand model), one thread, about a minute; needs the ``train`` extra
+forecaster, torch for the demand model), one thread, seconds; needs the ``train`` extra
 (the held-out series are GPL-3 data)::
 
     python -m rnn_site.experiments.ts_history_calibration \\

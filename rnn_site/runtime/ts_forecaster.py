@@ -4,12 +4,14 @@
     model = Forecaster.load("ts-forecaster")
     result = model.forecast(history, horizon=12, series="co2")   # .median, .lower, .upper
 
-The model reads at most the series' ``lookback`` most recent values (older ones are ignored) and
-at least ``min_history`` of them, and forecasts up to ``max_horizon`` (24) steps at once with an
-80% interval. ``series`` picks the family the model reads the values as ("co2" for any monthly
-series, "sunspots" for an 11-step cycle, "seattle" for hourly data). Each window is normalised by
-its own seasonal variation inside the graph, so a series of your own in any unit works as it
-is; ``scale`` only sets the unit of a window that is constant (``scale="history"`` for yours).
+The forecast reads at most the series' ``lookback`` most recent values and at least
+``min_history`` of them, and gives up to ``max_horizon`` (24) steps at once with an 80%
+interval, calibrated on the series' own recent past (``calibration="history"``, see
+`rnn_site.baselines.conformal`; ``"graph"`` keeps the graph's interval). ``series`` picks the
+family the model reads the values as ("co2" for any monthly series, "sunspots" for an 11-step
+cycle, "seattle" for hourly data). Each window is normalised by its own seasonal variation
+inside the graph, so a series of your own in any unit works as it is; ``scale`` only sets the
+unit of a window that is constant (``scale="history"`` for yours).
 """
 
 from __future__ import annotations
