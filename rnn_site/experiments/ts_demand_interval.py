@@ -1,0 +1,155 @@
+"""The electricity demand model's 80% interval: static widenings vs history calibration, fairly.
+
+The published interval widens each of the 48 steps by its split-conformal quantile over all 61
+validation midnights, so its validation coverage is in-sample. Here every candidate's static
+widening is fitted on the September midnights only and judged on the October ones (the rule,
+committed first: ``results/ts_demand_interval_rule.md``):
+
+- ``per-step`` (published) and ``pooled`` (`ts_demand_calibration.RULES`);
+- ``history K`` (K = 7, 14, 28 days): the per-step interval rescaled each day by the conformal
+  quantile of the ratio scores of its forecasts from the K midnights before
+  (`rnn_site.baselines.conformal`).
+
+Then every candidate is scored on test as it would ship (fitted on all of validation). Eval
+only, the published weights, one thread, seconds; needs the ``train`` extra::
+
+    python -m rnn_site.experiments.ts_demand_interval \\
+        --json rnn_site/experiments/results/ts_demand_interval.json
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rnn_site.baselines.conformal import LEVEL, conformal_factor, ratio_scores, rescaled
+from rnn_site.data.electricity import DAY, load_electricity
+from rnn_site.experiments.ts_demand_calibration import RULES, errors, raw
+from rnn_site.files import write_json
+from rnn_site.models.demand import DemandConfig, DemandForecaster
+from rnn_site.train.demand import DemandTrainConfig, Standardiser, midnights
+
+CHECKPOINT = Path("models/ts-forecaster/ts-forecaster.pt")
+HISTORY_DAYS = (7, 14, 28)
+#: Simplest first: the order that breaks ties (the rule).
+CANDIDATES = ("per-step", "pooled", *(f"history {k}" for k in HISTORY_DAYS))
+#: October's half-hours: |coverage − 0.8| within one of them is a tie.
+TIE = 1 / (31 * DAY)
+
+
+def widened(q: np.ndarray, adjust: np.ndarray) -> np.ndarray:
+    """Raw standardised quantiles (days, 48, 3) with each side widened by ``adjust`` (48,),
+    clamped at zero width as the graph does (`DemandForecaster.quantiles`)."""
+    median = q[..., 1]
+    low = np.maximum(median - q[..., 0] + adjust, 0.0)
+    high = np.maximum(q[..., 2] - median + adjust, 0.0)
+    return np.stack([median - low, median, median + high], axis=-1)
+
+
+def history_rescaled(q: np.ndarray, y: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The intervals of days ``rows`` of ``q`` (all consecutive midnights, GW) rescaled by the
+    conformal factor of the ratio scores of the ``k`` days before each (pooled over steps)."""
+    scores = ratio_scores(y, q[..., 0], q[..., 1], q[..., 2])
+    factors = np.array([conformal_factor(scores[r - k : r]) for r in rows])
+    return rescaled(q[rows], factors[:, None])
+
+
+def scored(q: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Coverage of the 48 half-hours and mean interval width (GW)."""
+    return {
+        "coverage": float(np.mean((y >= q[..., 0]) & (y <= q[..., 2]))),
+        "width_gw": float(np.mean(q[..., 2] - q[..., 0])),
+    }
+
+
+def intervals(
+    q_raw: np.ndarray, y: np.ndarray, rows: np.ndarray, adjust: dict[str, np.ndarray],
+    norm: Standardiser,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Every candidate's intervals (GW) on days ``rows``; ``adjust``: the static widenings
+    (standardised) by rule name, fitted on days before ``rows``."""
+    gw = {
+        name: norm.demand_mean + norm.demand_std * widened(q_raw, adjust[name])
+        for name in ("per-step", "pooled")
+    }
+    out = {name: q[rows] for name, q in gw.items()}
+    for k in HISTORY_DAYS:
+        out[f"history {k}"] = history_rescaled(gw["per-step"], y, rows, k)
+    return out
+
+
+def choose(errors_by_name: dict[str, float]) -> str:
+    """The lowest |coverage − 0.8|, the simpler of any within `TIE` of it (the rule)."""
+    best = min(errors_by_name.values())
+    return next(n for n in CANDIDATES if errors_by_name[n] <= best + TIE)
+
+
+def measure(checkpoint: Path) -> dict[str, Any]:
+    """The rule's figures: October (fit on September) decides; test (fit on all validation)."""
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True)["demand"]
+    model = DemandForecaster(DemandConfig(**saved["config"]))
+    model.load_state_dict(saved["state_dict"])
+    published = model.interval_adjust.numpy().astype(np.float64).copy()  # type: ignore[operator]
+    model.interval_adjust.zero_()  # type: ignore[operator]
+    model.eval()
+    norm = Standardiser(**saved["standardiser"])
+    hp = DemandTrainConfig(history=int(saved["config"]["history"]))
+    data = load_electricity()
+    every = midnights(data.train_end, data.size)  # September to December, consecutive
+    q_raw, y_std = raw(model, data, every, hp, norm)
+    y = norm.demand_mean + norm.demand_std * y_std
+    e = errors(q_raw, y_std)
+    val = np.flatnonzero(every < data.val_end)
+    september = val[: len(val) // 2]
+    october = val[len(val) // 2 :]
+    test = np.flatnonzero(every >= data.val_end)
+    fitted = {
+        "october": {r: RULES[r](e[september]) for r in ("per-step", "pooled")},
+        "test": {r: RULES[r](e[val]) for r in ("per-step", "pooled")},
+    }
+    drift = float(np.max(np.abs(fitted["test"]["per-step"] - published)))
+    result: dict[str, Any] = {
+        "rule": "rnn_site/experiments/results/ts_demand_interval_rule.md",
+        "days": {"september": len(september), "october": len(october), "test": len(test)},
+        "per_step_refit_vs_published_max_abs": drift,
+    }
+    for period, rows in (("october", october), ("test", test)):
+        qs = intervals(q_raw, y, rows, fitted[period], norm)
+        result[period] = {name: scored(qs[name], y[rows]) for name in CANDIDATES}
+    deciding = {n: abs(result["october"][n]["coverage"] - LEVEL) for n in CANDIDATES}
+    chosen = choose(deciding)
+    result |= {
+        "october_error": deciding,
+        "chosen": chosen,
+        "adopted": chosen != "per-step",
+        "pooled_adjust": float(fitted["test"]["pooled"][0]),
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    result = measure(args.checkpoint)
+    for name in CANDIDATES:
+        o, t = result["october"][name], result["test"][name]
+        mark = "  <- chosen" if name == result["chosen"] else ""
+        print(
+            f"{name:11s} October {o['coverage']:.3f} (width {o['width_gw']:.3f} GW)  "
+            f"test {t['coverage']:.3f} (width {t['width_gw']:.3f} GW){mark}"
+        )
+    print(f"refit per-step vs published widening: {result['per_step_refit_vs_published_max_abs']}")
+    if args.json:
+        write_json(args.json, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
