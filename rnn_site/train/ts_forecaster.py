@@ -106,6 +106,9 @@ class ForecasterTrainConfig(StepBudget):
     series_dim: int = 4
     per_series: int = 32
     short_history_share: float = 0.3
+    #: Loss terms of a batch the training collection fills, ``per_series`` windows each (a
+    #: site series fills one): 1 weighs its 138 series like one site series.
+    collection_slots: int = 1
     normalisations: tuple[str, ...] = NORMALISATIONS
     #: Networks in the seed ensemble of the chosen normalisation (seeds seed, seed + 1, ...).
     members: int = 5
@@ -166,7 +169,8 @@ def training_groups(
 
 class Batches:
     """The batches of one epoch (``steps`` of them), drawn with a seed per epoch: the same
-    number of windows from every group, a random share cut to a shorter history."""
+    number of windows from every group (the collection ``hp.collection_slots`` times, each
+    draw its own loss term), a random share cut to a shorter history."""
 
     def __init__(
         self, groups: dict[str, Group], hp: ForecasterTrainConfig, steps: int, seed: int
@@ -177,10 +181,15 @@ class Batches:
     def __len__(self) -> int:
         return self.steps
 
+    def draws(self) -> list[Group]:
+        """The groups one batch draws from, in order: the collection ``collection_slots`` times."""
+        slots = {EMPLOYMENT: self.hp.collection_slots}
+        return [g for name, g in self.groups.items() for _ in range(slots.get(name, 1))]
+
     def __iter__(self) -> Iterator[Batch]:
         for _ in range(self.steps):
             batch: Batch = []
-            for group in self.groups.values():
+            for group in self.draws():
                 rows = group.windows[self.rng.integers(0, len(group.windows), self.hp.per_series)]
                 keep = group.lookback
                 if self.rng.random() < self.hp.short_history_share:
@@ -911,11 +920,14 @@ QUICK = {"max_steps": 600, "electricity_steps": 600}
 
 
 #: ``rnn-site train ts-forecaster [--quick] [--max-steps N] [--members K]
-#: [--normalisation NAME]``.
+#: [--collection-slots K] [--normalisation NAME]``.
 TRAINER = Trainer(
     NAME, __doc__, ForecasterTrainConfig, train_forecaster, QUICK,
     {"--max-steps": Flag("max_steps"),
      "--members": Flag("members", help="networks in the seed ensemble (default 5)"),
+     "--collection-slots": Flag(
+         "collection_slots", help="loss terms of a batch the training collection fills "
+         "(default 1, like each site series)"),
      "--normalisation": Flag(
          "normalisations", str, "train only this input normalisation (default: both, keep "
          "the better on validation)", NORMALISATIONS, lambda name: (name,))},
