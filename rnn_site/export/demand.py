@@ -6,7 +6,8 @@
   graph from those raw arrays (the same as `rnn_site.train.demand.features` for an origin at
   midnight), so Python and the browser feed numbers as measured and cannot build them apart.
 - ``electricity-days.json``: the few test days the demo forecasts (the hottest day of the test
-  period and the two before it) with the week before them, and the dynamic regression's
+  period and the two before it) with the week before them and the `DEMAND_HISTORY_DAYS` days
+  before that (the runtime calibrates each day's interval on them), and the dynamic regression's
   forecast of each day with its temperature coefficients, so a shifted temperature moves the
   statistical baseline too. These values are GPL-3 (fpp2's ``elecdemand``); the file says so
   and is not committed: ``electricity-forecasts.json`` (our numbers alone) is, and
@@ -25,6 +26,7 @@ import onnx
 import torch
 from torch import nn
 
+from rnn_site.baselines.conformal import DEMAND_HISTORY_DAYS
 from rnn_site.data.electricity import DAY, SOURCE, WEEK, Electricity
 from rnn_site.export.onnx_lstm import GraphIO, OnnxLSTMLayer, TensorSpec, export_graph
 from rnn_site.models.demand import DemandForecaster
@@ -131,11 +133,12 @@ def regression_coefficients(data: Electricity) -> list[float]:
 
 
 def electricity_days(data: Electricity, history: int, scale_gw: float) -> dict[str, Any]:
-    """electricity-days.json: the demo's days, the week before them, the regression's forecasts."""
+    """electricity-days.json: the demo's days, the week before them and the days their interval
+    is calibrated on (with the week before each), the regression's forecasts."""
     from rnn_site.baselines.dynamic_regression import dynamic_regression
 
     origins = demo_origins(data)
-    first, end = int(origins[0]) - WEEK, int(origins[-1]) + DAY
+    first, end = int(origins[0]) - WEEK - DEMAND_HISTORY_DAYS * DAY, int(origins[-1]) + DAY
     regression = dynamic_regression(
         data.demand, data.temperature, data.workday, data.train_end, origins, DAY
     )

@@ -23,8 +23,15 @@ from typing import Any
 import numpy as np
 
 from rnn_site.baselines.anomaly import interval_score
-from rnn_site.baselines.conformal import calibration_origins, history_factors, rescaled
+from rnn_site.baselines.conformal import (
+    DEMAND_HISTORY_DAYS,
+    calibration_origins,
+    history_factors,
+    pooled_factor,
+    rescaled,
+)
 from rnn_site.card import ForecastingCard, SeriesSettings
+from rnn_site.data.electricity import DAY, WEEK
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
 from rnn_site.runtime.checks import _show, check_int, is_integer
 from rnn_site.runtime.errors import (
@@ -354,30 +361,64 @@ class Forecaster(RuntimeModel[ForecastingCard]):
             )
         return dict(self._data_file("electricity", dict))
 
-    def forecast_demand(self, demand: Any, temperature: Any, workday: Any) -> Forecast:
+    def forecast_demand(
+        self, demand: Any, temperature: Any, workday: Any, calibration: str = "history"
+    ) -> Forecast:
         """Next-day electricity demand (48 half-hours, GW) from the midnight after ``demand``.
 
         ``demand``: the 336 half-hours (GW) of the week before that midnight; ``temperature``
         (°C) and ``workday`` (1 or 0): the two days before it and the day itself (144 each;
         the card's io["demand"] says the sizes). The model reads the day's temperatures as a
         perfect weather forecast, so changing them asks "what if".
+
+        Each input may start d whole days earlier (48·d more values each, the same d): the
+        graph then also forecasts the last min(d, 7) of those days, whose demand is known, and
+        ``calibration="history"`` (default) rescales the day's interval by how those forecasts
+        fared (`rnn_site.baselines.conformal.pooled_factor`, `DEMAND_HISTORY_DAYS`; chosen on
+        validation). With no earlier day, or ``calibration="graph"``, the graph's interval is
+        kept.
         """
         if not self.has_graph("demand"):
             raise InvalidArgumentError(f"model {self.location.name!r} has no demand graph")
+        if calibration not in CALIBRATIONS:
+            raise InvalidArgumentError(
+                f"calibration must be one of {', '.join(map(repr, CALIBRATIONS))}, "
+                f"got {_show(calibration)}"
+            )
         shapes = self.contract("demand")["inputs"]
-        arrays = {}
+        arrays, extra = {}, {}
         for name, value in (("demand", demand), ("temperature", temperature), ("workday", workday)):
             array = as_series(value, name)
-            size = shapes[name]["shape"][1]
-            if array.size != size:
-                raise InvalidSeriesError(f"{name} needs {size} values, got {array.size}")
-            arrays[name] = array[None].astype(np.float32)
+            size = int(shapes[name]["shape"][1])
+            if array.size < size or (array.size - size) % DAY:
+                raise InvalidSeriesError(
+                    f"{name} needs {size} values (or 48 more for each earlier day to calibrate "
+                    f"on), got {array.size}"
+                )
+            arrays[name], extra[name] = array, (array.size - size) // DAY
+        if len(set(extra.values())) > 1:
+            raise InvalidSeriesError(
+                "demand, temperature and workday must start the same number of days earlier, "
+                f"got {extra['demand']}, {extra['temperature']} and {extra['workday']}"
+            )
         if not np.isin(arrays["workday"], (0.0, 1.0)).all():
             raise InvalidSeriesError("workday values must be 1 (a working day) or 0")
+        earlier = extra["demand"]
+        days = min(earlier, DEMAND_HISTORY_DAYS) if calibration == "history" else 0
+        # One row per forecast: the earlier days' (oldest first), then the day's own.
+        rows = {
+            name: np.stack([a[(earlier - k) * DAY : a.size - k * DAY] for k in range(days, -1, -1)])
+            for name, a in arrays.items()
+        }
         with raw_inputs(f"{self.location.name} demand graph"):
-            (q,) = self.session("demand").run(None, arrays)
-        q = _finite(q[0].astype(np.float64))
-        return Forecast(median=q[:, 1], lower=q[:, 0], upper=q[:, 2])
+            (q,) = self.session("demand").run(
+                None, {name: r.astype(np.float32) for name, r in rows.items()}
+            )
+        q = _finite(q.astype(np.float64))
+        known = rows["demand"][1:, -DAY:]  # each earlier day's demand ends the next row's week
+        factor = pooled_factor(known, q[:-1])
+        lower, median, upper = rescaled(q[-1], np.array(factor)).T
+        return Forecast(median=median, lower=lower, upper=upper)
 
     def demand_what_if(self, day: int, shift: float = 0.0) -> DemandWhatIf:
         """Day ``day`` of `electricity_days` forecast with its temperature moved by ``shift``
@@ -392,7 +433,7 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         return DemandWhatIf(
             lstm=self.forecast_demand(*inputs),
             regression=regression_what_if(days, int(day), float(shift)),
-            seasonal_naive=inputs[0][:48].astype(np.float64),
+            seasonal_naive=inputs[0][-WEEK:][:DAY].astype(np.float64),
             actual=np.asarray(days["demand"], np.float64)[_day_rows(days, int(day))],
             temperature=inputs[1][-48:].astype(np.float64),
         )
@@ -412,19 +453,22 @@ class DemandWhatIf:
 
 def _day_rows(days: dict[str, Any], day: int) -> slice:
     origin = int(days["days"][day]["origin"])
-    return slice(origin, origin + 48)
+    return slice(origin, origin + DAY)
 
 
 def demand_inputs(
-    days: dict[str, Any], day: int, shift: float = 0.0
+    days: dict[str, Any], day: int, shift: float = 0.0, earlier: int = DEMAND_HISTORY_DAYS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(demand week, temperature, workday) for day ``day`` of electricity-days.json, the day's
-    own temperatures moved by ``shift`` °C (the past is what it was)."""
+    """(demand, temperature, workday) for day ``day`` of electricity-days.json, the day's own
+    temperatures moved by ``shift`` °C (the past is what it was), starting up to ``earlier``
+    whole days earlier, as many as the file holds, for `Forecaster.forecast_demand` to
+    calibrate on."""
     origin, history = int(days["days"][day]["origin"]), int(days["history"])
-    demand = np.asarray(days["demand"], np.float64)[origin - 336 : origin]
-    around = slice(origin - history, origin + 48)
+    start = origin - DAY * min(earlier, (origin - WEEK) // DAY, (origin - history) // DAY)
+    demand = np.asarray(days["demand"], np.float64)[start - WEEK : origin]
+    around = slice(start - history, origin + DAY)
     temperature = np.asarray(days["temperature"], np.float64)[around].copy()
-    temperature[history:] += shift
+    temperature[-DAY:] += shift
     return demand, temperature, np.asarray(days["workday"], np.float64)[around]
 
 

@@ -4,16 +4,25 @@
 // dynamic regression moved by its temperature terms, the same half-hour one week earlier), the
 // MASE of each and the rows of the data table.
 //
+// The LSTM's interval is history-calibrated as Python serves it: the graph also forecasts the
+// days before (at their recorded temperatures), and the day's half-widths are multiplied by the
+// 80% conformal quantile of how far those days' actuals fell from the median, in half-widths.
+//
 // The same definitions as the Python side: rnn_site.runtime.ts_forecaster (demand_inputs,
-// regression_what_if, Forecaster.demand_what_if).
+// regression_what_if, Forecaster.forecast_demand and demand_what_if) and
+// rnn_site.baselines.conformal (pooled_factor, DEMAND_HISTORY_DAYS).
 
 import { mase } from "./forecast-baselines.js";
+import { conformalFactor, ratioScore, rescaled } from "./forecast-calibration.js";
 import { quantileLines } from "./forecast-series.js";
 
 export const DAY = 48;
 export const WEEK = 7 * DAY;
 /** The largest temperature shift either side (°C), as the Python runtime accepts. */
 export const MAX_SHIFT = 15;
+/** Whole days before a midnight whose forecasts calibrate its interval (chosen on validation:
+ * ts_demand_interval_rule.md). */
+export const DEMAND_HISTORY_DAYS = 7;
 
 /**
  * electricity-days.json: consecutive half-hours from `start` (demand in GW, temperature in °C,
@@ -50,7 +59,17 @@ export const MAX_SHIFT = 15;
  * @returns {DemandInputs}
  */
 export function demandInputs(days, day, shift) {
-  const { origin } = days.days[day];
+  return inputsAt(days, days.days[day].origin, shift);
+}
+
+/**
+ * The graph's inputs for the day starting at index `origin` of the file.
+ * @param {ElectricityDays} days
+ * @param {number} origin
+ * @param {number} shift
+ * @returns {DemandInputs}
+ */
+function inputsAt(days, origin, shift) {
   const from = origin - days.history;
   const temperature = days.temperature.slice(from, origin + DAY);
   for (let k = days.history; k < temperature.length; k++) temperature[k] += shift;
@@ -59,6 +78,42 @@ export function demandInputs(days, day, shift) {
     temperature,
     workday: days.workday.slice(from, origin + DAY),
   };
+}
+
+/**
+ * The midnights (file indices, oldest first) of the days before day `day` that calibrate its
+ * interval: up to DEMAND_HISTORY_DAYS, as many as the file holds with their own inputs.
+ * @param {ElectricityDays} days
+ * @param {number} day
+ * @returns {number[]}
+ */
+export function calibrationOrigins(days, day) {
+  const { origin } = days.days[day];
+  const n = Math.min(
+    DEMAND_HISTORY_DAYS,
+    Math.floor((origin - WEEK) / DAY),
+    Math.floor((origin - days.history) / DAY),
+  );
+  return Array.from({ length: Math.max(n, 0) }, (_, i) => origin - (n - i) * DAY);
+}
+
+/**
+ * The factor on the day's half-widths: the 80% conformal quantile of the ratio scores of the
+ * graph's forecasts of the earlier days (calibrationOrigins, at their recorded temperatures),
+ * pooled over their half-hours; 1 (the graph's interval) without an earlier day.
+ * @param {PredictDemand} predict
+ * @param {ElectricityDays} days
+ * @param {number} day
+ */
+export async function historyFactor(predict, days, day) {
+  /** @type {number[]} */
+  const scores = [];
+  for (const origin of calibrationOrigins(days, day)) {
+    const f = await predict(inputsAt(days, origin, 0));
+    for (let k = 0; k < DAY; k++)
+      scores.push(ratioScore(days.demand[origin + k], f.lower[k], f.median[k], f.upper[k]));
+  }
+  return conformalFactor(scores);
 }
 
 /**
@@ -91,7 +146,9 @@ export function regressionWhatIf(days, day, shift) {
 export async function demandWhatIf(predict, days, day, shift) {
   if (!(Math.abs(shift) <= MAX_SHIFT)) throw new RangeError(`shift must be within ±${MAX_SHIFT} °C`);
   const inputs = demandInputs(days, day, shift);
-  const lstm = await predict(inputs);
+  const graph = await predict(inputs);
+  const factor = await historyFactor(predict, days, day);
+  const lstm = rescaled(graph, new Array(DAY).fill(factor));
   const { origin } = days.days[day];
   const actual = days.demand.slice(origin, origin + DAY);
   const regression = regressionWhatIf(days, day, shift);
@@ -105,6 +162,8 @@ export async function demandWhatIf(predict, days, day, shift) {
     day,
     shift,
     lstm,
+    graph,
+    factor,
     regression,
     naive,
     actual,
@@ -159,7 +218,7 @@ export function demandSummary(w, recorded, days) {
   const { date, weekday } = days.days[w.day];
   const mean = (/** @type {number[]} */ v) => v.reduce((a, b) => a + b, 0) / v.length;
   const hottest = Math.max(...w.temperature);
-  let text = `${weekday} ${date}, hottest half-hour ${hottest.toFixed(1)} °C${w.shift ? ` (recorded ${(hottest - w.shift).toFixed(1)} °C ${w.shift > 0 ? "+" : "−"} ${Math.abs(w.shift)} °C)` : ""}: coloured = LSTM median with its 80% interval, green dashes = dynamic regression, blue dots = the same half-hour a week earlier, grey dashes = what happened.`;
+  let text = `${weekday} ${date}, hottest half-hour ${hottest.toFixed(1)} °C${w.shift ? ` (recorded ${(hottest - w.shift).toFixed(1)} °C ${w.shift > 0 ? "+" : "−"} ${Math.abs(w.shift)} °C)` : ""}: coloured = LSTM median with its 80% interval (its width scaled ×${w.factor.toFixed(2)} by how the model fared on the days before), green dashes = dynamic regression, blue dots = the same half-hour a week earlier, grey dashes = what happened.`;
   if (w.shift && recorded) {
     const change = (a = w.lstm.median, b = recorded.lstm.median) => mean(a) - mean(b);
     text += ` The shift moves the day's mean forecast by ${change() >= 0 ? "+" : ""}${change().toFixed(3)} GW (LSTM) and ${change(w.regression, recorded.regression) >= 0 ? "+" : ""}${change(w.regression, recorded.regression).toFixed(3)} GW (regression).`;
