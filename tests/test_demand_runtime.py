@@ -321,6 +321,19 @@ def test_the_published_coverage_is_the_runtimes_and_the_rules_choice():
     )
     served = runtime_coverage(folder)
     assert served["coverage80"] == pytest.approx(section["lstm"]["coverage80"], abs=1e-12)
+    # The recipe scores its test intervals the same way (rnn_site.train.demand).
+    from rnn_site.data.electricity import load_electricity
+    from rnn_site.train import demand
+
+    saved = torch.load(folder / "ts-forecaster.pt", map_location="cpu", weights_only=True)
+    model = DemandForecaster(DemandConfig(**saved["demand"]["config"]))
+    model.load_state_dict(saved["demand"]["state_dict"])
+    data, norm = load_electricity(), Standardiser(**saved["demand"]["standardiser"])
+    hp = demand.DemandTrainConfig(history=model.config.history)
+    recipe = demand.history_calibrated(
+        model.eval(), data, demand.midnights(data.val_end, data.size), hp, norm
+    )
+    assert demand.scores(data, recipe, 1.0)["coverage80"] == served["coverage80"]
     assert served["coverage80"] == pytest.approx(results["test"]["history 7"]["coverage"], abs=1e-9)
     before = section["interval_rescored"]["before"]["coverage80"]
     assert before == pytest.approx(results["test"]["per-step"]["coverage"], abs=1e-9)

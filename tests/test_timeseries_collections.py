@@ -111,6 +111,8 @@ def test_demand_model_trains_calibrates_and_answers_a_temperature_what_if(tmp_pa
     _, section = train_demand(tmp_path, hparams=hp, progress=False, data=synthetic_electricity())
     assert section["complete"] and section["test_days"] == 10 and section["validation_days"] == 10
     assert len(section["interval_adjust"]) == DAY
+    assert section["interval_calibration"] == {"method": "history", "days": 7,
+        "rule": "rnn_site/experiments/results/ts_demand_interval_rule.md"}  # fmt: skip
     assert section["lstm"]["mase"] < section["baselines"]["seasonal-naive-week"]["mase"]
     # Demand rises by 0.06 GW per °C here: 5 °C warmer should add about 0.3 GW.
     assert 0.1 < section["what_if_plus5"]["mean_change_gw"] < 0.5
