@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rnn_site.runtime.ts_forecaster import Forecaster
+from rnn_site.runtime.ts_forecaster import Forecaster, demand_inputs
 from rnn_site.sitebuild.application_tables import demo_flags, demo_injection
 
 pytestmark = pytest.mark.browser
@@ -245,6 +245,15 @@ def test_electricity_what_if_on_a_phone_matches_the_python_runtime(
             )
 
     check(2, 0.0)  # the hottest test day, at its recorded temperature
+    # The band drawn is calibrated on the week before the day, as Python serves it, not the
+    # graph's own interval (rnn_site/experiments/results/ts_demand_interval_rule.md).
+    drawn = json.loads(page.get_attribute(WHAT_IF, "data-forecast"))
+    days = forecaster.electricity_days()
+    graph = forecaster.forecast_demand(*demand_inputs(days, 2), calibration="graph")
+    assert not np.allclose(drawn["upper"], graph.upper, atol=1e-2)
+    assert "by how the model fared on the days before" in page.text_content(
+        f"{WHAT_IF} [data-role=summary]"
+    )
     after(page, lambda: set_range(page, "#demand-what-if-shift", 5), demo=WHAT_IF)
     check(2, 5.0)
     assert "+5 °C" in page.text_content(f"{WHAT_IF} output")
