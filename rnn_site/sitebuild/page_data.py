@@ -117,6 +117,15 @@ def read_json(path: Path) -> Any:
     return _parse(path, path.stat().st_mtime_ns)
 
 
+def results_file(path: Path, module: str) -> dict[str, Any]:
+    """An experiment's committed results (`read_json`); PageDataError naming the command that
+    writes them (``python -m MODULE --json PATH``) when the file is missing."""
+    try:
+        return dict(read_json(path))
+    except FileNotFoundError:
+        raise PageDataError(f"no {path}: write it with python -m {module} --json {path}") from None
+
+
 def model_file(model: str, source: str, models_dir: Path = MODELS_DIR) -> Any:
     """``models_dir/model``'s parsed card (``source="card"``) or training log (``"metrics"``)."""
     try:

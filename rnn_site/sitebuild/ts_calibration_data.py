@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, results_file
 
 RESULTS = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "ts_history_calibration.json"
@@ -27,13 +27,7 @@ LOW, HIGH = 0.75, 0.85
 
 
 def _results() -> dict[str, Any]:
-    try:
-        return dict(read_json(RESULTS))
-    except FileNotFoundError:
-        raise PageDataError(
-            f"no {RESULTS}: write it with "
-            f"python -m rnn_site.experiments.ts_history_calibration --json {RESULTS}"
-        ) from None
+    return results_file(RESULTS, "rnn_site.experiments.ts_history_calibration")
 
 
 def _title(log: dict[str, Any], name: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnn_site.sitebuild.page_data import PageDataError, generator, read_json
+from rnn_site.sitebuild.page_data import PageDataError, generator, results_file
 
 RESULTS = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "ts_demand_interval.json"
@@ -25,13 +25,7 @@ LABELS = {"per-step": "per-step (published)", "pooled": "pooled"}
 
 
 def _results() -> dict[str, Any]:
-    try:
-        return dict(read_json(RESULTS))
-    except FileNotFoundError:
-        raise PageDataError(
-            f"no {RESULTS}: write it with "
-            f"python -m rnn_site.experiments.ts_demand_interval --json {RESULTS}"
-        ) from None
+    return results_file(RESULTS, "rnn_site.experiments.ts_demand_interval")
 
 
 def rule_order(name: str) -> tuple[int, int]:
