@@ -7,7 +7,8 @@ user presses Ctrl-C, the temporary file is removed and the old target stays unto
 (or a crash) never sees half a file.
 
 `staged_folder` does the same for a folder of files that belong together (a model's graphs,
-card and log): they are built in a hidden sibling folder and moved in only once all exist.
+card and log): the complete new folder is built in a hidden sibling and swapped in with two
+renames, so the old and the new files are never seen side by side (`StagedFolder`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -50,13 +52,30 @@ def _private_to_usual(path: Path, mode: int) -> None:
 
 
 class StagedFolder:
-    """A folder built beside ``target`` (hidden, same filesystem) and moved into it at `commit`.
+    """A complete new version of ``target``, built beside it (hidden, same filesystem), that
+    replaces it whole at `commit`.
 
-    Fill `folder`; `also` stages a file outside the folder (a shared manifest) to be replaced in
-    the same commit; `drop` names a file of ``target`` that the commit removes. Until `commit`
-    nothing under ``target`` changes. The commit renames only (atomic per file on one
-    filesystem) and undoes what it did if a rename fails, so ``target`` ends up either with
-    every staged file or as it was; its other files are kept.
+    Fill `folder` with the files the export writes; `also` stages a file outside the folder
+    (the shared models/manifest.json) that replaces its path right after the folder; `drop`
+    names a file of ``target`` the new version leaves out. Until `commit`, nothing under
+    ``target`` changes.
+
+    `commit`, in this order (the order is the crash guarantee):
+
+    1. complete `folder`: each entry of ``target`` that was neither written anew nor dropped
+       is hard-linked into it (copied where the filesystem has no hard links);
+    2. swap with two renames: ``target`` → ``.NAME.<random>.old``, `folder` → ``target``;
+    3. replace each `also` path, in the order staged (the manifest last of all);
+    4. remove the old folder.
+
+    A reader, or a crash, therefore meets the old folder, no folder (between the two renames),
+    or the new folder, never old and new files side by side. A crash between the renames
+    leaves only the old folder's sibling: the next `staged_folder` for ``target`` renames it
+    back (`recover`). A crash after the swap but before step 3 leaves the new folder beside
+    the old manifest: ``rnn_site.export.manifest.check`` reports it, and the next export of any
+    model rebuilds the manifest from the folders on disk. A reader that opens one file, then
+    another across the swap, can still pair an old and a new file: the manifest's hashes catch
+    that. An error raised anywhere in `commit` puts back what had changed and re-raises.
     """
 
     def __init__(self, target: Path, folder: Path) -> None:
@@ -69,16 +88,16 @@ class StagedFolder:
     def also(self, path: str | os.PathLike[str]) -> Path:
         """A temporary file beside ``path`` to fill; it replaces ``path`` at commit."""
         final = Path(path)
-        if final in self._also:
-            return self._also[final]
-        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        os.close(fd)
-        self._also[final] = Path(name)
-        _private_to_usual(self._also[final], 0o666)
+        if final not in self._also:
+            tmp = _sibling(final.parent, f"{self.target.name}.", f".{final.name}.partial")
+            tmp.touch(exist_ok=False)
+            _private_to_usual(tmp, 0o666)
+            self._also[final] = tmp
         return self._also[final]
 
     def drop(self, name: str) -> None:
-        """Remove ``target``/``name`` at commit (a file the new contents make stale)."""
+        """Leave ``target``/``name`` out of the new version (a file the new contents make
+        stale)."""
         self._drop.add(name)
 
     def final(self, path: str | os.PathLike[str]) -> Path:
@@ -90,53 +109,77 @@ class StagedFolder:
             else path
         )
 
+    def _kept(self) -> dict[str, Path]:
+        """The entries of ``target`` the new version carries over: neither written anew into
+        `folder` nor dropped (hidden ones too: they are not the export's to remove)."""
+        if not self.target.is_dir():
+            return {}
+        written = {p.name for p in self.folder.iterdir()}
+        return {
+            p.name: p
+            for p in sorted(self.target.iterdir())
+            if p.name not in written and p.name not in self._drop
+        }
+
     def merged_files(self) -> dict[str, Path]:
         """The plain, visible files ``target`` holds after the commit: name → where it is now."""
-
-        def visible(folder: Path) -> dict[str, Path]:
-            if not folder.is_dir():
-                return {}
-            return {p.name: p for p in folder.iterdir() if not p.name.startswith(".")}
-
-        merged = {
-            name: p for name, p in visible(self.target).items() if name not in self._drop
-        } | visible(self.folder)
-        return {name: p for name, p in sorted(merged.items()) if p.is_file()}
+        merged = {**self._kept(), **{p.name: p for p in self.folder.iterdir()}}
+        return {
+            name: p
+            for name, p in sorted(merged.items())
+            if not name.startswith(".") and p.is_file()
+        }
 
     def commit(self) -> None:
-        """Move the staged entries into ``target`` (replacing same-named ones), then the `also`
-        files; on any failure, put back what had moved and re-raise."""
+        """Complete `folder`, swap it in for ``target``, then replace the `also` files (see the
+        class docstring); on any failure, put back what had changed and re-raise."""
+        for name, source in self._kept().items():
+            _link_tree(source, self.folder / name)
         parent = self.target.parent
-        old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".old", dir=parent))
-        done: list[tuple[Path, Path | None]] = []  # (destination, its backup or None)
+        old = None
+        if self.target.exists() or self.target.is_symlink():
+            shutil.copymode(self.target, self.folder)
+            old = _sibling(parent, f"{self.target.name}.", ".old")
+            os.rename(self.target, old)
         try:
-            if not self.target.exists():
-                os.replace(self.folder, self.target)
-                done.append((self.target, None))
-                moves: list[tuple[Path | None, Path]] = []
-            else:
-                moves = [(p, self.target / p.name) for p in sorted(self.folder.iterdir())]
-                moves += [(None, self.target / n) for n in sorted(self._drop)]
-            moves += [(tmp, final) for final, tmp in self._also.items()]
-            for k, (source, dest) in enumerate(moves):
-                done.append((dest, _back_up(dest, old / str(k))))
-                if source is not None:
-                    os.replace(source, dest)
-                elif dest.exists() or dest.is_symlink():  # a folder was moved aside already
-                    _remove(dest)
+            os.rename(self.folder, self.target)
         except BaseException:
-            for dest, backup in reversed(done):
-                if dest == self.target and backup is None:
-                    os.replace(self.target, self.folder)  # a new folder: move it back out
-                    continue
-                if dest.exists() or dest.is_symlink():
-                    _remove(dest)
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+        try:
+            self._replace_also()
+        except BaseException:
+            os.rename(self.target, self.folder)  # discarded with the rest of the staging
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+        self.committed = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _replace_also(self) -> None:
+        """Move each `also` file over its path; on failure, put the replaced ones back."""
+        undo: list[tuple[Path, Path | None]] = []  # (final path, hard link to its old bytes)
+        try:
+            for final, tmp in self._also.items():
+                backup = None
+                if final.exists():
+                    backup = _sibling(final.parent, f"{self.target.name}.", f".{final.name}.old")
+                    _link_or_copy(final, backup)
+                undo.append((final, backup))
+                os.replace(tmp, final)
+        except BaseException:
+            for final, backup in reversed(undo):
                 if backup is not None:
-                    os.replace(backup, dest)
+                    os.replace(backup, final)
+                else:
+                    final.unlink(missing_ok=True)
             raise
         finally:
-            shutil.rmtree(old, ignore_errors=True)
-        self.committed = True
+            for _, backup in undo:
+                if backup is not None:
+                    backup.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Remove the staged folder and files (all that is left of them after a commit)."""
@@ -145,27 +188,29 @@ class StagedFolder:
             tmp.unlink(missing_ok=True)
 
 
-def _back_up(path: Path, backup: Path) -> Path | None:
-    """Keep ``path``'s current entry as ``backup`` without a moment where ``path`` is missing (a
-    hard link, else a copy); a folder, which a rename cannot replace, is moved aside. None if
-    ``path`` does not exist."""
-    if path.is_dir() and not path.is_symlink():
-        os.replace(path, backup)
-        return backup
-    if not (path.exists() or path.is_symlink()):
-        return None
+def _sibling(parent: Path, prefix: str, suffix: str) -> Path:
+    """A path in ``parent`` named ``.<prefix><8 random hex digits><suffix>`` that does not
+    exist yet (the names `recover` recognises)."""
+    while True:
+        path = parent / f".{prefix}{secrets.token_hex(4)}{suffix}"
+        if not (path.exists() or path.is_symlink()):
+            return path
+
+
+def _link_or_copy(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
+    """``dest`` as a hard link to ``source`` (no bytes copied), or a copy where links fail."""
     try:
-        os.link(path, backup, follow_symlinks=False)
+        os.link(source, dest, follow_symlinks=False)
     except OSError:  # a filesystem without hard links
-        shutil.copy2(path, backup)
-    return backup
+        shutil.copy2(source, dest, follow_symlinks=False)
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+def _link_tree(source: Path, dest: Path) -> None:
+    """`_link_or_copy` for a file, a symlink or a whole folder."""
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, dest, symlinks=True, copy_function=_link_or_copy)
     else:
-        path.unlink()
+        _link_or_copy(source, dest)
 
 
 @contextmanager
@@ -178,8 +223,8 @@ def staged_folder(target: str | os.PathLike[str]) -> Iterator[StagedFolder]:
     target = Path(target)
     created = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
-    _private_to_usual(folder, 0o777)
+    folder = _sibling(target.parent, f"{target.name}.", ".partial")
+    folder.mkdir()
     staged = StagedFolder(target, folder)
     try:
         yield staged

@@ -16,7 +16,9 @@ same for every application lives here:
    prose from the application's text file (`rnn_site.export.card_text`);
 3. `ExportRun.publish`: card.json, README.md, metrics.json (the log the card was built from)
    and the manifest entry (`rnn_site.export.cards.publish_card`) join the graphs in the
-   staging folder, then everything moves into the output folder at once.
+   staging folder; the complete new folder then replaces the output folder with two renames,
+   and the manifest follows (`rnn_site.files.StagedFolder.commit`: the order, and what a
+   crash leaves, are documented there).
 """
 
 from __future__ import annotations

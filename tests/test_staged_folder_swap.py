@@ -1,0 +1,67 @@
+"""`rnn_site.files.staged_folder` replaces a folder whole: the commit builds the complete new
+folder beside the old one and swaps it in with two renames. It once renamed the files one at a
+time, so a crash (or a reader) between two renames met new graphs beside the old card."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from folder_snapshot import snapshot
+
+from rnn_site.files import staged_folder
+
+
+def old_folder(root: Path) -> Path:
+    """models/m with a card, two graphs, a subfolder, and models/manifest.json."""
+    folder = root / "models" / "m"
+    (folder / "samples").mkdir(parents=True)
+    (folder / "card.json").write_text("old card", "utf-8")
+    (folder / "a.onnx").write_text("old a", "utf-8")
+    (folder / "b.onnx").write_text("old b", "utf-8")
+    (folder / "samples" / "x.wav").write_text("old clip", "utf-8")
+    (root / "models" / "manifest.json").write_text("old manifest", "utf-8")
+    return folder
+
+
+def test_the_commit_swaps_in_the_complete_staged_folder(tmp_path: Path) -> None:
+    """After the commit, models/m *is* the staging folder (its inode), holding the new files
+    and hard links to the files it kept (same inodes, no bytes copied): nothing was renamed
+    into the old folder one file at a time. The old folder and the staging are gone."""
+    folder = old_folder(tmp_path)
+    kept = {name: (folder / name).stat().st_ino for name in ("b.onnx", "card.json")}
+    kept_clip = (folder / "samples" / "x.wav").stat().st_ino
+    with staged_folder(folder) as staged:
+        (staged.folder / "a.onnx").write_text("new a", "utf-8")
+        staged.also(tmp_path / "models" / "manifest.json").write_text("new manifest", "utf-8")
+        staged_inode = staged.folder.stat().st_ino
+        staged.commit()
+    assert folder.stat().st_ino == staged_inode
+    assert {name: (folder / name).stat().st_ino for name in kept} == kept
+    assert (folder / "samples" / "x.wav").stat().st_ino == kept_clip
+    assert snapshot(tmp_path) == {
+        "models": None,
+        "models/m": None,
+        "models/m/a.onnx": b"new a",
+        "models/m/b.onnx": b"old b",
+        "models/m/card.json": b"old card",
+        "models/m/samples": None,
+        "models/m/samples/x.wav": b"old clip",
+        "models/manifest.json": b"new manifest",
+    }
+
+
+def test_a_first_commit_moves_the_staging_into_place(tmp_path: Path) -> None:
+    """Without an old folder there is nothing to keep or move aside."""
+    target = tmp_path / "models" / "m"
+    with staged_folder(target) as staged:
+        (staged.folder / "card.json").write_text("card", "utf-8")
+        staged.commit()
+    assert snapshot(tmp_path) == {"models": None, "models/m": None, "models/m/card.json": b"card"}
+    assert oct(target.stat().st_mode & 0o777) == oct(0o777 & ~current_umask())
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
