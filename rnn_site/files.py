@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -188,6 +189,35 @@ class StagedFolder:
             tmp.unlink(missing_ok=True)
 
 
+def recover(target: str | os.PathLike[str]) -> None:
+    """Undo what a crashed `StagedFolder.commit` of ``target`` left beside it.
+
+    A crash between the commit's two renames leaves no ``target``, only the old folder as
+    ``.NAME.<random>.old``: it is renamed back (the manifest, replaced after the swap, still
+    describes it). Every other sibling of that shape (``.NAME.<random>[.FILE].partial`` or
+    ``.old``: a staging folder, a staged manifest, an old folder the commit did not get to
+    remove) is deleted. Other hidden files are left alone."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return
+    shape = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}(\..+)?\.(partial|old)")
+    leftovers = sorted(p for p in target.parent.iterdir() if shape.fullmatch(p.name))
+    olds = [p for p in leftovers if p.name.endswith(".old") and _is_folder(p)]
+    if olds and not (target.exists() or target.is_symlink()):
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.rename(newest, target)
+        leftovers.remove(newest)
+    for path in leftovers:
+        if _is_folder(path):
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _is_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
+
+
 def _sibling(parent: Path, prefix: str, suffix: str) -> Path:
     """A path in ``parent`` named ``.<prefix><8 random hex digits><suffix>`` that does not
     exist yet (the names `recover` recognises)."""
@@ -219,10 +249,13 @@ def staged_folder(target: str | os.PathLike[str]) -> Iterator[StagedFolder]:
 
     Leaving the block without a commit (an exception, Ctrl-C, a forgotten commit) removes the
     staging and leaves ``target``, and any parent folder this created, exactly as they were.
+    It starts by cleaning up after an earlier commit of ``target`` that a crash cut short
+    (`recover`), so two exports of one folder must not run at once.
     """
     target = Path(target)
     created = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
     folder = _sibling(target.parent, f"{target.name}.", ".partial")
     folder.mkdir()
     staged = StagedFolder(target, folder)

@@ -65,3 +65,50 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def leftover(folder: Path, suffix: str) -> Path:
+    """A sibling named as a commit names them: ``.NAME.<8 hex digits><suffix>``."""
+    return folder.parent / f".{folder.name}.0123abcd{suffix}"
+
+
+def test_a_crash_between_the_two_renames_is_rolled_back_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """What a commit killed between its renames leaves (models/m moved aside as .old, the
+    complete new folder still staged, the manifest not replaced yet) becomes the old folder
+    again as soon as the next staging of models/m starts, with no hidden folder left."""
+    folder = old_folder(tmp_path)
+    before = snapshot(tmp_path)
+    staging = leftover(folder, ".partial")
+    staging.mkdir()
+    (staging / "a.onnx").write_text("new a", "utf-8")
+    os.link(folder / "b.onnx", staging / "b.onnx")
+    folder.rename(leftover(folder, ".old"))
+    with staged_folder(folder):
+        pass  # the next export's start; it fails before committing
+    assert snapshot(tmp_path) == before
+
+
+def test_the_next_start_removes_stale_siblings_of_its_own_kind_only(tmp_path: Path) -> None:
+    """A staging folder, a staged manifest and an old folder of models/m that a crash left
+    (after the swap: models/m is the new folder) are removed when models/m is staged again;
+    another model's staging and other hidden files stay."""
+    folder = old_folder(tmp_path)
+    models = folder.parent
+    leftover(folder, ".partial").mkdir()
+    (leftover(folder, ".partial") / "a.onnx").write_text("new a", "utf-8")
+    leftover(folder, ".old").mkdir()
+    leftover(folder, ".manifest.json.partial").write_text("new manifest", "utf-8")
+    (models / ".mm.4567cdef.partial").mkdir()  # another model's export, running
+    (models / ".manifest.json.x1y2.tmp").write_text("someone's atomic write", "utf-8")
+    before = snapshot(tmp_path)
+    with staged_folder(folder) as staged:
+        (staged.folder / "card.json").write_text("new card", "utf-8")
+        staged.commit()
+    after = snapshot(tmp_path)
+    assert after.pop("models/m/card.json") == b"new card"
+    assert {path: data for path, data in before.items() if "0123abcd" not in path} == {
+        **after,
+        "models/m/card.json": b"old card",
+    }
