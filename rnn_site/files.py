@@ -271,6 +271,15 @@ def staged_folder(target: str | os.PathLike[str]) -> Iterator[StagedFolder]:
                     break
 
 
+def model_folders(models_dir: str | os.PathLike[str]) -> list[Path]:
+    """The model folders of ``models_dir``: those holding a card.json, sorted, hidden ones
+    left out (an export's staging and the folder it replaces, `staged_folder`, hold cards
+    too). The one rule for every layer that lists models: the manifest and the runtime."""
+    return sorted(
+        p.parent for p in Path(models_dir).glob("*/card.json") if not p.parent.name.startswith(".")
+    )
+
+
 def json_text(obj: Any) -> str:
     """``obj`` as indented, key-sorted JSON (stable diffs, reproducible bytes); NaN/inf rejected."""
     return json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n"

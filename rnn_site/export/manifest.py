@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.data.electricity import DAYS_FILE
-from rnn_site.files import StagedFolder, atomic_path, sha256_file
+from rnn_site.files import StagedFolder, atomic_path, model_folders, sha256_file
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
@@ -70,14 +70,6 @@ def model_entry(
             for name, source in sorted(files.items())
         ],
     }
-
-
-def model_folders(models_dir: Path) -> list[Path]:
-    """The model folders of `models_dir`: those holding a card.json, hidden ones (an export's
-    staging folder) left out."""
-    return sorted(
-        p.parent for p in models_dir.glob("*/card.json") if not p.parent.name.startswith(".")
-    )
 
 
 def build_manifest(models_dir: str | Path, staged: StagedFolder | None = None) -> dict[str, Any]:

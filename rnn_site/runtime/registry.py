@@ -12,7 +12,8 @@ hashes them and hands back those same bytes, so nothing can swap a file between 
 its use. The card and the manifest are data from disk too: anything that is not the JSON shape
 they should have is refused with a ModelIntegrityError naming the file.
 
-Only the standard library here: the runtime must work with numpy and onnxruntime alone.
+Only the standard library here (and `rnn_site.files`, which uses nothing else): the runtime
+must work with numpy and onnxruntime alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rnn_site.files import model_folders
 from rnn_site.runtime.errors import ModelIntegrityError, ModelNotFoundError
 
 MODELS_ENV = "RNN_SITE_MODELS"
@@ -312,7 +314,7 @@ def list_models(models_dir: str | Path | None = None) -> list[ModelLocation]:
     else:
         folder = _explicit_dir(models_dir, "models folder")
     return [
-        ModelLocation(card["name"], card_path.parent, folder, card, sha)
-        for card_path in sorted(folder.glob("*/card.json"))
-        for card, sha in [_load_card(card_path.parent)]
+        ModelLocation(card["name"], model_dir, folder, card, sha)
+        for model_dir in model_folders(folder)  # an export's hidden staging is no model
+        for card, sha in [_load_card(model_dir)]
     ]
