@@ -52,6 +52,10 @@ def _private_to_usual(path: Path, mode: int) -> None:
     path.chmod(mode & ~umask)
 
 
+class StagingConflictError(ValueError):
+    """A staged folder was told to write a file and to drop it (`StagedFolder.drop`)."""
+
+
 class StagedFolder:
     """A complete new version of ``target``, built beside it (hidden, same filesystem), that
     replaces it whole at `commit`.
@@ -98,8 +102,20 @@ class StagedFolder:
 
     def drop(self, name: str) -> None:
         """Leave ``target``/``name`` out of the new version (a file the new contents make
-        stale)."""
+        stale). Dropping a name the staging folder also holds is a `StagingConflictError`,
+        here or at `merged_files`/`commit`, whichever comes first: the two say opposite
+        things, and guessing which was meant once listed a file in the manifest that the
+        commit then deleted."""
         self._drop.add(name)
+        self._check_drops()
+
+    def _check_drops(self) -> None:
+        both = sorted(n for n in self._drop if (self.folder / n).exists())
+        if both:
+            raise StagingConflictError(
+                f"{', '.join(both)}: both written into the staging folder of {self.target} "
+                "and dropped from it; drop a file only when the export writes no new one"
+            )
 
     def final(self, path: str | os.PathLike[str]) -> Path:
         """Where ``path`` (inside `folder`) will be after the commit; any other path as it is."""
@@ -113,6 +129,7 @@ class StagedFolder:
     def _kept(self) -> dict[str, Path]:
         """The entries of ``target`` the new version carries over: neither written anew into
         `folder` nor dropped (hidden ones too: they are not the export's to remove)."""
+        self._check_drops()
         if not self.target.is_dir():
             return {}
         written = {p.name for p in self.folder.iterdir()}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from folder_snapshot import snapshot
 
-from rnn_site.files import staged_folder
+from rnn_site.files import StagingConflictError, staged_folder
 
 
 def old_folder(root: Path) -> Path:
@@ -112,3 +113,27 @@ def test_the_next_start_removes_stale_siblings_of_its_own_kind_only(tmp_path: Pa
         **after,
         "models/m/card.json": b"old card",
     }
+
+
+def test_dropping_a_file_the_export_also_writes_is_refused(tmp_path: Path) -> None:
+    """`drop("a.onnx")` beside a staged a.onnx once made the manifest list the new a.onnx
+    (`merged_files`) while the commit deleted it. Either order is now an error before
+    anything moves, and the folder and manifest keep their bytes."""
+    folder = old_folder(tmp_path)
+    before = snapshot(tmp_path)
+    with staged_folder(folder) as staged:
+        (staged.folder / "a.onnx").write_text("new a", "utf-8")
+        with pytest.raises(StagingConflictError, match=r"a\.onnx: both written"):
+            staged.drop("a.onnx")
+    with pytest.raises(StagingConflictError), staged_folder(folder) as staged:
+        staged.drop("a.onnx")
+        (staged.folder / "a.onnx").write_text("new a", "utf-8")
+        with pytest.raises(StagingConflictError):
+            staged.merged_files()
+        staged.commit()
+    assert snapshot(tmp_path) == before
+    with staged_folder(folder) as staged:  # dropping what nothing replaces still works
+        staged.drop("a.onnx")
+        assert sorted(staged.merged_files()) == ["b.onnx", "card.json"]
+        staged.commit()
+    assert sorted(p.name for p in folder.iterdir()) == ["b.onnx", "card.json", "samples"]
