@@ -23,10 +23,12 @@ from rnn_site.cli import main
 from rnn_site.export.manifest import verify
 from rnn_site.export.melody import export_melody_model
 from rnn_site.export.sentiment import export_sentiment_model
+from rnn_site.export.steps import export_checkpoint
 from rnn_site.export.translator import export_translator_model
 from rnn_site.export.ts_forecaster import export_forecaster_model
 from rnn_site.files import staged_folder
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
+from rnn_site.train.sentiment import load_sentiment
 
 #: A log every exporter can build a card from.
 GOOD_LOG = {"steps": 5, "complete": True}
@@ -152,19 +154,49 @@ def test_an_export_from_another_folder_brings_its_log(
     assert verify(models) == []
 
 
-def test_an_export_without_a_log_removes_the_stale_one(tmp_path: Path) -> None:
-    """A card without scores beside an older run's log would contradict it: an export without
-    a log takes the folder's metrics.json away (and out of the manifest)."""
+def test_an_export_without_a_log_keeps_the_folders_log_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export without a log once deleted the folder's metrics.json, which the site's
+    pages read their numbers from. It now keeps it (still in the manifest) and warns on
+    stderr that the card was built without a training log."""
     models = tmp_path / "models"
     folder = models / "sentiment"
     export_sentiment(folder, 0, GOOD_LOG)
-    assert (folder / "metrics.json").is_file()
+    log = (folder / "metrics.json").read_bytes()
+    capsys.readouterr()
     export_sentiment_model(*sentiment_model(1), folder)
-    assert not (folder / "metrics.json").exists()
+    assert (folder / "metrics.json").read_bytes() == log
     assert "training" not in json.loads((folder / "card.json").read_text("utf-8"))
     manifest = json.loads((models / "manifest.json").read_text("utf-8"))
-    assert "sentiment/metrics.json" not in {f["path"] for f in manifest["models"][0]["files"]}
+    assert "sentiment/metrics.json" in {f["path"] for f in manifest["models"][0]["files"]}
     assert verify(models) == []
+    err = capsys.readouterr().err
+    assert err.startswith("warning: sentiment was exported without a training log")
+    assert f"{folder / 'metrics.json'} is kept, an earlier run's log" in err
+
+
+def test_the_log_is_read_once_at_the_start(tmp_path: Path) -> None:
+    """The folder gets the log's bytes as they were when the export parsed them: a training
+    that rewrites metrics.json beside the checkpoint while the export runs (here, while the
+    checkpoint loads) changes neither the card nor the copied log."""
+    run = tmp_path / "run"
+    run.mkdir()
+    CHECKPOINTS["sentiment"](run / "sentiment.pt", 0)
+    first = json.dumps({**GOOD_LOG, "steps": 300}, indent=1).encode()
+    (run / "metrics.json").write_bytes(first)
+
+    def load_while_training_writes(path: Path) -> tuple[Any, list[str]]:
+        (run / "metrics.json").write_text(json.dumps({**GOOD_LOG, "steps": 400}), "utf-8")
+        model, vocab = load_sentiment(path)
+        return model, vocab.words
+
+    folder = tmp_path / "models" / "sentiment"
+    export_checkpoint(
+        load_while_training_writes, export_sentiment_model, run / "sentiment.pt", folder
+    )
+    assert (folder / "metrics.json").read_bytes() == first
+    assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 300
 
 
 def test_a_commit_that_fails_midway_puts_everything_back(tmp_path: Path) -> None:

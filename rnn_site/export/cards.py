@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import shlex
-import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -345,7 +345,7 @@ def publish_card(
     staging: StagedFolder,
     card: Card,
     log: Mapping[str, Any] | None = None,
-    log_file: str | Path | None = None,
+    log_bytes: bytes | None = None,
 ) -> dict[str, Path]:
     """Write a freshly exported model's card, README and training log into the export's
     staging folder, and the models manifest as it will be once the folder is committed.
@@ -374,30 +374,48 @@ def publish_card(
     if (model_dir / "card.json").exists():
         card["performance"] = read_card(model_dir).get("performance", {})
     paths = write_card_and_readme(staging.folder, card)
-    paths.update(stage_training_log(staging, log, log_file))
+    paths.update(stage_training_log(staging, log, log_bytes))
     paths["manifest"] = stage_manifest(staging)
     return {role: staging.final(path) for role, path in paths.items()}
 
 
 def stage_training_log(
-    staging: StagedFolder, log: Mapping[str, Any] | None, log_file: str | Path | None = None
+    staging: StagedFolder, log: Mapping[str, Any] | None, log_bytes: bytes | None = None
 ) -> dict[str, Path]:
     """Give the exported folder the training log its card was built from, as metrics.json,
     so card and log always agree (an export from ``--checkpoint runs/x/NAME.pt`` once kept
     the models folder's older log beside a card scored from runs/x's).
 
-    ``log_file`` (the file ``log`` was read from) is copied byte for byte; without it ``log``
-    is written as JSON, unless the folder's metrics.json already holds it. Without a log the
-    folder's metrics.json is removed at commit: it would describe weights no longer there.
+    ``log_bytes``: the bytes ``log`` was parsed from, read once when the export started
+    (`read_log_file`), written as they were (not the file re-read minutes later, when a
+    training may have rewritten it); without them ``log`` is written as JSON. A folder whose
+    metrics.json already holds the log keeps its file.
+
+    Without a log, the folder's metrics.json is kept and a warning goes to stderr. Why not
+    remove it, or refuse: the site's pages read their numbers from models/NAME/metrics.json
+    (``data:NAME:metrics.…`` placeholders), so removing it breaks the build; refusing would
+    stop the exports that rightly have no log (random weights in tests, a first look at an
+    untrained model) unless they passed a flag. Keeping it loses nothing the reader had; the
+    warning says the card has no scores and that the kept log is an earlier run's.
     Returns {"metrics": path} with a log, else {}."""
     current = staging.target / LOG_FILE
     if not log:
-        staging.drop(LOG_FILE)
+        kept = (
+            f"{current} is kept, an earlier run's log, not these weights'"
+            if current.is_file()
+            else "the folder gets no metrics.json"
+        )
+        print(
+            f"warning: {staging.target.name} was exported without a training log (no "
+            f"metrics.json beside the checkpoint): the card has no scores or training "
+            f"record; {kept}",
+            file=sys.stderr,
+        )
         return {}
     path = staging.folder / LOG_FILE
-    if log_file is not None and Path(log_file).is_file():
-        if not (current.is_file() and current.samefile(log_file)):
-            shutil.copyfile(log_file, path)
+    if log_bytes is not None:
+        if not (current.is_file() and current.read_bytes() == log_bytes):
+            path.write_bytes(log_bytes)
         return {"metrics": path}
     if not (current.is_file() and _read_json(current) == log):
         path.write_text(json_text(log), encoding="utf-8")
@@ -414,5 +432,17 @@ def _read_json(path: Path) -> Any:
 
 def read_training_log(checkpoint: str | Path) -> dict[str, Any] | None:
     """The metrics.json that training wrote next to `checkpoint`, or None without one."""
-    path = Path(checkpoint).with_name(LOG_FILE)
-    return json.loads(path.read_text("utf-8")) if path.exists() else None
+    return read_log_file(Path(checkpoint).with_name(LOG_FILE))[0]
+
+
+def read_log_file(path: str | Path) -> tuple[dict[str, Any] | None, bytes | None]:
+    """A training log and the very bytes it was parsed from, (None, None) without the file.
+
+    An export reads its log once, at its start: the card is built from the parsed log and
+    the folder gets the same bytes (`stage_training_log`), even if a training rewrites the
+    file while the export runs."""
+    path = Path(path)
+    if not path.is_file():
+        return None, None
+    data = path.read_bytes()
+    return json.loads(data.decode("utf-8")), data

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from rnn_site.export.card_text import CardProse, card_text
 from rnn_site.export.cards import (
     LOG_FILE,
     example_snippet,
-    read_training_log,
+    read_log_file,
     stage_training_log,
     write_card_and_readme,
 )
@@ -59,24 +60,33 @@ def model_name(folder: Path) -> str:
     return slug or "my-char-lm"
 
 
-def folder_manifest(folder: str | Path, name: str, task: str) -> dict[str, Any]:
-    """The folder's own manifest: schema 1, paths relative to the folder, itself left out."""
-    folder = Path(folder)
-    files = [
-        {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST
+def folder_manifest(
+    folder: str | Path, name: str, task: str, files: Mapping[str, Path] | None = None
+) -> dict[str, Any]:
+    """The folder's own manifest: schema 1, paths relative to the folder, itself left out.
+
+    ``files``: name → where the file is now, for a folder about to be committed
+    (`StagedFolder.merged_files`: the files written and those the commit keeps)."""
+    if files is None:
+        files = {p.name: p for p in Path(folder).iterdir()}
+    entries = [
+        {"path": file, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for file, p in sorted(files.items())
+        if p.is_file() and not file.startswith(".") and file != MANIFEST
     ]
     return {
         "schema": 1,
-        "models": [{"name": name, "task": task, "card": "card.json", "files": files}],
+        "models": [{"name": name, "task": task, "card": "card.json", "files": entries}],
     }
 
 
-def write_folder_manifest(folder: str | Path, name: str, task: str) -> Path:
-    """Write ``folder``/manifest.json (atomically) from the files on disk; return its path."""
+def write_folder_manifest(
+    folder: str | Path, name: str, task: str, files: Mapping[str, Path] | None = None
+) -> Path:
+    """Write ``folder``/manifest.json (atomically) from the files on disk (or ``files``, see
+    `folder_manifest`); return its path."""
     path = Path(folder) / MANIFEST
-    text = json.dumps(folder_manifest(folder, name, task), indent=2) + "\n"
+    text = json.dumps(folder_manifest(folder, name, task, files), indent=2) + "\n"
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
@@ -230,7 +240,7 @@ def folder_card(
 
 
 def _export_into(
-    staging: StagedFolder, model: CharLSTM, vocab: str, run: ExportRun, n: int, log_file: Path
+    staging: StagedFolder, model: CharLSTM, vocab: str, run: ExportRun, n: int
 ) -> None:
     """Write every file of the folder into ``staging``; ``run.out_dir`` is the folder readers
     see. metrics.json is the log the card was built from (`stage_training_log`)."""
@@ -248,8 +258,8 @@ def _export_into(
     greedy = char_lm.greedy_record(target / "step.onnx", vocab, default_prompt(log, vocab), n)
     card = folder_card(model, vocab, log, run, greedy, run.out_dir.name)
     write_card_and_readme(target, card)
-    stage_training_log(staging, log, log_file)
-    write_folder_manifest(target, run.name, "text-generation")
+    stage_training_log(staging, log, run.log_bytes)
+    write_folder_manifest(target, run.name, "text-generation", staging.merged_files())
 
 
 def default_prompt(log: dict[str, Any], vocab: str) -> str:
@@ -274,11 +284,11 @@ def export_model_folder(
     out = Path(out_dir)
     check_output_dir(out, force)
     model, vocab = load_char_lm(checkpoint)
-    log = read_training_log(checkpoint) or {}
+    log, log_bytes = read_log_file(Path(checkpoint).with_name(LOG_FILE))  # read once, here
     name = name or model_name(out.resolve())
     with staged_folder(out) as staging:
-        run = ExportRun(name, out, log, git_commit(), VERSION)
-        _export_into(staging, model, vocab, run, n, Path(checkpoint).with_name(LOG_FILE))
+        run = ExportRun(name, out, log or {}, git_commit(), VERSION, log_bytes=log_bytes)
+        _export_into(staging, model, vocab, run, n)
         staging.commit()
     paths = {
         "step": out / "step.onnx",

@@ -31,7 +31,7 @@ from typing import Any, TypedDict, cast
 
 from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
 from rnn_site.export.card_text import CardProse
-from rnn_site.export.cards import complete_log, publish_card, read_training_log
+from rnn_site.export.cards import LOG_FILE, complete_log, publish_card, read_log_file
 from rnn_site.export.onnx_lstm import graph_metadata
 from rnn_site.files import StagedFolder, staged_folder
 from rnn_site.provenance import git_commit
@@ -44,8 +44,9 @@ class ExportRun:
     """One export of one model: its card name and version, folder, training log and commit.
 
     ``out_dir`` is the folder readers see; the export writes into `work_dir` (``staging``),
-    which `publish` moves into ``out_dir``. ``log_file``: where ``log`` was read from, copied
-    as the folder's metrics.json byte for byte (None: ``log`` is written as JSON).
+    which `publish` moves into ``out_dir``. ``log_bytes``: the bytes ``log`` was parsed from,
+    read when the export started and written as the folder's metrics.json (None: ``log`` is
+    written as JSON).
     """
 
     name: str
@@ -54,7 +55,7 @@ class ExportRun:
     commit: str
     version: str = VERSION
     staging: StagedFolder | None = None
-    log_file: Path | None = None
+    log_bytes: bytes | None = None
 
     @property
     def work_dir(self) -> Path:
@@ -75,17 +76,19 @@ class ExportRun:
         staging = self.staging
         if staging is None:
             raise RuntimeError(f"the export of {self.name} writes nothing: use start_export")
-        written = {**paths, **publish_card(staging, card, self.log, self.log_file)}
+        written = {**paths, **publish_card(staging, card, self.log, self.log_bytes)}
         staging.commit()
         return {role: staging.final(path) for role, path in written.items()}
 
 
 class ExportOptions(TypedDict, total=False):
     """What every ``export_<name>_model`` takes besides the model: the training log
-    (metrics.json; without it the card has no scores), the file it was read from and the
-    commit to record."""
+    (metrics.json; without it the card has no scores), the bytes it was parsed from
+    (``log_bytes``, as `export_checkpoint` passes them) or the file to read them from at the
+    start (``log_file``), and the commit to record."""
 
     log: dict[str, Any] | None
+    log_bytes: bytes | None
     log_file: Path | None
     commit: str | None
 
@@ -98,6 +101,7 @@ def start_export(
     commit: str | None = None,
     version: str = VERSION,
     log_file: Path | None = None,
+    log_bytes: bytes | None = None,
 ) -> Iterator[ExportRun]:
     """Refuse an export that may not go ahead, then fix what the export records (the log, or
     {}, and the commit) and open its staging folder beside ``out_dir``.
@@ -106,11 +110,16 @@ def start_export(
     refusals live here once: an incomplete run (:class:`~rnn_site.export.cards.IncompleteRunError`)
     is refused before any graph is written. The run checked is ``log``'s, the log the export
     reads, not a metrics.json in ``out_dir``. Leaving the block without publishing (any
-    exception) removes the staging folder: ``out_dir`` stays byte for byte as it was."""
+    exception) removes the staging folder: ``out_dir`` stays byte for byte as it was.
+
+    The folder's metrics.json gets ``log_bytes``, else the bytes of ``log_file`` read here, at
+    the start, not at publish (a refresh passes the folder's own log file)."""
     complete_log(log)
     commit = commit or git_commit()
+    if log_bytes is None and log_file is not None and log:
+        log_bytes = Path(log_file).read_bytes()
     with staged_folder(out_dir) as staging:
-        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging, log_file)
+        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging, log_bytes)
 
 
 def export_checkpoint(
@@ -126,11 +135,11 @@ def export_checkpoint(
     log of the export, which the output folder gets as its metrics.json. An incomplete run is
     refused before the checkpoint is even loaded (the forecaster's export computes its demo's
     SARIMA forecasts, minutes, before its first write)."""
-    log = read_training_log(checkpoint)
-    log_file = Path(checkpoint).with_name("metrics.json")
+    log_file = Path(checkpoint).with_name(LOG_FILE)
+    log, log_bytes = read_log_file(log_file)  # the only read: the folder gets these bytes
     complete_log(log, log_file)
     loaded = load(Path(checkpoint))
-    return export_model(*loaded, out_dir, log=log, log_file=log_file if log else None, **options)
+    return export_model(*loaded, out_dir, log=log, log_bytes=log_bytes, **options)
 
 
 def card_head(run: ExportRun, prose: CardProse) -> CardHead:
