@@ -5,8 +5,10 @@ results file against the card, and the page text drawn from it."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
+from pathlib import Path
 
 import pytest
 from shipped import MODELS
@@ -34,6 +36,7 @@ TABLE = {
 }
 
 step, select = table_step(TABLE)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_alpha_one_is_the_published_search_and_alpha_zero_prefers_the_short_sentence():
@@ -107,3 +110,26 @@ def test_page_table_and_sentence_show_the_measured_figures():
 
 def test_the_page_marks_the_search_the_experiment_compared_against():
     assert translation_data.SEARCH_THEN == TODAY
+
+
+def test_the_page_shows_beam_search_with_its_settings_spelt_out():
+    """The translation page includes beam.py's search section as teaching code: beam_search
+    keeps its explicit keywords (they once became ``**options: Unpack[SearchOptions]``), and
+    beam_candidates, which takes the same settings, checks them against that signature."""
+    params = inspect.signature(beam_search).parameters
+    keywords = {n: p.default for n, p in params.items() if p.kind is p.KEYWORD_ONLY}
+    required = inspect.Parameter.empty
+    assert keywords == {"bos": required, "eos": required, "beam": 1, "max_len": 50}
+    section = (ROOT / "rnn_site/decoding/beam.py").read_text("utf-8")
+    section = section.split("# --8<-- [start:search]")[1].split("# --8<-- [end:search]")[0]
+    assert "    beam: int = 1,\n    max_len: int = 50,\n) -> Hypothesis:" in section
+    assert '--8<-- "rnn_site/decoding/beam.py:search"' in (
+        ROOT / "docs/applications/translation.md"
+    ).read_text("utf-8")
+    with pytest.raises(TypeError, match="maxlen"):
+        beam_candidates(step, select, [()], bos=0, eos=1, maxlen=5)
+    with pytest.raises(TypeError, match="eos"):
+        beam_candidates(step, select, [()], bos=0)
+    defaults = beam_candidates(step, select, [()], bos=0, eos=1)
+    spelt_out = beam_candidates(step, select, [()], bos=0, eos=1, beam=1, max_len=50)
+    assert [(h.ids, h.score) for h in defaults] == [(h.ids, h.score) for h in spelt_out]

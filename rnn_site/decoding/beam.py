@@ -20,6 +20,7 @@ With width 1 this is greedy search: the likeliest word each step until ``</s>``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict, Unpack
@@ -58,10 +59,10 @@ def default_max_len(source_tokens: int) -> int:
     return 2 * source_tokens + 10
 
 
-# --8<-- [start:search]
 class SearchOptions(TypedDict, total=False):
-    """The search's settings, as `beam_candidates` takes them: the ids of ``<s>`` and
-    ``</s>``, the beam width (default 1: greedy) and the longest output (default 50)."""
+    """`beam_search`'s settings as `beam_candidates` takes them (for type checkers): the ids
+    of ``<s>`` and ``</s>``, the beam width (default 1: greedy) and the longest output
+    (default 50)."""
 
     bos: Required[int]
     eos: Required[int]
@@ -69,16 +70,8 @@ class SearchOptions(TypedDict, total=False):
     max_len: int
 
 
+# --8<-- [start:search]
 def beam_search(
-    step: StepFn, select: SelectFn, state: Any, **options: Unpack[SearchOptions]
-) -> Hypothesis:
-    """The best output under the algorithm in the module docstring (beam=1: greedy)."""
-    found = beam_candidates(step, select, state, **options)
-    # max() keeps the first of equal averages: the one found first.
-    return max(found, key=lambda h: h.average)
-
-
-def beam_candidates(
     step: StepFn,
     select: SelectFn,
     state: Any,
@@ -87,9 +80,20 @@ def beam_candidates(
     eos: int,
     beam: int = 1,
     max_len: int = 50,
+) -> Hypothesis:
+    """The best output under the algorithm in the module docstring (beam=1: greedy)."""
+    found = beam_candidates(step, select, state, bos=bos, eos=eos, beam=beam, max_len=max_len)
+    # max() keeps the first of equal averages: the one found first.
+    return max(found, key=lambda h: h.average)
+
+
+def beam_candidates(
+    step: StepFn, select: SelectFn, state: Any, **settings: Unpack[SearchOptions]
 ) -> list[Hypothesis]:
-    """Every hypothesis the search finishes with (steps 1–3), in the order found; the search
-    itself never looks at the ranking, so another ranking can be tried on the same list."""
+    """Every hypothesis the search finishes with (steps 1–3), in the order found, under
+    `beam_search`'s settings; the search itself never looks at the ranking, so another
+    ranking can be tried on the same list."""
+    bos, eos, beam, max_len = search_settings(settings)
     if beam < 1 or max_len < 1:
         raise ValueError(f"beam and max_len must be >= 1, got {beam} and {max_len}")
     live = [Hypothesis([], 0.0, [], False)]
@@ -128,6 +132,19 @@ def beam_candidates(
 
 
 # --8<-- [end:search]
+
+
+def search_settings(settings: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """(bos, eos, beam, max_len) from `beam_candidates`' keywords, checked and defaulted by
+    `beam_search`'s own signature: both take exactly the same settings, and a misspelt or
+    missing one is the TypeError a call of `beam_search` would raise."""
+    bound = _SEARCH_SIGNATURE.bind(None, None, None, **settings)
+    bound.apply_defaults()
+    found = bound.arguments
+    return found["bos"], found["eos"], found["beam"], found["max_len"]
+
+
+_SEARCH_SIGNATURE = inspect.signature(beam_search)
 
 
 def replace_unknown(
