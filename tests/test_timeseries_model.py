@@ -142,7 +142,7 @@ def test_the_calibration_rule_scores_the_later_half_of_validation_and_keeps_the_
     assert errors["ratio"] == pytest.approx(expected)
     # "none" leaves the raw quantiles: the buffers stay neutral when it is chosen.
     choose_calibration(model, site, collection, methods=("none",))
-    assert torch.all(model.interval_adjust == 0) and torch.all(model.interval_scale == 1)  # type: ignore[operator]
+    assert torch.all(model.interval_adjust == 0) and torch.all(model.interval_scale == 1)
 
 
 def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
@@ -199,6 +199,15 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     again = score(s, history_calibrated(model, s, 0, s.values, origins, s.horizon), s.horizon)
     assert again == pytest.approx(metrics["forecaster"]["co2"])
     assert metrics["interval_calibration"]["method"] == "history"
+    # A fresh log holds both test coverages the page compares: the graph's own interval's and
+    # the served (history-calibrated) one's, which are the figures reported everywhere else.
+    both = metrics["test_coverage80"]
+    served = {n: f["coverage80"] for n, f in metrics["forecaster"].items()}
+    assert both["served"] == served | {n: h["lstm"]["coverage80"] for n, h in
+                                       metrics["held_out"].items()}  # fmt: skip
+    graph = score(s, forecast_origins(model, s, 0, s.values, origins, s.horizon), s.horizon)
+    assert both["graph"]["co2"] == pytest.approx(graph["coverage80"])
+    assert set(both["graph"]) == set(both["served"]) == {*NAMES, "h1", "h2"}
 
 
 # ------------------------------------------------------------------ the shipped model
@@ -269,7 +278,7 @@ def test_a_checkpoint_saved_before_ensembles_loads_as_one_member(tmp_path):
     torch.manual_seed(2)
     model = LSTMForecaster(ForecasterConfig(hidden_size=8)).eval()
     torch.nn.init.normal_(model.networks[0].head.weight, std=0.1)
-    model.interval_adjust.fill_(0.25)  # type: ignore[operator]
+    model.interval_adjust.fill_(0.25)
     state = model.state_dict()
     legacy = {k.removeprefix("members.0."): v for k, v in state.items() if k != "interval_scale"}
     assert "lstm.weight_ih_l0" in legacy  # the layout of the first published checkpoints

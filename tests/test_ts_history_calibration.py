@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,28 +11,32 @@ from shipped import MODELS, ROOT
 
 from rnn_site.baselines import conformal
 from rnn_site.experiments.ts_history_calibration import CANDIDATES, choose
+from rnn_site.runtime.ts_forecaster import Forecaster
 
 RESULTS = ROOT / "rnn_site" / "experiments" / "results" / "ts_history_calibration.json"
 
 
-def test_conformal_factor_is_the_eighty_percent_rank_and_needs_four_scores():
-    assert conformal.conformal_factor(np.arange(1.0, 11.0)) == 9.0  # ⌈11·0.8⌉ = 9th of 1..10
-    assert conformal.conformal_factor(np.array([5.0, 1.0, 3.0])) == 1.0  # too few: unchanged
+def test_conformal_factor_is_the_eighty_percent_rank_of_at_least_k_scores():
+    assert conformal.MIN_SCORES == conformal.HISTORY_ORIGINS == 12
+    assert conformal.conformal_factor(np.arange(1.0, 13.0)) == 11.0  # ⌈13·0.8⌉ = 11th of 1..12
+    assert conformal.conformal_factor(np.arange(1.0, 12.0)) == 1.0  # 11 scores: unchanged
+    assert conformal.conformal_factor(np.array([5.0, 1.0, 3.0])) == 1.0
     scores = conformal.ratio_scores(np.array([12.0, 7.0]), np.array([8.0, 8.0]),
                                     np.array([10.0, 10.0]), np.array([11.0, 11.0]))  # fmt: skip
     np.testing.assert_allclose(scores, [2.0, 1.5])  # above: 2 half-widths; below: 1.5
 
 
 def test_per_step_factors_use_the_k_most_recent_origins_where_the_step_is_known():
-    n, horizon, k = 40, 3, 5
+    n, horizon, k = 60, 3, 12
     origins = conformal.calibration_origins(n, horizon, 12, k, pooled=False)
     assert origins.tolist() == list(range(n - horizon - k + 1, n))
     # Forecasts say median 0 with half-width j + 1 at step j; the actual values are i / 10, but
-    # 100 before the last k, which any older origin would reach: ⌈6·0.8⌉ = 5th of 5 scores.
+    # 100 before the last k, which any older origin would reach: ⌈13·0.8⌉ = 11th of 12 scores,
+    # the second largest, which is that of the value before the last.
     quantiles = np.array([[[-(j + 1.0), 0.0, j + 1.0] for j in range(horizon)]] * len(origins))
     values = np.where(np.arange(n) < n - k, 100.0, np.arange(n) / 10)
     factors = conformal.history_factors(values, origins, quantiles, horizon, k, pooled=False)
-    np.testing.assert_allclose(factors, [(n - 1) / 10 / (j + 1) for j in range(horizon)])
+    np.testing.assert_allclose(factors, [(n - 2) / 10 / (j + 1) for j in range(horizon)])
     pooled = conformal.calibration_origins(n, horizon, 12, k, pooled=True)
     assert pooled.tolist() == list(range(n - horizon - k + 1, n - horizon + 1))
 
@@ -76,3 +81,60 @@ def test_the_page_lists_exactly_the_series_the_card_counts_outside_the_target():
     before = log["interval_rescored"]["before"]["CEU2000000001"]
     now = log["held_out"]["CEU2000000001"]["lstm"]["coverage80"]
     assert f"| Construction | 0.995 | 0.762 | {before:.3f} | {now:.3f} |" in table
+
+
+# ------------------------------------------------------------------ the published model
+
+
+@pytest.fixture(scope="module")
+def forecaster() -> Forecaster:
+    return Forecaster.load(MODELS / "ts-forecaster")
+
+
+def widths(f: Any) -> np.ndarray:
+    return np.asarray(f.upper - f.lower)
+
+
+def test_a_steps_interval_does_not_depend_on_the_horizon_asked_for(forecaster):
+    co2 = np.asarray(forecaster.load_series("co2")["values"])
+    for n in (30, 60, 300):  # windows shorter than the lookback, then full ones
+        one, all_ = (forecaster.forecast(co2[:n], h, "co2") for h in (1, 24))
+        assert one.lower[0] == all_.lower[0] and one.upper[0] == all_.upper[0]
+        assert forecaster.forecast(co2[:n], 5, "co2").upper[4] == all_.upper[4]
+
+
+def test_a_step_is_calibrated_only_from_min_history_plus_k_values(forecaster):
+    co2 = np.asarray(forecaster.load_series("co2")["values"])
+    enough = forecaster.min_history + conformal.MIN_SCORES  # 24 for step 0, one more per step
+    short, graph = (forecaster.forecast(co2[: enough - 1], 3, "co2", calibration=c)
+                    for c in ("history", "graph"))  # fmt: skip
+    np.testing.assert_array_equal(widths(short), widths(graph))  # 23 values: the graph's
+    served, graph = (forecaster.forecast(co2[:enough], 3, "co2", calibration=c)
+                     for c in ("history", "graph"))  # fmt: skip
+    assert widths(served)[0] != pytest.approx(widths(graph)[0], rel=0.05)  # step 0 calibrated
+    np.testing.assert_array_equal(widths(served)[1:], widths(graph)[1:])  # 11 scores: not yet
+
+
+def test_the_recipes_history_calibration_in_torch_matches_the_runtimes_onnx(forecaster):
+    """train.ts_forecaster.history_calibrated (torch, what the log's coverage is scored with)
+    against Forecaster.forecast (onnxruntime, what a user gets) on the published weights."""
+    import torch
+
+    from rnn_site.data.timeseries import Series
+    from rnn_site.train.ts_forecaster import history_calibrated, load_forecaster
+
+    torch.set_num_threads(1)
+    model, _ = load_forecaster(MODELS / "ts-forecaster" / "ts-forecaster.pt")
+    data = forecaster.load_series("co2")
+    fields = ("name", "title", "unit", "freq", "start", "period", "lookback", "horizon",
+              "train_end", "val_end")  # fmt: skip
+    s = Series(**{k: data[k] for k in fields}, values=np.asarray(data["values"]), source="",
+               licence="")  # fmt: skip
+    origins = np.array([60, s.val_end])  # calibration windows of 25 values, then full ones
+    recipe = history_calibrated(model, s, 0, s.values, origins, s.horizon)
+    for i, t in enumerate(origins):
+        served = forecaster.forecast(s.values[:t], s.horizon, "co2")
+        graph = forecaster.forecast(s.values[:t], s.horizon, "co2", calibration="graph")
+        assert not np.allclose(served.upper, graph.upper)  # calibration did something
+        for got, want in ((recipe.lower[i], served.lower), (recipe.upper[i], served.upper)):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)

@@ -26,8 +26,11 @@ HISTORY_ORIGINS = 12
 #: True: every score of origins with the whole horizon known pooled into one factor; False: a
 #: factor per step from the origins where that step is known.
 HISTORY_POOLED = False
-#: Fewer scores than this (for a step) keep the graph's interval unchanged.
-MIN_SCORES = 4
+#: Fewer scores than this (for a step) keep the graph's interval unchanged. Equal to K, so a
+#: factor is always the same rank of the same number of scores: with 4 the 80% rank was the
+#: largest, and one more value of history swung an interval several-fold. Every validation
+#: origin had all K scores, so no validated figure depends on it.
+MIN_SCORES = HISTORY_ORIGINS
 LEVEL = 0.8
 #: Electricity (the demand model, 48 half-hours from a midnight): one factor per forecast from
 #: the ratio scores of the forecasts from the K whole days before it, pooled over the 48 steps
@@ -42,7 +45,9 @@ def calibration_origins(
 ) -> np.ndarray:
     """Origins t inside a history of n values whose forecasts calibrate one from its end: the
     k most recent with all ``horizon`` steps known (pooled), or, per step, the k most recent
-    where that step is known (t ≤ n − 1 − step); never before ``min_history``."""
+    where that step is known (t ≤ n − 1 − step); never before ``min_history``. The runtime
+    passes the model's max horizon, not the requested one, so the origins (and the width of
+    their windows) and thus a step's interval do not depend on how many steps were asked for."""
     last = n - horizon if pooled else n - 1
     return np.arange(max(min_history, n - horizon - k + 1), last + 1)
 

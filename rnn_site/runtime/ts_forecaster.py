@@ -4,10 +4,11 @@
     model = Forecaster.load("ts-forecaster")
     result = model.forecast(history, horizon=12, series="co2")   # .median, .lower, .upper
 
-The forecast reads at most the series' ``lookback`` most recent values and at least
-``min_history`` of them, and gives up to ``max_horizon`` (24) steps at once with an 80%
-interval, calibrated on the series' own recent past (``calibration="history"``, see
-`rnn_site.baselines.conformal`; ``"graph"`` keeps the graph's interval). ``series`` picks the
+The median reads at most the series' ``lookback`` most recent values and needs at least
+``min_history`` of them; the forecast gives up to ``max_horizon`` (24) steps at once with an
+80% interval, calibrated on the series' own recent past (``calibration="history"``, which also
+runs the graph on the earlier windows it scores, see `rnn_site.baselines.conformal`;
+``"graph"`` keeps the graph's interval). ``series`` picks the
 family the model reads the values as ("co2" for any monthly series, "sunspots" for an 11-step
 cycle, "seattle" for hourly data). Each window is normalised by its own seasonal variation
 inside the graph, so a series of your own in any unit works as it is; ``scale`` only sets the
@@ -225,14 +226,17 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     ) -> Forecast:
         """Forecast the `horizon` values after `history` (oldest first).
 
-        The forecast reads the last `lookback` values of the series (48 for co2, 40 sunspots,
+        The median reads the last `lookback` values of the series (48 for co2, 40 sunspots,
         96 seattle). `scale`: the unit of a constant window (any other window is normalised by
         its own seasonal variation): "series" (the card's `norm_scale`), "history" (the
         standard deviation of the window, for a series of your own) or a positive number.
         `calibration`: "history" (default) rescales the interval by how the graph's intervals
-        fared on the `HISTORY_ORIGINS` most recent forecasts inside `history`
-        (`history_factors`; unchanged while the history is too short to score any); "graph"
-        keeps the graph's interval as it is.
+        fared on the most recent forecasts inside `history` (`history_factors`: the graph also
+        runs on `rnn_site.baselines.conformal.HISTORY_ORIGINS` + `max_horizon` − 1 earlier
+        windows, so up to lookback + max_horizon + K − 1 values are read and a call costs
+        about ten times a "graph" one). A step keeps the graph's interval until the history
+        holds `MIN_SCORES` known forecasts of it: at least `min_history` + MIN_SCORES + step
+        values. "graph" keeps the graph's interval as it is and reads only the window.
         Limits: `horizon` 1 to `max_horizon`; `history` as `as_series` accepts, at least
         `min_history` values; `series` one of the card's names.
         """
@@ -262,17 +266,20 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     ) -> np.ndarray:
         """The factors (horizon,) "history" calibration puts on the half-widths of a forecast
         from the end of ``values`` (checked by `forecast`): the graph runs at the
-        `calibration_origins` inside them, in one batch of windows of one width (the lookback,
-        or the first origin when fewer values come before it), in the forecast's ``unit``."""
+        `calibration_origins` inside them (for the max horizon), in one batch of windows of one
+        width (the lookback, or the first origin when fewer values come before it), in the
+        forecast's ``unit``. A step with fewer than `MIN_SCORES` known scores keeps factor 1."""
         settings = self._settings(series)
-        origins = calibration_origins(values.size, horizon, self.min_history)
+        # Origins and window width follow the model's max horizon, not ``horizon``: a step's
+        # interval is then the same however many steps were asked for (short histories too).
+        origins = calibration_origins(values.size, self.max_horizon, self.min_history)
         if not origins.size:
             return np.ones(horizon)
         width = min(int(settings["lookback"]), int(origins[0]))
         windows = np.lib.stride_tricks.sliding_window_view(values, width)[origins - width]
         n = len(origins)
-        q = self.run(windows, np.full(n, unit), np.full(n, settings["id"]))
-        return history_factors(values, origins, _finite(q.astype(np.float64)), horizon)
+        q = _finite(self.run(windows, np.full(n, unit), np.full(n, settings["id"])).astype(float))
+        return history_factors(values, origins, q, self.max_horizon)[:horizon]
 
     def anomaly_scores(
         self, values: Any, series: str = "co2", start: int | None = None

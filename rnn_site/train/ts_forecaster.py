@@ -238,12 +238,14 @@ def history_calibrated(
 ) -> Forecasts:
     """`forecast_origins` with each interval rescaled on the history before its origin, as
     the runtime serves it (`rnn_site.baselines.conformal`): the model also forecasts from the
-    `calibration_origins` inside that history, in windows of one width (the lookback, or the
-    first such origin when fewer values come before it)."""
+    `calibration_origins` inside that history (for the model's max horizon, as the runtime
+    does), in windows of one width (the lookback, or the first such origin when fewer values
+    come before it)."""
     f = forecast_origins(model, series, family, values, origins, horizon)
     lower, upper = f.lower.copy(), f.upper.copy()
+    steps = model.config.horizon
     for i, t in enumerate(origins):
-        inside = calibration_origins(int(t), horizon, MIN_HISTORY)
+        inside = calibration_origins(int(t), steps, MIN_HISTORY)
         if not inside.size:
             continue
         width = min(series.lookback, int(inside[0]))
@@ -251,7 +253,8 @@ def history_calibrated(
         n = len(inside)
         with torch.no_grad():
             q = model(windows, torch.full((n,), series.norm_scale), torch.full((n,), family))
-        factors = history_factors(values[:t], inside, q.numpy().astype(np.float64), horizon)
+        q_inside = q.numpy().astype(np.float64)
+        factors = history_factors(values[:t], inside, q_inside, steps)[:horizon]
         q0 = np.stack([f.lower[i], f.median[i], f.upper[i]], axis=-1)
         calibrated_q = rescaled(q0, factors)
         lower[i], upper[i] = calibrated_q[:, 0], calibrated_q[:, 2]
@@ -871,6 +874,8 @@ def train_forecaster(
             f"{name}: LSTM {h['lstm']['mase']:.3f} SN {h['seasonal-naive']['mase']:.3f} "
             f"HW {h['holt-winters']['mase']:.3f} cov {h['lstm']['coverage80']:.2f}"
         )
+    served = {n: f["coverage80"] for n, f in forecaster.items()}
+    served |= {n: h["lstm"]["coverage80"] for n, h in held_final.items()}
     checkpoint = {
         "min_history": MIN_HISTORY,
         "series": series_settings(site, anomaly["anomaly"]),
@@ -891,12 +896,32 @@ def train_forecaster(
         held_out=held_final,
         held_out_summary=held_out_summary(held_final),
         interval_calibration=INTERVAL_CALIBRATION,
+        test_coverage80=interval_coverage(model, data, origins, served),
         test_origins={
             name: {"count": len(o), "stride": STRIDES[name]} for name, o in origins.items()
         },
         baseline_wall_time_s=round(baseline_s, 3),
         **extra,
     )
+
+
+def interval_coverage(
+    model: LSTMForecaster,
+    data: tuple[dict[str, Series], ...],
+    origins: dict[str, np.ndarray],
+    served: dict[str, float],
+) -> dict[str, Any]:
+    """Each reported series' test coverage of the 80% interval as the graph gives it
+    (``graph``) and as the runtime serves it (``served``, history-calibrated, the figures of
+    ``forecaster`` and ``held_out``): the page compares the two, so a fresh log holds both."""
+    site, _, held = data
+    graph = {}
+    for name, s in [*site.items(), *held.items()]:
+        family, at = (FAMILY[name], origins[name]) if name in site else (0, held_out_origins(s))
+        f = forecast_origins(model, s, family, s.values, at, s.horizon)
+        graph[name] = score(s, f, s.horizon)["coverage80"]
+    return {"served_calibration": INTERVAL_CALIBRATION["method"], "graph": graph,
+            "served": served}  # fmt: skip
 
 
 def held_out_summary(held: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  HISTORY_ORIGINS,
+  MIN_SCORES,
   calibrationOrigins,
   conformalFactor,
   historyFactors,
@@ -11,18 +13,23 @@ import {
   rescaled,
 } from "../../docs/assets/demos/forecast-calibration.js";
 
-test("the conformal factor is the 80% rank and needs four scores", () => {
-  assert.equal(conformalFactor([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]), 9); // ⌈11·0.8⌉ = 9th of 1..10
-  assert.equal(conformalFactor([5, 1, 3]), 1); // too few: the graph's interval
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+test("the conformal factor is the 80% rank of at least k scores", () => {
+  assert.equal(MIN_SCORES, HISTORY_ORIGINS);
+  assert.equal(MIN_SCORES, 12);
+  assert.equal(conformalFactor(range(1, 12).reverse()), 11); // ⌈13·0.8⌉ = 11th of 1..12
+  assert.equal(conformalFactor(range(1, 11)), 1); // 11 scores: the graph's interval
+  assert.equal(conformalFactor([5, 1, 3]), 1);
   assert.equal(ratioScore(12, 8, 10, 11), 2); // two half-widths above
   assert.equal(ratioScore(7, 8, 10, 11), 1.5); // one and a half below
 });
 
 test("per-step factors use the k most recent origins where the step is known", () => {
-  const [n, horizon, k] = [40, 3, 5];
+  const [n, horizon, k] = [60, 3, 12];
   const origins = calibrationOrigins(n, horizon, 12, k, false);
-  assert.deepEqual(origins, [33, 34, 35, 36, 37, 38, 39]);
-  assert.deepEqual(calibrationOrigins(n, horizon, 12, k, true), [33, 34, 35, 36, 37]);
+  assert.deepEqual(origins, range(46, 59));
+  assert.deepEqual(calibrationOrigins(n, horizon, 12, k, true), range(46, 57));
   assert.deepEqual(calibrationOrigins(14, 3, 12), [12, 13]); // never before min_history
   // Median 0 and half-width j + 1 at step j; values i / 10, but 100 before the last k.
   const forecast = {
@@ -39,7 +46,8 @@ test("per-step factors use the k most recent origins where the step is known", (
     k,
     false,
   );
-  factors.forEach((f, j) => assert.ok(Math.abs(f - 3.9 / (j + 1)) < 1e-12, `step ${j}: ${f}`));
+  // ⌈13·0.8⌉ = 11th of 12 scores: the second largest, the value before the last's (5.8).
+  factors.forEach((f, j) => assert.ok(Math.abs(f - 5.8 / (j + 1)) < 1e-12, `step ${j}: ${f}`));
   assert.deepEqual(rescaled({ median: [10, 10], lower: [9, 8], upper: [12, 11] }, [2, 0.5]), {
     median: [10, 10],
     lower: [8, 9],

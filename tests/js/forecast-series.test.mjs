@@ -152,14 +152,40 @@ test("a reader's own series is read in its own unit, in the style of a site seri
   const result = await computeForecast(await real(), card, request);
   // Forecaster.forecast(values, 11, "sunspots", scale="history")
   close(result.forecast.median.slice(0, 4), [8.676, 3.70015, 2.53373, 7.21867], 1e-3, "median");
-  // Steps 1 and 2 have 5 and 4 earlier forecasts to calibrate on; from step 3, too few: the
-  // graph's interval (lower 2.31182, -4.39009, -5.88419, -0.75175 uncalibrated)
-  close(result.forecast.lower.slice(0, 4), [-33.38245, -25.06312, -5.88419, -0.75175], 1e-3, "lower");
+  // 17 values hold 5 earlier forecasts of step 1, fewer than MIN_SCORES (12): every step keeps
+  // the graph's interval (with 4 scores, step 1's lower edge was -33.38 against the graph's 2.31)
+  close(result.forecast.lower.slice(0, 4), [2.31182, -4.39009, -5.88419, -0.75175], 1e-3, "lower");
   assert.equal(result.t0, values.length);
   assert.deepEqual(result.actual, []);
   assert.deepEqual(result.flags, []); // never flagged: there is nothing to compare with
   assert.equal(forecastSummary(result, true).scores, null);
   assert.equal(forecastRows(result)[0][0], "t = 17");
+});
+
+test("a step's interval is the same whatever the horizon, and needs min_history + 12 values", async () => {
+  const co2 = data.series.co2.values;
+  /** @param {number} n @param {number} horizon */
+  const own = async (n, horizon) =>
+    (
+      await computeForecast(await real(), card, {
+        series: null,
+        own: { values: co2.slice(0, n), style: "co2" },
+        origin: 0,
+        horizon,
+        anomalies: false,
+      })
+    ).forecast;
+  for (const n of [30, 60]) {
+    const [one, all] = [await own(n, 1), await own(n, 24)];
+    assert.deepEqual([one.lower[0], one.upper[0]], [all.lower[0], all.upper[0]], `${n} values`);
+  }
+  // Python: Forecaster.forecast(co2[:n], 3, "co2", scale="history"): with 23 values no step has
+  // 12 earlier forecasts (the graph's widths); with 24, step 0 has and is calibrated.
+  const width = (/** @type {{lower: number[], upper: number[]}} */ f) =>
+    f.upper.map((u, j) => u - f.lower[j]);
+  const [short, enough] = [width(await own(23, 3)), width(await own(24, 3))];
+  close(short, [0.85989, 0.92935, 1.14914], 1e-3, "23 values");
+  close(enough, [1.43967, 0.91641, 1.20111], 1e-3, "24 values");
 });
 
 test("values within float32 that overflow inside the graph are refused, not drawn", async () => {

@@ -10,8 +10,9 @@
 export const HISTORY_ORIGINS = 12;
 /** false: one factor per step; true: all steps' scores pooled into one. */
 export const HISTORY_POOLED = false;
-/** Fewer scores than this (for a step) keep the graph's interval. */
-export const MIN_SCORES = 4;
+/** Fewer scores than this (for a step) keep the graph's interval: all K, so a factor is always
+ * the same rank of the same number of scores (conformal.py's MIN_SCORES). */
+export const MIN_SCORES = HISTORY_ORIGINS;
 export const LEVEL = 0.8;
 
 /** @typedef {{median: number[], lower: number[], upper: number[]}} Forecast */
@@ -19,7 +20,8 @@ export const LEVEL = 0.8;
 /**
  * Origins t inside a history of n values whose forecasts calibrate one from its end: per step,
  * the k most recent where that step is known (t ≤ n − 1 − step), or (pooled) the k most recent
- * with every step known; never before minHistory.
+ * with every step known; never before minHistory. Callers pass the model's max horizon, so a
+ * step's origins do not depend on how many steps were asked for.
  * @param {number} n
  * @param {number} horizon
  * @param {number} minHistory

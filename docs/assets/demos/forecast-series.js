@@ -277,29 +277,33 @@ export async function anomalyFlags(predict, values, start, t0, settings, scale) 
  * The graph's forecast from t0 with its interval history-calibrated (forecast-calibration.js),
  * as the Python runtime's Forecaster.forecast serves it: the graph also runs at the calibration
  * origins inside values[0:t0], in one batch of windows of one width (the lookback, or the first
- * origin when fewer values come before it), in the forecast's scale.
+ * origin when fewer values come before it), in the forecast's scale. Origins and width follow
+ * the model's max horizon, not the forecast's, so a step's interval is the same however many
+ * steps were asked for.
  * @param {Predict} predict
  * @param {number[]} values
  * @param {number} t0
  * @param {SeriesSettings} settings
  * @param {number} scale
  * @param {Forecast} forecast  the graph's forecast from t0
- * @param {number} minHistory
+ * @param {{min_history: number, max_horizon: number}} limits  the card's
  * @returns {Promise<Forecast>}
  */
-export async function historyCalibrated(predict, values, t0, settings, scale, forecast, minHistory) {
+export async function historyCalibrated(predict, values, t0, settings, scale, forecast, limits) {
   const h = forecast.median.length;
-  const origins = calibrationOrigins(t0, h, minHistory);
+  const steps = limits.max_horizon;
+  const origins = calibrationOrigins(t0, steps, limits.min_history);
   if (!origins.length) return forecast;
   const width = Math.min(settings.lookback, origins[0]);
   const windows = origins.map((t) => values.slice(t - width, t));
-  const { q, steps } = await predict(
+  const { q, steps: graphSteps } = await predict(
     windows,
     windows.map(() => scale),
     windows.map(() => settings.id),
   );
-  const forecasts = origins.map((_, i) => quantileLines(q, steps, h, i));
-  const result = rescaled(forecast, historyFactors(values.slice(0, t0), origins, forecasts, h));
+  const forecasts = origins.map((_, i) => quantileLines(q, graphSteps, steps, i));
+  const factors = historyFactors(values.slice(0, t0), origins, forecasts, steps).slice(0, h);
+  const result = rescaled(forecast, factors);
   if (![...result.lower, ...result.upper].every(Number.isFinite))
     throw new DemoError(
       "The forecast overflowed float32 (the values are too large): rescale the series first.",
@@ -357,7 +361,7 @@ export async function computeForecast(
     settings,
     scale,
     quantileLines(q, steps, h),
-    card.min_history,
+    card,
   );
   const start = Math.max(from, card.min_history);
   const flags = flagging ? await anomalyFlags(predict, values, start, t0, settings, scale) : [];
