@@ -3,6 +3,8 @@ time, the held-out collection frozen and kept out of training."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -113,6 +115,16 @@ def test_demand_model_trains_calibrates_and_answers_a_temperature_what_if(tmp_pa
     assert len(section["interval_adjust"]) == DAY
     assert section["interval_calibration"] == {"method": "history", "days": 7,
         "rule": "rnn_site/experiments/results/ts_demand_interval_rule.md"}  # fmt: skip
+    # Both test coverages in a fresh section (the served one is what the card reports), and a
+    # rescore, which would keep the served figure as the graph's, refuses it.
+    assert section["test_coverage80"]["served"] == section["lstm"]["coverage80"]
+    assert 0 <= section["test_coverage80"]["graph"] <= 1
+    from rnn_site.experiments.ts_demand_interval import rescore
+    from rnn_site.experiments.ts_history_calibration import RescoreError
+
+    (tmp_path / "metrics.json").write_text(json.dumps({"electricity": section}, default=float))
+    with pytest.raises(RescoreError, match="nothing to rescore"):
+        rescore(tmp_path, "cmd")
     assert section["lstm"]["mase"] < section["baselines"]["seasonal-naive-week"]["mase"]
     # Demand rises by 0.06 GW per °C here: 5 °C warmer should add about 0.3 GW.
     assert 0.1 < section["what_if_plus5"]["mean_change_gw"] < 0.5

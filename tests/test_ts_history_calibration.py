@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,7 @@ from shipped import MODELS, ROOT
 
 from rnn_site.baselines import conformal
 from rnn_site.experiments.ts_history_calibration import CANDIDATES, choose
+from rnn_site.files import sha256_file
 from rnn_site.runtime.ts_forecaster import Forecaster
 
 RESULTS = ROOT / "rnn_site" / "experiments" / "results" / "ts_history_calibration.json"
@@ -81,6 +84,67 @@ def test_the_page_lists_exactly_the_series_the_card_counts_outside_the_target():
     before = log["interval_rescored"]["before"]["CEU2000000001"]
     now = log["held_out"]["CEU2000000001"]["lstm"]["coverage80"]
     assert f"| Construction | 0.995 | 0.762 | {before:.3f} | {now:.3f} |" in table
+
+
+# ------------------------------------------------------------------ a retrain, then the page
+
+
+def fresh_log() -> dict[str, Any]:
+    """The published log as a fresh recipe writes it: both test coverages under
+    ``test_coverage80``, no ``interval_rescored`` (its figures are the same ones)."""
+    log = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    before = log.pop("interval_rescored")["before"]
+    served = {n: f["coverage80"] for n, f in log["forecaster"].items()}
+    served |= {n: h["lstm"]["coverage80"] for n, h in log["held_out"].items()}
+    log["test_coverage80"] = {"served_calibration": "history", "graph": before, "served": served}
+    return log
+
+
+def model_folder(root: Path, log: dict[str, Any]) -> Path:
+    folder = root / "ts-forecaster"
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps(log), "utf-8")
+    shutil.copyfile(MODELS / "ts-forecaster" / "forecaster.onnx", folder / "forecaster.onnx")
+    return folder
+
+
+def test_a_fresh_log_builds_the_same_table_and_is_not_rescored(tmp_path, capsys):
+    from rnn_site.experiments import ts_history_calibration as experiment
+    from rnn_site.sitebuild.ts_calibration_data import history_table
+
+    folder = model_folder(tmp_path, fresh_log())
+    assert history_table(tmp_path) == history_table(MODELS)  # the rescored layout still reads
+    written = (folder / "metrics.json").read_bytes()
+    with pytest.raises(experiment.RescoreError, match="nothing to rescore"):
+        experiment.rescore(folder, "cmd")
+    with pytest.raises(SystemExit) as exited:
+        experiment.main(["--rescore", "--model", str(folder)])
+    assert exited.value.code == 2 and capsys.readouterr().err.startswith("error: ")
+    assert (folder / "metrics.json").read_bytes() == written
+
+
+def test_the_page_refuses_results_measured_on_another_graph(tmp_path):
+    from rnn_site.sitebuild.page_data import PageDataError
+    from rnn_site.sitebuild.ts_calibration_data import history_fact, history_table
+
+    results = json.loads(RESULTS.read_text("utf-8"))
+    shipped = MODELS / "ts-forecaster" / "forecaster.onnx"
+    assert results["forecaster_onnx_sha256"] == sha256_file(shipped)
+    folder = model_folder(tmp_path, fresh_log())
+    (folder / "forecaster.onnx").write_bytes(shipped.read_bytes() + b"\0")  # a retrained graph
+    command = "python -m rnn_site.experiments.ts_history_calibration --json"
+    for build in (lambda: history_table(tmp_path), lambda: history_fact(tmp_path, "chosen")):
+        with pytest.raises(PageDataError, match=command):
+            build()
+
+
+def test_a_calibration_origin_outside_the_cached_forecasts_is_an_error():
+    from rnn_site.experiments.ts_history_calibration import CalibrationOriginError, cached_at
+
+    q_all = np.arange(10.0)[:, None]  # forecasts from origins 50..59
+    assert cached_at(q_all, 50, np.array([50, 59]))[:, 0].tolist() == [0.0, 9.0]
+    with pytest.raises(CalibrationOriginError, match=r"49–52 fall outside .* 50–59"):
+        cached_at(q_all, 50, np.array([49, 52]))  # row −1 would have read origin 59
 
 
 # ------------------------------------------------------------------ the published model

@@ -41,6 +41,7 @@ from rnn_site.baselines.conformal import (
 )
 from rnn_site.data.electricity import DAY, WEEK, load_electricity
 from rnn_site.experiments.ts_demand_calibration import RULES, errors, raw
+from rnn_site.experiments.ts_history_calibration import RescoreError
 from rnn_site.files import write_json
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.train.demand import DemandTrainConfig, Standardiser, midnights
@@ -173,6 +174,12 @@ def rescore(folder: Path, command: str) -> dict[str, Any]:
     path = folder / "metrics.json"
     log = json.loads(path.read_text("utf-8"))
     section = log["electricity"]
+    if "interval_calibration" in section and "interval_rescored" not in section:
+        raise RescoreError(
+            f"{path}'s electricity section was written by a recipe that already scores the "
+            "history-calibrated interval (both coverages in test_coverage80): there is "
+            "nothing to rescore, and its figure would be kept as the graph's own"
+        )
     previous = section.pop("interval_rescored", None)
     before = (previous or {}).get("before") or {"coverage80": section["lstm"]["coverage80"]}
     now = runtime_coverage(folder)
@@ -182,6 +189,7 @@ def rescore(folder: Path, command: str) -> dict[str, Any]:
         "days": DEMAND_HISTORY_DAYS,
         "rule": "rnn_site/experiments/results/ts_demand_interval_rule.md",
     }
+    section["test_coverage80"] = {"graph": before["coverage80"], "served": now["coverage80"]}
     section["interval_rescored"] = {
         "command": command,
         "commit": git_commit(),
@@ -211,10 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.rescore:
         from rnn_site.export.ts_forecaster import refresh_card
 
-        log = rescore(
-            args.rescore,
-            f"python -m rnn_site.experiments.ts_demand_interval --rescore {args.rescore}",
-        )
+        try:
+            log = rescore(
+                args.rescore,
+                f"python -m rnn_site.experiments.ts_demand_interval --rescore {args.rescore}",
+            )
+        except RescoreError as error:
+            parser.exit(2, f"error: {error}\n")
         section = log["electricity"]
         print(
             f"electricity: coverage {section['lstm']['coverage80']:.3f} "

@@ -39,7 +39,7 @@ from rnn_site.baselines.conformal import (
 )
 from rnn_site.baselines.forecast import rolling_origins
 from rnn_site.data.timeseries import Series
-from rnn_site.files import write_json
+from rnn_site.files import sha256_file, write_json
 from rnn_site.runtime.ts_forecaster import Forecaster
 
 MODEL_DIR = Path("models/ts-forecaster")
@@ -55,6 +55,10 @@ STRIDES = {"co2": 1, "sunspots": 1, "seattle": 24}
 ELECTRICITY_KS = (7, 14, 28)
 
 
+class CalibrationOriginError(ValueError):
+    """A calibration origin outside the range of cached forecasts (a bug in the caller)."""
+
+
 def raw_forecasts(model: Forecaster, s: Series, family: int, origins: np.ndarray) -> np.ndarray:
     """The graph's quantiles (len(origins), max_horizon, 3) from full-lookback windows."""
     if origins.min() < s.lookback:
@@ -66,6 +70,19 @@ def raw_forecasts(model: Forecaster, s: Series, family: int, origins: np.ndarray
         m = min(512, n - i)
         out.append(model.run(windows[i : i + m], np.full(m, s.norm_scale), np.full(m, family)))
     return np.concatenate(out).astype(np.float64)
+
+
+def cached_at(q_all: np.ndarray, first: int, origins: np.ndarray) -> np.ndarray:
+    """Rows of ``q_all`` (the graph's forecasts from origins ``first``, ``first`` + 1, …) for
+    ``origins``; CalibrationOriginError for one outside them, which indexing would otherwise
+    wrap around to the end silently."""
+    rows = np.asarray(origins) - first
+    if rows.size and (rows.min() < 0 or rows.max() >= len(q_all)):
+        raise CalibrationOriginError(
+            f"calibration origins {int(np.min(origins))}–{int(np.max(origins))} fall outside the "
+            f"forecasts computed for {first}–{first + len(q_all) - 1}"
+        )
+    return q_all[rows]
 
 
 def series_periods(s: Series, stride: int) -> dict[str, np.ndarray]:
@@ -90,13 +107,14 @@ def evaluate_series(
     for period, origins in periods.items():
         result["origins"][period] = len(origins)
         y = np.stack([s.values[t : t + h] for t in origins])
-        q0 = q_all[origins - first][:, :h]
+        q0 = cached_at(q_all, first, origins)[:, :h]
         rows = {"graph": q0}
         for name, (k, pooled) in CANDIDATES.items():
             qs = []
             for i, t in enumerate(origins):
                 cal = calibration_origins(int(t), h, min_history, k, pooled)
-                factors = history_factors(s.values[:t], cal, q_all[cal - first], h, k, pooled)
+                factors = history_factors(s.values[:t], cal, cached_at(q_all, first, cal), h, k,
+                                          pooled)  # fmt: skip
                 qs.append(rescaled(q0[i], factors))
             rows[name] = np.stack(qs)
         result[period] = {
@@ -212,6 +230,10 @@ def runtime_coverage(model: Forecaster) -> dict[str, dict[str, float]]:
     return result
 
 
+class RescoreError(ValueError):
+    """A log that cannot be rescored (its coverage is already the served interval's)."""
+
+
 def rescore(folder: Path, command: str) -> dict[str, Any]:
     """Score the test coverage of ``folder``'s model again as the runtime serves it (history
     calibration), the weights untouched, into its metrics.json: the figures the graph's own
@@ -221,6 +243,12 @@ def rescore(folder: Path, command: str) -> dict[str, Any]:
 
     path = folder / "metrics.json"
     log = json.loads(path.read_text("utf-8"))
+    if "interval_calibration" in log and "interval_rescored" not in log:
+        raise RescoreError(
+            f"{path} was written by a recipe that already scores the history-calibrated "
+            "interval (interval_calibration, both coverages in test_coverage80): there is "
+            "nothing to rescore, and its figures would be kept as the graph's own"
+        )
     previous = log.pop("interval_rescored", None)
     before = (previous or {}).get("before") or {
         **{n: f["coverage80"] for n, f in log["forecaster"].items()},
@@ -241,6 +269,11 @@ def rescore(folder: Path, command: str) -> dict[str, Any]:
         "coverage80_mean": float(np.mean(coverage)),
     }
     log["interval_calibration"] = INTERVAL_CALIBRATION
+    log["test_coverage80"] = {
+        "served_calibration": INTERVAL_CALIBRATION["method"],
+        "graph": before,
+        "served": {name: figures["coverage80"] for name, figures in now.items()},
+    }
     log["interval_rescored"] = {
         "command": command,
         "commit": git_commit(),
@@ -267,9 +300,13 @@ def main(argv: list[str] | None = None) -> int:
         from rnn_site.export.ts_forecaster import refresh_card
 
         named = "" if args.model == MODEL_DIR else f" --model {args.model}"
-        log = rescore(
-            args.model, f"python -m rnn_site.experiments.ts_history_calibration --rescore{named}"
-        )
+        try:
+            log = rescore(
+                args.model,
+                f"python -m rnn_site.experiments.ts_history_calibration --rescore{named}",
+            )
+        except RescoreError as error:
+            parser.exit(2, f"error: {error}\n")
         for name, figures in log["forecaster"].items():
             print(f"{name}: coverage {figures['coverage80']:.3f}")
         for kind, path in refresh_card(args.model).items():
@@ -294,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         write_json(
             args.json,
             {"rule": "rnn_site/experiments/results/ts_history_calibration_rule.md",
+             # The page refuses these figures for any other graph (a retrained model).
+             "forecaster_onnx_sha256": sha256_file(args.model / "forecaster.onnx"),
              "series": table, "decision": decision, "electricity": elec},
         )  # fmt: skip
     return 0

@@ -3,7 +3,10 @@
 - ``<!-- data:ts-forecaster:table.history-calibration -->``: per series, 80% coverage with the
   graph's own interval and history-calibrated, on validation (the rule's results file,
   rnn_site/experiments/results/ts_history_calibration.json) and on test (the card's log:
-  ``interval_rescored.before`` and the served figures), with the test interval's mean width;
+  ``test_coverage80.graph`` / ``.served``, or in a log rescored before those keys existed
+  ``interval_rescored.before`` and the served figures), with the test interval's mean width.
+  The results file must name the sha256 of the shipped forecaster.onnx (it is measured on
+  that graph); a retrained model needs the experiment run again first;
 - ``<!-- data:ts-forecaster:history-calibration:KEY -->``: one reading of the rule's results:
   ``chosen`` (the candidate), ``error.graph`` / ``error.chosen`` (mean |validation coverage −
   0.8| over the 13 series), ``inside.validation.graph`` / ``.chosen`` (series within 75–85%),
@@ -17,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rnn_site.files import sha256_file
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, results_file
 
 RESULTS = (
@@ -26,8 +30,19 @@ SITE_TITLES = {"co2": "CO₂", "sunspots": "sunspots", "seattle": "Seattle"}
 LOW, HIGH = 0.75, 0.85
 
 
-def _results() -> dict[str, Any]:
-    return results_file(RESULTS, "rnn_site.experiments.ts_history_calibration")
+MODULE = "rnn_site.experiments.ts_history_calibration"
+
+
+def _results(models_dir: Path) -> dict[str, Any]:
+    """The experiment's results, if measured on ``models_dir``'s forecaster.onnx."""
+    results = results_file(RESULTS, MODULE)
+    shipped = Path(models_dir) / "ts-forecaster" / "forecaster.onnx"
+    if results.get("forecaster_onnx_sha256") != sha256_file(shipped):
+        raise PageDataError(
+            f"{RESULTS.name} was not measured on {shipped} (sha256 differs or is not recorded): "
+            f"run python -m {MODULE} --json {RESULTS} again"
+        )
+    return results
 
 
 def _title(log: dict[str, Any], name: str) -> str:
@@ -43,14 +58,26 @@ def test_coverage(log: dict[str, Any]) -> dict[str, float]:
     return coverage
 
 
+def graph_and_served(log: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """Test coverage per series with the graph's own interval and as served: a fresh log's
+    ``test_coverage80``, or a log rescored before it existed (``interval_rescored.before``
+    and the served figures in place)."""
+    if "test_coverage80" in log:
+        return log["test_coverage80"]["graph"], log["test_coverage80"]["served"]
+    if "interval_rescored" in log:
+        return log["interval_rescored"]["before"], test_coverage(log)
+    raise PageDataError(
+        "ts-forecaster/metrics.json has neither test_coverage80 nor interval_rescored: it "
+        f"predates history calibration; rescore it with python -m {MODULE} --rescore"
+    )
+
+
 @generator("ts-forecaster", "table.history-calibration")
 def history_table(models_dir: Path) -> str:
     """Coverage before/after per series on validation and test, and the test widths."""
     log = model_file("ts-forecaster", "metrics", models_dir)
-    if "interval_rescored" not in log:
-        raise PageDataError("ts-forecaster/metrics.json has no interval_rescored: rescore it")
-    results, before = _results(), log["interval_rescored"]["before"]
-    chosen, now = results["decision"]["chosen"], test_coverage(log)
+    results, (before, now) = _results(models_dir), graph_and_served(log)
+    chosen = results["decision"]["chosen"]
     rows = [
         "| series | validation: graph | validation: history | test: graph | test: history "
         "| test width: graph | test width: history |",
@@ -69,7 +96,7 @@ def history_table(models_dir: Path) -> str:
 @generator("ts-forecaster", "history-calibration", argument=True)
 def history_fact(models_dir: Path, key: str) -> str:
     """One reading of the rule's results (see the module docstring for the keys)."""
-    results = _results()
+    results = _results(models_dir)
     decision, chosen = results["decision"], results["decision"]["chosen"]
     electricity = results["electricity"]["validation"]
     facts: dict[str, str] = {

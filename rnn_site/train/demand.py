@@ -312,6 +312,7 @@ def train_demand(
     model.eval()
     adjust = calibrate(model, data, hp, norm)
     lstm = scores(data, history_calibrated(model, data, test_origins, hp, norm), unit)
+    graph = scores(data, forecast(model, data, test_origins, hp, norm), unit)
     section = {
         "config": config.to_dict(),
         "hparams": asdict(hp),
@@ -319,6 +320,9 @@ def train_demand(
         "scale_gw": unit,
         "interval_adjust": adjust,
         "interval_calibration": INTERVAL_CALIBRATION,
+        # Both test coverages, so a fresh log says what calibration changed (a rescore of an
+        # older log keeps the graph's under interval_rescored.before instead).
+        "test_coverage80": {"graph": graph["coverage80"], "served": lstm["coverage80"]},
         "test_days": len(test_origins),
         "validation_days": len(val_origins),
         "lstm": lstm,
