@@ -270,9 +270,13 @@ def test_a_refreshed_card_restamps_only_the_graphs_series_metadata(exported, tmp
     before = (model_dir / "forecaster.onnx").read_bytes()
     log = {"anomaly": {"sunspots": {"lstm": {"threshold": 4.5}}}}
     (model_dir / "metrics.json").write_text(json.dumps(log), "utf-8")
+    stale = json.loads((model_dir / "card.json").read_text())
+    stale["example"] = {"title": "an older runtime's", "text": "month median\n1995-01 0.00"}
+    (model_dir / "card.json").write_text(json.dumps(stale), "utf-8")
     refresh_card(model_dir)
     card = json.loads((model_dir / "card.json").read_text())
     assert card["series"]["sunspots"]["anomaly_threshold"] == 4.5
+    assert card["example"]["text"] == served_example(Forecaster.load(model_dir))  # rebuilt
     graph = onnx.load(str(model_dir / "forecaster.onnx"))
     (series,) = [p for p in graph.metadata_props if p.key == "series"]
     assert json.loads(series.value) == card["series"]
@@ -287,9 +291,26 @@ def test_a_refreshed_card_restamps_only_the_graphs_series_metadata(exported, tmp
     )
 
 
+def served_example(model: Forecaster) -> str:
+    """The card example's table as `Forecaster.forecast` serves it (history calibration on
+    the CO₂ values before the first test month)."""
+    co2 = model.load_series("co2")
+    origin = co2["val_end"]
+    f = model.forecast(co2["values"][:origin], 12, "co2")
+    rows = ["month     median   80% interval      actual"]
+    for h in range(12):
+        rows.append(f"1995-{h + 1:02d}  {f.median[h]:7.2f}  [{f.lower[h]:7.2f}, {f.upper[h]:7.2f}]"
+                    f"  {co2['values'][origin + h]:7.2f}")  # fmt: skip
+    return "\n".join(rows)
+
+
 def test_card_and_readme_describe_the_files_and_the_example_runs(exported, monkeypatch, capsys):
     model_dir = exported[1] / "ts-forecaster"
     card = json.loads((model_dir / "card.json").read_text())
+    # The example is what the runtime serves (its interval history-calibrated), and its title
+    # says how many values that reads: lookback + max_horizon + K − 1.
+    assert card["example"]["text"] == served_example(Forecaster.load(model_dir))
+    assert "(83 months read in all)" in card["example"]["title"]
     assert card["files"]["forecaster"] == "forecaster.onnx"
     assert set(card["series"]) == {"co2", "sunspots", "seattle"}
     readme = (model_dir / "README.md").read_text()

@@ -202,3 +202,9 @@ def test_the_recipes_history_calibration_in_torch_matches_the_runtimes_onnx(fore
         assert not np.allclose(served.upper, graph.upper)  # calibration did something
         for got, want in ((recipe.lower[i], served.lower), (recipe.upper[i], served.upper)):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-4)
+
+
+def test_the_published_cards_example_is_the_runtimes_forecast(forecaster):
+    from test_timeseries_runtime import served_example
+
+    assert forecaster.card["example"]["text"] == served_example(forecaster)

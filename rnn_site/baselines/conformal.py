@@ -18,6 +18,7 @@ Numpy only: the runtime (`rnn_site.runtime.ts_forecaster`) and the recipe's scor
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -91,6 +92,35 @@ def history_factors(
     if pooled:
         return np.full(horizon, conformal_factor(scores[known]))
     return np.array([conformal_factor(scores[known[:, j], j][-k:]) for j in range(horizon)])
+
+
+#: The raw graph: windows (batch, time), scale (batch,), ids (batch,) → (batch, steps, 3).
+Graph = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def served_factors(
+    run: Graph,
+    values: np.ndarray,
+    series: tuple[int, int],
+    unit: float,
+    limits: tuple[int, int],
+) -> np.ndarray:
+    """The factors (max_horizon,) the runtime puts on the half-widths of a forecast from the
+    end of ``values`` by the graph ``run`` (``series`` = (lookback, id), ``limits`` =
+    (min_history, max_horizon)): the graph runs at the `calibration_origins` inside them in
+    one batch of windows of one width (the lookback, or the first origin when fewer values
+    come before it), in the forecast's ``unit``. Origins and width follow the max horizon,
+    not a requested one, so a step's interval is the same however many steps were asked for.
+    `Forecaster.forecast` and the card's example both use it."""
+    (lookback, series_id), (min_history, max_horizon) = series, limits
+    origins = calibration_origins(values.size, max_horizon, min_history)
+    if not origins.size:
+        return np.ones(max_horizon)
+    width = min(lookback, int(origins[0]))
+    windows = np.lib.stride_tricks.sliding_window_view(values, width)[origins - width]
+    n = len(origins)
+    q = np.asarray(run(windows, np.full(n, unit), np.full(n, series_id)), dtype=np.float64)
+    return history_factors(values, origins, q, max_horizon)
 
 
 def pooled_factor(actual: np.ndarray, quantiles: np.ndarray) -> float:

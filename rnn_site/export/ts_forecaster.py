@@ -35,6 +35,7 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.baselines.anomaly import robust_unit
+from rnn_site.baselines.conformal import HISTORY_ORIGINS, rescaled, served_factors
 from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import anomaly_tables, steps
@@ -408,29 +409,57 @@ def forecaster_prose(log: dict[str, Any]) -> CardProse:
     )
 
 
+def example(
+    session_path: Path,
+    series_json: dict[str, Any],
+    card_series: dict[str, SeriesSettings],
+    limits: tuple[int, int],
+) -> Example:
+    """The card's example: a 12-month CO₂ forecast from January 1995 (the first test month)
+    next to the truth, as `Forecaster.forecast` serves it (``limits``: the card's min_history
+    and max_horizon; the interval history-calibrated on the values before the origin)."""
+    settings = card_series["co2"]
+    origins = HISTORY_ORIGINS + limits[1] - 1
+    title = card_text(NAME).text(
+        "_example_title",
+        lookback=str(settings["lookback"]),
+        origins=str(origins),
+        months=str(settings["lookback"] + origins),
+    )
+    return {"title": title, "text": example_text(session_path, series_json, settings, limits)}
+
+
 def example_text(
-    session_path: Path, series_json: dict[str, Any], card_series: dict[str, SeriesSettings]
+    session_path: Path,
+    series_json: dict[str, Any],
+    settings: SeriesSettings,
+    limits: tuple[int, int],
 ) -> str:
-    """A 12-month CO₂ forecast from January 1995 (the first test month), next to the truth."""
+    """The example's table: month, median, the served 80% interval, actual (onnxruntime)."""
     from rnn_site.onnx_session import create_session
 
     co2 = series_json["series"]["co2"]
-    settings = card_series["co2"]
-    values = np.array(co2["values"], dtype=np.float32)
+    values = np.array(co2["values"], dtype=np.float64)
     origin, lookback = co2["val_end"], settings["lookback"]
     session = create_session(session_path)
-    (q,) = session.run(
-        None,
-        {
-            "values": values[None, origin - lookback : origin],
-            "scale": np.array([settings["norm_scale"]], np.float32),
-            "series": np.array([settings["id"]], np.int64),
-        },
-    )
+
+    def run(windows: np.ndarray, scale: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        feeds = {
+            "values": np.ascontiguousarray(windows, dtype=np.float32),
+            "scale": np.asarray(scale, np.float32),
+            "series": np.asarray(ids, np.int64),
+        }
+        return np.asarray(session.run(None, feeds)[0])
+
+    unit = float(settings["norm_scale"])
+    q = run(values[None, origin - lookback : origin], np.array([unit]), np.array([settings["id"]]))
+    series = (int(lookback), int(settings["id"]))
+    factors = served_factors(run, values[:origin], series, unit, limits)
+    q = rescaled(q[0].astype(np.float64), factors)
     lines = ["month     median   80% interval      actual"]
     for h in range(12):
         year, month = 1995, h + 1
-        lo, mid, hi = q[0, h]
+        lo, mid, hi = q[h]
         lines.append(
             f"{year}-{month:02d}  {mid:7.2f}  [{lo:7.2f}, {hi:7.2f}]  {values[origin + h]:7.2f}"
         )
@@ -521,12 +550,10 @@ def export_forecaster_model(
                 "electricity_forecasts": FORECASTS_FILE,
             }
             io["demand"] = demand_io(demand.model.config.history).to_json()
-        example: Example = {
-            "title": card_text(NAME).text("_example_title"),
-            "text": example_text(paths["forecaster"], series_json, card_series),
-        }
+        limits = (int(checkpoint["min_history"]), int(model.config.horizon))
+        shown = example(paths["forecaster"], series_json, card_series, limits)
         card = forecaster_card(
-            run, model.config.to_dict(), checkpoint["min_history"], card_series, files, io, example
+            run, model.config.to_dict(), checkpoint["min_history"], card_series, files, io, shown
         )
         return run.publish(paths, card)
 
@@ -613,7 +640,8 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     """Write the card, README and manifest again from metrics.json, the data files and the
     graph untouched but for forecaster.onnx's "series" metadata, which follows the card's
     series settings: for scores re-measured with the same weights (``anomaly_rescored`` in
-    the log). The card keeps the commit its graphs were exported at."""
+    the log). The example is built again (the runtime's interval may have changed). The card
+    keeps the commit its graphs were exported at."""
     folder = Path(out_dir)
     old = json.loads((folder / "card.json").read_text("utf-8"))
     log_file = folder / "metrics.json"
@@ -622,10 +650,12 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     commit = old["source_commit"]
     with steps.start_export(NAME, folder, log=log, commit=commit, log_file=log_file) as run:
         card_series = with_anomaly_settings(old["series"], log, series_json)
+        limits = (int(old["min_history"]), int(old["max_horizon"]))
+        graph_file = folder / old["files"]["forecaster"]
+        shown = example(graph_file, series_json, card_series, limits)
         card = forecaster_card(
-            run, old["config"], old["min_history"], card_series, old["files"], old["io"],
-            old["example"],
-        )  # fmt: skip
+            run, old["config"], old["min_history"], card_series, old["files"], old["io"], shown
+        )
         graph = run.work_dir / old["files"]["forecaster"]  # restamped in the staging folder
         shutil.copyfile(folder / old["files"]["forecaster"], graph)
         restamp_metadata(graph, {"series": json.dumps(card_series, sort_keys=True)})

@@ -26,10 +26,9 @@ import numpy as np
 from rnn_site.baselines.anomaly import interval_score
 from rnn_site.baselines.conformal import (
     DEMAND_HISTORY_DAYS,
-    calibration_origins,
-    history_factors,
     pooled_factor,
     rescaled,
+    served_factors,
 )
 from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.data.electricity import DAY, WEEK
@@ -270,16 +269,13 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         width (the lookback, or the first origin when fewer values come before it), in the
         forecast's ``unit``. A step with fewer than `MIN_SCORES` known scores keeps factor 1."""
         settings = self._settings(series)
-        # Origins and window width follow the model's max horizon, not ``horizon``: a step's
-        # interval is then the same however many steps were asked for (short histories too).
-        origins = calibration_origins(values.size, self.max_horizon, self.min_history)
-        if not origins.size:
-            return np.ones(horizon)
-        width = min(int(settings["lookback"]), int(origins[0]))
-        windows = np.lib.stride_tricks.sliding_window_view(values, width)[origins - width]
-        n = len(origins)
-        q = _finite(self.run(windows, np.full(n, unit), np.full(n, settings["id"])).astype(float))
-        return history_factors(values, origins, q, self.max_horizon)[:horizon]
+
+        def graph(windows: np.ndarray, scale: np.ndarray, ids: np.ndarray) -> np.ndarray:
+            return _finite(self.run(windows, scale, ids).astype(np.float64))
+
+        limits = (self.min_history, self.max_horizon)
+        lookback, sid = int(settings["lookback"]), int(settings["id"])
+        return served_factors(graph, values, (lookback, sid), unit, limits)[:horizon]
 
     def anomaly_scores(
         self, values: Any, series: str = "co2", start: int | None = None
