@@ -208,3 +208,50 @@ def test_the_published_cards_example_is_the_runtimes_forecast(forecaster):
     from test_timeseries_runtime import served_example
 
     assert forecaster.card["example"]["text"] == served_example(forecaster)
+
+
+# ------------------------------------------------------------------ the page's readings
+
+
+def test_coverage_is_counted_inside_the_target_on_its_printed_value():
+    from rnn_site.sitebuild.ts_calibration_data import coverage_outside, history_table
+
+    assert conformal.in_target(0.8496) and conformal.in_target(0.8504)  # both print 0.850
+    assert not conformal.in_target(0.8506) and not conformal.in_target(0.7494)  # 0.851, 0.749
+    # Every series the table prints is named outside 75–85% exactly when its printed test
+    # coverage is: the table and the count agree.
+    outside = coverage_outside(MODELS)
+    for row in history_table(MODELS).splitlines()[2:]:
+        title, *_, served, _, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        named = f"{title} ({served})" in outside
+        assert named == (not 0.75 <= float(served) <= 0.85), row
+
+
+def test_the_pages_calibration_counts_come_from_the_log_and_the_constants():
+    from rnn_site.sitebuild.ts_calibration_data import NEARLY_ALWAYS, history_fact
+
+    log = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    graph = [log["interval_rescored"]["before"][n] for n in log["held_out"]]
+    read = {k: history_fact(MODELS, k) for k in ("held-out", "held-out.graph.nearly-always",
+                                                 "held-out.graph.below", "ks", "series", "k",
+                                                 "min-scores", "min-values")}  # fmt: skip
+    assert read["held-out"] == str(len(graph)) == "10"
+    assert read["held-out.graph.nearly-always"] == str(sum(c >= NEARLY_ALWAYS for c in graph))
+    assert read["held-out.graph.below"] == str(sum(c < 0.75 for c in graph))
+    assert read["ks"] == "12, 24, 36 or 48" and read["series"] == "13"
+    assert read["k"] == read["min-scores"] == str(conformal.MIN_SCORES)
+    assert read["min-values"] == str(12 + conformal.MIN_SCORES)  # the card's min_history + K
+
+
+def test_the_demos_false_alarms_split_into_echoes_and_ordinary_years_read_once():
+    from rnn_site.sitebuild import application_tables as tables
+
+    tables._demo_flags.cache_clear()
+    view = tables.demo_flags(MODELS, "sunspots")
+    assert view["injected"] == [213, 245, 246] and view["hits"] == [213]
+    # 214 right after the spike at 213, 247 right after the shift over 245–246.
+    assert view["echoes"] == [214, 247]
+    assert len(view["ordinary"]) == len(view["false_alarms"]) - 2 == 6
+    for key in ("flags", "echoes", "ordinary", "per_hit"):
+        tables.demo_flags_reading(MODELS, f"sunspots.{key}")
+    assert tables._demo_flags.cache_info().misses == 1  # the model was loaded once

@@ -35,7 +35,7 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.baselines.anomaly import robust_unit
-from rnn_site.baselines.conformal import HISTORY_ORIGINS, rescaled, served_factors
+from rnn_site.baselines.conformal import HISTORY_ORIGINS, in_target, rescaled, served_factors
 from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import anomaly_tables, steps
@@ -368,7 +368,7 @@ def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
             h["lstm"]["mase"] < h["holt-winters"]["mase"] for h in held.values()
         ),
         "coverage_series": len(coverage),
-        "coverage_in_75_85": sum(0.75 <= c <= 0.85 for c in coverage.values()),
+        "coverage_in_75_85": sum(in_target(c) for c in coverage.values()),
         "coverage_min": min(coverage.values()),
         "coverage_max": max(coverage.values()),
         "anomaly_series": len(anomaly),

@@ -27,7 +27,9 @@ same function that writes the table into the model folder's README.md
   with a window of 1 or 2 seasons, ts_anomaly_seasonal_window.json) and
   ``<!-- data:ts-forecaster:demo-flags:SERIES.KEY -->`` (what the demo shows with "Inject
   anomalies" at SERIES' first test origin, by the Python runtime on the shipped model: KEY
-  ``injected``, ``flags``, ``hits``, ``false_alarms`` or ``per_hit``, false alarms per hit).
+  ``injected``, ``flags``, ``hits``, ``false_alarms``, of those ``echoes`` (within two steps
+  after an injected point) and ``ordinary`` (the rest), ``per_hit``, false alarms per hit, or
+  ``echo_steps``, that window).
 
 See the pages: applications/speech.md, applications/sentiment.md, applications/translation.md,
 applications/music.md, applications/time-series.md
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,7 @@ from rnn_site.export.results_tables import (
     translator_examples_table,
     translator_results_table,
 )
+from rnn_site.files import sha256_file
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
 
 
@@ -187,12 +191,28 @@ def demo_injection(
     return out, [spike, *shifted]
 
 
+#: Steps after an injected point within which a false alarm is counted as its echo (the model
+#: reads the injected value in the next windows), not as a false alarm in an ordinary stretch.
+ECHO_STEPS = 2
+
+
 def demo_flags(models_dir: Path, series: str) -> dict[str, Any]:
     """The demo's anomaly view of ``series`` at its first test origin (the page's default):
-    injected points, flags at the card's threshold, hits and false alarms."""
+    injected points, flags at the card's threshold, hits, false alarms, and of those the
+    ``echoes`` (within `ECHO_STEPS` after an injected point) and the ``ordinary`` rest.
+    Computed once per model files (the page reads it in several placeholders)."""
+    folder = (Path(models_dir) / "ts-forecaster").resolve()
+    files = tuple(sha256_file(folder / name) for name in ("card.json", "forecaster.onnx"))
+    return _demo_flags(str(folder), series, files)
+
+
+@cache
+def _demo_flags(folder: str, series: str, files: tuple[str, ...]) -> dict[str, Any]:
+    """`demo_flags` for the model in ``folder`` whose files hash to ``files`` (the cache key,
+    so a changed model is read again)."""
     from rnn_site.runtime import Forecaster
 
-    model = Forecaster.load(Path(models_dir) / "ts-forecaster")
+    model = Forecaster.load(Path(folder))
     data, settings = model.load_series(series), model.card["series"][series]
     t0 = int(data["val_end"])
     start = max(t0 - 2 * int(settings["lookback"]), model.min_history)
@@ -201,17 +221,22 @@ def demo_flags(models_dir: Path, series: str) -> dict[str, Any]:
     )
     flags = (np.flatnonzero(model.detect_anomalies(values[:t0], series, start)) + start).tolist()
     hits = sorted(set(flags) & set(injected))
-    return {"injected": injected, "flags": flags, "hits": hits,
-            "false_alarms": sorted(set(flags) - set(hits))}  # fmt: skip
+    false_alarms = sorted(set(flags) - set(hits))
+    echoes = [t for t in false_alarms if any(0 < t - e <= ECHO_STEPS for e in injected)]
+    return {"injected": injected, "flags": flags, "hits": hits, "false_alarms": false_alarms,
+            "echoes": echoes, "ordinary": [t for t in false_alarms if t not in echoes]}  # fmt: skip
 
 
 @generator("ts-forecaster", "demo-flags", argument=True)
 def demo_flags_reading(models_dir: Path, spec: str) -> str:
     """A count of the demo's anomaly view: SERIES.KEY (see the module docstring)."""
     series, _, key = spec.partition(".")
-    keys = ("injected", "flags", "hits", "false_alarms", "per_hit")
+    keys = ("injected", "flags", "hits", "false_alarms", "echoes", "ordinary", "per_hit",
+            "echo_steps")  # fmt: skip
     if series not in ("co2", "sunspots", "seattle") or key not in keys:
         raise PageDataError(f"data:ts-forecaster:demo-flags:{spec}: SERIES.KEY, KEY one of {keys}")
+    if key == "echo_steps":
+        return str(ECHO_STEPS)
     view = demo_flags(models_dir, series)
     if key == "per_hit":
         if not view["hits"]:
