@@ -255,3 +255,17 @@ def test_the_demos_false_alarms_split_into_echoes_and_ordinary_years_read_once()
     for key in ("flags", "echoes", "ordinary", "per_hit"):
         tables.demo_flags_reading(MODELS, f"sunspots.{key}")
     assert tables._demo_flags.cache_info().misses == 1  # the model was loaded once
+
+
+def test_the_demand_interval_table_refuses_results_of_another_checkpoint(tmp_path):
+    from rnn_site.sitebuild.page_data import PageDataError
+    from rnn_site.sitebuild.ts_demand_interval_data import RESULTS, demand_interval_table
+
+    shipped = MODELS / "ts-forecaster" / "ts-forecaster.pt"
+    results = json.loads(RESULTS.read_text("utf-8"))
+    assert results["checkpoint_sha256"] == sha256_file(shipped)
+    assert demand_interval_table(MODELS).count("\n") == 6  # header, rule, five candidates
+    (tmp_path / "ts-forecaster").mkdir()
+    (tmp_path / "ts-forecaster" / "ts-forecaster.pt").write_bytes(shipped.read_bytes() + b"\0")
+    with pytest.raises(PageDataError, match=r"rnn_site\.experiments\.ts_demand_interval --json"):
+        demand_interval_table(tmp_path)

@@ -42,7 +42,7 @@ from rnn_site.baselines.conformal import (
 from rnn_site.data.electricity import DAY, WEEK, load_electricity
 from rnn_site.experiments.ts_demand_calibration import RULES, errors, raw
 from rnn_site.experiments.ts_history_calibration import RescoreError
-from rnn_site.files import write_json
+from rnn_site.files import sha256_file, write_json
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.train.demand import DemandTrainConfig, Standardiser, midnights
 
@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         for kind, written in refresh_card(args.rescore).items():
             print(f"{kind:>9}: {written}")
         return 0
-    result = measure(args.checkpoint)
+    # The page refuses these figures for any other checkpoint (a retrained model).
+    result = measure(args.checkpoint) | {"checkpoint_sha256": sha256_file(args.checkpoint)}
     for name in CANDIDATES:
         o, t = result["october"][name], result["test"][name]
         mark = "  <- chosen" if name == result["chosen"] else ""

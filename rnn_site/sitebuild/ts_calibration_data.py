@@ -41,16 +41,23 @@ SITE_TITLES = {"co2": "CO₂", "sunspots": "sunspots", "seattle": "Seattle"}
 MODULE = "rnn_site.experiments.ts_history_calibration"
 
 
-def _results(models_dir: Path) -> dict[str, Any]:
-    """The experiment's results, if measured on ``models_dir``'s forecaster.onnx."""
-    results = results_file(RESULTS, MODULE)
-    shipped = Path(models_dir) / "ts-forecaster" / "forecaster.onnx"
-    if results.get("forecaster_onnx_sha256") != sha256_file(shipped):
+def measured_on(path: Path, module: str, key: str, shipped: Path) -> dict[str, Any]:
+    """An experiment's committed results (`results_file`) if their ``key`` is the sha256 of
+    the ``shipped`` model file they were measured on; PageDataError naming the command that
+    measures them again otherwise (a retrained model must not show the old model's figures)."""
+    results = results_file(path, module)
+    if results.get(key) != sha256_file(shipped):
         raise PageDataError(
-            f"{RESULTS.name} was not measured on {shipped} (sha256 differs or is not recorded): "
-            f"run python -m {MODULE} --json {RESULTS} again"
+            f"{path.name} was not measured on {shipped} (sha256 differs or is not recorded): "
+            f"run python -m {module} --json {path} again"
         )
     return results
+
+
+def _results(models_dir: Path) -> dict[str, Any]:
+    """The experiment's results, if measured on ``models_dir``'s forecaster.onnx."""
+    shipped = Path(models_dir) / "ts-forecaster" / "forecaster.onnx"
+    return measured_on(RESULTS, MODULE, "forecaster_onnx_sha256", shipped)
 
 
 def _title(log: dict[str, Any], name: str) -> str:

@@ -8,6 +8,9 @@
   history days of the chosen candidate), ``september`` / ``october`` (midnights fitted on /
   judged on), ``october.NAME`` / ``test.NAME`` (coverage) and ``width.NAME`` (test width, GW)
   for NAME in ``published``, ``pooled``, ``chosen``.
+
+The results must name the sha256 of the shipped ts-forecaster.pt they were measured on (the
+demand model's weights); after a retrain the page asks for the experiment to be run again.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnn_site.sitebuild.page_data import PageDataError, generator, results_file
+from rnn_site.sitebuild.page_data import PageDataError, generator
+from rnn_site.sitebuild.ts_calibration_data import measured_on
 
 RESULTS = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "ts_demand_interval.json"
@@ -24,8 +28,11 @@ RESULTS = (
 LABELS = {"per-step": "per-step (published)", "pooled": "pooled"}
 
 
-def _results() -> dict[str, Any]:
-    return results_file(RESULTS, "rnn_site.experiments.ts_demand_interval")
+def _results(models_dir: Path) -> dict[str, Any]:
+    """The results, if measured on ``models_dir``'s checkpoint (the demand model's weights)."""
+    shipped = Path(models_dir) / "ts-forecaster" / "ts-forecaster.pt"
+    module = "rnn_site.experiments.ts_demand_interval"
+    return measured_on(RESULTS, module, "checkpoint_sha256", shipped)
 
 
 def rule_order(name: str) -> tuple[int, int]:
@@ -45,7 +52,7 @@ def label(name: str) -> str:
 @generator("ts-forecaster", "table.demand-interval")
 def demand_interval_table(models_dir: Path) -> str:
     """October (deciding) and test coverage and width of every candidate, the chosen marked."""
-    results = _results()
+    results = _results(models_dir)
     rows = [
         "| candidate | October coverage | \\|coverage − 0.8\\| | October width (GW) "
         "| test coverage | test width (GW) |",
@@ -64,7 +71,7 @@ def demand_interval_table(models_dir: Path) -> str:
 @generator("ts-forecaster", "demand-interval", argument=True)
 def demand_interval_fact(models_dir: Path, key: str) -> str:
     """One reading of the rule's results (see the module docstring for the keys)."""
-    results = _results()
+    results = _results(models_dir)
     chosen = results["chosen"]
     names = {"published": "per-step", "pooled": "pooled", "chosen": chosen}
     facts: dict[str, str] = {
