@@ -35,7 +35,14 @@ from torch import nn
 
 from rnn_site import __version__
 from rnn_site.baselines.anomaly import robust_unit
-from rnn_site.baselines.conformal import HISTORY_ORIGINS, in_target, rescaled, served_factors
+from rnn_site.baselines.conformal import (
+    DEMAND_HISTORY_DAYS,
+    HISTORY_ORIGINS,
+    MIN_SCORES,
+    in_target,
+    rescaled,
+    served_factors,
+)
 from rnn_site.card import Better, Example, ForecastingCard, Scores, SeriesSettings
 from rnn_site.data.electricity import DAYS_FILE, FORECASTS_FILE, forecasts_payload
 from rnn_site.export import anomaly_tables, steps
@@ -390,8 +397,10 @@ def targets_from_log(log: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def forecaster_prose(log: dict[str, Any]) -> CardProse:
-    """The card's prose, from ``prose/ts-forecaster.md``."""
+def forecaster_prose(log: dict[str, Any], min_history: int | None = None) -> CardProse:
+    """The card's prose, from ``prose/ts-forecaster.md`` (``min_history``: the card's, by
+    default the log's)."""
+    shortest = int(log["min_history"] if min_history is None else min_history) + MIN_SCORES
     text = card_text(NAME)
     collection = (log.get("data") or {}).get("collection") or {}
     held = collection.get("held_out") or {}
@@ -403,6 +412,10 @@ def forecaster_prose(log: dict[str, Any]) -> CardProse:
     )
     return text.prose(
         networks=networks,
+        k=str(HISTORY_ORIGINS),
+        min_scores=str(MIN_SCORES),
+        min_values=str(shortest),
+        days=str(DEMAND_HISTORY_DAYS),
         note=metrics_note(log),
         training_series=str(collection.get("training_series", "the")),
         held_out=", ".join(f"{k} ({v})" for k, v in held.items()) or text.text("_no_held_out"),
@@ -592,7 +605,7 @@ def forecaster_card(
     """The card of the network ``config``: scores, targets and prose from the run's log;
     ``card_series`` as `with_anomaly_settings` makes them."""
     metrics, baselines = forecast_scores(run.log)
-    prose = forecaster_prose(run.log)
+    prose = forecaster_prose(run.log, min_history)
     return {
         **steps.card_head(run, prose),
         "task": "time-series-forecasting",
