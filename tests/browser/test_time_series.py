@@ -213,7 +213,7 @@ def test_own_series_is_scored_on_its_last_values_against_seasonal_naive(
     summary = page.text_content(f"{DEMO} [data-role=summary]")
     assert f"MASE LSTM {scores['lstm']:.2f}, seasonal naive {scores['baseline']:.2f}" in summary
     # The interval drawn is history-calibrated on the reader's own past, as Python serves it,
-    # not the graph's own (long enough a history: every step has a dozen earlier forecasts).
+    # not the graph's own (60 values: every step has the MIN_SCORES earlier forecasts it needs).
     served = forecaster.forecast(values, h, "co2", scale="history")
     assert_matches(page, served)
     graph = forecaster.forecast(values, h, "co2", scale="history", calibration="graph")
