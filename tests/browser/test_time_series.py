@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rnn_site.baselines.conformal import MIN_SCORES
 from rnn_site.runtime.ts_forecaster import Forecaster, demand_inputs
 from rnn_site.sitebuild.application_tables import demo_flags, demo_injection
 
@@ -150,7 +151,16 @@ def test_own_series_is_forecast_in_its_own_unit(page, site_url, page_log, foreca
     after(page, lambda: page.click(f"{DEMO} [data-role=own-form] button"))
     assert alert(page) == ""
     h = int(page.input_value("#time-series-horizon"))
-    assert_matches(page, forecaster.forecast(values, h, "sunspots", scale="history"))
+    served = forecaster.forecast(values, h, "sunspots", scale="history")
+    assert_matches(page, served)
+    # 17 values are too few to calibrate any step (min_history + MIN_SCORES are needed): the
+    # band is the graph's own, and the summary says why.
+    graph = forecaster.forecast(values, h, "sunspots", scale="history", calibration="graph")
+    np.testing.assert_array_equal(served.upper, graph.upper)
+    shortest = forecaster.min_history + MIN_SCORES
+    summary = page.text_content(f"{DEMO} [data-role=summary]") or ""
+    assert "The interval is the graph's own: the history is too short" in summary
+    assert f"so {shortest} values for the first step" in summary
     assert page_log.page_errors == []
 
 

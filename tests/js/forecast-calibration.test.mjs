@@ -6,6 +6,7 @@ import { test } from "node:test";
 import {
   HISTORY_ORIGINS,
   MIN_SCORES,
+  calibratedSteps,
   calibrationOrigins,
   conformalFactor,
   historyFactors,
@@ -53,4 +54,12 @@ test("per-step factors use the k most recent origins where the step is known", (
     lower: [8, 9],
     upper: [14, 10.5],
   });
+});
+
+test("a step is calibrated once min_history + MIN_SCORES + step values are there", () => {
+  assert.equal(calibratedSteps(23, 24, 24, 12), 0);
+  assert.equal(calibratedSteps(24, 24, 24, 12), 1);
+  assert.equal(calibratedSteps(30, 24, 24, 12), 7);
+  assert.equal(calibratedSteps(30, 3, 24, 12), 3);
+  assert.equal(calibratedSteps(500, 24, 24, 12), 24);
 });

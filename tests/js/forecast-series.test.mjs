@@ -186,6 +186,17 @@ test("a step's interval is the same whatever the horizon, and needs min_history 
   const [short, enough] = [width(await own(23, 3)), width(await own(24, 3))];
   close(short, [0.85989, 0.92935, 1.14914], 1e-3, "23 values");
   close(enough, [1.43967, 0.91641, 1.20111], 1e-3, "24 values");
+  // The summary says so, with the card's min_history + MIN_SCORES.
+  /** @param {number} n @param {number} horizon */
+  const said = async (n, horizon) => {
+    const own = { values: co2.slice(0, n), style: "co2" };
+    const request = { series: null, own, origin: 0, horizon, anomalies: false };
+    return forecastSummary(await computeForecast(await real(), card, request), false).summary;
+  };
+  assert.match(await said(23, 3), /The interval is the graph's own: .* so 24 values for the first step/);
+  assert.match(await said(24, 3), /The interval of the first 1 step is calibrated .* keep the graph's own/);
+  assert.match(await said(25, 3), /The interval of the first 2 steps is calibrated/);
+  assert.doesNotMatch(await said(60, 12), /graph's own/);
 });
 
 test("values within float32 that overflow inside the graph are refused, not drawn", async () => {

@@ -35,6 +35,25 @@ export function calibrationOrigins(n, horizon, minHistory, k = HISTORY_ORIGINS, 
 }
 
 /**
+ * How many of the first `horizon` steps of a forecast from the end of n values get a
+ * history-calibrated interval: those with MIN_SCORES known scores (per step); the others keep
+ * the graph's. The first step needs minHistory + MIN_SCORES values, each later one one more.
+ * @param {number} n
+ * @param {number} horizon
+ * @param {number} maxHorizon  the model's (calibrationOrigins is called with it)
+ * @param {number} minHistory
+ */
+export function calibratedSteps(n, horizon, maxHorizon, minHistory) {
+  const origins = calibrationOrigins(n, maxHorizon, minHistory);
+  let steps = 0;
+  for (let j = 0; j < horizon; j++) {
+    const known = origins.filter((t) => t + j < n).length;
+    if (Math.min(known, HISTORY_ORIGINS) >= MIN_SCORES) steps++;
+  }
+  return steps;
+}
+
+/**
  * |actual − median| in half-widths of the interval on its side (1 = the edge).
  * @param {number} actual
  * @param {number} lower

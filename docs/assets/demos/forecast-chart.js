@@ -4,6 +4,7 @@
 // and the rows of its data table. time-series.js turns these into SVG and HTML.
 
 import { mase } from "./forecast-baselines.js";
+import { MIN_SCORES } from "./forecast-calibration.js";
 import { flagOutcomes, timeLabel } from "./forecast-series.js";
 
 /** @typedef {import("./forecast-series.js").ForecastResult} ForecastResult */
@@ -117,6 +118,14 @@ export function forecastSummary(result, anomaliesShown) {
     summary += ` Forecast from ${label(cut)} instead, both would have missed your last ${h} values by MASE LSTM ${b.lstm.toFixed(2)}, seasonal naive ${b.baseline.toFixed(2)} (lower is better; the unit is your series' own seasonal change before ${label(cut)}).`;
   } else if (!result.series)
     summary += ` With ${h} more values than the model needs, your series would also be scored: both forecasts made ${h} values before its end, against its last ${h} values.`;
+  const calibrated = result.calibrated;
+  if (calibrated && calibrated.steps < h) {
+    const needs = `a step needs ${MIN_SCORES} earlier forecasts of it whose outcome is known, so ${calibrated.shortest} values for the first step and one more for each later one`;
+    summary +=
+      calibrated.steps === 0
+        ? ` The interval is the graph's own: the history is too short to calibrate it on its own past (${needs}).`
+        : ` The interval of the first ${calibrated.steps} step${calibrated.steps > 1 ? "s" : ""} is calibrated on the history's own past; the later steps keep the graph's own (${needs}).`;
+  }
   if (anomaliesShown && result.series) {
     const injected = result.injected ?? [];
     const { hits, falseAlarms } = flagOutcomes(flags, injected);

@@ -8,7 +8,13 @@
 // quantile layout) and rnn_site.baselines.anomaly.interval_score.
 
 import { mase, seasonalNaive, seasonalScale } from "./forecast-baselines.js";
-import { calibrationOrigins, historyFactors, rescaled } from "./forecast-calibration.js";
+import {
+  MIN_SCORES,
+  calibratedSteps,
+  calibrationOrigins,
+  historyFactors,
+  rescaled,
+} from "./forecast-calibration.js";
 import { DemoError } from "./runtime.js";
 
 export const MAX_OWN_VALUES = 2000;
@@ -54,6 +60,9 @@ export const MAX_ABS_VALUE = 3.4028234663852886e38;
  * @property {number[]} flags
  * @property {number[]} [injected]  the indices the demo changed when asked to inject anomalies
  * @property {Backtest | null} [backtest]  a reader's own series: both forecasts of its last h values
+ * @property {{steps: number, shortest: number}} [calibrated]  how many of the h steps have a
+ *   history-calibrated interval (the others keep the graph's), and the shortest history whose
+ *   first step is calibrated (min_history + MIN_SCORES)
  */
 
 /**
@@ -385,6 +394,10 @@ export async function computeForecast(
     flags,
     injected,
     backtest,
+    calibrated: {
+      steps: calibratedSteps(t0, h, card.max_horizon, card.min_history),
+      shortest: card.min_history + MIN_SCORES,
+    },
   };
 }
 
