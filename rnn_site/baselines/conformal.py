@@ -42,6 +42,7 @@ def in_target(coverage: float) -> bool:
     table prints it: a series shown as 0.850 counts as inside, one shown as 0.851 outside."""
     return TARGET[0] <= round(coverage, 3) <= TARGET[1]
 
+
 #: Electricity (the demand model, 48 half-hours from a midnight): one factor per forecast from
 #: the ratio scores of the forecasts from the K whole days before it, pooled over the 48 steps
 #: (chosen on October with a fit on September: rnn_site/experiments/results/
