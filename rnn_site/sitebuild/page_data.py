@@ -49,6 +49,7 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.application_tables",
     "rnn_site.sitebuild.ts_calibration_data",
     "rnn_site.sitebuild.ts_demand_interval_data",
+    "rnn_site.sitebuild.ts_candidate_data",
     "rnn_site.sitebuild.speech_data",
     "rnn_site.sitebuild.translation_data",
     "rnn_site.sitebuild.models_page",
