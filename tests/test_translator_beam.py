@@ -4,6 +4,7 @@ results file against the card, and the page text drawn from it."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import json
@@ -133,3 +134,22 @@ def test_the_page_shows_beam_search_with_its_settings_spelt_out():
     defaults = beam_candidates(step, select, [()], bos=0, eos=1)
     spelt_out = beam_candidates(step, select, [()], bos=0, eos=1, beam=1, max_len=50)
     assert [(h.ids, h.score) for h in defaults] == [(h.ids, h.score) for h in spelt_out]
+
+
+def test_the_pages_search_section_calls_no_function_defined_outside_it() -> None:
+    """The page shows only the section: a call of one of beam.py's own functions defined
+    outside it (``search_settings`` once checked the settings there) met the reader as a
+    helper they could not see."""
+    source = (ROOT / "rnn_site/decoding/beam.py").read_text("utf-8")
+    head, rest = source.split("# --8<-- [start:search]")
+    section, tail = rest.split("# --8<-- [end:search]")
+    outside = {
+        node.name for node in ast.parse(head + tail).body if isinstance(node, ast.FunctionDef)
+    }
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(section))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert outside  # default_max_len, replace_unknown: the check sees the module's functions
+    assert called & outside == set()

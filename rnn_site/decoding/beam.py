@@ -93,7 +93,11 @@ def beam_candidates(
     """Every hypothesis the search finishes with (steps 1–3), in the order found, under
     `beam_search`'s settings; the search itself never looks at the ranking, so another
     ranking can be tried on the same list."""
-    bos, eos, beam, max_len = search_settings(settings)
+    # beam_search's signature checks the settings and fills in their defaults: both functions
+    # take the same ones, and a misspelt or missing one is the TypeError beam_search raises.
+    given = inspect.signature(beam_search).bind(step, select, state, **settings)
+    given.apply_defaults()
+    bos, eos, beam, max_len = (given.arguments[k] for k in ("bos", "eos", "beam", "max_len"))
     if beam < 1 or max_len < 1:
         raise ValueError(f"beam and max_len must be >= 1, got {beam} and {max_len}")
     live = [Hypothesis([], 0.0, [], False)]
@@ -132,19 +136,6 @@ def beam_candidates(
 
 
 # --8<-- [end:search]
-
-
-def search_settings(settings: Mapping[str, Any]) -> tuple[int, int, int, int]:
-    """(bos, eos, beam, max_len) from `beam_candidates`' keywords, checked and defaulted by
-    `beam_search`'s own signature: both take exactly the same settings, and a misspelt or
-    missing one is the TypeError a call of `beam_search` would raise."""
-    bound = _SEARCH_SIGNATURE.bind(None, None, None, **settings)
-    bound.apply_defaults()
-    found = bound.arguments
-    return found["bos"], found["eos"], found["beam"], found["max_len"]
-
-
-_SEARCH_SIGNATURE = inspect.signature(beam_search)
 
 
 def replace_unknown(
