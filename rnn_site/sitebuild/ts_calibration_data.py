@@ -87,6 +87,22 @@ def graph_and_served(log: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
     )
 
 
+def demand_graph_and_served(log: dict[str, Any]) -> tuple[float, float]:
+    """The electricity model's test coverage with the graph's own interval and as served: a
+    fresh log's ``electricity.test_coverage80``, or a log rescored before it existed
+    (``electricity.interval_rescored.before`` and the served figure in place)."""
+    section = log["electricity"]
+    if "test_coverage80" in section:
+        return section["test_coverage80"]["graph"], section["test_coverage80"]["served"]
+    if "interval_rescored" in section:
+        return section["interval_rescored"]["before"]["coverage80"], section["lstm"]["coverage80"]
+    raise PageDataError(
+        "ts-forecaster/metrics.json's electricity section has neither test_coverage80 nor "
+        "interval_rescored: rescore it with python -m rnn_site.experiments.ts_demand_interval "
+        "--rescore"
+    )
+
+
 @generator("ts-forecaster", "table.history-calibration")
 def history_table(models_dir: Path) -> str:
     """Coverage before/after per series on validation and test, and the test widths."""
