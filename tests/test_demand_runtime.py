@@ -253,6 +253,21 @@ def test_the_days_file_is_rebuilt_byte_for_byte_from_our_numbers_and_the_series(
         (folder / DAYS_FILE).write_bytes(exported_bytes)
 
 
+def test_a_stale_days_file_is_written_again(exported, tmp_path):
+    """A days file whose sha256 is not the manifest's (left by an older checkout's export) is
+    regenerated; a current one is left alone."""
+    _, data, folder = exported
+    shutil.copytree(folder.parent, tmp_path / "models")
+    copy = tmp_path / "models" / folder.name
+    exported_bytes = (copy / DAYS_FILE).read_bytes()
+    assert electricity.days_current(copy)
+    assert electricity.write_missing_days(copy.parent, data) == []
+    (copy / DAYS_FILE).write_text('{"days": []}', encoding="utf-8")  # an older export's file
+    assert not electricity.days_current(copy)
+    assert electricity.write_missing_days(copy.parent, data) == [copy / DAYS_FILE]
+    assert (copy / DAYS_FILE).read_bytes() == exported_bytes
+
+
 def test_other_series_values_are_refused_and_not_written(exported, tmp_path):
     _, data, folder = exported
     shutil.copytree(folder.parent, tmp_path / "models")

@@ -154,13 +154,24 @@ def write_days(model_dir: str | Path, data: Electricity | None = None) -> Path:
     return folder / DAYS_FILE
 
 
+def days_current(model_dir: Path) -> bool:
+    """Whether ``model_dir``'s days file exists and, where a manifest lists it, has its sha256
+    (a checkout of other weights keeps the days file an older export wrote: stale)."""
+    path = model_dir / DAYS_FILE
+    if not path.is_file():
+        return False
+    expected = manifest_sha256(model_dir, DAYS_FILE)
+    return expected is None or hashlib.sha256(path.read_bytes()).hexdigest() == expected
+
+
 def write_missing_days(models_dir: str | Path, data: Electricity | None = None) -> list[Path]:
     """`write_days` into every model folder of ``models_dir`` that has electricity-forecasts.json
-    but no days file yet (the site build and the tests call this) → the files written."""
+    but no days file, or one whose sha256 is not the manifest's (`days_current`); the site build
+    and the tests call this → the files written."""
     return [
         write_days(forecasts.parent, data)
         for forecasts in sorted(Path(models_dir).glob(f"*/{FORECASTS_FILE}"))
-        if not (forecasts.parent / DAYS_FILE).exists()
+        if not days_current(forecasts.parent)
     ]
 
 
