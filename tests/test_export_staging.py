@@ -23,7 +23,7 @@ from rnn_site.cli import main
 from rnn_site.export.manifest import verify
 from rnn_site.export.melody import export_melody_model
 from rnn_site.export.sentiment import export_sentiment_model
-from rnn_site.export.steps import export_checkpoint
+from rnn_site.export.steps import CheckpointChangedError, export_checkpoint
 from rnn_site.export.translator import export_translator_model
 from rnn_site.export.ts_forecaster import export_forecaster_model
 from rnn_site.files import staged_folder
@@ -104,15 +104,25 @@ def test_a_failed_first_export_creates_no_folder(tmp_path: Path) -> None:
 
 
 def test_a_successful_export_replaces_its_files_and_keeps_the_others(tmp_path: Path) -> None:
-    """Re-exporting other weights replaces graphs, card, README, log and manifest entry
-    (which then verifies), and keeps what the export does not write (the checkpoint)."""
+    """Re-exporting other weights from a checkpoint replaces graphs, card, README, log,
+    checkpoint and manifest entry (which then verifies), and keeps what the export does not
+    write (a file of the reader's). The checkpoint was once kept too: the folder then listed
+    `torch: translator.pt` beside graphs of other weights."""
     models = tmp_path / "models"
     folder = models / "translator"
     export_translator(folder, 0, GOOD_LOG)
-    (folder / "translator.pt").write_bytes(b"the checkpoint, not the export's")
+    (folder / "translator.pt").write_bytes(b"an older checkpoint")
+    (folder / "notes.txt").write_text("not the export's", "utf-8")
     first = snapshot(models)
+    run = tmp_path / "run"
+    run.mkdir()
+    CHECKPOINTS["translator"](run / "translator.pt", 1)
     log = {**GOOD_LOG, "steps": 7}
-    export_translator(folder, 1, log)
+    (run / "metrics.json").write_text(json.dumps(log), "utf-8")
+    checkpoint = str(run / "translator.pt")
+    assert (
+        main(["--models-dir", str(models), "export", "translator", "--checkpoint", checkpoint]) == 0
+    )
     second = snapshot(models)
     assert sorted(second) == sorted(first)  # the same files, no staging folder left
     changed = {path for path in first if first[path] != second[path]}
@@ -123,33 +133,43 @@ def test_a_successful_export_replaces_its_files_and_keeps_the_others(tmp_path: P
         "translator/decoder.onnx",
         "translator/encoder.onnx",
         "translator/metrics.json",
+        "translator/translator.pt",
     }
-    assert json.loads((folder / "metrics.json").read_text("utf-8")) == log
+    assert (folder / "translator.pt").read_bytes() == (run / "translator.pt").read_bytes()
     assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 7
     assert verify(models) == []
 
 
 @pytest.mark.parametrize("name", CHECKPOINTS)
-def test_an_export_from_another_folder_brings_its_log(
+def test_an_export_from_another_folder_brings_its_log_and_checkpoint(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`rnn-site export NAME --checkpoint run/NAME.pt`: models/NAME/metrics.json becomes the
-    run's log byte for byte (the log the card's training record and scores come from), and
-    the manifest lists its hash."""
+    run's log byte for byte (the log the card's training record and scores come from),
+    models/NAME/NAME.pt the run's checkpoint (the weights the graphs hold), and the manifest
+    lists their hashes."""
     models = tmp_path / "models"
     folder = models / name
     folder.mkdir(parents=True)
     CHECKPOINTS[name](folder / f"{name}.pt", 0)
     (folder / "metrics.json").write_text(json.dumps({**GOOD_LOG, "steps": 3}), "utf-8")
+    own = (folder / f"{name}.pt").stat()
     assert main(["--models-dir", str(models), "export", name]) == 0
+    # The default export, of the folder's own checkpoint, copies nothing: the same file.
+    assert (folder / f"{name}.pt").stat().st_ino == own.st_ino
     run = tmp_path / "run"
     run.mkdir()
     CHECKPOINTS[name](run / f"{name}.pt", 1)
     (run / "metrics.json").write_text(json.dumps({**GOOD_LOG, "steps": 300}, indent=1), "utf-8")
     argv = ["--models-dir", str(models), "export", name, "--checkpoint", str(run / f"{name}.pt")]
     assert main(argv) == 0
-    assert f"metrics: {folder / 'metrics.json'}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"metrics: {folder / 'metrics.json'}" in out
+    assert f"torch: {folder / f'{name}.pt'}" in out
     assert (folder / "metrics.json").read_bytes() == (run / "metrics.json").read_bytes()
+    assert (folder / f"{name}.pt").read_bytes() == (run / f"{name}.pt").read_bytes()
+    card = json.loads((folder / "card.json").read_text("utf-8"))
+    assert card["files"]["torch"] == f"{name}.pt"
     assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 300
     assert verify(models) == []
 
@@ -197,6 +217,30 @@ def test_the_log_is_read_once_at_the_start(tmp_path: Path) -> None:
     )
     assert (folder / "metrics.json").read_bytes() == first
     assert json.loads((folder / "card.json").read_text("utf-8"))["training"]["steps"] == 300
+
+
+def test_a_checkpoint_rewritten_while_it_loads_is_refused(tmp_path: Path) -> None:
+    """The folder gets the checkpoint's bytes as read before loading; a training that
+    replaces the file while it loads would pair those bytes with graphs of other weights, so
+    the export refuses, naming the file, and the folder stays as it was."""
+    run = tmp_path / "run"
+    run.mkdir()
+    CHECKPOINTS["sentiment"](run / "sentiment.pt", 0)
+    (run / "metrics.json").write_text(json.dumps(GOOD_LOG), "utf-8")
+
+    def load_while_training_writes(path: Path) -> tuple[Any, list[str]]:
+        model, vocab = load_sentiment(path)
+        CHECKPOINTS["sentiment"](run / "sentiment.pt", 1)
+        return model, vocab.words
+
+    folder = tmp_path / "models" / "sentiment"
+    export_sentiment(folder, 0, GOOD_LOG)
+    before = snapshot(tmp_path / "models")
+    with pytest.raises(CheckpointChangedError, match=r"sentiment\.pt changed while the export"):
+        export_checkpoint(
+            load_while_training_writes, export_sentiment_model, run / "sentiment.pt", folder
+        )
+    assert snapshot(tmp_path / "models") == before
 
 
 def test_a_commit_that_fails_midway_puts_everything_back(tmp_path: Path) -> None:

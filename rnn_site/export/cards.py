@@ -346,9 +346,11 @@ def publish_card(
     card: Card,
     log: Mapping[str, Any] | None = None,
     log_bytes: bytes | None = None,
+    checkpoint_bytes: bytes | None = None,
 ) -> dict[str, Path]:
-    """Write a freshly exported model's card, README and training log into the export's
-    staging folder, and the models manifest as it will be once the folder is committed.
+    """Write a freshly exported model's card, README, training log and checkpoint
+    (`stage_checkpoint`) into the export's staging folder, and the models manifest as it will
+    be once the folder is committed.
 
     The card gets what no exporter writes itself: the ``training`` record from ``log``, the
     training log the export read its scores from (the metrics.json beside the checkpoint, not
@@ -359,7 +361,7 @@ def publish_card(
     (:class:`IncompleteRunError`), since its numbers could not be reproduced; the export
     checks that before its first write (`complete_log`). Moving the files into place is the
     caller's (`StagedFolder.commit`). Returns {"card", "readme", "manifest"} (and "metrics"
-    with a log) → the paths they will have.
+    with a log, "torch" with a checkpoint) → the paths they will have.
     """
     from rnn_site.export.manifest import stage_manifest
 
@@ -375,6 +377,7 @@ def publish_card(
         card["performance"] = read_card(model_dir).get("performance", {})
     paths = write_card_and_readme(staging.folder, card)
     paths.update(stage_training_log(staging, log, log_bytes))
+    paths.update(stage_checkpoint(staging, card, checkpoint_bytes))
     paths["manifest"] = stage_manifest(staging)
     return {role: staging.final(path) for role, path in paths.items()}
 
@@ -420,6 +423,34 @@ def stage_training_log(
     if not (current.is_file() and _read_json(current) == log):
         path.write_text(json_text(log), encoding="utf-8")
     return {"metrics": path}
+
+
+def stage_checkpoint(
+    staging: StagedFolder, card: Card, checkpoint_bytes: bytes | None
+) -> dict[str, Path]:
+    """Give the exported folder the checkpoint its graphs were exported from, under the name
+    the card lists as its ``torch`` file, so graphs, card, log and checkpoint come from one
+    run: ``rnn-site export NAME --checkpoint runs/x/NAME.pt`` once published runs/x's graphs
+    beside models/NAME's older NAME.pt, which experiments reading models/NAME/NAME.pt then
+    measured without a word.
+
+    ``checkpoint_bytes``: the bytes the model was loaded from, read once when the export
+    started (`rnn_site.export.steps.export_checkpoint`), written as they are. A folder whose
+    file already holds them keeps it (the default export, of models/NAME/NAME.pt itself,
+    copies nothing). None (a model exported from memory: tests, random weights): the folder
+    keeps whatever checkpoint it has. Returns {"torch": path} with a checkpoint, else {}."""
+    if checkpoint_bytes is None:
+        return {}
+    name = cast(dict[str, str], card.get("files", {})).get("torch")
+    if name is None:
+        raise ValueError(
+            f"the card of {card['name']} lists no torch file in its files; the export has a "
+            "checkpoint to publish and no name to give it"
+        )
+    current, path = staging.target / name, staging.folder / name
+    if not (current.is_file() and current.read_bytes() == checkpoint_bytes):
+        path.write_bytes(checkpoint_bytes)
+    return {"torch": path}
 
 
 def _read_json(path: Path) -> Any:

@@ -14,11 +14,13 @@ same for every application lives here:
    metrics.json the output folder holds;
 2. `card_head` and `card_common`: the card fields every task has, in one order, with the
    prose from the application's text file (`rnn_site.export.card_text`);
-3. `ExportRun.publish`: card.json, README.md, metrics.json (the log the card was built from)
-   and the manifest entry (`rnn_site.export.cards.publish_card`) join the graphs in the
-   staging folder; the complete new folder then replaces the output folder with two renames,
-   and the manifest follows (`rnn_site.files.StagedFolder.commit`: the order, and what a
-   crash leaves, are documented there).
+3. `ExportRun.publish`: card.json, README.md, metrics.json (the log the card was built from),
+   the checkpoint the graphs were exported from (`export_checkpoint` reads it; the card's
+   ``torch`` file, `rnn_site.export.cards.stage_checkpoint`) and the manifest entry
+   (`rnn_site.export.cards.publish_card`) join the graphs in the staging folder; the complete
+   new folder then replaces the output folder with two renames, and the manifest follows
+   (`rnn_site.files.StagedFolder.commit`: the order, and what a crash leaves, are documented
+   there).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypedDict, cast
 
 from rnn_site.card import Better, Card, CardCommon, CardHead, DataRecord, Scores
+from rnn_site.errors import RnnSiteError
 from rnn_site.export.card_text import CardProse
 from rnn_site.export.cards import LOG_FILE, complete_log, publish_card, read_log_file
 from rnn_site.export.onnx_lstm import graph_metadata
@@ -39,6 +42,11 @@ from rnn_site.provenance import git_commit
 VERSION = "1.0.0"
 
 
+class CheckpointChangedError(RnnSiteError):
+    """The checkpoint's bytes changed while the export loaded it: the folder would get
+    other weights than its graphs (the CLI prints it as one ``error:`` line)."""
+
+
 @dataclass(frozen=True)
 class ExportRun:
     """One export of one model: its card name and version, folder, training log and commit.
@@ -46,7 +54,8 @@ class ExportRun:
     ``out_dir`` is the folder readers see; the export writes into `work_dir` (``staging``),
     which `publish` moves into ``out_dir``. ``log_bytes``: the bytes ``log`` was parsed from,
     read when the export started and written as the folder's metrics.json (None: ``log`` is
-    written as JSON).
+    written as JSON). ``checkpoint_bytes``: the checkpoint the model was loaded from, which
+    `publish` writes into the folder (None: the folder keeps its own, `stage_checkpoint`).
     """
 
     name: str
@@ -56,6 +65,7 @@ class ExportRun:
     version: str = VERSION
     staging: StagedFolder | None = None
     log_bytes: bytes | None = None
+    checkpoint_bytes: bytes | None = None
 
     @property
     def work_dir(self) -> Path:
@@ -71,12 +81,14 @@ class ExportRun:
         )
 
     def publish(self, paths: dict[str, Path], card: Card) -> dict[str, Path]:
-        """Add the card, README, training log and manifest entry to the files written so far
-        (``paths``), then move them all into ``out_dir``; return every path where it now is."""
+        """Add the card, README, training log, checkpoint and manifest entry to the files
+        written so far (``paths``), then move them all into ``out_dir``; return every path
+        where it now is."""
         staging = self.staging
         if staging is None:
             raise RuntimeError(f"the export of {self.name} writes nothing: use start_export")
-        written = {**paths, **publish_card(staging, card, self.log, self.log_bytes)}
+        published = publish_card(staging, card, self.log, self.log_bytes, self.checkpoint_bytes)
+        written = {**paths, **published}
         staging.commit()
         return {role: staging.final(path) for role, path in written.items()}
 
@@ -85,10 +97,12 @@ class ExportOptions(TypedDict, total=False):
     """What every ``export_<name>_model`` takes besides the model: the training log
     (metrics.json; without it the card has no scores), the bytes it was parsed from
     (``log_bytes``, as `export_checkpoint` passes them) or the file to read them from at the
-    start (``log_file``), and the commit to record."""
+    start (``log_file``), the commit to record, and the bytes of the checkpoint the model was
+    loaded from (``checkpoint_bytes``, which the folder gets: `stage_checkpoint`)."""
 
     log: dict[str, Any] | None
     log_bytes: bytes | None
+    checkpoint_bytes: bytes | None
     log_file: Path | None
     commit: str | None
 
@@ -102,6 +116,7 @@ def start_export(
     version: str = VERSION,
     log_file: Path | None = None,
     log_bytes: bytes | None = None,
+    checkpoint_bytes: bytes | None = None,
 ) -> Iterator[ExportRun]:
     """Refuse an export that may not go ahead, then fix what the export records (the log, or
     {}, and the commit) and open its staging folder beside ``out_dir``.
@@ -119,7 +134,9 @@ def start_export(
     if log_bytes is None and log_file is not None and log:
         log_bytes = Path(log_file).read_bytes()
     with staged_folder(out_dir) as staging:
-        yield ExportRun(name, Path(out_dir), log or {}, commit, version, staging, log_bytes)
+        yield ExportRun(
+            name, Path(out_dir), log or {}, commit, version, staging, log_bytes, checkpoint_bytes
+        )
 
 
 def export_checkpoint(
@@ -134,12 +151,26 @@ def export_checkpoint(
     settings); the training log is the metrics.json that training wrote beside it, the one
     log of the export, which the output folder gets as its metrics.json. An incomplete run is
     refused before the checkpoint is even loaded (the forecaster's export computes its demo's
-    SARIMA forecasts, minutes, before its first write)."""
-    log_file = Path(checkpoint).with_name(LOG_FILE)
+    SARIMA forecasts, minutes, before its first write).
+
+    The folder also gets the checkpoint itself, under the card's ``torch`` name
+    (`stage_checkpoint`): its bytes are read before ``load`` and checked unchanged after it,
+    so the copy is the file the graphs came from even while a training rewrites it
+    (`CheckpointChangedError` otherwise)."""
+    checkpoint = Path(checkpoint)
+    log_file = checkpoint.with_name(LOG_FILE)
     log, log_bytes = read_log_file(log_file)  # the only read: the folder gets these bytes
     complete_log(log, log_file)
-    loaded = load(Path(checkpoint))
-    return export_model(*loaded, out_dir, log=log, log_bytes=log_bytes, **options)
+    checkpoint_bytes = checkpoint.read_bytes()
+    loaded = load(checkpoint)
+    if checkpoint.read_bytes() != checkpoint_bytes:
+        raise CheckpointChangedError(
+            f"{checkpoint} changed while the export loaded it (is a training writing it?); "
+            "export again once it is written"
+        )
+    return export_model(
+        *loaded, out_dir, log=log, log_bytes=log_bytes, checkpoint_bytes=checkpoint_bytes, **options
+    )
 
 
 def card_head(run: ExportRun, prose: CardProse) -> CardHead:
