@@ -42,7 +42,7 @@ def test_the_page_table_lists_every_candidate_in_the_rules_order_and_marks_the_c
     # The rule's order (its simplest first), whatever the results chose: pinned as the rule
     # file lists them.
     assert [n.strip("*").removesuffix("** (chosen)") for n in names] == [
-        "per-step (published)",
+        "per-step (the graph's rule)",
         "pooled",
         "history, 7 days",
         "history, 14 days",
@@ -72,6 +72,15 @@ def test_the_page_facts_read_the_results_and_refuse_unknown_keys():
     assert demand_interval_fact(models, "width.published") == (
         f"{results['test']['per-step']['width_gw']:.3f}"
     )
+    # The page's words follow the printed figures: inside/outside 75–85%, wider/narrower band.
+    from rnn_site.baselines.conformal import in_target
+
+    for short, name in (("published", "per-step"), ("chosen", chosen)):
+        inside = in_target(results["test"][name]["coverage"])
+        said = demand_interval_fact(models, f"target.{short}")
+        assert said == ("inside 75–85%" if inside else "outside 75–85%")
+    wider = results["test"][chosen]["width_gw"] > results["test"]["per-step"]["width_gw"]
+    assert demand_interval_fact(models, "band") == f"a {'wider' if wider else 'narrower'} band"
     with pytest.raises(PageDataError, match="one of"):
         demand_interval_fact(models, "test.nope")
 

@@ -61,6 +61,9 @@ def test_the_committed_results_choose_what_the_runtime_ships():
     elec = results["electricity"]
     errors = elec["validation_error"]
     assert elec["adopted"] is (errors[elec["chosen"]] < errors["graph"]) is False
+    from rnn_site.sitebuild.ts_calibration_data import history_fact
+
+    assert history_fact(MODELS, "electricity.decision") == "did not adopt it"
 
 
 def test_choose_breaks_ties_by_smaller_k_then_pooled_and_adopts_only_a_strict_gain():
@@ -134,6 +137,23 @@ def test_a_fresh_log_builds_the_same_table_and_is_not_rescored(tmp_path, capsys)
         experiment.main(["--rescore", "--model", str(folder)])
     assert exited.value.code == 2 and capsys.readouterr().err.startswith("error: ")
     assert (folder / "metrics.json").read_bytes() == written
+
+
+def test_the_card_says_a_rescore_only_where_the_log_had_one():
+    """The card's coverage notes name the rescore command only for a rescored log; a fresh
+    recipe log (here the kept 3-slot candidate's, electricity included) says the recipe
+    scored it."""
+    from rnn_site.export.ts_forecaster import metrics_note
+    from rnn_site.sitebuild.ts_candidate_data import candidate_log
+
+    published = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    note = metrics_note(published)
+    for section in (published, published["electricity"]):
+        assert f"`{section['interval_rescored']['command']}`" in note
+    fresh = metrics_note(candidate_log())
+    assert "--rescore" not in fresh and "untouched" not in fresh
+    assert "`test_coverage80.graph`" in fresh
+    assert "`electricity.test_coverage80.graph`" in fresh
 
 
 def test_the_page_refuses_results_measured_on_another_graph(tmp_path):

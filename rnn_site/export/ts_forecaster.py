@@ -284,6 +284,15 @@ def _anomaly_seeds(text: CardText, log: dict[str, Any]) -> str:
     )
 
 
+def _scored(text: CardText, section: dict[str, Any], prefix: str) -> str:
+    """How the served interval's coverage was scored: by a rescore of the same weights (its
+    command, from ``interval_rescored``) or by the recipe itself (a fresh log)."""
+    rescored = section.get("interval_rescored")
+    if rescored:
+        return text.text(f"{prefix}_rescored", command=rescored["command"])
+    return text.text(f"{prefix}_fresh")
+
+
 def metrics_note(log: dict[str, Any]) -> str:
     """The card's metrics note: the ``_note.*`` fragments of the prose file for what the log
     holds (held-out series, normalisation runs, electricity), each with its table."""
@@ -292,7 +301,10 @@ def metrics_note(log: dict[str, Any]) -> str:
     text = card_text(NAME)
     held, summary = log.get("held_out") or {}, log.get("held_out_summary") or {}
     runs, electricity = log.get("normalisations") or {}, log.get("electricity") or {}
-    parts = [text.text("_note.site"), text.text("_note.coverage", table=_coverage(log))]
+    coverage = text.text(
+        "_note.coverage", table=_coverage(log), scored=_scored(text, log, "_note.coverage")
+    )
+    parts = [text.text("_note.site"), coverage]
     if held:
         parts.append(
             text.text(
@@ -320,8 +332,11 @@ def metrics_note(log: dict[str, Any]) -> str:
         )
     if electricity:
         days = str(electricity["test_days"])
+        scored = _scored(text, electricity, "_note.electricity")
         parts.append(
-            text.text("_note.electricity", test_days=days, table=_electricity(electricity))
+            text.text(
+                "_note.electricity", test_days=days, table=_electricity(electricity), scored=scored
+            )
         )
     anomaly = log.get("anomaly") or {}
     floor = _anomaly_floor(text, log)

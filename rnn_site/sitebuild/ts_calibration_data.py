@@ -11,6 +11,8 @@
   ``chosen`` (the candidate), ``error.graph`` / ``error.chosen`` (mean |validation coverage −
   0.8| over the series), ``inside.validation.graph`` / ``.chosen`` (series within 75–85%),
   ``electricity.graph`` / ``electricity.chosen`` (electricity's validation coverage),
+  ``electricity.decision`` ("adopted it" or "did not adopt it": this rule's verdict on
+  electricity, whose served interval a later rule chose, ts_demand_interval_data),
   ``series`` (how many were judged), ``ks`` (the K candidates, "12, 24, 36 or 48"), ``k``
   (the runtime's K), ``min-scores`` (scores a step needs to be calibrated) and
   ``min-values`` (the shortest history whose first step is calibrated: the card's min_history
@@ -157,6 +159,9 @@ def history_fact(models_dir: Path, key: str) -> str:
         "inside.validation.chosen": str(inside(chosen)),
         "electricity.graph": f"{electricity['graph']['coverage']:.2f}",
         "electricity.chosen": f"{electricity[results['electricity']['chosen']]['coverage']:.2f}",
+        "electricity.decision": (
+            "adopted it" if results["electricity"]["adopted"] else "did not adopt it"
+        ),
     }
     if key not in facts:
         raise PageDataError(f"data:ts-forecaster:history-calibration:{key}: one of {sorted(facts)}")

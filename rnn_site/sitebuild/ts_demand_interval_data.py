@@ -7,7 +7,10 @@
 - ``<!-- data:ts-forecaster:demand-interval:KEY -->``: ``chosen`` (its label), ``days`` (the
   history days of the chosen candidate), ``september`` / ``october`` (midnights fitted on /
   judged on), ``october.NAME`` / ``test.NAME`` (coverage) and ``width.NAME`` (test width, GW)
-  for NAME in ``published``, ``pooled``, ``chosen``.
+  for NAME in ``published`` (the per-step widening: refitted on September for October, as
+  in the graph on test), ``pooled``, ``chosen``; ``target.NAME`` ("inside 75–85%" or "outside
+  75–85%", the test coverage as printed, `conformal.in_target`) and ``band`` ("a wider band",
+  "a narrower band" or "a band as wide": the chosen interval's test width against the graph's).
 
 The results must name the sha256 of the shipped ts-forecaster.pt they were measured on (the
 demand model's weights); after a retrain the page asks for the experiment to be run again.
@@ -18,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rnn_site.baselines.conformal import TARGET, in_target
 from rnn_site.sitebuild.page_data import PageDataError, generator
 from rnn_site.sitebuild.ts_calibration_data import measured_on
 
@@ -25,7 +29,7 @@ RESULTS = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "ts_demand_interval.json"
 )
 #: The rule's candidate names as the page says them.
-LABELS = {"per-step": "per-step (published)", "pooled": "pooled"}
+LABELS = {"per-step": "per-step (the graph's rule)", "pooled": "pooled"}
 
 
 def _results(models_dir: Path) -> dict[str, Any]:
@@ -84,6 +88,14 @@ def demand_interval_fact(models_dir: Path, key: str) -> str:
         facts[f"october.{short}"] = f"{results['october'][name]['coverage']:.3f}"
         facts[f"test.{short}"] = f"{results['test'][name]['coverage']:.3f}"
         facts[f"width.{short}"] = f"{results['test'][name]['width_gw']:.3f}"
+        side = "inside" if in_target(results["test"][name]["coverage"]) else "outside"
+        facts[f"target.{short}"] = f"{side} {TARGET[0]:.0%}–{TARGET[1]:.0%}".replace("%–", "–")
+    widths = [round(results["test"][n]["width_gw"], 3) for n in (chosen, "per-step")]
+    facts["band"] = (
+        "a band as wide"
+        if widths[0] == widths[1]
+        else f"a {'wider' if widths[0] > widths[1] else 'narrower'} band"
+    )
     if key not in facts:
         raise PageDataError(f"data:ts-forecaster:demand-interval:{key}: one of {sorted(facts)}")
     return facts[key]
