@@ -8,7 +8,9 @@ user presses Ctrl-C, the temporary file is removed and the old target stays unto
 
 `staged_folder` does the same for a folder of files that belong together (a model's graphs,
 card and log): the complete new folder is built in a hidden sibling and swapped in with two
-renames, so the old and the new files are never seen side by side (`StagedFolder`).
+renames, so the old and the new files are never seen side by side (`StagedFolder`). It holds
+`export_lock` on the parent folder throughout, so two exports into one models folder run one
+after the other.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -260,32 +264,86 @@ def _link_tree(source: Path, dest: Path) -> None:
         _link_or_copy(source, dest)
 
 
+_held = threading.local()  # folders this thread holds `export_lock` on: a nested block re-enters
+
+
+def _say_waiting(folder: Path) -> None:
+    print(f"waiting for another export into {folder} to finish", file=sys.stderr)
+
+
 @contextmanager
-def staged_folder(target: str | os.PathLike[str]) -> Iterator[StagedFolder]:
+def export_lock(
+    parent: str | os.PathLike[str], on_wait: Callable[[Path], None] = _say_waiting
+) -> Iterator[Path]:
+    """Hold an exclusive ``flock`` on the folder ``parent`` itself for the block.
+
+    Why: an export builds the whole models manifest from the folders on disk before it
+    commits, and cleans up the staging left beside its folder (`recover`); two exports at
+    once would each drop the other's manifest entry, or delete the other's staging folder.
+    Under the lock they run one after the other: a second export blocks (no timeout: the
+    first may run for minutes) after ``on_wait(parent)`` says so (by default one line on
+    stderr), then goes on with the folder as the first left it. The lock is on the folder,
+    not on a lock file: nothing is created (a refused export leaves its folder byte for byte
+    as it was, and a ``--out`` folder's parent gets no stray file), and the kernel releases it
+    when its holder exits, even killed, so no stale lock outlives a crash. The same thread
+    may nest the block (it re-enters). Where ``fcntl`` does not exist (Windows), nothing is
+    locked."""
+    folder = Path(parent)
+    held = _held.__dict__.setdefault("folders", set())
+    key = os.path.abspath(folder)
+    try:
+        import fcntl
+    except ImportError:  # no flock on this system
+        fcntl = None  # type: ignore[assignment]
+    if key in held or fcntl is None:
+        yield folder
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait(folder)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(key)
+        try:
+            yield folder
+        finally:
+            held.discard(key)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def staged_folder(
+    target: str | os.PathLike[str], on_wait: Callable[[Path], None] = _say_waiting
+) -> Iterator[StagedFolder]:
     """Yield a `StagedFolder` for ``target``: fill its ``folder``, then call ``commit()``.
 
     Leaving the block without a commit (an exception, Ctrl-C, a forgotten commit) removes the
     staging and leaves ``target``, and any parent folder this created, exactly as they were.
-    It starts by cleaning up after an earlier commit of ``target`` that a crash cut short
-    (`recover`), so two exports of one folder must not run at once.
+    The whole block holds `export_lock` on ``target``'s parent (``on_wait`` is told when it
+    has to wait for another export), so it starts by cleaning up after an earlier commit of
+    ``target`` that a crash cut short (`recover`) without touching a running export's files.
     """
     target = Path(target)
     created = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    folder = _sibling(target.parent, f"{target.name}.", ".partial")
-    folder.mkdir()
-    staged = StagedFolder(target, folder)
-    try:
-        yield staged
-    finally:
-        staged.discard()
-        if not staged.committed:
-            for parent in created:  # innermost first; only the ones still empty
-                try:
-                    parent.rmdir()
-                except OSError:
-                    break
+    with export_lock(target.parent, on_wait):
+        recover(target)
+        folder = _sibling(target.parent, f"{target.name}.", ".partial")
+        folder.mkdir()
+        staged = StagedFolder(target, folder)
+        try:
+            yield staged
+        finally:
+            staged.discard()
+            if not staged.committed:
+                for parent in created:  # innermost first; only the ones still empty
+                    try:
+                        parent.rmdir()
+                    except OSError:
+                        break
 
 
 def model_folders(models_dir: str | os.PathLike[str]) -> list[Path]:

@@ -10,6 +10,7 @@ runs/x's."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,13 @@ from folder_snapshot import snapshot
 from test_timeseries_runtime import SETTINGS, synthetic_series
 
 from rnn_site.cli import main
-from rnn_site.export.manifest import verify
+from rnn_site.export.manifest import stage_manifest, verify
 from rnn_site.export.melody import export_melody_model
 from rnn_site.export.sentiment import export_sentiment_model
 from rnn_site.export.steps import CheckpointChangedError, export_checkpoint
 from rnn_site.export.translator import export_translator_model
 from rnn_site.export.ts_forecaster import export_forecaster_model
-from rnn_site.files import staged_folder
+from rnn_site.files import StagedFolder, staged_folder
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
 from rnn_site.train.sentiment import load_sentiment
 
@@ -263,3 +264,49 @@ def test_a_commit_that_fails_midway_puts_everything_back(tmp_path: Path) -> None
         staged.also(tmp_path / "models" / "manifest.json").unlink()
         staged.commit()
     assert snapshot(tmp_path) == before
+
+
+def stage_model(staged: StagedFolder, card: str) -> None:
+    """A tiny model (a card the manifest reads) and the manifest as its commit will leave it."""
+    (staged.folder / "card.json").write_text(json.dumps({"name": card, "task": "t"}), "utf-8")
+    stage_manifest(staged)
+
+
+@pytest.mark.parametrize("second", ["b", "a"])
+def test_two_exports_at_once_run_one_after_the_other(second: str, tmp_path: Path) -> None:
+    """An export stages the whole models manifest before it commits, and removes staging
+    folders left beside its own: a second export running meanwhile once dropped the first's
+    manifest entry (another model), or deleted its staging folder (the same model). It now
+    waits for the first export's lock and builds on what the first committed."""
+    models = tmp_path / "models"
+    # Set once the second export waits for the lock, or has finished (without a lock).
+    blocked_or_done, waited, failed = threading.Event(), [], []
+
+    def wait(folder: Path) -> None:
+        waited.append(folder)
+        blocked_or_done.set()
+
+    def export_second() -> None:
+        try:
+            with staged_folder(models / second, on_wait=wait) as staged:
+                stage_model(staged, f"{second}, second")
+                staged.commit()
+        except BaseException as exc:  # reported by the test below
+            failed.append(exc)
+        finally:
+            blocked_or_done.set()
+
+    with staged_folder(models / "a") as staged:
+        stage_model(staged, "a, first")  # its manifest is built before the second export runs
+        thread = threading.Thread(target=export_second)
+        thread.start()
+        assert blocked_or_done.wait(timeout=60)
+        staged.commit()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and failed == []
+    manifest = json.loads((models / "manifest.json").read_text("utf-8"))
+    names = [model["name"] for model in manifest["models"]]
+    assert names == (["a, first", "b, second"] if second == "b" else ["a, second"])
+    assert verify(models) == []
+    assert sorted(p.name for p in models.iterdir()) == sorted({"a", second, "manifest.json"})
+    assert waited == [models]  # and it said so

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.data.electricity import DAYS_FILE
-from rnn_site.files import StagedFolder, atomic_path, model_folders, sha256_file
+from rnn_site.files import StagedFolder, atomic_path, export_lock, model_folders, sha256_file
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
@@ -97,9 +97,10 @@ def manifest_text(manifest: dict[str, Any]) -> str:
 
 
 def write_manifest(models_dir: str | Path) -> Path:
-    """Rebuild `models_dir`/manifest.json from the files on disk, atomically; return its path."""
+    """Rebuild `models_dir`/manifest.json from the files on disk, atomically; return its path.
+    Under `export_lock`, so an export cannot commit between the build and the write."""
     path = Path(models_dir) / MANIFEST
-    with atomic_path(path) as tmp:
+    with export_lock(models_dir), atomic_path(path) as tmp:
         tmp.write_text(manifest_text(build_manifest(models_dir)), encoding="utf-8")
     return path
 
@@ -107,7 +108,9 @@ def write_manifest(models_dir: str | Path) -> Path:
 def stage_manifest(staged: StagedFolder) -> Path:
     """Write the manifest of the models folder holding ``staged.target``, as it will be after
     the commit, into a file that the same commit moves into place; return the manifest's path.
-    Built before anything moves, so a manifest that cannot be built changes nothing."""
+    Built before anything moves, so a manifest that cannot be built changes nothing. Every
+    other model's entry is read from disk now: `staged_folder` holds `export_lock` from its
+    start through the commit, so no other export commits in between."""
     models_dir = staged.target.parent
     path = models_dir / MANIFEST
     staged.also(path).write_text(manifest_text(build_manifest(models_dir, staged)), "utf-8")
