@@ -80,11 +80,13 @@ class StagedFolder:
     A reader, or a crash, therefore meets the old folder, no folder (between the two renames),
     or the new folder, never old and new files side by side. A crash between the renames
     leaves only the old folder's sibling: the next `staged_folder` for ``target`` renames it
-    back (`recover`). A crash after the swap but before step 3 leaves the new folder beside
-    the old manifest: ``rnn_site.export.manifest.check`` reports it, and the next export of any
-    model rebuilds the manifest from the folders on disk. A reader that opens one file, then
-    another across the swap, can still pair an old and a new file: the manifest's hashes catch
-    that. An error raised anywhere in `commit` puts back what had changed and re-raises.
+    back (`recover`); ``rnn_site.export.manifest.check`` reports it, naming a command that
+    does so at once (``python -m rnn_site.export.manifest --recover models``). A crash after
+    the swap but before step 3 leaves the new folder beside the old manifest: ``check``
+    reports it, and the next export of any model rebuilds the manifest from the folders on
+    disk. A reader that opens one file, then another across the swap, can still pair an old
+    and a new file: the manifest's hashes catch that. An error raised anywhere in `commit`
+    puts back what had changed and re-raises.
     """
 
     def __init__(self, target: Path, folder: Path) -> None:
@@ -221,8 +223,7 @@ def recover(target: str | os.PathLike[str]) -> None:
     target = Path(target)
     if not target.parent.is_dir():
         return
-    shape = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}(\..+)?\.(partial|old)")
-    leftovers = sorted(p for p in target.parent.iterdir() if shape.fullmatch(p.name))
+    leftovers = staging_leftovers(target.parent).get(target.name, [])
     olds = [p for p in leftovers if p.name.endswith(".old") and _is_folder(p)]
     if olds and not (target.exists() or target.is_symlink()):
         newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
@@ -233,6 +234,22 @@ def recover(target: str | os.PathLike[str]) -> None:
             shutil.rmtree(path)
         else:
             path.unlink()
+
+
+#: What a commit names its siblings (`_sibling`): ``.NAME.<8 hex>[.FILE].partial`` or ``.old``.
+_LEFTOVER = re.compile(r"\.(?P<name>.+?)\.[a-z0-9_]{8}(\..+)?\.(partial|old)")
+
+
+def staging_leftovers(parent: str | os.PathLike[str]) -> dict[str, list[Path]]:
+    """The entries of ``parent`` named as a `StagedFolder` names its staging and the files it
+    replaces, by the name of the folder they belong to (sorted): what a crash, or an export
+    running now, leaves beside a model folder (`recover` removes them)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(Path(parent).iterdir()):
+        match = _LEFTOVER.fullmatch(path.name)
+        if match:
+            found.setdefault(match["name"], []).append(path)
+    return found
 
 
 def _is_folder(path: Path) -> bool:

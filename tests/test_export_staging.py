@@ -21,7 +21,8 @@ from folder_snapshot import snapshot
 from test_timeseries_runtime import SETTINGS, synthetic_series
 
 from rnn_site.cli import main
-from rnn_site.export.manifest import stage_manifest, verify
+from rnn_site.export.manifest import RECOVER, Verification, check, stage_manifest, verify
+from rnn_site.export.manifest import main as manifest_main
 from rnn_site.export.melody import export_melody_model
 from rnn_site.export.sentiment import export_sentiment_model
 from rnn_site.export.steps import CheckpointChangedError, export_checkpoint
@@ -310,3 +311,33 @@ def test_two_exports_at_once_run_one_after_the_other(second: str, tmp_path: Path
     assert verify(models) == []
     assert sorted(p.name for p in models.iterdir()) == sorted({"a", second, "manifest.json"})
     assert waited == [models]  # and it said so
+
+
+def test_check_names_the_command_that_recovers_a_crash_between_the_renames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash between the commit's two renames leaves no models/a, only .a.<random>.old,
+    whose checkpoint the next `rnn-site export a` cannot find: the check says so and names
+    the command that puts the folder back; a leftover staging folder is only a note."""
+    models = tmp_path / "models"
+    for name in ("a", "b"):
+        with staged_folder(models / name) as staged:
+            stage_model(staged, name)
+            staged.commit()
+    old = models / ".a.0123abcd.old"
+    (models / "a").rename(old)  # the state the crash leaves
+    (models / ".b.4567cdef.partial").mkdir()  # an interrupted export's staging
+    found = check(models)
+    command = RECOVER.format(models_dir=models)
+    assert [p for p in found.problems if p.startswith("a: missing")] == [
+        f"a: missing; its folder is {old}, where an export that crashed between its two "
+        f"renames left it; put it back with `{command}`"
+    ]
+    assert [n for n in found.notes if ".b.4567cdef.partial" in n] == [
+        f"{models / '.b.4567cdef.partial'}: left by an export of b that was interrupted (or "
+        f"is running now); the next export of b removes it, or `{command}`"
+    ]
+    assert manifest_main(["--recover", str(models)]) == 0
+    assert capsys.readouterr().out == "recovered: a, b\n"
+    assert check(models) == Verification([], [])
+    assert sorted(p.name for p in models.iterdir()) == ["a", "b", "manifest.json"]

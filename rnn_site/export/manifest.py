@@ -18,14 +18,23 @@ exist.
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rnn_site.data.electricity import DAYS_FILE
-from rnn_site.files import StagedFolder, atomic_path, export_lock, model_folders, sha256_file
+from rnn_site.files import (
+    StagedFolder,
+    atomic_path,
+    export_lock,
+    model_folders,
+    recover,
+    sha256_file,
+    staging_leftovers,
+)
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
@@ -34,6 +43,8 @@ MANIFEST = "manifest.json"
 GENERATED = {
     DAYS_FILE: "python -m rnn_site.data.electricity --write-days {folder}",
 }
+#: Puts back what crashed exports left in ``{models_dir}`` (`recover_models`).
+RECOVER = "python -m rnn_site.export.manifest --recover {models_dir}"
 
 
 @dataclass(frozen=True)
@@ -168,4 +179,61 @@ def check(models_dir: str | Path) -> Verification:
         if file.is_file() and not file.name.startswith(".")
     }
     problems += [f"{p}: on disk but not in the manifest" for p in sorted(on_disk - listed)]
-    return Verification(problems, notes)
+    crashed, interrupted = leftover_report(models_dir)
+    return Verification(problems + crashed, notes + interrupted)
+
+
+def leftover_report(models_dir: Path) -> tuple[list[str], list[str]]:
+    """(problems, notes) for what exports left beside the model folders (`staging_leftovers`).
+
+    A model folder that is missing while its ``.NAME.<random>.old`` exists is a problem: an
+    export crashed between its two renames, and the manifest still lists that folder's files.
+    The next export of NAME would put it back, but it cannot find its checkpoint, which is in
+    that folder, so the message names `RECOVER`. Any other leftover (a staging folder, an old
+    folder or file the commit did not remove) is a note: harmless, or an export running now."""
+    command = RECOVER.format(models_dir=models_dir)
+    problems, notes = [], []
+    for name, paths in staging_leftovers(models_dir).items():
+        for path in paths:
+            if path.suffix == ".old" and path.is_dir() and not (models_dir / name).exists():
+                problems.append(
+                    f"{name}: missing; its folder is {path}, where an export that crashed "
+                    f"between its two renames left it; put it back with `{command}`"
+                )
+            else:
+                notes.append(
+                    f"{path}: left by an export of {name} that was interrupted (or is running "
+                    f"now); the next export of {name} removes it, or `{command}`"
+                )
+    return problems, notes
+
+
+def recover_models(models_dir: str | Path) -> list[str]:
+    """Run `recover` for every model that left something beside its folder, under
+    `export_lock` (so a running export finishes first and keeps its staging); return their
+    names. The manifest needs no change: a commit replaces it only after the swap."""
+    models_dir = Path(models_dir)
+    with export_lock(models_dir):
+        names = list(staging_leftovers(models_dir))
+        for name in names:
+            recover(models_dir / name)
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rnn_site.export.manifest --recover MODELS_DIR``: `recover_models`."""
+    parser = argparse.ArgumentParser(prog="python -m rnn_site.export.manifest")
+    parser.add_argument("models_dir", help="the models folder (models)")
+    parser.add_argument(
+        "--recover", action="store_true", required=True, help="put back what crashed exports left"
+    )
+    args = parser.parse_args(argv)
+    if not Path(args.models_dir).is_dir():
+        parser.error(f"{args.models_dir!r} is not a folder")
+    names = recover_models(args.models_dir)
+    print(f"recovered: {', '.join(names)}" if names else "nothing to recover")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
