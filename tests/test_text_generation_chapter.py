@@ -336,3 +336,32 @@ def test_the_pages_claims_about_the_published_run_hold():
     assert 2.0 < log["char_lm"]["test_bpc"] < 2.02
     with pytest.raises(PageDataError, match="no earlier recipe"):
         render_data("<!-- data:char-lm:parameters-over:999-units -->")
+
+
+def test_the_pages_claims_about_the_dropout_candidate_hold():
+    """The page: the dropout candidate changed only dropout, raised it, was not published under
+    its rule, trained with a higher training loss and never went below the first candidate on
+    validation."""
+    log = tg._log(MODELS)
+    first, more = tg.candidate_log("bf16-40000-steps"), tg.candidate_log("dropout-bf16-40000-steps")
+    assert more["complete"] and more["train_config"]["precision"] == "bf16"
+    assert more["hparams"]["dropout"] > first["hparams"]["dropout"]
+    changed = {k for k in first["hparams"] if first["hparams"][k] != more["hparams"][k]}
+    assert changed == {"dropout"}
+    assert more["char_lm"]["val_bpc"] >= log["char_lm"]["val_bpc"]
+    verdict = "<!-- data:char-lm:candidate-verdict:dropout-bf16-40000-steps -->"
+    assert render_data(verdict) == "It did not, so it was not published"
+    pairs = list(zip(first["history"], more["history"], strict=True))
+    assert all(a["step"] == b["step"] for a, b in pairs)
+    assert all(b["val_bpc"] >= a["val_bpc"] for a, b in pairs)
+    assert all(b["train_loss"] > a["train_loss"] for a, b in pairs)
+    table = render_data(
+        "<!-- data:char-lm:candidates-dropout:bf16-40000-steps,dropout-bf16-40000-steps -->"
+    )
+    last = more["history"][-1]
+    assert f"| {last['step']:,} | {first['history'][-1]['val_bpc']:.3f} | " in table
+    assert f"{last['val_bpc']:.3f}" in table
+    hparam = "<!-- data:char-lm:candidate-hparam:dropout-bf16-40000-steps:dropout -->"
+    assert render_data(hparam) == str(more["hparams"]["dropout"])
+    with pytest.raises(PageDataError, match="no hyperparameter"):
+        render_data("<!-- data:char-lm:candidate-hparam:dropout-bf16-40000-steps:none -->")

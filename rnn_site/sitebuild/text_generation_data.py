@@ -475,6 +475,48 @@ def candidate_scores(models_dir: Path, label: str) -> str:
     )
 
 
+@generator(MODEL, "candidate-hparam", argument=True)
+def candidate_hparam(models_dir: Path, spec: str) -> str:
+    """One hyperparameter of a candidate's recipe: ``LABEL:KEY``, for example
+    ``dropout-bf16-40000-steps:dropout``."""
+    del models_dir
+    label, _, key = spec.rpartition(":")
+    hparams = candidate_log(label)["hparams"]
+    if key not in hparams:
+        raise PageDataError(f"data:{MODEL}:candidate-hparam:{spec}: no hyperparameter {key!r}")
+    value = hparams[key]
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+@generator(MODEL, "candidates-dropout", argument=True)
+def candidates_dropout(models_dir: Path, labels: str) -> str:
+    """Candidates (``LABEL,LABEL``) that differ in dropout, side by side at each evaluation:
+    validation bits/char and training loss (bits, dropout on), so a reader sees what more
+    dropout did to each."""
+    del models_dir
+    runs = [candidate_log(label) for label in labels.split(",")]
+    curves = [{e["step"]: e for e in run["history"]} for run in runs]
+    names = [f"dropout {run['hparams']['dropout']}" for run in runs]
+    header = " | ".join(f"validation, {n}" for n in names)
+    header += " | " + " | ".join(f"training loss, {n}" for n in names)
+    lines = [f"| step | {header} |", "|--:|" + "--:|" * (2 * len(runs))]
+    for step in sorted(set().union(*curves)):
+        val = [f"{c[step]['val_bpc']:.3f}" if step in c else "–" for c in curves]
+        train = [f"{c[step]['train_loss'] / math.log(2):.3f}" if step in c else "–" for c in curves]
+        lines.append(f"| {step:,} | {' | '.join(val + train)} |")
+    return "\n".join(lines) + "\n"
+
+
+@generator(MODEL, "candidate-verdict", argument=True)
+def candidate_verdict(models_dir: Path, label: str) -> str:
+    """What the candidates' rule decided, in words: each rule published a candidate only if
+    its validation bits/char (as shipped) beat the published model's."""
+    ours, theirs = _log(models_dir)["char_lm"], candidate_log(label)["char_lm"]
+    if theirs["val_bpc"] < ours["val_bpc"]:
+        return "It did"
+    return "It did not, so it was not published"
+
+
 @generator(MODEL, "candidate-pace", argument=True)
 def candidate_pace(models_dir: Path, label: str) -> str:
     """A candidate's seconds per step over the published run's, each at its median pace
