@@ -196,7 +196,8 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     # intervals history-calibrated as the runtime serves them (the graph's own differ).
     s = tiny_data()[0]["co2"]
     origins = rolling_origins(s, s.val_end, s.values.size, s.horizon, 1)
-    again = score(s, history_calibrated(model, s, 0, s.values, origins, s.horizon), s.horizon)
+    graph_f = forecast_origins(model, s, 0, s.values, origins, s.horizon)
+    again = score(s, history_calibrated(model, s, 0, s.values, graph_f), s.horizon)
     assert again == pytest.approx(metrics["forecaster"]["co2"])
     assert metrics["interval_calibration"]["method"] == "history"
     # A fresh log holds both test coverages the page compares: the graph's own interval's and
@@ -205,7 +206,7 @@ def test_the_recipe_end_to_end_on_tiny_series(tmp_path):
     served = {n: f["coverage80"] for n, f in metrics["forecaster"].items()}
     assert both["served"] == served | {n: h["lstm"]["coverage80"] for n, h in
                                        metrics["held_out"].items()}  # fmt: skip
-    graph = score(s, forecast_origins(model, s, 0, s.values, origins, s.horizon), s.horizon)
+    graph = score(s, graph_f, s.horizon)
     assert both["graph"]["co2"] == pytest.approx(graph["coverage80"])
     assert set(both["graph"]) == set(both["served"]) == {*NAMES, "h1", "h2"}
 

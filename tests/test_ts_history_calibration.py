@@ -218,7 +218,7 @@ def test_the_recipes_history_calibration_in_torch_matches_the_runtimes_onnx(fore
     import torch
 
     from rnn_site.data.timeseries import Series
-    from rnn_site.train.ts_forecaster import history_calibrated, load_forecaster
+    from rnn_site.train.ts_forecaster import forecast_origins, history_calibrated, load_forecaster
 
     torch.set_num_threads(1)
     model, _ = load_forecaster(MODELS / "ts-forecaster" / "ts-forecaster.pt")
@@ -228,7 +228,8 @@ def test_the_recipes_history_calibration_in_torch_matches_the_runtimes_onnx(fore
     s = Series(**{k: data[k] for k in fields}, values=np.asarray(data["values"]), source="",
                licence="")  # fmt: skip
     origins = np.array([60, s.val_end])  # calibration windows of 25 values, then full ones
-    recipe = history_calibrated(model, s, 0, s.values, origins, s.horizon)
+    graph_f = forecast_origins(model, s, 0, s.values, origins, s.horizon)
+    recipe = history_calibrated(model, s, 0, s.values, graph_f)
     for i, t in enumerate(origins):
         served = forecaster.forecast(s.values[:t], s.horizon, "co2")
         graph = forecaster.forecast(s.values[:t], s.horizon, "co2", calibration="graph")

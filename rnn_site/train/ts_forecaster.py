@@ -220,45 +220,49 @@ def forecast_origins(
     horizon: int,
 ) -> Forecasts:
     """The model's forecasts from each origin (history = the ``lookback`` values before it)."""
-    history = torch.from_numpy(np.stack([values[t - series.lookback : t] for t in origins])).float()
-    n = len(origins)
-    with torch.no_grad():
-        q = model(history, torch.full((n,), series.norm_scale), torch.full((n,), family)).numpy()
-    q = q.astype(np.float64)[:, :horizon]
+    q = window_quantiles(model, series, family, values, origins, series.lookback)[:, :horizon]
     return Forecasts(origins, q[..., 1], q[..., 0], q[..., 2])
 
 
-def history_calibrated(
+def window_quantiles(
     model: LSTMForecaster,
     series: Series,
     family: int,
     values: np.ndarray,
     origins: np.ndarray,
-    horizon: int,
+    width: int,
+) -> np.ndarray:
+    """The model's quantiles (origins, model horizon, 3) in float64 from the ``width`` values
+    before each origin: one batch, so every window must have the same width."""
+    windows = torch.from_numpy(np.stack([values[t - width : t] for t in origins])).float()
+    n = len(origins)
+    with torch.no_grad():
+        q = model(windows, torch.full((n,), series.norm_scale), torch.full((n,), family))
+    return q.numpy().astype(np.float64)
+
+
+def history_calibrated(
+    model: LSTMForecaster, series: Series, family: int, values: np.ndarray, f: Forecasts
 ) -> Forecasts:
-    """`forecast_origins` with each interval rescaled on the history before its origin, as
-    the runtime serves it (`rnn_site.baselines.conformal`): the model also forecasts from the
-    `calibration_origins` inside that history (for the model's max horizon, as the runtime
-    does), in windows of one width (the lookback, or the first such origin when fewer values
-    come before it)."""
-    f = forecast_origins(model, series, family, values, origins, horizon)
+    """The forecasts ``f`` of `forecast_origins` with each interval rescaled on the history
+    before its origin, as the runtime serves it (`rnn_site.baselines.conformal`): the model also
+    forecasts from the `calibration_origins` inside that history (for the model's max horizon,
+    as the runtime does), in windows of one width (the lookback, or the first such origin when
+    fewer values come before it)."""
+    horizon = f.median.shape[1]
     lower, upper = f.lower.copy(), f.upper.copy()
     steps = model.config.horizon
-    for i, t in enumerate(origins):
+    for i, t in enumerate(f.origins):
         inside = calibration_origins(int(t), steps, MIN_HISTORY)
         if not inside.size:
             continue
         width = min(series.lookback, int(inside[0]))
-        windows = torch.from_numpy(np.stack([values[c - width : c] for c in inside])).float()
-        n = len(inside)
-        with torch.no_grad():
-            q = model(windows, torch.full((n,), series.norm_scale), torch.full((n,), family))
-        q_inside = q.numpy().astype(np.float64)
+        q_inside = window_quantiles(model, series, family, values, inside, width)
         factors = history_factors(values[:t], inside, q_inside, steps)[:horizon]
         q0 = np.stack([f.lower[i], f.median[i], f.upper[i]], axis=-1)
         calibrated_q = rescaled(q0, factors)
         lower[i], upper[i] = calibrated_q[:, 0], calibrated_q[:, 2]
-    return Forecasts(origins, f.median, lower, upper)
+    return Forecasts(f.origins, f.median, lower, upper)
 
 
 #: How the test intervals are scored (and served): the log records it.
@@ -479,7 +483,8 @@ def held_out_scores(
     (intervals history-calibrated, as served)."""
     result = {}
     for name, s in held.items():
-        f = history_calibrated(model, s, 0, s.values, held_out_origins(s), s.horizon)
+        graph = forecast_origins(model, s, 0, s.values, held_out_origins(s), s.horizon)
+        f = history_calibrated(model, s, 0, s.values, graph)
         result[name] = {**baselines[name], "lstm": score(s, f, s.horizon)}
     return result
 
@@ -673,14 +678,12 @@ def score_run(
     test and held-out scores beside ``record`` (its validation scores and how it trained)."""
     site, collection, held = data
     calibration = choose_calibration(model, site, collection)
-    test = {
-        name: score(
-            s,
-            history_calibrated(model, s, FAMILY[name], s.values, origins[name], s.horizon),
-            s.horizon,
+    test = {}
+    for name, s in site.items():
+        graph = forecast_origins(model, s, FAMILY[name], s.values, origins[name], s.horizon)
+        test[name] = score(
+            s, history_calibrated(model, s, FAMILY[name], s.values, graph), s.horizon
         )
-        for name, s in site.items()
-    }
     held_scores = held_out_scores(model, held, held_baselines)
     print(
         f"{model.config.normalisation} ({model.config.members} network"
