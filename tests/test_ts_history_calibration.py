@@ -139,6 +139,25 @@ def test_a_fresh_log_builds_the_same_table_and_is_not_rescored(tmp_path, capsys)
     assert (folder / "metrics.json").read_bytes() == written
 
 
+def test_the_page_says_a_rescore_only_where_the_log_had_one(tmp_path):
+    """The history-calibration section names the rescore command only for a rescored log; a
+    fresh recipe log (a retrain) says the recipe scored it."""
+    from rnn_site.sitebuild.ts_calibration_data import coverage_scored
+
+    published = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
+    rescored = coverage_scored(MODELS)
+    assert "rescored without training" in rescored
+    assert f"`{published['interval_rescored']['command']}`" in rescored
+    model_folder(tmp_path, fresh_log())
+    fresh = coverage_scored(tmp_path)
+    assert fresh.startswith("The recipe scored both intervals")
+    assert "rescore" not in fresh and "without training" not in fresh
+    assert "`test_coverage80.graph`" in fresh
+    page = (ROOT / "docs" / "applications" / "time-series.md").read_text("utf-8")
+    assert "<!-- data:ts-forecaster:coverage-scored -->" in page
+    assert "--rescore`; the recipe now" not in page  # the sentence is no longer typed
+
+
 def test_the_card_says_a_rescore_only_where_the_log_had_one():
     """The card's coverage notes name the rescore command only for a rescored log; a fresh
     recipe log (here the kept 3-slot candidate's, electricity included) says the recipe

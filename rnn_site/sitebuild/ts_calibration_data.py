@@ -19,6 +19,9 @@
   plus those), ``held-out`` (held-out series), ``nearly-always`` (`NEARLY_ALWAYS` as a
   percentage) and ``held-out.graph.nearly-always`` / ``held-out.graph.below`` (held-out series
   the graph's own interval covered that often on test / below 75%, values to 3 decimals);
+- ``<!-- data:ts-forecaster:coverage-scored -->``: how the log's test coverage was scored, as
+  the card's coverage note says it: rescored without training (with the log's command) only
+  when the log has ``interval_rescored``, else by the recipe when it trained;
 - ``<!-- data:ts-forecaster:coverage-outside -->``: the reported series whose test coverage lies
   outside 75–85%, each with it ("sunspots (0.855), …"), electricity included.
 """
@@ -166,6 +169,24 @@ def history_fact(models_dir: Path, key: str) -> str:
     if key not in facts:
         raise PageDataError(f"data:ts-forecaster:history-calibration:{key}: one of {sorted(facts)}")
     return facts[key]
+
+
+@generator("ts-forecaster", "coverage-scored")
+def coverage_scored(models_dir: Path) -> str:
+    """One sentence on how the published log's test coverage was scored: a retrained log has
+    no ``interval_rescored``, so the page must not say it was rescored."""
+    log = model_file("ts-forecaster", "metrics", models_dir)
+    graph_and_served(log)  # either layout, or the PageDataError that names the rescore
+    if "interval_rescored" in log:
+        return (
+            "The published weights' log was then rescored without training "
+            f"(`{log['interval_rescored']['command']}`; the recipe now scores both intervals "
+            "itself, so a fresh log needs no rescore)."
+        )
+    return (
+        "The recipe scored both intervals on the test period when it trained the published "
+        "weights (the graph's own figures are kept in metrics.json, `test_coverage80.graph`)."
+    )
 
 
 @generator("ts-forecaster", "coverage-outside")
