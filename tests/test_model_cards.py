@@ -27,6 +27,16 @@ def test_published_readme_is_rendered_from_its_card(card_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("card_path", CARDS, ids=lambda p: p.parent.name)
+def test_the_data_licence_ends_once(card_path: Path) -> None:
+    """The README template ends the data licence's sentence itself ("Licence: ….", "Training
+    data: …."): a licence text ending in a period would print two."""
+    card = json.loads(card_path.read_text("utf-8"))
+    licence = card["data"]["licence"]
+    assert not licence.endswith("."), f"{card_path.parent.name}: {licence[-30:]!r}"
+    assert f"{licence}.." not in render_readme(card)
+
+
 def test_dynamic_axes_come_from_the_declared_shapes() -> None:
     io = {
         "opset": 17,
