@@ -95,7 +95,9 @@ def test_a_training_runs_folder_has_no_card_to_refresh(tmp_path):
 
 def test_an_exported_folders_card_is_refreshed_from_its_log(tmp_path):
     """The published card and log in a models folder: the card is written again from the log
-    (its scores are the log's), with its README and the folder's manifest."""
+    (its scores are the log's), with its README and the folder's manifest; the log it was
+    built from is listed too (`rnn_site.export.cards.publish_card` lists every file the folder
+    will hold from this export, kept byte for byte here)."""
     folder = tmp_path / "models" / "speech"
     folder.mkdir(parents=True)
     for name in ("card.json", "metrics.json"):
@@ -108,8 +110,10 @@ def test_an_exported_folders_card_is_refreshed_from_its_log(tmp_path):
     assert lines == [
         f"     card: {folder / 'card.json'}",
         f"   readme: {folder / 'README.md'}",
+        f"  metrics: {folder / 'metrics.json'}",
         f" manifest: {tmp_path / 'models' / 'manifest.json'}",
     ]
+    assert (folder / "metrics.json").read_bytes() == (MODEL_DIR / "metrics.json").read_bytes()
     card = json.loads((folder / "card.json").read_text("utf-8"))
     log = json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))
     assert card["results"] == log["results"] and card["audio"]["trim"] == log["test_trim"]
