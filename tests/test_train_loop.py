@@ -297,6 +297,16 @@ def test_ema_keeps_the_moving_average_of_the_weights_and_logs_the_raw_scores() -
     assert entry["raw_val_loss"] != entry["val_loss"]
 
 
+def test_the_char_lm_recipe_passes_its_weight_average_to_the_loop() -> None:
+    """A char-lm recipe with ``ema_decay`` trains with the loop's moving average; the published
+    recipe has none."""
+    from rnn_site.train.char_lm import CharLMTrainConfig
+    from rnn_site.train.hparams import loop_fields
+
+    assert loop_fields(CharLMTrainConfig(ema_decay=0.9995))["ema_decay"] == 0.9995
+    assert loop_fields(CharLMTrainConfig())["ema_decay"] is None
+
+
 @pytest.mark.parametrize("decay", [0.0, 1.0, -0.5])
 def test_an_ema_decay_outside_zero_one_is_refused(decay: float) -> None:
     with pytest.raises(ValueError, match=f"ema_decay must be in \\(0, 1\\) or None, got {decay}"):

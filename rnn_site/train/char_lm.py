@@ -102,6 +102,9 @@ class CharLMTrainConfig(StepBudget, LSTMNetwork):
     eval_every: int = 2000
     #: The loop's training precision (`rnn_site.train.loop.TrainConfig.precision`).
     precision: str = "fp32"
+    #: Evaluate and keep an exponential moving average of the weights with this decay
+    #: (`rnn_site.train.loop.TrainConfig.ema_decay`); ``None``: the weights as trained.
+    ema_decay: float | None = None
 
 
 def lm_windows(ids: torch.Tensor, batch: int, seq_len: int, offset: int = 0) -> Iterator[Window]:
