@@ -85,6 +85,12 @@ def cached_at(q_all: np.ndarray, first: int, origins: np.ndarray) -> np.ndarray:
     return q_all[rows]
 
 
+def inside(y: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Whether each actual ``y`` (…) lies in its interval ``q`` (…, 3), ends included: the
+    card's coverage is the mean of these."""
+    return (y >= q[..., 0]) & (y <= q[..., 2])
+
+
 def series_periods(s: Series, stride: int) -> dict[str, np.ndarray]:
     """Validation and test origins at the series' horizon, as the card scores them."""
     return {
@@ -119,7 +125,7 @@ def evaluate_series(
             rows[name] = np.stack(qs)
         result[period] = {
             name: {
-                "coverage": float(np.mean((y >= q[..., 0]) & (y <= q[..., 2]))),
+                "coverage": float(np.mean(inside(y, q))),
                 "width": float(np.mean(q[..., 2] - q[..., 0])),
             }
             for name, q in rows.items()
@@ -167,9 +173,13 @@ def choose(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def electricity(checkpoint: Path) -> dict[str, Any]:
-    """The demand model's published interval vs history calibration over the K previous days
-    (pooled over the 48 half-hours), on the validation and test midnights."""
+def electricity_intervals(
+    checkpoint: Path,
+) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Per period (validation, test): the actual demand (midnights, 48) and the quantiles
+    (midnights, 48, 3) of the demand model's published interval ("graph") and of history
+    calibration over the K previous days, pooled over the 48 half-hours ("pooled K=…";
+    K = `DEMAND_HISTORY_DAYS` is the one served)."""
     from rnn_site.data.electricity import load_electricity
     from rnn_site.models.demand import DemandConfig, DemandForecaster
     from rnn_site.train.demand import DAY, DemandTrainConfig, Standardiser, forecast, midnights
@@ -191,17 +201,27 @@ def electricity(checkpoint: Path) -> dict[str, Any]:
     q_all = np.stack([f.lower, f.median, f.upper], axis=-1)
     y_all = data.demand[every[:, None] + np.arange(DAY)[None, :]]
     scores = ratio_scores(y_all, q_all[..., 0], q_all[..., 1], q_all[..., 2])
-    result: dict[str, Any] = {"days": {p: len(o) for p, o in periods.items()}}
+    intervals = {}
     for period, origins in periods.items():
         rows = (origins - first) // DAY
-        y, q0 = y_all[rows], q_all[rows]
+        q0 = q_all[rows]
         qs = {"graph": q0}
         for k in ELECTRICITY_KS:
             factors = np.array([conformal_factor(scores[r - k : r]) for r in rows])
             qs[f"pooled K={k}"] = rescaled(q0, factors[:, None])
+        intervals[period] = (y_all[rows], qs)
+    return intervals
+
+
+def electricity(checkpoint: Path) -> dict[str, Any]:
+    """The demand model's published interval vs history calibration over the K previous days
+    (pooled over the 48 half-hours), on the validation and test midnights."""
+    intervals = electricity_intervals(checkpoint)
+    result: dict[str, Any] = {"days": {p: len(y) for p, (y, _) in intervals.items()}}
+    for period, (y, qs) in intervals.items():
         result[period] = {
             name: {
-                "coverage": float(np.mean((y >= q[..., 0]) & (y <= q[..., 2]))),
+                "coverage": float(np.mean(inside(y, q))),
                 "width": float(np.mean(q[..., 2] - q[..., 0])),
             }
             for name, q in qs.items()
@@ -213,21 +233,27 @@ def electricity(checkpoint: Path) -> dict[str, Any]:
     return result
 
 
-def runtime_coverage(model: Forecaster) -> dict[str, dict[str, float]]:
-    """Test coverage and MASE-free figures of the runtime's own forecasts
-    (`Forecaster.forecast`, default calibration) from every test origin of the 13 series,
-    each from the history before it: what the card reports after a rescore."""
-    result: dict[str, dict[str, float]] = {}
+def runtime_inside(model: Forecaster) -> Iterator[tuple[str, Series, int, np.ndarray]]:
+    """(name, series, origin stride, inside) of the 13 series: ``inside`` (test origins,
+    horizon) says whether each test value fell in the runtime's own interval
+    (`Forecaster.forecast`, default calibration), each forecast from the history before it."""
     for name, s, _, stride, kind in forecaster_series():
         style = name if kind == "site" else "co2"  # every monthly series reads as family 0
-        origins = series_periods(s, stride)["test"]
-        inside = []
-        for t in origins:
+        rows = []
+        for t in series_periods(s, stride)["test"]:
             f = model.forecast(s.values[:t], s.horizon, style)
-            y = s.values[t : t + s.horizon]
-            inside.append((y >= f.lower) & (y <= f.upper))
-        result[name] = {"coverage80": float(np.mean(inside)), "origins": len(origins)}
-    return result
+            q = np.stack([f.lower, f.median, f.upper], axis=-1)
+            rows.append(inside(s.values[t : t + s.horizon], q))
+        yield name, s, stride, np.stack(rows)
+
+
+def runtime_coverage(model: Forecaster) -> dict[str, dict[str, float]]:
+    """Test coverage of the runtime's own forecasts (`runtime_inside`) per series: what the
+    card reports after a rescore."""
+    return {
+        name: {"coverage80": float(np.mean(rows)), "origins": len(rows)}
+        for name, _, _, rows in runtime_inside(model)
+    }
 
 
 class RescoreError(ValueError):

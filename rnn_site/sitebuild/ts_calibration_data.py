@@ -23,7 +23,20 @@
   the card's coverage note says it: rescored without training (with the log's command) only
   when the log has ``interval_rescored``, else by the recipe when it trained;
 - ``<!-- data:ts-forecaster:coverage-outside -->``: the reported series whose test coverage lies
-  outside 75–85%, each with it ("sunspots (0.855), …"), electricity included.
+  outside 75–85%, each with it ("sunspots (0.855), …"), electricity included;
+- ``<!-- data:ts-forecaster:table.coverage-noise -->``: per reported series, test origins, test
+  coverage, its block-bootstrap standard error and 90% interval, and the chance that an
+  exactly calibrated interval with that spread lands inside 75–85%
+  (rnn_site/experiments/results/ts_coverage_noise.json, which must name the sha256 of both
+  the shipped forecaster.onnx and ts-forecaster.pt, and whose coverages must be the card's);
+- ``<!-- data:ts-forecaster:coverage-noise:KEY -->``: one reading of those results:
+  ``replicates``, ``series``, ``daily-block`` (origins per block for Seattle and electricity),
+  ``all-inside`` (chance all land inside if calibrated, a percentage), ``expected-inside``,
+  ``observed-inside`` (on the card), ``at-most-observed`` (chance, if calibrated, that no more
+  than that land inside), ``distinguishable`` (series whose 90% interval leaves out 0.80, each
+  with its coverage, or "none"), ``fewest.origins`` / ``fewest.series`` (the
+  series with the fewest test origins), ``independent.min`` / ``independent.max`` (the
+  standard error with blocks of one origin as a multiple of the table's, over the series).
 """
 
 from __future__ import annotations
@@ -38,6 +51,8 @@ from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, r
 RESULTS = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "ts_history_calibration.json"
 )
+NOISE_RESULTS = RESULTS.with_name("ts_coverage_noise.json")
+NOISE_MODULE = "rnn_site.experiments.ts_coverage_noise"
 #: Test coverage from which the page calls a series "covered nearly always".
 NEARLY_ALWAYS = 0.98
 SITE_TITLES = {"co2": "CO₂", "sunspots": "sunspots", "seattle": "Seattle"}
@@ -201,3 +216,88 @@ def coverage_outside(models_dir: Path) -> str:
     if not outside:
         return "none"
     return ", ".join(outside[:-1]) + (" and " if len(outside) > 1 else "") + outside[-1]
+
+
+def _noise(models_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(coverage-noise results, the card's log), if the results were measured on both shipped
+    graphs (the forecaster's and the demand model's weights) and their coverages are the
+    log's; PageDataError naming the command that measures them again otherwise."""
+    folder = Path(models_dir) / "ts-forecaster"
+    results = measured_on(NOISE_RESULTS, NOISE_MODULE, "forecaster_onnx_sha256",
+                          folder / "forecaster.onnx")  # fmt: skip
+    measured_on(NOISE_RESULTS, NOISE_MODULE, "checkpoint_sha256", folder / "ts-forecaster.pt")
+    log = model_file("ts-forecaster", "metrics", models_dir)
+    published = test_coverage(log)
+    measured = {name: row["coverage"] for name, row in results["series"].items()}
+    if set(measured) != set(published) or any(
+        abs(measured[n] - published[n]) > 1e-12 for n in published
+    ):
+        raise PageDataError(
+            f"{NOISE_RESULTS.name}'s coverages are not the card's test coverage80: run "
+            f"python -m {NOISE_MODULE} --json {NOISE_RESULTS} again"
+        )
+    return results, log
+
+
+def _percent(p: float) -> str:
+    """ "63%", but "<1%" / ">99%" where rounding would print a chance as impossible or sure."""
+    if 0 < p < 0.005:
+        return "<1%"
+    if 0.995 <= p < 1:
+        return ">99%"
+    return f"{p:.0%}"
+
+
+def _series_title(log: dict[str, Any], name: str) -> str:
+    return "electricity" if name == "electricity" else _title(log, name)
+
+
+@generator("ts-forecaster", "table.coverage-noise")
+def coverage_noise_table(models_dir: Path) -> str:
+    """Per series: test origins, coverage, bootstrap SE and 90% interval, chance inside if
+    calibrated."""
+    results, log = _noise(models_dir)
+    rows = [
+        "| series | test origins | coverage | bootstrap SE | 90% interval "
+        "| chance inside 75–85% if calibrated |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in test_coverage(log):  # the card's order: site, held-out, electricity
+        row = results["series"][name]
+        low, high = row["interval90"]
+        rows.append(
+            f"| {_series_title(log, name)} | {row['origins']} | {row['coverage']:.3f} | "
+            f"{row['se']:.3f} | {low:.3f}–{high:.3f} | {_percent(row['chance_inside'])} |"
+        )
+    return "\n".join(rows)
+
+
+@generator("ts-forecaster", "coverage-noise", argument=True)
+def coverage_noise_fact(models_dir: Path, key: str) -> str:
+    """One reading of the coverage-noise results (see the module docstring for the keys)."""
+    results, log = _noise(models_dir)
+    series = results["series"]
+    fewest = min(series, key=lambda n: series[n]["origins"])
+    independent = [row["se_by_block"]["1"] / row["se"] for row in series.values()]
+    apart = [
+        f"{_series_title(log, n)} ({row['coverage']:.3f})"
+        for n, row in series.items()
+        if not row["level_in_interval90"]
+    ]
+    facts = {
+        "replicates": f"{results['replicates']:,}",
+        "series": str(len(series)),
+        "daily-block": str(results["daily_block"]),
+        "all-inside": f"{results['all_inside_chance']:.1%}",
+        "expected-inside": f"{results['expected_inside']:.1f}",
+        "observed-inside": str(results["observed_inside"]),
+        "at-most-observed": f"{results['chance_at_most_observed']:.0%}",
+        "distinguishable": ", ".join(apart) if apart else "none",
+        "fewest.origins": str(series[fewest]["origins"]),
+        "fewest.series": _series_title(log, fewest),
+        "independent.min": f"{min(independent):.1f}",
+        "independent.max": f"{max(independent):.1f}",
+    }
+    if key not in facts:
+        raise PageDataError(f"data:ts-forecaster:coverage-noise:{key}: one of {sorted(facts)}")
+    return facts[key]
