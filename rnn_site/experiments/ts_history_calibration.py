@@ -157,7 +157,7 @@ def choose(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
     order = sorted(CANDIDATES, key=lambda n: (round(errors[n], 9), CANDIDATES[n][0],
                                               not CANDIDATES[n][1]))  # fmt: skip
     chosen = order[0]
-    inside = {
+    counts = {
         period: {
             n: sum(0.75 <= r[period][n]["coverage"] <= 0.85 for r in table.values()) for n in names
         }
@@ -167,7 +167,7 @@ def choose(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "validation_error": errors,
         "validation_error_held_out": {n: error(n, kinds=("held-out",)) for n in names},
         "test_error": {n: error(n, "test") for n in names},
-        "inside_75_85": inside,
+        "inside_75_85": counts,
         "chosen": chosen,
         "adopted": errors[chosen] < errors["graph"],
     }
@@ -234,8 +234,8 @@ def electricity(checkpoint: Path) -> dict[str, Any]:
 
 
 def runtime_inside(model: Forecaster) -> Iterator[tuple[str, Series, int, np.ndarray]]:
-    """(name, series, origin stride, inside) of the 13 series: ``inside`` (test origins,
-    horizon) says whether each test value fell in the runtime's own interval
+    """(name, series, origin stride, hits) of the 13 series: ``hits`` (test origins, horizon)
+    says whether each test value fell in the runtime's own interval
     (`Forecaster.forecast`, default calibration), each forecast from the history before it."""
     for name, s, _, stride, kind in forecaster_series():
         style = name if kind == "site" else "co2"  # every monthly series reads as family 0

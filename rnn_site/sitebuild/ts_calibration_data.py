@@ -24,27 +24,37 @@
   when the log has ``interval_rescored``, else by the recipe when it trained;
 - ``<!-- data:ts-forecaster:coverage-outside -->``: the reported series whose test coverage lies
   outside 75–85%, each with it ("sunspots (0.855), …"), electricity included;
-- ``<!-- data:ts-forecaster:table.coverage-noise -->``: per reported series, test origins, test
-  coverage, its block-bootstrap standard error and 90% interval, and the chance that an
-  exactly calibrated interval with that spread lands inside 75–85%
-  (rnn_site/experiments/results/ts_coverage_noise.json, which must name the sha256 of both
-  the shipped forecaster.onnx and ts-forecaster.pt, and whose coverages must be the card's);
+- ``<!-- data:ts-forecaster:table.coverage-noise -->``: per reported series, test origins, the
+  bootstrap block (in origins), test coverage, its block-bootstrap standard error and 90%
+  interval, and the chance that an exactly calibrated interval with that spread lands inside
+  75–85% (rnn_site/experiments/results/ts_coverage_noise.json, which must name the sha256 of
+  both the shipped forecaster.onnx and ts-forecaster.pt, and whose series and coverages must be
+  the card's);
 - ``<!-- data:ts-forecaster:coverage-noise:KEY -->``: one reading of those results:
   ``replicates``, ``series``, ``daily-block`` (origins per block for Seattle and electricity),
+  ``blocks.min`` / ``blocks.max`` (blocks per resample, over the series),
   ``all-inside`` (chance all land inside if calibrated, a percentage), ``expected-inside``,
   ``observed-inside`` (on the card), ``at-most-observed`` (chance, if calibrated, that no more
   than that land inside), ``distinguishable`` (series whose 90% interval leaves out 0.80, each
-  with its coverage, or "none"), ``fewest.origins`` / ``fewest.series`` (the
-  series with the fewest test origins), ``independent.min`` / ``independent.max`` (the
-  standard error with blocks of one origin as a multiple of the table's, over the series).
+  with its coverage, or "none"), ``distinguishable.series`` / ``distinguishable.chance-inside``
+  (that series and its chance inside if calibrated, where there is exactly one),
+  ``fewest.origins`` / ``fewest.series`` (the series with the fewest test origins),
+  ``independent.min`` / ``independent.max`` (the standard error with blocks of one origin as
+  a multiple of the table's, over the series), and from the synthetic calibrated series of the
+  same shapes: ``simulated.dependent.min`` / ``.max`` and ``simulated.independent.min`` /
+  ``.max`` (bootstrap SE ÷ true SE, over the dependent models and the independent one) and
+  ``simulated.outside.min`` / ``.max`` (how often a dependent one's 90% interval left out
+  0.80, a percentage).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from rnn_site.baselines.conformal import HISTORY_ORIGINS, MIN_SCORES, TARGET, in_target
+from rnn_site.experiments.ts_coverage_noise import TOLERANCE, published_coverage
 from rnn_site.files import sha256_file
 from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, results_file
 
@@ -84,15 +94,6 @@ def _title(log: dict[str, Any], name: str) -> str:
     return SITE_TITLES.get(name) or str(log["held_out"][name]["title"])
 
 
-def test_coverage(log: dict[str, Any]) -> dict[str, float]:
-    """The card's test coverage per reported series (site, held-out, electricity)."""
-    coverage = {n: f["coverage80"] for n, f in log["forecaster"].items()}
-    coverage |= {n: h["lstm"]["coverage80"] for n, h in log["held_out"].items()}
-    if log.get("electricity"):
-        coverage["electricity"] = log["electricity"]["lstm"]["coverage80"]
-    return coverage
-
-
 def graph_and_served(log: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
     """Test coverage per series with the graph's own interval and as served: a fresh log's
     ``test_coverage80``, or a log rescored before it existed (``interval_rescored.before``
@@ -100,7 +101,7 @@ def graph_and_served(log: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
     if "test_coverage80" in log:
         return log["test_coverage80"]["graph"], log["test_coverage80"]["served"]
     if "interval_rescored" in log:
-        return log["interval_rescored"]["before"], test_coverage(log)
+        return log["interval_rescored"]["before"], published_coverage(log)
     raise PageDataError(
         "ts-forecaster/metrics.json has neither test_coverage80 nor interval_rescored: it "
         f"predates history calibration; rescore it with python -m {MODULE} --rescore"
@@ -210,7 +211,7 @@ def coverage_outside(models_dir: Path) -> str:
     log = model_file("ts-forecaster", "metrics", models_dir)
     outside = [
         f"{_title(log, n) if n != 'electricity' else 'electricity'} ({c:.3f})"
-        for n, c in test_coverage(log).items()
+        for n, c in published_coverage(log).items()
         if not in_target(c)
     ]
     if not outside:
@@ -220,32 +221,38 @@ def coverage_outside(models_dir: Path) -> str:
 
 def _noise(models_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(coverage-noise results, the card's log), if the results were measured on both shipped
-    graphs (the forecaster's and the demand model's weights) and their coverages are the
-    log's; PageDataError naming the command that measures them again otherwise."""
+    graphs (the forecaster's and the demand model's weights) and their series and coverages
+    are the log's (to `TOLERANCE`); PageDataError naming the command that measures them again
+    otherwise."""
     folder = Path(models_dir) / "ts-forecaster"
     results = measured_on(NOISE_RESULTS, NOISE_MODULE, "forecaster_onnx_sha256",
                           folder / "forecaster.onnx")  # fmt: skip
     measured_on(NOISE_RESULTS, NOISE_MODULE, "checkpoint_sha256", folder / "ts-forecaster.pt")
     log = model_file("ts-forecaster", "metrics", models_dir)
-    published = test_coverage(log)
+    published = published_coverage(log)
     measured = {name: row["coverage"] for name, row in results["series"].items()}
-    if set(measured) != set(published) or any(
-        abs(measured[n] - published[n]) > 1e-12 for n in published
-    ):
+    again = f"run python -m {NOISE_MODULE} --json {NOISE_RESULTS} again"
+    if set(measured) != set(published):
         raise PageDataError(
-            f"{NOISE_RESULTS.name}'s coverages are not the card's test coverage80: run "
-            f"python -m {NOISE_MODULE} --json {NOISE_RESULTS} again"
+            f"{NOISE_RESULTS.name}'s series differ from the card's: results "
+            f"{sorted(measured)}, card {sorted(published)}: {again}"
+        )
+    if any(abs(measured[n] - published[n]) > TOLERANCE for n in published):
+        raise PageDataError(
+            f"{NOISE_RESULTS.name}'s coverages are not the card's test coverage80: {again}"
         )
     return results, log
 
 
-def _percent(p: float) -> str:
-    """ "63%", but "<1%" / ">99%" where rounding would print a chance as impossible or sure."""
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 <= p < 1:
-        return ">99%"
-    return f"{p:.0%}"
+def _percent(p: float, decimals: int = 0) -> str:
+    """ "63%" (or "0.1%" with ``decimals=1``), but "<1%" / ">99%" ("<0.1%" / ">99.9%") where
+    rounding would print a chance as impossible or sure."""
+    half = 0.5 * 10 ** -(decimals + 2)  # half the last printed digit, as a proportion
+    if 0 < p < half:
+        return f"<{1 / 10**decimals:.{decimals}f}%"
+    if 1 - half <= p < 1:
+        return f">{100 - 1 / 10**decimals:.{decimals}f}%"
+    return f"{p:.{decimals}%}"
 
 
 def _series_title(log: dict[str, Any], name: str) -> str:
@@ -254,20 +261,21 @@ def _series_title(log: dict[str, Any], name: str) -> str:
 
 @generator("ts-forecaster", "table.coverage-noise")
 def coverage_noise_table(models_dir: Path) -> str:
-    """Per series: test origins, coverage, bootstrap SE and 90% interval, chance inside if
-    calibrated."""
+    """Per series: test origins, block, coverage, bootstrap SE and 90% interval, chance inside
+    if calibrated."""
     results, log = _noise(models_dir)
     rows = [
-        "| series | test origins | coverage | bootstrap SE | 90% interval "
-        "| chance inside 75–85% if calibrated |",
-        "|---|---|---|---|---|---|",
+        "| series | test origins | block (origins) | coverage | bootstrap SE "
+        "| 90% bootstrap interval of the coverage | chance inside 75–85% if calibrated |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name in test_coverage(log):  # the card's order: site, held-out, electricity
+    for name in published_coverage(log):  # the card's order: site, held-out, electricity
         row = results["series"][name]
         low, high = row["interval90"]
         rows.append(
-            f"| {_series_title(log, name)} | {row['origins']} | {row['coverage']:.3f} | "
-            f"{row['se']:.3f} | {low:.3f}–{high:.3f} | {_percent(row['chance_inside'])} |"
+            f"| {_series_title(log, name)} | {row['origins']} | {row['block']} | "
+            f"{row['coverage']:.3f} | {row['se']:.3f} | {low:.3f}–{high:.3f} | "
+            f"{_percent(row['chance_inside'])} |"
         )
     return "\n".join(rows)
 
@@ -279,25 +287,47 @@ def coverage_noise_fact(models_dir: Path, key: str) -> str:
     series = results["series"]
     fewest = min(series, key=lambda n: series[n]["origins"])
     independent = [row["se_by_block"]["1"] / row["se"] for row in series.values()]
-    apart = [
-        f"{_series_title(log, n)} ({row['coverage']:.3f})"
-        for n, row in series.items()
-        if not row["level_in_interval90"]
-    ]
+    blocks = [math.ceil(row["origins"] / row["block"]) for row in series.values()]
+    apart = [n for n, row in series.items() if not row["level_in_interval90"]]
+    runs = results["simulation"]["runs"]
+    ratio = {
+        dependent: [r["se_ratio"] for r in runs if (r["model"] != "independent") == dependent]
+        for dependent in (True, False)
+    }
+    outside = [r["level_outside_interval90"] for r in runs if r["model"] != "independent"]
     facts = {
         "replicates": f"{results['replicates']:,}",
         "series": str(len(series)),
         "daily-block": str(results["daily_block"]),
-        "all-inside": f"{results['all_inside_chance']:.1%}",
+        "blocks.min": str(min(blocks)),
+        "blocks.max": str(max(blocks)),
+        "all-inside": _percent(results["all_inside_chance"], 1),
         "expected-inside": f"{results['expected_inside']:.1f}",
         "observed-inside": str(results["observed_inside"]),
-        "at-most-observed": f"{results['chance_at_most_observed']:.0%}",
-        "distinguishable": ", ".join(apart) if apart else "none",
+        "at-most-observed": _percent(results["chance_at_most_observed"]),
+        "distinguishable": ", ".join(
+            f"{_series_title(log, n)} ({series[n]['coverage']:.3f})" for n in apart
+        )
+        or "none",
         "fewest.origins": str(series[fewest]["origins"]),
         "fewest.series": _series_title(log, fewest),
         "independent.min": f"{min(independent):.1f}",
         "independent.max": f"{max(independent):.1f}",
+        "simulated.dependent.min": f"{min(ratio[True]):.2f}",
+        "simulated.dependent.max": f"{max(ratio[True]):.2f}",
+        "simulated.independent.min": f"{min(ratio[False]):.2f}",
+        "simulated.independent.max": f"{max(ratio[False]):.2f}",
+        "simulated.outside.min": _percent(min(outside)),
+        "simulated.outside.max": _percent(max(outside)),
     }
+    if len(apart) == 1:  # the page's sentence contrasts the two questions on one series
+        facts["distinguishable.series"] = _series_title(log, apart[0])
+        facts["distinguishable.chance-inside"] = _percent(series[apart[0]]["chance_inside"])
+    elif key.startswith("distinguishable."):
+        raise PageDataError(
+            f"data:ts-forecaster:coverage-noise:{key} reads the one series whose 90% interval "
+            f"leaves out 0.80, but {len(apart)} do: rewrite the page's sentence"
+        )
     if key not in facts:
         raise PageDataError(f"data:ts-forecaster:coverage-noise:{key}: one of {sorted(facts)}")
     return facts[key]
