@@ -24,6 +24,7 @@ import html
 import itertools
 import json
 import math
+import re
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -505,6 +506,105 @@ def candidates_dropout(models_dir: Path, labels: str) -> str:
         train = [f"{c[step]['train_loss'] / math.log(2):.3f}" if step in c else "–" for c in curves]
         lines.append(f"| {step:,} | {' | '.join(val + train)} |")
     return "\n".join(lines) + "\n"
+
+
+def _raw_curve(label: str, key: str) -> dict[int, dict[str, Any]]:
+    """A candidate's evaluations by step, refused unless each logs the weights as trained
+    (``raw_val_bpc``), which the loop logs only for a run with ``ema_decay``."""
+    curve = {e["step"]: e for e in candidate_log(label)["history"]}
+    missing = [step for step, e in curve.items() if "raw_val_bpc" not in e]
+    if missing:
+        raise PageDataError(
+            f"data:{MODEL}:{key}:{label}: the evaluation at step {missing[0]:,} has no "
+            "raw_val_bpc; only a run with ema_decay logs the weights as trained beside the average"
+        )
+    return curve
+
+
+@generator(MODEL, "candidate-averaging", argument=True)
+def candidate_averaging(models_dir: Path, label: str) -> str:
+    """A weight-averaging candidate at each evaluation: the published run's validation
+    bits/char, the candidate's weights as trained (the published recipe again, so a
+    reproduction) and its moving average, and what the average changed."""
+    log = _log(models_dir)
+    published = {e["step"]: e["val_bpc"] for e in log["history"]}
+    curve = _raw_curve(label, "candidate-averaging")
+    cpu = _cpu_name(candidate_log(label))
+    lines = [
+        f"| step | published run ({_cpu_name(log)}) | candidate, weights as trained ({cpu}) "
+        "| candidate, averaged weights | averaged − as trained |",
+        "|--:|--:|--:|--:|--:|",
+    ]
+    for step, e in sorted(curve.items()):
+        ours = f"{published[step]:.3f}" if step in published else "–"
+        raw, averaged = e["raw_val_bpc"], e["val_bpc"]
+        lines.append(f"| {step:,} | {ours} | {raw:.3f} | {averaged:.3f} | {averaged - raw:+.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+@generator(MODEL, "averaging-span", argument=True)
+def averaging_span(models_dir: Path, label: str) -> str:
+    """About how many of the last steps a candidate's moving average spans: 1 / (1 − decay)."""
+    del models_dir
+    decay = candidate_log(label)["hparams"].get("ema_decay")
+    if not decay:
+        raise PageDataError(f"data:{MODEL}:averaging-span:{label}: the candidate has no ema_decay")
+    return f"{round(1 / (1 - decay)):,}"
+
+
+def _cpu_name(log: dict[str, Any]) -> str:
+    """The CPU a run trained on, as its log names it, without trademark signs or a trailing
+    "Processor" ("Intel(R) Xeon(R) Processor" → "Intel Xeon")."""
+    cpu = (log.get("machine") or {}).get("cpu")
+    if not cpu:
+        raise PageDataError(f"data:{MODEL}: a log names no CPU (machine.cpu)")
+    name = re.sub(r"\((R|TM)\)", "", cpu)
+    return re.sub(r"\s+Processor$", "", " ".join(name.split()))
+
+
+def cross_machine_values(published: dict[str, Any], label: str) -> dict[str, str]:
+    """The published recipe on two CPUs: the published log, and the weights as trained of a
+    weight-averaging candidate (``raw_val_bpc``: the average does not change training, so
+    they are the published recipe, same seed and threads, on the candidate's machine),
+    compared at the last evaluation both logged."""
+    curve = _raw_curve(label, "cross-machine")
+    ours = {e["step"]: e["val_bpc"] for e in published["history"]}
+    steps = sorted(set(ours) & set(curve))
+    if not steps:
+        raise PageDataError(f"data:{MODEL}:cross-machine:{label}: no evaluation step in common")
+    last = steps[-1]
+    ahead = [f"{s:,}" for s in steps if curve[s]["raw_val_bpc"] < ours[s]]
+    return {
+        "published-cpu": _cpu_name(published),
+        "rerun-cpu": _cpu_name(candidate_log(label)),
+        "step": f"{last:,}",
+        "published-val": f"{ours[last]:.3f}",
+        "rerun-val": f"{curve[last]['raw_val_bpc']:.3f}",
+        "val-difference": f"{abs(curve[last]['raw_val_bpc'] - ours[last]):.3f}",
+        "rerun-ahead-steps": _and(ahead) if ahead else "none",
+    }
+
+
+@generator(MODEL, "cross-machine", argument=True)
+def cross_machine(models_dir: Path, spec: str) -> str:
+    """One of :func:`cross_machine_values`: ``LABEL:WHICH``, for example
+    ``ema:val-difference``."""
+    label, _, which = spec.rpartition(":")
+    values = cross_machine_values(_log(models_dir), label)
+    if which not in values:
+        raise PageDataError(f"data:{MODEL}:cross-machine:{spec}: not one of {', '.join(values)}")
+    return values[which]
+
+
+@generator(MODEL, "target-miss", argument=True)
+def target_miss(models_dir: Path, target: str) -> str:
+    """By how many bits/char the published test score misses ``target``; refused when it
+    meets it, since the prose around it would then be untrue."""
+    lstm, _ = _scores(models_dir)
+    miss = lstm["test_bpc"] - float(target)
+    if miss <= 0:
+        raise PageDataError(f"data:{MODEL}:target-miss:{target}: the published model meets it")
+    return f"{miss:.3f}"
 
 
 @generator(MODEL, "candidate-verdict", argument=True)
