@@ -23,6 +23,10 @@ the Caribbean espeak accent (every variant), the f4 and m6 variants (every accen
 and festival's ked. Validation (early stopping) uses the m2 variant. A transcript is the
 string of symbols said ("7", "B", "55512"); the model's alphabet is the 36 symbols ``VOCAB``.
 
+``SynthesisConfig(voices="more")`` adds 11 more espeak variants (``EXTRA_VARIANTS``) on the
+training accents, to the training split only; validation and test stay exactly as with
+``"base"`` (today's voices).
+
 Synthesis is deterministic (a seeded plan, deterministic engines) and cached as int16 arrays in
 ``.cache/speech/<hash of the config and engine versions>/``, so retraining reuses it; it takes
 about a minute on two cores. Augmentation (:func:`augment`: speed, gain, noise, silence, room
@@ -77,6 +81,34 @@ TEST_VARIANTS = ("f4", "m6")
 VAL_VARIANTS = ("m2",)
 TEST_OTHER = ("flite:rms", "festival:ked_diphone")
 
+#: ``voices`` settings of `SynthesisConfig`: today's voices, or those plus `EXTRA_VARIANTS`.
+VOICE_SETS = ("base", "more")
+#: More espeak-ng variants (files in espeak-ng-data/voices/!v) for ``voices="more"``, chosen
+#: from the 100-odd that espeak-ng 1.51 ships as the natural-sounding ones, by reading each
+#: file and saying the 36 symbols with en-us at the default pitch and speed:
+#:
+#: - ``klatt``–``klatt5``: espeak's Klatt synthesiser instead of its default one, each with
+#:   another voicing source (impulsive, natural, sampled, ...), the default male pitch and
+#:   formants: the same speaker made by another synthesis method. ``klatt6`` is left out: 6 is
+#:   no source number, so it falls back to ``klatt``'s, and its audio is byte for byte
+#:   ``klatt``'s.
+#: - ``m8``, ``Mike``, ``robert`` (male, about 100–117 Hz) and ``belinda``, ``Annie``,
+#:   ``grandma`` (female, about 245–300 Hz; grandma with an old voice's flutter): pitch and
+#:   formant changes within a person's range, no clipping.
+#:
+#: Left out: whisper, robot, echo, croak and the like (not people); those that zero or move
+#: far a formant that shapes vowels (Andy, Lee, Jacky, Michael, boris, steph); those that
+#: clip on plain symbols (paul: 542 samples, pedro: 94, Andrea: 14, over 36 symbols); linda
+#: (belinda's twin). None of them is the validation variant (m2) or a test one (f4, m6).
+EXTRA_VARIANTS = (
+    "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "m8", "Mike", "robert", "belinda", "Annie",
+    "grandma",
+)  # fmt: skip
+#: espeak-ng 1.51 ignores a variant after "en-gb": "en-gb+f1" says exactly what "en-gb" says
+#: (so the base set's 12 en-gb voices are one voice with 12 pitch/speed jitters). "en" is the
+#: same British voice and keeps its variant, so the extra variants are spelled with it.
+EXTRA_ACCENT_SPELLING = {"en-gb": "en"}
+
 
 @dataclass(frozen=True)
 class Voice:
@@ -90,12 +122,27 @@ class Voice:
         return f"{self.engine}:{self.name}"
 
 
-def all_voices() -> list[Voice]:
-    """Every voice the synthesiser uses, in a fixed order."""
-    voices = [Voice("espeak", f"{a}+{v}") for a in ESPEAK_ACCENTS for v in ESPEAK_VARIANTS]
-    voices += [Voice("flite", v) for v in FLITE_VOICES]
-    voices += [Voice("festival", v) for v in FESTIVAL_VOICES]
-    return voices
+def all_voices(voices: str = "base") -> list[Voice]:
+    """Every voice the synthesiser uses, in a fixed order: today's (``"base"``), then for
+    ``"more"`` the `extra_voices`."""
+    check_voices(voices)
+    out = [Voice("espeak", f"{a}+{v}") for a in ESPEAK_ACCENTS for v in ESPEAK_VARIANTS]
+    out += [Voice("flite", v) for v in FLITE_VOICES]
+    out += [Voice("festival", v) for v in FESTIVAL_VOICES]
+    return out + (extra_voices() if voices == "more" else [])
+
+
+def extra_voices() -> list[Voice]:
+    """The voices ``"more"`` adds: every `EXTRA_VARIANTS` on every training accent (not the
+    test accent), all of them training voices (see `voice_split`)."""
+    accents = [EXTRA_ACCENT_SPELLING.get(a, a) for a in ESPEAK_ACCENTS if a not in TEST_ACCENTS]
+    return [Voice("espeak", f"{a}+{v}") for a in accents for v in EXTRA_VARIANTS]
+
+
+def check_voices(voices: str) -> None:
+    """`ValueError` unless ``voices`` is one of `VOICE_SETS`."""
+    if voices not in VOICE_SETS:
+        raise ValueError(f"unknown voices {voices!r}; expected one of {', '.join(VOICE_SETS)}")
 
 
 def voice_split(voice: Voice) -> str:
@@ -137,7 +184,9 @@ class SynthesisConfig:
 
     Per voice, each of the 36 symbols is said ``renditions[engine]`` times (each with its own
     pitch/speed jitter). Connected strings are drawn per split, each from a random voice of the
-    split (engines weighted by ``string_engine_weights``).
+    split (engines weighted by ``string_engine_weights``). ``voices`` is `all_voices`'s
+    setting; it enters the key only when it is not "base", so a "base" cache made before the
+    field existed is still found, and never read for "more".
     """
 
     seed: int = 0
@@ -153,12 +202,18 @@ class SynthesisConfig:
     min_digits: int = 3
     max_digits: int = 7
     pause_probability: float = 0.25
+    voices: str = "base"
+
+    def __post_init__(self) -> None:
+        check_voices(self.voices)
 
     def key(self, versions: dict[str, str]) -> str:
         """Hex digest naming the cache folder: the config, the format and engine versions."""
+        config = asdict(self)
+        if config["voices"] == "base":
+            del config["voices"]
         blob = json.dumps(
-            {"config": asdict(self), "format": FORMAT_VERSION, "engines": versions},
-            sort_keys=True,
+            {"config": config, "format": FORMAT_VERSION, "engines": versions}, sort_keys=True
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -176,14 +231,32 @@ class Request:
 
 
 def plan(config: SynthesisConfig) -> dict[str, list[Request]]:
-    """Every utterance of every split, deterministically from ``config.seed``."""
+    """Every utterance of every split, deterministically from ``config.seed``.
+
+    With ``voices="more"`` the `extra_voices` join the training split: each says every
+    symbol as the other espeak voices do, and they join the espeak pool that training digit
+    strings draw their voice from (same number of strings, same engine weights). Their draws
+    come from a second generator, so the first draws exactly as for "base": the base voices'
+    words, every string's digits, pauses and prosody, and the whole of validation and test
+    are the same; only some espeak strings get an extra voice.
+    """
     rng = np.random.default_rng(config.seed)
+    more = np.random.default_rng([config.seed, 1])
+    extra = extra_voices() if config.voices == "more" else []
     by_split: dict[str, list[Voice]] = {"train": [], "val": [], "test": []}
     for voice in all_voices():
         by_split[voice_split(voice)].append(voice)
 
-    def jitter() -> tuple[float, float]:
-        return float(rng.uniform(0.8, 1.25)), float(rng.uniform(0.8, 1.25))
+    def jitter(gen: np.random.Generator = rng) -> tuple[float, float]:
+        return float(gen.uniform(0.8, 1.25)), float(gen.uniform(0.8, 1.25))
+
+    def words(voice: Voice, times: int, gen: np.random.Generator = rng) -> list[Request]:
+        out = []
+        for _ in range(times):
+            for symbol in VOCAB:
+                rate, pitch = jitter(gen)
+                out.append(Request(voice, symbol, "word", spoken_text(symbol, voice), rate, pitch))
+        return out
 
     requests: dict[str, list[Request]] = {}
     for split, voices in by_split.items():
@@ -192,17 +265,19 @@ def plan(config: SynthesisConfig) -> dict[str, list[Request]]:
             times = config.renditions[voice.engine] if split == "train" else 1
             # Few flite and festival voices are held out: say each symbol thrice with them.
             times = times if split == "train" or voice.engine == "espeak" else 3
-            for _ in range(times):
-                for symbol in VOCAB:
-                    rate, pitch = jitter()
-                    text = spoken_text(symbol, voice)
-                    out.append(Request(voice, symbol, "word", text, rate, pitch))
+            out += words(voice, times)
+        added = extra if split == "train" else []
+        for voice in added:
+            out += words(voice, config.renditions[voice.engine], more)
         engines = sorted({v.engine for v in voices})
         weights = np.array([config.string_engine_weights[e] for e in engines])
         for _ in range(config.strings[split]):
             engine = engines[rng.choice(len(engines), p=weights / weights.sum())]
             pool = [v for v in voices if v.engine == engine]
             voice = pool[rng.integers(len(pool))]
+            if added and engine == "espeak":  # drawn from the pool with the extras instead
+                pool = pool + added
+                voice = pool[more.integers(len(pool))]
             n = int(rng.integers(config.min_digits, config.max_digits + 1))
             label = "".join(DIGITS[d] for d in rng.integers(0, 10, size=n))
             pauses = list(rng.random(n - 1) < config.pause_probability)

@@ -42,8 +42,8 @@ def is_finished(folder: Path) -> bool:
 
 
 def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
-    """One finished run: its recipe, best validation CER and greedy/beam test CERs (and the
-    padded scores if computed before or ``padded``)."""
+    """One finished run: its recipe (``augment``, ``voices``, the command), best validation
+    CER and greedy/beam test CERs (and the padded scores if computed before or ``padded``)."""
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
@@ -52,6 +52,8 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
     return {
         "name": folder.name,
         "augment": hparams.get("augment", "legacy"),
+        # logs from before the --voices flag trained on today's voices
+        "voices": hparams.get("voices", "base"),
         "command": recipe_command(metrics["recipe"]["command"]),
         "epochs": hparams["max_epochs"],
         "steps": metrics["steps"],
