@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rnn_site.experiments.speech_ablation import collect, table
+from rnn_site.experiments.speech_ablation import collect, run_record, table
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fake_run(folder: Path, augment: str, cer: float, stopped: str = "finished") -> Path:
+def fake_run(
+    folder: Path, augment: str, cer: float, stopped: str = "finished", seed: int | None = None
+) -> Path:
+    """A finished run's metrics.json; ``seed`` None: a log from before runs logged theirs."""
     sets = ("tts_isolated", "tts_connected", "real_en", "real_en_GB")
     scores = {k: {"greedy": {"cer": cer}, "beam": {"cer": cer / 2}} for k in sets}
     folder.mkdir()
@@ -21,6 +24,8 @@ def fake_run(folder: Path, augment: str, cer: float, stopped: str = "finished") 
         "train_wall_time_s": 12.3, "process_cpu_s": 20.0,
         "results": {"lstm": scores, "dtw": {k: {"greedy": {"cer": 0.5}} for k in sets[::2]}},
     }  # fmt: skip
+    if seed is not None:
+        metrics |= {"seed": seed, "machine": {"cpu": "AMD EPYC", "cpu_count": 2}}
     (folder / "metrics.json").write_text(json.dumps(metrics))
     return folder
 
@@ -49,3 +54,23 @@ def test_committed_ablation_lists_the_published_recipe():
     assert card["training"]["command"] in commands
     names = {r["augment"] for r in results["runs"]}
     assert {"none", "speed", "pitch", "reverb", "noise", "gain", "silence", "mask"} <= names
+
+
+def test_records_the_seed_and_cpu_and_reads_seed_0_for_old_logs(tmp_path):
+    """Seed reruns of one command are told apart by their seed; logs without one ran with the
+    default, 0, on a CPU they did not record."""
+    old = run_record(fake_run(tmp_path / "old", "noise", 0.2))
+    assert (old["seed"], old["cpu"]) == (0, None)
+    new = run_record(fake_run(tmp_path / "s2", "noise", 0.2, seed=2))
+    assert (new["seed"], new["cpu"]) == (2, "AMD EPYC")
+
+
+def test_committed_seed_reruns_record_their_seeds():
+    results = json.loads(
+        (ROOT / "rnn_site/experiments/results/speech_ablation_seeds.json").read_text()
+    )
+    runs = results["runs"]
+    assert sorted(r["seed"] for r in runs) == [0, 1, 2]
+    assert {r["command"].replace(f"--seed {r['seed']}", "--seed S") for r in runs} == {
+        "rnn-site train speech --no-progress --max-epochs 8 --seed S --augment pitch,noise,silence"
+    }

@@ -42,8 +42,9 @@ def is_finished(folder: Path) -> bool:
 
 
 def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
-    """One finished run: its recipe (``augment``, ``voices``, the command), best validation
-    CER and greedy/beam test CERs (and the padded scores if computed before or ``padded``)."""
+    """One finished run: its recipe (``augment``, ``voices``, ``seed``, the command), the CPU
+    it trained on, best validation CER and greedy/beam test CERs (and the padded scores if
+    computed before or ``padded``)."""
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
@@ -54,6 +55,9 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
         "augment": hparams.get("augment", "legacy"),
         # logs from before the --voices flag trained on today's voices
         "voices": hparams.get("voices", "base"),
+        # logs without a seed come from runs without --seed: the default, 0
+        "seed": metrics.get("seed", 0),
+        "cpu": metrics.get("machine", {}).get("cpu"),
         "command": recipe_command(metrics["recipe"]["command"]),
         "epochs": hparams["max_epochs"],
         "steps": metrics["steps"],

@@ -7,6 +7,14 @@ file, so the page cannot drift from what was measured:
   (rnn_site/experiments/results/speech_ablation.json); ``<!-- data:speech:ablation:RUN.SET -->``
   one of its CERs (SET: ``real`` for both KLettres speakers, or a test set of the card, or
   ``val``), as a percentage, or its epoch budget (SET ``epochs``);
+- ``<!-- data:speech:table.ablation-seeds -->``: one ablation command's row and its reruns with
+  other seeds on another CPU (rnn_site/experiments/results/speech_ablation_seeds.json), with
+  the spread across seeds and between the CPUs; ``<!-- data:speech:ablation-seeds:KEY -->``
+  those spreads beside the gaps that chose the recipe (`ablation_seeds_value`);
+- ``<!-- data:speech:unvaried:KEY -->``: the published held-out words CER without the test
+  voices that espeak-ng makes the same as a training voice (`UNVARIED_ACCENTS`), from the
+  training log's per-voice accuracy, and how many clips of each split those voices say
+  (`unvaried_value`);
 - ``<!-- data:speech:real-clips:WHO -->``: how many KLettres clips the real-voice CERs are
   over (WHO ``speaker`` or ``both``), and ``<!-- data:speech:clip-points:WHO -->`` what one
   clip is worth in percentage points of that CER;
@@ -57,6 +65,7 @@ file, so the page cannot drift from what was measured:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +82,20 @@ PUBLISH_NOISE_FLOOR = RESULTS / "speech_publish_noise_floor.json"
 PUBLISH_80 = RESULTS / "speech_publish_80_noise_floor.json"
 EARLIER = RESULTS / "recipes" / "speech-earlier-40-epochs.json"
 CONFUSIONS = RESULTS / "speech_confusions.json"
+SEEDS = RESULTS / "speech_ablation_seeds.json"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
 #: a telephone line.
 E_SET = "BCDEGPTVZ"
 SPEAKERS = (("real_en", "American speaker"), ("real_en_GB", "British speaker"))
+#: The test sets of an ablation row, in the ablation table's order: (key, column title).
+ABLATION_SETS = (
+    ("tts_isolated", "held-out words"),
+    ("tts_connected", "digit strings"),
+    ("real_en", "real en"),
+    ("real_en_GB", "real en_GB"),
+)
 
 #: The targets set for the published model (issue 18): (card metric, at most, label).
 TARGETS = (
@@ -148,6 +165,146 @@ def ablation_value(models_dir: Path, spec: str) -> str:
     if which not in run["test_cer"]:
         raise PageDataError(f"data:speech:ablation:{spec}: no test set {which!r}")
     return pct(run["test_cer"][which])
+
+
+# ----------------------------------------------------------- the ablation's noise, by seed
+
+
+def seed_runs() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The reruns of one ablation command with other seeds (speech_ablation_seeds.json), in
+    seed order, and that command's row of the ablation: the row with their ``--augment``,
+    voices and epochs."""
+    runs = sorted(read_json(SEEDS)["runs"], key=lambda r: r["seed"])
+    recipes = {(r["augment"], r["voices"], r["epochs"]) for r in runs}
+    if len(recipes) != 1 or len({r["seed"] for r in runs}) != len(runs) or len(runs) < 2:
+        raise PageDataError(
+            f"{SEEDS.name}: expected one recipe run with two or more distinct seeds, got "
+            f"{sorted(recipes)} with seeds {[r['seed'] for r in runs]}"
+        )
+    ((augment, voices, epochs),) = recipes
+    rows = [
+        r
+        for r in read_json(ABLATION)["runs"]
+        if (r["augment"], r.get("voices", "base"), r["epochs"]) == (augment, voices, epochs)
+    ]
+    if len(rows) != 1:
+        raise PageDataError(
+            f"{ABLATION.name}: {len(rows)} rows of --augment {augment} over {epochs} epochs; "
+            "the seed reruns need exactly one to compare with"
+        )
+    return runs, rows[0]
+
+
+def spread(values: Sequence[float]) -> float:
+    return max(values) - min(values)
+
+
+def seed_noise(runs: Sequence[dict[str, Any]], row: dict[str, Any]) -> dict[str, Any]:
+    """How far validation CER moves with the seed, and with the machine (the reruns' run with
+    the ablation row's seed against the row), next to the gaps that chose the recipe.
+
+    The choice was made among the single-change rows of the reruns' budget (and ``none``):
+    the recipe's parts are its ``--augment`` list. ``gap`` is how far the worst of them was
+    ahead of the best change left out; ``close`` counts the pairs of those rows whose
+    validation CERs are nearer than the seed spread."""
+    seeds = spread([r["val_cer"] for r in runs])
+    same_seed = [r for r in runs if r["seed"] == row.get("seed", 0)]
+    if len(same_seed) != 1:
+        raise PageDataError(f"{SEEDS.name}: no rerun with the ablation row's seed")
+    machines = abs(same_seed[0]["val_cer"] - row["val_cer"])
+    parts = row["augment"].split(",")
+    single = [
+        r
+        for r in read_json(ABLATION)["runs"]
+        if r["epochs"] == row["epochs"] and "," not in r["augment"]
+        and r["augment"] not in ("legacy", "all")
+    ]  # fmt: skip
+    kept = [r for r in single if r["augment"] in parts]
+    left_out = [r for r in single if r["augment"] not in parts and r["augment"] != "none"]
+    if len(kept) != len(parts) or not left_out:
+        raise PageDataError(
+            f"{ABLATION.name}: the {row['epochs']}-epoch single-change rows lack a part of "
+            f"{row['augment']} or a change left out"
+        )
+    worst = max(kept, key=lambda r: r["val_cer"])
+    best = min(left_out, key=lambda r: r["val_cer"])
+    pairs = [(a, b) for i, a in enumerate(single) for b in single[i + 1 :]]
+    close = sum(abs(a["val_cer"] - b["val_cer"]) < seeds for a, b in pairs)
+    return {
+        "seeds": seeds,
+        "machines": machines,
+        "kept_worst": worst,
+        "left_out_best": best,
+        "gap": best["val_cer"] - worst["val_cer"],
+        "close": close,
+        "pairs": len(pairs),
+    }
+
+
+def points(x: float) -> str:
+    """A difference of CERs in percentage points, one decimal."""
+    return f"{100 * x:.1f}"
+
+
+@generator("speech", "table.ablation-seeds")
+def ablation_seeds_table(models_dir: Path) -> str:
+    """The ablation row of one command and its reruns with other seeds on another machine;
+    then the spread (max − min) across the seeds, and the validation difference between the
+    two machines at the same seed."""
+    runs, row = seed_runs()
+    head = "| run | CPU | seed | validation | " + " | ".join(t for _, t in ABLATION_SETS) + " |"
+    lines = [head, "|---|---|--:|--:|" + "--:|" * len(ABLATION_SETS)]
+
+    def line(label: str, run: dict[str, Any]) -> str:
+        cells = [pct(run["val_cer"])] + [pct(run["test_cer"][k]) for k, _ in ABLATION_SETS]
+        cpu = run.get("cpu") or "the ablation's"
+        return f"| {label} | {cpu} | {run.get('seed', 0)} | " + " | ".join(cells) + " |"
+
+    lines.append(line(f"ablation row, `{row['augment']}`", row))
+    lines += [line("rerun", run) for run in runs]
+    spreads = [spread([r["val_cer"] for r in runs])]
+    spreads += [spread([r["test_cer"][k] for r in runs]) for k, _ in ABLATION_SETS]
+    seeds = ", ".join(str(r["seed"]) for r in runs)
+    lines.append(
+        f"| spread across seeds (points) | {runs[0]['cpu']} | {seeds} | "
+        + " | ".join(points(s) for s in spreads)
+        + " |"
+    )
+    machines = seed_noise(runs, row)["machines"]
+    lines.append(
+        f"| difference between the CPUs (points) | both | {row.get('seed', 0)} | "
+        f"{points(machines)} | " + " | ".join("–" for _ in ABLATION_SETS) + " |"
+    )
+    return "\n".join(lines)
+
+
+@generator("speech", "ablation-seeds", argument=True)
+def ablation_seeds_value(models_dir: Path, key: str) -> str:
+    """``spread-seeds`` / ``spread-machines`` / ``gap`` (points), ``kept-worst`` /
+    ``left-out-best`` ("`silence` (12.6%)"), ``close-pairs`` ("21 of 28") or ``seeds``
+    ("0, 1 and 2")."""
+    runs, row = seed_runs()
+    noise = seed_noise(runs, row)
+
+    def named(run: dict[str, Any]) -> str:
+        return f"`{run['augment']}` ({pct(run['val_cer'])})"
+
+    values = {
+        "spread-seeds": lambda: points(noise["seeds"]),
+        "spread-machines": lambda: points(noise["machines"]),
+        "gap": lambda: points(noise["gap"]),
+        "kept-worst": lambda: named(noise["kept_worst"]),
+        "left-out-best": lambda: named(noise["left_out_best"]),
+        "close-pairs": lambda: f"{noise['close']} of {noise['pairs']}",
+        "seeds": lambda: " and ".join(
+            [", ".join(str(r["seed"]) for r in runs[:-1]), str(runs[-1]["seed"])]
+        ),
+    }
+    if key not in values:
+        raise PageDataError(
+            f"data:speech:ablation-seeds:{key}: expected one of {', '.join(values)}"
+        )
+    return values[key]()
 
 
 def real_clips(models_dir: Path, who: str) -> int:
@@ -508,3 +665,118 @@ def targets_table(models_dir: Path) -> str:
             met = met and cer < results["dtw"][key]["greedy"]["cer"]
         lines.append(f"| {label} | ≤ {pct(limit)} | {pct(cer)} | {'yes' if met else 'no'} |")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------- test voices that are training voices
+
+#: espeak-ng 1.51 ignores the variant after these accents: "en-gb+f4" and "en-gb+m6" say,
+#: sample for sample, what "en-gb" says (tests/test_speech_page_data.py synthesises it), so
+#: the split's held-out variants of them are the training voice with other pitch/speed
+#: jitter (`rnn_site.data.speech.EXTRA_ACCENT_SPELLING` spells the extra voices around it).
+UNVARIED_ACCENTS = ("en-gb",)
+
+
+def unvaried(voice_id: str) -> bool:
+    """Whether ``voice_id`` ("espeak:en-gb+f4") is an espeak voice whose variant is ignored."""
+    engine, _, name = voice_id.partition(":")
+    return engine == "espeak" and name.split("+")[0] in UNVARIED_ACCENTS
+
+
+def words_cer_without(
+    per_voice: dict[str, float], counts: dict[str, int], cer: float, dropped: Sequence[str]
+) -> dict[str, Any]:
+    """The held-out words CER without the voices ``dropped``, from each voice's string
+    accuracy (``per_voice``) and number of test words (``counts``), and the whole set's CER.
+
+    Every test word is one symbol, so a wrong transcript costs at least one edit, and exactly
+    one when it is one symbol or none. When ``cer`` times the number of words equals the wrong
+    words the accuracies count, every error cost one edit, so a voice's edits are its wrong
+    words and the CER splits by voice exactly; otherwise it cannot be split from these figures
+    (PageDataError)."""
+    if set(per_voice) != set(counts):
+        raise PageDataError(
+            f"per_voice names {len(per_voice)} voices, the test words {len(counts)}: "
+            f"{sorted(set(per_voice) ^ set(counts))}"
+        )
+    wrong = {}
+    for voice, accuracy in per_voice.items():
+        exact = (1 - accuracy) * counts[voice]
+        wrong[voice] = round(exact)
+        if abs(exact - wrong[voice]) > 0.05:  # accuracies are logged to 4 decimals
+            raise PageDataError(f"{voice}: accuracy {accuracy} is no count of {counts[voice]}")
+    n = sum(counts.values())
+    edits = cer * n
+    if abs(edits - sum(wrong.values())) > 0.05:
+        raise PageDataError(
+            f"CER {cer:.4f} of {n} words is {edits:.1f} edits, but {sum(wrong.values())} words "
+            "are wrong: some error cost more than one edit, so per-voice accuracy does not "
+            "split the CER by voice; score each voice's edits instead"
+        )
+    kept = [v for v in counts if v not in dropped]
+    kept_n = sum(counts[v] for v in kept)
+    return {
+        "n": n,
+        "cer": cer,
+        "dropped_n": n - kept_n,
+        "dropped_wrong": sum(wrong.values()) - sum(wrong[v] for v in kept),
+        "cer_without": sum(wrong[v] for v in kept) / kept_n,
+    }
+
+
+def unvaried_voices(log: dict[str, Any]) -> dict[str, Any]:
+    """The published training log's held-out words CER with and without the test voices
+    that are training voices (`unvaried`), and how many clips those voices say in each split
+    (``clips``: ``SPLIT.KIND`` → (theirs, all)), counted from the log's synthesis plan."""
+    from rnn_site.data.speech import SynthesisConfig, plan
+
+    if not log.get("per_voice"):
+        raise PageDataError(
+            "the speech training log has no per_voice accuracies: the held-out words CER "
+            "cannot be split by voice"
+        )
+    requests = plan(SynthesisConfig(**log["synthesis"]))
+    counts: dict[str, int] = {}
+    for r in requests["test"]:
+        if r.kind == "word":
+            counts[r.voice.id] = counts.get(r.voice.id, 0) + 1
+    greedy = log["results"]["lstm"]["tts_isolated"]["greedy"]
+    if greedy["n"] != sum(counts.values()):
+        raise PageDataError(
+            f"the log scored {greedy['n']} test words, its synthesis plan has "
+            f"{sum(counts.values())}"
+        )
+    dropped = sorted(v for v in counts if unvaried(v))
+    out = words_cer_without(log["per_voice"], counts, greedy["cer"], dropped)
+    out["voices"] = dropped
+    out["clips"] = {
+        f"{split}.{kind}": (
+            sum(r.kind == kind and unvaried(r.voice.id) for r in requests[split]),
+            sum(r.kind == kind for r in requests[split]),
+        )
+        for split in ("test", "val")
+        for kind in ("word", "digits")
+    }
+    return out
+
+
+@generator("speech", "unvaried", argument=True)
+def unvaried_value(models_dir: Path, key: str) -> str:
+    """``cer`` (held-out words CER without the test voices that are training voices),
+    ``card`` (with them, the card's), ``points`` (the difference), ``wrong`` (their wrong
+    words), or ``SPLIT.KIND`` ("72 of 1,152": their clips, SPLIT ``test`` or ``val``, KIND
+    ``word`` or ``digits``)."""
+    log = model_file("speech", "metrics", models_dir)
+    card = model_file("speech", "card", models_dir)["results"]["lstm"]["tts_isolated"]["greedy"]
+    result = unvaried_voices(log)
+    if card["cer"] != result["cer"] or card["n"] != result["n"]:
+        raise PageDataError("the speech card's held-out words CER is not its training log's")
+    values = {
+        "cer": pct(result["cer_without"]),
+        "card": pct(result["cer"]),
+        "points": points(result["cer_without"] - result["cer"]),
+        "wrong": str(result["dropped_wrong"]),
+    }
+    values |= {k: f"{a:,} of {b:,}" for k, (a, b) in result["clips"].items()}
+    if key not in values:
+        raise PageDataError(f"data:speech:unvaried:{key}: expected one of {', '.join(values)}")
+    return values[key]
