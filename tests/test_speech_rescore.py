@@ -44,10 +44,10 @@ def test_final_scores_records_the_trim_that_cut_the_test_clips(tmp_path):
     torch.manual_seed(0)
     model = SpeechCTC(SpeechConfig(conv_channels=8, hidden_size=8)).eval()
     clips = [
-        Utterance(tone(0.3, 300), "A", "espeak:en+m1", "word"),
-        Utterance(tone(0.3, 500), "B", "espeak:en+f1", "word"),
+        Utterance(tone(0.3, 300), "A", "espeak:en-us+m1", "word"),
+        Utterance(tone(0.3, 500), "B", "espeak:en-us+f1", "word"),
     ]
-    digits = Utterance(tone(0.4, 400), "12", "espeak:en+m1", "digits")
+    digits = Utterance(tone(0.4, 400), "12", "espeak:en-us+m1", "digits")
     data = SpeechData(train=clips, val=[], test=[*clips, digits], cache_dir=tmp_path)
     for settings in (FIXED, TRIM):
         scores = final_scores(model, data, [], templates_per_symbol=1, seed=0, settings=settings)

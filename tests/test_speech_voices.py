@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,11 +29,24 @@ from rnn_site.data.speech import (
 )
 from rnn_site.train.speech import TRAINER, SpeechTrainConfig, train_speech
 
+ROOT = Path(__file__).resolve().parents[1]
+
 #: sha256 of every request of ``plan(SynthesisConfig())`` and the cache key of
 #: ``SynthesisConfig()`` for fixed engine versions, computed before ``voices`` existed.
 BASE_PLAN_SHA256 = "f8ac4dc15dc34ed96a5647820c917fec6066eb95ec42964146ae2e7a2976b434"
 BASE_KEY = "dde4f12c137d8787"
 VERSIONS = {"espeak-ng": "1", "flite": "2", "festival": "present"}
+#: `engine_versions()` on the machine that made the published model's data, and that data's
+#: cache folder (``synthesis_cache`` in models/speech/metrics.json).
+INSTALLED_VERSIONS = {
+    "espeak-ng": "eSpeak NG text-to-speech: 1.51  Data at: "
+    "/usr/lib/x86_64-linux-gnu/espeak-ng-data",
+    "flite": "Carnegie Mellon University, Copyright (c) 1999-2016, all rights reserved",
+    "festival": "present",
+}
+PUBLISHED_KEY = "3491be3c2ebbdb5e"
+#: The "more" key for `VERSIONS` with today's `EXTRA_VARIANTS` and `MORE_PLAN_VERSION` (1).
+MORE_KEY = "1fa53392ba3d47ab"
 
 
 def fingerprint(requests: dict[str, list[Request]]) -> str:
@@ -48,14 +62,37 @@ def test_base_plans_and_caches_as_before_the_option():
     assert fingerprint(plan(SynthesisConfig())) == BASE_PLAN_SHA256
     assert fingerprint(plan(SynthesisConfig(voices="base"))) == BASE_PLAN_SHA256
     assert SynthesisConfig().key(VERSIONS) == BASE_KEY
+    assert SynthesisConfig().key(INSTALLED_VERSIONS) == PUBLISHED_KEY
+    published = json.loads((ROOT / "models" / "speech" / "metrics.json").read_text("utf-8"))
+    assert published["synthesis_cache"] == PUBLISHED_KEY
     assert all_voices("base") == all_voices() and len(all_voices()) == 8 * 12 + 5 + 3
 
 
 def test_more_changes_the_cache_key():
-    assert SynthesisConfig(voices="more").key(VERSIONS) != BASE_KEY
+    assert SynthesisConfig(voices="more").key(VERSIONS) == MORE_KEY != BASE_KEY
     assert SynthesisConfig(seed=3, voices="more").key(VERSIONS) != SynthesisConfig(seed=3).key(
         VERSIONS
     )
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("EXTRA_VARIANTS", EXTRA_VARIANTS[:-1]),  # one fewer
+        ("EXTRA_VARIANTS", ("klatt6", *EXTRA_VARIANTS[1:])),  # one replaced
+        ("EXTRA_ACCENT_SPELLING", {}),
+        ("MORE_PLAN_VERSION", 2),
+    ],
+)
+def test_the_more_key_covers_the_extra_voices_and_the_more_drawing(monkeypatch, name, value):
+    """Another extra list, or another "more" drawing, is another cache: never the old audio.
+    The "base" key does not see them."""
+    import rnn_site.data.speech as speech
+
+    monkeypatch.setattr(speech, name, value)
+    assert SynthesisConfig(voices="more").key(VERSIONS) != MORE_KEY
+    assert SynthesisConfig().key(VERSIONS) == BASE_KEY
+    assert SynthesisConfig().key(INSTALLED_VERSIONS) == PUBLISHED_KEY
 
 
 def test_extra_voices_are_training_voices_on_training_accents():
@@ -86,8 +123,9 @@ def test_more_adds_to_training_only(seed):
     assert Counter(r.voice.id for r in words) == {v: 36 for v in extra}
     said = {r.text for r in base["train"] if r.voice.id == "espeak:en-us+m1" and r.kind == "word"}
     assert {r.text for r in words} == said and len(said) == 36
-    # digit strings: as many, the same digits, pauses and prosody, the same engines; some
-    # espeak ones are said by an extra voice (about 77 in 140 of the espeak training voices)
+    # digit strings: as many, the same digits, pauses and prosody, the same engines; every
+    # espeak one has its voice drawn again from base + extra (77 of the 140 espeak training
+    # voices are extra), so some move to an extra voice and most others to another base one
     strings = [r for r in more["train"] if r.kind == "digits"]
     before = [r for r in base["train"] if r.kind == "digits"]
     assert len(strings) == len(before) == 1500
@@ -97,6 +135,11 @@ def test_more_adds_to_training_only(seed):
     moved = sum(r.voice.id in extra for r in strings)
     espeak = sum(r.voice.engine == "espeak" for r in strings)
     assert 0.4 * espeak < moved < 0.7 * espeak
+    pairs = [(b.voice, m.voice) for b, m in zip(before, strings, strict=True)]
+    reshuffled = sum(m.id not in extra and m != b for b, m in pairs if b.engine == "espeak")
+    assert reshuffled > 0.3 * espeak  # what plan's docstring says; a run's data is this drawing
+    if seed == 0:
+        assert (espeak, moved, reshuffled) == (726, 394, 328)
 
 
 def test_unknown_voices_are_refused():
@@ -143,8 +186,11 @@ def test_training_refuses_synthesis_with_other_voices(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())
 
 
-def test_dtw_templates_come_from_the_base_voices(monkeypatch):
-    """A "more" run's DTW baseline is the one every other run has."""
+@pytest.mark.parametrize("extra_now", ["as trained", "since emptied"])
+def test_dtw_templates_come_from_the_base_voices(monkeypatch, extra_now):
+    """A "more" run's DTW baseline is the one every other run has, also when the run is
+    rescored after the extra list changed (here: emptied, so klatt is no extra voice today)."""
+    import rnn_site.data.speech as data_speech
     import rnn_site.train.speech as speech
     from rnn_site.models.speech import SpeechConfig, SpeechCTC
     from rnn_site.train.speech import final_scores
@@ -165,6 +211,9 @@ def test_dtw_templates_come_from_the_base_voices(monkeypatch):
         return real_pick(clips, per_label, seed)
 
     monkeypatch.setattr(speech, "pick_templates", pick)
+    if extra_now == "since emptied":
+        monkeypatch.setattr(data_speech, "EXTRA_VARIANTS", ())
+        assert extra_voices() == []
     model = SpeechCTC(SpeechConfig(conv_channels=4, hidden_size=4, num_layers=1, dropout=0.0))
     scores = final_scores(model, data, [], 2, 0)
     assert seen == ["espeak:en-us+m1", "espeak:en-us+m1"]
@@ -188,3 +237,24 @@ def test_ablation_records_voices(tmp_path):
         (folder / "metrics.json").write_text(json.dumps(metrics))
     assert run_record(tmp_path / "old")["voices"] == "base"  # logs from before the flag
     assert run_record(tmp_path / "more")["voices"] == "more"
+
+
+def test_the_card_says_a_more_runs_dtw_templates_are_base_voices_only():
+    """The published log (from before ``voices``) keeps its card's words; a "more" log's card
+    says the DTW templates are the base voices', and differs in nothing else."""
+    from rnn_site.export.card_text import card_text
+    from rnn_site.export.speech import speech_prose
+
+    published = json.loads((ROOT / "models" / "speech" / "metrics.json").read_text("utf-8"))
+    card = json.loads((ROOT / "models" / "speech" / "card.json").read_text("utf-8"))
+    note = speech_prose(published)["metrics_note"]
+    assert "voices" not in published["hparams"]
+    assert note == card["metrics_note"] and "templates (training voices) under" in note
+    base = {**published, "hparams": {**published["hparams"], "voices": "base"}}
+    assert speech_prose(base)["metrics_note"] == note
+    more = {**published, "hparams": {**published["hparams"], "voices": "more"}}
+    said = card_text("speech").text("_dtw_voices.more")
+    assert said.startswith("base training voices only, not the extra ones")
+    more_note = speech_prose(more)["metrics_note"]
+    assert f"templates ({said}) under" in more_note
+    assert more_note.replace(said, "training voices") == note

@@ -100,6 +100,11 @@ VOICE_SETS = ("base", "more")
 #: far a formant that shapes vowels (Andy, Lee, Jacky, Michael, boris, steph); those that
 #: clip on plain symbols (paul: 542 samples, pedro: 94, Andrea: 14, over 36 symbols); linda
 #: (belinda's twin). None of them is the validation variant (m2) or a test one (f4, m6).
+#:
+#: Not every extra voice is a new one: espeak-ng 1.51's en-us-nyc says 29 of the 36 symbols
+#: byte for byte as en-us does (only 2, 4, 8, D, R, T and W differ; at the default pitch and
+#: speed, with each variant tried: klatt, m8, grandma and the base set's m1), so the 77 extra
+#: voices are about 66 distinct ones.
 EXTRA_VARIANTS = (
     "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "m8", "Mike", "robert", "belinda", "Annie",
     "grandma",
@@ -108,6 +113,10 @@ EXTRA_VARIANTS = (
 #: (so the base set's 12 en-gb voices are one voice with 12 pitch/speed jitters). "en" is the
 #: same British voice and keeps its variant, so the extra variants are spelled with it.
 EXTRA_ACCENT_SPELLING = {"en-gb": "en"}
+#: Version of how `plan` draws for ``voices="more"`` (the extra voices' words and which
+#: training strings they say); part of a "more" cache key. Bump it when that drawing changes,
+#: so no cache of the old drawing is read.
+MORE_PLAN_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -186,7 +195,9 @@ class SynthesisConfig:
     pitch/speed jitter). Connected strings are drawn per split, each from a random voice of the
     split (engines weighted by ``string_engine_weights``). ``voices`` is `all_voices`'s
     setting; it enters the key only when it is not "base", so a "base" cache made before the
-    field existed is still found, and never read for "more".
+    field existed is still found, and never read for "more". A "more" key also holds the
+    `extra_voices` (so `EXTRA_VARIANTS` and `EXTRA_ACCENT_SPELLING`) and `MORE_PLAN_VERSION`:
+    editing any of them makes a new cache instead of reading audio of the old extra voices.
     """
 
     seed: int = 0
@@ -210,11 +221,15 @@ class SynthesisConfig:
     def key(self, versions: dict[str, str]) -> str:
         """Hex digest naming the cache folder: the config, the format and engine versions."""
         config = asdict(self)
+        keyed: dict[str, object] = {"format": FORMAT_VERSION, "engines": versions}
         if config["voices"] == "base":
-            del config["voices"]
-        blob = json.dumps(
-            {"config": config, "format": FORMAT_VERSION, "engines": versions}, sort_keys=True
-        )
+            del config["voices"]  # the key of before the option: "base" caches stay found
+        else:
+            keyed["more"] = {
+                "plan": MORE_PLAN_VERSION,
+                "extra_voices": [v.id for v in extra_voices()],
+            }
+        blob = json.dumps({"config": config, **keyed}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -237,8 +252,12 @@ def plan(config: SynthesisConfig) -> dict[str, list[Request]]:
     symbol as the other espeak voices do, and they join the espeak pool that training digit
     strings draw their voice from (same number of strings, same engine weights). Their draws
     come from a second generator, so the first draws exactly as for "base": the base voices'
-    words, every string's digits, pauses and prosody, and the whole of validation and test
-    are the same; only some espeak strings get an extra voice.
+    words, every string's digits, pauses and prosody, its engine, and the whole of validation
+    and test are the same. But *every* espeak training string has its voice drawn again, from
+    the base espeak voices and the extras together, so "more" differs from "base" in more than
+    the added voices: with seed 0, of the 726 espeak training strings 394 are said by an extra
+    voice, 328 by another base voice than in "base" and 4 by the same one. (A run's data is
+    this drawing; changing it is a new `MORE_PLAN_VERSION`.)
     """
     rng = np.random.default_rng(config.seed)
     more = np.random.default_rng([config.seed, 1])

@@ -256,6 +256,14 @@ RESCORED_LABELS = {
 }
 
 
+def dtw_voice_set(log: dict[str, Any]) -> str:
+    """Which voices gave the DTW templates, as the card says it: "more" for a run trained with
+    ``--voices more`` (its templates still come from the base voices only, see
+    `rnn_site.train.speech.final_scores`), "base" for every other, logs of before the flag
+    included."""
+    return "more" if (log.get("hparams") or {}).get("voices") == "more" else "base"
+
+
 def speech_prose(log: dict[str, Any]) -> CardProse:
     """The card's prose, from ``prose/speech.md``."""
     text = card_text(NAME)
@@ -278,6 +286,7 @@ def speech_prose(log: dict[str, Any]) -> CardProse:
     return text.prose(
         results_table=results_table(log.get("results") or {}),
         dtw_templates=str(log.get("dtw_templates", "?")),
+        dtw_voices=text.text(f"_dtw_voices.{dtw_voice_set(log)}"),
         apt_packages=", ".join(APT_PACKAGES),
         test_accents=", ".join(TEST_ACCENTS),
         test_variants=", ".join(TEST_VARIANTS),

@@ -53,8 +53,8 @@ from rnn_site.data.speech import (
     SpeechData,
     SynthesisConfig,
     Utterance,
+    all_voices,
     augment,
-    extra_voices,
     labels_to_ids,
     load_real_letters,
     load_speech,
@@ -359,14 +359,16 @@ def final_scores(
     those settings (``test_trim``): the exporter publishes scores only with the trim that
     scored them (`rnn_site.export.speech.speech_card`).
 
-    DTW's templates come from the training words of every voice but the ``voices="more"``
-    extras, so the baseline is the same yardstick in a "more" run as in every other (the
-    ablation shows one DTW row for all runs)."""
+    DTW's templates come from the training words of the base voices only (``all_voices()``,
+    never the ``voices="more"`` extras), so the baseline is the same yardstick in a "more" run
+    as in every other (the ablation shows one DTW row for all runs). Keeping the base voices,
+    rather than dropping today's extras, keeps a rescore of an old "more" log right if the
+    extra list has changed since."""
     sets = groups(data.test, real, settings=settings)
     results: dict[str, Any] = {"lstm": score_model(model, sets)}
-    extra = {v.id for v in extra_voices()}
+    base = {v.id for v in all_voices("base")}
     isolated_train = [
-        (u.audio, u.label, u.voice) for u in data.train if u.kind == "word" and u.voice not in extra
+        (u.audio, u.label, u.voice) for u in data.train if u.kind == "word" and u.voice in base
     ]
     dtw = DTWClassifier(pick_templates(isolated_train, templates_per_symbol, seed))
     results["dtw"] = score_dtw(dtw, sets)
