@@ -24,8 +24,12 @@ def fake_run(
         "train_wall_time_s": 12.3, "process_cpu_s": 20.0,
         "results": {"lstm": scores, "dtw": {k: {"greedy": {"cer": 0.5}} for k in sets[::2]}},
     }  # fmt: skip
-    if seed is not None:
-        metrics |= {"seed": seed, "machine": {"cpu": "AMD EPYC", "cpu_count": 2}}
+    if seed is not None:  # logs that record their seed also count their epochs
+        metrics |= {
+            "seed": seed,
+            "machine": {"cpu": "AMD EPYC", "cpu_count": 2},
+            "epochs_completed": 6 if stopped == "early_stopping" else 8,
+        }
     (folder / "metrics.json").write_text(json.dumps(metrics))
     return folder
 
@@ -63,6 +67,16 @@ def test_records_the_seed_and_cpu_and_reads_seed_0_for_old_logs(tmp_path):
     assert (old["seed"], old["cpu"]) == (0, None)
     new = run_record(fake_run(tmp_path / "s2", "noise", 0.2, seed=2))
     assert (new["seed"], new["cpu"]) == (2, "AMD EPYC")
+
+
+def test_records_how_much_of_its_epoch_budget_a_run_went(tmp_path):
+    """A publishing rule asks for runs that went their whole budget; logs from before runs
+    counted their epochs say nothing."""
+    whole = run_record(fake_run(tmp_path / "whole", "noise", 0.2, seed=1))
+    assert (whole["epochs"], whole["epochs_completed"]) == (8, 8)
+    cut = run_record(fake_run(tmp_path / "cut", "noise", 0.2, "early_stopping", seed=1))
+    assert (cut["epochs"], cut["epochs_completed"], cut["stopped"]) == (8, 6, "early_stopping")
+    assert run_record(fake_run(tmp_path / "old", "noise", 0.2))["epochs_completed"] is None
 
 
 def test_committed_seed_reruns_record_their_seeds():

@@ -481,3 +481,203 @@ def test_espeak_ignores_a_variant_after_en_gb_only():
     assert all(
         speech_data.unvaried(f"espeak:{n}") == n.startswith("en-gb+") for n in names if "+" in n
     )
+
+
+# ----------------------------------------------------- more voices, and the recipe rerun
+
+
+def voices_file(tmp_path: Path, monkeypatch, runs: list[dict]) -> None:
+    """Point the voices generators at a speech_voices.json holding ``runs``."""
+    # a new name each time: files are parsed once per path and modification time
+    path = tmp_path / f"speech_voices-{len(list(tmp_path.iterdir()))}.json"
+    path.write_text(json.dumps({"runs": runs}), "utf-8")
+    monkeypatch.setattr(speech_data, "VOICES", path)
+
+
+def committed_voices() -> dict[str, dict]:
+    runs = json.loads(speech_data.VOICES.read_text("utf-8"))["runs"]
+    return {("A" if r["voices"] == "base" else "B") + (f"{r['seed']}" if r["seed"] else ""): r
+            for r in runs}  # fmt: skip
+
+
+def test_the_voices_table_is_the_committed_runs_beside_the_published_log():
+    """Rows: the published model (its training log, greedy), A and B (and any seed rerun of
+    A) from speech_voices.json; then B − A and A − published in points."""
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    runs = committed_voices()
+    a, b = runs["A"], runs["B"]
+    # A is the published recipe exactly, on another CPU; B adds only --voices more.
+    assert a["command"] == CARD["training"]["command"]
+    assert b["command"] == a["command"] + " --voices more"
+    assert (a["seed"], b["seed"], a["cpu"], b["cpu"]) == (0, 0, "AMD EPYC", "AMD EPYC")
+    assert "AMD" not in log["machine"]["cpu"]
+
+    table = rows(render_data("<!-- data:speech:table.voices -->"))
+    sets = [k for k, _ in speech_data.ABLATION_SETS]
+    lstm = log["results"]["lstm"]
+    assert table[0] == [
+        "published model", "Intel Xeon", "0", "`base`", f"{100 * log['best']['val_cer']:.2f}%",
+        *(pct(lstm[k]["greedy"]["cer"]) for k in sets),
+    ]  # fmt: skip
+    for row, run, voices in ((table[1], a, "`base`"), (table[2], b, "`more`")):
+        assert row[1:4] == ["AMD EPYC", "0", voices]
+        assert row[4:] == [f"{100 * run['val_cer']:.2f}%", *(pct(run["test_cer"][k]) for k in sets)]
+    seeds = sorted(k for k in runs if k not in ("A", "B"))  # A1, A2, ... once they finish
+    assert [r[0] for r in table[3 : 3 + len(seeds)]] == [f"A, seed {k[1:]}" for k in seeds]
+    diffs = {r[0]: r[4:] for r in table[3 + len(seeds) :]}
+    voices = diffs["B − A (points): the extra voices"]
+    assert voices[0] == f"{100 * (b['val_cer'] - a['val_cer']):+.2f}"
+    assert (
+        voices[1] == f"{100 * (b['test_cer']['tts_isolated'] - a['test_cer']['tts_isolated']):+.1f}"
+    )
+    # KLettres: whole letters (26 each), so +7.7 is two letters, not a rounding of records
+    machine = diffs["A − published (points): the machine"]
+    letters = round((a["test_cer"]["real_en_GB"] - lstm["real_en_GB"]["greedy"]["cer"]) * 26)
+    assert machine[4] == f"{100 * letters / 26:+.1f}"
+    assert len(diffs) == 2 + len(seeds)
+
+
+def test_the_voices_prose_claims_hold_for_the_committed_runs():
+    """What the page says in words around the generated figures."""
+    runs = committed_voices()
+    a, b = runs["A"], runs["B"]
+    sets = [k for k, _ in speech_data.ABLATION_SETS]
+    # "B is behind A on validation and on 3 of 4 test sets": did not help
+    assert b["val_cer"] > a["val_cer"]
+    worse = sum(b["test_cer"][k] > a["test_cer"][k] for k in sets)
+    assert worse > len(sets) / 2
+    assert render_data("<!-- data:speech:voices:worse -->") == f"{worse} of {len(sets)}"
+    # "and behind A with seed 1 on validation and on N test sets"
+    a1 = runs["A1"]
+    assert b["val_cer"] > a1["val_cer"]
+    worse1 = sum(b["test_cer"][k] > a1["test_cer"][k] for k in sets)
+    assert render_data("<!-- data:speech:voices:worse.A-seed1 -->") == f"{worse1} of 4"
+    # B against A on the real speakers is "about as far as the seed alone moved A": within a
+    # letter, speaker by speaker
+    for k, _ in speech_data.SPEAKERS:
+        by_voices = round((b["test_cer"][k] - a["test_cer"][k]) * 26)
+        by_seed = round((a1["test_cer"][k] - a["test_cer"][k]) * 26)
+        assert abs(abs(by_voices) - abs(by_seed)) <= 1
+    assert render_data("<!-- data:speech:voices:seed -->").startswith("Run again with seed 1")
+    # "B's best epoch was its last"
+    assert b["best_epoch"] + 1 == b["epochs"] == b["epochs_completed"]
+    assert render_data("<!-- data:speech:voices:B.best-epoch -->") == str(b["epochs"])
+    # "though it is ahead of the card on N test sets": most of them
+    card = CARD["results"]["lstm"]
+    ahead = sum(a["test_cer"][k] < card[k]["greedy"]["cer"] for k in sets)
+    assert ahead > len(sets) / 2
+    assert render_data("<!-- data:speech:voices:better-than-card -->") == f"{ahead} of 4"
+    # "the machine and the seed move the real speakers a lot": more than 40 -> 80 epochs did
+    # for the British speaker, by the machine and by the seed
+    assert abs(a1["test_cer"]["real_en_GB"] - a["test_cer"]["real_en_GB"]) > 0.1
+    # the British speaker moved with the machine by more than 40 -> 80 epochs moved it
+    earlier = json.loads(speech_data.EARLIER.read_text("utf-8"))["results"]["lstm"]
+    by_machine = a["test_cer"]["real_en_GB"] - card["real_en_GB"]["greedy"]["cer"]
+    by_epochs = card["real_en_GB"]["greedy"]["cer"] - earlier["real_en_GB"]["greedy"]["cer"]
+    assert abs(by_machine) > abs(by_epochs)
+    letters = round(abs(by_machine) * 26)
+    assert render_data("<!-- data:speech:voices:change.machine.real_en_GB -->") == (
+        f"{100 * letters / 26:.1f} points {'lower' if by_machine < 0 else 'higher'} "
+        f"({letters} letters)"
+    )
+    assert render_data("<!-- data:speech:voices:change.machine.val -->").endswith("points lower")
+    from rnn_site.data.speech import EXTRA_VARIANTS, extra_voices
+
+    assert render_data("<!-- data:speech:voices:extra -->") == str(len(extra_voices()))
+    assert render_data("<!-- data:speech:voices:extra-variants -->") == str(len(EXTRA_VARIANTS))
+    assert len(extra_voices()) == 77
+    for key in ("verdict", "worse", "better-than-card", "extra", "seed", "change.machine.real_en"):
+        assert f"<!-- data:speech:voices:{key} -->" in PAGE
+    assert "<!-- data:speech:table.voices -->" in PAGE
+    with pytest.raises(PageDataError, match="expected verdict"):
+        render_data("<!-- data:speech:voices:C.val -->")
+    with pytest.raises(PageDataError, match="expected a change of"):
+        render_data("<!-- data:speech:voices:change.weather.val -->")
+
+
+def test_the_voices_verdict_reads_the_rules_thresholds():
+    """The rule: B is published only if both runs went all their epochs and B's best
+    validation CER is strictly below A's and the published model's (0.018540 in the rule)."""
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    # the threshold the rule names, read from the rule: the published log's, to its 6 decimals
+    assert speech_data.rule_threshold() == 0.018540 == round(log["best"]["val_cer"], 6)
+    runs = committed_voices()
+    verdict = speech_data.voices_verdict(MODELS_DIR)
+    assert verdict == {
+        "cut": [],
+        "below": {
+            "A": runs["B"]["val_cer"] < runs["A"]["val_cer"],
+            "published": runs["B"]["val_cer"] < round(log["best"]["val_cer"], 4),
+        },
+        "publish": False,
+    }
+    sentence = render_data("<!-- data:speech:voices:verdict -->")
+    assert f"not below A's ({100 * runs['A']['val_cer']:.2f}%)" in sentence
+    assert f"the published model's ({100 * log['best']['val_cer']:.2f}%)" in sentence
+    assert sentence.startswith("A and B both went all 80 epochs.")
+    assert sentence.endswith("so B is not published and the published model stays.")
+
+
+@pytest.mark.parametrize(
+    ("b_val", "b_done", "publish", "says"),
+    [
+        (0.0150, 80, True, "is below A's (1.60%) and below the published model's"),
+        (0.0170, 80, False, "is not below A's (1.60%) and below the published model's"),
+        (0.0160, 80, False, "is not below A's (1.60%)"),  # strictly below: a tie stays
+        (0.0185, 80, False, "not below the published model's (1.85%)"),  # the rule's 0.018540
+        (0.0150, 70, False, "B did not go all 80 epochs"),
+    ],
+)
+def test_the_voices_rule_on_made_up_runs(tmp_path, monkeypatch, b_val, b_done, publish, says):
+    a = {**committed_voices()["A"], "val_cer": 0.0160}
+    b = {**committed_voices()["B"], "val_cer": b_val, "epochs_completed": b_done}
+    voices_file(tmp_path, monkeypatch, [a, b])
+    assert speech_data.voices_verdict(MODELS_DIR)["publish"] is publish
+    assert says in render_data("<!-- data:speech:voices:verdict -->")
+
+
+def test_a_seed_rerun_of_a_becomes_a_row_and_a_sentence(tmp_path, monkeypatch):
+    """Re-running the collector with A's seed-1 run adds a row, its difference from A, and the
+    seed sentence; without it the page says the seed was not measured."""
+    a, b = committed_voices()["A"], committed_voices()["B"]
+    if "A1" not in committed_voices():
+        assert render_data("<!-- data:speech:voices:seed -->").endswith("was not measured.")
+    n = 26
+    a1 = {
+        **a,
+        "name": "sp80-A-s1",
+        "seed": 1,
+        "val_cer": a["val_cer"] + 0.0012,
+        "test_cer": {**a["test_cer"], "real_en": round(a["test_cer"]["real_en"] - 2 / n, 4)},
+    }
+    voices_file(tmp_path, monkeypatch, [a, b, a1])
+    table = rows(render_data("<!-- data:speech:table.voices -->"))
+    assert table[3][:4] == ["A, seed 1", "AMD EPYC", "1", "`base`"]
+    assert table[-1][0] == "A seed 1 − A (points): the seed"
+    assert table[-1][4:] == ["+0.12", "+0.0", "+0.0", "-7.7", "+0.0"]
+    assert render_data("<!-- data:speech:voices:seed -->") == (
+        "Run again with seed 1 on the same machine, A's CER is 0.12 points higher for the "
+        "validation voices, 7.7 points lower (2 letters) for the American speaker and the same "
+        "for the British speaker."
+    )
+    assert render_data("<!-- data:speech:voices:A-seed1.val -->") == f"{100 * a1['val_cer']:.2f}%"
+    voices_file(tmp_path, monkeypatch, [a, {**a, "name": "again"}])
+    with pytest.raises(PageDataError, match="two runs are A"):
+        render_data("<!-- data:speech:table.voices -->")
+    voices_file(tmp_path, monkeypatch, [a, {**b, "epochs": 8}])
+    with pytest.raises(PageDataError, match="over 8 epochs"):
+        render_data("<!-- data:speech:table.voices -->")
+
+
+def test_the_voices_verdict_stops_the_build_once_another_model_is_published(tmp_path, monkeypatch):
+    """The rule compared B with the model published then; if the card's model changes, the
+    page's reading of these runs is out of date and the build says so."""
+    rule = tmp_path / "rule.md"
+    rule.write_text("strictly below both A's and the published model's\n0.016000. Otherwise")
+    monkeypatch.setattr(speech_data, "VOICES_RULE", rule)
+    assert speech_data.rule_threshold() == 0.016
+    with pytest.raises(PageDataError, match=r"compares with a published validation CER of 0\.016"):
+        render_data("<!-- data:speech:voices:verdict -->")
+    rule.write_text("no figure here")
+    with pytest.raises(PageDataError, match="names no published model's validation CER"):
+        speech_data.rule_threshold()

@@ -43,8 +43,8 @@ def is_finished(folder: Path) -> bool:
 
 def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
     """One finished run: its recipe (``augment``, ``voices``, ``seed``, the command), the CPU
-    it trained on, best validation CER and greedy/beam test CERs (and the padded scores if
-    computed before or ``padded``)."""
+    it trained on, its epoch budget and how much of it ran, best validation CER and greedy/beam
+    test CERs (and the padded scores if computed before or ``padded``)."""
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
@@ -60,6 +60,8 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
         "cpu": metrics.get("machine", {}).get("cpu"),
         "command": recipe_command(metrics["recipe"]["command"]),
         "epochs": hparams["max_epochs"],
+        # the publishing rules ask whether a run went its whole budget; None in older logs
+        "epochs_completed": metrics.get("epochs_completed"),
         "steps": metrics["steps"],
         "best_epoch": metrics["best_epoch"],
         "stopped": metrics["stopped"],

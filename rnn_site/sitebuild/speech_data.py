@@ -11,6 +11,11 @@ file, so the page cannot drift from what was measured:
   other seeds on another CPU (rnn_site/experiments/results/speech_ablation_seeds.json), with
   the spread across seeds and between the CPUs; ``<!-- data:speech:ablation-seeds:KEY -->``
   those spreads beside the gaps that chose the recipe (`ablation_seeds_value`);
+- ``<!-- data:speech:table.voices -->``: the published model, the published recipe rerun on
+  one machine (A) and the same with ``--voices more`` (B), with any seed reruns of A
+  (rnn_site/experiments/results/speech_voices.json), and their differences in points;
+  ``<!-- data:speech:voices:KEY -->`` the verdict of speech_voices_rule.md as a sentence, one
+  run's figure, a difference in words, or a count (`voices_value`);
 - ``<!-- data:speech:unvaried:KEY -->``: the published held-out words CER without the test
   voices that espeak-ng makes the same as a training voice (`UNVARIED_ACCENTS`), from the
   training log's per-voice accuracy, and how many clips of each split those voices say
@@ -65,6 +70,7 @@ file, so the page cannot drift from what was measured:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -83,6 +89,8 @@ PUBLISH_80 = RESULTS / "speech_publish_80_noise_floor.json"
 EARLIER = RESULTS / "recipes" / "speech-earlier-40-epochs.json"
 CONFUSIONS = RESULTS / "speech_confusions.json"
 SEEDS = RESULTS / "speech_ablation_seeds.json"
+VOICES = RESULTS / "speech_voices.json"
+VOICES_RULE = RESULTS / "speech_voices_rule.md"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
@@ -305,6 +313,287 @@ def ablation_seeds_value(models_dir: Path, key: str) -> str:
             f"data:speech:ablation-seeds:{key}: expected one of {', '.join(values)}"
         )
     return values[key]()
+
+
+# ------------------------------------------- more voices, and the published recipe rerun
+
+
+def pct2(x: float) -> str:
+    """A validation CER, two decimals: the 80-epoch runs differ by tenths of a point there."""
+    return f"{100 * x:.2f}%"
+
+
+def cpu_name(cpu: str | None) -> str:
+    """ "Intel(R) Xeon(R) Processor" as "Intel Xeon"."""
+    if not cpu:
+        return "not recorded"
+    return " ".join(cpu.replace("(R)", "").replace(" Processor", "").split())
+
+
+def voices_runs(models_dir: Path) -> dict[str, dict[str, Any]]:
+    """The runs of speech_voices.json by role, and the published model's log as a row of the
+    same shape (the collector's own `run_record`, so all rows are read and rounded alike).
+
+    Roles: ``published``; ``A``, the published recipe rerun (its voices, seed 0); ``B``, the
+    same with ``--voices more``; ``A-seed1`` and the like, A or B with another seed. Every run
+    must be the published recipe's augmentation and epoch budget."""
+    from rnn_site.experiments.speech_ablation import run_record
+
+    published = run_record(Path(models_dir) / "speech")
+    runs: dict[str, dict[str, Any]] = {"published": published}
+    for run in read_json(VOICES)["runs"]:
+        if (run["augment"], run["epochs"]) != (published["augment"], published["epochs"]):
+            raise PageDataError(
+                f"{VOICES.name}: {run['name']} is --augment {run['augment']} over "
+                f"{run['epochs']} epochs; the published recipe is --augment "
+                f"{published['augment']} over {published['epochs']}"
+            )
+        if run["voices"] not in (published["voices"], "more"):
+            raise PageDataError(f"{VOICES.name}: {run['name']} has voices {run['voices']!r}")
+        role = "A" if run["voices"] == published["voices"] else "B"
+        role += f"-seed{run['seed']}" if run["seed"] else ""
+        if role in runs:
+            raise PageDataError(f"{VOICES.name}: two runs are {role}")
+        runs[role] = run
+    if not {"A", "B"} <= runs.keys():
+        raise PageDataError(f"{VOICES.name}: the rule needs runs A and B, got {sorted(runs)}")
+    return runs
+
+
+def rule_threshold() -> float:
+    """The published model's validation CER as speech_voices_rule.md states it."""
+    found = re.search(r"the published model's\s+(\d+\.\d+)", VOICES_RULE.read_text("utf-8"))
+    if found is None:
+        raise PageDataError(f"{VOICES_RULE.name} names no published model's validation CER")
+    return float(found[1])
+
+
+def voices_verdict(models_dir: Path) -> dict[str, Any]:
+    """The rule of speech_voices_rule.md applied to the recorded runs: B is published if and
+    only if A and B both went all their epochs and B's best validation CER is strictly below
+    A's and the published model's (the rule's figure, which must still be the published log's:
+    once another model is published, the page's reading of these runs needs redoing).
+
+    The records keep four decimals. The validation voices say 863 symbols, so two CERs that
+    differ by one error differ by more than 0.001 and rounding keeps their order (and ties)."""
+    runs = voices_runs(models_dir)
+    published = round(rule_threshold(), 4)
+    if published != runs["published"]["val_cer"]:
+        raise PageDataError(
+            f"{VOICES_RULE.name} compares with a published validation CER of "
+            f"{rule_threshold()}, the published model's log has {runs['published']['val_cer']}"
+        )
+    b = runs["B"]
+    cut = [
+        role
+        for role in ("A", "B")
+        if runs[role]["stopped"] != "finished"
+        or runs[role]["epochs_completed"] != runs[role]["epochs"]
+    ]
+    below = {"A": b["val_cer"] < runs["A"]["val_cer"], "published": b["val_cer"] < published}
+    return {"cut": cut, "below": below, "publish": not cut and all(below.values())}
+
+
+#: Labels of the voices table's rows, by role (a seed rerun adds ", seed N").
+VOICES_LABELS = {
+    "published": "published model",
+    "A": "A, the published recipe",
+    "B": "B, `--voices more`",
+}
+
+#: The differences the voices page reads: name → (from, to, what it measures).
+VOICES_CHANGES = {
+    "voices": ("A", "B", "the extra voices"),
+    "machine": ("published", "A", "the machine"),
+}
+
+
+def voices_changes(runs: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str, str]]:
+    """`VOICES_CHANGES`, and ``seedN`` (A to A with seed N) for each seed rerun of A."""
+    seeds = {
+        f"seed{run['seed']}": ("A", role, "the seed")
+        for role, run in runs.items()
+        if role.startswith("A-seed")
+    }
+    return VOICES_CHANGES | seeds
+
+
+def short(role: str) -> str:
+    """A role as the table's difference rows name it: "A", "published", "A seed 1"."""
+    name, _, seed = role.partition("-seed")
+    return f"{name} seed {seed}" if seed else name
+
+
+def cer_of(run: dict[str, Any], key: str) -> float:
+    return run["val_cer"] if key == "val" else run["test_cer"][key]
+
+
+def difference(models_dir: Path, start: float, end: float, key: str) -> float:
+    """``end - start``; on a KLettres speaker, a whole number of letters (the records keep
+    four decimals, so 0.3462 - 0.3077 would read 3.9 points where one letter is 3.8)."""
+    if key not in dict(SPEAKERS):
+        return end - start
+    n = real_clips(models_dir, "speaker")
+    return round((end - start) * n) / n
+
+
+@generator("speech", "table.voices")
+def voices_table(models_dir: Path) -> str:
+    """The published model, A, B (and seed reruns) with their validation and greedy test
+    CERs, then each difference of `voices_changes` in points."""
+    runs = voices_runs(models_dir)
+    keys = ["val"] + [k for k, _ in ABLATION_SETS]
+    head = (
+        "| run | CPU | seed | voices | validation | "
+        + " | ".join(t for _, t in ABLATION_SETS)
+        + " |"
+    )
+    lines = [head, "|---|---|--:|---|--:|" + "--:|" * len(ABLATION_SETS)]
+    for role, run in runs.items():
+        label = VOICES_LABELS.get(role) or short(role).replace(" seed", ", seed")
+        cells = [pct2(run["val_cer"])] + [pct(run["test_cer"][k]) for k in keys[1:]]
+        lines.append(
+            f"| {label} | {cpu_name(run['cpu'])} | {run['seed']} | `{run['voices']}` | "
+            + " | ".join(cells)
+            + " |"
+        )
+    for start, end, what in voices_changes(runs).values():
+        diffs = [
+            difference(models_dir, cer_of(runs[start], k), cer_of(runs[end], k), k) for k in keys
+        ]
+        cells = [f"{100 * diffs[0]:+.2f}"] + [f"{100 * d:+.1f}" for d in diffs[1:]]
+        label = f"{short(end)} − {short(start)} (points): {what}"
+        lines.append(f"| {label} | | | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def change(models_dir: Path, start: float, end: float, key: str) -> str:
+    """``end`` against ``start`` in words: "19.2 points lower (5 letters)"; letters only for
+    the KLettres speakers (one clip per letter)."""
+    diff = difference(models_dir, start, end, key)
+    size = f"{100 * abs(diff):.2f}" if key == "val" else points(abs(diff))
+    if float(size) == 0:
+        return "the same"
+    text = f"{size} points {'higher' if diff > 0 else 'lower'}"
+    if key in dict(SPEAKERS):
+        letters = round(abs(diff) * real_clips(models_dir, "speaker"))
+        text += f" ({letters} letter{'s' * (letters != 1)})"
+    return text
+
+
+@generator("speech", "voices", argument=True)
+def voices_value(models_dir: Path, spec: str) -> str:
+    """One figure of the more-voices runs (speech_voices.json, `voices_runs`):
+
+    - ``verdict``: the rule's verdict as a sentence (`voices_verdict`);
+    - ``ROLE.SET``: a run's CER (``published``, ``A``, ``B``, ``A-seed1``; SET ``val`` or a
+      test set), or ``ROLE.best-epoch`` its best epoch counting from 1, ``ROLE.epochs`` its
+      budget;
+    - ``change.NAME.SET``: a difference of `voices_changes` ("19.2 points lower (5
+      letters)"), or ``change.epochs.SET`` the 40-epoch model published before against the
+      card;
+    - ``worse``: on how many test sets B is behind A ("3 of 4"), ``worse.ROLE`` behind that
+      run; ``better-than-card``: on how many A is ahead of the published model;
+    - ``extra``, ``extra-variants``, ``extra-accents``: how many voices ``more`` adds, as how
+      many variants on how many training accents;
+    - ``seed``: a sentence on the seed reruns of A, or that there is none."""
+    runs = voices_runs(models_dir)
+    sets = [k for k, _ in ABLATION_SETS]
+    kind, _, rest = spec.partition(".")
+    if spec == "verdict":
+        return verdict_sentence(runs, voices_verdict(models_dir))
+    if kind == "worse":  # B behind A, or behind the run ``rest`` names
+        if (rest or "A") not in runs:
+            raise PageDataError(f"data:speech:voices:{spec}: no run {rest!r}")
+        than, b = runs[rest or "A"]["test_cer"], runs["B"]["test_cer"]
+        return f"{sum(b[k] > than[k] for k in sets)} of {len(sets)}"
+    if spec == "better-than-card":  # A ahead of the published model
+        a, card = runs["A"]["test_cer"], runs["published"]["test_cer"]
+        return f"{sum(a[k] < card[k] for k in sets)} of {len(sets)}"
+    if spec in ("extra", "extra-variants", "extra-accents"):
+        from rnn_site.data.speech import extra_voices
+
+        voices = extra_voices()
+        counts = {
+            "extra": len(voices),
+            "extra-variants": len({v.name.split("+")[1] for v in voices}),
+            "extra-accents": len({v.name.split("+")[0] for v in voices}),
+        }
+        return str(counts[spec])
+    if spec == "seed":
+        return seed_sentence(models_dir, runs)
+    if kind == "change":
+        name, _, key = rest.partition(".")
+        if key not in ["val", *sets]:
+            raise PageDataError(f"data:speech:voices:{spec}: no set {key!r}")
+        if name == "epochs":  # the model published before, against the card
+            if key == "val":
+                raise PageDataError(f"data:speech:voices:{spec}: test sets only")
+            earlier = read_json(EARLIER)["results"]["lstm"][key]["greedy"]["cer"]
+            return change(models_dir, earlier, runs["published"]["test_cer"][key], key)
+        changes = voices_changes(runs)
+        if name not in changes:
+            raise PageDataError(
+                f"data:speech:voices:{spec}: expected a change of {', '.join(changes)}, epochs"
+            )
+        start, end, _ = changes[name]
+        return change(models_dir, cer_of(runs[start], key), cer_of(runs[end], key), key)
+    if kind in runs:
+        run = runs[kind]
+        if rest == "best-epoch":
+            return str(run["best_epoch"] + 1)  # the logs count epochs from 0
+        if rest == "epochs":
+            return str(run["epochs"])
+        if rest == "val":
+            return pct2(run["val_cer"])
+        if rest in run["test_cer"]:
+            return pct(run["test_cer"][rest])
+    raise PageDataError(
+        f"data:speech:voices:{spec}: expected verdict, worse, better-than-card, extra, seed, "
+        f"change.NAME.SET or ROLE.SET with ROLE one of {', '.join(runs)}"
+    )
+
+
+def verdict_sentence(runs: dict[str, dict[str, Any]], verdict: dict[str, Any]) -> str:
+    """The rule's outcome in words, with the figures it compared."""
+    if verdict["cut"]:
+        return (
+            f"{' and '.join(verdict['cut'])} did not go all {runs['A']['epochs']} epochs, so "
+            "by the rule the published model stays."
+        )
+    b = runs["B"]
+    compared = " and ".join(
+        f"{'' if verdict['below'][role] else 'not '}below {whose} ({pct2(runs[role]['val_cer'])})"
+        for role, whose in (("A", "A's"), ("published", "the published model's"))
+    )
+    outcome = (
+        "so by the rule B replaces the published model"
+        if verdict["publish"]
+        else "so B is not published and the published model stays"
+    )
+    return (
+        f"A and B both went all {b['epochs']} epochs. B's best validation CER, "
+        f"{pct2(b['val_cer'])}, is {compared}, {outcome}."
+    )
+
+
+def seed_sentence(models_dir: Path, runs: dict[str, dict[str, Any]]) -> str:
+    """What each seed rerun of A changed against A (seed 0, same machine), or that the seed
+    was not measured."""
+    changes = {n: c for n, c in voices_changes(runs).items() if n.startswith("seed")}
+    if not changes:
+        return "How far these figures move with the seed at 80 epochs was not measured."
+    sentences = []
+    for start, end, _ in changes.values():
+        moved = [
+            f"{change(models_dir, cer_of(runs[start], k), cer_of(runs[end], k), k)} for the {who}"
+            for k, who in (("val", "validation voices"), *SPEAKERS)
+        ]
+        sentences.append(
+            f"Run again with seed {runs[end]['seed']} on the same machine, A's CER is "
+            f"{', '.join(moved[:-1])} and {moved[-1]}."
+        )
+    return " ".join(sentences)
 
 
 def real_clips(models_dir: Path, who: str) -> int:
