@@ -11,9 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fake_run(
-    folder: Path, augment: str, cer: float, stopped: str = "finished", seed: int | None = None
+    folder: Path,
+    augment: str,
+    cer: float,
+    stopped: str = "finished",
+    seed: int | None = None,
+    history: list[dict] | None = None,
 ) -> Path:
-    """A finished run's metrics.json; ``seed`` None: a log from before runs logged theirs."""
+    """A finished run's metrics.json; ``seed`` None: a log from before runs logged theirs;
+    ``history`` the log's evaluations (none written when None)."""
     sets = ("tts_isolated", "tts_connected", "real_en", "real_en_GB")
     scores = {k: {"greedy": {"cer": cer}, "beam": {"cer": cer / 2}} for k in sets}
     folder.mkdir()
@@ -30,6 +36,8 @@ def fake_run(
             "machine": {"cpu": "AMD EPYC", "cpu_count": 2},
             "epochs_completed": 6 if stopped == "early_stopping" else 8,
         }
+    if history is not None:
+        metrics["history"] = history
     (folder / "metrics.json").write_text(json.dumps(metrics))
     return folder
 
@@ -88,3 +96,33 @@ def test_committed_seed_reruns_record_their_seeds():
     assert {r["command"].replace(f"--seed {r['seed']}", "--seed S") for r in runs} == {
         "rnn-site train speech --no-progress --max-epochs 8 --seed S --augment pitch,noise,silence"
     }
+
+
+def test_records_the_validation_curve_rounded_like_the_best(tmp_path):
+    """Each epoch's validation CER (the rule reports the curves); the log's other fields stay
+    out, and a log without a history gives an empty curve."""
+    history = [
+        {"epoch": e, "step": 10 * (e + 1), "train_loss": 1.0, "val_cer": cer, "lr": 0.1}
+        for e, cer in enumerate([0.912345, 0.40004, 0.20006])
+    ]
+    record = run_record(fake_run(tmp_path / "curve", "noise", 0.8, seed=0, history=history))
+    assert record["val_history"] == [
+        {"epoch": 0, "val_cer": 0.9123},
+        {"epoch": 1, "val_cer": 0.4},
+        {"epoch": 2, "val_cer": 0.2001},
+    ]
+    assert run_record(fake_run(tmp_path / "old", "noise", 0.2))["val_history"] == []
+
+
+def test_committed_voices_runs_keep_their_whole_curves_and_old_files_none():
+    """speech_voices.json was collected with curves; the ablation files from before were not,
+    and still load (their readers never ask for one)."""
+    results = ROOT / "rnn_site/experiments/results"
+    voices = json.loads((results / "speech_voices.json").read_text())["runs"]
+    for run in voices:
+        curve = run["val_history"]
+        assert [e["epoch"] for e in curve] == list(range(run["epochs"]))
+        assert min(e["val_cer"] for e in curve) == run["val_cer"]
+    for name in ("speech_ablation.json", "speech_ablation_seeds.json"):
+        runs = json.loads((results / name).read_text())["runs"]
+        assert all("val_history" not in r for r in runs)

@@ -681,3 +681,118 @@ def test_the_voices_verdict_stops_the_build_once_another_model_is_published(tmp_
     rule.write_text("no figure here")
     with pytest.raises(PageDataError, match="names no published model's validation CER"):
         speech_data.rule_threshold()
+
+
+def test_the_voices_curves_are_each_runs_validation_history():
+    """Validation CER after every tenth epoch, one column per run (the published log's own
+    history beside the collected records'), then each run's best and its epoch from 1."""
+    log = json.loads((MODELS_DIR / "speech" / "metrics.json").read_text("utf-8"))
+    runs = committed_voices()
+    table = render_data("<!-- data:speech:table.voices-curves -->").splitlines()
+    assert table[0] == (
+        "| epoch | published (Intel Xeon) | A (AMD EPYC) | B (AMD EPYC) | A seed 1 (AMD EPYC) |"
+    )
+    body = rows("\n".join(table))
+    columns = [log["history"], runs["A"]["val_history"], runs["B"]["val_history"]]
+    columns.append(runs["A1"]["val_history"])
+    assert [r[0] for r in body[:-1]] == [str(e) for e in range(10, 81, 10)]
+    for row in body[:-1]:
+        epoch = int(row[0])
+        assert row[1:] == [f"{100 * c[epoch - 1]['val_cer']:.2f}%" for c in columns]
+    best = [(log["best"]["val_cer"], log["best_epoch"])]
+    best += [(runs[k]["val_cer"], runs[k]["best_epoch"]) for k in ("A", "B", "A1")]
+    assert body[-1] == ["best", *(f"{100 * v:.2f}% (epoch {e + 1})" for v, e in best)]
+    # every record's curve is whole, and its lowest point is the best the record keeps
+    for key in ("A", "B", "A1"):
+        curve = runs[key]["val_history"]
+        assert [e["epoch"] for e in curve] == list(range(runs[key]["epochs"]))
+        assert min(e["val_cer"] for e in curve) == runs[key]["val_cer"]
+        low = min(curve, key=lambda e: e["val_cer"])
+        assert low["epoch"] == runs[key]["best_epoch"]
+    assert "<!-- data:speech:table.voices-curves -->" in PAGE
+
+
+def test_the_voices_curves_show_a_dash_for_records_without_a_curve(tmp_path, monkeypatch):
+    """Records collected before curves were kept still load: their column is dashes."""
+    a, b = committed_voices()["A"], committed_voices()["B"]
+    old_b = {k: v for k, v in b.items() if k != "val_history"}
+    voices_file(tmp_path, monkeypatch, [a, old_b])
+    body = rows(render_data("<!-- data:speech:table.voices-curves -->"))
+    assert [r[3] for r in body[:-1]] == ["–"] * 8
+    assert body[-1][3] == f"{100 * b['val_cer']:.2f}% (epoch {b['best_epoch'] + 1})"
+    assert body[0][2] == f"{100 * a['val_history'][9]['val_cer']:.2f}%"
+
+
+def test_the_steps_seed_and_cpus_on_the_page_come_from_the_records():
+    """ "B had already taken more steps than A in those epochs", "A with seed 1", and the CPU
+    names of the ablation paragraph."""
+    runs = committed_voices()
+    a, b, a1 = runs["A"], runs["B"], runs["A1"]
+    assert a["epochs"] == b["epochs"] and b["steps"] > a["steps"]
+    assert render_data("<!-- data:speech:voices:A.steps -->") == f"{a['steps']:,}"
+    assert render_data("<!-- data:speech:voices:B.steps -->") == f"{b['steps']:,}"
+    assert render_data("<!-- data:speech:voices:A-seed1.seed -->") == str(a1["seed"]) == "1"
+    assert render_data("<!-- data:speech:voices:published.cpu -->") == "Intel Xeon"
+    assert render_data("<!-- data:speech:ablation-seeds:cpu -->") == "AMD EPYC"
+    # the earlier 40-epoch model's log names the same CPU as the published one
+    earlier = json.loads(speech_data.EARLIER.read_text("utf-8"))
+    assert speech_data.cpu_name(earlier["machine"]["cpu"]) == "Intel Xeon"
+    for key in ("voices:A.steps", "voices:B.steps", "voices:A-seed1.seed",
+                "voices:published.cpu", "ablation-seeds:cpu"):  # fmt: skip
+        assert f"<!-- data:speech:{key} -->" in PAGE
+    # the page's "N-epoch" rows are the no-change run's budget, which the seed reruns share
+    seeds = json.loads(speech_data.SEEDS.read_text("utf-8"))["runs"]
+    none = render_data("<!-- data:speech:ablation:none.epochs -->")
+    assert {str(r["epochs"]) for r in seeds} == {none}
+    assert "8-epoch" not in PAGE and "8 epochs" not in PAGE
+
+
+def test_the_seed_moves_a_speaker_as_far_as_the_largest_ablation_gain():
+    """ "by up to N letters for one speaker across three seeds at 8 epochs, and by up to M at
+    80 epochs ... The largest among the 8-epoch rows, pitch's for the British speaker, is K
+    letters: well beyond the first and about the second"."""
+    n = 26
+    seeds = json.loads(speech_data.SEEDS.read_text("utf-8"))["runs"]
+    by_seed8 = max(
+        round((max(r["test_cer"][k] for r in seeds) - min(r["test_cer"][k] for r in seeds)) * n)
+        for k, _ in speech_data.SPEAKERS
+    )
+    assert render_data("<!-- data:speech:ablation-seeds:speaker-letters -->") == str(by_seed8)
+    runs = committed_voices()
+    by_seed80 = max(
+        round(abs(runs["A1"]["test_cer"][k] - runs["A"]["test_cer"][k]) * n)
+        for k, _ in speech_data.SPEAKERS
+    )
+    assert render_data("<!-- data:speech:voices:seed-letters -->") == str(by_seed80)
+
+    ablation = json.loads(speech_data.ABLATION.read_text("utf-8"))["runs"]
+    none = next(r for r in ablation if r["name"] == "none")
+    short = [r for r in ablation if r["epochs"] == none["epochs"] and r is not none]
+    moves = {
+        (r["name"], k): round((none["test_cer"][k] - r["test_cer"][k]) * n)
+        for r in short
+        for k, _ in speech_data.SPEAKERS
+    }
+    largest = max(moves, key=lambda m: abs(moves[m]))
+    assert largest == ("pitch", "real_en_GB") and moves[largest] > 0
+    gained = render_data("<!-- data:speech:ablation-letters:pitch.real_en_GB -->")
+    assert gained == str(moves[largest])
+    assert int(gained) >= 3 * by_seed8  # well beyond the first
+    assert abs(int(gained) - by_seed80) <= 1  # about the second
+    for key in ("ablation-seeds:speaker-letters", "voices:seed-letters",
+                "ablation-letters:pitch.real_en_GB"):  # fmt: skip
+        assert f"<!-- data:speech:{key} -->" in PAGE
+    # reverb heard more American letters wrong than no change: not a gain, refused
+    with pytest.raises(PageDataError, match="letters more wrong"):
+        render_data("<!-- data:speech:ablation-letters:reverb.real_en -->")
+    with pytest.raises(PageDataError, match=r"expected RUN\.SPEAKER"):
+        render_data("<!-- data:speech:ablation-letters:pitch.val -->")
+    with pytest.raises(PageDataError, match="no run without augmentation over 80"):
+        render_data("<!-- data:speech:ablation-letters:pitch,noise,silence-80-epochs.real_en -->")
+
+
+def test_seed_letters_are_refused_without_a_seed_rerun(tmp_path, monkeypatch):
+    a, b = committed_voices()["A"], committed_voices()["B"]
+    voices_file(tmp_path, monkeypatch, [a, b])
+    with pytest.raises(PageDataError, match="no seed rerun of A"):
+        render_data("<!-- data:speech:voices:seed-letters -->")

@@ -412,7 +412,8 @@ def test_the_pages_claims_about_the_averaging_candidate_hold():
 def test_the_pages_claims_about_the_same_recipe_on_another_cpu_hold():
     """The page: the rerun (the averaging run's weights as trained) trained on another CPU,
     ended further from the published run on validation than the published model misses 2.00
-    on test by, went both ways along the way, and started out agreeing to three decimals."""
+    on test by, went both ways along the way, and started out with training losses agreeing
+    to three decimals while validation already differed."""
     log, ema = tg._log(MODELS), tg.candidate_log("ema")
 
     def value(which: str) -> str:
@@ -431,9 +432,21 @@ def test_the_pages_claims_about_the_same_recipe_on_another_cpu_hold():
     # "ahead at <steps> and behind at the others"
     ahead = value("rerun-ahead-steps")
     assert ahead != "none" and f"{last['step']:,}" not in ahead
+    # "The average training loss over the first 2,000 steps agrees to three decimals, yet
+    # validation at step 2,000 already differs by 0.009"
     first, first_rerun = log["history"][0], ema["history"][0]
+    assert first["step"] == first_rerun["step"] and value("first-step") == f"{first['step']:,}"
     bits = [e["train_loss"] / math.log(2) for e in (first, first_rerun)]
     assert f"{bits[0]:.3f}" == f"{bits[1]:.3f}" and bits[0] != bits[1]
+    first_difference = float(value("first-val-difference"))
+    assert first_difference == pytest.approx(
+        abs(first_rerun["raw_val_bpc"] - first["val_bpc"]), abs=5e-4
+    )
+    # not tiny: already a sizeable share of where the two ended
+    assert first_difference > 0.005 and first_difference > difference / 3
+    page = PAGE.read_text("utf-8")
+    for which in ("first-step", "first-val-difference"):
+        assert f"<!-- data:char-lm:cross-machine:ema:{which} -->" in page
     with pytest.raises(PageDataError, match="not one of"):
         value("none")
 

@@ -43,8 +43,9 @@ def is_finished(folder: Path) -> bool:
 
 def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
     """One finished run: its recipe (``augment``, ``voices``, ``seed``, the command), the CPU
-    it trained on, its epoch budget and how much of it ran, best validation CER and greedy/beam
-    test CERs (and the padded scores if computed before or ``padded``)."""
+    it trained on, its epoch budget and how much of it ran, best validation CER, its validation
+    CER after every epoch, greedy/beam test CERs (and the padded scores if computed before or
+    ``padded``)."""
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
@@ -66,6 +67,12 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
         "best_epoch": metrics["best_epoch"],
         "stopped": metrics["stopped"],
         "val_cer": round(metrics["best"]["val_cer"], 4),
+        # the validation curve, one (epoch counted from 0, greedy CER) per epoch; records
+        # collected before it was kept have no such key, and logs without a history give []
+        "val_history": [
+            {"epoch": e["epoch"], "val_cer": round(e["val_cer"], 4)}
+            for e in metrics.get("history", [])
+        ],
         "test_cer": {k: round(lstm[k]["greedy"]["cer"], 4) for k, _ in SETS if k in lstm},
         "test_cer_beam": {k: round(lstm[k]["beam"]["cer"], 4) for k, _ in SETS if k in lstm},
         "train_wall_time_s": round(metrics["train_wall_time_s"]),

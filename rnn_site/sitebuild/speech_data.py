@@ -7,15 +7,19 @@ file, so the page cannot drift from what was measured:
   (rnn_site/experiments/results/speech_ablation.json); ``<!-- data:speech:ablation:RUN.SET -->``
   one of its CERs (SET: ``real`` for both KLettres speakers, or a test set of the card, or
   ``val``), as a percentage, or its epoch budget (SET ``epochs``);
+  ``<!-- data:speech:ablation-letters:RUN.SPEAKER -->`` how many letters a run heard wrong
+  fewer (or more) than no augmentation at its budget, for one KLettres speaker;
 - ``<!-- data:speech:table.ablation-seeds -->``: one ablation command's row and its reruns with
   other seeds on another CPU (rnn_site/experiments/results/speech_ablation_seeds.json), with
   the spread across seeds and between the CPUs; ``<!-- data:speech:ablation-seeds:KEY -->``
-  those spreads beside the gaps that chose the recipe (`ablation_seeds_value`);
+  those spreads beside the gaps that chose the recipe, the reruns' CPU, and the most letters
+  the seed moved a KLettres speaker (`ablation_seeds_value`);
 - ``<!-- data:speech:table.voices -->``: the published model, the published recipe rerun on
   one machine (A) and the same with ``--voices more`` (B), with any seed reruns of A
   (rnn_site/experiments/results/speech_voices.json), and their differences in points;
   ``<!-- data:speech:voices:KEY -->`` the verdict of speech_voices_rule.md as a sentence, one
   run's figure, a difference in words, or a count (`voices_value`);
+  ``<!-- data:speech:table.voices-curves -->`` their validation CER every 10 epochs;
 - ``<!-- data:speech:unvaried:KEY -->``: the published held-out words CER without the test
   voices that espeak-ng makes the same as a training voice (`UNVARIED_ACCENTS`), from the
   training log's per-voice accuracy, and how many clips of each split those voices say
@@ -175,6 +179,35 @@ def ablation_value(models_dir: Path, spec: str) -> str:
     return pct(run["test_cer"][which])
 
 
+def letters_gained(models_dir: Path, run: dict[str, Any], speaker: str) -> int:
+    """How many letters ``run`` heard wrong fewer than the no-augmentation run of its budget,
+    for one KLettres speaker (negative: more); one clip per letter."""
+    controls = {r["epochs"]: r for r in _runs().values() if r["augment"] == "none"}
+    control = controls.get(run["epochs"])
+    if control is None:
+        raise PageDataError(f"{ABLATION.name}: no run without augmentation over {run['epochs']}")
+    n = real_clips(models_dir, "speaker")
+    return round((control["test_cer"][speaker] - run["test_cer"][speaker]) * n)
+
+
+@generator("speech", "ablation-letters", argument=True)
+def ablation_letters(models_dir: Path, spec: str) -> str:
+    """``RUN.SPEAKER`` (``real_en`` or ``real_en_GB``): how many letters the run heard wrong
+    fewer than no augmentation at the same budget (refused where it heard more: the page's
+    sentences read it as a gain)."""
+    name, _, speaker = spec.rpartition(".")
+    run = _runs().get(name)
+    if run is None or speaker not in dict(SPEAKERS):
+        raise PageDataError(
+            f"data:speech:ablation-letters:{spec}: expected RUN.SPEAKER with RUN a row of "
+            f"{ABLATION.name} and SPEAKER one of {', '.join(dict(SPEAKERS))}"
+        )
+    gained = letters_gained(models_dir, run, speaker)
+    if gained < 0:
+        raise PageDataError(f"data:speech:ablation-letters:{spec}: {-gained} letters more wrong")
+    return str(gained)
+
+
 # ----------------------------------------------------------- the ablation's noise, by seed
 
 
@@ -289,10 +322,13 @@ def ablation_seeds_table(models_dir: Path) -> str:
 @generator("speech", "ablation-seeds", argument=True)
 def ablation_seeds_value(models_dir: Path, key: str) -> str:
     """``spread-seeds`` / ``spread-machines`` / ``gap`` (points), ``kept-worst`` /
-    ``left-out-best`` ("`silence` (12.6%)"), ``close-pairs`` ("21 of 28") or ``seeds``
-    ("0, 1 and 2")."""
+    ``left-out-best`` ("`silence` (12.6%)"), ``close-pairs`` ("21 of 28"), ``seeds``
+    ("0, 1 and 2"), ``cpu`` (the reruns' CPU, "AMD EPYC") or ``speaker-letters`` (the most
+    letters the seed moved one KLettres speaker: the spread across seeds, in letters)."""
     runs, row = seed_runs()
     noise = seed_noise(runs, row)
+    cpus = {cpu_name(r.get("cpu")) for r in runs}
+    n = real_clips(models_dir, "speaker")
 
     def named(run: dict[str, Any]) -> str:
         return f"`{run['augment']}` ({pct(run['val_cer'])})"
@@ -307,12 +343,23 @@ def ablation_seeds_value(models_dir: Path, key: str) -> str:
         "seeds": lambda: " and ".join(
             [", ".join(str(r["seed"]) for r in runs[:-1]), str(runs[-1]["seed"])]
         ),
+        "cpu": lambda: one_cpu(cpus),
+        "speaker-letters": lambda: str(
+            max(round(spread([r["test_cer"][k] for r in runs]) * n) for k, _ in SPEAKERS)
+        ),
     }
     if key not in values:
         raise PageDataError(
             f"data:speech:ablation-seeds:{key}: expected one of {', '.join(values)}"
         )
     return values[key]()
+
+
+def one_cpu(cpus: set[str]) -> str:
+    if len(cpus) != 1:
+        raise PageDataError(f"{SEEDS.name}: the seed reruns ran on {sorted(cpus)}, not one CPU")
+    (cpu,) = cpus
+    return cpu
 
 
 # ------------------------------------------- more voices, and the published recipe rerun
@@ -488,7 +535,8 @@ def voices_value(models_dir: Path, spec: str) -> str:
     - ``verdict``: the rule's verdict as a sentence (`voices_verdict`);
     - ``ROLE.SET``: a run's CER (``published``, ``A``, ``B``, ``A-seed1``; SET ``val`` or a
       test set), or ``ROLE.best-epoch`` its best epoch counting from 1, ``ROLE.epochs`` its
-      budget;
+      budget, ``ROLE.steps`` its optimiser steps ("25,360"), ``ROLE.seed``, ``ROLE.cpu``
+      ("Intel Xeon");
     - ``change.NAME.SET``: a difference of `voices_changes` ("19.2 points lower (5
       letters)"), or ``change.epochs.SET`` the 40-epoch model published before against the
       card;
@@ -496,7 +544,8 @@ def voices_value(models_dir: Path, spec: str) -> str:
       run; ``better-than-card``: on how many A is ahead of the published model;
     - ``extra``, ``extra-variants``, ``extra-accents``: how many voices ``more`` adds, as how
       many variants on how many training accents;
-    - ``seed``: a sentence on the seed reruns of A, or that there is none."""
+    - ``seed``: a sentence on the seed reruns of A, or that there is none;
+      ``seed-letters`` the most letters a seed rerun of A moved one KLettres speaker."""
     runs = voices_runs(models_dir)
     sets = [k for k, _ in ABLATION_SETS]
     kind, _, rest = spec.partition(".")
@@ -522,6 +571,8 @@ def voices_value(models_dir: Path, spec: str) -> str:
         return str(counts[spec])
     if spec == "seed":
         return seed_sentence(models_dir, runs)
+    if spec == "seed-letters":
+        return str(seed_letters(models_dir, runs))
     if kind == "change":
         name, _, key = rest.partition(".")
         if key not in ["val", *sets]:
@@ -544,13 +595,19 @@ def voices_value(models_dir: Path, spec: str) -> str:
             return str(run["best_epoch"] + 1)  # the logs count epochs from 0
         if rest == "epochs":
             return str(run["epochs"])
+        if rest == "steps":
+            return f"{run['steps']:,}"
+        if rest == "seed":
+            return str(run["seed"])
+        if rest == "cpu":
+            return cpu_name(run["cpu"])
         if rest == "val":
             return pct2(run["val_cer"])
         if rest in run["test_cer"]:
             return pct(run["test_cer"][rest])
     raise PageDataError(
         f"data:speech:voices:{spec}: expected verdict, worse, better-than-card, extra, seed, "
-        f"change.NAME.SET or ROLE.SET with ROLE one of {', '.join(runs)}"
+        f"seed-letters, change.NAME.SET or ROLE.SET with ROLE one of {', '.join(runs)}"
     )
 
 
@@ -594,6 +651,45 @@ def seed_sentence(models_dir: Path, runs: dict[str, dict[str, Any]]) -> str:
             f"{', '.join(moved[:-1])} and {moved[-1]}."
         )
     return " ".join(sentences)
+
+
+def seed_letters(models_dir: Path, runs: dict[str, dict[str, Any]]) -> int:
+    """The most letters any seed rerun of A heard wrong more or fewer than A, on one KLettres
+    speaker."""
+    pairs = [c for n, c in voices_changes(runs).items() if n.startswith("seed")]
+    if not pairs:
+        raise PageDataError(f"{VOICES.name}: no seed rerun of A, so no seed spread to quote")
+    n = real_clips(models_dir, "speaker")
+    return max(
+        round(abs(difference(models_dir, cer_of(runs[a], k), cer_of(runs[b], k), k)) * n)
+        for a, b, _ in pairs
+        for k, _ in SPEAKERS
+    )
+
+
+#: The voices curves table shows validation CER after every this many epochs.
+CURVE_EVERY = 10
+
+
+@generator("speech", "table.voices-curves")
+def voices_curves(models_dir: Path) -> str:
+    """Validation CER (greedy, the clips as made) after every `CURVE_EVERY` epochs of each run
+    of `voices_runs`, then each run's best and the epoch it came at; "–" where a record keeps
+    no curve (records collected before curves were kept)."""
+    runs = voices_runs(models_dir)
+    curves = {
+        role: {e["epoch"] + 1: e["val_cer"] for e in run.get("val_history", [])}
+        for role, run in runs.items()
+    }
+    epochs = max(run["epochs"] for run in runs.values())
+    head = "| epoch | " + " | ".join(f"{short(r)} ({cpu_name(runs[r]['cpu'])})" for r in runs)
+    lines = [head + " |", "|--:|" + "--:|" * len(runs)]
+    for epoch in range(CURVE_EVERY, epochs + 1, CURVE_EVERY):
+        cells = [pct2(c[epoch]) if epoch in c else "–" for c in curves.values()]
+        lines.append(f"| {epoch} | " + " | ".join(cells) + " |")
+    best = [f"{pct2(r['val_cer'])} (epoch {r['best_epoch'] + 1})" for r in runs.values()]
+    lines.append("| best | " + " | ".join(best) + " |")
+    return "\n".join(lines)
 
 
 def real_clips(models_dir: Path, who: str) -> int:

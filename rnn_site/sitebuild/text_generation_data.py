@@ -566,13 +566,15 @@ def cross_machine_values(published: dict[str, Any], label: str) -> dict[str, str
     """The published recipe on two CPUs: the published log, and the weights as trained of a
     weight-averaging candidate (``raw_val_bpc``: the average does not change training, so
     they are the published recipe, same seed and threads, on the candidate's machine),
-    compared at the last evaluation both logged."""
+    compared at the last evaluation both logged (``step``, ``val-difference``) and at the first
+    (``first-step``, ``first-val-difference``: the training loss logged there is a mean over
+    every step before it, so the two can agree while validation already differs)."""
     curve = _raw_curve(label, "cross-machine")
     ours = {e["step"]: e["val_bpc"] for e in published["history"]}
     steps = sorted(set(ours) & set(curve))
     if not steps:
         raise PageDataError(f"data:{MODEL}:cross-machine:{label}: no evaluation step in common")
-    last = steps[-1]
+    first, last = steps[0], steps[-1]
     ahead = [f"{s:,}" for s in steps if curve[s]["raw_val_bpc"] < ours[s]]
     return {
         "published-cpu": _cpu_name(published),
@@ -581,6 +583,8 @@ def cross_machine_values(published: dict[str, Any], label: str) -> dict[str, str
         "published-val": f"{ours[last]:.3f}",
         "rerun-val": f"{curve[last]['raw_val_bpc']:.3f}",
         "val-difference": f"{abs(curve[last]['raw_val_bpc'] - ours[last]):.3f}",
+        "first-step": f"{first:,}",
+        "first-val-difference": f"{abs(curve[first]['raw_val_bpc'] - ours[first]):.3f}",
         "rerun-ahead-steps": _and(ahead) if ahead else "none",
     }
 
