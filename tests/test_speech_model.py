@@ -197,7 +197,7 @@ def test_synthesis_is_deterministic_and_16k():
     requests = [
         Request(v, "7", "word", spoken_text("7", v), 1.1, 0.9)
         for v in (
-            Voice("espeak", "en-gb+f2"),
+            Voice("espeak", "en+f2"),
             Voice("flite", "slt"),
             Voice("festival", "kal_diphone"),
         )

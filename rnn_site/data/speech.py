@@ -69,8 +69,12 @@ APT_PACKAGES = (
     "festvox-us-slt-hts",
 )  # fmt: skip
 
+#: espeak-ng 1.51 ignores a variant written after "en-gb" ("en-gb+f4" says, sample for sample,
+#: what "en-gb" says), so the British accent is spelled "en": the same voice, which keeps its
+#: variant. Until 2026-12 it was spelled "en-gb", which made its 12 variants one voice and two
+#: "held-out" test voices (f4, m6) and the validation one (m2) the training voice.
 ESPEAK_ACCENTS = (
-    "en-us", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+    "en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
     "en-us-nyc", "en-029",
 )  # fmt: skip
 ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5")
@@ -109,10 +113,6 @@ EXTRA_VARIANTS = (
     "klatt", "klatt2", "klatt3", "klatt4", "klatt5", "m8", "Mike", "robert", "belinda", "Annie",
     "grandma",
 )  # fmt: skip
-#: espeak-ng 1.51 ignores a variant after "en-gb": "en-gb+f1" says exactly what "en-gb" says
-#: (so the base set's 12 en-gb voices are one voice with 12 pitch/speed jitters). "en" is the
-#: same British voice and keeps its variant, so the extra variants are spelled with it.
-EXTRA_ACCENT_SPELLING = {"en-gb": "en"}
 #: Version of how `plan` draws for ``voices="more"`` (the extra voices' words and which
 #: training strings they say); part of a "more" cache key. Bump it when that drawing changes,
 #: so no cache of the old drawing is read.
@@ -144,7 +144,7 @@ def all_voices(voices: str = "base") -> list[Voice]:
 def extra_voices() -> list[Voice]:
     """The voices ``"more"`` adds: every `EXTRA_VARIANTS` on every training accent (not the
     test accent), all of them training voices (see `voice_split`)."""
-    accents = [EXTRA_ACCENT_SPELLING.get(a, a) for a in ESPEAK_ACCENTS if a not in TEST_ACCENTS]
+    accents = [a for a in ESPEAK_ACCENTS if a not in TEST_ACCENTS]
     return [Voice("espeak", f"{a}+{v}") for a in accents for v in EXTRA_VARIANTS]
 
 
@@ -194,10 +194,8 @@ class SynthesisConfig:
     Per voice, each of the 36 symbols is said ``renditions[engine]`` times (each with its own
     pitch/speed jitter). Connected strings are drawn per split, each from a random voice of the
     split (engines weighted by ``string_engine_weights``). ``voices`` is `all_voices`'s
-    setting; it enters the key only when it is not "base", so a "base" cache made before the
-    field existed is still found, and never read for "more". A "more" key also holds the
-    `extra_voices` (so `EXTRA_VARIANTS` and `EXTRA_ACCENT_SPELLING`) and `MORE_PLAN_VERSION`:
-    editing any of them makes a new cache instead of reading audio of the old extra voices.
+    setting. The key also holds every voice's id (so a respelled or added voice is a new
+    cache, never the old audio) and, for "more", `MORE_PLAN_VERSION`.
     """
 
     seed: int = 0
@@ -220,16 +218,14 @@ class SynthesisConfig:
 
     def key(self, versions: dict[str, str]) -> str:
         """Hex digest naming the cache folder: the config, the format and engine versions."""
-        config = asdict(self)
-        keyed: dict[str, object] = {"format": FORMAT_VERSION, "engines": versions}
-        if config["voices"] == "base":
-            del config["voices"]  # the key of before the option: "base" caches stay found
-        else:
-            keyed["more"] = {
-                "plan": MORE_PLAN_VERSION,
-                "extra_voices": [v.id for v in extra_voices()],
-            }
-        blob = json.dumps({"config": config, **keyed}, sort_keys=True)
+        keyed: dict[str, object] = {
+            "format": FORMAT_VERSION,
+            "engines": versions,
+            "voices": [v.id for v in all_voices(self.voices)],
+        }
+        if self.voices == "more":
+            keyed["more_plan"] = MORE_PLAN_VERSION
+        blob = json.dumps({"config": asdict(self), **keyed}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -58,7 +58,7 @@ STEP_SECONDS = 4 * HOP / SAMPLE_RATE
 #: The demo's samples: (voice, label) of held-out synthetic clips, and KLettres letters.
 SAMPLE_PICKS = (
     ("espeak:en-029+f1", "5"),
-    ("espeak:en-gb+f4", "Q"),
+    ("espeak:en+f4", "Q"),
     ("festival:ked_diphone", "J"),
     ("flite:rms", "W"),
 )
