@@ -10,7 +10,7 @@ import onnx
 import pytest
 import torch
 
-from rnn_site.export.char_mingru import export_char_mingru_model
+from rnn_site.export.char_mingru import export_char_mingru_model, refresh_card
 from rnn_site.models.min_rnn import CharMinRNN, CharMinRNNConfig
 from rnn_site.runtime import CharLanguageModel, InvalidArgumentError
 
@@ -101,3 +101,55 @@ def test_usage_example_file_runs_the_published_model(monkeypatch, capsys) -> Non
     assert printed == model.generate("ROMEO:", n=200, temperature=0.8, seed=0)
     card = json.loads((ROOT / "models" / "char-mingru" / "card.json").read_text("utf-8"))
     assert card["usage"]["python"] in path.read_text("utf-8")
+
+
+def _char_lm_card(models_dir: Path, val_bpc: float, test_bpc: float) -> None:
+    """A char-lm card beside char-mingru holding only what the minGRU's card reads from it."""
+    folder = models_dir / "char-lm"
+    folder.mkdir(exist_ok=True)
+    scores = {"char-lm": {"val_bpc": val_bpc, "test_bpc": test_bpc}}
+    card = {"name": "char-lm", "task": "text-generation", "metrics": scores}
+    (folder / "card.json").write_text(json.dumps(card), encoding="utf-8")
+
+
+def test_refresh_card_takes_the_lstm_baseline_from_char_lm_as_it_is_now(tmp_path) -> None:
+    """char-lm published again after char-mingru: `refresh_card` puts char-lm's new scores in
+    the minGRU's card and README, and leaves step.onnx, the checkpoint and the log as they were."""
+    torch.manual_seed(0)
+    model = CharMinRNN(CharMinRNNConfig(len(VOCAB), 24, 2, "mingru", "doubling")).eval()
+    log = json.loads((ROOT / "models" / "char-mingru" / "metrics.json").read_text("utf-8"))
+    model_dir = tmp_path / "char-mingru"
+    _char_lm_card(tmp_path, 1.99, 2.12)
+    export_char_mingru_model(model, VOCAB, model_dir, log=log, commit="exported-at")
+    old_card = json.loads((model_dir / "card.json").read_text("utf-8"))
+    assert old_card["baselines"]["char-lm (LSTM)"] == {"val_bpc": 1.99, "test_bpc": 2.12}
+    graph = (model_dir / "step.onnx").read_bytes()
+    metrics = (model_dir / "metrics.json").read_bytes()
+
+    _char_lm_card(tmp_path, 1.87, 2.01)
+    refresh_card(model_dir)
+
+    card = json.loads((model_dir / "card.json").read_text("utf-8"))
+    assert card["baselines"]["char-lm (LSTM)"] == {"val_bpc": 1.87, "test_bpc": 2.01}
+    assert card["baselines"]["char-7gram"] == old_card["baselines"]["char-7gram"]
+    assert card["metrics"] == old_card["metrics"]
+    assert card["source_commit"] == "exported-at"  # the commit its graph was exported at
+    assert card["example_greedy"] == old_card["example_greedy"]
+    assert card["parameters"] == old_card["parameters"]
+    readme = (model_dir / "README.md").read_text("utf-8")
+    assert "| char-lm (LSTM) (baseline) | 2.010 | 1.870 |" in readme
+    assert (model_dir / "step.onnx").read_bytes() == graph
+    assert (model_dir / "metrics.json").read_bytes() == metrics
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    (entry,) = [m for m in manifest["models"] if m["name"] == "char-mingru"]
+    listed = {f["path"]: f["bytes"] for f in entry["files"]}
+    assert listed["char-mingru/card.json"] == (model_dir / "card.json").stat().st_size
+
+
+def test_published_card_shows_char_lm_as_published() -> None:
+    """The LSTM row of the published minGRU card is char-lm's card as published now (a stale
+    row once showed an earlier char-lm: run `refresh_card` after publishing char-lm)."""
+    models = ROOT / "models"
+    mingru = json.loads((models / "char-mingru" / "card.json").read_text("utf-8"))
+    char_lm = json.loads((models / "char-lm" / "card.json").read_text("utf-8"))
+    assert mingru["baselines"]["char-lm (LSTM)"] == char_lm["metrics"]["char-lm"]

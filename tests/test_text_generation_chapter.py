@@ -339,6 +339,23 @@ def test_the_pages_claims_about_the_published_run_hold():
         render_data("<!-- data:char-lm:parameters-over:999-units -->")
 
 
+def test_the_limits_say_the_training_time_was_on_a_shared_machine():
+    """The Limits list gives the wall time with the machine it was measured on, shared with
+    other jobs, and the steady-pace estimate the recipe section computes (`speed_values`)."""
+    log = json.loads((MODELS / "char-lm" / "metrics.json").read_text("utf-8"))
+    limits = render_data(PAGE.read_text("utf-8")).split("## Limits")[1]
+    tiny = " ".join(limits.split("- **Only Shakespeare")[0].split())
+    minutes = round(log["wall_time_s"] / 60)
+    steady = tg.speed_values(log, MODELS)["median-pace-minutes"]
+    assert (
+        f"trained for {minutes} minutes on two CPU cores shared with other jobs (about "
+        f"{steady} minutes at its median pace, see [the recipe](#training))"
+    ) in tiny
+    # "shared": the median pace between evaluations is well ahead of the run's average.
+    assert int(steady) < 0.8 * minutes
+    assert log["train_config"]["threads"] == 2  # "two CPU cores"
+
+
 def test_the_pages_claims_about_the_dropout_candidate_hold():
     """The page: the dropout candidate changed only dropout, raised it, was not published under
     its rule, trained with a higher training loss and never went below the first candidate on

@@ -437,11 +437,19 @@ print(Translator.load("translator").translate("I have a cold.", beam_width=2).te
     assert result.stdout.strip().startswith("Ich habe")
 
 
-def test_example_runs(capsys):
+def test_example_runs_the_published_beam(capsys, runtime):
+    """The usage example searches with the card's beam width, the one its scores and the demo
+    use (it once passed 5 while the card published 3): its output is that beam's translation,
+    not greedy's or beam 5's."""
     import runpy
 
     runpy.run_module("rnn_site.examples.use_translator", run_name="__main__")
-    assert capsys.readouterr().out.strip()
+    printed = capsys.readouterr().out.strip()
+    width = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))["beam"]
+    assert width == json.loads((MODEL_DIR / "metrics.json").read_text("utf-8"))["beam"]
+    weather = "The weather is nice today."
+    assert printed == runtime.translate(weather, beam_width=width).text
+    assert printed != runtime.translate(weather, beam_width=1).text
 
 
 def test_page_claims_about_search_match_the_model(runtime):

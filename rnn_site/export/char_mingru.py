@@ -7,10 +7,14 @@ runs this step, so each new character costs the same whatever came before (like 
 
 The card, the greedy example, the provenance and the manifest come from the char-lm export
 (`rnn_site.export.char_lm`), which this model shares its data, vocabulary and decoding with.
+The card also shows char-lm's scores as a baseline, read from char-lm's card when the card is
+written: after char-lm is published again, `refresh_card` brings them up to date without
+touching this model's graph.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Unpack
@@ -19,9 +23,10 @@ import onnx
 import torch
 from torch import nn
 
+from rnn_site.card import Contract, GreedyText, TextGenerationCard
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.cards import read_card
+from rnn_site.export.cards import LOG_FILE, read_card
 from rnn_site.export.char_lm import (
     CHAR_IO_NOTES,
     GREEDY_LENGTH,
@@ -91,6 +96,37 @@ def char_mingru_prose(vocab: str, config: Mapping[str, Any]) -> CardProse:
     return card_text(NAME).prose(**vocab_values(vocab, config))
 
 
+def mingru_scores(run: steps.ExportRun) -> Scores:
+    """This model's and the 7-gram's scores from the run's log, and the char-lm LSTM's from
+    char-lm's card beside this folder as it is now."""
+    scores = scores_from_log(run.log, NAME)
+    return Scores(scores.metrics, {**scores.baselines, **lstm_scores(run.out_dir.parent)})
+
+
+def mingru_card(
+    run: steps.ExportRun,
+    vocab: str,
+    config: dict[str, Any],
+    io: Contract,
+    greedy: GreedyText,
+    parameters: int,
+) -> TextGenerationCard:
+    """The card of the export ``run``: char-lm's layout (`char_card`), this model's prose."""
+    card = char_card(
+        run,
+        char_mingru_prose(vocab, config),
+        vocab,
+        config,
+        {"step": "step.onnx", "torch": f"{NAME}.pt"},
+        io,
+        data_info(run.log),
+        mingru_scores(run),
+        greedy,
+    )
+    card["parameters"] = parameters
+    return card
+
+
 def export_char_mingru_model(
     model: CharMinRNN,
     vocab: str,
@@ -105,31 +141,45 @@ def export_char_mingru_model(
     with steps.start_export(NAME, out_dir, **options, version=VERSION) as run:
         model = model.eval()
         card_data = data_info(run.log)
-        scores = scores_from_log(run.log, NAME)
-        scores = Scores(scores.metrics, {**scores.baselines, **lstm_scores(run.out_dir.parent)})
+        scores = mingru_scores(run)
         metadata = onnx_metadata(vocab, card_data, scores, run.commit, name=NAME, version=VERSION)
         paths = {"step": run.work_dir / "step.onnx"}
         export_step(model, paths["step"], metadata)
         c = model.config
-        card = char_card(
-            run,
-            char_mingru_prose(vocab, c.to_dict()),
-            vocab,
-            c.to_dict(),
-            {"step": "step.onnx", "torch": f"{NAME}.pt"},
-            {
-                "step": step_io(c).to_json(),
-                "opset": 17,
-                "nodes": "MatMul, LayerNormalization and elementwise nodes only "
-                "(no recurrent node)",
-                **CHAR_IO_NOTES,
-            },
-            card_data,
-            scores,
-            greedy_record(paths["step"], vocab, GREEDY_PROMPT, GREEDY_LENGTH),
-        )
-        card["parameters"] = sum(p.numel() for p in model.parameters())
+        io: Contract = {
+            "step": step_io(c).to_json(),
+            "opset": 17,
+            "nodes": "MatMul, LayerNormalization and elementwise nodes only (no recurrent node)",
+            **CHAR_IO_NOTES,
+        }
+        greedy = greedy_record(paths["step"], vocab, GREEDY_PROMPT, GREEDY_LENGTH)
+        parameters = sum(p.numel() for p in model.parameters())
+        card = mingru_card(run, vocab, c.to_dict(), io, greedy, parameters)
         return run.publish(paths, card)
+
+
+def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
+    """Write the card, README and manifest again from metrics.json, the prose file and
+    char-lm's card as they are now, step.onnx and the checkpoint untouched: for a char-lm
+    published after this model (its scores are this card's LSTM baseline) or edited prose.
+
+    The card keeps the commit, contract, vocabulary and parameter count its graph was exported
+    with; the greedy example is run again on the graph. step.onnx's own metadata keeps the
+    scores of its export (rewriting them would change the published file).
+    """
+    folder = Path(out_dir)
+    old = json.loads((folder / "card.json").read_text("utf-8"))
+    log_file = folder / LOG_FILE
+    log = json.loads(log_file.read_text("utf-8"))
+    commit = old["source_commit"]
+    with steps.start_export(
+        NAME, folder, log=log, commit=commit, log_file=log_file, version=old["version"]
+    ) as run:
+        vocab = old["vocab"]
+        prompt, n = old["example_greedy"]["prompt"], old["example_greedy"]["n"]
+        greedy = greedy_record(folder / old["files"]["step"], vocab, prompt, n)
+        card = mingru_card(run, vocab, old["config"], old["io"], greedy, old["parameters"])
+        return run.publish({}, card)
 
 
 def export_char_mingru(
@@ -139,4 +189,10 @@ def export_char_mingru(
     return steps.export_checkpoint(load_char_mingru, export_char_mingru_model, checkpoint, out_dir)
 
 
-__all__ = ["CharMinRNNConfig", "export_char_mingru", "export_char_mingru_model", "step_io"]
+__all__ = [
+    "CharMinRNNConfig",
+    "export_char_mingru",
+    "export_char_mingru_model",
+    "refresh_card",
+    "step_io",
+]

@@ -22,7 +22,7 @@ print(model.transcribe(waveform, sample_rate=16000).text)
 
 from rnn_site.runtime import Translator
 model = Translator.load("translator")
-print(model.translate("The weather is nice today.", beam_width=5).text)
+print(model.translate("The weather is nice today.", beam_width=model.card["beam"]).text)
 
 Every class derives from `RuntimeModel` (`rnn_site.runtime.base`): one `load()`, one vocabulary
 of argument names (`seed`, `temperature`, `beam_width`, `n`), and typed errors, all subclasses of

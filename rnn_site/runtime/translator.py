@@ -2,7 +2,7 @@
 
     from rnn_site.runtime import Translator
     model = Translator.load("translator")
-    result = model.translate("The weather is nice today.", beam_width=5)
+    result = model.translate("The weather is nice today.", beam_width=model.card["beam"])
     result.text, result.words, result.attention, result.source_unknown
 
 The encoder graph reads the English sentence once; the decoder graph is called once per German
