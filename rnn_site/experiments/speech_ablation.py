@@ -49,10 +49,20 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     if "results" not in metrics:
         raise ValueError(f"{folder}: the run has not finished (no results in metrics.json)")
+    return log_record(metrics, folder.name) | {
+        f"padded_{PAD_S}s_cer": (
+            padded_scores(folder) if padded or (folder / "padded.json").exists() else {}
+        ),
+    }
+
+
+def log_record(metrics: dict[str, Any], name: str) -> dict[str, Any]:
+    """`run_record`'s fields that a finished run's training log holds (all but the padded
+    scores), for a log kept without its run folder (the page's earlier published logs)."""
     hparams = metrics["hparams"]
     lstm = metrics["results"]["lstm"]
     return {
-        "name": folder.name,
+        "name": name,
         "augment": hparams.get("augment", "legacy"),
         # logs from before the --voices flag trained on today's voices
         "voices": hparams.get("voices", "base"),
@@ -77,9 +87,6 @@ def run_record(folder: Path, padded: bool = False) -> dict[str, Any]:
         "test_cer_beam": {k: round(lstm[k]["beam"]["cer"], 4) for k, _ in SETS if k in lstm},
         "train_wall_time_s": round(metrics["train_wall_time_s"]),
         "process_cpu_s": metrics.get("process_cpu_s"),
-        f"padded_{PAD_S}s_cer": (
-            padded_scores(folder) if padded or (folder / "padded.json").exists() else {}
-        ),
     }
 
 
