@@ -24,7 +24,13 @@ from rnn_site.export.demand import DemandGraph
 from rnn_site.export.ts_forecaster import DemandExport, export_forecaster_model
 from rnn_site.models.demand import DemandConfig, DemandForecaster
 from rnn_site.models.ts_forecaster import ForecasterConfig, LSTMForecaster
-from rnn_site.runtime import Forecaster, InvalidArgumentError, InvalidSeriesError
+from rnn_site.runtime import (
+    Forecaster,
+    InvalidArgumentError,
+    InvalidSeriesError,
+    NonFiniteValueError,
+    UnknownSeriesError,
+)
 from rnn_site.runtime.errors import GeneratedFileMissingError, ModelIntegrityError
 from rnn_site.runtime.ts_forecaster import demand_inputs, regression_what_if
 from rnn_site.train.demand import Standardiser, features
@@ -135,8 +141,9 @@ def test_what_if_moves_only_the_day_and_its_baselines(forecaster):
 @pytest.mark.parametrize(
     "call,error,message",
     [
-        (lambda f: f.demand_what_if(2), InvalidArgumentError, "day must be 0 to 1"),
-        (lambda f: f.demand_what_if(0, 40.0), InvalidArgumentError, "within ±15"),
+        (lambda f: f.demand_what_if(2), InvalidArgumentError, "day must be between 0 and 1"),
+        (lambda f: f.demand_what_if(0, 40.0), InvalidArgumentError,
+         r"shift \(°C\) must be a finite number from -15 to 15, got 40\.0"),
         (lambda f: f.demand_what_if(0, "hot"), InvalidArgumentError, "shift"),
         (lambda f: f.forecast_demand([4.0] * 10, [20.0] * 144, [1.0] * 144), InvalidSeriesError,
          r"demand needs 336 values \(or 48 more for each earlier day .*\), got 10"),
@@ -155,6 +162,108 @@ def test_what_if_moves_only_the_day_and_its_baselines(forecaster):
 def test_bad_what_ifs_raise_typed_errors(forecaster, call, error, message):
     with pytest.raises(error, match=message):
         call(forecaster)
+
+
+#: Values a caller might pass anywhere (issue 19's audit: 10**400 as a shift raised a bare
+#: OverflowError, and 10**30 was echoed digit by digit).
+HOSTILE = [10**400, -(10**400), 10**30, 1e39, float("nan"), float("inf"), -float("inf"),
+           True, np.True_, "5", None, b"1", 1 + 2j, [1.0]]  # fmt: skip
+
+
+def label(value: object) -> str:
+    """A test id: the value's repr, a class's name, or a huge integer's sign and size."""
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"{'-' if value < 0 else ''}int of {len(str(abs(value)))} digits"
+    return value.__name__ if isinstance(value, type) else repr(value)
+
+
+def short(error: pytest.ExceptionInfo[Exception]) -> str:
+    """The message, checked to be short: no huge number spelled out (10**30 has 31 digits)."""
+    message = str(error.value)
+    assert len(message) < 200, message
+    assert "0" * 20 not in message, message
+    return message
+
+
+@pytest.mark.parametrize("shift", HOSTILE, ids=label)
+def test_hostile_shifts_raise_a_short_typed_error(forecaster, shift):
+    with pytest.raises(InvalidArgumentError, match=r"shift \(°C\) must be a") as error:
+        forecaster.demand_what_if(0, shift)
+    short(error)
+
+
+@pytest.mark.parametrize("day", [*HOSTILE, 1.5, 1.0, -1, 2**63], ids=label)
+def test_hostile_days_raise_a_short_typed_error(forecaster, day):
+    with pytest.raises(InvalidArgumentError, match="day must be") as error:
+        forecaster.demand_what_if(day)
+    short(error)
+
+
+def test_what_if_shifts_within_the_limit_are_numbers_of_any_kind(forecaster):
+    reference = forecaster.demand_what_if(1, 15.0).lstm.median
+    for same in (15, np.int64(15), np.float32(15.0)):
+        np.testing.assert_array_equal(forecaster.demand_what_if(np.int64(1), same).lstm.median,
+                                      reference)  # fmt: skip
+
+
+@pytest.mark.parametrize("origin", [o for o in HOSTILE if not isinstance(o, int)] + [1.5, 94.0],
+                         ids=label)  # fmt: skip
+def test_hostile_origins_raise_a_short_typed_error(forecaster, origin):
+    with pytest.raises(InvalidArgumentError, match="origin must be an integer") as error:
+        forecaster.statistical_forecast("co2", origin)
+    short(error)
+
+
+@pytest.mark.parametrize("origin", [10**400, -(10**400), 10**30, 2**63, -1, np.uint64(2**64 - 1)])
+def test_huge_origins_have_no_stored_forecast(forecaster, origin):
+    """Any integer is an origin; one outside the test period has no forecast (None)."""
+    assert forecaster.statistical_forecast("co2", origin) is None
+
+
+@pytest.mark.parametrize("series", HOSTILE, ids=label)
+def test_hostile_series_names_raise_a_short_typed_error(forecaster, series):
+    with pytest.raises(UnknownSeriesError) as error:
+        forecaster.statistical_forecast(series, 94)
+    short(error)
+
+
+WEEK_OF_DEMAND, DAYS_OF_TEMPERATURE, DAYS_OF_WORKDAY = [4.0] * 336, [20.0] * 144, [1.0] * 144
+
+
+@pytest.mark.parametrize("position", [0, 1, 2], ids=["demand", "temperature", "workday"])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(10**400, InvalidSeriesError), (-(10**400), InvalidSeriesError), (1e39, InvalidSeriesError),
+     (float("nan"), NonFiniteValueError), (float("inf"), NonFiniteValueError),
+     (True, InvalidSeriesError), (np.True_, InvalidSeriesError), ("5", InvalidSeriesError),
+     (None, InvalidSeriesError), (b"1", InvalidSeriesError), (1 + 2j, InvalidSeriesError)],
+    ids=label,
+)  # fmt: skip
+def test_a_hostile_value_among_the_demand_inputs_raises_a_short_typed_error(
+    forecaster, position, value, error
+):
+    """One bad value at the end of an otherwise valid input: named, with its position."""
+    inputs = [list(WEEK_OF_DEMAND), list(DAYS_OF_TEMPERATURE), list(DAYS_OF_WORKDAY)]
+    inputs[position][-1] = value
+    name = ("demand", "temperature", "workday")[position]
+    with pytest.raises(error, match=name) as caught:
+        forecaster.forecast_demand(*inputs)
+    message = short(caught)
+    if value is True or isinstance(value, str | bytes | type(None) | complex | np.bool_):
+        assert f"at position {len(inputs[position]) - 1}" in message
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=label)
+def test_hostile_whole_demand_inputs_and_calibrations_raise_short_typed_errors(forecaster, value):
+    for inputs in ((value, DAYS_OF_TEMPERATURE, DAYS_OF_WORKDAY),
+                   (WEEK_OF_DEMAND, value, DAYS_OF_WORKDAY),
+                   (WEEK_OF_DEMAND, DAYS_OF_TEMPERATURE, value)):  # fmt: skip
+        with pytest.raises(InvalidSeriesError) as error:
+            forecaster.forecast_demand(*inputs)
+        short(error)
+    with pytest.raises(InvalidArgumentError, match="calibration must be one of") as error:
+        forecaster.forecast_demand(WEEK_OF_DEMAND, DAYS_OF_TEMPERATURE, DAYS_OF_WORKDAY, value)
+    short(error)
 
 
 # ------------------------------------------------------------------ history calibration

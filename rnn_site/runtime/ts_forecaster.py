@@ -17,7 +17,6 @@ unit of a window that is constant (``scale="history"`` for yours).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ from rnn_site.baselines.conformal import (
 from rnn_site.card import ForecastingCard, SeriesSettings
 from rnn_site.data.electricity import DAY, WEEK
 from rnn_site.runtime.base import RuntimeModel, raw_inputs
-from rnn_site.runtime.checks import _show, check_int, is_integer
+from rnn_site.runtime.checks import _show, _typed, check_int, check_number, is_integer
 from rnn_site.runtime.errors import (
     GeneratedFileMissingError,
     HistoryTooShortError,
@@ -49,9 +48,13 @@ from rnn_site.runtime.errors import (
 MAX_VALUES = 1_000_000
 #: Largest magnitude accepted: the graph computes in float32, beyond which a value is infinite.
 MAX_ABS_VALUE = float(np.finfo(np.float32).max)
-#: Windows the graph reads per call in `anomaly_scores`, so memory stays bounded (about
-#: 60 MB of onnxruntime working memory per batch) however long the series.
+#: Windows the graph reads per call in `anomaly_scores`, so memory stays bounded however long
+#: the series: the process grows by onnxruntime's working memory for one batch (about 0.12 MB
+#: a window), measured 243 MB at 10,000 values and 250 MB at 200,000
+#: (tests/test_runtime_errors.py::test_anomaly_scores_memory_stays_bounded).
 ANOMALY_BATCH = 2048
+#: Largest temperature change (°C, either way) `Forecaster.demand_what_if` accepts.
+MAX_SHIFT = 15.0
 
 
 #: What `Forecaster.forecast` does to the graph's interval: "history" (rescaled by how the
@@ -97,11 +100,18 @@ def as_series(values: Any, name: str = "history") -> np.ndarray:
                 raise TypeError("not numbers")
         elif raw.dtype.kind not in "iuf":  # strings, bools, bytes, complex, datetimes
             raise TypeError(f"dtype {raw.dtype}")
+        elif isinstance(values, list | tuple) and raw.ndim == 1 and _holds_bool(values):
+            raise TypeError("a bool among numbers")  # numpy reads [4.0, True] as [4.0, 1.0]
         array = raw.astype(np.float64)
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:  # a Python int beyond any float (10**400)
         raise InvalidSeriesError(
-            f"{name} must be a sequence of numbers (int or float, not bool or str); could not "
-            f"read {str(values)[:60]} as numbers"
+            f"{name} holds an integer too large for a float; values must be within "
+            f"±{MAX_ABS_VALUE:.3g} (float32), so rescale the series first"
+        ) from None
+    except (TypeError, ValueError):
+        raise InvalidSeriesError(
+            f"{name} must be a sequence of numbers (int or float, not bool or str); "
+            f"{_unreadable(values)}"
         ) from None
     if array.ndim != 1:
         raise InvalidSeriesError(
@@ -138,6 +148,31 @@ def _is_real(value: object) -> bool:
     return not isinstance(value, bool | np.bool_) and isinstance(
         value, int | float | np.integer | np.floating
     )
+
+
+def _holds_bool(values: list[Any] | tuple[Any, ...]) -> bool:
+    return any(issubclass(kind, bool | np.bool_) for kind in set(map(type, values)))
+
+
+def _unreadable(values: Any) -> str:
+    """Where a list stops being numbers ("got str '5' at position 3"), else a short excerpt."""
+    if isinstance(values, list | tuple):
+        for position, value in enumerate(values):
+            if not _is_real(value):
+                return f"got {_typed(value)} at position {position}"
+    return f"could not read {str(values)[:60]} as numbers"
+
+
+def _positive(value: object) -> float | None:
+    """``value`` as a float in (0, `MAX_ABS_VALUE`] if it is a real number there, else None
+    (bools, strings, NaN, ±inf, 0, negatives, an int too large for a float)."""
+    if not _is_real(value):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return None
+    return number if 0 < number <= MAX_ABS_VALUE else None
 
 
 class Forecaster(RuntimeModel[ForecastingCard]):
@@ -187,11 +222,8 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         if isinstance(scale, str) and scale == "history":
             std = float(np.std(history))
             return std if std > 0 else 1.0
-        value = float("nan")
-        if _is_real(scale):
-            with contextlib.suppress(OverflowError):  # an int too large for a float
-                value = float(scale)
-        if not np.isfinite(value) or not 0 < value <= MAX_ABS_VALUE:
+        value = _positive(scale)
+        if value is None:
             raise InvalidArgumentError(
                 f"scale must be 'series', 'history' or a finite number > 0, got {_show(scale)}"
             )
@@ -264,18 +296,24 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         self, values: np.ndarray, horizon: int, series: str, unit: float
     ) -> np.ndarray:
         """The factors (horizon,) "history" calibration puts on the half-widths of a forecast
-        from the end of ``values`` (checked by `forecast`): the graph runs at the
+        from the end of ``values`` (as `as_series` accepts): the graph runs at the
         `calibration_origins` inside them (for the max horizon), in one batch of windows of one
         width (the lookback, or the first origin when fewer values come before it), in the
-        forecast's ``unit``. A step with fewer than `MIN_SCORES` known scores keeps factor 1."""
+        forecast's ``unit`` (a finite number > 0: `forecast`'s scale as a number). A step with
+        fewer than `MIN_SCORES` known scores keeps factor 1."""
         settings = self._settings(series)
+        values = as_series(values, "values")
+        horizon = self._horizon(horizon)
+        checked = _positive(unit)
+        if checked is None:
+            raise InvalidArgumentError(f"unit must be a finite number > 0, got {_show(unit)}")
 
         def graph(windows: np.ndarray, scale: np.ndarray, ids: np.ndarray) -> np.ndarray:
             return _finite(self.run(windows, scale, ids).astype(np.float64))
 
         limits = (self.min_history, self.max_horizon)
         lookback, sid = int(settings["lookback"]), int(settings["id"])
-        return served_factors(graph, values, (lookback, sid), unit, limits)[:horizon]
+        return served_factors(graph, values, (lookback, sid), checked, limits)[:horizon]
 
     def anomaly_scores(
         self, values: Any, series: str = "co2", start: int | None = None
@@ -335,10 +373,12 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     def statistical_forecast(self, series: str, origin: int) -> np.ndarray | None:
         """SARIMA's median forecast of a site series from ``origin`` (max_horizon steps), as
         precomputed at export for the test period's origins (baselines.json), or None where
-        no forecast was stored (an origin before the test period or between strides)."""
+        no forecast was stored (an origin before or after the test period, or between
+        strides; any integer, however large, is an origin). ``origin``: an int or numpy integer,
+        not a bool or a float."""
         self._settings(series)
         if not is_integer(origin):
-            raise InvalidArgumentError(f"origin must be an integer, got {type(origin).__name__}")
+            raise InvalidArgumentError(f"origin must be an integer, got {_typed(origin)}")
         stored = self._data_file("baselines", lambda parsed: parsed["series"][series])
         k, rest = divmod(int(origin) - int(stored["first"]), int(stored["stride"]))
         if rest or not 0 <= k < len(stored["median"]):
@@ -426,18 +466,22 @@ class Forecaster(RuntimeModel[ForecastingCard]):
     def demand_what_if(self, day: int, shift: float = 0.0) -> DemandWhatIf:
         """Day ``day`` of `electricity_days` forecast with its temperature moved by ``shift``
         °C: the LSTM, the dynamic regression (its temperature terms moved the same way) and
-        the same half-hours one week earlier, beside what happened at the real temperature."""
+        the same half-hours one week earlier, beside what happened at the real temperature.
+
+        ``day``: an int (or numpy integer) from 0 to len(electricity_days()["days"]) − 1;
+        ``shift``: a finite number (not a bool or a string) within ±`MAX_SHIFT`; it, and that
+        ``day`` is an integer, are checked before the days file is read."""
+        if not is_integer(day):
+            raise InvalidArgumentError(f"day must be an integer, got {_typed(day)}")
+        change = check_number(shift, "shift (°C)", -MAX_SHIFT, MAX_SHIFT)
         days = self.electricity_days()
-        if not is_integer(day) or not 0 <= int(day) < len(days["days"]):
-            raise InvalidArgumentError(f"day must be 0 to {len(days['days']) - 1}, got {day!r}")
-        if not _is_real(shift) or not -15 <= float(shift) <= 15:
-            raise InvalidArgumentError(f"shift must be a number of °C within ±15, got {shift!r}")
-        inputs = demand_inputs(days, int(day), float(shift))
+        index = check_int(day, "day", 0, len(days["days"]) - 1, InvalidArgumentError)
+        inputs = demand_inputs(days, index, change)
         return DemandWhatIf(
             lstm=self.forecast_demand(*inputs),
-            regression=regression_what_if(days, int(day), float(shift)),
+            regression=regression_what_if(days, index, change),
             seasonal_naive=inputs[0][-WEEK:][:DAY].astype(np.float64),
-            actual=np.asarray(days["demand"], np.float64)[_day_rows(days, int(day))],
+            actual=np.asarray(days["demand"], np.float64)[_day_rows(days, index)],
             temperature=inputs[1][-48:].astype(np.float64),
         )
 
