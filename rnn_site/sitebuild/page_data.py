@@ -50,6 +50,7 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.ts_calibration_data",
     "rnn_site.sitebuild.ts_demand_interval_data",
     "rnn_site.sitebuild.ts_candidate_data",
+    "rnn_site.sitebuild.ts_held_out_why_data",
     "rnn_site.sitebuild.speech_data",
     "rnn_site.sitebuild.translation_data",
     "rnn_site.sitebuild.models_page",
