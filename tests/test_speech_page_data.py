@@ -324,32 +324,45 @@ def test_the_earlier_model_lost_everywhere_to_the_one_published_before_the_fix()
 
 #: What the page says the model heard for KLettres letters: (speaker, letter said, heard).
 QUOTED = [
-    ("real_en", "G", "C"), ("real_en_GB", "G", "C"), ("real_en", "B", "E"),
-    ("real_en", "D", "E"), ("real_en_GB", "B", "P"),
-    ("real_en_GB", "D", "E"), ("real_en_GB", "J", "5"), ("real_en_GB", "K", "5"),
-    ("real_en_GB", "U", "0"), ("real_en_GB", "Y", "9"), ("real_en_GB", "W", "90"),
-    ("real_en_GB", "Z", "7"), ("real_en", "Q", "2"), ("real_en", "N", "M"),
-    ("real_en_GB", "M", "N"),
+    ("real_en", "B", "P"), ("real_en_GB", "B", "P"), ("real_en", "D", "P"),
+    ("real_en_GB", "D", "P"), ("real_en", "G", "C"), ("real_en_GB", "G", "C"),
+    ("real_en", "T", "C"), ("real_en_GB", "T", "C"), ("real_en", "S", "X"),
+    ("real_en_GB", "S", "X"), ("real_en", "N", "M"), ("real_en_GB", "M", "N"),
+    ("real_en", "F", "L"),
 ]  # fmt: skip
 
 
 def test_the_pages_letter_confusions_are_the_cards():
     """The confusion paragraph, tips and limits quote what the published model heard: each
-    quoted error is on the card, and more errors fall outside the E-set than in it."""
+    typed error is on the card, the letters heard as digits are markers, and more errors fall
+    outside the E-set than in it."""
     heard = speech_data.heard_letters(CARD)
     for speaker, said, got in QUOTED:
         assert heard[speaker][said] == got, (speaker, said)
-    assert 'J and K came out as "5", U as "0",\nY as "9", W as "90" and Z as "7"' in PAGE
+    paragraph = PAGE[PAGE.index("It heard <!-- data:speech:confusion:e-set -->") :]
+    paragraph = paragraph[: paragraph.index("\n\n")]
+    assert "(B and D heard as P, G and T as C, from both speakers)" in paragraph
+    assert "S heard as X from both" in paragraph
+    assert "N heard as M from the American speaker and M as N from the British one" in paragraph
+    assert "F heard as L, S as X, M and N)" in paragraph
+    assert "<!-- data:speech:as-digits:by-speaker -->" in paragraph
     wrong = {c for k in heard for c in speech_data.LETTERS if heard[k][c] != c}
     e_set = sum(heard[k][c] != c for k in heard for c in speech_data.E_SET)
     others = sum(heard[k][c] != c for k in heard for c in speech_data.LETTERS) - e_set
     assert others > e_set  # "but more errors are elsewhere"
-    # the tips' and limits' lists: rhyming letters and letters heard as digits, each wrong
-    assert set("BDGTVZ") | set("MN") | set("JKQUWYZ") <= wrong
+    # the letters heard as digits, by speaker and by what was heard, and as a list
+    found = speech_data.as_digits(CARD)
+    assert found == {"real_en_GB": {"5": ["J"], "0": ["Q", "U"], "7": ["Z"]}}
+    assert render_data("<!-- data:speech:as-digits:by-speaker -->") == (
+        'the British speaker\'s J as "5", Q and U as "0", and Z as "7"'
+    )
     digits = {c for k in heard for c in speech_data.LETTERS if heard[k][c][:1].isdigit()}
-    assert digits == set("JKQUWYZ")
+    assert render_data("<!-- data:speech:as-digits:letters -->") == ", ".join(sorted(digits))
+    assert PAGE.count("<!-- data:speech:as-digits:letters -->") == 2  # the tips, the limits
+    # the tips' and limits' lists: rhyming letters, M and N, letters heard as digits, each wrong
+    assert set(speech_data.e_set_letters(CARD, wrong=True)) | set("MN") | digits <= wrong
     # the tip names the rhyming letters heard right and wrong, the limits the wrong ones, from
-    # the card; the card's own limit (typed prose) names the same letters
+    # the card; the card's own limit names the same letters (export: real_slips)
     wrong_e = speech_data.e_set_letters(CARD, wrong=True)
     assert render_data("<!-- data:speech:e-set:wrong -->") == ", ".join(wrong_e)
     assert render_data("<!-- data:speech:e-set:right -->") == ", ".join(
@@ -361,6 +374,22 @@ def test_the_pages_letter_confusions_are_the_cards():
     assert f"({'/'.join(sorted(digits))})" in limit
     with pytest.raises(PageDataError, match="expected wrong or right"):
         render_data("<!-- data:speech:e-set:all -->")
+    with pytest.raises(PageDataError, match="expected letters or by-speaker"):
+        render_data("<!-- data:speech:as-digits:all -->")
+
+
+def test_a_card_with_no_letter_heard_as_a_digit_refuses_the_pages_sentence(tmp_path):
+    """The page says letters were heard as digits; a card whose model heard none stops the
+    build rather than render an empty list."""
+    card = json.loads(json.dumps(CARD))
+    for key, _ in speech_data.SPEAKERS:
+        result = card["results"]["lstm"][key]
+        result["errors"] = [e for e in result["errors"] if not e["heard"][:1].isdigit()]
+    (tmp_path / "speech").mkdir()
+    (tmp_path / "speech" / "card.json").write_text(json.dumps(card), "utf-8")
+    assert speech_data.as_digits(card) == {}
+    with pytest.raises(PageDataError, match="heard no letter as a digit"):
+        speech_data.as_digits_value(tmp_path, "letters")
 
 
 def test_the_ablation_row_of_the_80_epoch_run_is_the_before_fix_log():
@@ -377,10 +406,32 @@ def test_the_ablation_row_of_the_80_epoch_run_is_the_before_fix_log():
     assert row["test_cer"] == {k: round(v, 4) for k, v in before.items()}
 
 
+def test_the_results_bullets_comparisons_are_the_cards():
+    """The Results bullets' typed words: the LSTM "beats the DTW baseline" on held-out words and
+    "is ahead for both speakers" on real recordings; beam search "changes almost nothing"
+    (under half a point on every set); the digit strings' edits (of the errors the card lists)
+    come "mostly from festival's *ked* and flite's *rms*"."""
+    from rnn_site.decoding.ctc import edit_distance
+
+    results = CARD["results"]
+    for key in ("tts_isolated", "real_en", "real_en_GB"):
+        assert results["lstm"][key]["greedy"]["cer"] < results["dtw"][key]["greedy"]["cer"], key
+    assert "the LSTM beats the DTW baseline** on held-out synthetic voices" in PAGE
+    assert "**Real recordings: the LSTM is ahead for both speakers**" in PAGE
+    for key, scores in results["lstm"].items():
+        assert abs(scores["beam"]["cer"] - scores["greedy"]["cer"]) < 0.005, key
+    edits = {True: 0, False: 0}
+    for e in results["lstm"]["tts_connected"]["errors"]:
+        ked_or_rms = e["voice"] in ("festival:ked_diphone", "flite:rms")
+        edits[ked_or_rms] += edit_distance(list(e["said"]), list(e["heard"]))
+    assert edits[True] > edits[False]
+    assert "mostly from festival's *ked* and flite's *rms*" in PAGE
+
+
 def test_word_confusions_count_every_error_of_the_cards_test_words():
-    """'The LSTM heard 177 of the 1,152 test words wrong ... the commonest ...': the results file
+    """'The LSTM heard 184 of the 1,152 test words wrong ... the commonest ...': the results file
     counts the card's errors, the page quotes its commonest pairs, and several of those are
-    letters that sound alike (M/N, F/S, O/R)."""
+    letters that sound alike (R/O both ways, F/S, M/L)."""
     from rnn_site.experiments.speech_confusions import confusions
 
     results = json.loads(speech_data.CONFUSIONS.read_text("utf-8"))
@@ -398,7 +449,7 @@ def test_word_confusions_count_every_error_of_the_cards_test_words():
         assert f"<!-- data:speech:word-errors:{key} -->" in PAGE
     top = render_data("<!-- data:speech:word-errors:top-7 -->").split(", ")
     assert top[0] == "{said} as {heard} ({count})".format(**results["pairs"][0])
-    assert {"N as M", "F as S", "R as O"} <= {t.split(" (")[0] for t in top}
+    assert {"R as O", "F as S", "O as R", "M as L"} <= {t.split(" (")[0] for t in top}
     # ties are ordered by what was said, then heard; "2" heard right is no error
     assert confusions(["2", "2", "F", "F", "3"], ["4", "2", "S", "S", "V"]) == {
         "n": 5,

@@ -248,18 +248,23 @@ def test_ablation_records_voices(tmp_path):
 
 
 def test_the_card_says_a_more_runs_dtw_templates_are_base_voices_only():
-    """The published log (from before ``voices``) keeps its card's words; a "more" log's card
-    says the DTW templates are the base voices', and differs in nothing else."""
+    """The published log (``voices`` "base") gives its card's words; a log from before
+    ``voices`` (the model's published before the split fix) reads as "base"; a "more" log's
+    card says the DTW templates are the base voices', and differs in nothing else."""
     from rnn_site.export.card_text import card_text
     from rnn_site.export.speech import speech_prose
 
     published = json.loads((ROOT / "models" / "speech" / "metrics.json").read_text("utf-8"))
     card = json.loads((ROOT / "models" / "speech" / "card.json").read_text("utf-8"))
     note = speech_prose(published)["metrics_note"]
-    assert "voices" not in published["hparams"]
+    assert published["hparams"]["voices"] == "base"
     assert note == card["metrics_note"] and "templates (training voices) under" in note
-    base = {**published, "hparams": {**published["hparams"], "voices": "base"}}
-    assert speech_prose(base)["metrics_note"] == note
+    log = ROOT / "rnn_site/experiments/results/recipes/speech-earlier-en-gb-split.json"
+    before = json.loads(log.read_text("utf-8"))
+    assert "voices" not in before["hparams"]
+    base = {**before, "hparams": {**before["hparams"], "voices": "base"}}
+    assert speech_prose(base)["metrics_note"] == speech_prose(before)["metrics_note"]
+    assert "templates (training voices) under" in speech_prose(before)["metrics_note"]
     more = {**published, "hparams": {**published["hparams"], "voices": "more"}}
     said = card_text("speech").text("_dtw_voices.more")
     assert said.startswith("base training voices only, not the extra ones")

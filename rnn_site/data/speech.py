@@ -60,6 +60,9 @@ LETTER_WORDS = dict(zip(LETTERS, (
     "ay", "bee", "see", "dee", "ee", "eff", "gee", "aych", "eye", "jay", "kay", "el", "em",
     "en", "oh", "pee", "cue", "are", "ess", "tee", "you", "vee", "double you", "ex", "why", "zee",
 ), strict=True))  # fmt: skip
+#: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
+#: a telephone line.
+E_SET = "BCDEGPTVZ"
 KLETTRES_DIR = Path("/usr/share/klettres")
 KLETTRES_SETS = ("en", "en_GB")
 CACHE_ROOT = Path(__file__).resolve().parents[2] / ".cache" / "speech"

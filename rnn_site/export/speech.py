@@ -27,6 +27,8 @@ from rnn_site.card import Sample, Scores, SilenceTrim, SpeechRecognitionCard
 from rnn_site.data.audio import HOP, N_FFT, N_MELS, SAMPLE_RATE, write_wav
 from rnn_site.data.speech import (
     APT_PACKAGES,
+    E_SET,
+    LETTERS,
     TEST_ACCENTS,
     TEST_OTHER,
     TEST_VARIANTS,
@@ -264,6 +266,27 @@ def dtw_voice_set(log: dict[str, Any]) -> str:
     return "more" if (log.get("hparams") or {}).get("voices") == "more" else "base"
 
 
+#: The card's test sets of real speakers (KLettres), one clip per letter.
+REAL_SETS = ("real_en", "real_en_GB")
+
+
+def real_slips(results: dict[str, Any]) -> dict[str, str]:
+    """What the card's limits name from the real speakers' errors (``results``: the log's test
+    scores): ``e_set_wrong``, the E-set letters heard wrong from either speaker ("B/D/G"), and
+    ``as_digits``, the letters heard as something starting with a digit ("J/Q"); "?" for a
+    log without both speakers' errors (a test's run)."""
+    lstm = results.get("lstm") or {}
+    if not all("errors" in lstm.get(key, {}) for key in REAL_SETS):
+        return {"e_set_wrong": "?", "as_digits": "?"}
+    errors = [e for key in REAL_SETS for e in lstm[key]["errors"] if e["heard"] != e["said"]]
+    wrong = {e["said"] for e in errors}
+    digits = {e["said"] for e in errors if e["said"] in LETTERS and e["heard"][:1].isdigit()}
+    return {
+        "e_set_wrong": "/".join(c for c in E_SET if c in wrong) or "none",
+        "as_digits": "/".join(sorted(digits)) or "none",
+    }
+
+
 def speech_prose(log: dict[str, Any]) -> CardProse:
     """The card's prose, from ``prose/speech.md``."""
     text = card_text(NAME)
@@ -295,6 +318,7 @@ def speech_prose(log: dict[str, Any]) -> CardProse:
         counts=counted,
         rescored=rescored_sentence(text, log),
         ceiling_db=f"{-TRIM.ceiling_db:.0f}",
+        **real_slips(log.get("results") or {}),
     )
 
 

@@ -55,6 +55,7 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.translation_data",
     "rnn_site.sitebuild.models_page",
     "rnn_site.sitebuild.recipes",
+    "rnn_site.sitebuild.rerun_data",
 )
 
 

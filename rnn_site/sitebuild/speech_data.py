@@ -72,6 +72,9 @@ true when models/speech changes:
   how many of a group's letters it heard right (GROUP ``e-set`` or ``others``);
   ``<!-- data:speech:e-set:WHICH -->`` the E-set letters it heard wrong from either speaker
   (WHICH ``wrong``) or right from both (``right``), as "B, D, G";
+  ``<!-- data:speech:as-digits:WHICH -->`` the letters it heard as digits, as "J, Q, U"
+  (WHICH ``letters``), or by speaker and by what was heard, as 'the British speaker's J as "5"
+  and U as "0"' (``by-speaker``);
 - ``<!-- data:speech:word-errors:KEY -->``: the published model's errors on the held-out test
   words, all of them (rnn_site/experiments/results/speech_confusions.json, checked against the
   card's CER): KEY ``wrong``, ``n``, ``with-a-digit`` (errors where a digit is said or heard),
@@ -89,6 +92,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rnn_site.data.speech import E_SET
 from rnn_site.sitebuild.page_data import (
     PageDataError,
     generator,
@@ -119,9 +123,6 @@ VOICES = RESULTS / "speech_voices.json"
 VOICES_RULE = RESULTS / "speech_voices_rule.md"
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#: Letter names that rhyme on "ee" (the E-set of speech recognition), hard even for people on
-#: a telephone line.
-E_SET = "BCDEGPTVZ"
 SPEAKERS = (("real_en", "American speaker"), ("real_en_GB", "British speaker"))
 #: The test sets of an ablation row, in the ablation table's order: (key, column title).
 ABLATION_SETS = (
@@ -1094,6 +1095,50 @@ def e_set_value(models_dir: Path, which: str) -> str:
         raise PageDataError(f"data:speech:e-set:{which}: expected wrong or right")
     card = model_file("speech", "card", models_dir)
     return ", ".join(e_set_letters(card, which == "wrong"))
+
+
+def as_digits(card: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Speaker → what was heard → the letters heard as that, for every letter of a KLettres
+    speaker heard as something that starts with a digit ("90" included)."""
+    heard = heard_letters(card)
+    out: dict[str, dict[str, list[str]]] = {}
+    for key, _ in SPEAKERS:
+        for letter in LETTERS:
+            if heard[key][letter][:1].isdigit():
+                out.setdefault(key, {}).setdefault(heard[key][letter], []).append(letter)
+    return out
+
+
+def _and(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@generator("speech", "as-digits", argument=True)
+def as_digits_value(models_dir: Path, which: str) -> str:
+    """``letters``: every letter heard as a digit from either speaker ("J, Q, U"); ``by-speaker``:
+    the same by speaker and by what was heard ('the British speaker's J as "5", Q and U as "0",
+    and Z as "7"'). A card with none refuses: the page's sentences about them would be false."""
+    if which not in ("letters", "by-speaker"):
+        raise PageDataError(f"data:speech:as-digits:{which}: expected letters or by-speaker")
+    found = as_digits(model_file("speech", "card", models_dir))
+    if not found:
+        raise PageDataError(
+            "data:speech:as-digits: the card's model heard no letter as a digit; the page "
+            "says it did, so its sentences need rewriting"
+        )
+    if which == "letters":
+        return ", ".join(
+            c for c in LETTERS if any(c in ls for h in found.values() for ls in h.values())
+        )
+    parts = []
+    for key, label in SPEAKERS:
+        if key in found:
+            groups = sorted(found[key].items(), key=lambda item: item[1][0])
+            said = [f'{_and(letters)} as "{digits}"' for digits, letters in groups]
+            listed = ", ".join(said[:-1]) + ", and " + said[-1] if len(said) > 2 else _and(said)
+            parts.append(f"the {label}'s {listed}")
+    return "; ".join(parts)
 
 
 @generator("speech", "word-errors", argument=True)

@@ -1,0 +1,37 @@
+"""Whether a published recipe, run twice on one machine, gave the same model: from committed
+rerun checks (`rnn_site.experiments.rerun_check`, ``results/<model>_rerun_check.json``).
+
+``<!-- data:rerun:check:MODEL -->`` is a sentence fragment such as "all 23 weight tensors and
+every logged figure were equal (runs of 35 and 33 minutes, AMD EPYC)". It is refused when the
+check is not about the shipped log (its fingerprint differs from ``models/MODEL/metrics.json``'s:
+the model was retrained since) or when the runs differed, so a page never claims a
+reproduction that the files do not show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnn_site.experiments.rerun_check import log_fingerprint
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, results_file
+
+RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
+MODULE = "rnn_site.experiments.rerun_check"
+
+
+@generator("rerun", "check", argument=True)
+def rerun_check(models_dir: Path, model: str, results_dir: Path = RESULTS) -> str:
+    check = results_file(results_dir / f"{model}_rerun_check.json", MODULE)
+    shipped = log_fingerprint(model_file(model, "metrics", models_dir))
+    if shipped not in check["log_sha256"]:
+        raise PageDataError(
+            f"data:rerun:check:{model}: the rerun check is not about the shipped training log "
+            f"(retrained since?); run the recipe twice and python -m {MODULE} again"
+        )
+    if not check["identical"]:
+        raise PageDataError(f"data:rerun:check:{model}: the two runs differ; the page says not")
+    minutes = " and ".join(f"{s / 60:.0f}" for s in check["wall_time_s"])
+    return (
+        f"all {check['weights']['tensors']} weight tensors and every logged figure were equal "
+        f"(runs of {minutes} minutes, {check['machine']['cpu']})"
+    )
