@@ -18,7 +18,8 @@ from typing import Any
 
 from rnn_site.experiments import cell_comparison
 from rnn_site.sitebuild.data_tables import data_table
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
 from rnn_site.weight_storage import WeightStorage, weight_storage
 
 #: Where the table goes in docs/next.md.
@@ -34,8 +35,9 @@ FIGURE_PATH = Path("assets/figures/scan-benchmark.svg")
 NARROW_FIGURE_PATH = Path("assets/figures/scan-benchmark-narrow.svg")
 
 
-def full_size_table(models_dir: Path = MODELS_DIR) -> str:
-    """The demo's two models side by side, from their training logs (metrics.json).
+def full_size_table(models_dir: Path = MODELS_DIR, quick_dir: Path = QUICK_DIR) -> str:
+    """The demo's two models side by side, from their training logs (metrics.json), then
+    each one's ``--quick`` run where its log is kept (`rnn_site.sitebuild.recipes`).
 
     Both were trained by `rnn_site.train.char_lm.train_char_lm` on the same split and scored
     against the same n-gram, so their logs have the same keys; the page reads the comparison
@@ -46,10 +48,16 @@ def full_size_table(models_dir: Path = MODELS_DIR) -> str:
         "| Model | Parameters | Training | Test bits per char ↓ |",
         "|---|--:|--:|--:|",
     ]
-    for name, log in logs.items():
+    rows = [(FULL_SIZE_MODELS[name], log) for name, log in logs.items()]
+    rows += [
+        (f"{FULL_SIZE_MODELS[name]}, `--quick`", read_json(quick_log_path(name, quick_dir)))
+        for name in FULL_SIZE_MODELS
+        if quick_log_path(name, quick_dir).is_file()
+    ]
+    for label, log in rows:
         threads = log["train_config"]["threads"]
         lines.append(
-            f"| {FULL_SIZE_MODELS[name]} | {log['parameters']:,} "
+            f"| {label} | {log['parameters']:,} "
             f"| {log['steps']:,} steps in {log['train_wall_time_s'] / 60:.1f} min "
             f"({threads} thread{'s' if threads > 1 else ''}) "
             f"| {log['char_lm']['test_bpc']:.3f} |"
