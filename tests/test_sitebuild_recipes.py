@@ -87,3 +87,18 @@ def test_the_recipes_table_shows_a_command_without_the_folder_it_wrote_to() -> N
     )
     assert shown_command("rnn-site train char-lm --out-dir=/tmp/a") == "rnn-site train char-lm"
     assert shown_command("rnn-site train translator") == "rnn-site train translator"
+
+
+def test_quick_minutes_reads_the_kept_quick_log(tmp_path: Path) -> None:
+    """The pages' "took N minutes on an X" for ``--quick`` is the kept log's, and every kept
+    quick run of the three models that promise one of at most 10 minutes kept it."""
+    from rnn_site.sitebuild.recipes import QUICK_DIR, quick_minutes
+
+    log = {"wall_time_s": 187.5, "machine": {"cpu": "AMD EPYC"}}
+    quick_log_path("tiny", tmp_path).write_text(json.dumps(log), "utf-8")
+    assert quick_minutes(tmp_path, "tiny", tmp_path) == "3.1 minutes on an AMD EPYC"
+    with pytest.raises(PageDataError, match="rnn-site train other --quick"):
+        quick_minutes(tmp_path, "other", tmp_path)
+    for name in ("char-lm", "char-mingru", "translator", "speech", "ts-forecaster"):
+        kept = json.loads(quick_log_path(name, QUICK_DIR).read_text("utf-8"))
+        assert kept["complete"] and kept["wall_time_s"] < 600, name

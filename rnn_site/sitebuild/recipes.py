@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.applications import UnknownApplicationError, application
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file
+from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 QUICK_DIR = Path(__file__).resolve().parents[1] / "experiments" / "results" / "recipes"
@@ -139,3 +139,14 @@ def published_minutes(models_dir: Path, name: str) -> str:
     if seconds is None:
         raise PageDataError(f"models/{name}/metrics.json records no wall_time_s")
     return f"{seconds / 60:,.0f}"
+
+
+@generator("recipes", "quick-minutes", argument=True)
+def quick_minutes(models_dir: Path, name: str, quick_dir: Path = QUICK_DIR) -> str:
+    """``<!-- data:recipes:quick-minutes:MODEL -->``: the kept ``--quick`` run's wall time in
+    minutes (one decimal) and the CPU its log names, e.g. "3.1 minutes on an AMD EPYC"."""
+    path = quick_log_path(name, quick_dir)
+    if not path.is_file():
+        raise PageDataError(f"no {path}: keep the metrics.json of rnn-site train {name} --quick")
+    log = read_json(path)
+    return f"{log['wall_time_s'] / 60:.1f} minutes on an {log['machine']['cpu']}"
