@@ -120,7 +120,8 @@ def model_folder(root: Path, log: dict[str, Any]) -> Path:
     folder = root / "ts-forecaster"
     folder.mkdir(parents=True)
     (folder / "metrics.json").write_text(json.dumps(log), "utf-8")
-    shutil.copyfile(MODELS / "ts-forecaster" / "forecaster.onnx", folder / "forecaster.onnx")
+    for name in ("forecaster.onnx", "ts-forecaster.pt"):
+        shutil.copyfile(MODELS / "ts-forecaster" / name, folder / name)
     return folder
 
 
@@ -175,19 +176,80 @@ def test_the_card_says_a_rescore_only_where_the_log_had_one():
     assert "`electricity.test_coverage80.graph`" in fresh
 
 
-def test_the_page_refuses_results_measured_on_another_graph(tmp_path):
+@pytest.mark.parametrize("changed", ["forecaster.onnx", "ts-forecaster.pt"])
+def test_the_page_refuses_results_measured_on_another_graph_or_checkpoint(tmp_path, changed):
+    """The series are scored on forecaster.onnx and electricity on ts-forecaster.pt's demand
+    model: the results name both files' sha256 and the page reads them for those files only."""
     from rnn_site.sitebuild.page_data import PageDataError
     from rnn_site.sitebuild.ts_calibration_data import history_fact, history_table
 
     results = json.loads(RESULTS.read_text("utf-8"))
-    shipped = MODELS / "ts-forecaster" / "forecaster.onnx"
-    assert results["forecaster_onnx_sha256"] == sha256_file(shipped)
+    shipped = MODELS / "ts-forecaster"
+    assert results["forecaster_onnx_sha256"] == sha256_file(shipped / "forecaster.onnx")
+    assert results["checkpoint_sha256"] == sha256_file(shipped / "ts-forecaster.pt")
     folder = model_folder(tmp_path, fresh_log())
-    (folder / "forecaster.onnx").write_bytes(shipped.read_bytes() + b"\0")  # a retrained graph
-    command = "python -m rnn_site.experiments.ts_history_calibration --json"
-    for build in (lambda: history_table(tmp_path), lambda: history_fact(tmp_path, "chosen")):
+    assert history_table(tmp_path) == history_table(MODELS)  # the shipped files: read
+    (folder / changed).write_bytes((shipped / changed).read_bytes() + b"\0")  # a retrain
+    command = r"python -m rnn_site\.experiments\.ts_history_calibration --json"
+    for build in (lambda: history_table(tmp_path), lambda: history_fact(tmp_path, "chosen"),
+                  lambda: history_fact(tmp_path, "electricity.graph")):  # fmt: skip
         with pytest.raises(PageDataError, match=command):
             build()
+
+
+def test_results_that_name_no_checkpoint_are_refused(tmp_path, monkeypatch):
+    """A results file written before it recorded the checkpoint (the session-11 file, whose
+    electricity figures nothing tied to a checkpoint) is refused, naming the command."""
+    from rnn_site.sitebuild import ts_calibration_data as site
+    from rnn_site.sitebuild.page_data import PageDataError
+
+    results = json.loads(RESULTS.read_text("utf-8"))
+    del results["checkpoint_sha256"]
+    older = tmp_path / RESULTS.name
+    older.write_text(json.dumps(results), "utf-8")
+    monkeypatch.setattr(site, "RESULTS", older)
+    with pytest.raises(PageDataError, match="sha256 differs or is not recorded"):
+        site.history_fact(MODELS, "electricity.graph")
+
+
+def test_electricitys_figures_are_the_shipped_checkpoints():
+    """The results' electricity figures, measured again at HEAD on the shipped checkpoint
+    (session 12; the previous file said 0.8091 for the graph's validation coverage, from the
+    same checkpoint). The graph's widening was fitted on these validation days, so on each of
+    the 48 half-hours one validation value lies on the interval's bound (to ~1e-9): which side
+    float rounding puts it is not a property of the model, and the file's count is checked
+    only up to those values."""
+    import torch
+
+    from rnn_site.experiments.ts_history_calibration import electricity_intervals, inside
+
+    elec = json.loads(RESULTS.read_text("utf-8"))["electricity"]
+    days = elec["days"]["validation"]
+    assert days == elec["days"]["test"] == 61
+    assert elec["validation"]["graph"]["coverage"] == 0.8101092896174863 == 2372 / (days * 48)
+    assert elec["validation"]["pooled K=7"]["coverage"] == 0.7827868852459017
+    assert elec["test"]["graph"]["coverage"] == 0.737363387978142
+    assert (elec["chosen"], elec["adopted"]) == ("pooled K=7", False)
+    from rnn_site.sitebuild.ts_calibration_data import history_fact
+
+    assert history_fact(MODELS, "electricity.graph") == "0.81"
+    assert history_fact(MODELS, "electricity.chosen") == "0.78"
+
+    torch.set_num_threads(1)
+    intervals = electricity_intervals(MODELS / "ts-forecaster" / "ts-forecaster.pt")
+    ties = {}
+    for period, (y, qs) in intervals.items():
+        for name, q in qs.items():
+            margin = np.minimum(y - q[..., 0], q[..., 2] - y) / np.abs(y)
+            on_bound = np.abs(margin) < 1e-6
+            ties[period, name] = int(on_bound.sum())
+            strict = int(np.sum(inside(y, q) & ~on_bound))
+            recorded = round(elec[period][name]["coverage"] * y.size)
+            assert strict <= recorded <= strict + ties[period, name], (period, name)
+            width = float(np.mean(q[..., 2] - q[..., 0]))
+            assert width == pytest.approx(elec[period][name]["width"], rel=1e-6)
+    assert ties["validation", "graph"] == 48  # one per half-hour: the fitted widening's rank
+    assert ties["test", "graph"] == 0
 
 
 def test_a_calibration_origin_outside_the_cached_forecasts_is_an_error():

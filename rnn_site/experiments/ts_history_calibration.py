@@ -357,8 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         write_json(
             args.json,
             {"rule": "rnn_site/experiments/results/ts_history_calibration_rule.md",
-             # The page refuses these figures for any other graph (a retrained model).
+             # The page refuses these figures for any other graph or checkpoint (a retrained
+             # model): the series are scored on the ONNX graph, electricity on the checkpoint.
              "forecaster_onnx_sha256": sha256_file(args.model / "forecaster.onnx"),
+             "checkpoint_sha256": sha256_file(args.model / "ts-forecaster.pt"),
              "series": table, "decision": decision, "electricity": elec},
         )  # fmt: skip
     return 0

@@ -5,8 +5,9 @@
   rnn_site/experiments/results/ts_history_calibration.json) and on test (the card's log:
   ``test_coverage80.graph`` / ``.served``, or in a log rescored before those keys existed
   ``interval_rescored.before`` and the served figures), with the test interval's mean width.
-  The results file must name the sha256 of the shipped forecaster.onnx (it is measured on
-  that graph); a retrained model needs the experiment run again first;
+  The results file must name the sha256 of the shipped forecaster.onnx and ts-forecaster.pt
+  (the series are measured on that graph, electricity on that checkpoint); a retrained model
+  needs the experiment run again first;
 - ``<!-- data:ts-forecaster:history-calibration:KEY -->``: one reading of the rule's results:
   ``chosen`` (the candidate), ``error.graph`` / ``error.chosen`` (mean |validation coverage −
   0.8| over the series), ``inside.validation.graph`` / ``.chosen`` (series within 75–85%),
@@ -85,9 +86,11 @@ def measured_on(path: Path, module: str, key: str, shipped: Path) -> dict[str, A
 
 
 def _results(models_dir: Path) -> dict[str, Any]:
-    """The experiment's results, if measured on ``models_dir``'s forecaster.onnx."""
-    shipped = Path(models_dir) / "ts-forecaster" / "forecaster.onnx"
-    return measured_on(RESULTS, MODULE, "forecaster_onnx_sha256", shipped)
+    """The experiment's results, if measured on ``models_dir``'s forecaster.onnx (the series)
+    and ts-forecaster.pt (electricity, scored with the checkpoint's demand model)."""
+    folder = Path(models_dir) / "ts-forecaster"
+    measured_on(RESULTS, MODULE, "checkpoint_sha256", folder / "ts-forecaster.pt")
+    return measured_on(RESULTS, MODULE, "forecaster_onnx_sha256", folder / "forecaster.onnx")
 
 
 def _title(log: dict[str, Any], name: str) -> str:
