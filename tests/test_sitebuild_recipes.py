@@ -61,6 +61,31 @@ def test_a_replaced_recipe_keeps_its_row_after_the_quick_one(tmp_path: Path) -> 
     assert rows[4].endswith("| 40,000 | 430,000 | 30 min (Test CPU, 1 thread) | 2.119 |")
 
 
+def test_a_replaced_recipes_own_label_wins_over_its_file_name(tmp_path: Path) -> None:
+    """A file name cannot say "en-gb" ("-" reads as a space): the log's ``label`` says it, and
+    a page names the row through the same function."""
+    from rnn_site.sitebuild.recipes import earlier_label_value, earlier_logs
+
+    (tmp_path / "m-earlier-en-gb-split.json").write_text(
+        json.dumps({**_log("old", 1, 2.0), "label": "en-gb split"})
+    )
+    (tmp_path / "m-earlier-288-units.json").write_text(json.dumps(_log("old", 1, 2.1)))
+    assert [label for label, _ in earlier_logs("m", tmp_path)] == ["288 units", "en-gb split"]
+    assert earlier_label_value(tmp_path, "m.en-gb-split", tmp_path) == "en-gb split"
+    assert earlier_label_value(tmp_path, "m.288-units", tmp_path) == "288 units"
+    with pytest.raises(PageDataError, match=r"no m-earlier-40-epochs\.json; kept: m-earlier-288"):
+        earlier_label_value(tmp_path, "m.40-epochs", tmp_path)
+
+
+def test_the_speech_pages_earlier_row_is_labelled_en_gb_split() -> None:
+    table = render_data("<!-- data:speech:table.recipes -->")
+    assert "| earlier, en-gb split |" in table and "en gb split" not in table
+    label = render_data("<!-- data:recipes:earlier-label:speech.en-gb-split -->")
+    assert label == "en-gb split"
+    page = (Path(__file__).resolve().parents[1] / "docs/applications/speech.md").read_text()
+    assert '("earlier, <!-- data:recipes:earlier-label:speech.en-gb-split -->"' in page
+
+
 @pytest.mark.parametrize("app", APPLICATIONS, ids=lambda app: app.name)
 def test_pages_read_the_quick_preset_the_trainer_uses(app: Application) -> None:
     """The build reads QUICK from the source (no torch); it must be what `--quick` imports."""

@@ -96,6 +96,58 @@ def lstm(cer: float, errs: list[dict[str, str]]) -> dict:
     return {"greedy": {"cer": cer}, "errors": errs}
 
 
+def test_a_rescore_from_another_cache_records_it_and_what_it_replaced(tmp_path, monkeypatch):
+    """The split fix changed the cache key, so rescoring an old run reads other audio: the log
+    names the cache it was scored from now, and ``previous`` is what the log held (from the
+    old cache), not what an earlier rescore from the old cache kept. Rescoring again from the
+    same cache and trim keeps that ``previous``."""
+    from dataclasses import asdict
+
+    import rnn_site.train.speech as trainer
+    from rnn_site.data.speech import SynthesisConfig
+
+    torch.manual_seed(0)
+    run = tmp_path / "run"
+    run.mkdir()
+    trainer.save_speech(run / "speech.pt", SpeechCTC(SpeechConfig(conv_channels=8, hidden_size=8)))
+    clips = [
+        Utterance(tone(0.3, 300), "A", "espeak:en-us+m1", "word"),
+        Utterance(tone(0.3, 500), "B", "espeak:en-us+f1", "word"),
+    ]
+    earlier = {"test_trim": None, "greedy_cer": {"tts_isolated": 0.9}, "changed": {}}
+    log = {
+        "synthesis": asdict(SynthesisConfig()),
+        "synthesis_cache": "0ld0ld0ld0ld0ld0",
+        "hparams": {"dtw_templates_per_symbol": 1},
+        "seed": 0,
+        "test_trim": TRIM.to_dict(),
+        "results": {"lstm": {"tts_isolated": lstm(0.25, errors(("espeak:en-us+m1", "A", "B")))}},
+        "rescored": {"previous": earlier},
+    }
+    (run / "metrics.json").write_text(json.dumps(log), "utf-8")
+    new_cache = tmp_path / "cache" / "n3wn3wn3wn3wn3wn"
+    data = SpeechData(train=clips, val=[], test=clips, cache_dir=new_cache)
+    monkeypatch.setattr(trainer, "load_speech", lambda config, progress: data)
+    monkeypatch.setattr(trainer, "load_real_letters", lambda: [])
+
+    first = trainer.rescore(run, "rescore it")
+    assert first["synthesis_cache"] == "n3wn3wn3wn3wn3wn"
+    previous = first["rescored"]["previous"]
+    assert previous != earlier
+    assert previous["synthesis_cache"] == "0ld0ld0ld0ld0ld0"
+    assert previous["greedy_cer"] == {"tts_isolated": 0.25}
+    assert json.loads((run / "metrics.json").read_text("utf-8")) == first
+    # the same cache and trim again: nothing new was replaced, the first rescore's record stays
+    second = trainer.rescore(run, "again")
+    assert second["synthesis_cache"] == "n3wn3wn3wn3wn3wn"
+    assert second["rescored"]["previous"] == previous
+    # previous_scores alone: another cache, or another trim, makes the log's scores previous
+    scores = {"results": first["results"], "test_trim": first["test_trim"]}
+    assert previous_scores(first, scores) == previous  # no cache given: the log's
+    moved = previous_scores(first, {**scores, "synthesis_cache": "an0th3ran0th3r00"})
+    assert moved["synthesis_cache"] == "n3wn3wn3wn3wn3wn" and moved != previous
+
+
 def test_score_changes_names_the_clips_heard_differently():
     old = {
         "real_en": lstm(0.25, errors(("k:en", "A", "N"), ("k:en", "B", "P"))),
@@ -108,6 +160,7 @@ def test_score_changes_names_the_clips_heard_differently():
     previous = score_changes({"results": {"lstm": old}}, {"results": {"lstm": new}})
     assert previous == {
         "test_trim": None,
+        "synthesis_cache": None,
         "greedy_cer": {"real_en": 0.25, "big": 0.5},
         # "big" held 40 errors, the list's cap: the clips it left out are unknown
         "changed": {

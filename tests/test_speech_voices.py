@@ -58,7 +58,10 @@ def fingerprint(requests: dict[str, list[Request]]) -> str:
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
-def test_base_plans_and_caches_as_before_the_option():
+def test_the_base_plan_and_key_are_pinned_and_name_the_published_models_cache():
+    """The default plan and "base" are one plan, pinned since the British accent is spelled
+    "en"; its cache key (no "voices" in it, as before the option) is pinned for fixed engine
+    versions, and for the installed ones it is the published model's cache."""
     assert fingerprint(plan(SynthesisConfig())) == BASE_PLAN_SHA256
     assert fingerprint(plan(SynthesisConfig(voices="base"))) == BASE_PLAN_SHA256
     assert SynthesisConfig().key(VERSIONS) == BASE_KEY

@@ -5,7 +5,9 @@ recipe at full size. Each folder holds a checkpoint (``save_checkpoint``'s paylo
 run's ``metrics.json``. The checkpoints' bytes may differ (the serialiser's own layout) while
 every tensor is equal, so tensors are compared one by one; the logs are compared without
 what measures the machine rather than the model (wall and CPU times, the commit's
-``-dirty`` mark). Run::
+``-dirty`` mark). ``identical`` means every tensor and every untimed log figure equal, from
+the same commit ignoring that mark; ``dirty`` says which run's commit had it (its working
+tree had uncommitted edits), so a page that quotes the check can say so. Run::
 
     python -m rnn_site.experiments.rerun_check RUN_A RUN_B --checkpoint speech.pt \
         --json rnn_site/experiments/results/speech_rerun_check.json
@@ -77,12 +79,15 @@ def compare_runs(a: Path, b: Path, checkpoint: str) -> dict[str, Any]:
         "command": (logs[0].get("recipe") or {}).get("command"),
         "machine": logs[0].get("machine"),
         "commits": commits,
+        # per run: its working tree had uncommitted edits (same_commit ignores the mark)
+        "dirty": [commit.endswith("-dirty") for commit in commits],
         "log_sha256": [log_fingerprint(log) for log in logs],
         "same_commit": same_commit,
         "weights": weights,
         "log_fields_differ": differ,
+        # each run's whole wall time (synthesis, training, scoring), not its training time
         "wall_time_s": [log.get("wall_time_s") for log in logs],
-        # every tensor and every untimed log field equal, from one commit
+        # every tensor and every untimed log field equal, from one commit (dirty or not)
         "identical": same_commit and not weights["differ"] and not differ,
     }
 

@@ -272,17 +272,23 @@ REAL_SETS = ("real_en", "real_en_GB")
 
 def real_slips(results: dict[str, Any]) -> dict[str, str]:
     """What the card's limits name from the real speakers' errors (``results``: the log's test
-    scores): ``e_set_wrong``, the E-set letters heard wrong from either speaker ("B/D/G"), and
+    scores): ``e_set_wrong``, the E-set letters heard wrong from either speaker ("B/D/G");
+    ``both_wrong``, the other letters heard wrong from both speakers ("A/O/S"); and
     ``as_digits``, the letters heard as something starting with a digit ("J/Q"); "?" for a
     log without both speakers' errors (a test's run)."""
     lstm = results.get("lstm") or {}
     if not all("errors" in lstm.get(key, {}) for key in REAL_SETS):
-        return {"e_set_wrong": "?", "as_digits": "?"}
-    errors = [e for key in REAL_SETS for e in lstm[key]["errors"] if e["heard"] != e["said"]]
-    wrong = {e["said"] for e in errors}
+        return {"e_set_wrong": "?", "both_wrong": "?", "as_digits": "?"}
+    by_speaker = [
+        {e["said"] for e in lstm[key]["errors"] if e["heard"] != e["said"]} for key in REAL_SETS
+    ]
+    wrong = set.union(*by_speaker)
+    both = set.intersection(*by_speaker) - set(E_SET)
+    errors = [e for key in REAL_SETS for e in lstm[key]["errors"]]
     digits = {e["said"] for e in errors if e["said"] in LETTERS and e["heard"][:1].isdigit()}
     return {
         "e_set_wrong": "/".join(c for c in E_SET if c in wrong) or "none",
+        "both_wrong": "/".join(c for c in LETTERS if c in both) or "none",
         "as_digits": "/".join(sorted(digits)) or "none",
     }
 

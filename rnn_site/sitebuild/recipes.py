@@ -5,8 +5,12 @@ in ``rnn_site/experiments/results/recipes/<name>-quick.json`` (copy its ``metric
 after ``rnn-site train NAME --quick --no-progress``). Pages show both, so a reader who tries
 the quick preset knows what to expect of it, and no figure is typed by hand. A recipe that a
 newer one replaced keeps its log beside them as ``<name>-earlier-<label>.json`` (its row reads
-"earlier, <label>"), so a page can show the metric against model size and steps; a candidate
-that was measured and not published keeps its log as ``<name>-candidate-<label>.json``.
+"earlier, <label>", each "-" of the file's label read as a space, unless the log holds a
+``label`` of its own, as "en-gb split" must), so a page can show the metric against model size
+and steps; a candidate that was measured and not published keeps its log as
+``<name>-candidate-<label>.json``. ``<!-- data:recipes:earlier-label:MODEL.FILE_LABEL -->`` is
+that row's label (``speech.en-gb-split`` for ``speech-earlier-en-gb-split.json``), for a page
+that names the row.
 
 What ``--quick`` changes is read from the trainer's own ``QUICK`` preset:
 ``<!-- data:recipes:quick:MODEL.KEY -->`` is the preset's ``KEY``
@@ -37,15 +41,19 @@ def quick_log_path(name: str, quick_dir: Path = QUICK_DIR) -> Path:
     return quick_dir / f"{name}-quick.json"
 
 
+def earlier_label(name: str, path: Path, log: dict[str, Any]) -> str:
+    """The label of a replaced recipe's row: the log's own ``label``, else the file's
+    (``<name>-earlier-288-units.json``: "288 units")."""
+    return log.get("label") or path.stem.removeprefix(f"{name}-earlier-").replace("-", " ")
+
+
 def earlier_logs(name: str, quick_dir: Path = QUICK_DIR) -> list[tuple[str, dict[str, Any]]]:
     """(label, training log) of every replaced recipe of ``name`` kept in ``quick_dir``."""
-    return [
-        (
-            path.stem.removeprefix(f"{name}-earlier-").replace("-", " "),
-            json.loads(path.read_text("utf-8")),
-        )
+    logs = [
+        (path, json.loads(path.read_text("utf-8")))
         for path in sorted(quick_dir.glob(f"{name}-earlier-*.json"))
     ]
+    return [(earlier_label(name, path, log), log) for path, log in logs]
 
 
 def shown_command(command: str) -> str:
@@ -150,3 +158,18 @@ def quick_minutes(models_dir: Path, name: str, quick_dir: Path = QUICK_DIR) -> s
         raise PageDataError(f"no {path}: keep the metrics.json of rnn-site train {name} --quick")
     log = read_json(path)
     return f"{log['wall_time_s'] / 60:.1f} minutes on an {log['machine']['cpu']}"
+
+
+@generator("recipes", "earlier-label", argument=True)
+def earlier_label_value(models_dir: Path, argument: str, quick_dir: Path = QUICK_DIR) -> str:
+    """``<!-- data:recipes:earlier-label:MODEL.FILE_LABEL -->``: the recipes table's label of
+    ``MODEL-earlier-FILE_LABEL.json`` (`earlier_label`)."""
+    name, _, file_label = argument.partition(".")
+    path = quick_dir / f"{name}-earlier-{file_label}.json"
+    if not path.is_file():
+        kept = sorted(p.stem for p in quick_dir.glob(f"{name}-earlier-*.json"))
+        raise PageDataError(
+            f"data:recipes:earlier-label:{argument}: no {path.name}; "
+            f"kept: {', '.join(kept) or 'none'}"
+        )
+    return earlier_label(name, path, json.loads(path.read_text("utf-8")))

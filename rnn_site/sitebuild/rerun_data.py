@@ -2,10 +2,13 @@
 rerun checks (`rnn_site.experiments.rerun_check`, ``results/<model>_rerun_check.json``).
 
 ``<!-- data:rerun:check:MODEL -->`` is a sentence fragment such as "all 23 weight tensors and
-every logged figure were equal (runs of 35 and 33 minutes, AMD EPYC)". It is refused when the
-check is not about the shipped log (its fingerprint differs from ``models/MODEL/metrics.json``'s:
-the model was retrained since) or when the runs differed, so a page never claims a
-reproduction that the files do not show.
+every logged figure were equal (total wall times of 35 and 33 minutes, AMD EPYC; the second
+run's working tree had uncommitted edits)": the minutes are each run's whole ``wall_time_s``
+(synthesis and scoring included), not its training time, and the last clause is there when a
+run's commit carries the ``-dirty`` mark (``dirty``), which ``identical`` ignores. It is
+refused when the check is not about the shipped log (its fingerprint differs from
+``models/MODEL/metrics.json``'s: the model was retrained since) or when the runs differed, so
+a page never claims a reproduction that the files do not show.
 """
 
 from __future__ import annotations
@@ -33,5 +36,19 @@ def rerun_check(models_dir: Path, model: str, results_dir: Path = RESULTS) -> st
     minutes = " and ".join(f"{s / 60:.0f}" for s in check["wall_time_s"])
     return (
         f"all {check['weights']['tensors']} weight tensors and every logged figure were equal "
-        f"(runs of {minutes} minutes, {check['machine']['cpu']})"
+        f"(total wall times of {minutes} minutes, {check['machine']['cpu']}"
+        f"{dirty_clause(check['dirty'])})"
     )
+
+
+#: Which run of a check, by its place.
+ORDINALS = ("first", "second")
+
+
+def dirty_clause(dirty: list[bool]) -> str:
+    """ "; the second run's working tree had uncommitted edits" (or the first's, or both), or
+    "" when neither run's commit has the ``-dirty`` mark."""
+    if all(dirty):
+        return "; both runs' working trees had uncommitted edits"
+    marked = [ORDINALS[i] for i, d in enumerate(dirty) if d]
+    return f"; the {marked[0]} run's working tree had uncommitted edits" if marked else ""

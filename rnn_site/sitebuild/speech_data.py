@@ -28,10 +28,14 @@ true when models/speech changes:
   the split fix without the test voices that espeak-ng made the same as a training voice
   (`UNVARIED_ACCENTS`), from its training log's per-voice accuracy, and how many clips of
   each split those voices said (`unvaried_value`);
-- ``<!-- data:speech:table.split-fix -->``: that model, its weights on the corrected test sets
-  and the recipe retrained on the corrected data
-  (rnn_site/experiments/results/speech_split_fix.json, checked against the logs it was
-  collected from);
+- ``<!-- data:speech:table.split-fix -->``: that model, its weights on the corrected test sets,
+  its recipe rerun on the old split (run A of speech_voices.json) and the recipe retrained on
+  the corrected data, with the CPU that trained each
+  (rnn_site/experiments/results/speech_split_fix.json, checked against the logs and the record
+  it was collected from); ``<!-- data:speech:split-fix:seed -->`` a sentence on whether each
+  change from the first to the last is within what seed 1 changed on the old recipe
+  (`split_fix_changes`); ``<!-- data:speech:table.published-curve -->`` the published
+  model's validation curve, as the voices curves show theirs;
 - ``<!-- data:speech:real-clips:WHO -->``: how many KLettres clips the real-voice CERs are
   over (WHO ``speaker`` or ``both``), and ``<!-- data:speech:clip-points:WHO -->`` what one
   clip is worth in percentage points of that CER;
@@ -74,7 +78,9 @@ true when models/speech changes:
   (WHICH ``wrong``) or right from both (``right``), as "B, D, G";
   ``<!-- data:speech:as-digits:WHICH -->`` the letters it heard as digits, as "J, Q, U"
   (WHICH ``letters``), or by speaker and by what was heard, as 'the British speaker's J as "5"
-  and U as "0"' (``by-speaker``);
+  and U as "0"' (``by-speaker``); ``<!-- data:speech:both-speakers:WHICH -->`` the letters it
+  heard wrong from both speakers (``wrong``; ``wrong-others`` those outside the E-set) or
+  right from both (``right``);
 - ``<!-- data:speech:word-errors:KEY -->``: the published model's errors on the held-out test
   words, all of them (rnn_site/experiments/results/speech_confusions.json, checked against the
   card's CER): KEY ``wrong``, ``n``, ``with-a-digit`` (errors where a digit is said or heard),
@@ -734,25 +740,46 @@ def seed_letters(models_dir: Path, runs: dict[str, dict[str, Any]]) -> int:
 CURVE_EVERY = 10
 
 
-@generator("speech", "table.voices-curves")
-def voices_curves(models_dir: Path) -> str:
-    """Validation CER (greedy, the clips as made) after every `CURVE_EVERY` epochs of each run
-    of `voices_runs`, then each run's best and the epoch it came at; "–" where a record keeps
-    no curve (records collected before curves were kept)."""
-    runs = voices_runs(models_dir)
-    curves = {
-        role: {e["epoch"] + 1: e["val_cer"] for e in run.get("val_history", [])}
-        for role, run in runs.items()
-    }
-    epochs = max(run["epochs"] for run in runs.values())
-    head = "| epoch | " + " | ".join(f"{short(r)} ({cpu_name(runs[r]['cpu'])})" for r in runs)
-    lines = [head + " |", "|--:|" + "--:|" * len(runs)]
+def curves_table(columns: dict[str, dict[str, Any]]) -> str:
+    """Validation CER after every `CURVE_EVERY` epochs, one column per run (title → a record
+    of `voices_runs`'s shape: ``val_history``, each epoch counted from 0, ``val_cer``,
+    ``best_epoch``, ``epochs``), then each run's best and the epoch it came at, counting from
+    1; "–" where a record keeps no curve (records collected before curves were kept)."""
+    curves = [
+        {e["epoch"] + 1: e["val_cer"] for e in r.get("val_history", [])} for r in columns.values()
+    ]
+    epochs = max(r["epochs"] for r in columns.values())
+    lines = ["| epoch | " + " | ".join(columns) + " |", "|--:|" + "--:|" * len(columns)]
     for epoch in range(CURVE_EVERY, epochs + 1, CURVE_EVERY):
-        cells = [pct2(c[epoch]) if epoch in c else "–" for c in curves.values()]
+        cells = [pct2(c[epoch]) if epoch in c else "–" for c in curves]
         lines.append(f"| {epoch} | " + " | ".join(cells) + " |")
-    best = [f"{pct2(r['val_cer'])} (epoch {r['best_epoch'] + 1})" for r in runs.values()]
+    best = [f"{pct2(r['val_cer'])} (epoch {r['best_epoch'] + 1})" for r in columns.values()]
     lines.append("| best | " + " | ".join(best) + " |")
     return "\n".join(lines)
+
+
+@generator("speech", "table.voices-curves")
+def voices_curves(models_dir: Path) -> str:
+    """Validation CER (greedy, the clips as made) of each run of `voices_runs`
+    (`curves_table`)."""
+    runs = voices_runs(models_dir)
+    return curves_table({f"{short(r)} ({cpu_name(run['cpu'])})": run for r, run in runs.items()})
+
+
+@generator("speech", "table.published-curve")
+def published_curve(models_dir: Path) -> str:
+    """Validation CER of the published model (its training log's ``history``), as
+    `curves_table` shows the voices runs'. Its validation voices are the corrected split's
+    (``en+m2`` is not a training voice; the old split's ``en-gb+m2`` was)."""
+    log = model_file("speech", "metrics", models_dir)
+    run = {
+        "val_history": [{"epoch": e["epoch"], "val_cer": e["val_cer"]} for e in log["history"]],
+        "val_cer": log["best"]["val_cer"],
+        "best_epoch": log["best_epoch"],
+        "epochs": log["epochs"],
+    }
+    title = f"retrained on the corrected data ({cpu_name(log.get('machine', {}).get('cpu'))})"
+    return curves_table({title: run})
 
 
 def real_clips(models_dir: Path, who: str) -> int:
@@ -1097,6 +1124,33 @@ def e_set_value(models_dir: Path, which: str) -> str:
     return ", ".join(e_set_letters(card, which == "wrong"))
 
 
+def from_both(card: dict[str, Any], wrong: bool) -> list[str]:
+    """The letters heard wrong from both KLettres speakers (``wrong``), or right from both."""
+    heard = heard_letters(card)
+    return [c for c in LETTERS if all((heard[k][c] != c) == wrong for k, _ in SPEAKERS)]
+
+
+@generator("speech", "both-speakers", argument=True)
+def from_both_value(models_dir: Path, which: str) -> str:
+    """Letters by what the model heard from both KLettres speakers, as "A, O, S": ``wrong``
+    (heard wrong from both), ``wrong-others`` (those outside the E-set, which the page lists
+    apart) or ``right`` (heard right from both). An empty list refuses: the page's sentence
+    names at least one."""
+    if which not in ("wrong", "wrong-others", "right"):
+        raise PageDataError(
+            f"data:speech:both-speakers:{which}: expected wrong, wrong-others or right"
+        )
+    letters = from_both(model_file("speech", "card", models_dir), which != "right")
+    if which == "wrong-others":
+        letters = [c for c in letters if c not in E_SET]
+    if not letters:
+        raise PageDataError(
+            f"data:speech:both-speakers:{which}: no such letter on the card; the page's "
+            "sentence names some, so it needs rewriting"
+        )
+    return ", ".join(letters)
+
+
 def as_digits(card: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     """Speaker → what was heard → the letters heard as that, for every letter of a KLettres
     speaker heard as something that starts with a digit ("90" included)."""
@@ -1210,29 +1264,29 @@ def targets_value(models_dir: Path, which: str) -> str:
 SPLIT_FIX_ROWS = {
     "before_fix": "published before the fix (old split)",
     "old_weights_corrected": "same weights, corrected test sets",
+    "rerun_old_split": "its recipe rerun, seed 0 (A, old split)",
     "published": "retrained on the corrected data (published now)",
 }
 
 
 def split_fix(models_dir: Path) -> dict[str, dict[str, Any]]:
-    """The rows of speech_split_fix.json, after checking its first and last are still the
-    logs they were collected from (the last is models/speech's: a new model needs the
-    collector run again)."""
-    from rnn_site.experiments.speech_split_fix import row
+    """The rows of speech_split_fix.json, after checking that those read from a log or a
+    collected run are still that log's or run's (the last is models/speech's: a new model
+    needs the collector run again)."""
+    from rnn_site.experiments.speech_split_fix import rerun_row, row
 
     module = "rnn_site.experiments.speech_split_fix"
     rows = results_file(SPLIT_FIX, module)["rows"]
-    if set(rows) != set(SPLIT_FIX_ROWS):
-        raise PageDataError(
-            f"{SPLIT_FIX.name}: rows {sorted(rows)}, expected {list(SPLIT_FIX_ROWS)}"
-        )
-    logs = {
-        "before_fix": before_fix_log(),
-        "published": model_file("speech", "metrics", models_dir),
+    if list(rows) != list(SPLIT_FIX_ROWS):
+        raise PageDataError(f"{SPLIT_FIX.name}: rows {list(rows)}, expected {list(SPLIT_FIX_ROWS)}")
+    sources = {
+        "before_fix": lambda: row(before_fix_log()),
+        "rerun_old_split": lambda: rerun_row(read_json(VOICES), before_fix_log()),
+        "published": lambda: row(model_file("speech", "metrics", models_dir)),
     }
-    for key, log in logs.items():
+    for key, source in sources.items():
         try:
-            now = row(log)
+            now = source()
         except ValueError as error:
             raise PageDataError(f"{key}: {error}") from None
         if rows[key] != now:
@@ -1246,14 +1300,15 @@ def split_fix(models_dir: Path) -> dict[str, dict[str, Any]]:
 @generator("speech", "table.split-fix")
 def split_fix_table(models_dir: Path) -> str:
     """Greedy test CER of the model published before the fix, of its weights on the corrected
-    test sets, and of the recipe retrained on the corrected data; best validation CER with its
-    epoch (counted from 1), where the row has one."""
+    test sets, of its recipe rerun (old split) on the CPU that trained the published model,
+    and of the recipe retrained on the corrected data; the CPU that trained each row's
+    weights; best validation CER with its epoch (counted from 1), where the row has one."""
     rows = split_fix(models_dir)
     lines = [
-        "| model | British test voices | "
+        "| model | trained on | British test voices | "
         + " | ".join(title for _, title in SPLIT_FIX_SETS)
         + " | best validation CER (epoch) |",
-        "|---|---|" + "--:|" * len(SPLIT_FIX_SETS) + "--:|",
+        "|---|---|---|" + "--:|" * len(SPLIT_FIX_SETS) + "--:|",
     ]
     for key, label in SPLIT_FIX_ROWS.items():
         r = rows[key]
@@ -1264,8 +1319,88 @@ def split_fix_table(models_dir: Path) -> str:
             if r["val_cer"] is None
             else f"{pct2(r['val_cer'])} ({r['best_epoch'] + 1} of {r['epochs']})"
         )
-        lines.append(f"| {label} | {voices} | " + " | ".join(cers) + f" | {val} |")
+        lines.append(
+            f"| {label} | {cpu_name(r['cpu'])} | {voices} | " + " | ".join(cers) + f" | {val} |"
+        )
     return "\n".join(lines)
+
+
+def exact_cer(cer: float, n: int, what: str) -> float:
+    """A CER over ``n`` one-symbol clips that a record keeps to four decimals, as the count of
+    wrong clips over ``n`` that it rounds (PageDataError if it rounds none: ``n`` is not its
+    count)."""
+    wrong = round(cer * n)
+    if abs(cer * n - wrong) > 5e-5 * n + 1e-9:
+        raise PageDataError(f"{what}: CER {cer} is no count of {n} clips")
+    return wrong / n
+
+
+#: How far apart two CERs kept to four decimals can be from what they round.
+RECORD_ROUNDING = 1e-4
+
+
+def split_fix_changes(models_dir: Path) -> dict[str, dict[str, Any]]:
+    """Per test set of the split-fix table: ``card``, the change of greedy test CER from the
+    card published before the fix to the retrained model (their logs, unrounded); ``seed``,
+    what seed 1 changed on the old recipe on one machine (speech_voices.json, A to A with seed
+    1), as exact counts on the sets of one-symbol clips (held-out words, the KLettres
+    speakers), else as recorded; and ``within``: whether the first is no larger than the
+    second. PageDataError where the records' rounding could decide it."""
+    rows = split_fix(models_dir)
+    runs = voices_runs(models_dir)
+    if "A-seed1" not in runs:
+        raise PageDataError(f"{VOICES.name}: no run of A with seed 1")
+    before, after = rows["before_fix"]["test_cer"], rows["published"]["test_cer"]
+    out = {}
+    for key, _ in SPLIT_FIX_SETS:
+        counts = {"tts_isolated": rows["published"]["test_n"]["tts_isolated"]}
+        counts |= {k: real_clips(models_dir, "speaker") for k, _ in SPEAKERS}
+        a, a1 = runs["A"]["test_cer"][key], runs["A-seed1"]["test_cer"][key]
+        slack = 0.0
+        if key in counts:
+            a, a1 = (exact_cer(c, counts[key], f"{VOICES.name} {key}") for c in (a, a1))
+        else:
+            slack = RECORD_ROUNDING
+        card, seed = after[key] - before[key], a1 - a
+        if abs(abs(card) - abs(seed)) <= slack and slack:
+            raise PageDataError(
+                f"{key}: the change {card:+.4f} and the seed's {seed:+.4f} are too close to "
+                f"order from records kept to four decimals"
+            )
+        out[key] = {"card": card, "seed": seed, "within": abs(card) <= abs(seed) + 1e-12}
+    return out
+
+
+def signed(x: float) -> str:
+    """A CER difference in points, one decimal, with its sign ("+0.6", "-11.5"); "0.0"."""
+    text = f"{100 * x:+.1f}"
+    return "0.0" if float(text) == 0 else text
+
+
+@generator("speech", "split-fix", argument=True)
+def split_fix_value(models_dir: Path, which: str) -> str:
+    """``seed``: a sentence on whether each change from the card published before the fix to
+    the retrained model is within the change seed 1 made on the old recipe (no larger;
+    `split_fix_changes`), with both in points ("held-out words +0.6 points (seed -0.6)")."""
+    if which != "seed":
+        raise PageDataError(f"data:speech:split-fix:{which}: expected seed")
+    changes = split_fix_changes(models_dir)
+
+    def said(key: str, title: str) -> str:
+        card, seed = (signed(changes[key][k]) for k in ("card", "seed"))
+        return f"{title} {card} points (seed {seed})"
+
+    within = [said(k, t) for k, t in SPLIT_FIX_SETS if changes[k]["within"]]
+    beyond = [said(k, t) for k, t in SPLIT_FIX_SETS if not changes[k]["within"]]
+    start = "the change from the card published before the fix to the retrained model"
+    if not beyond:
+        return f"On every test set {start} is within the change seed 1 made: {_and(within)}"
+    if not within:
+        return f"On every test set {start} is beyond the change seed 1 made: {_and(beyond)}"
+    return (
+        f"{start[0].upper()}{start[1:]} is within the change seed 1 made on {_and(within)}, "
+        f"and beyond it on {_and(beyond)}"
+    )
 
 
 # --------------------------------- test voices that were training voices, before the split fix

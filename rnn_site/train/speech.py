@@ -401,10 +401,15 @@ def rescore(
     one ``rnn-site export speech --checkpoint`` reads (`ValueError` otherwise, before anything
     is read or written).
 
+    The log's ``synthesis_cache`` becomes the cache the test clips were read from now: when
+    the code's cache key has changed since training (the split fix respelled voices), that is
+    another cache than training's, with other audio.
+
     ``rescored.previous`` keeps what the replaced scores were, so the card can say what the
     new trim changed: the trim that scored them (``None``: the log predates ``test_trim``),
-    greedy CER per set, and the clips heard differently where a set's error list is complete.
-    Scoring again with the trim that scored the log keeps the ``previous`` it already has."""
+    the synthesis cache they were scored from, greedy CER per set, and the clips heard
+    differently where a set's error list is complete. Scoring again with the trim and the
+    cache that scored the log keeps the ``previous`` it already has (`previous_scores`)."""
     from rnn_site.files import write_json
     from rnn_site.provenance import git_commit
 
@@ -421,6 +426,7 @@ def rescore(
     scores = final_scores(
         model, data, load_real_letters(), log["hparams"]["dtw_templates_per_symbol"], log["seed"]
     )
+    scores["synthesis_cache"] = data.cache_dir.name
     previous = previous_scores(log, scores)
     log |= {
         **scores,
@@ -439,19 +445,25 @@ def rescore(
 
 def previous_scores(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
     """``rescored.previous`` for ``scores`` replacing the log's: what the log's own rescore
-    kept when the trim is the one that scored the log (scoring again changes nothing then),
-    else what the log's scores were (:func:`score_changes`)."""
+    kept when the trim and the synthesis cache are the ones that scored the log (scoring
+    again changes nothing then), else what the log's scores were (:func:`score_changes`): a
+    rescore from another cache scored other audio, so what the log held is what it replaced.
+    ``scores`` without a ``synthesis_cache`` is taken to be from the log's."""
     kept = (log.get("rescored") or {}).get("previous")
-    if kept is not None and log.get("test_trim") == scores["test_trim"]:
+    same_audio = scores.get("synthesis_cache", log.get("synthesis_cache")) == log.get(
+        "synthesis_cache"
+    )
+    if kept is not None and log.get("test_trim") == scores["test_trim"] and same_audio:
         return dict(kept)
     return score_changes(log, scores)
 
 
 def score_changes(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
-    """What the log's test scores were before ``scores`` replace them: its ``test_trim``,
-    greedy CER per set, and per set the clips heard differently (``said``, ``voice``,
-    ``before``, ``after``: the transcripts) where both error lists hold every error. A clip is
-    known by its voice and what it says (one clip each in KLettres)."""
+    """What the log's test scores were before ``scores`` replace them: its ``test_trim`` and
+    ``synthesis_cache`` (what cut the clips, and which audio they were), greedy CER per set,
+    and per set the clips heard differently (``said``, ``voice``, ``before``, ``after``: the
+    transcripts) where both error lists hold every error. A clip is known by its voice and
+    what it says (one clip each in KLettres)."""
     old, new = log["results"]["lstm"], scores["results"]["lstm"]
     changed: dict[str, list[dict[str, str]]] = {}
     for name in new:
@@ -466,6 +478,7 @@ def score_changes(log: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]
                 changed[name].append({"voice": voice, "said": said, "before": was, "after": now})
     return {
         "test_trim": log.get("test_trim"),
+        "synthesis_cache": log.get("synthesis_cache"),
         "greedy_cer": {name: old[name]["greedy"]["cer"] for name in old},
         "changed": changed,
     }
