@@ -136,6 +136,7 @@ def test_measure_counts_wins_and_losses_and_checks_the_card():
 
 LOG = json.loads((MODELS / "ts-forecaster" / "metrics.json").read_text("utf-8"))
 MISC, TRANSIT = "CEU4245300001", "CEU4348500001"
+FOOD_STORES, GASOLINE, BANKING = "CEU4244500001", "CEU4244700001", "CEU5552211001"
 
 
 def results() -> dict:
@@ -194,10 +195,64 @@ def test_the_facts_are_the_results():
     steady = [r for r in committed["series"].values() if r["growth_share"] >= site.STEADY]
     worst = max(r["mase"]["lstm"] / r["mase"]["seasonal_naive"] for r in steady)
     assert fact("steady.ratio.max") == f"{worst:.2f}"
-    assert fact("rest.slowed-and-overshot") == "4"
-    for bad in ("nonsense", "lost.2.slowdown", f"series.{MISC}.nonsense", "series.CEU0.growth"):
+    rows = committed["series"].values()
+    slowed = [r for r in rows if r["slowdown"] > 0 and r["lstm_bias"] > 0]
+    assert fact("slowed-and-overshot") == str(len(slowed)) == "7"
+    steady_slowed = [r for r in slowed if r["growth_share"] >= site.STEADY]
+    assert fact("steady.slowed-and-overshot") == str(len(steady_slowed)) == "3"
+    assert {r["title"].rsplit(": ", 1)[-1] for r in steady_slowed} == {
+        "Motor Vehicle and Parts Dealers",
+        "Gasoline Stations",
+        "Food Services and Drinking Places",
+    }
+    correlations = [r["bias_slowdown_correlation"] for r in rows]
+    assert (fact("correlation.min"), fact("correlation.max")) == ("0.39", "0.86")
+    assert min(correlations) == pytest.approx(0.393, abs=1e-3) and min(correlations) > 0
+    for bad in (
+        "nonsense",
+        "lost",  # the titles of the losses: no paragraph reads them any more
+        "rest.slowed-and-overshot",  # counted over all the series now
+        "lost.2.slowdown",
+        "narrowest",
+        f"series.{MISC}.nonsense",
+        "series.CEU0.growth",
+    ):
         with pytest.raises(PageDataError):
             fact(bad)
+
+
+def test_the_window_majority_rests_on_one_series_inside_machine_noise():
+    committed = results()
+    rows = committed["series"]
+    beats = committed["summary"]["lstm_beats"]
+    card_beats = sum(
+        h["lstm"]["mase"] < h["holt-winters"]["mase"] for h in LOG["held_out"].values()
+    )
+    card = json.loads((MODELS / "ts-forecaster" / "card.json").read_text("utf-8"))
+    assert card["targets"]["held_out_beats_holt_winters"] == card_beats
+    # 6 of 10 against the window-fitted Holt-Winters, a majority; 5 against the card's fit and
+    # the all-history refit
+    assert (beats["holt_winters_window"], card_beats, beats["holt_winters_all"]) == (6, 5, 5)
+    # the narrowest window win: Food and Beverage Stores, 0.7865 against 0.7895
+    assert site.narrowest_window_win(committed) == FOOD_STORES
+    food = rows[FOOD_STORES]["mase"]
+    assert food["holt_winters_window"] - food["lstm"] == pytest.approx(0.0030, abs=1e-4)
+    assert food["holt_winters_window"] - food["lstm"] < why.TOLERANCE["holt_winters"]
+    fact = lambda key: site.why_fact(MODELS, key)  # noqa: E731
+    assert fact("narrowest.title") == "Food and Beverage Stores"
+    assert (fact("narrowest.mase.lstm"), fact("narrowest.mase.holt_winters_window")) == (
+        "0.787",
+        "0.790",
+    )
+    assert (fact("tolerance"), fact("tolerance.seen")) == ("0.01", "0.006")
+    # by mean MASE both refits beat the LSTM and the card's fit
+    assert (fact("mean.window"), fact("mean.all"), fact("mean.lstm"), fact("mean.card")) == (
+        "0.413",
+        "0.407",
+        "0.430",
+        "0.500",
+    )
+    assert site.paragraph_breaks(committed, LOG) == []
 
 
 def test_the_single_network_count_comes_from_the_log():
@@ -216,6 +271,13 @@ def test_the_page_paragraph_renders_and_says_the_ensembles_gain_through_markers(
     text = render_data(page[start : page.index("## Limits", start)])
     assert "Miscellaneous Store Retailers" in text and "<!--" not in text
     assert "moved one more series" not in page and "last four years" not in page
+    # the review of issue 19's section: the history evidence is mixed, the overshoot is no
+    # cause, the steady-growth split is after the fact, and counts are read, not typed
+    assert "does not explain the misses" not in page and "does not win by its longer" not in page
+    assert "explains the Holt-Winters miss is mixed" in page
+    assert "The evidence on history is mixed" in text
+    assert "on 7 of the 10 series, wins included" in " ".join(text.split())
+    assert "a description after the fact" in text and "ten test periods" not in page
     assert "<!-- data:ts-forecaster:held-out-single:beats-seasonal-naive -->" in page
 
 
@@ -233,7 +295,7 @@ def test_the_paragraph_refuses_results_it_no_longer_describes(tmp_path, monkeypa
         r["summary"]["lost_to_seasonal_naive"].append("CEU4244500001")
 
     with_results(tmp_path, monkeypatch, third_loss)
-    with pytest.raises(PageDataError, match=r"2 series lost to seasonal naive.*rewrite it"):
+    with pytest.raises(PageDataError, match=r"2 series lost to seasonal naive.*rewrite them"):
         site.why_fact(MODELS, "window")
     assert site.why_table(MODELS)  # the table states no claim
 
@@ -243,6 +305,53 @@ def test_the_paragraph_refuses_results_it_no_longer_describes(tmp_path, monkeypa
     with_results(tmp_path, monkeypatch, no_overshoot)
     with pytest.raises(PageDataError, match="slowed after the window and was overshot"):
         site.why_fact(MODELS, "lost.1.slowdown")
+
+
+@pytest.mark.parametrize(
+    ("window_beats", "claim"),
+    [
+        (5, "loses to the LSTM on a majority"),  # the window's count no longer meets the target
+        (7, "exactly one series more than the card's"),
+    ],
+)
+def test_the_history_paragraph_refuses_other_counts(tmp_path, monkeypatch, window_beats, claim):
+    def count(r: dict) -> None:
+        r["summary"]["lstm_beats"]["holt_winters_window"] = window_beats
+
+    with_results(tmp_path, monkeypatch, count)
+    with pytest.raises(PageDataError, match=claim):
+        site.why_fact(MODELS, "beats.window")
+
+
+def test_the_history_paragraph_refuses_a_majority_outside_machine_noise(tmp_path, monkeypatch):
+    def clear_win(r: dict) -> None:
+        # Food and Beverage Stores won by 0.02: the narrowest win is now Gasoline Stations',
+        # 0.4257 against 0.4099, also beyond the tolerance (0.01)
+        food = r["series"][FOOD_STORES]["mase"]
+        food["holt_winters_window"] = food["lstm"] + 0.02
+
+    with_results(tmp_path, monkeypatch, clear_win)
+    assert site.narrowest_window_win(results() | {"series": {}}) is None
+    with pytest.raises(PageDataError, match="narrowest of those wins is within"):
+        site.why_fact(MODELS, "narrowest.title")
+
+
+def test_the_losses_paragraph_refuses_an_overshoot_unlike_the_rest(tmp_path, monkeypatch):
+    def one_negative(r: dict) -> None:
+        r["series"][GASOLINE]["bias_slowdown_correlation"] = -0.2
+
+    with_results(tmp_path, monkeypatch, one_negative)
+    with pytest.raises(PageDataError, match="bias rises with the slowdown on every series"):
+        site.why_fact(MODELS, "correlation.min")
+
+    def overlap(r: dict) -> None:
+        # Commercial Banking (LSTM 0.74 × seasonal naive) counted as steady growth: above
+        # General Merchandise Stores (0.71), left among the others
+        r["series"][BANKING]["growth_share"] = 0.6
+
+    with_results(tmp_path, monkeypatch, overlap)
+    with pytest.raises(PageDataError, match="steady growth separates"):
+        site.why_fact(MODELS, "steady.ratio.max")
 
 
 def copied_model(root: Path) -> Path:

