@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from shipped import MODELS
+from shipped import MODELS, ROOT
 
 from rnn_site.baselines.conformal import DEMAND_HISTORY_DAYS
 from rnn_site.data import electricity
@@ -32,7 +33,7 @@ from rnn_site.runtime import (
     UnknownSeriesError,
 )
 from rnn_site.runtime.errors import GeneratedFileMissingError, ModelIntegrityError
-from rnn_site.runtime.ts_forecaster import demand_inputs, regression_what_if
+from rnn_site.runtime.ts_forecaster import MAX_SHIFT, demand_inputs, regression_what_if
 from rnn_site.train.demand import Standardiser, features
 
 NORM = Standardiser(demand_mean=4.5, demand_std=0.9, temperature_mean=16.0, temperature_std=6.0)
@@ -204,6 +205,14 @@ def test_what_if_shifts_within_the_limit_are_numbers_of_any_kind(forecaster):
     for same in (15, np.int64(15), np.float32(15.0)):
         np.testing.assert_array_equal(forecaster.demand_what_if(np.int64(1), same).lstm.median,
                                       reference)  # fmt: skip
+
+
+def test_the_demos_shift_limit_is_the_runtimes():
+    """forecast-demand.js's MAX_SHIFT is "the largest temperature shift either side (°C), as
+    the Python runtime accepts": the same number as `MAX_SHIFT` (15), read from the script."""
+    script = (ROOT / "docs" / "assets" / "demos" / "forecast-demand.js").read_text("utf-8")
+    (value,) = re.findall(r"^export const MAX_SHIFT = (\d+(?:\.\d+)?);$", script, flags=re.M)
+    assert float(value) == MAX_SHIFT == 15.0
 
 
 @pytest.mark.parametrize("origin", [o for o in HOSTILE if not isinstance(o, int)] + [1.5, 94.0],

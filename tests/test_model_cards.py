@@ -118,3 +118,51 @@ def test_every_application_has_a_prose_file_and_no_other_is_left() -> None:
 
     files = {p.stem for p in PROSE_DIR.glob("*.md")}
     assert {a.name for a in APPLICATIONS} | {"char-lm-folder"} == files
+
+
+#: The models whose card a refresh writes again from the folder's log (`refresh_card`).
+REFRESHED = ("speech", "ts-forecaster", "char-mingru")
+
+
+@pytest.mark.parametrize("name", REFRESHED)
+def test_a_refresh_keeps_the_version_and_commit_the_card_records(name: str, tmp_path: Path) -> None:
+    """A refresh rewrites the card from the log without exporting the graphs again, so the
+    card must keep the version and commit its graphs were exported with, not today's
+    exporter's ``VERSION`` (speech and ts-forecaster once restamped it). A copy of the
+    published folder whose card records an older version and another commit keeps both; the
+    published folders are not touched."""
+    import importlib
+    import shutil
+
+    pytest.importorskip("torch")
+    refresh_card = importlib.import_module(f"rnn_site.export.{name.replace('-', '_')}").refresh_card
+    folder = tmp_path / "models" / name
+    shutil.copytree(MODELS / name, folder)
+    if name == "char-mingru":  # its card's LSTM row is char-lm's card as it is now
+        (tmp_path / "models" / "char-lm").mkdir()
+        shutil.copy(MODELS / "char-lm" / "card.json", tmp_path / "models" / "char-lm")
+    card = json.loads((folder / "card.json").read_text("utf-8"))
+    assert card["version"] == "1.0.0"  # today's VERSION: an unkept version would read so
+    older = {**card, "version": "0.9.0", "source_commit": "0123abc"}
+    (folder / "card.json").write_text(json.dumps(older), "utf-8")
+    log = (folder / "metrics.json").read_bytes()
+    refresh_card(folder)
+    refreshed = json.loads((folder / "card.json").read_text("utf-8"))
+    assert (refreshed["version"], refreshed["source_commit"]) == ("0.9.0", "0123abc")
+    assert (folder / "metrics.json").read_bytes() == log
+
+
+def test_a_refresh_needs_a_card_and_its_log(tmp_path: Path) -> None:
+    """Nothing to refresh without card.json or metrics.json (a training run's folder):
+    FileNotFoundError before anything is staged."""
+    from rnn_site.export.steps import start_refresh
+
+    with pytest.raises(FileNotFoundError), start_refresh("speech", tmp_path):
+        pass
+    (tmp_path / "card.json").write_text(json.dumps({"version": "1.0.0"}), "utf-8")
+    with (
+        pytest.raises(FileNotFoundError, match=r"no metrics\.json in"),
+        start_refresh("speech", tmp_path),
+    ):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json"]

@@ -19,6 +19,7 @@ from rnn_site.sitebuild.page_data import (
     GENERATORS,
     PLACEHOLDER,
     PageDataError,
+    cpu_name,
     generator,
     load_generators,
     lookup,
@@ -114,6 +115,27 @@ def test_every_page_placeholder_resolves_and_every_generator_is_used() -> None:
         used |= {(m["name"], m["key"]) for m in PLACEHOLDER.finditer(text)}
         assert "<!-- data:" not in render_data(text), page
     assert set(load_generators()) <= used, set(load_generators()) - used
+
+
+def test_a_cpu_is_named_one_way_on_every_page() -> None:
+    """Logs spell a CPU as the system does ("Intel(R) Xeon(R) Processor"); every generator
+    that prints one goes through `cpu_name`, so no rendered page shows the trademark signs or
+    the trailing "Processor" (the recipe tables, the rerun check and the precision benchmark
+    once did)."""
+    assert cpu_name("Intel(R) Xeon(R) Processor") == "Intel Xeon"
+    core = "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz"
+    assert cpu_name(core) == "Intel Core i7-8650U CPU @ 1.90GHz"
+    assert cpu_name("AMD EPYC 7B13 64-Core Processor") == "AMD EPYC 7B13 64-Core"
+    assert cpu_name("AMD EPYC") == "AMD EPYC"
+    assert cpu_name(None) == cpu_name("") == "not recorded"
+    logs = [json.loads(p.read_text("utf-8")) for p in _published_json()]
+    assert any("Intel(R) Xeon(R) Processor" in json.dumps(log) for log in logs)  # not vacuous
+    shown = [
+        page.name
+        for page in PAGES
+        if re.search(r"\((R|TM)\)|Xeon Processor", render_data(page.read_text("utf-8")))
+    ]
+    assert shown == []
 
 
 def _numbers(tree: Any) -> list[float]:

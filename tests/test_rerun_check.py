@@ -66,6 +66,10 @@ def test_the_page_fragment_is_about_the_shipped_log_only(tmp_path):
         "all 1 weight tensors and every logged figure were equal (total wall times of 10 and "
         "12 minutes, Test CPU)"
     )
+    # the CPU as every page names it (`cpu_name`), not as the log spells it
+    xeon = {**check, "machine": {"cpu": "Intel(R) Xeon(R) Processor"}}
+    (results / "tiny_rerun_check.json").write_text(json.dumps(xeon), "utf-8")
+    assert rerun_check(models, "tiny", results).endswith("12 minutes, Intel Xeon)")
     (models / "tiny" / "metrics.json").write_text(json.dumps({**LOG, "results": {"t": 1}}))
     with pytest.raises(PageDataError, match="not about the shipped training log"):
         rerun_check(models, "tiny", results)

@@ -122,8 +122,40 @@ def test_quick_minutes_reads_the_kept_quick_log(tmp_path: Path) -> None:
     log = {"wall_time_s": 187.5, "machine": {"cpu": "AMD EPYC"}}
     quick_log_path("tiny", tmp_path).write_text(json.dumps(log), "utf-8")
     assert quick_minutes(tmp_path, "tiny", tmp_path) == "3.1 minutes on an AMD EPYC"
+    xeon = {"wall_time_s": 389.9, "machine": {"cpu": "Intel(R) Xeon(R) Processor"}}
+    quick_log_path("xeon", tmp_path).write_text(json.dumps(xeon), "utf-8")
+    assert quick_minutes(tmp_path, "xeon", tmp_path) == "6.5 minutes on an Intel Xeon"
     with pytest.raises(PageDataError, match="rnn-site train other --quick"):
         quick_minutes(tmp_path, "other", tmp_path)
     for name in ("char-lm", "char-mingru", "translator", "speech", "ts-forecaster"):
         kept = json.loads(quick_log_path(name, QUICK_DIR).read_text("utf-8"))
         assert kept["complete"] and kept["wall_time_s"] < 600, name
+
+
+def test_a_runs_minutes_are_its_whole_wall_time_as_every_page_prints_them(tmp_path: Path) -> None:
+    """One field (``wall_time_s``, the whole command) and one rounding for "took": one decimal
+    under ten minutes, whole minutes from ten; the recipe table names the CPU as `cpu_name`
+    does. The char-lm ``--quick`` run (187.6 s of which 180.9 s training) reads 3.1 minutes
+    in the recipe table, in the text-generation page's sentence and in next.md's table."""
+    from rnn_site.sitebuild.recipes import QUICK_DIR, run_minutes
+
+    assert run_minutes({"wall_time_s": 187.563, "train_wall_time_s": 180.9}) == "3.1"
+    assert run_minutes({"wall_time_s": 594.0}) == "9.9"
+    assert run_minutes({"wall_time_s": 600.0}) == "10"
+    assert run_minutes({"wall_time_s": 4287.96}) == "71"
+    assert run_minutes({"wall_time_s": 60_000.0}) == "1,000"
+    (tmp_path / "m").mkdir()
+    xeon = {**_log("rnn-site train m", 100, 2.0), "machine": {"cpu": "Intel(R) Xeon(R) Processor"}}
+    (tmp_path / "m" / "metrics.json").write_text(json.dumps({**xeon, "wall_time_s": 187.563}))
+    score = lambda log: f"{log['char_lm']['test_bpc']:.3f}"  # noqa: E731
+    row = recipes_table("m", score, "bpc", tmp_path, tmp_path / "quick").splitlines()[2]
+    assert "| 3.1 min (Intel Xeon, 1 thread) |" in row
+
+    kept = json.loads(quick_log_path("char-lm", QUICK_DIR).read_text("utf-8"))
+    assert (kept["wall_time_s"], kept["train_wall_time_s"]) == (187.563, 180.9)
+    said = render_data("<!-- data:recipes:quick-minutes:char-lm -->")
+    assert said == "3.1 minutes on an AMD EPYC"
+    recipes = render_data("<!-- data:char-lm:table.recipes -->")
+    assert "| 6,000 | 351,877 | 3.1 min (AMD EPYC, 1 thread) |" in recipes
+    full_size = render_data("<!-- data:next:table.full-size -->")
+    assert "| 6,000 steps in 3.1 min (1 thread, AMD EPYC) |" in full_size

@@ -14,7 +14,6 @@ touching this model's graph.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Unpack
@@ -26,7 +25,7 @@ from torch import nn
 from rnn_site.card import Contract, GreedyText, TextGenerationCard
 from rnn_site.export import steps
 from rnn_site.export.card_text import CardProse, card_text
-from rnn_site.export.cards import LOG_FILE, read_card
+from rnn_site.export.cards import read_card
 from rnn_site.export.char_lm import (
     CHAR_IO_NOTES,
     GREEDY_LENGTH,
@@ -168,13 +167,7 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     scores of its export (rewriting them would change the published file).
     """
     folder = Path(out_dir)
-    old = json.loads((folder / "card.json").read_text("utf-8"))
-    log_file = folder / LOG_FILE
-    log = json.loads(log_file.read_text("utf-8"))
-    commit = old["source_commit"]
-    with steps.start_export(
-        NAME, folder, log=log, commit=commit, log_file=log_file, version=old["version"]
-    ) as run:
+    with steps.start_refresh(NAME, folder) as (run, old):
         vocab = old["vocab"]
         prompt, n = old["example_greedy"]["prompt"], old["example_greedy"]["n"]
         greedy = greedy_record(folder / old["files"]["step"], vocab, prompt, n)

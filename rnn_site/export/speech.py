@@ -354,13 +354,8 @@ def export_speech_model(
 def refresh_card(out_dir: str | Path = "models/speech") -> dict[str, Path]:
     """Write the card, README and manifest again from the training log, the graph and demo
     clips untouched: for scores re-measured with the same weights (``rescored`` in the log).
-    The card keeps the commit its graph was exported at."""
-    folder = Path(out_dir)
-    old = json.loads((folder / "card.json").read_text("utf-8"))
-    log_file = folder / "metrics.json"
-    log = json.loads(log_file.read_text("utf-8"))
-    commit = old["source_commit"]
-    with steps.start_export(NAME, folder, log=log, commit=commit, log_file=log_file) as run:
+    The card keeps the commit and version its graph was exported with (`steps.start_refresh`)."""
+    with steps.start_refresh(NAME, out_dir) as (run, old):
         return run.publish({}, speech_card(run, old["config"], old["samples"]))
 
 

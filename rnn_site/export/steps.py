@@ -25,6 +25,7 @@ same for every application lives here:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -137,6 +138,32 @@ def start_export(
         yield ExportRun(
             name, Path(out_dir), log or {}, commit, version, staging, log_bytes, checkpoint_bytes
         )
+
+
+@contextmanager
+def start_refresh(name: str, out_dir: str | Path) -> Iterator[tuple[ExportRun, dict[str, Any]]]:
+    """`start_export` for a refresh: the card of the model published in ``out_dir`` written
+    again from the folder's training log (`LOG_FILE`) as it is now, its graphs untouched.
+
+    Yields the run and the card as it was (whatever the refresh carries over, its config,
+    files, samples). The run keeps the ``source_commit`` and the ``version`` that card
+    records, so the refreshed card still names the commit and version its graphs were
+    exported at, not this checkout's nor today's exporter's. FileNotFoundError without a
+    card.json or a training log: there is nothing to refresh."""
+    folder = Path(out_dir)
+    old = json.loads((folder / "card.json").read_text("utf-8"))
+    log, log_bytes = read_log_file(folder / LOG_FILE)
+    if log is None:
+        raise FileNotFoundError(f"no {LOG_FILE} in {folder}: a refresh writes the card from it")
+    with start_export(
+        name,
+        folder,
+        log=log,
+        commit=old["source_commit"],
+        version=old["version"],
+        log_bytes=log_bytes,
+    ) as run:
+        yield run, old
 
 
 def export_checkpoint(

@@ -669,15 +669,11 @@ def refresh_card(out_dir: str | Path = f"models/{NAME}") -> dict[str, Path]:
     graph untouched but for forecaster.onnx's "series" metadata, which follows the card's
     series settings: for scores re-measured with the same weights (``anomaly_rescored`` in
     the log). The example is built again (the runtime's interval may have changed). The card
-    keeps the commit its graphs were exported at."""
+    keeps the commit and version its graphs were exported with (`steps.start_refresh`)."""
     folder = Path(out_dir)
-    old = json.loads((folder / "card.json").read_text("utf-8"))
-    log_file = folder / "metrics.json"
-    log = json.loads(log_file.read_text("utf-8"))
-    series_json = json.loads((folder / old["files"]["series"]).read_text("utf-8"))
-    commit = old["source_commit"]
-    with steps.start_export(NAME, folder, log=log, commit=commit, log_file=log_file) as run:
-        card_series = with_anomaly_settings(old["series"], log, series_json)
+    with steps.start_refresh(NAME, folder) as (run, old):
+        series_json = json.loads((folder / old["files"]["series"]).read_text("utf-8"))
+        card_series = with_anomaly_settings(old["series"], run.log, series_json)
         limits = (int(old["min_history"]), int(old["max_horizon"]))
         graph_file = folder / old["files"]["forecaster"]
         shown = example(graph_file, series_json, card_series, limits)

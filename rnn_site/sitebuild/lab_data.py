@@ -15,7 +15,7 @@ from typing import Any
 
 from rnn_site.bench.figures import read_figures
 from rnn_site.bench.lab import RESULTS_PATH, SCHEMA
-from rnn_site.sitebuild.page_data import generator
+from rnn_site.sitebuild.page_data import cpu_name, generator
 
 
 def load_benchmark(path: Path = RESULTS_PATH) -> dict[str, Any]:
@@ -35,11 +35,14 @@ def benchmark_table(data: dict[str, Any]) -> str:
         f"| NumPy (`rnn_site.scratch.lab`) | {rates['numpy']:.0f} | {1000 / rates['numpy']:.1f} |",
     ]
     load = data["load_average"]
+    # the setup starts with the CPU as the system names it ("Intel(R) Xeon(R) Processor, 2
+    # cores; Chromium ..."): the page names it as every page does
+    cpu, _, rest = data["setup"].partition(", ")
     note = (
         f"\n\n{cfg['cell'].upper()}, H = {cfg['hidden']}, T = {cfg['length']}, batch "
         f"{cfg['batch']}, {cfg['optimizer'].capitalize()}, full BPTT; medians of "
         f"{data['rounds']} rounds of {data['steps_per_round']} steps, measured "
-        f"{data['measured']} on {data['setup']}; one-minute load average "
+        f"{data['measured']} on {cpu_name(cpu)}, {rest}; one-minute load average "
         f"{load[0]:.1f} before and {load[3]:.1f} after (the machine was shared)."
     )
     return "\n".join(rows) + note

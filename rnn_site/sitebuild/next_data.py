@@ -18,8 +18,8 @@ from typing import Any
 
 from rnn_site.experiments import cell_comparison
 from rnn_site.sitebuild.data_tables import data_table
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
-from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
+from rnn_site.sitebuild.page_data import PageDataError, cpu_name, generator, model_file, read_json
+from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path, run_minutes
 from rnn_site.weight_storage import WeightStorage, weight_storage
 
 #: Where the table goes in docs/next.md.
@@ -37,7 +37,9 @@ NARROW_FIGURE_PATH = Path("assets/figures/scan-benchmark-narrow.svg")
 
 def full_size_table(models_dir: Path = MODELS_DIR, quick_dir: Path = QUICK_DIR) -> str:
     """The demo's two models side by side, from their training logs (metrics.json), then
-    each one's ``--quick`` run where its log is kept (`rnn_site.sitebuild.recipes`).
+    each one's ``--quick`` run where its log is kept (`rnn_site.sitebuild.recipes`). The
+    Training cell is the run's steps, how long the whole command took (`run_minutes`, as the
+    recipe tables print it), its threads and the CPU its log names (`cpu_name`).
 
     Both were trained by `rnn_site.train.char_lm.train_char_lm` on the same split and scored
     against the same n-gram, so their logs have the same keys; the page reads the comparison
@@ -58,8 +60,8 @@ def full_size_table(models_dir: Path = MODELS_DIR, quick_dir: Path = QUICK_DIR) 
         threads = log["train_config"]["threads"]
         lines.append(
             f"| {label} | {log['parameters']:,} "
-            f"| {log['steps']:,} steps in {log['train_wall_time_s'] / 60:.1f} min "
-            f"({threads} thread{'s' if threads > 1 else ''}) "
+            f"| {log['steps']:,} steps in {run_minutes(log)} min "
+            f"({threads} thread{'s' if threads > 1 else ''}, {cpu_name(log['machine']['cpu'])}) "
             f"| {log['char_lm']['test_bpc']:.3f} |"
         )
     baseline = next(iter(logs.values()))["baseline"]
@@ -89,7 +91,7 @@ def full_size_on_page(models_dir: Path) -> str:
 RATIOS: dict[str, Callable[[dict[str, Any]], float]] = {
     "parameters": lambda log: log["parameters"],
     "steps": lambda log: log["steps"],
-    "cpu-time": lambda log: log["train_config"]["threads"] * log["train_wall_time_s"],
+    "cpu-time": lambda log: log["train_config"]["threads"] * log["wall_time_s"],
 }
 #: How the page names each way the LSTM's graphs store the weights (from its recipe's rounding).
 STORAGE_WORDS: dict[WeightStorage, str] = {
@@ -101,8 +103,9 @@ STORAGE_WORDS: dict[WeightStorage, str] = {
 
 @generator("next", "ratio", argument=True)
 def ratio_on_page(models_dir: Path, key: str) -> str:
-    """How many times the LSTM's ``parameters``, ``steps`` or ``cpu-time`` (threads x training
-    seconds) the minGRU's are, to one decimal: the prose's "not a race at equal terms"."""
+    """How many times the LSTM's ``parameters``, ``steps`` or ``cpu-time`` (threads x the
+    seconds the table's Training cell shows) the minGRU's are, to one decimal: the prose's
+    "not a race at equal terms"."""
     if key not in RATIOS:
         raise PageDataError(f"data:next:ratio:{key}: not one of {', '.join(RATIOS)}")
     lstm, mingru = (model_file(name, "metrics", models_dir) for name in FULL_SIZE_MODELS)

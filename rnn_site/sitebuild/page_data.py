@@ -129,6 +129,16 @@ def results_file(path: Path, module: str) -> dict[str, Any]:
         raise PageDataError(f"no {path}: write it with python -m {module} --json {path}") from None
 
 
+def cpu_name(cpu: str | None) -> str:
+    """A CPU as a page names it: the name a log or record gives, without trademark signs or a
+    trailing "Processor" ("Intel(R) Xeon(R) Processor" → "Intel Xeon"); "not recorded" when
+    it names none. Every generator that prints a CPU prints it through this."""
+    if not cpu:
+        return "not recorded"
+    name = re.sub(r"\((R|TM)\)", "", cpu)
+    return re.sub(r"\s+Processor$", "", " ".join(name.split()))
+
+
 def model_file(model: str, source: str, models_dir: Path = MODELS_DIR) -> Any:
     """``models_dir/model``'s parsed card (``source="card"``) or training log (``"metrics"``)."""
     try:

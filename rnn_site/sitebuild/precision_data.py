@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.bench.figures import read_figures
-from rnn_site.sitebuild.page_data import PageDataError, generator
+from rnn_site.sitebuild.page_data import PageDataError, cpu_name, generator
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_PATH = ROOT / "rnn_site" / "experiments" / "results" / "precision_benchmark.json"
@@ -54,7 +54,7 @@ def precision_table(data: dict[str, Any]) -> str:
         f"\n\nOne optimiser step (forward, loss, backward, clipping, Adam) through the training "
         f"loop's own code, medians of {data['rounds']} interleaved rounds after "
         f"{data['warmup']} discarded warm-up steps, {threads}; measured "
-        f"{data['measured']} on {machine['cpu']} ({machine['cpu_count']} cores, bfloat16 "
+        f"{data['measured']} on {cpu_name(machine['cpu'])} ({machine['cpu_count']} cores, bfloat16 "
         f"units: {units}), {data['setup']}. One-minute load average {load[0]:.1f} before and "
         f"{load[3]:.1f} after"
     )

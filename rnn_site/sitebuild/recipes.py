@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from rnn_site.applications import UnknownApplicationError, application
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+from rnn_site.sitebuild.page_data import (
+    PageDataError,
+    cpu_name,
+    generator,
+    model_file,
+    read_json,
+)
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 QUICK_DIR = Path(__file__).resolve().parents[1] / "experiments" / "results" / "recipes"
@@ -62,19 +68,27 @@ def shown_command(command: str) -> str:
     return re.sub(r"\s--out-dir(?:=|\s+)\S+", "", command)
 
 
+def run_minutes(log: dict[str, Any]) -> str:
+    """How long a run took, as every page prints it: the log's ``wall_time_s`` (the whole
+    command, data and scoring included, not only training) in minutes, one decimal under ten
+    minutes ("3.1"), whole minutes from ten ("71")."""
+    minutes = log["wall_time_s"] / 60
+    return f"{minutes:.1f}" if minutes < 10 else f"{minutes:,.0f}"
+
+
 def _row(label: str, log: dict[str, Any], score: Callable[[dict[str, Any]], str]) -> str:
     recipe = log.get("recipe") or {}
     command = shown_command(recipe.get("command") or "") or (
         "not recorded (trained before step budgets)"
     )
-    machine = log.get("machine") or {}
+    cpu = (log.get("machine") or {}).get("cpu")
     threads = (log.get("train_config") or {}).get("threads")
-    where = machine.get("cpu", "CPU not recorded")
+    where = cpu_name(cpu) if cpu else "CPU not recorded"
     if threads:
         where += f", {threads} thread{'s' if threads > 1 else ''}"
     return (
         f"| {label} | `{command}` | {log['steps']:,} | {log['parameters']:,} "
-        f"| {log['wall_time_s'] / 60:.0f} min ({where}) | {score(log)} |"
+        f"| {run_minutes(log)} min ({where}) | {score(log)} |"
     )
 
 
@@ -152,12 +166,13 @@ def published_minutes(models_dir: Path, name: str) -> str:
 @generator("recipes", "quick-minutes", argument=True)
 def quick_minutes(models_dir: Path, name: str, quick_dir: Path = QUICK_DIR) -> str:
     """``<!-- data:recipes:quick-minutes:MODEL -->``: the kept ``--quick`` run's wall time in
-    minutes (one decimal) and the CPU its log names, e.g. "3.1 minutes on an AMD EPYC"."""
+    minutes (`run_minutes`, as the recipe tables print it) and the CPU its log names
+    (`cpu_name`), e.g. "3.1 minutes on an AMD EPYC"."""
     path = quick_log_path(name, quick_dir)
     if not path.is_file():
         raise PageDataError(f"no {path}: keep the metrics.json of rnn-site train {name} --quick")
     log = read_json(path)
-    return f"{log['wall_time_s'] / 60:.1f} minutes on an {log['machine']['cpu']}"
+    return f"{run_minutes(log)} minutes on an {cpu_name(log['machine']['cpu'])}"
 
 
 @generator("recipes", "earlier-label", argument=True)

@@ -16,7 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnn_site.experiments.rerun_check import log_fingerprint
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, results_file
+from rnn_site.sitebuild.page_data import (
+    PageDataError,
+    cpu_name,
+    generator,
+    model_file,
+    results_file,
+)
 
 RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
 MODULE = "rnn_site.experiments.rerun_check"
@@ -36,7 +42,7 @@ def rerun_check(models_dir: Path, model: str, results_dir: Path = RESULTS) -> st
     minutes = " and ".join(f"{s / 60:.0f}" for s in check["wall_time_s"])
     return (
         f"all {check['weights']['tensors']} weight tensors and every logged figure were equal "
-        f"(total wall times of {minutes} minutes, {check['machine']['cpu']}"
+        f"(total wall times of {minutes} minutes, {cpu_name(check['machine']['cpu'])}"
         f"{dirty_clause(check['dirty'])})"
     )
 

@@ -32,8 +32,10 @@ true when models/speech changes:
   its recipe rerun on the old split (run A of speech_voices.json) and the recipe retrained on
   the corrected data, with the CPU that trained each
   (rnn_site/experiments/results/speech_split_fix.json, checked against the logs and the record
-  it was collected from); ``<!-- data:speech:split-fix:seed -->`` a sentence on whether each
-  change from the first to the last is within what seed 1 changed on the old recipe
+  it was collected from); ``<!-- data:speech:split-fix:fix -->`` a sentence on whether each
+  change from A to the last row (the closest baseline: same machine, only the split and the
+  commit differ) is within what seed 1 changed on the old recipe, and
+  ``<!-- data:speech:split-fix:machine -->`` the same for the first row to A
   (`split_fix_changes`); ``<!-- data:speech:table.published-curve -->`` the published
   model's validation curve, as the voices curves show theirs;
 - ``<!-- data:speech:real-clips:WHO -->``: how many KLettres clips the real-voice CERs are
@@ -101,6 +103,7 @@ from typing import Any
 from rnn_site.data.speech import E_SET
 from rnn_site.sitebuild.page_data import (
     PageDataError,
+    cpu_name,
     generator,
     model_file,
     read_json,
@@ -353,7 +356,7 @@ def ablation_seeds_table(models_dir: Path) -> str:
 
     def line(label: str, run: dict[str, Any]) -> str:
         cells = [pct(run["val_cer"])] + [pct(run["test_cer"][k]) for k, _ in ABLATION_SETS]
-        cpu = run.get("cpu") or "the ablation's"
+        cpu = cpu_name(run["cpu"]) if run.get("cpu") else "the ablation's"
         return f"| {label} | {cpu} | {run.get('seed', 0)} | " + " | ".join(cells) + " |"
 
     lines.append(line(f"ablation row, `{row['augment']}`", row))
@@ -362,7 +365,7 @@ def ablation_seeds_table(models_dir: Path) -> str:
     spreads += [spread([r["test_cer"][k] for r in runs]) for k, _ in ABLATION_SETS]
     seeds = ", ".join(str(r["seed"]) for r in runs)
     lines.append(
-        f"| spread across seeds (points) | {runs[0]['cpu']} | {seeds} | "
+        f"| spread across seeds (points) | {cpu_name(runs[0]['cpu'])} | {seeds} | "
         + " | ".join(points(s) for s in spreads)
         + " |"
     )
@@ -423,13 +426,6 @@ def one_cpu(cpus: set[str]) -> str:
 def pct2(x: float) -> str:
     """A validation CER, two decimals: the 80-epoch runs differ by tenths of a point there."""
     return f"{100 * x:.2f}%"
-
-
-def cpu_name(cpu: str | None) -> str:
-    """ "Intel(R) Xeon(R) Processor" as "Intel Xeon"."""
-    if not cpu:
-        return "not recorded"
-    return " ".join(cpu.replace("(R)", "").replace(" Processor", "").split())
 
 
 #: The role of the model published before the split fix among the voices runs: the rule of
@@ -1338,36 +1334,61 @@ def exact_cer(cer: float, n: int, what: str) -> float:
 #: How far apart two CERs kept to four decimals can be from what they round.
 RECORD_ROUNDING = 1e-4
 
+#: The changes `split_fix_changes` weighs, by name: the rows of the split-fix table they go
+#: from and to, and how the sentence names them. ``fix``: A (the recipe rerun on the old split,
+#: on the machine that trained the published model) to the retrained model, so only the split
+#: and the commit differ, the closest baseline; ``machine``: the model published before the fix
+#: to A, the same split and recipe on another CPU and at another commit.
+SPLIT_FIX_CHANGES = {
+    "fix": ("rerun_old_split", "published", "the change from A to the retrained model"),
+    "machine": ("before_fix", "rerun_old_split", "the change from the first row to A"),
+}
 
-def split_fix_changes(models_dir: Path) -> dict[str, dict[str, Any]]:
-    """Per test set of the split-fix table: ``card``, the change of greedy test CER from the
-    card published before the fix to the retrained model (their logs, unrounded); ``seed``,
-    what seed 1 changed on the old recipe on one machine (speech_voices.json, A to A with seed
-    1), as exact counts on the sets of one-symbol clips (held-out words, the KLettres
-    speakers), else as recorded; and ``within``: whether the first is no larger than the
-    second. PageDataError where the records' rounding could decide it."""
+
+def split_fix_changes(models_dir: Path, name: str = "fix") -> dict[str, dict[str, Any]]:
+    """Per test set of the split-fix table: ``change``, the change of greedy test CER over the
+    rows of `SPLIT_FIX_CHANGES` ``name`` (A to the retrained model by default); ``seed``, what
+    seed 1 changed on the old recipe on one machine (speech_voices.json, A to A with seed 1:
+    another draw of the synthesised clips as well as of the weights); ``clips`` and
+    ``seed_clips``, the same as numbers of wrong clips on the sets of one-symbol clips
+    (held-out words, the KLettres speakers; else None), where the CERs are read as the exact
+    counts they round; and ``within``: whether the first is no larger than the second.
+    PageDataError where the records' rounding could decide it."""
+    start, end, _ = SPLIT_FIX_CHANGES[name]
     rows = split_fix(models_dir)
     runs = voices_runs(models_dir)
     if "A-seed1" not in runs:
         raise PageDataError(f"{VOICES.name}: no run of A with seed 1")
-    before, after = rows["before_fix"]["test_cer"], rows["published"]["test_cer"]
+    counts = {"tts_isolated": rows["published"]["test_n"]["tts_isolated"]}
+    counts |= {k: real_clips(models_dir, "speaker") for k, _ in SPEAKERS}
     out = {}
     for key, _ in SPLIT_FIX_SETS:
-        counts = {"tts_isolated": rows["published"]["test_n"]["tts_isolated"]}
-        counts |= {k: real_clips(models_dir, "speaker") for k, _ in SPEAKERS}
-        a, a1 = runs["A"]["test_cer"][key], runs["A-seed1"]["test_cer"][key]
-        slack = 0.0
-        if key in counts:
-            a, a1 = (exact_cer(c, counts[key], f"{VOICES.name} {key}") for c in (a, a1))
-        else:
-            slack = RECORD_ROUNDING
-        card, seed = after[key] - before[key], a1 - a
-        if abs(abs(card) - abs(seed)) <= slack and slack:
+        cers = {
+            "start": rows[start]["test_cer"][key],
+            "end": rows[end]["test_cer"][key],
+            "a": runs["A"]["test_cer"][key],
+            "a1": runs["A-seed1"]["test_cer"][key],
+        }
+        n = counts.get(key)
+        if n:
+            cers = {k: exact_cer(c, n, f"{SPLIT_FIX.name} {key}") for k, c in cers.items()}
+            slack = 0.0
+        else:  # the seed's two records are rounded, and either end of the change may be
+            rounded = sum(rows[r]["test_n"] is None for r in (start, end))
+            slack = RECORD_ROUNDING * (1 + rounded / 2)
+        change, seed = cers["end"] - cers["start"], cers["a1"] - cers["a"]
+        if slack and abs(abs(change) - abs(seed)) <= slack:
             raise PageDataError(
-                f"{key}: the change {card:+.4f} and the seed's {seed:+.4f} are too close to "
+                f"{key}: the change {change:+.4f} and the seed's {seed:+.4f} are too close to "
                 f"order from records kept to four decimals"
             )
-        out[key] = {"card": card, "seed": seed, "within": abs(card) <= abs(seed) + 1e-12}
+        out[key] = {
+            "change": change,
+            "seed": seed,
+            "clips": round(change * n) if n else None,
+            "seed_clips": round(seed * n) if n else None,
+            "within": abs(change) <= abs(seed) + 1e-12,
+        }
     return out
 
 
@@ -1377,22 +1398,39 @@ def signed(x: float) -> str:
     return "0.0" if float(text) == 0 else text
 
 
+#: What one clip is on a set of one-symbol clips.
+CLIP_WORDS = {"tts_isolated": "word"} | {k: "letter" for k, _ in SPEAKERS}
+
+
 @generator("speech", "split-fix", argument=True)
 def split_fix_value(models_dir: Path, which: str) -> str:
-    """``seed``: a sentence on whether each change from the card published before the fix to
-    the retrained model is within the change seed 1 made on the old recipe (no larger;
-    `split_fix_changes`), with both in points ("held-out words +0.6 points (seed -0.6)")."""
-    if which != "seed":
-        raise PageDataError(f"data:speech:split-fix:{which}: expected seed")
-    changes = split_fix_changes(models_dir)
+    """A sentence on whether each change of `SPLIT_FIX_CHANGES` ``which`` (``fix``: A to the
+    retrained model; ``machine``: the first row to A) is within the change seed 1 made on the
+    old recipe (no larger; `split_fix_changes`), with both in points, and in words or letters
+    where every clip is one ("held-out words +1.9 points, 22 words (seed -0.6, 7 words)")."""
+    if which not in SPLIT_FIX_CHANGES:
+        raise PageDataError(
+            f"data:speech:split-fix:{which}: expected {' or '.join(SPLIT_FIX_CHANGES)}"
+        )
+    changes = split_fix_changes(models_dir, which)
 
     def said(key: str, title: str) -> str:
-        card, seed = (signed(changes[key][k]) for k in ("card", "seed"))
-        return f"{title} {card} points (seed {seed})"
+        c = changes[key]
+        if c["clips"] is None:
+            return f"{title} {signed(c['change'])} points (seed {signed(c['seed'])})"
+        unit = CLIP_WORDS[key]
+
+        def clips(n: int) -> str:
+            return f"{abs(n)} {unit}{'s' * (abs(n) != 1)}"
+
+        return (
+            f"{title} {signed(c['change'])} points, {clips(c['clips'])} "
+            f"(seed {signed(c['seed'])}, {clips(c['seed_clips'])})"
+        )
 
     within = [said(k, t) for k, t in SPLIT_FIX_SETS if changes[k]["within"]]
     beyond = [said(k, t) for k, t in SPLIT_FIX_SETS if not changes[k]["within"]]
-    start = "the change from the card published before the fix to the retrained model"
+    start = SPLIT_FIX_CHANGES[which][2]
     if not beyond:
         return f"On every test set {start} is within the change seed 1 made: {_and(within)}"
     if not within:

@@ -24,7 +24,6 @@ import html
 import itertools
 import json
 import math
-import re
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +34,13 @@ from rnn_site.files import atomic_path
 from rnn_site.runtime.char_lm import CharLanguageModel
 from rnn_site.runtime.registry import read_manifest
 from rnn_site.sitebuild.data_tables import data_table
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
+from rnn_site.sitebuild.page_data import (
+    PageDataError,
+    cpu_name,
+    generator,
+    model_file,
+    read_json,
+)
 from rnn_site.sitebuild.recipes import QUICK_DIR, earlier_logs, recipes_table
 
 SCHEMA = 1
@@ -553,13 +558,12 @@ def averaging_span(models_dir: Path, label: str) -> str:
 
 
 def _cpu_name(log: dict[str, Any]) -> str:
-    """The CPU a run trained on, as its log names it, without trademark signs or a trailing
-    "Processor" ("Intel(R) Xeon(R) Processor" → "Intel Xeon")."""
+    """The CPU a run trained on, as a page names it (`cpu_name`: "Intel Xeon"); PageDataError
+    when its log names none, since these pages compare two machines."""
     cpu = (log.get("machine") or {}).get("cpu")
     if not cpu:
         raise PageDataError(f"data:{MODEL}: a log names no CPU (machine.cpu)")
-    name = re.sub(r"\((R|TM)\)", "", cpu)
-    return re.sub(r"\s+Processor$", "", " ".join(name.split()))
+    return cpu_name(cpu)
 
 
 def cross_machine_values(published: dict[str, Any], label: str) -> dict[str, str]:
