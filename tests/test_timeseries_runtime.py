@@ -164,6 +164,10 @@ def test_history_calibration_rescales_each_step_by_how_its_own_past_fared(export
     assert not np.allclose(served.upper, graph.upper)  # the factors are not all 1
     with pytest.raises(InvalidArgumentError, match="calibration must be one of"):
         forecaster.forecast(history, 3, "co2", calibration="conformal")
+    # not a str: an array once reached `in` and raised numpy's untyped ValueError
+    for odd in (np.array([0.0, 0.0]), ["history"], None, 1):
+        with pytest.raises(InvalidArgumentError, match="calibration must be one of"):
+            forecaster.forecast(history, 3, "co2", calibration=odd)
     # Too short a history to score 12 earlier forecasts of a step: the graph's interval as it is.
     short = forecaster.forecast(history[:15], 3, "co2")
     np.testing.assert_array_equal(

@@ -175,6 +175,16 @@ def _positive(value: object) -> float | None:
     return number if 0 < number <= MAX_ABS_VALUE else None
 
 
+def _check_calibration(calibration: Any) -> None:
+    """InvalidArgumentError unless ``calibration`` is one of `CALIBRATIONS` (checked as a str
+    first: an array compared with ``in`` raises numpy's untyped ValueError)."""
+    if not isinstance(calibration, str) or calibration not in CALIBRATIONS:
+        raise InvalidArgumentError(
+            f"calibration must be one of {', '.join(map(repr, CALIBRATIONS))}, "
+            f"got {_show(calibration)}"
+        )
+
+
 class Forecaster(RuntimeModel[ForecastingCard]):
     """The exported forecaster behind a small, checked API.
 
@@ -279,11 +289,7 @@ class Forecaster(RuntimeModel[ForecastingCard]):
                 f"history has {values.size} values; the model needs at least "
                 f"{self.min_history} (and reads up to {settings['lookback']})"
             )
-        if calibration not in CALIBRATIONS:
-            raise InvalidArgumentError(
-                f"calibration must be one of {', '.join(map(repr, CALIBRATIONS))}, "
-                f"got {_show(calibration)}"
-            )
+        _check_calibration(calibration)
         window = values[-settings["lookback"] :]
         unit = self._scale(scale, settings, window)
         q = self.run(window[None], np.array([unit]), np.array([settings["id"]]))
@@ -423,11 +429,7 @@ class Forecaster(RuntimeModel[ForecastingCard]):
         """
         if not self.has_graph("demand"):
             raise InvalidArgumentError(f"model {self.location.name!r} has no demand graph")
-        if calibration not in CALIBRATIONS:
-            raise InvalidArgumentError(
-                f"calibration must be one of {', '.join(map(repr, CALIBRATIONS))}, "
-                f"got {_show(calibration)}"
-            )
+        _check_calibration(calibration)
         shapes = self.contract("demand")["inputs"]
         arrays, extra = {}, {}
         for name, value in (("demand", demand), ("temperature", temperature), ("workday", workday)):

@@ -123,6 +123,12 @@ def test_ab_settings_come_from_the_url_and_train_on_one_stream(page, site_url, p
         before = int(dataset(page)["step"])
         page.click(f"{LAB} [data-role=step]")
         wait_for(page, f"Number(d.step) === {before + 1}")
+    # the tables redraw after the step counter moves (CI once read them a step behind)
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('{LAB} table.rnn-lab-table')[0]
+            .querySelectorAll('tbody tr')].every(r => r.children[1].textContent === '3')""",
+        timeout=60_000,
+    )
     rows = table_rows(page, 0)
     assert [r[0] for r in rows] == ["Run A", "Run B"] and [r[1] for r in rows] == ["3", "3"]
     norms = table_rows(page, 2)
