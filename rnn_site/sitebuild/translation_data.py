@@ -25,6 +25,11 @@ page cannot drift from what was measured:
   search's length exponent and width on the validation sentences, the rule's choice and the test
   scores (rnn_site/experiments/results/translator_beam.json,
   `rnn_site.experiments.translator_beam`).
+- ``<!-- data:translator:table.size -->`` and ``<!-- data:translator:size:KEY -->``: the
+  published model against the same recipe with another decoder size, at the full budget
+  (``rnn_site/experiments/results/recipes/translator-candidate-decoder-*.json``, each the
+  ``metrics.json`` of ``rnn-site train translator --hidden N``); ``size:claim`` refuses to
+  render when the page's reading of it stops holding (`size_value`).
 """
 
 from __future__ import annotations
@@ -32,8 +37,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnn_site.sitebuild.page_data import PageDataError, generator, model_file, read_json
-from rnn_site.sitebuild.recipes import recipes_table
+from rnn_site.sitebuild.page_data import (
+    PageDataError,
+    cpu_name,
+    generator,
+    model_file,
+    read_json,
+)
+from rnn_site.sitebuild.recipes import QUICK_DIR, recipes_table
 
 RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
 LEVERS = RESULTS / "translator_levers.json"
@@ -51,6 +62,15 @@ BEAM_RANKING = RESULTS / "translator_beam.json"
 SEARCH_THEN = (1.0, 5)
 #: The target of issue 17: test BLEU (cased, beam search) at least this.
 TARGET_BLEU = 10.0
+#: Runs of the published recipe with another decoder size (``--hidden N``), kept as
+#: measurements, not publication candidates (`size_runs`).
+SIZE_RUNS = "translator-candidate-decoder-*.json"
+#: The size table shows the validation scores every this many steps (the logs hold every
+#: evaluation; the curve above shows the published run's).
+SIZE_EVERY = 2000
+#: Hyperparameters the published run's log predates, at the values it was trained with: a
+#: size run that logs them must match these (float32, no weight averaging).
+LOOP_DEFAULTS: dict[str, Any] = {"precision": "fp32", "ema_decay": None}
 
 
 def _runs() -> list[dict[str, Any]]:
@@ -133,6 +153,194 @@ def recipes(models_dir: Path) -> str:
         return f"{figures['bleu']:.1f} / {figures['chrf']:.1f}"
 
     return recipes_table("translator", score, "test BLEU / chrF (beam)", models_dir)
+
+
+def size_runs(models_dir: Path, kept: Path = QUICK_DIR) -> list[tuple[str, dict[str, Any]]]:
+    """(label, training log) of the published run, then of every kept size run, fewest
+    decoder units last.
+
+    A size run must be the published recipe but for ``decoder_hidden``: same seed, steps and
+    other hyperparameters, and finished; anything else would not measure size, so it is
+    refused. Its label is the log's ``label``, else the file's ("decoder 96").
+    """
+    published = model_file("translator", "metrics", models_dir)
+    runs = [("published", published)]
+    for path in sorted(kept.glob(SIZE_RUNS)):
+        log = read_json(path)
+        mine, theirs = log["hparams"], published["hparams"]
+        differs = sorted(
+            key
+            for key in (set(mine) | set(theirs)) - {"decoder_hidden"}
+            if mine.get(key, LOOP_DEFAULTS.get(key)) != theirs.get(key, LOOP_DEFAULTS.get(key))
+        )
+        if differs or log["seed"] != published["seed"]:
+            raise PageDataError(
+                f"{path.name} is not the published recipe but for decoder_hidden: it differs "
+                f"in {', '.join(differs or ['seed'])}"
+            )
+        if not log.get("complete") or log["steps"] != published["steps"]:
+            raise PageDataError(
+                f"{path.name}: {log['steps']:,} steps, complete={log.get('complete')}; a size "
+                f"run must finish the published {published['steps']:,}"
+            )
+        label = path.stem.removeprefix("translator-candidate-").replace("-", " ")
+        runs.append((log.get("label") or label, log))
+    runs[1:] = sorted(runs[1:], key=lambda run: -run[1]["model_config"]["decoder_hidden"])
+    return runs
+
+
+def _validation(log: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """A log's evaluations by step."""
+    return {entry["step"]: entry for entry in log["history"]}
+
+
+def _test(log: dict[str, Any], search: str) -> str:
+    figures = log["results"][search]
+    return f"{figures['bleu']:.2f} / {figures['chrf']:.2f}"
+
+
+@generator("translator", "table.size")
+def size_table(models_dir: Path, kept: Path = QUICK_DIR) -> str:
+    """One column per run (`size_runs`): units, parameters, validation BLEU / chrF (greedy)
+    every ``SIZE_EVERY`` steps, the best validation BLEU and its step, test BLEU / chrF with
+    beam search (each log's width) and greedy."""
+    runs = size_runs(models_dir, kept)
+    curves = [_validation(log) for _, log in runs]
+    steps = sorted(set.intersection(*(set(c) for c in curves)))
+    rows = [
+        ["encoder / decoder units"]
+        + [
+            f"{log['model_config']['encoder_hidden']} / {log['model_config']['decoder_hidden']}"
+            for _, log in runs
+        ],
+        ["parameters"] + [f"{log['parameters']:,}" for _, log in runs],
+    ]
+    for step in (s for s in steps if s % SIZE_EVERY == 0):
+        rows.append(
+            [f"validation BLEU / chrF, step {step:,}"]
+            + [f"{c[step]['val_bleu']:.2f} / {c[step]['val_chrf']:.2f}" for c in curves]
+        )
+    rows.append(
+        ["best validation BLEU (step)"]
+        + [f"{log['best']['val_bleu']:.2f} ({log['best']['step']:,})" for _, log in runs]
+    )
+    beams = {log["beam"] for _, log in runs}
+    same = len(beams) == 1  # else each cell names its log's width
+    rows.append(
+        [f"test BLEU / chrF, beam {beams.pop()}" if same else "test BLEU / chrF, beam search"]
+        + [
+            _test(log, f"beam-{log['beam']}") + ("" if same else f" (beam {log['beam']})")
+            for _, log in runs
+        ]
+    )
+    rows.append(["test BLEU / chrF, greedy"] + [_test(log, "greedy") for _, log in runs])
+    head = ["same recipe, seed and data", *(label for label, _ in runs)]
+    return _markdown(head, rows)
+
+
+def wobble(log: dict[str, Any]) -> tuple[float, float, int]:
+    """(lowest, highest, first step) of the run's validation BLEU over the second half of its
+    steps: how far its evaluations scatter once the curve has flattened, with nothing changed
+    but the step. A difference between two runs smaller than this range is one the page does
+    not read as an effect."""
+    half = [e for e in log["history"] if e["step"] >= log["steps"] / 2]
+    bleu = [e["val_bleu"] for e in half]
+    return min(bleu), max(bleu), half[0]["step"]
+
+
+def _a(name: str) -> str:
+    """A CPU's name (`cpu_name`) with its indefinite article ("an AMD EPYC")."""
+    if name == cpu_name(None):
+        return "one its log does not name"
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+@generator("translator", "size", argument=True)
+def size_value(models_dir: Path, key: str, kept: Path = QUICK_DIR) -> str:
+    """What the page says of the size table: the published run against the kept size run
+    with the fewest decoder units (`size_runs`).
+
+    - ``decoder``: both runs' decoder units and parameters;
+    - ``machine``: the CPU the smaller run's log names, against the published run's;
+    - ``evaluations``: how many evaluations both logs hold;
+    - ``gap``: the smaller run's validation BLEU against the published one's at those
+      evaluations, the lowest and the highest difference;
+    - ``best``: both best validation BLEU, with their steps;
+    - ``test``: both test BLEU (beam search, each log's width);
+    - ``claim``: which run came out ahead on the two, and that the best validation BLEU and
+      the test BLEU (same beam width) each differ by less than the published run's own
+      `wobble`, with that range; PageDataError when either does not (the page reads the
+      difference in size as no measurable effect, which the numbers would then no longer
+      support).
+    """
+    runs = size_runs(models_dir, kept)
+    if len(runs) < 2:
+        raise PageDataError(f"data:translator:size:{key}: no {SIZE_RUNS} kept in {kept}")
+    (_, big), (label, small) = runs[0], runs[-1]
+    units = [log["model_config"]["decoder_hidden"] for log in (small, big)]
+    if units[0] >= units[1]:
+        raise PageDataError(f"data:translator:size:{key}: {label} is not smaller than published")
+    mine, theirs = _validation(small), _validation(big)
+    shared = sorted(set(mine) & set(theirs))
+    gaps = [mine[step]["val_bleu"] - theirs[step]["val_bleu"] for step in shared]
+    best = [log["best"] for log in (small, big)]
+    beams = [log["beam"] for log in (small, big)]
+    test = [log["results"][f"beam-{log['beam']}"]["bleu"] for log in (small, big)]
+    if key == "decoder":
+        return (
+            f"{units[0]} units instead of {units[1]} ({small['parameters']:,} parameters "
+            f"instead of {big['parameters']:,})"
+        )
+    if key == "machine":
+        mine, theirs = (cpu_name((log.get("machine") or {}).get("cpu")) for log in (small, big))
+        if mine == theirs:
+            return f"the published run's kind of CPU, {_a(mine)}"
+        return f"another CPU, {_a(mine)} (the published run's: {_a(theirs)})"
+    if key == "evaluations":
+        return f"{len(shared)}"
+    if key == "gap":
+        low, high = (
+            f"{abs(g):.2f} {'below' if g < 0 else 'above'}" for g in (min(gaps), max(gaps))
+        )
+        return f"from {low} the published model's to {high}"
+    if key == "best":
+        return (
+            f"{best[0]['val_bleu']:.2f} at step {best[0]['step']:,} against "
+            f"{best[1]['val_bleu']:.2f} at step {best[1]['step']:,}"
+        )
+    if key == "test":
+        search = f"beam {beams[0]}" + ("" if beams[0] == beams[1] else f" against {beams[1]}")
+        return f"{test[0]:.2f} against {test[1]:.2f} ({search})"
+    if key == "claim":
+        if beams[0] != beams[1]:
+            raise PageDataError(
+                f"data:translator:size:claim: {label} was scored with beam {beams[0]}, the "
+                f"published run with beam {beams[1]}; the test BLEU cannot be compared"
+            )
+        low, high, start = wobble(big)
+        spread = high - low
+        best_bleu = [b["val_bleu"] for b in best]
+        for what, (a, b) in (("best validation", best_bleu), ("test", test)):
+            if abs(a - b) >= spread:
+                raise PageDataError(
+                    f"data:translator:size:claim: the {what} BLEU of {label} and of the "
+                    f"published run differ by {abs(a - b):.2f}, not less than the published "
+                    f"run's own range {spread:.2f} from step {start:,}: rewrite the page's "
+                    f"reading of the size table"
+                )
+        ahead = {a > b for a, b in (best_bleu, test)}
+        where = {True: "ahead on both", False: "behind on both"}.get(
+            ahead.pop() if len(ahead) == 1 else None, "ahead on one and behind on the other"
+        )
+        return (
+            f"The smaller decoder came out {where}, but both differences are smaller than the "
+            f"published run's own scatter from one evaluation to the next: from step {start:,} "
+            f"on, its validation BLEU moved between {low:.2f} and {high:.2f} (one seed per run)."
+        )
+    raise PageDataError(
+        f"data:translator:size:{key}: expected decoder, machine, evaluations, gap, best, test "
+        f"or claim"
+    )
 
 
 @generator("translator", "copy-run")
