@@ -292,17 +292,19 @@ def size_value(models_dir: Path, key: str, kept: Path = QUICK_DIR) -> str:
             f"instead of {big['parameters']:,})"
         )
     if key == "machine":
-        mine, theirs = (cpu_name((log.get("machine") or {}).get("cpu")) for log in (small, big))
-        if mine == theirs:
-            return f"the published run's kind of CPU, {_a(mine)}"
-        return f"another CPU, {_a(mine)} (the published run's: {_a(theirs)})"
+        cpu_small, cpu_big = (
+            cpu_name((log.get("machine") or {}).get("cpu")) for log in (small, big)
+        )
+        if cpu_small == cpu_big:
+            return f"the published run's kind of CPU, {_a(cpu_small)}"
+        return f"another CPU, {_a(cpu_small)} (the published run's: {_a(cpu_big)})"
     if key == "evaluations":
         return f"{len(shared)}"
     if key == "gap":
-        low, high = (
+        lowest, highest = (
             f"{abs(g):.2f} {'below' if g < 0 else 'above'}" for g in (min(gaps), max(gaps))
         )
-        return f"from {low} the published model's to {high}"
+        return f"from {lowest} the published model's to {highest}"
     if key == "best":
         return (
             f"{best[0]['val_bleu']:.2f} at step {best[0]['step']:,} against "
@@ -328,9 +330,13 @@ def size_value(models_dir: Path, key: str, kept: Path = QUICK_DIR) -> str:
                     f"run's own range {spread:.2f} from step {start:,}: rewrite the page's "
                     f"reading of the size table"
                 )
-        ahead = {a > b for a, b in (best_bleu, test)}
-        where = {True: "ahead on both", False: "behind on both"}.get(
-            ahead.pop() if len(ahead) == 1 else None, "ahead on one and behind on the other"
+        ahead = [a > b for a, b in (best_bleu, test)]
+        where = (
+            "ahead on both"
+            if all(ahead)
+            else "behind on both"
+            if not any(ahead)
+            else "ahead on one and behind on the other"
         )
         return (
             f"The smaller decoder came out {where}, but both differences are smaller than the "
