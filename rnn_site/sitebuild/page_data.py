@@ -53,6 +53,7 @@ GENERATOR_MODULES = (
     "rnn_site.sitebuild.ts_held_out_why_data",
     "rnn_site.sitebuild.speech_data",
     "rnn_site.sitebuild.translation_data",
+    "rnn_site.sitebuild.translator_try_data",
     "rnn_site.sitebuild.models_page",
     "rnn_site.sitebuild.recipes",
     "rnn_site.sitebuild.rerun_data",
