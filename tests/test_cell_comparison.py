@@ -18,9 +18,10 @@ from rnn_site.sitebuild.next_data import (
     FULL_SIZE_PLACEHOLDER,
     MODELS_DIR,
     TABLE_PLACEHOLDER,
+    baseline_verdict,
     full_size_table,
 )
-from rnn_site.sitebuild.page_data import render_data
+from rnn_site.sitebuild.page_data import PageDataError, render_data
 from rnn_site.sitebuild.recipes import QUICK_DIR
 
 PAGE = ROOT / "docs" / "next.md"
@@ -173,7 +174,7 @@ def test_full_size_table_adds_each_models_quick_run_within_ten_minutes() -> None
     and the CPU its log names, so the prose after the table need not say which CPU."""
     table = full_size_table().splitlines()
     cells = {
-        "LSTM (char-lm)": "20,000 steps in 71 min (2 threads, Intel Xeon)",
+        "LSTM (char-lm)": "20,000 steps in 39 min (2 threads, AMD EPYC)",
         "minGRU (char-mingru)": "10,000 steps in 46 min (1 thread, Intel Xeon)",
         "LSTM (char-lm), `--quick`": "6,000 steps in 3.1 min (1 thread, AMD EPYC)",
         "minGRU (char-mingru), `--quick`": "2,000 steps in 3.8 min (1 thread, AMD EPYC)",
@@ -233,3 +234,31 @@ def test_built_page_shows_the_cached_numbers_and_the_figure(built_site, results:
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert 'src="../assets/figures/scan-benchmark.svg"' in html
     assert 'data-demo="compare-cells"' in html
+
+
+def _two_logs(tmp_path: Path, lstm: float, mingru: float, ngram: float = 2.246) -> Path:
+    """A models folder whose char-lm and char-mingru logs score ``lstm`` and ``mingru``."""
+    for name, bpc in (("char-lm", lstm), ("char-mingru", mingru)):
+        (tmp_path / name).mkdir(parents=True)
+        log = {"char_lm": {"test_bpc": bpc}, "baseline": {"test_bpc": ngram}}
+        (tmp_path / name / "metrics.json").write_text(json.dumps(log), "utf-8")
+    return tmp_path
+
+
+def test_the_baseline_verdict_says_who_beats_the_ngram(tmp_path: Path) -> None:
+    """The minGRU's margin over the n-gram is small enough for a retrain to flip, so the
+    sentence follows the logs: narrowly, clearly, or not at all."""
+    assert baseline_verdict(_two_logs(tmp_path / "a", 2.02, 2.227)) == (
+        "Both beat the *n*-gram baseline on the held-out plays, the minGRU narrowly "
+        "(2.227 bits per character against the *n*-gram's 2.246)"
+    )
+    assert "the minGRU clearly (2.100" in baseline_verdict(_two_logs(tmp_path / "b", 2.0, 2.1))
+    assert baseline_verdict(_two_logs(tmp_path / "c", 2.02, 2.25)) == (
+        "The LSTM beats the *n*-gram baseline on the held-out plays; the minGRU does not "
+        "(2.250 bits per character against the *n*-gram's 2.246)"
+    )
+    with pytest.raises(PageDataError, match="char-lm no longer beats"):
+        baseline_verdict(_two_logs(tmp_path / "d", 2.3, 2.2))
+    mingru = json.loads((MODELS_DIR / "char-mingru" / "metrics.json").read_text("utf-8"))
+    wins = mingru["char_lm"]["test_bpc"] < mingru["baseline"]["test_bpc"]
+    assert ("Both beat" in render_data("<!-- data:next:baseline-verdict -->")) == wins

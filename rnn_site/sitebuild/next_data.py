@@ -112,6 +112,32 @@ def ratio_on_page(models_dir: Path, key: str) -> str:
     return f"{RATIOS[key](lstm) / RATIOS[key](mingru):.1f}"
 
 
+#: A margin over the n-gram below this many bits per character is called narrow.
+NARROW_BITS = 0.05
+
+
+@generator("next", "baseline-verdict")
+def baseline_verdict(models_dir: Path) -> str:
+    """Whether each full-size model beats the n-gram on the test plays, as the prose's
+    sentence: the minGRU's margin is small enough that a retrain can flip it, so the page
+    never types who wins."""
+    lstm, mingru = (model_file(name, "metrics", models_dir) for name in FULL_SIZE_MODELS)
+    ngram = lstm["baseline"]["test_bpc"]
+    ours = mingru["char_lm"]["test_bpc"]
+    figures = f"{ours:.3f} bits per character against the *n*-gram's {ngram:.3f}"
+    if lstm["char_lm"]["test_bpc"] >= ngram:
+        raise PageDataError("data:next:baseline-verdict: char-lm no longer beats the n-gram")
+    if ours < ngram:
+        how = "narrowly" if ngram - ours < NARROW_BITS else "clearly"
+        return f"Both beat the *n*-gram baseline on the held-out plays, the minGRU {how} " + (
+            f"({figures})"
+        )
+    return (
+        "The LSTM beats the *n*-gram baseline on the held-out plays; the minGRU does not "
+        f"({figures})"
+    )
+
+
 @generator("next", "lstm-storage")
 def lstm_storage(models_dir: Path) -> str:
     """How char-lm's files store its weights (its recipe rounds them before scoring)."""

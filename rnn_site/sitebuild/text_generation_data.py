@@ -9,6 +9,9 @@ Nothing on that page is typed by hand that the package can compute:
 - the bits-per-character table is read from the model card;
 - the hidden-unit table, its numbers and the coloured excerpts come from the cached experiment
   `rnn_site.experiments.char_lm_units` (its JSON is committed; the build needs no corpus).
+- the candidate recipes are compared with the model published when their rules ran
+  (`PUBLISHED_THEN`, the published recipe as first trained on an Intel Xeon), and that run
+  with today's published one, the same recipe on another CPU (`cross_machine_values`).
 
 The page's plain numbers are ``<!-- data:char-lm:card.PATH -->`` and ``metrics.PATH``
 placeholders; what needs computing (tables, differences, the units' numbers) is a generator of
@@ -131,8 +134,8 @@ def _recipe_words(log: dict[str, Any]) -> str:
 
 
 def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]]) -> str:
-    """Validation bits/char against steps for the published recipe and every recipe it
-    replaced: the metric against steps and model size, side by side."""
+    """Validation bits/char for the published recipe and every recipe it replaced (pass
+    :func:`replaced_recipes`): the metric against steps and model size, side by side."""
     runs = [("published", log), *(("earlier", old) for _, old in earlier)]
     curves = [{entry["step"]: entry["val_bpc"] for entry in run["history"]} for _, run in runs]
     header = " | ".join(f"{label}: {_recipe_words(run)}" for label, run in runs)
@@ -143,6 +146,26 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
     return "\n".join(lines) + "\n"
 
 
+#: What a log from before these hyperparameters existed trained with.
+_UNLOGGED_DEFAULTS = {"precision": "fp32", "ema_decay": None}
+
+
+def recipe_of(log: dict[str, Any], *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A run's hyperparameters, with the defaults of those an older log does not name, less
+    the keys in ``ignore``: two logs with equal recipes ran the same recipe."""
+    hparams = {**_UNLOGGED_DEFAULTS, **log["hparams"]}
+    return {k: v for k, v in hparams.items() if k not in ignore}
+
+
+def replaced_recipes(
+    log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The earlier logs that ran another recipe than ``log``: a kept log of the published
+    recipe itself (the Intel Xeon run it was first published from) replaced no recipe, so the
+    curves table leaves it out and the cross-machine prose compares it."""
+    return [(label, old) for label, old in earlier if recipe_of(old) != recipe_of(log)]
+
+
 #: The float32 recipe rerun in bfloat16 for its first evaluations (a check, not a recipe).
 BF16_CHECK = (
     Path(__file__).resolve().parents[1] / "experiments" / "results" / "char_lm_bf16_check.json"
@@ -150,23 +173,24 @@ BF16_CHECK = (
 
 
 def bf16_check_table(runs: list[dict[str, Any]], check: dict[str, Any]) -> str:
-    """Validation bits/char of the float32 run and of the same recipe in bfloat16 at each
-    evaluation the check ran: bfloat16 autocast rounds a recipe, it does not change it."""
-
-    def recipe(log: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in log["hparams"].items() if k != "precision"}
-
+    """Validation bits/char of the float32 run of the checked recipe on the check's own CPU
+    and of the same recipe in bfloat16 at each evaluation the check ran: bfloat16 autocast
+    rounds a recipe, it does not change it, and only a run on the same CPU isolates that."""
     float32 = [
         run
         for run in runs
-        if recipe(run) == recipe(check)
-        and (run.get("train_config") or {}).get("precision", "fp32") == "fp32"
+        if recipe_of(run, ignore=("precision",)) == recipe_of(check, ignore=("precision",))
+        and recipe_of(run)["precision"] == "fp32"
+        and (run.get("machine") or {}).get("cpu") == (check.get("machine") or {}).get("cpu")
     ]
     if not float32:
-        raise PageDataError(f"data:{MODEL}:table.bf16-check: no float32 log of the checked recipe")
+        raise PageDataError(
+            f"data:{MODEL}:table.bf16-check: no float32 log of the checked recipe on its CPU"
+        )
     curve = {entry["step"]: entry["val_bpc"] for entry in float32[0]["history"]}
+    cpu = _cpu_name(check)
     lines = [
-        "| step | float32 | bfloat16 | bfloat16 − float32 |",
+        f"| step | float32 ({cpu}) | bfloat16 ({cpu}) | bfloat16 − float32 |",
         "|--:|--:|--:|--:|",
     ]
     for entry in check["history"]:
@@ -194,8 +218,47 @@ def final_train_val_gap(log: dict[str, Any]) -> float:
     return float(final["val_bpc"] - final["train_loss"] / math.log(2))
 
 
+#: A stretch between evaluations this many times slower per step than the run's median pace
+#: was slowed by something besides the recipe (another job on the cores).
+SLOW = 1.5
+
+
+def slow_stretches(log: dict[str, Any]) -> list[tuple[int, int, float]]:
+    """(first step, last step, seconds) of each stretch between evaluations, the one from the
+    start included, that ran more than `SLOW` times the run's median pace (`median_pace`)."""
+    pace = median_pace(log)
+    marks = [{"step": 0, "elapsed_s": 0.0}, *log["history"]]
+    return [
+        (a["step"], b["step"], b["elapsed_s"] - a["elapsed_s"])
+        for a, b in itertools.pairwise(marks)
+        if b["elapsed_s"] - a["elapsed_s"] > SLOW * pace * (b["step"] - a["step"])
+    ]
+
+
+def slow_stretches_sentence(log: dict[str, Any]) -> str:
+    """Why the run's average pace is below its median, in words, from `slow_stretches`: each
+    slow stretch's minutes against what the median pace gives it, or that there was none."""
+    stretches = slow_stretches(log)
+    if not stretches:
+        return "It kept about that pace throughout, with the machine to itself."
+    pace = median_pace(log)
+    parts = [
+        f"{f'its first {end:,} steps' if start == 0 else f'steps {start:,} to {end:,}'} took "
+        f"{seconds / 60:.1f} minutes instead of about {(end - start) * pace / 60:.1f}"
+        for start, end, seconds in stretches
+    ]
+    sentence = _and(parts)
+    where = "that stretch" if len(stretches) == 1 else "those stretches"
+    return (
+        f"The difference is {'one slow stretch' if len(stretches) == 1 else 'its slow stretches'}"
+        f": {sentence}, because other work shared the two cores during {where}."
+    )
+
+
 def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
-    """Steps per second of the published and quick runs, from their logs."""
+    """Steps per second of the published and quick runs, from their logs, and what the
+    published run's median pace gives the whole recipe (``median-pace-minutes``) and twice its
+    steps (``double-steps-minutes``)."""
     from rnn_site.sitebuild.recipes import QUICK_DIR, quick_log_path
 
     published = log["steps"] / log["train_wall_time_s"]
@@ -204,6 +267,8 @@ def speed_values(log: dict[str, Any], models_dir: Path) -> dict[str, str]:
         "published-steps-per-s": f"{published:.1f}",
         "median-steps-per-s": f"{1 / pace:.1f}",
         "median-pace-minutes": f"{round(log['steps'] * pace / 60)}",
+        "double-steps-minutes": f"{round(2 * log['steps'] * pace / 60)}",
+        "slow-stretches": slow_stretches_sentence(log),
     }
     quick_path = quick_log_path(MODEL, QUICK_DIR)
     if quick_path.is_file():
@@ -399,6 +464,19 @@ def _scores(models_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
     return card["metrics"][card["name"]], ngram
 
 
+def rounding_effect(log: dict[str, Any]) -> str:
+    """What rounding to int8 did to the last validation figure of the curves (the float
+    weights' best) against the score (the shipped int8 weights), as both print to 3 decimals."""
+    shipped, trained = log["char_lm"]["val_bpc"], log["best"]["val_bpc"]
+    if f"{shipped:.3f}" == f"{trained:.3f}":
+        return "too little to show in the three decimals of the curves below"
+    way = "lower" if trained < shipped else "higher"
+    return (
+        "which is why the last validation figure in the curves reads a little "
+        f"{way} than the score above"
+    )
+
+
 #: Derived numbers of the prose: key → how it is computed from the models folder.
 VALUES: dict[str, Callable[[Path], str]] = {
     "train-characters": lambda d: f"{_log(d)['data']['characters']['train'] / 1e6:.1f} million",
@@ -416,7 +494,8 @@ VALUES: dict[str, Callable[[Path], str]] = {
     "uniform-bpc": lambda d: f"{math.log2(_card(d)['config']['vocab_size']):.2f}",
     "table.bpc": lambda d: bpc_table(_card(d)),
     "table.learning-curve": lambda d: learning_curve(_log(d)),
-    "table.curves": lambda d: curves_table(_log(d), earlier_logs(MODEL)),
+    "rounding-effect": lambda d: rounding_effect(_log(d)),
+    "table.curves": lambda d: curves_table(_log(d), replaced_recipes(_log(d), earlier_logs(MODEL))),
     "table.bf16-check": lambda d: bf16_check_table(
         [_log(d), *(log for _, log in earlier_logs(MODEL))], read_json(BF16_CHECK)
     ),
@@ -464,6 +543,52 @@ def candidate_log(label: str) -> dict[str, Any]:
     return dict(read_json(path))
 
 
+#: The model published when every candidate below was judged: the published recipe as first
+#: trained and published, on an Intel Xeon. The recipe was retrained unchanged on another
+#: machine and republished (rnn_site/experiments/results/language_republish_rule.md), so
+#: each candidate's rule compared it with this log, not with today's ``metrics.json``.
+PUBLISHED_THEN = QUICK_DIR / f"{MODEL}-earlier-xeon.json"
+
+
+def published_then_log() -> dict[str, Any]:
+    """The training log of the model published when the candidates were judged."""
+    if not PUBLISHED_THEN.is_file():
+        raise PageDataError(f"data:{MODEL}: no {PUBLISHED_THEN.name}, the model published then")
+    return dict(read_json(PUBLISHED_THEN))
+
+
+def _run_log(models_dir: Path, which: str) -> dict[str, Any]:
+    """``published`` (today's log), ``published-then`` or a candidate's label."""
+    if which == "published":
+        return _log(models_dir)
+    if which == "published-then":
+        return published_then_log()
+    return candidate_log(which)
+
+
+@generator(MODEL, "cpu", argument=True)
+def cpu_on_page(models_dir: Path, which: str) -> str:
+    """The CPU a run trained on (`_cpu_name`): ``published``, ``published-then`` or a
+    candidate's label."""
+    return _cpu_name(_run_log(models_dir, which))
+
+
+@generator(MODEL, "published-then", argument=True)
+def published_then_value(models_dir: Path, which: str) -> str:
+    """The model published then: ``val`` or ``test`` bits/char, or ``miss:TARGET``, by how
+    much its test score missed ``TARGET`` (refused if it met it)."""
+    del models_dir
+    scores = published_then_log()["char_lm"]
+    if which in ("val", "test"):
+        return f"{scores[f'{which}_bpc']:.3f}"
+    if which.startswith("miss:"):
+        miss = scores["test_bpc"] - float(which.removeprefix("miss:"))
+        if miss <= 0:
+            raise PageDataError(f"data:{MODEL}:published-then:{which}: that model met the target")
+        return f"{miss:.3f}"
+    raise PageDataError(f"data:{MODEL}:published-then:{which}: not one of val, test, miss:TARGET")
+
+
 @generator(MODEL, "candidate-curve", argument=True)
 def candidate_curve(models_dir: Path, label: str) -> str:
     """A candidate's evaluations, as :func:`learning_curve` shows the published run's."""
@@ -473,11 +598,44 @@ def candidate_curve(models_dir: Path, label: str) -> str:
 
 @generator(MODEL, "candidate-scores", argument=True)
 def candidate_scores(models_dir: Path, label: str) -> str:
-    """A candidate's validation and test bits/char against the published model's, in words."""
-    ours, theirs = _log(models_dir)["char_lm"], candidate_log(label)["char_lm"]
+    """A candidate's validation and test bits/char against the model published when its rule
+    ran (`published_then_log`), in words."""
+    del models_dir
+    ours, theirs = published_then_log()["char_lm"], candidate_log(label)["char_lm"]
     return (
-        f"validation {theirs['val_bpc']:.3f} against the published {ours['val_bpc']:.3f}, "
-        f"test {theirs['test_bpc']:.3f} against {ours['test_bpc']:.3f}"
+        f"validation {theirs['val_bpc']:.3f} against {ours['val_bpc']:.3f} for the model "
+        f"published then, test {theirs['test_bpc']:.3f} against {ours['test_bpc']:.3f}"
+    )
+
+
+@generator(MODEL, "candidate-vs-today", argument=True)
+def candidate_vs_today(models_dir: Path, label: str) -> str:
+    """A candidate's validation bits/char against today's published model's, in a sentence
+    that says whether the two trained on one CPU; across CPUs it gives the shift of the
+    published recipe itself between them (`cross_machine_values`), since the two scores are
+    then not comparable."""
+    today, candidate = _log(models_dir), candidate_log(label)
+    ours, theirs = today["char_lm"]["val_bpc"], candidate["char_lm"]["val_bpc"]
+    shown = round(theirs, 3), round(ours, 3)  # as the sentence prints them
+    side = "level with" if shown[0] == shown[1] else "below" if shown[0] < shown[1] else "above"
+    if _cpu_name(today) == _cpu_name(candidate):
+        return (
+            f"Against the {ours:.3f} of the model published now, which trained on the same CPU "
+            f"({_cpu_name(today)}), its validation score of {theirs:.3f} is {side} it"
+        )
+    then = published_then_log()
+    if _cpu_name(then) != _cpu_name(candidate):
+        raise PageDataError(
+            f"data:{MODEL}:candidate-vs-today:{label}: the candidate trained on neither CPU "
+            "of the cross-machine comparison"
+        )
+    shift = cross_machine_values(today, then)["val-difference"]
+    return (
+        f"Its validation score is {side} the {ours:.3f} of the model published now, but that "
+        f"model trained on an {_cpu_name(today)} and this candidate on an "
+        f"{_cpu_name(candidate)}, so the two scores are not comparable: the published recipe "
+        f"itself moved by {shift} between those two CPUs (see *The same command on another "
+        "CPU* below)"
     )
 
 
@@ -528,15 +686,17 @@ def _raw_curve(label: str, key: str) -> dict[int, dict[str, Any]]:
 
 @generator(MODEL, "candidate-averaging", argument=True)
 def candidate_averaging(models_dir: Path, label: str) -> str:
-    """A weight-averaging candidate at each evaluation: the published run's validation
-    bits/char, the candidate's weights as trained (the published recipe again, so a
-    reproduction) and its moving average, and what the average changed."""
-    log = _log(models_dir)
-    published = {e["step"]: e["val_bpc"] for e in log["history"]}
+    """A weight-averaging candidate at each evaluation: the validation bits/char of the model
+    published when its rule ran (`published_then_log`), the candidate's weights as trained
+    (the published recipe again, so a reproduction) and its moving average, and what the
+    average changed."""
+    del models_dir
+    then = published_then_log()
+    published = {e["step"]: e["val_bpc"] for e in then["history"]}
     curve = _raw_curve(label, "candidate-averaging")
     cpu = _cpu_name(candidate_log(label))
     lines = [
-        f"| step | published run ({_cpu_name(log)}) | candidate, weights as trained ({cpu}) "
+        f"| step | published then ({_cpu_name(then)}) | candidate, weights as trained ({cpu}) "
         "| candidate, averaged weights | averaged − as trained |",
         "|--:|--:|--:|--:|--:|",
     ]
@@ -545,6 +705,40 @@ def candidate_averaging(models_dir: Path, label: str) -> str:
         raw, averaged = e["raw_val_bpc"], e["val_bpc"]
         lines.append(f"| {step:,} | {ours} | {raw:.3f} | {averaged:.3f} | {averaged - raw:+.3f} |")
     return "\n".join(lines) + "\n"
+
+
+@generator(MODEL, "weights-as-trained", argument=True)
+def weights_as_trained(models_dir: Path, label: str) -> str:
+    """How a weight-averaging candidate's weights as trained (the published recipe, same
+    command, seed and threads) compare with today's published run, evaluation by evaluation:
+    validation bits/char and training loss. Refused unless the two trained on one CPU, since
+    the page offers this as a rerun on the same machine."""
+    today, candidate = _log(models_dir), candidate_log(label)
+    if _cpu_name(today) != _cpu_name(candidate):
+        raise PageDataError(
+            f"data:{MODEL}:weights-as-trained:{label}: the candidate trained on an "
+            f"{_cpu_name(candidate)}, the published model on an {_cpu_name(today)}"
+        )
+    curve = _raw_curve(label, "weights-as-trained")
+    ours = {e["step"]: e for e in today["history"]}
+    if set(curve) != set(ours):
+        raise PageDataError(
+            f"data:{MODEL}:weights-as-trained:{label}: the two runs evaluated at other steps"
+        )
+    differ = [
+        abs(e["raw_val_bpc"] - ours[step]["val_bpc"])
+        for step, e in curve.items()
+        if e["raw_val_bpc"] != ours[step]["val_bpc"] or e["train_loss"] != ours[step]["train_loss"]
+    ]
+    if not differ:
+        return (
+            f"its validation scores and training losses equal the published run's at all "
+            f"{len(curve)} evaluations, to every digit the logs keep"
+        )
+    return (
+        f"its validation scores or training losses differ from the published run's at "
+        f"{len(differ)} of {len(curve)} evaluations, validation by up to {max(differ):.4f} bits"
+    )
 
 
 @generator(MODEL, "averaging-span", argument=True)
@@ -566,42 +760,62 @@ def _cpu_name(log: dict[str, Any]) -> str:
     return cpu_name(cpu)
 
 
-def cross_machine_values(published: dict[str, Any], label: str) -> dict[str, str]:
-    """The published recipe on two CPUs: the published log, and the weights as trained of a
-    weight-averaging candidate (``raw_val_bpc``: the average does not change training, so
-    they are the published recipe, same seed and threads, on the candidate's machine),
-    compared at the last evaluation both logged (``step``, ``val-difference``) and at the first
-    (``first-step``, ``first-val-difference``: the training loss logged there is a mean over
-    every step before it, so the two can agree while validation already differs)."""
-    curve = _raw_curve(label, "cross-machine")
+def cross_machine_values(published: dict[str, Any], earlier: dict[str, Any]) -> dict[str, str]:
+    """The published recipe on two CPUs: today's published log and the kept log of the model
+    published before it (``earlier``), compared at the last evaluation both logged (``step``,
+    ``val-difference``) and at the first (``first-step``, ``first-val-difference``: the
+    training loss logged there is a mean over every step before it, so the two can agree while
+    validation already differs).
+    ``published-ahead-steps`` lists the evaluations at which today's run scored lower.
+    Refused unless the two ran one recipe on different CPUs."""
+    if recipe_of(published) != recipe_of(earlier):
+        raise PageDataError(f"data:{MODEL}:cross-machine: the two logs ran different recipes")
+    if _cpu_name(published) == _cpu_name(earlier):
+        raise PageDataError(f"data:{MODEL}:cross-machine: both logs name one CPU")
     ours = {e["step"]: e["val_bpc"] for e in published["history"]}
-    steps = sorted(set(ours) & set(curve))
+    theirs = {e["step"]: e["val_bpc"] for e in earlier["history"]}
+    steps = sorted(set(ours) & set(theirs))
     if not steps:
-        raise PageDataError(f"data:{MODEL}:cross-machine:{label}: no evaluation step in common")
+        raise PageDataError(f"data:{MODEL}:cross-machine: no evaluation step in common")
     first, last = steps[0], steps[-1]
-    ahead = [f"{s:,}" for s in steps if curve[s]["raw_val_bpc"] < ours[s]]
+    ahead = [f"{s:,}" for s in steps if ours[s] < theirs[s]]
     return {
+        "earlier-cpu": _cpu_name(earlier),
         "published-cpu": _cpu_name(published),
-        "rerun-cpu": _cpu_name(candidate_log(label)),
         "step": f"{last:,}",
+        "earlier-val": f"{theirs[last]:.3f}",
         "published-val": f"{ours[last]:.3f}",
-        "rerun-val": f"{curve[last]['raw_val_bpc']:.3f}",
-        "val-difference": f"{abs(curve[last]['raw_val_bpc'] - ours[last]):.3f}",
+        "val-difference": f"{abs(ours[last] - theirs[last]):.3f}",
         "first-step": f"{first:,}",
-        "first-val-difference": f"{abs(curve[first]['raw_val_bpc'] - ours[first]):.3f}",
-        "rerun-ahead-steps": _and(ahead) if ahead else "none",
+        "first-val-difference": f"{abs(ours[first] - theirs[first]):.3f}",
+        "published-ahead-steps": _and(ahead) if ahead else "none",
     }
 
 
 @generator(MODEL, "cross-machine", argument=True)
-def cross_machine(models_dir: Path, spec: str) -> str:
-    """One of :func:`cross_machine_values`: ``LABEL:WHICH``, for example
-    ``ema:val-difference``."""
-    label, _, which = spec.rpartition(":")
-    values = cross_machine_values(_log(models_dir), label)
+def cross_machine(models_dir: Path, which: str) -> str:
+    """One of :func:`cross_machine_values` for today's published log and the model published
+    then (`published_then_log`), for example ``val-difference``."""
+    values = cross_machine_values(_log(models_dir), published_then_log())
     if which not in values:
-        raise PageDataError(f"data:{MODEL}:cross-machine:{spec}: not one of {', '.join(values)}")
+        raise PageDataError(f"data:{MODEL}:cross-machine:{which}: not one of {', '.join(values)}")
     return values[which]
+
+
+@generator(MODEL, "target-miss-vs-shift", argument=True)
+def target_miss_vs_shift(models_dir: Path, target: str) -> str:
+    """How the published model's miss of the test ``target`` compares with the published
+    recipe's validation shift between two CPUs (`cross_machine_values`), in words, so the
+    sentence stays true whichever is larger (compared as both print, to 3 decimals)."""
+    miss = target_miss(models_dir, target)
+    shift = cross_machine_values(_log(models_dir), published_then_log())["val-difference"]
+    if miss == shift:
+        side = "as much as"
+    else:
+        side = "more than" if float(miss) > float(shift) else "less than"
+    return (
+        f"{side} the {shift} by which the same recipe's validation score moved between the two CPUs"
+    )
 
 
 @generator(MODEL, "target-miss", argument=True)
@@ -617,9 +831,11 @@ def target_miss(models_dir: Path, target: str) -> str:
 
 @generator(MODEL, "candidate-verdict", argument=True)
 def candidate_verdict(models_dir: Path, label: str) -> str:
-    """What the candidates' rule decided, in words: each rule published a candidate only if
-    its validation bits/char (as shipped) beat the published model's."""
-    ours, theirs = _log(models_dir)["char_lm"], candidate_log(label)["char_lm"]
+    """What the candidate's rule decided, in words: each rule published a candidate only if
+    its validation bits/char (as shipped) beat those of the model published then
+    (`published_then_log`)."""
+    del models_dir
+    ours, theirs = published_then_log()["char_lm"], candidate_log(label)["char_lm"]
     if theirs["val_bpc"] < ours["val_bpc"]:
         return "It did"
     return "It did not, so it was not published"
@@ -627,10 +843,18 @@ def candidate_verdict(models_dir: Path, label: str) -> str:
 
 @generator(MODEL, "candidate-pace", argument=True)
 def candidate_pace(models_dir: Path, label: str) -> str:
-    """A candidate's seconds per step over the published run's, each at its median pace
-    between evaluations (evaluations included): the speed-up its recipe bought, measured on
-    the runs themselves rather than on a benchmark."""
-    return f"{median_pace(candidate_log(label)) / median_pace(_log(models_dir)):.2f}"
+    """A candidate's seconds per step over the float32 published recipe's on the same CPU (the
+    model published then), each at its median pace between evaluations (evaluations
+    included): the speed-up its recipe bought, measured on the runs themselves rather than on
+    a benchmark. Refused across CPUs, where the ratio would measure the machines."""
+    del models_dir
+    candidate, then = candidate_log(label), published_then_log()
+    if _cpu_name(candidate) != _cpu_name(then):
+        raise PageDataError(
+            f"data:{MODEL}:candidate-pace:{label}: the candidate trained on an "
+            f"{_cpu_name(candidate)}, the model published then on an {_cpu_name(then)}"
+        )
+    return f"{median_pace(candidate) / median_pace(then):.2f}"
 
 
 @generator(MODEL, "target-verdict", argument=True)
