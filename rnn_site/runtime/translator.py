@@ -68,7 +68,8 @@ class TranslationResult:
 
     @property
     def words(self) -> list[str]:
-        """The German words (lowercase): the pieces joined (the same list for a word model)."""
+        """The German words as the model wrote them, case kept ("Er", "Party"; a copied English
+        word as typed): the pieces joined (the same list for a word model)."""
         return join(self.pieces)
 
     @property

@@ -1,6 +1,7 @@
 """The translation demo in real headless Chromium on the built site: greedy and beam output equal
-to Python's, the attention heatmap drawn, unknown words marked, bad input shown as errors, and
-the tokenizer identical to Python's."""
+to Python's, the attention heatmap drawn, unknown words marked (an output ``<unk>`` looked up in
+the dictionary told apart from one copied as typed), bad input shown as errors, and the tokenizer
+identical to Python's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tokenizer_cases import TRICKY
 
 from rnn_site.data.bpe import join
 from rnn_site.data.ding import detokenize, tokenize
+from rnn_site.experiments.translator_try import RESULTS
 from rnn_site.runtime.translator import Translator
 
 pytestmark = pytest.mark.browser
@@ -27,6 +29,26 @@ translator = demo_helpers.site_model(Translator, "translator")
 
 def translate(page: Any, text: str, beam: str = "1") -> str:
     return demo_helpers.submit(page, DEMO, {"#translation-text": text, "#translation-beam": beam})
+
+
+#: Text as a sighted reader sees it: without the words only screen readers get.
+_VISIBLE = """(e) => { const c = e.cloneNode(true);
+  c.querySelectorAll(".rnn-visually-hidden").forEach((h) => h.remove()); return c.textContent; }"""
+
+#: Every marked word of the output: what is seen, what it says, how it is drawn.
+_MARKS = """(marks) => marks.map((m) => {
+  const style = getComputedStyle(m);
+  const hidden = m.querySelector(".rnn-visually-hidden");
+  return { from: m.dataset.from, english: m.dataset.english, title: m.title, tag: m.tagName,
+    text: m.firstChild.textContent, spoken: hidden ? hidden.textContent : "",
+    hiddenWidth: hidden ? hidden.getBoundingClientRect().width : null,
+    decoration: style.textDecorationLine + " " + style.textDecorationStyle,
+    border: style.borderTopWidth + " " + style.borderTopStyle };
+})"""
+
+
+def visible_text(page: Any, selector: str) -> str:
+    return str(page.eval_on_selector(selector, _VISIBLE)).strip()
 
 
 def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translator):
@@ -49,13 +71,53 @@ def test_demo_matches_python_greedy_and_beam(page, site_url, page_log, translato
         assert shown["replaced"] == expected.replaced
         np.testing.assert_allclose(shown["attention"], expected.attention, atol=1e-4)
         assert shown["score"] == pytest.approx(expected.score, abs=1e-3)
-        assert page.inner_text(f"{DEMO} [data-role=output]").strip() == expected.text
+        assert visible_text(page, f"{DEMO} [data-role=output]") == expected.text
         rows, cols = expected.attention.shape
         assert page.locator(f"{DEMO} svg.rnn-tr-heatmap rect").count() == rows * cols
         replaced |= {p for p, r in zip(shown["pieces"], shown["replaced"], strict=True) if r}
     assert {"Leben", "Zzqxv"} <= replaced, replaced
     unknown = page.locator(f"{DEMO} .rnn-tr-word[data-unknown=true]")
     assert unknown.count() == 1 and unknown.inner_text() == "zzqxv"
+    demo_helpers.assert_clean(page_log, site_url)
+
+
+def test_dictionary_words_and_copies_are_marked_apart(page, site_url, page_log):
+    """Where the model wrote ``<unk>``: a word looked up in the dictionary is boxed, a word copied
+    as typed highlighted, each with a tooltip and words a screen reader reads saying which, as
+    Python's rnn_site.experiments.translator_try records them (its results file, greedy)."""
+    assert demo_helpers.open_demo(page, site_url + PAGE, DEMO) == "done"
+    legend = page.inner_text(f"{DEMO} [data-role=legend]")
+    assert "copied from the English" in legend and "looked up in the dictionary" in legend
+    found = json.loads(RESULTS.read_text("utf-8"))["sentences"]
+    seen: set[str] = set()
+    for key in ("berlin", "station"):  # "Tom lives in Berlin.", "Where is the Zzqxv station?"
+        stored = found[key]["greedy"]
+        assert stored["words"] == [p["piece"] for p in stored["pieces"]], "a word model"
+        assert translate(page, found[key]["english"], "1") == "done"
+        shown = json.loads(page.get_attribute(DEMO, "data-result"))
+        assert shown["origin"] == [p["from"] for p in stored["pieces"]], key
+        assert visible_text(page, f"{DEMO} [data-role=output]") == stored["text"]
+
+        marks = page.eval_on_selector_all(f"{DEMO} [data-role=output] [data-from]", _MARKS)
+        replaced = [(i, p) for i, p in enumerate(stored["pieces"]) if p["from"] != "model"]
+        assert len(marks) == len(replaced), (key, marks)
+        for mark, (i, piece) in zip(marks, replaced, strict=True):
+            word = piece["piece"][:1].upper() + piece["piece"][1:] if i == 0 else piece["piece"]
+            assert (mark["text"], mark["from"], mark["english"]) == (
+                word,
+                piece["from"],
+                piece["attends"],
+            )
+            assert mark["spoken"] == f" ({mark['title']})" and mark["hiddenWidth"] <= 1
+            if piece["from"] == "copied":  # highlighted, dotted underline
+                assert mark["tag"] == "MARK" and mark["decoration"] == "underline dotted"
+                assert "copied from the English" in mark["title"]
+            else:  # boxed: a border, no underline (told apart without colour)
+                assert mark["tag"] == "SPAN" and mark["border"] == "1px solid"
+                assert "underline" not in mark["decoration"]
+                assert f"from the dictionary, for the English “{piece['attends']}”" in mark["title"]
+            seen.add(piece["from"])
+    assert seen == {"dictionary", "copied"}, "the sentences no longer show both: pick others"
     demo_helpers.assert_clean(page_log, site_url)
 
 

@@ -88,18 +88,24 @@ test("the tokenizer and detokenizer are rnn_site.data.ding's", () => {
   assert.equal(detokenize(tokenize("Straße  ÄÖÜ über-all; ok.")), "Straße äöü über all; ok.");
 });
 
-test("word pieces join as rnn_site.data.bpe.join, and the page marks copied words", () => {
+test("word pieces join as rnn_site.data.bpe.join, and the page marks copied and looked-up words", () => {
   // bpe.join(["zeit@@", "ung", "ist", "gu@@", "t@@"]) == ["zeitung", "ist", "gut"]
   assert.deepEqual(joinPieces(["zeit@@", "ung", "ist", "gu@@", "t@@"]), ["zeitung", "ist", "gut"]);
-  assert.deepEqual(
-    markedWords(["zeit@@", "ung", "ist", "pa@@", "ris", "."], [false, false, false, false, true, false]),
-    [
-      { text: "Zeitung", copied: false, space: false },
-      { text: "ist", copied: false, space: true },
-      { text: "paris", copied: true, space: true },
-      { text: ".", copied: false, space: false },
-    ],
-  );
+  const pieces = ["zeit@@", "ung", "ist", "pa@@", "ris", "Leben", "."];
+  /** @type {import("../../docs/assets/demos/translation-logic.js").Origin[]} */
+  const origin = ["model", "model", "model", "model", "copied", "dictionary", "model"];
+  const english = [null, null, null, null, "paris", "lives", null];
+  assert.deepEqual(markedWords(pieces, origin, english), [
+    { text: "Zeitung", from: "model", english: null, space: false },
+    { text: "ist", from: "model", english: null, space: true },
+    { text: "paris", from: "copied", english: "paris", space: true },
+    { text: "Leben", from: "dictionary", english: "lives", space: true },
+    { text: ".", from: "model", english: null, space: false },
+  ]);
+  // A word joined from a looked-up and a copied piece counts as copied (the stronger claim).
+  assert.deepEqual(markedWords(["x@@", "y"], ["dictionary", "copied"], ["a", "b"]), [
+    { text: "Xy", from: "copied", english: "b", space: false },
+  ]);
 });
 
 test("an unknown output word becomes the English word it attends to most", () => {
@@ -115,6 +121,8 @@ test("an unknown output word becomes the English word it attends to most", () =>
     {
       words: ["das", "the", "the", "ist"],
       replaced: [false, true, true, false],
+      origin: ["model", "copied", "copied", "model"],
+      english: [null, "the", "the", null],
     },
   );
   // With a dictionary: its German word where it has one, else the copy; given the source as
@@ -129,11 +137,10 @@ test("an unknown output word becomes the English word it attends to most", () =>
       new Map([["the", "die"]]),
       written,
     );
-  assert.deepEqual(unknowns(undefined), { words: ["station", "die"], replaced: [true, true] });
-  assert.deepEqual(unknowns(tokenize("The Paris Station", false)), {
-    words: ["Station", "die"],
-    replaced: [true, true],
-  });
+  // origin: what rnn_site.experiments.translator_try records ("dictionary" where it has the word).
+  const marks = { replaced: [true, true], origin: ["copied", "dictionary"], english: ["station", "the"] };
+  assert.deepEqual(unknowns(undefined), { words: ["station", "die"], ...marks });
+  assert.deepEqual(unknowns(tokenize("The Paris Station", false)), { words: ["Station", "die"], ...marks });
 });
 
 test("dictionary.json's two word lists become the Map Python's unpack_words gives", () => {

@@ -19,11 +19,33 @@ import { DemoError } from "./runtime.js";
  */
 
 /**
+ * Where a German piece came from, as rnn_site.experiments.translator_try records it: "model" (the
+ * model wrote it), "dictionary" (an output `<unk>` looked up in the dictionary) or "copied" (an
+ * output `<unk>` copied from the English as typed).
+ * @typedef {"model" | "dictionary" | "copied"} Origin
+ */
+
+/**
+ * The pieces after replaceUnknown: `replaced` as Python's replace_unknown returns it, and for each
+ * piece its `origin` and the English token (as read) a replaced piece stands for (`english`,
+ * null for the model's own pieces).
+ * @typedef {{words: string[], replaced: boolean[], origin: Origin[], english: (string | null)[]}} Replaced
+ */
+
+/**
  * What the page shows of a translation (and a test compares with Python's Translation).
  * @typedef {{
  *   source: string[], sourceUnknown: boolean[], pieces: string[], words: string[],
- *   replaced: boolean[], attention: number[][], score: number, beam: number,
+ *   replaced: boolean[], origin: Origin[], english: (string | null)[], attention: number[][],
+ *   score: number, beam: number,
  * }} TranslationResult
+ */
+
+/**
+ * One word as the page writes it: its text, where it came from ("copied" if any of its pieces
+ * was copied, else "dictionary" if any was looked up, else "model"), the English token a
+ * replaced piece of it stands for, and whether a space goes before it.
+ * @typedef {{text: string, from: Origin, english: string | null, space: boolean}} MarkedWord
  */
 
 // --8<-- [start:tokenize]
@@ -182,23 +204,32 @@ export function joinPieces(/** @type {string[]} */ pieces) {
 
 /**
  * The sentence of `pieces` as the page writes it: joined as joinPieces, the first letter
- * capitalised and no space before punctuation (as detokenize), each word marked `copied` when a
- * piece of it was copied from the English (`replaced`, from replaceUnknown).
+ * capitalised and no space before punctuation (as detokenize), each word marked with where its
+ * pieces came from (`origin` and `english`, from replaceUnknown).
  *
  * @param {string[]} pieces
- * @param {boolean[]} replaced
- * @returns {{text: string, copied: boolean, space: boolean}[]}
+ * @param {Origin[]} origin
+ * @param {(string | null)[]} english
+ * @returns {MarkedWord[]}
  */
-export function markedWords(pieces, replaced) {
+export function markedWords(pieces, origin, english) {
+  /** @type {MarkedWord[]} */
   const words = [];
-  let current = { text: "", copied: false, space: false };
+  /** @returns {MarkedWord} */
+  const empty = () => ({ text: "", from: "model", english: null, space: false });
+  /** A copy outranks a lookup: the highlight that says "as you typed it" must not be lost. */
+  const rank = { model: 0, dictionary: 1, copied: 2 };
+  let current = empty();
   pieces.forEach((piece, i) => {
     const continues = piece.endsWith(SEP);
     current.text += continues ? piece.slice(0, -SEP.length) : piece;
-    current.copied ||= replaced[i];
+    if (rank[origin[i]] > rank[current.from]) {
+      current.from = origin[i];
+      current.english = english[i];
+    }
     if (!continues) {
       words.push(current);
-      current = { text: "", copied: false, space: false };
+      current = empty();
     }
   });
   if (current.text) words.push(current);
@@ -212,31 +243,37 @@ export function markedWords(pieces, replaced) {
 /**
  * rnn_site.decoding.beam.replace_unknown: an output `unk` becomes the most attended English word,
  * translated by `dictionary` where it has the word, else copied as `written` (typed) has it.
+ * Besides Python's words and `replaced`, it says which of the two each replacement was (`origin`,
+ * as rnn_site.experiments.translator_try records it) and for which English token (`english`).
  * @param {string[]} words
  * @param {ArrayLike<number>[]} attention  one row per word
  * @param {string[]} source
  * @param {string} unk
  * @param {Map<string, string>} [dictionary]
  * @param {string[]} [written]  the source as typed, token for token (default: `source`)
+ * @returns {Replaced}
  */
 export function replaceUnknown(words, attention, source, unk, dictionary = new Map(), written = source) {
-  /** @type {string[]} */
-  const out = [];
-  /** @type {boolean[]} */
-  const replaced = [];
+  /** @type {Replaced} */
+  const out = { words: [], replaced: [], origin: [], english: [] };
   words.forEach((w, i) => {
     if (w === unk && source.length) {
       const row = attention[i];
       let j = 0;
       for (let k = 1; k < source.length; k++) if (row[k] > row[j]) j = k;
-      out.push(dictionary.get(source[j]) ?? written[j]);
-      replaced.push(true);
+      const looked = dictionary.get(source[j]);
+      out.words.push(looked ?? written[j]);
+      out.replaced.push(true);
+      out.origin.push(looked === undefined ? "copied" : "dictionary");
+      out.english.push(source[j]);
     } else {
-      out.push(w);
-      replaced.push(false);
+      out.words.push(w);
+      out.replaced.push(false);
+      out.origin.push("model");
+      out.english.push(null);
     }
   });
-  return { words: out, replaced };
+  return out;
 }
 
 /**
@@ -299,7 +336,7 @@ export class BrowserTranslator {
    * Like Translator.translate in Python; `onStep(words so far)` is called as words come.
    * @param {string} text
    * @param {number} beam
-   * @param {{onStep?: (partial: {words: string[], replaced: boolean[]}) => unknown}} [options]
+   * @param {{onStep?: (partial: Replaced) => unknown}} [options]
    * @returns {Promise<TranslationResult>}
    */
   async translate(text, beam = 1, { onStep } = {}) {
@@ -333,13 +370,15 @@ export class BrowserTranslator {
         onStep: onStep && ((h) => onStep(words(h))),
       },
     );
-    const { words: pieces, replaced } = words(best);
+    const { words: pieces, replaced, origin, english } = words(best);
     return {
       source,
       sourceUnknown: source.map((t) => !this.src.has(t)),
       pieces,
       words: joinPieces(pieces),
       replaced,
+      origin,
+      english,
       attention: best.attention.map((row) => Array.from(row)),
       score: best.score,
       beam,

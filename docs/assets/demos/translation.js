@@ -8,8 +8,11 @@
 // demo waits for a frame between words so the output visibly streams. The runtime and the model
 // download once the page is idle. root.dataset.state: "loading" → "ready" → "translating" →
 // "done" | "error" (bad input or a failed load, message in the alert box). The shown result is
-// in root.dataset.result as JSON {source, sourceUnknown, pieces, words, replaced, attention,
-// score, beam} for tests; dataset.updates counts results and dataset.errors rejected inputs.
+// in root.dataset.result as JSON {source, sourceUnknown, pieces, words, replaced, origin, english,
+// attention, score, beam} for tests; dataset.updates counts results and dataset.errors rejected
+// inputs. Where the model wrote `<unk>`, the German word shown is either copied from the English
+// as typed (highlighted) or looked up in the dictionary (boxed); the legend under the output and
+// each word's own (visually hidden) text say which.
 
 import { loadOrt } from "./runtime.js";
 import {
@@ -44,12 +47,13 @@ export function mount(root) {
   const { form, text, beamInput, button } = translationForm(id);
   const sourceLine = el("p", { class: "rnn-tr-source", "data-role": "source" });
   const output = el("p", { class: "rnn-tr-output", "data-role": "output", "aria-live": "polite" });
+  const legend = outputLegend();
   const heatmap = scrollRegion(
     el("figure", { class: "rnn-tr-figure", "data-role": "heatmap" }),
     "Attention heatmap (scrolls sideways)",
   );
   const table = el("div", { "data-role": "chart-data" });
-  root.append(form, sourceLine, output, heatmap, table);
+  root.append(form, sourceLine, output, legend, heatmap, table);
   const status = new StatusArea(root);
 
   /** @type {import("./runtime.js").Model<import("./card-types.js").TranslationCard>} */
@@ -68,13 +72,13 @@ export function mount(root) {
     table.replaceChildren();
     try {
       const result = await translator.translate(text.value, beam, {
-        onStep: async ({ words: pieces, replaced }) => {
-          showWords(output, pieces, replaced);
+        onStep: async ({ words: pieces, origin, english }) => {
+          showWords(output, pieces, origin, english);
           await nextFrame();
         },
       });
       showSource(sourceLine, result.source, result.sourceUnknown);
-      showWords(output, result.pieces, result.replaced);
+      showWords(output, result.pieces, result.origin, result.english);
       showAttention(heatmap, table, result, translator.bpe);
       status.done(result);
     } finally {
@@ -164,18 +168,52 @@ function showSource(line, tokens, unknown) {
 }
 
 /**
- * The German sentence so far; words holding a piece copied from the English marked.
+ * What the two markings of an output `<unk>` mean, under the output. Each sample says in words
+ * what it looks like, so the legend does not rely on colour.
+ */
+function outputLegend() {
+  return el("p", { class: "rnn-tr-legend", "data-role": "legend" }, [
+    "Where the model wrote “<unk>” (a German word it does not know): ",
+    el("mark", { class: "rnn-tr-copied" }, "highlighted, dotted underline"),
+    " = copied from the English as you typed it (the dictionary lacks the word); ",
+    el("span", { class: "rnn-tr-dictionary" }, "boxed"),
+    " = looked up in the dictionary for the English word it attends to most.",
+  ]);
+}
+
+/**
+ * The German sentence so far; words standing for an output `<unk>` marked by where they came
+ * from. The tooltip (title) is for the mouse; the same words, visually hidden, follow the word
+ * for screen readers (a title alone is not reliably read out).
  * @param {HTMLElement} output
  * @param {string[]} pieces
- * @param {boolean[]} replaced
+ * @param {import("./translation-logic.js").Origin[]} origin
+ * @param {(string | null)[]} english
  */
-function showWords(output, pieces, replaced) {
-  const title = "an unknown word: copied from the English";
-  const parts = markedWords(pieces, replaced).flatMap((w) => [
+function showWords(output, pieces, origin, english) {
+  const parts = markedWords(pieces, origin, english).flatMap((w) => [
     w.space ? " " : "",
-    w.copied ? el("mark", { class: "rnn-tr-copied", title }, w.text) : w.text,
+    w.from === "model" ? w.text : markedWord(w.text, w.from, w.english ?? ""),
   ]);
   output.replaceChildren(el("strong", {}, parts));
+}
+
+/**
+ * One replaced word: highlighted if copied, boxed if looked up, with its explanation.
+ * @param {string} text
+ * @param {"dictionary" | "copied"} from
+ * @param {string} english  the English token (as read) it stands for
+ */
+function markedWord(text, from, english) {
+  const note =
+    from === "copied"
+      ? "an unknown word: copied from the English as typed"
+      : `an unknown word: from the dictionary, for the English “${english}”`;
+  const hidden = el("span", { class: "rnn-visually-hidden" }, ` (${note})`);
+  const attributes = { title: note, "data-from": from, "data-english": english };
+  return from === "copied"
+    ? el("mark", { class: "rnn-tr-copied", ...attributes }, [text, hidden])
+    : el("span", { class: "rnn-tr-dictionary", ...attributes }, [text, hidden]);
 }
 
 /**
