@@ -120,12 +120,16 @@ def test_the_page_fragment_refuses_runs_that_differ(tmp_path):
             rerun_check(models, "tiny", results)
 
 
-def test_the_published_speech_recipe_gave_the_same_model_twice():
+@pytest.mark.parametrize(("model", "tensors"), [("speech", 23), ("char-lm", 7)])
+def test_the_published_recipe_gave_the_same_model_twice(model, tensors):
+    """Issue 17/18: the published recipe, run twice at one commit on the card's machine, gave
+    the shipped log and equal weights; the check is about the log in ``models/``."""
     check = json.loads(
-        (ROOT / "rnn_site/experiments/results/speech_rerun_check.json").read_text("utf-8")
+        (ROOT / f"rnn_site/experiments/results/{model}_rerun_check.json").read_text("utf-8")
     )
-    shipped = json.loads((ROOT / "models/speech/metrics.json").read_text("utf-8"))
-    assert check["identical"] and check["weights"]["tensors"] == 23
+    shipped = json.loads((ROOT / f"models/{model}/metrics.json").read_text("utf-8"))
+    assert check["identical"] and check["weights"]["tensors"] == tensors
+    assert check["machine"] == shipped["machine"]
     assert check["dirty"] == [c.endswith("-dirty") for c in check["commits"]]
     assert check["command"] == shipped["recipe"]["command"]
     assert log_fingerprint(shipped) == check["log_sha256"][0] == check["log_sha256"][1]
