@@ -86,6 +86,15 @@ def test_the_speech_pages_earlier_row_is_labelled_en_gb_split() -> None:
     assert '("earlier, <!-- data:recipes:earlier-label:speech.en-gb-split -->"' in page
 
 
+def test_the_translation_pages_earlier_row_is_the_recipe_as_first_published() -> None:
+    """The translator's recipe as first trained and published, on an Intel Xeon, keeps a row
+    of its own once the recipe is republished from another machine (until then it repeats the
+    published row): the published command and budget, labelled by the CPU."""
+    table = render_data("<!-- data:translator:table.recipes -->")
+    assert "| earlier, Intel Xeon | `rnn-site train translator --no-progress` | 16,000 |" in table
+    assert render_data("<!-- data:recipes:earlier-label:translator.xeon -->") == "Intel Xeon"
+
+
 @pytest.mark.parametrize("app", APPLICATIONS, ids=lambda app: app.name)
 def test_pages_read_the_quick_preset_the_trainer_uses(app: Application) -> None:
     """The build reads QUICK from the source (no torch); it must be what `--quick` imports."""

@@ -350,8 +350,12 @@ def test_trained_model_beats_word_lookup_in_cased_german():
     card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
     results = card["results"]
     for search in ("greedy", f"beam-{card['beam']}"):
-        assert results[search]["bleu"] > 2 * results["word-lookup"]["bleu"], search
-    # On chrF the lookup still wins (issue 17's target is missed): the page must say so.
+        assert results[search]["bleu"] > 2 * results["word-lookup"]["bleu"], (
+            f"{search}: the Results section of docs/applications/translation.md says the model "
+            "beats the lookup on BLEU 'by far': reread it"
+        )
+    # Whether the model also wins on chrF, and whether it meets issue 17's target, the page
+    # says through the build (target_sentence, lookup_chrf), whichever it is.
     from rnn_site.sitebuild.translation_data import target_sentence
 
     beam, lookup = results[f"beam-{card['beam']}"], results["word-lookup"]

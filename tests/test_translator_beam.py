@@ -1,6 +1,7 @@
 """The length exponent experiment: on a tiny decoder, the replayed ranking against the search
 and what alpha does to a short and a long sentence; the decision rule fixed before scoring; the
-results file against the card, and the page text drawn from it."""
+results file against the card (or, once the recipe is republished, against the log of the
+weights it was measured on), and the page text drawn from it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from rnn_site.experiments.translator_beam import (
     pick,
 )
 from rnn_site.sitebuild import translation_data
+from rnn_site.sitebuild.page_data import PageDataError
 
 # ids: 0 <s>, 1 </s>, 2 "a", 3 "b". "b </s>" has the larger sum of log-probabilities
 # (0.5 * 0.6 = 0.3), "a a </s>" the better average (0.5 * 0.7 * 0.7 = 0.245 over 3 words).
@@ -71,30 +73,95 @@ def test_decision_rule_adopts_only_a_better_bleu_that_keeps_chrf():
     assert narrower["chosen"] == {"alpha": 1.25, "width": 3}
 
 
-def test_results_follow_the_rule_and_replay_the_published_test_scores():
+def test_results_follow_the_rule_and_replay_the_measured_weights_test_scores():
+    """The experiment was measured on the published weights, or, once the recipe has been
+    republished from another machine, on those published then (the kept Intel Xeon log):
+    either way the log of those weights holds the experiment's replay of both widths, and the
+    card keeps the chosen width (the rule: nothing in the recipe changes when it is retrained).
+    Fails when neither holds: rerun the experiment on the published weights."""
     found = json.loads(RESULTS.read_text("utf-8"))
     assert found["decision"] == decide(found["validation"]["rows"])
     assert len(found["validation"]["rows"]) == len(ALPHAS) * len(WIDTHS)
-    published = json.loads((MODELS / "translator" / "metrics.json").read_text("utf-8"))
-    # The card follows the rule: its width is the chosen one, and the experiment's replay of
-    # that width is the card's own test score (the rescore decoded it through the search).
-    # Fails after a new model is published: rerun the experiment on its weights.
+    who, measured = translation_data.beam_weights(MODELS)
     chosen = found["decision"]["chosen"]
-    assert found["decision"]["adopt"] and (published["beam"], 1.0) == (
-        chosen["width"],
-        chosen["alpha"],
-    )
+    published = json.loads((MODELS / "translator" / "metrics.json").read_text("utf-8"))
+    card = json.loads((MODELS / "translator" / "card.json").read_text("utf-8"))
+    assert found["decision"]["adopt"] and (chosen["width"], chosen["alpha"]) == (
+        published["beam"],
+        1.0,
+    ) == (card["beam"], 1.0)
+    # The rescore decoded the measured weights through the search: its replay of the chosen
+    # width is their test score, and its replay of beam 5 the score they had before.
+    assert translation_data.replays(found, measured)
     row = next(
-        r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == (1.0, published["beam"])
+        r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == (1.0, measured["beam"])
     )
-    key = f"beam-{published['beam']}"
-    assert {"bleu": row["bleu"], "chrf": row["chrf"]} == published["results"][key]
-    assert published["rescored"]["previous"]["results"]["beam-5"] == {
-        "bleu": next(r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == TODAY)["bleu"],
-        "chrf": next(r for r in found["test"]["rows"] if (r["alpha"], r["width"]) == TODAY)["chrf"],
-    }
+    assert {"bleu": row["bleu"], "chrf": row["chrf"]} == measured["results"][
+        f"beam-{measured['beam']}"
+    ]
     checkpoint = (MODELS / "translator" / "translator.pt").read_bytes()
-    assert found["checkpoint_sha256"] == hashlib.sha256(checkpoint).hexdigest()
+    same = found["checkpoint_sha256"] == hashlib.sha256(checkpoint).hexdigest()
+    assert (who == "published") == same
+    if who == "then":
+        assert measured == json.loads(translation_data.PUBLISHED_THEN.read_text("utf-8"))
+
+
+def _models(tmp_path: Path, log: dict, weights: bytes) -> Path:
+    """A models folder publishing ``log`` (card: its width) with the checkpoint ``weights``."""
+    folder = tmp_path / "models" / "translator"
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps(log), "utf-8")
+    (folder / "card.json").write_text(json.dumps({"beam": log["beam"]}), "utf-8")
+    (folder / "translator.pt").write_bytes(weights)
+    return folder.parent
+
+
+def test_the_beam_section_names_the_weights_it_was_measured_on(tmp_path, monkeypatch):
+    """Before the republication the experiment's checkpoint is the shipped one: "the published
+    weights", and the card's test scores are the experiment's. After it (other weights, the
+    same recipe trained on another CPU) the page names the weights published then by the CPU
+    of the kept log that the experiment replays, and says the width chosen then is kept.
+    Weights that neither is are refused. (The results file is the committed one but for the
+    checkpoint it names, so both states are tested whichever is published.)"""
+    found = json.loads(RESULTS.read_text("utf-8"))
+    found["checkpoint_sha256"] = hashlib.sha256(b"measured weights").hexdigest()
+    (tmp_path / "beam.json").write_text(json.dumps(found), "utf-8")
+    monkeypatch.setattr(translation_data, "BEAM_RANKING", tmp_path / "beam.json")
+    then = json.loads(translation_data.PUBLISHED_THEN.read_text("utf-8"))
+    kept = tmp_path / "recipes"
+    kept.mkdir()
+    (kept / translation_data.PUBLISHED_THEN.name).write_text(json.dumps(then), "utf-8")
+    same = {k: v for k, v in then.items() if k != "label"}
+    before = _models(tmp_path / "before", same, b"measured weights")
+    assert translation_data.beam_weights_words(before, kept) == "the published weights"
+    said = translation_data.beam_decision(before, kept)
+    assert "so the card's test scores went down a little" in said
+
+    rerun = {k: v for k, v in then.items() if k not in ("label", "rescored")}
+    rerun["machine"] = {**then["machine"], "cpu": "AMD EPYC"}
+    rerun["results"] = {**then["results"], "beam-3": {"bleu": 9.2, "chrf": 32.0}}
+    after = _models(tmp_path / "after", rerun, b"other weights")
+    assert translation_data.beam_weights_words(after, kept) == (
+        "the weights published then (the Intel Xeon run)"
+    )
+    said = translation_data.beam_decision(after, kept)
+    assert "the width chosen then is kept: its card, the results below and the demo use beam 3" in (
+        said
+    )
+    assert "card's test scores" not in said and "the rule, not the test set, decides" in said
+
+    (kept / translation_data.PUBLISHED_THEN.name).unlink()
+    with pytest.raises(PageDataError, match="measured on other weights"):
+        translation_data.beam_weights(after, kept)
+    not_replayed = {**then, "results": {**then["results"], "beam-3": {"bleu": 1.0, "chrf": 2.0}}}
+    (kept / translation_data.PUBLISHED_THEN.name).write_text(json.dumps(not_replayed), "utf-8")
+    with pytest.raises(PageDataError, match="replays its test scores"):
+        translation_data.beam_decision(after, kept)
+    other_recipe = {**rerun, "hparams": {**rerun["hparams"], "dropout": 0.2}}
+    (kept / translation_data.PUBLISHED_THEN.name).write_text(json.dumps(then), "utf-8")
+    elsewhere = _models(tmp_path / "other-recipe", other_recipe, b"other weights")
+    with pytest.raises(PageDataError, match="measured on other weights"):
+        translation_data.beam_weights(elsewhere, kept)
 
 
 def test_page_table_and_sentence_show_the_measured_figures():
