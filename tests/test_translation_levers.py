@@ -270,6 +270,8 @@ def test_the_xeon_row_is_explained_before_and_after_the_republication(tmp_path):
     said = render_data("<!-- data:translator:published-then -->")
     republished = not translation_data.same_run(published, THEN)
     assert said.startswith("The row *earlier, Intel Xeon* is not another recipe") == republished
+    # the AMD EPYC rerun of the Xeon card's recipe tracked it to a hundredth of BLEU
+    assert ("The two took almost the same path" in said) == republished
 
     before = {k: v for k, v in THEN.items() if k != "label"}
     models, kept = _republished(tmp_path / "before", before)
@@ -284,13 +286,27 @@ def test_the_xeon_row_is_explained_before_and_after_the_republication(tmp_path):
     assert "trained again, unchanged, on an AMD EPYC, and that run is the model published" in said
     assert (
         f"best validation BLEU {THEN['best']['val_bleu'] + 0.2:.2f} at step 10,000 against "
-        f"{THEN['best']['val_bleu']:.2f} at step 10,000, test BLEU 9.20 against 8.90 (beam 3)"
+        f"{THEN['best']['val_bleu']:.2f} at step 10,000, test BLEU 9.20 against 8.90 and chrF "
+        "32.10 against 31.88 (beam 3)"
     ) in said
+    assert "The two ended apart" in said
     assert (
         f"differ by 0.20, smaller than the published run's own scatter from one evaluation to "
         f"the next: from step {start:,} on, its validation BLEU moved between {low:.2f} and "
         f"{high:.2f}."
     ) in said
+
+    near = _elsewhere(THEN, shift=0.01)
+    near["history"] = [{**e, "train_loss": e["train_loss"] * (1 + 3e-7)} for e in near["history"]]
+    models, kept = _republished(tmp_path / "near", near)
+    said = translation_data.published_then_paragraph(models, kept)
+    evaluations = len(THEN["history"])
+    assert (
+        f"The two took almost the same path: at 0 of the {evaluations} evaluations their "
+        "validation BLEU agreed to two decimals, and no evaluation differed by more than 0.01"
+    ) in said
+    assert "(no logged loss differs by as much as one part in 1,000,000)" in said
+    assert said.endswith("and no score above moved by more than 0.30.")
 
     models, kept = _republished(tmp_path / "one-cpu", _elsewhere(THEN, THEN["machine"]["cpu"]))
     with pytest.raises(PageDataError, match=r"one recipe on one CPU .* yet differ"):

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -409,6 +410,25 @@ def _rows(labels: list[str]) -> str:
     return f"the {_and([f'*{label}*' for label in labels])} row{'s' if len(labels) > 1 else ''}"
 
 
+def loss_agreement(a: dict[str, Any], b: dict[str, Any]) -> int:
+    """The largest power of ten N such that no training or validation loss logged at the same
+    step of runs ``a`` and ``b`` differs by one part in N or more (1 when some loss differs
+    by its whole value)."""
+    worst = max(
+        abs(x[key] - y[key]) / abs(y[key])
+        for x, y in zip(a["history"], b["history"], strict=False)
+        if x["step"] == y["step"]
+        for key in ("train_loss", "val_loss")
+    )
+    if worst == 0:
+        raise PageDataError(f"data:{MODEL}:published-then: the two logs' losses are equal")
+    return 10 ** max(0, math.floor(-math.log10(worst)))
+
+
+#: Two runs whose validation BLEU never differs by more than this took "almost the same path".
+SAME_PATH_BLEU = 0.05
+
+
 @generator(MODEL, "published-then")
 def published_then_paragraph(models_dir: Path, kept: Path = QUICK_DIR) -> str:
     """What the recipes table's row of the published recipe's first run (`published_then`)
@@ -441,13 +461,40 @@ def published_then_paragraph(models_dir: Path, kept: Path = QUICK_DIR) -> str:
             "runs of one recipe on one machine"
         )
     best = [log["best"] for log in (now, then)]
-    test = [_beam(log)["bleu"] for log in (now, then)]
+    test = [_beam(log) for log in (now, then)]
     widths = [log["beam"] for log in (now, then)]
     search = f"beam {widths[0]}" + ("" if widths[0] == widths[1] else f" and {widths[1]}")
+    opening = (
+        f"{row} is not another recipe: it is the published recipe itself, as it was first "
+        f"trained and published, on {_a(_cpu(then))}, a machine this project no longer has. "
+        "So that a rerun can be checked on the machine that trained the published model, the "
+        f"same recipe was trained again, unchanged, on {_a(_cpu(now))}, and that run is the "
+        "model published now, whatever it scored. "
+    )
+    scores = (
+        f"best validation BLEU {best[0]['val_bleu']:.2f} at step {best[0]['step']:,} against "
+        f"{best[1]['val_bleu']:.2f} at step {best[1]['step']:,}, test BLEU "
+        f"{test[0]['bleu']:.2f} against {test[1]['bleu']:.2f} and chrF {test[0]['chrf']:.2f} "
+        f"against {test[1]['chrf']:.2f} ({search})"
+    )
+    paired = [
+        (a["val_bleu"], b["val_bleu"])
+        for a, b in zip(now["history"], then["history"], strict=False)
+        if a["step"] == b["step"]
+    ]
+    most = max(abs(a - b) for a, b in paired)
+    if most <= SAME_PATH_BLEU:
+        equal = sum(round(a, 2) == round(b, 2) for a, b in paired)
+        return opening + (
+            f"The two took almost the same path: at {equal} of the {len(paired)} evaluations "
+            f"their validation BLEU agreed to two decimals, and no evaluation differed by more "
+            f"than {most:.2f}; {scores}. The two CPUs rounded the same arithmetic a little "
+            f"differently (no logged loss differs by as much as one part in "
+            f"{loss_agreement(now, then):,}), and no score above moved by more than "
+            f"{max(most, *(abs(test[0][k] - test[1][k]) for k in ('bleu', 'chrf'))):.2f}."
+        )
     low, high, start = wobble(now)
     gap = abs(best[0]["val_bleu"] - best[1]["val_bleu"])
-    level = round(gap, 2) == 0 and round(test[0], 2) == round(test[1], 2)
-    apart = "level" if level else "apart"
     side = (
         "as large as"
         if round(gap, 2) == round(high - low, 2)
@@ -455,15 +502,8 @@ def published_then_paragraph(models_dir: Path, kept: Path = QUICK_DIR) -> str:
         if gap < high - low
         else "larger than"
     )
-    return (
-        f"{row} is not another recipe: it is the published recipe itself, as it was first "
-        f"trained and published, on {_a(_cpu(then))}, a machine this project no longer has. "
-        "So that a rerun can be checked on the machine that trained the published model, the "
-        f"same recipe was trained again, unchanged, on {_a(_cpu(now))}, and that run is the "
-        f"model published now, whatever it scored. The two ended {apart}: best validation BLEU "
-        f"{best[0]['val_bleu']:.2f} at step {best[0]['step']:,} against "
-        f"{best[1]['val_bleu']:.2f} at step {best[1]['step']:,}, test BLEU {test[0]:.2f} "
-        f"against {test[1]:.2f} ({search}). The two best validation BLEU differ by {gap:.2f}, "
+    return opening + (
+        f"The two ended apart: {scores}. The two best validation BLEU differ by {gap:.2f}, "
         f"{side} the published run's own scatter from one evaluation to the next: from step "
         f"{start:,} on, its validation BLEU moved between {low:.2f} and {high:.2f}."
     )
