@@ -20,6 +20,7 @@ from rnn_site.sitebuild.next_data import (
     TABLE_PLACEHOLDER,
     baseline_verdict,
     full_size_table,
+    republished,
 )
 from rnn_site.sitebuild.page_data import PageDataError, render_data
 from rnn_site.sitebuild.recipes import QUICK_DIR
@@ -175,7 +176,7 @@ def test_full_size_table_adds_each_models_quick_run_within_ten_minutes() -> None
     table = full_size_table().splitlines()
     cells = {
         "LSTM (char-lm)": "20,000 steps in 39 min (2 threads, AMD EPYC)",
-        "minGRU (char-mingru)": "10,000 steps in 46 min (1 thread, Intel Xeon)",
+        "minGRU (char-mingru)": "10,000 steps in 26 min (1 thread, AMD EPYC)",
         "LSTM (char-lm), `--quick`": "6,000 steps in 3.1 min (1 thread, AMD EPYC)",
         "minGRU (char-mingru), `--quick`": "2,000 steps in 3.8 min (1 thread, AMD EPYC)",
     }
@@ -262,3 +263,20 @@ def test_the_baseline_verdict_says_who_beats_the_ngram(tmp_path: Path) -> None:
     mingru = json.loads((MODELS_DIR / "char-mingru" / "metrics.json").read_text("utf-8"))
     wins = mingru["char_lm"]["test_bpc"] < mingru["baseline"]["test_bpc"]
     assert ("Both beat" in render_data("<!-- data:next:baseline-verdict -->")) == wins
+
+
+def test_the_republication_sentence_reads_each_first_card(tmp_path: Path) -> None:
+    """Both cards were first published from an Intel Xeon; chapter 5 says how each test score
+    moved when the unchanged recipe ran again on the machine in the table (issue 17)."""
+    said = render_data("<!-- data:next:republished -->")
+    for name in ("char-lm", "char-mingru"):
+        first = json.loads((QUICK_DIR / f"{name}-earlier-xeon.json").read_text("utf-8"))
+        now = json.loads((MODELS_DIR / name / "metrics.json").read_text("utf-8"))
+        assert first["machine"]["cpu"].startswith("Intel(R) Xeon(R)")
+        assert now["machine"]["cpu"] == "AMD EPYC"
+        assert (
+            f"{name}'s from {first['char_lm']['test_bpc']:.3f} (Intel Xeon) to "
+            f"{now['char_lm']['test_bpc']:.3f} (AMD EPYC)"
+        ) in said
+    with pytest.raises(PageDataError, match=r"no char-lm-earlier-xeon\.json"):
+        republished(MODELS_DIR, tmp_path)

@@ -120,7 +120,9 @@ def test_the_page_fragment_refuses_runs_that_differ(tmp_path):
             rerun_check(models, "tiny", results)
 
 
-@pytest.mark.parametrize(("model", "tensors"), [("speech", 23), ("char-lm", 7)])
+@pytest.mark.parametrize(
+    ("model", "tensors"), [("speech", 23), ("char-lm", 7), ("char-mingru", 21)]
+)
 def test_the_published_recipe_gave_the_same_model_twice(model, tensors):
     """Issue 17/18: the published recipe, run twice at one commit on the card's machine, gave
     the shipped log and equal weights; the check is about the log in ``models/``."""

@@ -147,7 +147,8 @@ def curves_table(log: dict[str, Any], earlier: list[tuple[str, dict[str, Any]]])
 
 
 #: What a log from before these hyperparameters existed trained with.
-_UNLOGGED_DEFAULTS = {"precision": "fp32", "ema_decay": None}
+# float16/int8: weights stored rounded, options later than the first recipes (False then)
+_UNLOGGED_DEFAULTS = {"precision": "fp32", "ema_decay": None, "float16": False, "int8": False}
 
 
 def recipe_of(log: dict[str, Any], *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
