@@ -63,7 +63,8 @@ def test_the_page_fragment_is_about_the_shipped_log_only(tmp_path):
     check = compare_runs(a, b, "m.pt")
     (results / "tiny_rerun_check.json").write_text(json.dumps(check), "utf-8")
     assert rerun_check(models, "tiny", results) == (
-        "all 1 weight tensors and every logged figure were equal (total wall times of 10 and "
+        "all 1 weight tensors and every logged figure but the timings were equal (total wall "
+        "times of 10 and "
         "12 minutes, Test CPU)"
     )
     # the CPU as every page names it (`cpu_name`), not as the log spells it
@@ -97,7 +98,8 @@ def test_the_page_fragment_says_which_run_had_uncommitted_edits(tmp_path):
         assert check["identical"]
         (results / "tiny_rerun_check.json").write_text(json.dumps(check), "utf-8")
         assert rerun_check(models, "tiny", results) == (
-            "all 1 weight tensors and every logged figure were equal (total wall times of 10 "
+            "all 1 weight tensors and every logged figure but the timings were equal (total wall "
+            "times of 10 "
             f"and 10 minutes, Test CPU; {said[which]})"
         )
 

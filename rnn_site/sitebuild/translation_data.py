@@ -525,14 +525,14 @@ def recipes_times(models_dir: Path, kept: Path = QUICK_DIR) -> str:
     count = cores.pop()
     cpus = {_cpu(log) for _, log in rows}
     where = (
-        f"a {count}-core machine shared with other work"
+        f"a {count}-core machine"
         if len(cpus) == 1
-        else f"{count}-core machines shared with other work (each row names its CPU)"
+        else f"{count}-core machines (each row names its CPU)"
     )
     return (
         "The wall times (each whole command, data and scoring included) are as measured on "
-        f"{where}; on idle cores all are shorter, and on one "
-        "machine the weights the same."
+        f"{where}, at times shared with other work, so on idle cores some are shorter; on one "
+        "machine the weights are the same whatever the load."
     )
 
 
