@@ -123,7 +123,7 @@ def test_the_page_fragment_refuses_runs_that_differ(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("model", "tensors"), [("speech", 23), ("char-lm", 7), ("char-mingru", 21)]
+    ("model", "tensors"), [("speech", 23), ("char-lm", 7), ("char-mingru", 21), ("translator", 22)]
 )
 def test_the_published_recipe_gave_the_same_model_twice(model, tensors):
     """Issue 17/18: the published recipe, run twice at one commit on the card's machine, gave
